@@ -1,0 +1,1 @@
+"""The encrypted on-device store."""

@@ -1,0 +1,146 @@
+"""Hybrid logical clock: physical milliseconds + counter + node id.
+
+A stamp orders edits across devices whose wall clocks disagree. `HybridClock.now` is strictly monotonic on
+one node even when the wall clock goes backwards; `HybridClock.receive` moves the clock past a stamp seen
+from another node so that an edit made after seeing a value always sorts after it. Stamps are encoded as
+fixed-width strings, so string order is stamp order (in Python and in SQL alike), and the node id at the end
+breaks ties between devices.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+MAX_COUNTER = 99_999
+_STAMP_RE = re.compile(r"^(\d{13})\.(\d{5})\.([A-Za-z0-9_-]{1,64})$")
+
+#: Default bound on how far ahead of our own clock a remote stamp may be (5 minutes).
+DEFAULT_MAX_AHEAD_MS = 5 * 60 * 1000
+
+
+class ClockError(ValueError):
+    """A stamp that cannot be accepted: malformed, or too far in the future."""
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class Stamp:
+    """One HLC reading. Ordered by (ms, counter, node)."""
+
+    ms: int
+    counter: int
+    node: str
+
+    def encode(self) -> str:
+        return f"{self.ms:013d}.{self.counter:05d}.{self.node}"
+
+    @classmethod
+    def parse(cls, text: str) -> Stamp:
+        match = _STAMP_RE.match(text) if isinstance(text, str) else None
+        if match is None:
+            raise ClockError(f"malformed HLC stamp {text!r}: expected 'ms.counter.node'")
+        return cls(int(match[1]), int(match[2]), match[3])
+
+    def __str__(self) -> str:
+        return self.encode()
+
+
+def validate_node_id(node: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", node or ""):
+        raise ClockError(f"invalid node id {node!r}: 1-64 letters, digits, '-' or '_'")
+    return node
+
+
+class HybridClock:
+    """A node's hybrid logical clock.
+
+    `max_ahead_ms` bounds how far a received stamp may run ahead of our wall clock; beyond it `receive`
+    either raises `ClockError` (``on_ahead="reject"``) or ignores the excess (``on_ahead="clamp"``), so one
+    device with a fast clock cannot drag everybody's stamps into the future.
+    """
+
+    def __init__(
+        self,
+        node: str,
+        *,
+        wall: Callable[[], int] = wall_clock_ms,
+        max_ahead_ms: int = DEFAULT_MAX_AHEAD_MS,
+        on_ahead: str = "clamp",
+        last: Stamp | None = None,
+    ) -> None:
+        if on_ahead not in ("clamp", "reject"):
+            raise ValueError("on_ahead must be 'clamp' or 'reject'")
+        self.node = validate_node_id(node)
+        self._wall = wall
+        self.max_ahead_ms = max_ahead_ms
+        self.on_ahead = on_ahead
+        self._ms = last.ms if last else 0
+        self._counter = last.counter if last else 0
+
+    @property
+    def last(self) -> Stamp:
+        return Stamp(self._ms, self._counter, self.node)
+
+    def _advance(self, ms: int, counter: int) -> Stamp:
+        if counter > MAX_COUNTER:
+            # Counter exhausted within one millisecond: borrow the next millisecond rather than wrap.
+            ms, counter = ms + 1, 0
+        self._ms, self._counter = ms, counter
+        return Stamp(ms, counter, self.node)
+
+    def now(self) -> Stamp:
+        """A new stamp, strictly greater than every stamp this clock issued or received."""
+        physical = self._wall()
+        if physical > self._ms:
+            return self._advance(physical, 0)
+        return self._advance(self._ms, self._counter + 1)
+
+    def receive(self, remote: Stamp | str) -> Stamp:
+        """Merge a stamp seen from another node; returns the new local stamp."""
+        if isinstance(remote, str):
+            remote = Stamp.parse(remote)
+        physical = self._wall()
+        remote = self.bound(remote, physical)
+        ms = max(physical, self._ms, remote.ms)
+        if ms == self._ms == remote.ms:
+            counter = max(self._counter, remote.counter) + 1
+        elif ms == self._ms:
+            counter = self._counter + 1
+        elif ms == remote.ms:
+            counter = remote.counter + 1
+        else:
+            counter = 0
+        return self._advance(ms, counter)
+
+    def bound(self, stamp: Stamp, physical: int | None = None) -> Stamp:
+        """`stamp` if it is not too far ahead; otherwise raise or clamp as configured."""
+        physical = self._wall() if physical is None else physical
+        limit = physical + self.max_ahead_ms
+        if stamp.ms <= limit:
+            return stamp
+        if self.on_ahead == "reject":
+            raise ClockError(
+                f"stamp {stamp} is {stamp.ms - physical} ms ahead of this clock "
+                f"(at most {self.max_ahead_ms} ms allowed)"
+            )
+        return Stamp(limit, stamp.counter, stamp.node)
+
+
+def clamp_future(stamp: Stamp, clock: HybridClock) -> Stamp:
+    """Clamp a stamp that runs too far ahead of `clock`'s wall time (the server's rule).
+
+    A clamped stamp takes a fresh reading of `clock` (unique and monotonic) but keeps the writer's node id,
+    so two clamped edits from one device stay distinct and ordered, and a device whose clock is days fast
+    cannot win every later edit.
+    """
+    physical = clock._wall()
+    if stamp.ms <= physical + clock.max_ahead_ms:
+        return stamp
+    issued = clock.now()
+    return Stamp(issued.ms, issued.counter, stamp.node)

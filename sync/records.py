@@ -1,0 +1,550 @@
+"""The record kinds of besmart (DESIGN.md §3) and their fields, as typed, validated models.
+
+Every kind is a pydantic model that forbids unknown fields and rejects out-of-range values with a message
+naming the field. `KINDS` maps each kind's wire name to a `KindSpec`: its model, whether it belongs to an
+individual (`scope="profile"`), to the organisation (`"org"`) or to one recipient (`"recipient"`), whether it
+is append-only, and which field holds the time the record is about (stored in the clear on the device so
+screens can query time ranges without decrypting everything).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+# --- value types -------------------------------------------------------------------------------------
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+ShortText = Annotated[str, Field(max_length=500)]
+LongText = Annotated[str, Field(max_length=20_000)]
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Phone = Annotated[str, Field(max_length=40, pattern=r"^[0-9+() -]*$")]
+Colour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+def _aware_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ValueError("must include a timezone (e.g. 2026-11-23T10:15:00Z)")
+    return value.astimezone(dt.UTC)
+
+
+#: A timezone-aware moment, normalised to UTC.
+AwareMoment = Annotated[dt.datetime, AfterValidator(_aware_utc)]
+
+
+class Valence(StrEnum):
+    """Whether a behaviour or communication is positive, negative or neither (N/A)."""
+
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+    NA = "n/a"
+
+
+class BehaviourLevel(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class SettingType(StrEnum):
+    SCHOOL = "school"
+    ALTERNATIVE_PROVISION = "alternative_provision"
+    CHILDRENS_HOME = "childrens_home"
+
+
+class Role(StrEnum):
+    """Staff roles. Capabilities per role live with the server's permission table."""
+
+    STAFF = "staff"
+    LEAD = "lead"  # senior / safeguarding lead
+    ADMIN = "admin"
+
+
+class IncidentStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REVIEWED = "reviewed"
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    ARCHIVED = "archived"
+
+
+class ExclusionType(StrEnum):
+    """DfE School Census exclusion categories."""
+
+    PERM = "PERM"  # permanent exclusion
+    SUSP = "SUSP"  # suspension
+    LNCH = "LNCH"  # lunchtime suspension
+
+
+class ExclusionReason(StrEnum):
+    """DfE School Census reason codes for suspensions and permanent exclusions."""
+
+    PP = "PP"  # physical assault against a pupil
+    PA = "PA"  # physical assault against an adult
+    VP = "VP"  # verbal abuse or threatening behaviour against a pupil
+    VA = "VA"  # verbal abuse or threatening behaviour against an adult
+    BU = "BU"  # bullying
+    RA = "RA"  # racist abuse
+    LG = "LG"  # abuse against sexual orientation and gender identity
+    DS = "DS"  # abuse relating to disability
+    SM = "SM"  # sexual misconduct
+    DA = "DA"  # drug and alcohol related
+    DM = "DM"  # damage to property
+    TH = "TH"  # theft
+    DB = "DB"  # persistent or general disruptive behaviour
+    MT = "MT"  # inappropriate use of social media or online technology
+    OW = "OW"  # use or threat of use of an offensive weapon or prohibited item
+    PH = "PH"  # wilful and repeated breach of public-health measures
+
+
+EXCLUSION_REASON_LABELS: dict[ExclusionReason, str] = {
+    ExclusionReason.PP: "Physical assault against a pupil",
+    ExclusionReason.PA: "Physical assault against an adult",
+    ExclusionReason.VP: "Verbal abuse or threatening behaviour against a pupil",
+    ExclusionReason.VA: "Verbal abuse or threatening behaviour against an adult",
+    ExclusionReason.BU: "Bullying",
+    ExclusionReason.RA: "Racist abuse",
+    ExclusionReason.LG: "Abuse against sexual orientation and gender identity",
+    ExclusionReason.DS: "Abuse relating to disability",
+    ExclusionReason.SM: "Sexual misconduct",
+    ExclusionReason.DA: "Drug and alcohol related",
+    ExclusionReason.DM: "Damage to property",
+    ExclusionReason.TH: "Theft",
+    ExclusionReason.DB: "Persistent or general disruptive behaviour",
+    ExclusionReason.MT: "Inappropriate use of social media or online technology",
+    ExclusionReason.OW: "Use or threat of use of an offensive weapon or prohibited item",
+    ExclusionReason.PH: "Wilful and repeated breach of public-health measures",
+}
+
+
+class DiscriminationCategory(StrEnum):
+    """Kinds of discriminatory or prejudiced behaviour (protected characteristics, plus bullying)."""
+
+    RACIST = "racist"
+    RELIGION_OR_BELIEF = "religion_or_belief"
+    SEXIST = "sexist"
+    SEXUAL_HARASSMENT = "sexual_harassment"
+    HOMOPHOBIC_OR_BIPHOBIC = "homophobic_or_biphobic"
+    TRANSPHOBIC = "transphobic"
+    DISABILITY = "disability"
+    PREJUDICE_BASED_BULLYING = "prejudice_based_bullying"
+    OTHER = "other"
+
+
+class Effectiveness(StrEnum):
+    EFFECTIVE = "effective"
+    PARTLY_EFFECTIVE = "partly_effective"
+    NOT_EFFECTIVE = "not_effective"
+
+
+class ContactMethod(StrEnum):
+    PHONE = "phone"
+    IN_PERSON = "in_person"
+    EMAIL = "email"
+    LETTER = "letter"
+    APP_MESSAGE = "app_message"
+
+
+class ReportRoute(StrEnum):
+    """Who a use of force was reported to: the parents, or the local authority when telling the
+    parents would likely cause the child significant harm."""
+
+    PARENTS = "parents"
+    LOCAL_AUTHORITY = "local_authority"
+
+
+class ContributorRole(StrEnum):
+    STAFF = "staff"
+    PARENT = "parent"
+    PUPIL = "pupil"
+    OTHER = "other"
+
+
+# --- nested values -----------------------------------------------------------------------------------
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
+
+
+class Exclusion(_Value):
+    """A suspension or permanent exclusion linked to an incident (DfE census fields)."""
+
+    type: ExclusionType
+    sessions: int | None = Field(default=None, ge=1, le=90, description="a school day is 2 sessions")
+    start_date: dt.date | None = None
+    reasons: list[ExclusionReason] = Field(min_length=1, max_length=3)
+
+    def model_post_init(self, _context: Any) -> None:
+        if self.type != ExclusionType.PERM and self.sessions is None:
+            raise ValueError("a suspension needs its length in sessions (a day is 2 sessions)")
+        if len(set(self.reasons)) != len(self.reasons):
+            raise ValueError("each exclusion reason may be given once")
+
+
+class DeescalationUse(_Value):
+    technique: Name
+    effectiveness: Effectiveness
+    notes: LongText = ""
+
+
+class PhysicalTechniqueUse(_Value):
+    technique: Name
+    effectiveness: Effectiveness
+    used_by: list[Id] = Field(default_factory=list, max_length=50)
+    duration_minutes: int | None = Field(default=None, ge=0, le=24 * 60)
+    reason: LongText = ""
+    injuries: LongText = ""
+
+
+class Contributor(_Value):
+    name: Name
+    role: ContributorRole
+    staff_id: Id | None = None
+
+
+# --- record kinds ------------------------------------------------------------------------------------
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=True, validate_default=True)
+
+
+class Organisation(_Record):
+    name: Name
+    incident_prefix: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{0,19}$")] = "besmart"
+    help_email: Email | None = None
+    help_phone: Phone = ""
+
+
+class Setting(_Record):
+    """A school, alternative provision or children's home within an organisation."""
+
+    name: Name
+    setting_type: SettingType
+
+
+class StaffUser(_Record):
+    name: Name
+    email: Email
+    role: Role = Role.STAFF
+    active: bool = True
+
+
+class Individual(_Record):
+    """A child or young person (a profile)."""
+
+    first_name: Name
+    last_name: Name
+    preferred_name: ShortText = ""
+    date_of_birth: dt.date | None = None
+    group: ShortText = ""  # year / class / house / home
+    setting_id: Id | None = None
+    send: bool = False
+    ehc_plan: bool = False
+    looked_after: bool = False
+    details: LongText = ""
+
+
+class KeyContact(_Record):
+    name: Name
+    relationship: ShortText
+    phone: Phone = ""
+    email: Email | None = None
+    parental_responsibility: bool = False
+
+
+class KeyStaff(_Record):
+    """A member of staff named as key staff for an individual (notified of their records)."""
+
+    staff_id: Id
+
+
+class AccessGrant(_Record):
+    """Permission for a member of staff to see and record for an individual."""
+
+    staff_id: Id
+    granted_by: Id | None = None
+
+
+class BehaviourType(_Record):
+    """One button of the Behaviour Clicker catalogue."""
+
+    label: Name
+    valence: Valence
+    level: BehaviourLevel = BehaviourLevel.LOW
+    colour: Colour = "#607d8b"
+    icon: ShortText = ""
+    active: bool = True
+    sort_order: int = Field(default=0, ge=0, le=10_000)
+
+
+class ClickerEvent(_Record):
+    behaviour_type_id: Id
+    staff_id: Id
+    occurred_at: AwareMoment
+    device_id: Id
+
+
+class Communication(_Record):
+    valence: Valence
+    author_id: Id
+    message: Annotated[str, Field(min_length=1, max_length=20_000)]
+    created_at: AwareMoment
+    added_to_plan: bool = False
+
+
+class CommunicationResponse(_Record):
+    communication_id: Id
+    author_id: Id
+    message: Annotated[str, Field(min_length=1, max_length=20_000)]
+    created_at: AwareMoment
+
+
+class Incident(_Record):
+    """An incident report: the incident, post-incident learning (pild_*), physical intervention (pi_*)
+    and review (review_*). Sections are flat fields so that two people completing different parts of the
+    same report offline never conflict."""
+
+    reference: ShortText | None = None  # assigned by the server: "<prefix>-<n>"
+    status: IncidentStatus = IncidentStatus.DRAFT
+    recorded_by: Id
+    recorded_at: AwareMoment
+    occurred_at: AwareMoment
+    location: ShortText = ""
+    what_happened: LongText = ""
+    what_happened_before: LongText = ""
+    staff_present: list[Id] = Field(default_factory=list, max_length=50)
+    other_individuals: list[Id] = Field(default_factory=list, max_length=50)
+    injury: bool = False
+    injury_who: ShortText = ""
+    injury_details: LongText = ""
+    injury_treatment: LongText = ""
+    parents_informed: bool | None = None
+    parents_informed_by: Id | None = None
+    parents_informed_at: AwareMoment | None = None
+    parents_informed_method: ContactMethod | None = None
+    parents_not_informed_reason: LongText = ""
+    flagged: bool = False
+    flag_reason: ShortText = ""
+    # Post-incident learning (PILD)
+    pild_perspective: LongText = ""
+    pild_feelings: LongText = ""
+    pild_next_time: LongText = ""
+    pild_triggers: LongText = ""
+    pild_adjustments: LongText = ""
+    pild_comments: LongText = ""
+    discriminatory: bool = False
+    discriminatory_categories: list[DiscriminationCategory] = Field(default_factory=list)
+    exclusions: list[Exclusion] = Field(default_factory=list, max_length=5)
+    # Physical intervention
+    physical_intervention: bool = False
+    pi_behaviours_low: LongText = ""
+    pi_behaviours_medium: LongText = ""
+    pi_behaviours_high: LongText = ""
+    pi_staff_response: LongText = ""
+    pi_alternative_responses: LongText = ""
+    pi_deescalation: list[DeescalationUse] = Field(default_factory=list, max_length=30)
+    pi_techniques: list[PhysicalTechniqueUse] = Field(default_factory=list, max_length=30)
+    pi_started_at: AwareMoment | None = None
+    pi_ended_at: AwareMoment | None = None
+    pi_reason: LongText = ""
+    pi_steps_to_avoid: LongText = ""
+    pi_injuries: LongText = ""
+    pi_medical_treatment: LongText = ""
+    pi_plan_followed: bool | None = None
+    pi_support_after: LongText = ""
+    pi_report_route: ReportRoute | None = None
+    pi_report_route_reason: LongText = ""
+    # Review and sign-off
+    review_signed_off_by: Id | None = None
+    review_signed_off_at: AwareMoment | None = None
+    review_staff_spoken_to: bool = False
+    review_child_spoken_by: Id | None = None
+    review_child_spoken_at: AwareMoment | None = None
+    review_notes: LongText = ""
+
+    def model_post_init(self, _context: Any) -> None:
+        if self.pi_started_at and self.pi_ended_at and self.pi_ended_at < self.pi_started_at:
+            raise ValueError("physical intervention ends before it starts")
+
+
+class SmartPlan(_Record):
+    """A behaviour support plan."""
+
+    status: PlanStatus = PlanStatus.DRAFT
+    version: int = Field(default=1, ge=1)
+    title: ShortText = "Smart Plan"
+    review_date: dt.date | None = None
+    contributors: list[Contributor] = Field(default_factory=list, max_length=50)
+    pupil_voice: LongText = ""
+    strategies: LongText = ""  # what helps them feel safe and regulated
+    triggers: LongText = ""
+    early_signs: LongText = ""
+    reasonable_adjustments: LongText = ""
+    agreed_responses: LongText = ""
+    communication_follow_up: LongText = ""  # how staff communicate and follow up after incidents
+    linked_incident_ids: list[Id] = Field(default_factory=list, max_length=500)
+    linked_communication_ids: list[Id] = Field(default_factory=list, max_length=500)
+    created_by: Id
+    created_at: AwareMoment
+
+
+class Notification(_Record):
+    recipient_id: Id
+    kind: Literal[
+        "incident_submitted",
+        "invited_to_collaborate",
+        "incident_flagged",
+        "communication",
+        "communication_response",
+        "plan_updated",
+    ]
+    subject: ShortText
+    body: LongText = ""
+    record_id: Id | None = None
+    record_kind: ShortText | None = None
+    profile_id: Id | None = None
+    created_at: AwareMoment
+    read: bool = False
+
+
+class AuditEvent(_Record):
+    actor_id: Id
+    action: Literal["view", "create", "update", "delete", "download", "export", "login"]
+    record_kind: ShortText
+    record_id: Id | None = None
+    profile_id: Id | None = None
+    device_id: Id | None = None
+    at: AwareMoment
+
+
+# --- the registry ------------------------------------------------------------------------------------
+
+Scope = Literal["org", "profile", "recipient"]
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    name: str
+    model: type[BaseModel]
+    scope: Scope
+    append_only: bool = False
+    time_field: str | None = None
+    #: fields only the server may set (a device that sends them is rejected)
+    server_fields: frozenset[str] = frozenset()
+
+
+KINDS: dict[str, KindSpec] = {
+    spec.name: spec
+    for spec in (
+        KindSpec("organisation", Organisation, "org"),
+        KindSpec("setting", Setting, "org"),
+        KindSpec("staff", StaffUser, "org"),
+        KindSpec("behaviour_type", BehaviourType, "org"),
+        KindSpec("individual", Individual, "profile"),
+        KindSpec("key_contact", KeyContact, "profile"),
+        KindSpec("key_staff", KeyStaff, "profile"),
+        KindSpec("access_grant", AccessGrant, "profile"),
+        KindSpec("clicker_event", ClickerEvent, "profile", append_only=True, time_field="occurred_at"),
+        KindSpec("communication", Communication, "profile", time_field="created_at"),
+        KindSpec(
+            "communication_response",
+            CommunicationResponse,
+            "profile",
+            append_only=True,
+            time_field="created_at",
+        ),
+        KindSpec(
+            "incident",
+            Incident,
+            "profile",
+            time_field="occurred_at",
+            server_fields=frozenset({"reference"}),
+        ),
+        KindSpec("smart_plan", SmartPlan, "profile", time_field="created_at"),
+        KindSpec("notification", Notification, "recipient", time_field="created_at"),
+        KindSpec("audit_event", AuditEvent, "org", append_only=True, time_field="at"),
+    )
+}
+
+#: The field that marks a record deleted (a tombstone); merged like any other field.
+DELETED_FIELD = "_deleted"
+
+
+class RecordError(ValueError):
+    """A record or field value that does not fit its kind. The message names the field."""
+
+
+def kind_spec(kind: str) -> KindSpec:
+    try:
+        return KINDS[kind]
+    except KeyError:
+        raise RecordError(f"unknown record kind {kind!r}") from None
+
+
+def _describe(error: ValidationError, kind: str, field: str | None = None) -> str:
+    parts = []
+    for item in error.errors():
+        loc = (field, *item.get("loc", ())) if field else item.get("loc", ())
+        where = ".".join(str(p) for p in loc) or "record"
+        if item.get("type") == "extra_forbidden":
+            parts.append(f"{where}: unknown field for {kind}")
+        else:
+            parts.append(f"{where}: {item.get('msg', 'invalid value')}")
+    return f"invalid {kind}: " + "; ".join(parts)
+
+
+def validate_record(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate a whole record; returns its JSON-ready field values (defaults filled in)."""
+    spec = kind_spec(kind)
+    try:
+        return spec.model.model_validate(values).model_dump(mode="json")
+    except ValidationError as error:
+        raise RecordError(_describe(error, kind)) from None
+    except ValueError as error:  # raised from model_post_init
+        raise RecordError(f"invalid {kind}: {error}") from None
+
+
+_FIELD_ADAPTERS: dict[tuple[str, str], TypeAdapter[Any]] = {}
+
+
+def _field_adapter(spec: KindSpec, name: str) -> TypeAdapter[Any]:
+    key = (spec.name, name)
+    adapter = _FIELD_ADAPTERS.get(key)
+    if adapter is None:
+        info = spec.model.model_fields.get(name)
+        if info is None:
+            raise RecordError(f"invalid {spec.name}: {name}: unknown field for {spec.name}")
+        annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        adapter = _FIELD_ADAPTERS[key] = TypeAdapter(annotation)
+    return adapter
+
+
+def validate_fields(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Validate a partial update field by field; returns JSON-ready values."""
+    spec = kind_spec(kind)
+    clean: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == DELETED_FIELD:
+            if not isinstance(value, bool):
+                raise RecordError(f"invalid {kind}: {DELETED_FIELD} must be true or false")
+            clean[name] = value
+            continue
+        adapter = _field_adapter(spec, name)
+        try:
+            clean[name] = adapter.dump_python(adapter.validate_python(value), mode="json")
+        except ValidationError as error:
+            raise RecordError(_describe(error, kind, name)) from None
+        except ValueError as error:
+            raise RecordError(f"invalid {kind}: {name}: {error}") from None
+    return clean
