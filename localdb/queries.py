@@ -1,0 +1,193 @@
+"""The read queries the screens need, returning decrypted, typed records.
+
+Filtering uses only the plain columns (kind, profile id, time, deleted); everything else is decrypted after
+the rows are chosen. `Queries` is mixed into `localdb.store.LocalStore`, which supplies the connection
+(`db`), the lock and decryption.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, ValidationError
+
+from sync.merge import Conflict, RecordState
+from sync.records import kind_spec
+
+if TYPE_CHECKING:
+    import sqlite3
+    import threading
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A record as the device shows it."""
+
+    id: str
+    kind: str
+    profile_id: str | None
+    values: dict[str, Any]
+    #: the kind's model built from the values (typed access: `stored.record.what_happened`)
+    record: BaseModel
+    conflicts: list[Conflict] = field(default_factory=list)
+    #: local changes not yet acknowledged by the server
+    pending: bool = False
+    deleted: bool = False
+    version: str = ""
+
+    @classmethod
+    def from_state(cls, state: RecordState, *, pending: bool) -> Stored:
+        model = kind_spec(state.kind).model
+        values = state.values()
+        try:
+            record = model.model_validate(values)
+        except ValidationError:
+            # A record whose creating op has not arrived yet: show what there is.
+            record = model.model_construct(**values)
+        return cls(
+            id=state.id,
+            kind=state.kind,
+            profile_id=state.profile_id,
+            values=values,
+            record=record,
+            conflicts=list(state.conflicts),
+            pending=pending,
+            deleted=state.deleted,
+            version=state.version,
+        )
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: str
+    kind: str
+    profile_id: str | None
+    updated_at: str
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CommunicationThread:
+    communication: Stored
+    responses: list[Stored]
+
+
+def iso(moment: dt.datetime) -> str:
+    """The plain-column form of a moment: ISO-8601 in UTC with a Z, as the records store it."""
+    return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+_SELECT = (
+    "SELECT record.*, EXISTS (SELECT 1 FROM outbox WHERE outbox.record_id = record.id) AS pending FROM record"
+)
+
+
+class Queries:
+    db: sqlite3.Connection
+    _lock: threading.RLock
+
+    def _unlocked(self) -> Any: ...
+    def _state(self, row: Any, column: str = "body") -> RecordState: ...
+    def _open_blob(self, blob: bytes, table: str, column: str, row_id: str) -> Any: ...
+
+    def _select(
+        self, where: str, params: tuple[Any, ...] = (), *, order: str = "", include_deleted: bool = False
+    ) -> list[Stored]:
+        if not include_deleted:
+            where = f"({where}) AND deleted = 0"
+        if order:
+            where += f" ORDER BY {order}"
+        with self._lock:
+            self._unlocked()
+            rows = self.db.execute(f"{_SELECT} WHERE {where}", params).fetchall()
+            return [Stored.from_state(self._state(row), pending=bool(row["pending"])) for row in rows]
+
+    def get(self, record_id: str, *, include_deleted: bool = False) -> Stored | None:
+        found = self._select("id = ?", (record_id,), include_deleted=include_deleted)
+        return found[0] if found else None
+
+    def records(self, kind: str, profile_id: str | None = None) -> list[Stored]:
+        """Every live record of a kind (optionally of one individual), newest time first."""
+        if profile_id is None:
+            return self._select("kind = ?", (kind,), order="occurred_at DESC")
+        return self._select("kind = ? AND profile_id = ?", (kind, profile_id), order="occurred_at DESC")
+
+    def individuals(self) -> list[Stored]:
+        """The individuals on this device, by last then first name."""
+        people = self.records("individual")
+        return sorted(people, key=lambda s: (s.values.get("last_name", ""), s.values.get("first_name", "")))
+
+    def behaviour_types(self, *, active_only: bool = True) -> list[Stored]:
+        types = [t for t in self.records("behaviour_type") if t.values.get("active", True) or not active_only]
+        return sorted(types, key=lambda t: (t.values.get("sort_order", 0), t.values.get("label", "")))
+
+    def clicker_events(self, profile_id: str, start: dt.datetime, end: dt.datetime) -> list[Stored]:
+        """Clicker taps for one individual with start <= time < end, oldest first."""
+        return self._select(
+            "kind = 'clicker_event' AND profile_id = ? AND occurred_at >= ? AND occurred_at < ?",
+            (profile_id, iso(start), iso(end)),
+            order="occurred_at",
+        )
+
+    def incidents(
+        self,
+        *,
+        days: int | None = None,
+        profile_id: str | None = None,
+        now: dt.datetime | None = None,
+    ) -> list[Stored]:
+        """Incidents from the last `days` days (None: all), newest first."""
+        where, params = "kind = 'incident'", ()
+        if profile_id is not None:
+            where, params = where + " AND profile_id = ?", (profile_id,)
+        if days is not None:
+            since = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
+            where, params = where + " AND occurred_at >= ?", (*params, iso(since))
+        return self._select(where, params, order="occurred_at DESC")
+
+    def communications(self, profile_id: str) -> list[CommunicationThread]:
+        """An individual's communications, newest first, each with its responses oldest first."""
+        communications = self.records("communication", profile_id)
+        responses = sorted(
+            self.records("communication_response", profile_id), key=lambda r: r.values.get("created_at", "")
+        )
+        by_parent: dict[str, list[Stored]] = {}
+        for response in responses:
+            by_parent.setdefault(response.values.get("communication_id", ""), []).append(response)
+        return [CommunicationThread(c, by_parent.get(c.id, [])) for c in communications]
+
+    def notifications(self, *, unread_only: bool = False) -> list[Stored]:
+        found = self.records("notification")
+        return [n for n in found if not (unread_only and n.values.get("read"))]
+
+    def with_conflicts(self) -> list[Stored]:
+        """Records carrying kept conflicts, for the "needs review" list."""
+        return [s for s in self._select("1 = 1") if s.conflicts]
+
+    def drafts(self, kind: str | None = None) -> list[Draft]:
+        """Saved drafts, most recently saved first."""
+        with self._lock:
+            self._unlocked()
+            if kind is None:
+                rows = self.db.execute("SELECT * FROM draft ORDER BY updated_at DESC").fetchall()
+            else:
+                rows = self.db.execute(
+                    "SELECT * FROM draft WHERE kind = ? ORDER BY updated_at DESC", (kind,)
+                ).fetchall()
+            drafts = []
+            for row in rows:
+                body = self._open_blob(row["body"], "draft", "body", row["id"])
+                drafts.append(
+                    Draft(row["id"], row["kind"], row["profile_id"], row["updated_at"], body["values"])
+                )
+            return drafts
+
+    def draft(self, draft_id: str) -> Draft | None:
+        return next((d for d in self.drafts() if d.id == draft_id), None)
+
+    def pending_count(self) -> int:
+        """Local changes waiting for sync."""
+        with self._lock:
+            return int(self.db.execute("SELECT count(*) FROM outbox").fetchone()[0])

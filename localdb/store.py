@@ -1,0 +1,526 @@
+"""The encrypted on-device store: lifecycle, writes with their outbox entries, and sync bookkeeping.
+
+`LocalStore` owns one data directory. It is created with a passcode, unlocked with it (the data keys then
+live only in memory), locked explicitly or after an idle time, and wiped (data and keys). Every write goes
+through `write`, which validates the op with the shared sync core, merges it into the record and appends
+the op to the outbox in **one durable transaction** (WAL, `synchronous=FULL`): when `write` returns the tap
+is on disk, and a crash leaves either the record change and its outbox entry, or neither.
+
+The read queries the screens need are in `localdb.queries` (mixed into `LocalStore`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from localdb import keys
+from localdb.crypto import FieldCipher
+from localdb.queries import Queries
+from localdb.schema import migrate
+from sync.hlc import HybridClock, Stamp, wall_clock_ms
+from sync.merge import RecordState, apply_op
+from sync.ops import Action, Op, validate_op
+from sync.records import kind_spec
+
+DB_NAME = "besmart.db"
+DEFAULT_IDLE_LOCK_SECONDS = 300
+
+
+class StoreError(Exception):
+    """A store operation that cannot be done; the message says why in plain words."""
+
+
+class StoreLockedError(StoreError):
+    """The store is locked: unlock it with the passcode first."""
+
+
+class NotInitialisedError(StoreError):
+    """No store exists in this directory yet."""
+
+
+def new_id() -> str:
+    """A random, time-ordered record id (UUIDv7 layout): reveals nothing but roughly when it was made."""
+    ms = wall_clock_ms()
+    rand = int.from_bytes(secrets.token_bytes(10), "big")
+    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64
+    value |= 0b10 << 62 | rand & ((1 << 62) - 1)
+    return str(uuid.UUID(int=value))
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # Autocommit mode: transactions are explicit (`_transaction`), so one write is exactly one commit.
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")  # a tap is durable when write() returns
+    db.execute("PRAGMA secure_delete=ON")  # builds differ in the default: set it
+    return db
+
+
+#: Every encrypted column, as (table, its key column, the encrypted columns): what rotation re-encrypts.
+ENCRYPTED_COLUMNS = (
+    ("record", "id", ("body", "base")),
+    ("outbox", "op_id", ("body",)),
+    ("draft", "id", ("body",)),
+    ("sync_issue", "id", ("body",)),
+    ("vault", "name", ("value",)),
+)
+
+
+class LocalStore(Queries):
+    """The encrypted store of one device (one user's data directory)."""
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        idle_lock_seconds: float = DEFAULT_IDLE_LOCK_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+        wall: Callable[[], int] = wall_clock_ms,
+    ) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.path = self.directory / DB_NAME
+        self.idle_lock_seconds = idle_lock_seconds
+        self._monotonic = monotonic
+        self._wall = wall
+        self._lock = threading.RLock()
+        self._keys: keys.UnlockedKeys | None = None
+        self._cipher: FieldCipher | None = None
+        self._clock: HybridClock | None = None
+        self._last_activity = monotonic()
+        # One connection, used under self._lock: SQLite serialises writers anyway.
+        self._db: sqlite3.Connection | None = _connect(self.path)
+        migrate(self._db)
+
+    # --- plumbing --------------------------------------------------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            raise StoreError("This store was wiped or closed.")
+        return self._db
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One durable transaction: all of it commits, or none of it does."""
+        with self._lock:
+            db = self.db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def _set_meta(self, db: sqlite3.Connection, key: str, value: str) -> None:
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def _checkpoint(self) -> None:
+        with self._lock:
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    @property
+    def initialised(self) -> bool:
+        with self._lock:
+            return self._db is not None and self._meta("wrapped_keys") is not None
+
+    @property
+    def locked(self) -> bool:
+        with self._lock:
+            self._lock_if_idle()
+            return self._cipher is None
+
+    @property
+    def device_id(self) -> str:
+        with self._lock:
+            if self._clock is not None:
+                return self._clock.node
+            value = self._meta("device_id")
+        if value is None:
+            raise NotInitialisedError("No besmart data on this device yet: sign in first.")
+        return value
+
+    def initialise(self, passcode: str, *, device_id: str | None = None) -> None:
+        """Create the store's keys (the passcode unlocks them) and leave it unlocked."""
+        with self._lock:
+            if self.initialised:
+                raise StoreError("This device already has a besmart store: unlock it or wipe it.")
+            store_id = uuid.uuid4().hex
+            unlocked = keys.create(store_id, passcode)
+            with self._transaction() as db:
+                self._set_meta(db, "store_id", store_id)
+                self._set_meta(db, "device_id", device_id or secrets.token_hex(8))
+                self._set_meta(db, "op_seq", "0")
+                self._set_meta(db, "cursor", "0")
+                self._save_wrapped(db, unlocked.wrapped)
+            self._open(unlocked)
+
+    def _save_wrapped(self, db: sqlite3.Connection, wrapped: Iterable[keys.WrappedKey]) -> None:
+        self._set_meta(db, "wrapped_keys", json.dumps([w.to_dict() for w in wrapped]))
+
+    def _load_wrapped(self) -> tuple[str, list[keys.WrappedKey]]:
+        raw = self._meta("wrapped_keys")
+        if raw is None:
+            raise NotInitialisedError("No besmart data on this device yet: sign in first.")
+        store_id = self._meta("store_id") or ""
+        return store_id, [keys.WrappedKey.from_dict(item) for item in json.loads(raw)]
+
+    def _open(self, unlocked: keys.UnlockedKeys) -> None:
+        self._keys = unlocked
+        self._cipher = unlocked.field_cipher()
+        # Restart the clock after the newest stamp on the device, so it stays monotonic across restarts
+        # even if the wall clock went back meanwhile.
+        newest = self.db.execute(
+            "SELECT max(v) FROM (SELECT max(version) AS v FROM record UNION ALL SELECT max(hlc) FROM outbox)"
+        ).fetchone()[0]
+        node = self._meta("device_id") or "device"
+        self._clock = HybridClock(node, wall=self._wall, last=Stamp.parse(newest) if newest else None)
+        self._last_activity = self._monotonic()
+
+    def unlock(self, passcode: str) -> None:
+        """Open the data keys with the passcode. Wrong passcode: `keys.WrongPasscodeError`, nothing changed."""
+        with self._lock:
+            store_id, wrapped = self._load_wrapped()
+            self._open(keys.unlock(store_id, passcode, wrapped))
+
+    def lock(self) -> None:
+        """Drop the keys from memory and flush the WAL so no page lingers outside the database."""
+        with self._lock:
+            if self._keys is not None:
+                self._keys.forget()
+            self._keys = self._cipher = None
+            if self._db is not None:
+                self._checkpoint()
+
+    def _lock_if_idle(self) -> None:
+        if self._cipher is not None and self._monotonic() - self._last_activity > self.idle_lock_seconds:
+            self.lock()
+
+    def _unlocked(self) -> FieldCipher:
+        """The cipher, if the store is unlocked and not idle too long; marks activity."""
+        if self._db is None:
+            raise StoreError("This store was wiped or closed.")
+        self._lock_if_idle()
+        if self._cipher is None:
+            raise StoreLockedError("besmart is locked: enter your passcode to continue.")
+        self._last_activity = self._monotonic()
+        return self._cipher
+
+    def change_passcode(self, old_passcode: str, new_passcode: str) -> None:
+        """Re-wrap the data keys under the new passcode; the data itself is not touched."""
+        with self._lock:
+            store_id, wrapped = self._load_wrapped()
+            verified = keys.unlock(store_id, old_passcode, wrapped)
+            new_wrapped = verified.change_passcode(new_passcode)
+            with self._transaction() as db:
+                self._save_wrapped(db, new_wrapped)
+            if self._keys is not None:
+                self._keys.forget()
+                self._open(verified)
+            else:
+                verified.forget()
+
+    def rotate_key(self) -> int:
+        """Make a new data key and re-encrypt everything under it, in one transaction; returns its id."""
+        with self._lock:
+            cipher = self._unlocked()
+            assert self._keys is not None
+            record = self._keys.wrap_new_key()
+            cipher.add_key(record.key_id, self._keys.data_keys[record.key_id])
+            with self._transaction() as db:
+                self._save_wrapped(db, self._keys.wrapped)
+                for table, key_column, columns in ENCRYPTED_COLUMNS:
+                    for row in db.execute(f"SELECT * FROM {table}").fetchall():
+                        row_id = str(row[key_column])
+                        for column in columns:
+                            if row[column] is None:
+                                continue
+                            plain = cipher.decrypt(row[column], table=table, column=column, row_id=row_id)
+                            fresh = cipher.encrypt(plain, table=table, column=column, row_id=row_id)
+                            db.execute(
+                                f"UPDATE {table} SET {column} = ? WHERE {key_column} = ?",
+                                (fresh, row[key_column]),
+                            )
+            return record.key_id
+
+    def wipe(self) -> None:
+        """Delete every data file and the device secret. Nothing of the store remains."""
+        with self._lock:
+            store_id = self._meta("store_id") if self._db is not None else None
+            if self._keys is not None:
+                self._keys.forget()
+            self._keys = self._cipher = self._clock = None
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+            if store_id:
+                keys.destroy(store_id)
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Lock and release the database file."""
+        with self._lock:
+            if self._db is not None:
+                self.lock()
+                self._db.close()
+                self._db = None
+
+    # --- encrypted values ------------------------------------------------------------------------
+
+    def _seal(self, obj: Any, table: str, column: str, row_id: str) -> bytes:
+        return self._unlocked().encrypt_json(obj, table=table, column=column, row_id=row_id)
+
+    def _open_blob(self, blob: bytes, table: str, column: str, row_id: str) -> Any:
+        return self._unlocked().decrypt_json(blob, table=table, column=column, row_id=row_id)
+
+    def _state(self, row: sqlite3.Row, column: str = "body") -> RecordState:
+        return RecordState.model_validate(self._open_blob(row[column], "record", column, row["id"]))
+
+    def _outbox_op(self, row: sqlite3.Row) -> Op:
+        return Op.model_validate(self._open_blob(row["body"], "outbox", "body", str(row["op_id"])))
+
+    # --- writes ----------------------------------------------------------------------------------
+
+    def write(
+        self,
+        kind: str,
+        action: Action,
+        fields: dict[str, Any] | None = None,
+        *,
+        actor_id: str,
+        record_id: str | None = None,
+        profile_id: str | None = None,
+        base: dict[str, list[str]] | None = None,
+    ) -> Op:
+        """Change one record and queue the op for sync, in one durable transaction.
+
+        `base` defaults to the versions this device currently shows for the changed fields (an ordinary
+        edit); pass it to resolve a conflict (the winner's and the conflicts' versions).
+        Bad input raises `sync.ops.OpError` and changes nothing.
+        """
+        fields = fields or {}
+        spec = kind_spec(kind)
+        with self._transaction() as db:
+            self._unlocked()
+            assert self._clock is not None
+            state: RecordState | None = None
+            if record_id is None:
+                if action != "create":
+                    raise StoreError(f"{action} needs the id of the record to change")
+                record_id = new_id()
+                if kind == "individual":
+                    profile_id = record_id
+            else:
+                row = db.execute("SELECT id, body FROM record WHERE id = ?", (record_id,)).fetchone()
+                if row is not None:
+                    if action == "create":
+                        raise StoreError(f"{kind} {record_id} already exists")
+                    state = self._state(row)
+                    profile_id = state.profile_id
+                elif action != "create":
+                    raise StoreError(f"no {kind} {record_id} on this device")
+            if base is None and state is not None:
+                base = state.base_for(set(fields) if action == "update" else set())
+            # Derived, not counted: a counter row would be one more page written by every tap.
+            op_id = db.execute(
+                "SELECT max(coalesce((SELECT max(op_id) FROM outbox), 0), "
+                "CAST((SELECT value FROM meta WHERE key = 'op_seq') AS INTEGER)) + 1"
+            ).fetchone()[0]
+            op = validate_op(
+                Op(
+                    op_id=int(op_id),
+                    device_id=self._clock.node,
+                    actor_id=actor_id,
+                    record_id=record_id,
+                    kind=kind,
+                    profile_id=profile_id,
+                    action=action,
+                    fields=fields,
+                    base=base or {},
+                    hlc=self._clock.now().encode(),
+                )
+            )
+            new_state, _ = apply_op(state, op)
+            self._put_record(db, new_state, spec.time_field)
+            db.execute(
+                "INSERT INTO outbox (op_id, record_id, kind, profile_id, hlc, body) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    op.op_id,
+                    record_id,
+                    kind,
+                    profile_id,
+                    op.hlc,
+                    self._seal(op.model_dump(mode="json"), "outbox", "body", str(op.op_id)),
+                ),
+            )
+        return op
+
+    def _put_record(
+        self,
+        db: sqlite3.Connection,
+        state: RecordState,
+        time_field: str | None,
+        *,
+        base: RecordState | None = None,
+    ) -> None:
+        """Insert or update a record row; `base` (the server's state) is replaced only when given."""
+        body = self._seal(state.model_dump(mode="json"), "record", "body", state.id)
+        sealed_base = self._seal(base.model_dump(mode="json"), "record", "base", state.id) if base else None
+        db.execute(
+            "INSERT INTO record (id, kind, profile_id, occurred_at, version, deleted, body, base) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+            "profile_id = excluded.profile_id, occurred_at = excluded.occurred_at, "
+            "version = excluded.version, deleted = excluded.deleted, body = excluded.body, "
+            "base = coalesce(excluded.base, record.base)",
+            (
+                state.id,
+                state.kind,
+                state.profile_id,
+                _time_of(state, time_field),
+                state.version,
+                state.deleted,
+                body,
+                sealed_base,
+            ),
+        )
+
+    # --- drafts ----------------------------------------------------------------------------------
+
+    def save_draft(self, draft_id: str, kind: str, values: dict[str, Any], *, profile_id: str | None) -> None:
+        """Save a half-finished form; saving again replaces it."""
+        kind_spec(kind)
+        with self._transaction() as db:
+            body = self._seal({"kind": kind, "values": values}, "draft", "body", draft_id)
+            db.execute(
+                "INSERT INTO draft (id, kind, profile_id, updated_at, body) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET profile_id = excluded.profile_id, "
+                "updated_at = excluded.updated_at, body = excluded.body",
+                (draft_id, kind, profile_id, _iso_now(self._wall), body),
+            )
+
+    def delete_draft(self, draft_id: str) -> None:
+        with self._transaction() as db:
+            self._unlocked()
+            db.execute("DELETE FROM draft WHERE id = ?", (draft_id,))
+        self._checkpoint()
+
+    # --- small secrets ---------------------------------------------------------------------------
+
+    def put_secret(self, name: str, value: Any) -> None:
+        """Keep a small sensitive value (e.g. the server's tokens) encrypted in the store."""
+        with self._transaction() as db:
+            sealed = self._seal(value, "vault", "value", name)
+            db.execute(
+                "INSERT INTO vault (name, value) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, sealed),
+            )
+
+    def get_secret(self, name: str) -> Any:
+        with self._lock:
+            row = self.db.execute("SELECT value FROM vault WHERE name = ?", (name,)).fetchone()
+            return None if row is None else self._open_blob(row[0], "vault", "value", name)
+
+    def delete_secret(self, name: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM vault WHERE name = ?", (name,))
+        self._checkpoint()
+
+    # --- sync bookkeeping (used by the sync engine) -----------------------------------------------
+
+    @property
+    def cursor(self) -> int:
+        with self._lock:
+            return int(self._meta("cursor") or 0)
+
+    @property
+    def clock(self) -> HybridClock:
+        with self._lock:
+            self._unlocked()
+            assert self._clock is not None
+            return self._clock
+
+    def pending_ops(self, limit: int = 500, *, profile_id: str | None = None) -> list[Op]:
+        """The oldest unacknowledged ops, in op_id order."""
+        with self._lock:
+            self._unlocked()
+            if profile_id is None:
+                rows = self.db.execute("SELECT * FROM outbox ORDER BY op_id LIMIT ?", (limit,))
+            else:
+                rows = self.db.execute(
+                    "SELECT * FROM outbox WHERE profile_id = ? ORDER BY op_id LIMIT ?", (profile_id, limit)
+                )
+            return [self._outbox_op(row) for row in rows.fetchall()]
+
+    def acknowledge(self, op_ids: Iterable[int]) -> None:
+        """Remove ops the server acknowledged (applied, duplicate, conflict or quarantined)."""
+        ids = [(int(i),) for i in op_ids]
+        if ids:
+            with self._transaction() as db:
+                self._retire_op_ids(db)
+                db.executemany("DELETE FROM outbox WHERE op_id = ?", ids)
+
+    def _retire_op_ids(self, db: sqlite3.Connection) -> None:
+        """Before ops leave the outbox: remember the highest id, so no id is ever handed out twice."""
+        db.execute(
+            "UPDATE meta SET value = CAST(max(CAST(value AS INTEGER), "
+            "coalesce((SELECT max(op_id) FROM outbox), 0)) AS TEXT) WHERE key = 'op_seq'"
+        )
+
+    def apply_pulled(self, states: Iterable[RecordState], cursor: int) -> None:
+        """Apply one pulled page and its cursor in one transaction; pending local ops stay on top."""
+        with self._transaction() as db:
+            self._unlocked()
+            assert self._clock is not None
+            for server_state in states:
+                visible = server_state
+                for row in db.execute(
+                    "SELECT * FROM outbox WHERE record_id = ? ORDER BY op_id", (server_state.id,)
+                ).fetchall():
+                    visible, _ = apply_op(visible, self._outbox_op(row))
+                if server_state.version:
+                    self._clock.receive(server_state.version)
+                self._put_record(db, visible, kind_spec(server_state.kind).time_field, base=server_state)
+            self._set_meta(db, "cursor", str(cursor))
+
+    def purge_profile(self, profile_id: str) -> None:
+        """Remove everything of one individual from the device (after its pending ops were pushed)."""
+        with self._transaction() as db:
+            self._retire_op_ids(db)
+            for table in ("record", "outbox", "draft", "sync_issue"):
+                db.execute(f"DELETE FROM {table} WHERE profile_id = ?", (profile_id,))
+        self._checkpoint()
+
+
+def _time_of(state: RecordState, time_field: str | None) -> str | None:
+    if time_field is None:
+        return None
+    current = state.fields.get(time_field)
+    return current.value if current else None
+
+
+def _iso_now(wall: Callable[[], int]) -> str:
+    return dt.datetime.fromtimestamp(wall() / 1000, dt.UTC).isoformat().replace("+00:00", "Z")
