@@ -142,8 +142,7 @@ class FieldCipher:
         """The data key id named in a blob's header (used to find values still on an old key)."""
         if not isinstance(blob, bytes | bytearray | memoryview):
             raise TamperError(
-                f"Encrypted value in {_where(table, column)} is not bytes "
-                f"(got {type(blob).__name__})."
+                f"Encrypted value in {_where(table, column)} is not bytes (got {type(blob).__name__})."
             )
         if len(blob) < _MIN_BLOB:
             raise TamperError(

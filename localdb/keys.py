@@ -167,8 +167,7 @@ def _normalize(passcode: str) -> bytes:
 
 def check_passcode(passcode: str, *, strengthened: bool) -> None:
     """Raise WeakPassphraseError if ``passcode`` is not acceptable under the policy."""
-    text = unicodedata.normalize("NFC", passcode) if isinstance(passcode, str) else passcode
-    _normalize(text)  # type check
+    text = _normalize(passcode).decode("utf-8")
     if strengthened:
         if len(text) < MIN_PASSPHRASE_CHARS or all(ch.isdigit() or ch.isspace() for ch in text):
             raise WeakPassphraseError(
@@ -213,7 +212,7 @@ class WrappedKey:
 
     @property
     def policy(self) -> Policy:
-        """"standard" (passcode + device secret) or "strengthened" (passphrase only)."""
+        """ "standard" (passcode + device secret) or "strengthened" (passphrase only)."""
         return "standard" if self.uses_device_secret else "strengthened"
 
     def to_dict(self) -> dict[str, Any]:
@@ -236,8 +235,7 @@ class WrappedKey:
             raise KeyRecordError("wrapped key record must be a JSON object")
         if data.get("format") != _RECORD_FORMAT or data.get("kdf") != "scrypt":
             raise KeyRecordError(
-                f"unsupported wrapped key record (format={data.get('format')!r}, "
-                f"kdf={data.get('kdf')!r})"
+                f"unsupported wrapped key record (format={data.get('format')!r}, kdf={data.get('kdf')!r})"
             )
         ints = {}
         for name in ("key_id", "kdf_n", "kdf_r", "kdf_p"):
@@ -283,9 +281,7 @@ class _KekParams:
 
     @classmethod
     def of(cls, record: WrappedKey) -> _KekParams:
-        return cls(
-            record.salt, record.kdf_n, record.kdf_r, record.kdf_p, record.uses_device_secret
-        )
+        return cls(record.salt, record.kdf_n, record.kdf_r, record.kdf_p, record.uses_device_secret)
 
     @classmethod
     def fresh(cls, *, uses_device_secret: bool) -> _KekParams:
@@ -299,9 +295,9 @@ class _KekParams:
 
 
 def _derive_kek(passcode: bytes, params: _KekParams, device_secret: bytes) -> bytes:
-    stretched = Scrypt(
-        salt=params.salt, length=32, n=params.kdf_n, r=params.kdf_r, p=params.kdf_p
-    ).derive(passcode)
+    stretched = Scrypt(salt=params.salt, length=32, n=params.kdf_n, r=params.kdf_r, p=params.kdf_p).derive(
+        passcode
+    )
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEK_INFO).derive(
         stretched + device_secret
     )
@@ -505,9 +501,7 @@ def unlock(store_id: str, passcode: str, wrapped: Iterable[WrappedKey]) -> Unloc
     if len({r.key_id for r in records}) != len(records):
         raise KeyRecordError("The store's wrapped data keys repeat a key id.")
     secret = _normalize(passcode)
-    device_secret = (
-        _load_device_secret(store_id) if any(r.uses_device_secret for r in records) else b""
-    )
+    device_secret = _load_device_secret(store_id) if any(r.uses_device_secret for r in records) else b""
 
     keks: dict[_KekParams, bytes] = {}
     data_keys: dict[int, bytes] = {}
@@ -515,9 +509,7 @@ def unlock(store_id: str, passcode: str, wrapped: Iterable[WrappedKey]) -> Unloc
     for record in records:
         params = _KekParams.of(record)
         if params not in keks:
-            keks[params] = _derive_kek(
-                secret, params, device_secret if params.uses_device_secret else b""
-            )
+            keks[params] = _derive_kek(secret, params, device_secret if params.uses_device_secret else b"")
         try:
             data_keys[record.key_id] = AESGCM(keks[params]).decrypt(
                 record.nonce, record.ciphertext, _dek_aad(record.key_id)
@@ -529,8 +521,7 @@ def unlock(store_id: str, passcode: str, wrapped: Iterable[WrappedKey]) -> Unloc
     if failed:
         # The passcode opened some keys, so the others were altered or swapped in.
         raise KeyRecordError(
-            f"Wrapped data key(s) {sorted(failed)} failed authentication: the key records were "
-            "altered."
+            f"Wrapped data key(s) {sorted(failed)} failed authentication: the key records were altered."
         )
     newest = max(records, key=lambda r: r.key_id)
     return UnlockedKeys(
@@ -564,4 +555,6 @@ def destroy(store_id: str) -> None:
     except (keyring.errors.PasswordDeleteError, keyring.errors.NoKeyringError):
         pass
     except keyring.errors.KeyringError as exc:
-        raise SecureStoreError(f"The OS secure store could not delete the device secret: {exc}")
+        raise SecureStoreError(
+            f"The OS secure store could not delete the device secret: {exc}"
+        ) from None

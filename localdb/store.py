@@ -131,7 +131,8 @@ class LocalStore(Queries):
 
     def _set_meta(self, db: sqlite3.Connection, key: str, value: str) -> None:
         db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
 
@@ -200,7 +201,7 @@ class LocalStore(Queries):
         self._last_activity = self._monotonic()
 
     def unlock(self, passcode: str) -> None:
-        """Open the data keys with the passcode. Wrong passcode: `keys.WrongPasscodeError`, nothing changed."""
+        """Open the data keys with the passcode; a wrong one raises `WrongPasscodeError`, changing nothing."""
         with self._lock:
             store_id, wrapped = self._load_wrapped()
             self._open(keys.unlock(store_id, passcode, wrapped))
@@ -366,7 +367,8 @@ class LocalStore(Queries):
             new_state, _ = apply_op(state, op)
             self._put_record(db, new_state, spec.time_field)
             db.execute(
-                "INSERT INTO outbox (op_id, record_id, kind, profile_id, hlc, body) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO outbox (op_id, record_id, kind, profile_id, hlc, body) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     op.op_id,
                     record_id,

@@ -67,6 +67,8 @@ def validate_op(op: Op, *, from_server: bool = False) -> Op:
         raise OpError(str(error)) from None
     if spec.scope == "profile" and not op.profile_id:
         raise OpError(f"{op.kind} op needs the individual's profile_id")
+    if op.kind == "individual" and op.profile_id != op.record_id:
+        raise OpError("an individual is its own profile: profile_id must equal record_id")
     if spec.scope != "profile" and op.profile_id:
         raise OpError(f"{op.kind} is not kept per individual: profile_id must be empty")
     if op.action == "update" and spec.append_only:
