@@ -66,3 +66,42 @@ class ErrorBody(_Message):
 
     error: str
     message: str
+
+
+# --- accounts ----------------------------------------------------------------------------------------
+# POST /auth/login (LoginRequest) -> Session; POST /auth/refresh (RefreshRequest) -> Session;
+# POST /auth/logout (bearer) -> 204; POST /auth/password (PasswordChange, bearer) -> 204.
+
+
+class LoginRequest(_Message):
+    email: str = Field(max_length=254)
+    password: str = Field(max_length=1024)
+    #: the device's own id (its HLC node id), registered on first login
+    device_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    device_name: str = Field(default="", max_length=200)
+
+
+class RefreshRequest(_Message):
+    refresh_token: str
+
+
+class PasswordChange(_Message):
+    old_password: str = Field(max_length=1024)
+    new_password: str = Field(min_length=8, max_length=1024)
+
+
+class UserInfo(_Message):
+    id: str
+    organisation_id: str
+    name: str
+    email: str
+    role: str
+
+
+class Session(_Message):
+    access_token: str
+    refresh_token: str
+    #: seconds until the access token expires
+    expires_in: int
+    device_id: str
+    user: UserInfo
