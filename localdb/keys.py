@@ -555,6 +555,4 @@ def destroy(store_id: str) -> None:
     except (keyring.errors.PasswordDeleteError, keyring.errors.NoKeyringError):
         pass
     except keyring.errors.KeyringError as exc:
-        raise SecureStoreError(
-            f"The OS secure store could not delete the device secret: {exc}"
-        ) from None
+        raise SecureStoreError(f"The OS secure store could not delete the device secret: {exc}") from None

@@ -69,6 +69,15 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class SyncIssue:
+    id: str
+    profile_id: str | None
+    created_at: str
+    #: status ("quarantined", "rejected", "conflict"), the server's reason, and the op itself
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class CommunicationThread:
     communication: Stored
     responses: list[Stored]
@@ -186,6 +195,21 @@ class Queries:
 
     def draft(self, draft_id: str) -> Draft | None:
         return next((d for d in self.drafts() if d.id == draft_id), None)
+
+    def sync_issues(self) -> list[SyncIssue]:
+        """Ops the server quarantined or rejected, and edits kept as conflicts: who, when, why."""
+        with self._lock:
+            self._unlocked()
+            rows = self.db.execute("SELECT * FROM sync_issue ORDER BY created_at").fetchall()
+            return [
+                SyncIssue(
+                    row["id"],
+                    row["profile_id"],
+                    row["created_at"],
+                    self._open_blob(row["body"], "sync_issue", "body", row["id"]),
+                )
+                for row in rows
+            ]
 
     def pending_count(self) -> int:
         """Local changes waiting for sync."""

@@ -250,21 +250,29 @@ class LocalStore(Queries):
             assert self._keys is not None
             record = self._keys.wrap_new_key()
             cipher.add_key(record.key_id, self._keys.data_keys[record.key_id])
-            with self._transaction() as db:
-                self._save_wrapped(db, self._keys.wrapped)
-                for table, key_column, columns in ENCRYPTED_COLUMNS:
-                    for row in db.execute(f"SELECT * FROM {table}").fetchall():
-                        row_id = str(row[key_column])
-                        for column in columns:
-                            if row[column] is None:
-                                continue
-                            plain = cipher.decrypt(row[column], table=table, column=column, row_id=row_id)
-                            fresh = cipher.encrypt(plain, table=table, column=column, row_id=row_id)
-                            db.execute(
-                                f"UPDATE {table} SET {column} = ? WHERE {key_column} = ?",
-                                (fresh, row[key_column]),
-                            )
+            try:
+                with self._transaction() as db:
+                    self._save_wrapped(db, self._keys.wrapped)
+                    self._reencrypt_all(db, cipher)
+            except BaseException:
+                # The new key exists only in memory: lock, so the next unlock reloads the keys on disk.
+                self.lock()
+                raise
             return record.key_id
+
+    @staticmethod
+    def _reencrypt_all(db: sqlite3.Connection, cipher: FieldCipher) -> None:
+        for table, key_column, columns in ENCRYPTED_COLUMNS:
+            for row in db.execute(f"SELECT * FROM {table}").fetchall():
+                row_id = str(row[key_column])
+                for column in columns:
+                    if row[column] is None:
+                        continue
+                    plain = cipher.decrypt(row[column], table=table, column=column, row_id=row_id)
+                    fresh = cipher.encrypt(plain, table=table, column=column, row_id=row_id)
+                    db.execute(
+                        f"UPDATE {table} SET {column} = ? WHERE {key_column} = ?", (fresh, row[key_column])
+                    )
 
     def wipe(self) -> None:
         """Delete every data file and the device secret. Nothing of the store remains."""
@@ -507,6 +515,24 @@ class LocalStore(Queries):
                     self._clock.receive(server_state.version)
                 self._put_record(db, visible, kind_spec(server_state.kind).time_field, base=server_state)
             self._set_meta(db, "cursor", str(cursor))
+
+    def add_sync_issue(self, issue_id: str, profile_id: str | None, details: dict[str, Any]) -> None:
+        """Keep a quarantined, rejected or conflicting op for the "needs review" list."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO sync_issue (id, profile_id, created_at, body) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                (
+                    issue_id,
+                    profile_id,
+                    _iso_now(self._wall),
+                    self._seal(details, "sync_issue", "body", issue_id),
+                ),
+            )
+
+    def resolve_sync_issue(self, issue_id: str) -> None:
+        with self._transaction() as db:
+            db.execute("DELETE FROM sync_issue WHERE id = ?", (issue_id,))
 
     def purge_profile(self, profile_id: str) -> None:
         """Remove everything of one individual from the device (after its pending ops were pushed)."""
