@@ -36,6 +36,8 @@ class Stored:
     pending: bool = False
     deleted: bool = False
     version: str = ""
+    #: the merged state itself (field versions, what writers had seen), for resolving conflicts
+    state: RecordState | None = None
 
     @classmethod
     def from_state(cls, state: RecordState, *, pending: bool) -> Stored:
@@ -56,6 +58,7 @@ class Stored:
             pending=pending,
             deleted=state.deleted,
             version=state.version,
+            state=state,
         )
 
 

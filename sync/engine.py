@@ -179,7 +179,7 @@ class SyncEngine:
         if response.status_code == 401:
             raise ReauthRequired("Your session has ended: sign in again. Nothing on this device is lost.")
         if response.status_code >= 400:
-            raise ServerError(response.status_code, _message(response))
+            raise ServerError(response.status_code, server_message(response))
         return response
 
     async def refresh(self, session: Session | None = None) -> Session:
@@ -188,7 +188,7 @@ class SyncEngine:
         if response.status_code in (401, 403):
             raise ReauthRequired("Your session has ended: sign in again. Nothing on this device is lost.")
         if response.status_code >= 400:
-            raise ServerError(response.status_code, _message(response))
+            raise ServerError(response.status_code, server_message(response))
         fresh = Session.model_validate(response.json())
         self.store.put_secret(SESSION_SECRET, fresh.model_dump(mode="json"))
         return fresh
@@ -280,7 +280,8 @@ class SyncEngine:
 _COUNTER = {"conflict": "conflicts", "quarantined": "quarantined", "rejected": "rejected"}
 
 
-def _message(response: httpx.Response) -> str:
+def server_message(response: httpx.Response) -> str:
+    """The message of a refused request, in the words the server used."""
     try:
         body = response.json()
     except ValueError:

@@ -1,0 +1,90 @@
+"""What every service needs from the signed-in session: the open store, who is acting, what they may do."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from localdb.queries import Stored
+from localdb.store import LocalStore
+from sync.ops import Action, OpError
+from sync.permissions import Capability, can
+from sync.protocol import UserInfo
+
+
+class ActionError(Exception):
+    """A user action that cannot be done; the message says why in plain words. Nothing was changed."""
+
+
+class PermissionDenied(ActionError):
+    """The user's role does not allow this action (the server checks it again)."""
+
+
+@dataclass
+class Context:
+    store: LocalStore
+    user: UserInfo
+    #: called after every local write, e.g. to refresh the pending count or ask for a sync
+    on_write: Any = None
+
+    def can(self, capability: Capability) -> bool:
+        return can(self.user.role, capability)
+
+    def require(self, capability: Capability, doing: str) -> None:
+        if not self.can(capability):
+            raise PermissionDenied(f"Your role does not allow you to {doing}.")
+
+    def write(
+        self,
+        kind: str,
+        action: Action,
+        fields: dict[str, Any] | None = None,
+        *,
+        record_id: str | None = None,
+        profile_id: str | None = None,
+        base: dict[str, list[str]] | None = None,
+    ) -> str:
+        """One local write as this user; returns the record id. Invalid input: ActionError, nothing saved."""
+        try:
+            op = self.store.write(
+                kind,
+                action,
+                fields,
+                actor_id=self.user.id,
+                record_id=record_id,
+                profile_id=profile_id,
+                base=base,
+            )
+        except OpError as error:
+            raise ActionError(_plain(str(error))) from None
+        if self.on_write is not None:
+            self.on_write()
+        return op.record_id
+
+    def staff_names(self) -> dict[str, str]:
+        return {s.id: s.values.get("name", "") for s in self.store.records("staff")}
+
+    def individual_names(self) -> dict[str, str]:
+        return {p.id: display_name(p) for p in self.store.individuals()}
+
+    def get(self, record_id: str, kind: str) -> Stored:
+        found = self.store.get(record_id)
+        if found is None or found.kind != kind:
+            raise ActionError(f"That {kind.replace('_', ' ')} is not on this device.")
+        return found
+
+
+def display_name(individual: Stored) -> str:
+    values = individual.values
+    first = values.get("preferred_name") or values.get("first_name", "")
+    return f"{first} {values.get('last_name', '')}".strip()
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _plain(message: str) -> str:
+    """Turn a validation message into something a person can act on."""
+    return message.replace("invalid incident: ", "Please check the form: ").replace("_", " ")

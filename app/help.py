@@ -1,0 +1,98 @@
+"""The Help Centre: help pages drawn from the product's user guide, and who to contact."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.context import Context
+
+
+@dataclass(frozen=True)
+class HelpPage:
+    title: str
+    body: str
+
+
+PAGES: tuple[HelpPage, ...] = (
+    HelpPage(
+        "Signing in and unlocking",
+        "Sign in with your work email address and besmart password. The first time on a device you need a "
+        "connection; you then choose a passcode for this device. After that, unlock with the passcode — "
+        "with or without a connection. besmart locks itself when left idle.",
+    ),
+    HelpPage(
+        "The dashboard",
+        "See incidents from the last 7 days, 30 days or all of them, open one to review it, read your "
+        "notifications and see whether everything has synced.",
+    ),
+    HelpPage(
+        "Viewing an individual's profile",
+        "Open Directory and choose the individual. Their profile shows recent incidents, all incidents, "
+        "communications, clicker logs, their details, key contacts and who has access to the profile.",
+    ),
+    HelpPage(
+        "Behaviour Clicker",
+        "Record → Behaviour Clicker, choose the individual, then tap the behaviour. besmart logs the date "
+        "and time automatically. Tap Undo straight away if you tapped the wrong one. Today's counts show on each "
+        "button, so patterns can be seen over time.",
+    ),
+    HelpPage(
+        "Behaviour Communications",
+        "Record → Behaviour Communications. Choose Positive, Negative or N/A, select your name and type a "
+        "clear, factual, child-centred message. Key staff are notified and can respond.",
+    ),
+    HelpPage(
+        "Recording an incident",
+        "Record & Plan → Incident Report. Say what happened, where and when, who was present (they are "
+        "invited to collaborate) and any other individuals involved. If there was an injury, select Yes and "
+        "give the details. Every page is saved as a draft as you go.",
+    ),
+    HelpPage(
+        "Post-incident learning",
+        "Record the individual's perspective, how it made them feel, what they could do next time they feel "
+        "that way, likely triggers, reasonable adjustments and any other comments. Select Yes for any "
+        "discriminatory or prejudiced behaviour, and add any suspension or permanent exclusion with its "
+        "census reasons. Then submit: key people are notified.",
+    ),
+    HelpPage(
+        "Incidents involving physical intervention",
+        "Choose Record incident involving Physical Intervention. Record the low, medium and high level "
+        "behaviours displayed, how staff responded, alternative responses to try next time, and the "
+        "effectiveness of de-escalation and physical techniques, with timings, reasons and injuries. This is "
+        "about accurate recording and reflection, not an instruction to use physical intervention.",
+    ),
+    HelpPage(
+        "Managing incidents",
+        "Open Incidents and choose an incident reference (for example besmart-10281). Depending on your role "
+        "you can confirm parents were informed (thumbs up), flag it for attention, and view, edit or delete "
+        "it. An incident waiting for sync has no reference yet.",
+    ),
+    HelpPage(
+        "Good practice, safeguarding and data protection",
+        "Keep records factual, respectful and child-centred. Only record what you are authorised to record "
+        "and never share reports with anyone without permission. If in doubt, speak with your safeguarding lead.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Contact:
+    organisation: str
+    email: str | None
+    phone: str
+
+
+class HelpCentre:
+    def __init__(self, context: Context | None = None) -> None:
+        self.context = context
+
+    def pages(self) -> tuple[HelpPage, ...]:
+        return PAGES
+
+    def contact(self) -> Contact:
+        """Your organisation's besmart contact, as synced from the server."""
+        if self.context is not None:
+            for organisation in self.context.store.records("organisation"):
+                values = organisation.values
+                return Contact(values.get("name", ""), values.get("help_email"), values.get("help_phone", ""))
+        return Contact("besmart", None, "")

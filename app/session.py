@@ -1,0 +1,213 @@
+"""Signing in, the device passcode, lock/unlock and signing out.
+
+The first sign-in on a device is online (email and password checked by the server, the device registered);
+the person then chooses a passcode that unlocks their encrypted store offline from then on. Each account
+has its own data directory under the client's data directory. Signing out pushes what is queued first and
+then wipes the account's data and keys from the device.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from app.config import ClientConfig
+from app.sync_service import SyncService
+from localdb.keys import KeysError, WeakPassphraseError, WrongPasscodeError
+from localdb.store import LocalStore, StoreLockedError
+from sync.engine import SESSION_SECRET, server_message
+from sync.protocol import LoginRequest, Session, UserInfo
+
+USER_SECRET = "user"
+
+
+class SignInError(Exception):
+    """Signing in or unlocking failed; the message is for the person at the screen."""
+
+
+@dataclass(frozen=True)
+class PendingSignIn:
+    """Signed in online, passcode not chosen yet: nothing is written to disk until it is."""
+
+    email: str
+    session: Session
+
+
+def account_dir(config: ClientConfig, email: str) -> Path:
+    digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:24]
+    return config.data_dir / "accounts" / digest
+
+
+class ClientSession:
+    """One person's use of the client on this device."""
+
+    def __init__(self, config: ClientConfig, *, http: httpx.AsyncClient | None = None) -> None:
+        self.config = config
+        self._http = http
+        self.pending: PendingSignIn | None = None
+        self.store: LocalStore | None = None
+        self.user: UserInfo | None = None
+        self.sync: SyncService | None = None
+
+    # --- accounts known on this device ----------------------------------------------------------
+
+    @property
+    def _accounts_file(self) -> Path:
+        return self.config.data_dir / "accounts.json"
+
+    def known_accounts(self) -> list[str]:
+        """Emails of the accounts that have data on this device (most recent first)."""
+        if not self._accounts_file.exists():
+            return []
+        emails = json.loads(self._accounts_file.read_text())
+        return [e for e in emails if (account_dir(self.config, e) / "besmart.db").exists()]
+
+    def _remember(self, email: str) -> None:
+        emails = [e for e in self.known_accounts() if e != email]
+        self._accounts_file.parent.mkdir(parents=True, exist_ok=True)
+        self._accounts_file.write_text(json.dumps([email, *emails]))
+
+    def _forget(self, email: str) -> None:
+        if self._accounts_file.exists():
+            emails = [e for e in json.loads(self._accounts_file.read_text()) if e != email]
+            self._accounts_file.write_text(json.dumps(emails))
+
+    # --- state ----------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> str:
+        """signed_out | needs_passcode | locked | unlocked"""
+        if self.pending is not None:
+            return "needs_passcode"
+        if self.store is None:
+            return "signed_out"
+        return "locked" if self.store.locked else "unlocked"
+
+    def require_store(self) -> LocalStore:
+        if self.store is None or self.store.locked:
+            raise StoreLockedError("besmart is locked: enter your passcode to continue.")
+        return self.store
+
+    # --- signing in -----------------------------------------------------------------------------
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(base_url=self.config.server_url, timeout=15.0)
+        return self._http
+
+    async def sign_in(self, email: str, password: str) -> None:
+        """Check email and password with the server. On a device that already holds this account's data,
+        the new session is stored (the store must be unlocked); otherwise a passcode must be chosen next."""
+        email = email.strip()
+        if not email or not password:
+            raise SignInError("Enter your work email address and password.")
+        existing = self.store if self.store is not None and not self.store.locked else None
+        device_id = existing.device_id if existing else secrets.token_hex(8)
+        request = LoginRequest(email=email, password=password, device_id=device_id, device_name=self.config.name)
+        try:
+            response = await self._client().post("/auth/login", json=request.model_dump())
+        except httpx.HTTPError:
+            raise SignInError(
+                f"Cannot reach the besmart server at {self.config.server_url}. Check your connection and try "
+                "again; the first sign-in on a device needs the server."
+            ) from None
+        if response.status_code == 401:
+            raise SignInError("Wrong email or password.")
+        if response.status_code == 429:
+            wait = response.headers.get("Retry-After", "a few")
+            raise SignInError(f"Too many sign-in attempts. Try again in {wait} seconds.")
+        if response.status_code >= 400:
+            raise SignInError(server_message(response))
+        session = Session.model_validate(response.json())
+        if existing is not None:
+            existing.put_secret(SESSION_SECRET, session.model_dump(mode="json"))
+            if self.sync is not None:
+                self.sync._set(needs_sign_in=False, error=None)
+            return
+        self.pending = PendingSignIn(email=email, session=session)
+
+    def create_passcode(self, passcode: str, confirm: str) -> None:
+        """Choose the passcode for this device: creates the encrypted store and opens it."""
+        if self.pending is None:
+            raise SignInError("Sign in first.")
+        if passcode != confirm:
+            raise SignInError("The two passcodes are different.")
+        directory = account_dir(self.config, self.pending.email)
+        store = LocalStore(directory, idle_lock_seconds=self.config.idle_lock_seconds)
+        if store.initialised:
+            store.wipe()  # an earlier, abandoned store of this account: its keys are gone with its passcode
+            store = LocalStore(directory, idle_lock_seconds=self.config.idle_lock_seconds)
+        try:
+            store.initialise(passcode, device_id=self.pending.session.device_id)
+        except WeakPassphraseError as error:
+            store.wipe()
+            raise SignInError(str(error)) from None
+        store.put_secret(SESSION_SECRET, self.pending.session.model_dump(mode="json"))
+        store.put_secret(USER_SECRET, self.pending.session.user.model_dump(mode="json"))
+        self._remember(self.pending.email)
+        self.pending = None
+        self._opened(store)
+
+    def unlock(self, email: str, passcode: str) -> None:
+        """Open this account's store offline with the passcode."""
+        directory = account_dir(self.config, email)
+        if not (directory / "besmart.db").exists():
+            raise SignInError("This account has no data on this device: sign in with your password first.")
+        store = self.store if self.store is not None and self.store.directory == directory else None
+        store = store or LocalStore(directory, idle_lock_seconds=self.config.idle_lock_seconds)
+        try:
+            store.unlock(passcode)
+        except WrongPasscodeError:
+            raise SignInError("Wrong passcode.") from None
+        except KeysError as error:
+            raise SignInError(str(error)) from None
+        self._remember(email)
+        self._opened(store)
+
+    def _opened(self, store: LocalStore) -> None:
+        self.store = store
+        self.user = UserInfo.model_validate(store.get_secret(USER_SECRET))
+        if self.sync is None or self.sync.store is not store:
+            self.sync = SyncService(store, self.config.server_url)
+
+    def lock(self) -> None:
+        if self.store is not None:
+            self.store.lock()
+
+    async def sign_out(self, *, discard_unsynced: bool = False) -> None:
+        """Push what is queued, tell the server, then wipe this account's data and keys from the device.
+
+        Refuses (nothing deleted) while changes could not be sent, unless `discard_unsynced`."""
+        store = self.require_store()
+        if self.sync is not None:
+            await self.sync.sync_now()
+            await self.sync.stop()
+        if store.pending_count() and not discard_unsynced:
+            raise SignInError(
+                f"{store.pending_count()} change(s) have not reached the server yet. Connect and sync before "
+                "signing out, so nothing is lost."
+            )
+        session = store.get_secret(SESSION_SECRET)
+        if session:
+            # The wipe below is what protects the data; an unsent logout lets the token expire on its own.
+            with contextlib.suppress(httpx.HTTPError):
+                await self._client().post(
+                    "/auth/logout", headers={"Authorization": f"Bearer {session['access_token']}"}
+                )
+        email = self.user.email if self.user else None
+        store.wipe()
+        if email:
+            self._forget(email)
+        self.store = self.user = self.sync = None
+
+    async def aclose(self) -> None:
+        if self.sync is not None:
+            await self.sync.stop()
+        if self._http is not None:
+            await self._http.aclose()

@@ -1,0 +1,230 @@
+"""Every user action as a plain service call, without a UI: clicker, communications, incident reports with
+drafts, managing incidents, permissions, conflicts, notifications, directory."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from app.context import ActionError, Context, PermissionDenied
+from app.services import Services
+from localdb.store import LocalStore
+from sync.hlc import Stamp
+from sync.merge import apply_op
+from sync.ops import Op, validate_op
+from sync.protocol import UserInfo
+
+PASSCODE = "services-passcode"
+
+
+def user(role: str = "staff", user_id: str = "u-staff") -> UserInfo:
+    return UserInfo(id=user_id, organisation_id="org1", name="Sam Staff", email="sam@example.org", role=role)
+
+
+@pytest.fixture
+def store(tmp_path: Path, memory_keyring) -> LocalStore:
+    opened = LocalStore(tmp_path / "data")
+    opened.initialise(PASSCODE)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def services(store: LocalStore) -> Services:
+    return Services.of(Context(store, user()))
+
+
+@pytest.fixture
+def child(services: Services) -> str:
+    ctx = services.context
+    ctx.write("staff", "create", {"name": "Sam Staff", "email": "sam@example.org"}, record_id="u-staff")
+    ctx.write("staff", "create", {"name": "Lee Lead", "email": "lee@example.org", "role": "lead"}, record_id="u-lead")
+    for label, valence in (("On task", "positive"), ("Shouting out", "negative")):
+        ctx.write("behaviour_type", "create", {"label": label, "valence": valence})
+    person = ctx.write("individual", "create", {"first_name": "Ada", "last_name": "Lovelace", "group": "Year 7"})
+    ctx.write("key_staff", "create", {"staff_id": "u-lead"}, profile_id=person)
+    ctx.write(
+        "key_contact", "create", {"name": "Mum", "relationship": "Mother", "phone": "01234 567890"}, profile_id=person
+    )
+    return person
+
+
+def test_clicker_taps_count_today_and_undo(services: Services, child: str):
+    buttons = services.clicker.buttons(child)
+    assert [b.label for b in buttons] == ["On task", "Shouting out"]
+    on_task = buttons[0].behaviour_type_id
+    taps = [services.clicker.tap(child, on_task) for _ in range(3)]
+    counts = {b.label: b.today for b in services.clicker.buttons(child)}
+    assert counts == {"On task": 3, "Shouting out": 0}
+    services.clicker.undo(taps[-1].record_id)
+    assert services.clicker.today_counts(child) == {on_task: 2}
+    assert services.context.store.pending_count() >= 4
+
+
+def test_yesterdays_taps_do_not_count_today(services: Services, child: str):
+    on_task = services.clicker.buttons(child)[0].behaviour_type_id
+    services.clicker.tap(child, on_task, at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1, hours=1))
+    assert services.clicker.today_counts(child) == {}
+    assert len(services.clicker.history(child)) == 1
+
+
+def test_communications_and_responses_form_a_thread(services: Services, child: str):
+    with pytest.raises(ActionError, match="Positive, Negative or N/A"):
+        services.communications.send(child, "meh", "hello")
+    with pytest.raises(ActionError, match="message"):
+        services.communications.send(child, "positive", "   ")
+    comm = services.communications.send(child, "positive", "Ada helped a classmate")
+    services.communications.respond(comm, "Lovely to hear")
+    [thread] = services.communications.threads(child)
+    assert thread.communication.values["valence"] == "positive"
+    assert [r.values["message"] for r in thread.responses] == ["Lovely to hear"]
+
+
+def test_incident_report_pages_are_drafts_that_survive_a_restart(tmp_path: Path, memory_keyring):
+    store = LocalStore(tmp_path / "d")
+    store.initialise(PASSCODE)
+    services = Services.of(Context(store, user()))
+    person = services.context.write("individual", "create", {"first_name": "Bo", "last_name": "Peep"})
+    draft = services.incidents.start(person, physical_intervention=True)
+    assert [title for title, _ in draft.pages] == ["Incident", "Physical intervention", "Post-incident learning"]
+    services.incidents.save_page(draft.id, {"what_happened": "Threw a chair", "location": "Hall"}, page=1)
+    store.close()
+
+    store = LocalStore(tmp_path / "d")
+    store.unlock(PASSCODE)
+    services = Services.of(Context(store, user()))
+    [resumed] = services.incidents.drafts()
+    assert resumed.page == 1 and resumed.values["what_happened"] == "Threw a chair"
+    services.incidents.save_page(
+        resumed.id,
+        {
+            "pi_deescalation": [{"technique": "Calm voice", "effectiveness": "partly_effective"}],
+            "pild_perspective": "Felt ignored",
+            "exclusions": [{"type": "SUSP", "sessions": 2, "reasons": ["PA", "DM"]}],
+        },
+        page=2,
+    )
+    record_id = services.incidents.submit(resumed.id)
+    assert services.incidents.drafts() == []
+    incident = services.incidents.get(record_id)
+    assert incident.values["status"] == "submitted" and incident.values["physical_intervention"] is True
+    [summary] = services.incidents.list(days=7)
+    assert summary.label == "Waiting for sync" and summary.pending
+    store.close()
+
+
+def test_an_invalid_report_stays_a_draft_with_a_clear_message(services: Services, child: str):
+    draft = services.incidents.start(child)
+    with pytest.raises(ActionError, match="what happened"):
+        services.incidents.submit(draft.id)
+    services.incidents.save_page(draft.id, {"what_happened": "x", "exclusions": [{"type": "SUSP", "reasons": ["ZZ"]}]})
+    with pytest.raises(ActionError, match="exclusions"):
+        services.incidents.submit(draft.id)
+    assert services.incidents.draft(draft.id).values["what_happened"] == "x"
+    assert services.incidents.list() == []
+    with pytest.raises(ActionError, match="Not part of an incident"):
+        services.incidents.save_page(draft.id, {"shoe_size": 5})
+
+
+def _recorded_incident(services: Services, child: str) -> str:
+    draft = services.incidents.start(child)
+    services.incidents.save_page(draft.id, {"what_happened": "Shouted at a peer"})
+    return services.incidents.submit(draft.id)
+
+
+def test_thumbs_up_flag_and_permissions_by_role(store: LocalStore, services: Services, child: str):
+    record_id = _recorded_incident(services, child)
+    services.incidents.parents_informed(record_id, method="phone")
+    services.incidents.flag(record_id, "Needs a lead's review")
+    values = services.incidents.get(record_id).values
+    assert values["parents_informed"] is True and values["parents_informed_method"] == "phone"
+    assert values["flagged"] is True
+    with pytest.raises(PermissionDenied):
+        services.incidents.delete(record_id)
+    with pytest.raises(PermissionDenied):
+        services.incidents.sign_off(record_id, child_spoken_to=True)
+
+    lead = Services.of(Context(store, user("lead", "u-lead")))
+    lead.incidents.sign_off(record_id, child_spoken_to=True)
+    assert services.incidents.get(record_id).values["status"] == "reviewed"
+    with pytest.raises(PermissionDenied, match="until they are reviewed"):
+        services.incidents.edit(record_id)  # staff: own incident, but reviewed now
+    lead.incidents.delete(record_id)
+    assert services.incidents.list() == []
+
+
+def test_editing_a_recorded_incident_goes_through_a_draft(services: Services, child: str):
+    record_id = _recorded_incident(services, child)
+    draft = services.incidents.edit(record_id)
+    services.incidents.save_page(draft.id, {"location": "Playground"})
+    assert services.incidents.submit(draft.id) == record_id
+    assert services.incidents.get(record_id).values["location"] == "Playground"
+
+
+def test_a_conflict_is_shown_and_can_be_resolved(store: LocalStore, services: Services, child: str):
+    record_id = _recorded_incident(services, child)
+    services.context.write("incident", "update", {"location": "Classroom"}, record_id=record_id)
+    mine = store.get(record_id).state
+    # The server's state: another device changed the location concurrently, later.
+    theirs = validate_op(
+        Op(
+            op_id=1,
+            device_id="other",
+            actor_id="u-lead",
+            record_id=record_id,
+            kind="incident",
+            profile_id=child,
+            action="update",
+            fields={"location": "Corridor"},
+            base={},
+            hlc=Stamp(Stamp.parse(mine.version).ms + 10, 0, "other").encode(),
+        )
+    )
+    server_state, _ = apply_op(mine, theirs)
+    store.acknowledge(o.op_id for o in store.pending_ops(10_000))
+    store.apply_pulled([server_state], cursor=5)
+    [conflict] = services.incidents.conflicts(record_id)
+    assert (conflict.field, conflict.value) == ("location", "Classroom")
+    assert services.incidents.get(record_id).values["location"] == "Corridor"
+    services.incidents.resolve_conflict(record_id, "location", "Classroom, then corridor")
+    assert services.incidents.conflicts(record_id) == []
+    assert services.incidents.get(record_id).values["location"] == "Classroom, then corridor"
+
+
+def test_directory_and_profile(services: Services, child: str):
+    services.context.write("individual", "create", {"first_name": "Bob", "last_name": "Zed", "send": True})
+    assert [p.name for p in services.directory.people()] == ["Ada Lovelace", "Bob Zed"]
+    assert [p.name for p in services.directory.people("year 7")] == ["Ada Lovelace"]
+    assert services.directory.people("bob")[0].flags == ["SEND"]
+    _recorded_incident(services, child)
+    profile = services.directory.profile(child)
+    assert profile.name == "Ada Lovelace"
+    assert profile.key_staff == ["Lee Lead"]
+    assert [c.values["name"] for c in profile.key_contacts] == ["Mum"]
+    assert len(profile.incidents) == 1 and len(profile.recent_incidents) == 1
+
+
+def test_notifications_can_be_marked_read(services: Services, store: LocalStore):
+    note = validate_op(
+        Op(
+            op_id=1,
+            device_id="server",
+            actor_id="server",
+            record_id="n1",
+            kind="notification",
+            action="create",
+            fields={
+                "recipient_id": "u-staff",
+                "kind": "communication",
+                "subject": "New communication",
+                "created_at": "2026-11-23T10:00:00Z",
+            },
+            hlc="1763892000000.00000.server",
+        )
+    )
+    store.apply_pulled([apply_op(None, note)[0]], cursor=1)
+    assert services.notifications.unread_count() == 1
+    services.notifications.mark_read("n1")
+    assert services.notifications.unread_count() == 0
