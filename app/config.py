@@ -20,6 +20,7 @@ class ClientConfig:
     idle_lock_seconds: int = 300
     #: how often to sync while online and unlocked
     sync_interval_seconds: int = 180
+    assets_dir: Path = PROJECT_ROOT / "assets"
 
 
 def default_data_dir(app_name: str = "besmart") -> Path:

@@ -1,0 +1,1 @@
+"""Thin Flet views over the `app/` services: no SQL, no crypto, no HTTP here."""

@@ -1,0 +1,147 @@
+"""Dashboard (incidents from the last 7 days, 30 days or all; notifications; Help Centre), the
+notifications inbox, and the Help Centre."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.incidents import IncidentSummary
+from screens.ui import card, empty, heading, muted, page_body, when
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
+
+WINDOWS = {"7": ("Last 7 days", 7), "30": ("Last 30 days", 30), "all": ("All", None)}
+
+
+def incident_tile(shell: Shell, summary: IncidentSummary) -> ft.Control:
+    badges = []
+    if summary.flagged:
+        badges.append(ft.Icon(ft.Icons.FLAG, color=ft.Colors.RED_700, tooltip="Flagged"))
+    if summary.parents_informed:
+        badges.append(ft.Icon(ft.Icons.THUMB_UP, color=ft.Colors.GREEN_700, tooltip="Parents informed"))
+    if summary.conflicts:
+        badges.append(ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.ORANGE_800, tooltip="Needs review"))
+    if summary.pending:
+        badges.append(ft.Icon(ft.Icons.CLOUD_UPLOAD_OUTLINED, tooltip="Waiting for sync"))
+    subtitle = f"{summary.individual} · {when(summary.occurred_at)}"
+    if summary.location:
+        subtitle += f" · {summary.location}"
+    return ft.ListTile(
+        title=ft.Text(summary.label, weight=ft.FontWeight.BOLD),
+        subtitle=ft.Text(subtitle),
+        trailing=ft.Row(badges, tight=True, spacing=4),
+        on_click=lambda _: shell.show("incident", record_id=summary.id),
+    )
+
+
+class Dashboard:
+    NAME = "dashboard"
+
+    def __init__(self, shell: Shell, window: str = "7") -> None:
+        self.shell = shell
+        self.params = {"window": window}
+        self.window = window
+
+    def build(self) -> ft.Control:
+        services = self.shell.services
+        _label, days = WINDOWS[self.window]
+        incidents = services.incidents.list(days=days)
+        unread = services.notifications.unread_count()
+        drafts = services.incidents.drafts()
+        picker = ft.SegmentedButton(
+            segments=[ft.Segment(value=k, label=label) for k, (label, _) in WINDOWS.items()],
+            selected=[self.window],
+            on_change=lambda e: self.shell.show("dashboard", window=e.control.selected[0]),
+        )
+        return page_body(
+            heading(f"Hello, {self.shell.session.user.name if self.shell.session.user else ''}"),
+            ft.Row(
+                [
+                    ft.OutlinedButton(
+                        f"Notifications ({unread} unread)",
+                        icon=ft.Icons.NOTIFICATIONS_OUTLINED,
+                        on_click=lambda _: self.shell.show("notifications"),
+                    ),
+                    ft.OutlinedButton(
+                        "Help Centre", icon=ft.Icons.HELP_OUTLINE, on_click=lambda _: self.shell.show("help")
+                    ),
+                ],
+                wrap=True,
+            ),
+            *(
+                [
+                    card(
+                        ft.Text(f"{len(drafts)} unfinished incident report(s)"),
+                        ft.TextButton("Continue", on_click=lambda _: self.shell.show("record")),
+                    )
+                ]
+                if drafts
+                else []
+            ),
+            heading("Incidents", size=18),
+            picker,
+            *([incident_tile(self.shell, i) for i in incidents] or [empty("No incidents in this period.")]),
+        )
+
+
+class Inbox:
+    NAME = "notifications"
+
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+        self.params: dict[str, Any] = {}
+
+    def open(self, notification_id: str, record_id: str | None, record_kind: str | None) -> None:
+        self.shell.act(lambda: self.shell.services.notifications.mark_read(notification_id))
+        if record_kind == "incident" and record_id and self.shell.services.context.store.get(record_id):
+            self.shell.show("incident", record_id=record_id)
+        else:
+            self.shell.show("notifications")
+
+    def build(self) -> ft.Control:
+        items = self.shell.services.notifications.inbox()
+        tiles = []
+        for note in items:
+            values = note.values
+            tiles.append(
+                ft.ListTile(
+                    leading=ft.Icon(
+                        ft.Icons.MARK_EMAIL_UNREAD_OUTLINED if not values.get("read") else ft.Icons.DRAFTS_OUTLINED
+                    ),
+                    title=ft.Text(values.get("subject", ""), weight=None if values.get("read") else ft.FontWeight.BOLD),
+                    subtitle=ft.Text(when(values.get("created_at"))),
+                    on_click=lambda _, n=note: self.open(n.id, n.values.get("record_id"), n.values.get("record_kind")),
+                )
+            )
+        return page_body(heading("Notifications"), *(tiles or [empty("No notifications yet.")]))
+
+
+class HelpCentre:
+    NAME = "help"
+
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+        self.params: dict[str, Any] = {}
+
+    def build(self) -> ft.Control:
+        help_centre = self.shell.services.help
+        contact = help_centre.contact()
+        contact_lines = [ft.Text(contact.organisation or "Your organisation")]
+        if contact.email:
+            contact_lines.append(ft.Text(f"Email: {contact.email}", selectable=True))
+        if contact.phone:
+            contact_lines.append(ft.Text(f"Phone: {contact.phone}", selectable=True))
+        if len(contact_lines) == 1:
+            contact_lines.append(muted("Ask your besmart lead or safeguarding lead for help."))
+        return page_body(
+            heading("Help Centre"),
+            card(heading("Contact", size=16), *contact_lines),
+            heading("Help files", size=18),
+            *[
+                ft.ExpansionTile(title=ft.Text(page.title), controls=[ft.Container(ft.Text(page.body), padding=12)])
+                for page in help_centre.pages()
+            ],
+        )

@@ -1,0 +1,431 @@
+"""The incident report form, page by page: the incident; physical intervention (when recording an incident
+involving Physical Intervention); post-incident learning; then Submit. Every change is saved to the draft
+as it is made, so leaving or restarting the app resumes exactly here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.context import ActionError
+from app.incidents import IncidentDraft
+from screens.ui import error_text, heading, local_input, muted, parse_local_input, show_error
+from sync.records import (
+    EXCLUSION_REASON_LABELS,
+    DiscriminationCategory,
+    Effectiveness,
+    ExclusionType,
+    ReportRoute,
+)
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
+
+EFFECTIVENESS = {e.value: e.value.replace("_", " ").capitalize() for e in Effectiveness}
+TEXT_FIELDS = {
+    "location": "Where did it happen?",
+    "what_happened": "What happened?",
+    "what_happened_before": "What happened beforehand?",
+    "injury_who": "Who was injured?",
+    "injury_details": "What were the injuries?",
+    "injury_treatment": "What treatment was given?",
+    "pi_behaviours_low": "Low level behaviours displayed",
+    "pi_behaviours_medium": "Medium level behaviours displayed",
+    "pi_behaviours_high": "High level behaviours displayed",
+    "pi_staff_response": "How did staff respond?",
+    "pi_alternative_responses": "Alternative responses to try next time",
+    "pi_reason": "Why was physical intervention necessary?",
+    "pi_steps_to_avoid": "Steps taken to avoid it",
+    "pi_injuries": "Injuries from the intervention",
+    "pi_medical_treatment": "Medical treatment given",
+    "pi_support_after": "Support given afterwards",
+    "pi_report_route_reason": "Why this route (if not the parents)",
+    "pild_perspective": "What happened from the individual's perspective",
+    "pild_feelings": "How did this make them feel?",
+    "pild_next_time": "What could they do the next time they feel that way?",
+    "pild_triggers": "Likely triggers for the incident",
+    "pild_adjustments": "What reasonable adjustments could be made to support the individual?",
+    "pild_comments": "Any other comments",
+}
+
+
+class IncidentForm:
+    NAME = "incident_form"
+    refresh_after_sync = False  # never re-render a form under the user's fingers
+
+    def __init__(self, shell: Shell, draft_id: str) -> None:
+        self.shell = shell
+        self.params = {"draft_id": draft_id}
+        self.incidents = shell.services.incidents
+        self.draft: IncidentDraft = self.incidents.draft(draft_id)
+        self.error = error_text()
+
+    # --- saving ---------------------------------------------------------------------------------
+
+    def save(self, **values: Any) -> None:
+        """Autosave one change into the draft."""
+        draft = self.shell.act(lambda: self.incidents.save_page(self.draft.id, values))
+        if draft is not None:
+            self.draft = draft
+
+    def value(self, name: str, default: Any = "") -> Any:
+        found = self.draft.values.get(name)
+        return default if found is None else found
+
+    def _go_to(self, page: int) -> None:
+        draft = self.shell.act(lambda: self.incidents.save_page(self.draft.id, {}, page=page))
+        if draft is not None:
+            self.shell.show("incident_form", draft_id=self.draft.id)
+
+    def _submit(self, _e: Any) -> None:
+        try:
+            record_id = self.incidents.submit(self.draft.id)
+        except ActionError as failure:  # shown next to the form; the draft is kept as it was
+            show_error(self.error, str(failure))
+            self.shell.page.update()
+            return
+        self.shell.sync.request_sync()
+        self.shell.toast("Report submitted. Key people will be notified when it syncs.")
+        self.shell.show("incident", record_id=record_id)
+
+    def _discard(self, _e: Any) -> None:
+        def really(_e: Any) -> None:
+            self.shell.page.pop_dialog()
+            self.shell.act(lambda: self.incidents.discard(self.draft.id))
+            self.shell.show("record")
+
+        self.shell.page.show_dialog(
+            ft.AlertDialog(
+                title=ft.Text("Discard this report?"),
+                content=ft.Text("What you have typed will be deleted from this device."),
+                actions=[
+                    ft.TextButton("Keep it", on_click=lambda _: self.shell.page.pop_dialog()),
+                    ft.TextButton("Discard", on_click=really),
+                ],
+            )
+        )
+
+    # --- fields ---------------------------------------------------------------------------------
+
+    def text(self, name: str, *, multiline: bool = True) -> ft.TextField:
+        return ft.TextField(
+            label=TEXT_FIELDS[name],
+            value=self.value(name),
+            multiline=multiline,
+            min_lines=2 if multiline else 1,
+            on_change=lambda e: self.save(**{name: e.control.value or ""}),
+        )
+
+    def moment(self, name: str, label: str) -> ft.TextField:
+        def changed(e: ft.Event[ft.TextField]) -> None:
+            parsed = parse_local_input(e.control.value or "")
+            e.control.error = None if parsed or not e.control.value else "Use YYYY-MM-DD HH:MM"
+            if parsed:
+                self.save(**{name: parsed})
+
+        return ft.TextField(
+            label=label, value=local_input(self.value(name, None)), hint_text="YYYY-MM-DD HH:MM", on_change=changed
+        )
+
+    def yes_no(self, name: str, label: str, on_change: Callable[[bool], None] | None = None) -> ft.Switch:
+        def changed(e: ft.Event[ft.Switch]) -> None:
+            self.save(**{name: bool(e.control.value)})
+            if on_change:
+                on_change(bool(e.control.value))
+
+        return ft.Switch(label=label, value=bool(self.value(name, False)), on_change=changed)
+
+    def choose_many(self, name: str, options: dict[str, str]) -> ft.Column:
+        chosen = list(self.value(name, []))
+
+        def toggle(key: str, on: bool) -> None:
+            if on and key not in chosen:
+                chosen.append(key)
+            elif not on and key in chosen:
+                chosen.remove(key)
+            self.save(**{name: list(chosen)})
+
+        return ft.Column(
+            [
+                ft.Checkbox(
+                    label=label, value=key in chosen, on_change=lambda e, k=key: toggle(k, bool(e.control.value))
+                )
+                for key, label in options.items()
+            ],
+            spacing=0,
+        )
+
+    def dropdown(self, name: str, label: str, options: dict[str, str]) -> ft.Dropdown:
+        return ft.Dropdown(
+            label=label,
+            value=self.value(name, None),
+            options=[ft.DropdownOption(key=k, text=v) for k, v in options.items()],
+            on_select=lambda e: self.save(**{name: e.control.value}),
+        )
+
+    def entries(
+        self, name: str, title: str, make: Callable[[], dict[str, Any]], editor: Callable[..., list[ft.Control]]
+    ) -> ft.Column:
+        """A list of structured entries (techniques, exclusions): edit, add, remove."""
+        items: list[dict[str, Any]] = [dict(i) for i in self.value(name, [])]
+        column = ft.Column(spacing=8)
+
+        def store() -> None:
+            self.save(**{name: [dict(i) for i in items]})
+
+        def render() -> None:
+            column.controls = [muted(title)]
+            for index, item in enumerate(items):
+
+                def remove(_e: Any, i: int = index) -> None:
+                    items.pop(i)
+                    store()
+                    render()
+                    self.shell.page.update()
+
+                column.controls.append(
+                    ft.Container(
+                        ft.Column([*editor(item, store), ft.TextButton("Remove", on_click=remove)], spacing=6),
+                        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+                        border_radius=8,
+                        padding=10,
+                    )
+                )
+
+            def add(_e: Any) -> None:
+                items.append(make())
+                store()
+                render()
+                self.shell.page.update()
+
+            column.controls.append(ft.OutlinedButton("Add", icon=ft.Icons.ADD, on_click=add))
+
+        render()
+        return column
+
+    # --- the pages ------------------------------------------------------------------------------
+
+    def _incident_page(self) -> list[ft.Control]:
+        staff = self.shell.services.context.staff_names()
+        me = self.shell.services.context.user.id
+        people = {k: v for k, v in self.shell.services.context.individual_names().items() if k != self.draft.profile_id}
+        injury_details = ft.Column(
+            [self.text("injury_who", multiline=False), self.text("injury_details"), self.text("injury_treatment")],
+            visible=bool(self.value("injury", False)),
+        )
+
+        def injury_changed(on: bool) -> None:
+            injury_details.visible = on
+            self.shell.page.update()
+
+        return [
+            self.moment("occurred_at", "When did it happen?"),
+            self.text("location", multiline=False),
+            self.text("what_happened"),
+            self.text("what_happened_before"),
+            muted("Who was present? They will be notified and invited to collaborate."),
+            self.choose_many("staff_present", {k: v for k, v in sorted(staff.items(), key=lambda s: s[1]) if k != me}),
+            muted("Other individuals involved"),
+            self.choose_many("other_individuals", dict(sorted(people.items(), key=lambda s: s[1]))),
+            self.yes_no("injury", "Did an injury occur?", injury_changed),
+            injury_details,
+        ]
+
+    def _physical_page(self) -> list[ft.Control]:
+        def technique_editor(item: dict[str, Any], store: Callable[[], None], physical: bool) -> list[ft.Control]:
+            def set_(key: str, value: Any) -> None:
+                item[key] = value
+                store()
+
+            fields: list[ft.Control] = [
+                ft.TextField(
+                    label="Technique",
+                    value=item.get("technique", ""),
+                    on_change=lambda e: set_("technique", e.control.value or ""),
+                ),
+                ft.Dropdown(
+                    label="Effectiveness",
+                    value=item.get("effectiveness"),
+                    options=[ft.DropdownOption(key=k, text=v) for k, v in EFFECTIVENESS.items()],
+                    on_select=lambda e: set_("effectiveness", e.control.value),
+                ),
+            ]
+            if physical:
+                fields += [
+                    ft.TextField(
+                        label="Duration (minutes)",
+                        value=str(item.get("duration_minutes") or ""),
+                        keyboard_type=ft.KeyboardType.NUMBER,
+                        on_change=lambda e: set_(
+                            "duration_minutes", int(e.control.value) if (e.control.value or "").isdigit() else None
+                        ),
+                    ),
+                    ft.TextField(
+                        label="Reason",
+                        value=item.get("reason", ""),
+                        on_change=lambda e: set_("reason", e.control.value or ""),
+                    ),
+                    ft.TextField(
+                        label="Injuries",
+                        value=item.get("injuries", ""),
+                        on_change=lambda e: set_("injuries", e.control.value or ""),
+                    ),
+                ]
+            else:
+                fields.append(
+                    ft.TextField(
+                        label="Notes",
+                        value=item.get("notes", ""),
+                        on_change=lambda e: set_("notes", e.control.value or ""),
+                    )
+                )
+            return fields
+
+        return [
+            self.text("pi_behaviours_low"),
+            self.text("pi_behaviours_medium"),
+            self.text("pi_behaviours_high"),
+            self.text("pi_staff_response"),
+            self.text("pi_alternative_responses"),
+            self.entries(
+                "pi_deescalation",
+                "De-escalation techniques used, and how effective each was",
+                lambda: {"technique": "", "effectiveness": Effectiveness.PARTLY_EFFECTIVE.value},
+                lambda item, store: technique_editor(item, store, physical=False),
+            ),
+            self.entries(
+                "pi_techniques",
+                "Physical techniques used, and how effective each was",
+                lambda: {"technique": "", "effectiveness": Effectiveness.PARTLY_EFFECTIVE.value},
+                lambda item, store: technique_editor(item, store, physical=True),
+            ),
+            self.moment("pi_started_at", "Physical intervention started"),
+            self.moment("pi_ended_at", "Physical intervention ended"),
+            self.text("pi_reason"),
+            self.text("pi_steps_to_avoid"),
+            self.text("pi_injuries"),
+            self.text("pi_medical_treatment"),
+            self.yes_no("pi_plan_followed", "The Smart Plan was followed"),
+            self.text("pi_support_after"),
+            self.dropdown(
+                "pi_report_route",
+                "Reported to",
+                {ReportRoute.PARENTS.value: "Parents", ReportRoute.LOCAL_AUTHORITY.value: "Local authority"},
+            ),
+            self.text("pi_report_route_reason"),
+        ]
+
+    def _learning_page(self) -> list[ft.Control]:
+        categories = {c.value: c.value.replace("_", " ").capitalize() for c in DiscriminationCategory}
+        category_box = ft.Column(
+            [self.choose_many("discriminatory_categories", categories)],
+            visible=bool(self.value("discriminatory", False)),
+        )
+
+        def discriminatory_changed(on: bool) -> None:
+            category_box.visible = on
+            self.shell.page.update()
+
+        def exclusion_editor(item: dict[str, Any], store: Callable[[], None]) -> list[ft.Control]:
+            def set_(key: str, value: Any) -> None:
+                item[key] = value
+                store()
+
+            reasons = list(item.get("reasons", []))
+
+            def toggle(code: str, on: bool) -> None:
+                if on and code not in reasons:
+                    reasons.append(code)
+                elif not on and code in reasons:
+                    reasons.remove(code)
+                set_("reasons", list(reasons))
+
+            return [
+                ft.Dropdown(
+                    label="Type",
+                    value=item.get("type"),
+                    options=[
+                        ft.DropdownOption(key=ExclusionType.SUSP.value, text="Suspension (SUSP)"),
+                        ft.DropdownOption(key=ExclusionType.LNCH.value, text="Lunchtime suspension (LNCH)"),
+                        ft.DropdownOption(key=ExclusionType.PERM.value, text="Permanent exclusion (PERM)"),
+                    ],
+                    on_select=lambda e: set_("type", e.control.value),
+                ),
+                ft.TextField(
+                    label="Length in sessions (a day is 2)",
+                    value=str(item.get("sessions") or ""),
+                    keyboard_type=ft.KeyboardType.NUMBER,
+                    on_change=lambda e: set_(
+                        "sessions", int(e.control.value) if (e.control.value or "").isdigit() else None
+                    ),
+                ),
+                muted("Reasons (up to three)"),
+                ft.Column(
+                    [
+                        ft.Checkbox(
+                            label=f"{code.value} — {label}",
+                            value=code.value in reasons,
+                            on_change=lambda e, c=code.value: toggle(c, bool(e.control.value)),
+                        )
+                        for code, label in EXCLUSION_REASON_LABELS.items()
+                    ],
+                    spacing=0,
+                ),
+            ]
+
+        return [
+            self.text("pild_perspective"),
+            self.text("pild_feelings"),
+            self.text("pild_next_time"),
+            self.text("pild_triggers"),
+            self.text("pild_adjustments"),
+            self.text("pild_comments"),
+            self.yes_no(
+                "discriminatory", "Discriminatory, prejudiced or other behaviour displayed", discriminatory_changed
+            ),
+            category_box,
+            self.entries(
+                "exclusions",
+                "Suspensions or permanent exclusions linked to this incident",
+                lambda: {"type": ExclusionType.SUSP.value, "sessions": 2, "reasons": []},
+                exclusion_editor,
+            ),
+        ]
+
+    def build(self) -> ft.Control:
+        pages = self.draft.pages
+        index = min(self.draft.page, len(pages) - 1)
+        title, _fields = pages[index]
+        body = {
+            "Incident": self._incident_page,
+            "Physical intervention": self._physical_page,
+            "Post-incident learning": self._learning_page,
+        }[title]()
+        name = self.shell.services.context.individual_names().get(self.draft.profile_id, "")
+        last = index == len(pages) - 1
+        nav = [
+            *([ft.OutlinedButton("Previous Page", on_click=lambda _: self._go_to(index - 1))] if index else []),
+            ft.Button("Submit Report", icon=ft.Icons.SEND, on_click=self._submit)
+            if last
+            else ft.Button("Next Page", on_click=lambda _: self._go_to(index + 1)),
+            ft.TextButton("Discard", on_click=self._discard),
+        ]
+        kind = (
+            "Edit incident"
+            if self.draft.record_id
+            else ("Incident involving Physical Intervention" if self.draft.physical_intervention else "Incident Report")
+        )
+        return ft.Column(
+            [
+                heading(f"{kind} — {name}"),
+                muted(f"Page {index + 1} of {len(pages)}: {title} · saved as you type"),
+                *body,
+                self.error,
+                ft.Row(nav, wrap=True),
+            ],
+            spacing=12,
+            scroll=ft.ScrollMode.AUTO,
+            expand=True,
+        )

@@ -1,0 +1,357 @@
+"""Incidents: the list (references like besmart-10281; a pending one says it is waiting for sync) and one
+incident — view it all, thumbs-up that parents were informed, flag, edit, sign off, delete (each only where the
+role allows), and review conflicts kept from concurrent edits."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from screens.dashboard import WINDOWS, incident_tile
+from screens.incident_form import EFFECTIVENESS, TEXT_FIELDS
+from screens.ui import card, empty, heading, labelled, muted, page_body, when
+from sync.permissions import Capability
+from sync.records import EXCLUSION_REASON_LABELS, ContactMethod
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
+
+
+def parents_line(values: dict[str, Any]) -> str:
+    if values.get("parents_informed"):
+        method = (values.get("parents_informed_method") or "").replace("_", " ")
+        return f"Yes, {method}, {when(values.get('parents_informed_at'))}"
+    if values.get("parents_informed") is False:
+        return f"No: {values.get('parents_not_informed_reason')}"
+    return "Not yet"
+
+
+class IncidentList:
+    NAME = "incidents"
+
+    def __init__(self, shell: Shell, window: str = "all") -> None:
+        self.shell = shell
+        self.params = {"window": window}
+        self.window = window
+
+    def build(self) -> ft.Control:
+        _label, days = WINDOWS[self.window]
+        incidents = self.shell.services.incidents.list(days=days)
+        return page_body(
+            heading("Incidents"),
+            ft.SegmentedButton(
+                segments=[ft.Segment(value=k, label=label) for k, (label, _) in WINDOWS.items()],
+                selected=[self.window],
+                on_change=lambda e: self.shell.show("incidents", window=e.control.selected[0]),
+            ),
+            *([incident_tile(self.shell, i) for i in incidents] or [empty("No incidents.")]),
+        )
+
+
+class IncidentDetail:
+    NAME = "incident"
+
+    def __init__(self, shell: Shell, record_id: str) -> None:
+        self.shell = shell
+        self.params = {"record_id": record_id}
+        self.record_id = record_id
+
+    def _reload(self) -> None:
+        self.shell.show("incident", record_id=self.record_id)
+
+    def _parents_informed(self, _e: Any) -> None:
+        method = ft.Dropdown(
+            label="How were they informed?",
+            value=ContactMethod.PHONE.value,
+            options=[
+                ft.DropdownOption(key=m.value, text=m.value.replace("_", " ").capitalize()) for m in ContactMethod
+            ],
+        )
+
+        def confirm(_e: Any) -> None:
+            self.shell.page.pop_dialog()
+            if (
+                self.shell.act(
+                    lambda: self.shell.services.incidents.parents_informed(
+                        self.record_id, method=method.value or "phone"
+                    ),
+                    done="Recorded: parents informed",
+                )
+                is not False
+            ):
+                self._reload()
+
+        self.shell.page.show_dialog(
+            ft.AlertDialog(
+                title=ft.Text("Parents informed"),
+                content=method,
+                actions=[
+                    ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
+                    ft.TextButton("Confirm", on_click=confirm),
+                ],
+            )
+        )
+
+    def _flag(self, flagged: bool) -> None:
+        reason = ft.TextField(label="Why does it need attention?", multiline=True)
+
+        def confirm(_e: Any) -> None:
+            self.shell.page.pop_dialog()
+            self.shell.act(
+                lambda: self.shell.services.incidents.flag(self.record_id, reason.value or "", flagged=flagged)
+            )
+            self._reload()
+
+        if not flagged:
+            confirm(None)
+            return
+        self.shell.page.show_dialog(
+            ft.AlertDialog(
+                title=ft.Text("Flag for attention"),
+                content=reason,
+                actions=[
+                    ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
+                    ft.TextButton("Flag", on_click=confirm),
+                ],
+            )
+        )
+
+    def _edit(self, _e: Any) -> None:
+        draft = self.shell.act(lambda: self.shell.services.incidents.edit(self.record_id))
+        if draft is not None:
+            self.shell.show("incident_form", draft_id=draft.id)
+
+    def _sign_off(self, _e: Any) -> None:
+        spoken = ft.Checkbox(label="The child has been spoken to about it")
+        notes = ft.TextField(label="Review notes", multiline=True)
+
+        def confirm(_e: Any) -> None:
+            self.shell.page.pop_dialog()
+            self.shell.act(
+                lambda: self.shell.services.incidents.sign_off(
+                    self.record_id, child_spoken_to=bool(spoken.value), notes=notes.value or ""
+                ),
+                done="Signed off",
+            )
+            self._reload()
+
+        self.shell.page.show_dialog(
+            ft.AlertDialog(
+                title=ft.Text("Sign off as accurate"),
+                content=ft.Column([muted("You have spoken to the staff involved."), spoken, notes], tight=True),
+                actions=[
+                    ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
+                    ft.TextButton("Sign off", on_click=confirm),
+                ],
+            )
+        )
+
+    def _delete(self, _e: Any) -> None:
+        def confirm(_e: Any) -> None:
+            self.shell.page.pop_dialog()
+            if (
+                self.shell.act(lambda: self.shell.services.incidents.delete(self.record_id), done="Incident deleted")
+                is not False
+            ):
+                self.shell.show("incidents")
+
+        self.shell.page.show_dialog(
+            ft.AlertDialog(
+                title=ft.Text("Delete this incident?"),
+                content=ft.Text("It will be removed for everyone. This is recorded in the audit log."),
+                actions=[
+                    ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
+                    ft.TextButton("Delete", on_click=confirm),
+                ],
+            )
+        )
+
+    def _resolve(self, field: str, value: Any) -> None:
+        self.shell.act(
+            lambda: self.shell.services.incidents.resolve_conflict(self.record_id, field, value),
+            done="Conflict resolved",
+        )
+        self._reload()
+
+    def build(self) -> ft.Control:
+        services = self.shell.services
+        incident = services.incidents.get(self.record_id)
+        v = incident.values
+        staff = services.context.staff_names()
+        people = services.context.individual_names()
+        ctx = services.context
+        reference = v.get("reference") or "Waiting for sync"
+        actions: list[ft.Control] = [
+            ft.OutlinedButton("Parents informed", icon=ft.Icons.THUMB_UP_OUTLINED, on_click=self._parents_informed),
+            ft.OutlinedButton(
+                "Remove flag" if v.get("flagged") else "Flag",
+                icon=ft.Icons.FLAG_OUTLINED,
+                on_click=lambda _: self._flag(not v.get("flagged")),
+            ),
+        ]
+        if services.incidents.can_edit(incident):
+            actions.append(ft.OutlinedButton("Edit", icon=ft.Icons.EDIT_OUTLINED, on_click=self._edit))
+        if ctx.can(Capability.REVIEW_INCIDENTS) and v.get("status") != "reviewed":
+            actions.append(ft.OutlinedButton("Sign off", icon=ft.Icons.VERIFIED_OUTLINED, on_click=self._sign_off))
+        if ctx.can(Capability.DELETE_INCIDENTS):
+            actions.append(ft.OutlinedButton("Delete", icon=ft.Icons.DELETE_OUTLINE, on_click=self._delete))
+
+        sections: list[ft.Control] = [
+            ft.Row(
+                [
+                    ft.IconButton(
+                        ft.Icons.ARROW_BACK,
+                        tooltip="Back to incidents",
+                        on_click=lambda _: self.shell.show("incidents"),
+                    ),
+                    heading(reference),
+                ],
+            ),
+            muted(
+                f"{people.get(incident.profile_id or '', 'Unknown')} · {v.get('status', '')}"
+                + (" · waiting for sync" if incident.pending else "")
+            ),
+            ft.Row(actions, wrap=True),
+        ]
+        if incident.conflicts:
+            sections.append(self._conflicts(incident.conflicts, v, staff))
+        sections.append(
+            card(
+                heading("Incident", size=16),
+                labelled("When", when(v.get("occurred_at"))),
+                labelled("Where", v.get("location")),
+                labelled("What happened", v.get("what_happened")),
+                labelled("What happened beforehand", v.get("what_happened_before")),
+                labelled("Staff present", ", ".join(staff.get(s, "Unknown") for s in v.get("staff_present", []))),
+                labelled(
+                    "Other individuals", ", ".join(people.get(p, "Unknown") for p in v.get("other_individuals", []))
+                ),
+                labelled("Injury", v.get("injury")),
+                *(
+                    [labelled(TEXT_FIELDS[f], v.get(f)) for f in ("injury_who", "injury_details", "injury_treatment")]
+                    if v.get("injury")
+                    else []
+                ),
+                labelled(
+                    "Recorded by", f"{staff.get(v.get('recorded_by', ''), 'Unknown')}, {when(v.get('recorded_at'))}"
+                ),
+                labelled("Parents informed", parents_line(v)),
+                *([labelled("Flagged", v.get("flag_reason") or "Yes")] if v.get("flagged") else []),
+            )
+        )
+        if v.get("physical_intervention"):
+            sections.append(
+                card(
+                    heading("Physical intervention", size=16),
+                    *[
+                        labelled(TEXT_FIELDS[f], v.get(f))
+                        for f in (
+                            "pi_behaviours_low",
+                            "pi_behaviours_medium",
+                            "pi_behaviours_high",
+                            "pi_staff_response",
+                            "pi_alternative_responses",
+                        )
+                    ],
+                    labelled(
+                        "De-escalation",
+                        "; ".join(
+                            f"{t['technique']} ({EFFECTIVENESS.get(t['effectiveness'], '')})"
+                            for t in v.get("pi_deescalation", [])
+                        ),
+                    ),
+                    labelled(
+                        "Physical techniques",
+                        "; ".join(
+                            f"{t['technique']} ({EFFECTIVENESS.get(t['effectiveness'], '')}"
+                            + (f", {t['duration_minutes']} min" if t.get("duration_minutes") else "")
+                            + ")"
+                            for t in v.get("pi_techniques", [])
+                        ),
+                    ),
+                    labelled("Started", when(v.get("pi_started_at"))),
+                    labelled("Ended", when(v.get("pi_ended_at"))),
+                    *[
+                        labelled(TEXT_FIELDS[f], v.get(f))
+                        for f in (
+                            "pi_reason",
+                            "pi_steps_to_avoid",
+                            "pi_injuries",
+                            "pi_medical_treatment",
+                            "pi_support_after",
+                        )
+                    ],
+                    labelled("Smart Plan followed", v.get("pi_plan_followed")),
+                    labelled("Reported to", (v.get("pi_report_route") or "").replace("_", " ")),
+                )
+            )
+        sections.append(
+            card(
+                heading("Post-incident learning", size=16),
+                *[
+                    labelled(TEXT_FIELDS[f], v.get(f))
+                    for f in (
+                        "pild_perspective",
+                        "pild_feelings",
+                        "pild_next_time",
+                        "pild_triggers",
+                        "pild_adjustments",
+                        "pild_comments",
+                    )
+                ],
+                labelled(
+                    "Discriminatory, prejudiced or other behaviour",
+                    ", ".join(c.replace("_", " ") for c in v.get("discriminatory_categories", []))
+                    or v.get("discriminatory", False),
+                ),
+                labelled(
+                    "Suspensions / exclusions",
+                    "; ".join(
+                        f"{e['type']}"
+                        + (f", {e['sessions']} sessions" if e.get("sessions") else "")
+                        + ": "
+                        + ", ".join(f"{r} ({EXCLUSION_REASON_LABELS.get(r, r)})" for r in e.get("reasons", []))
+                        for e in v.get("exclusions", [])
+                    ),
+                ),
+            )
+        )
+        if v.get("review_signed_off_by"):
+            sections.append(
+                card(
+                    heading("Review", size=16),
+                    labelled(
+                        "Signed off by",
+                        f"{staff.get(v['review_signed_off_by'], 'Unknown')}, {when(v.get('review_signed_off_at'))}",
+                    ),
+                    labelled("Child spoken to", when(v.get("review_child_spoken_at")) or "Not yet"),
+                    labelled("Notes", v.get("review_notes")),
+                )
+            )
+        return page_body(*sections)
+
+    def _conflicts(self, conflicts: list[Any], values: dict[str, Any], staff: dict[str, str]) -> ft.Control:
+        rows: list[ft.Control] = [
+            heading("Needs review: edits made at the same time", size=16),
+            muted("Both versions are kept. Choose the one to keep."),
+        ]
+        for conflict in conflicts:
+            rows += [
+                ft.Text(conflict.field.replace("_", " ").capitalize(), weight=ft.FontWeight.BOLD),
+                ft.Row(
+                    [
+                        ft.Text(f"Now: {values.get(conflict.field)!s}", expand=True),
+                        ft.TextButton(
+                            "Keep this", on_click=lambda _, c=conflict: self._resolve(c.field, values.get(c.field))
+                        ),
+                    ]
+                ),
+                ft.Row(
+                    [
+                        ft.Text(f"{staff.get(conflict.actor_id, 'Someone')}'s: {conflict.value!s}", expand=True),
+                        ft.TextButton("Keep this", on_click=lambda _, c=conflict: self._resolve(c.field, c.value)),
+                    ]
+                ),
+            ]
+        return ft.Container(ft.Column(rows, spacing=6), bgcolor=ft.Colors.AMBER_50, padding=12, border_radius=8)

@@ -1,0 +1,232 @@
+"""Directory and Profile: choose an individual; their overview, incidents, communications, clicker history,
+details, key contacts and access permissions, as tabs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.directory import Profile
+from screens.dashboard import incident_tile
+from screens.ui import VALENCE_COLOURS, VALENCE_LABELS, card, empty, heading, labelled, muted, page_body, when
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
+
+
+class Directory:
+    NAME = "directory"
+
+    def __init__(self, shell: Shell, search: str = "") -> None:
+        self.shell = shell
+        self.params = {"search": search}
+        self.search = search
+        self.results = ft.Column(spacing=0)
+
+    def _fill(self, search: str) -> None:
+        self.params["search"] = search
+        people = self.shell.services.directory.people(search)
+        self.results.controls = [
+            ft.ListTile(
+                leading=ft.CircleAvatar(content=ft.Text(p.name[:1])),
+                title=ft.Text(p.name),
+                subtitle=ft.Text(" · ".join([p.group, *p.flags]).strip(" ·")),
+                on_click=lambda _, pid=p.id: self.shell.show("profile", profile_id=pid),
+            )
+            for p in people
+        ] or [empty("No individuals found.")]
+
+    def build(self) -> ft.Control:
+        self._fill(self.search)
+
+        def changed(e: ft.Event[ft.TextField]) -> None:
+            self._fill(e.control.value or "")
+
+        return page_body(
+            heading("Directory"),
+            ft.TextField(
+                label="Search by name or group", prefix_icon=ft.Icons.SEARCH, value=self.search, on_change=changed
+            ),
+            self.results,
+        )
+
+
+def threads_view(shell: Shell, profile_id: str, profile: Profile | None = None) -> list[ft.Control]:
+    """Communications with their responses, and a box to respond to each."""
+    threads = profile.communications if profile else shell.services.communications.threads(profile_id)
+    staff = shell.services.context.staff_names()
+    cards = []
+    for thread in threads:
+        values = thread.communication.values
+        answer = ft.TextField(label="Respond", multiline=True, min_lines=1, dense=True, expand=True)
+
+        def respond(_e: Any, cid: str = thread.communication.id, box: ft.TextField = answer) -> None:
+            if shell.act(lambda: shell.services.communications.respond(cid, box.value or ""), done="Response saved"):
+                shell.show(type(shell.current).NAME, **shell.current.params)
+
+        cards.append(
+            card(
+                ft.Row(
+                    [
+                        ft.Container(
+                            ft.Text(VALENCE_LABELS.get(values.get("valence"), "N/A"), color=ft.Colors.WHITE, size=12),
+                            bgcolor=VALENCE_COLOURS.get(values.get("valence"), ft.Colors.GREY),
+                            padding=ft.Padding.symmetric(horizontal=8, vertical=2),
+                            border_radius=8,
+                        ),
+                        muted(
+                            f"{staff.get(values.get('author_id', ''), 'Unknown')} · {when(values.get('created_at'))}"
+                        ),
+                    ],
+                    wrap=True,
+                ),
+                ft.Text(values.get("message", ""), selectable=True),
+                *[
+                    ft.Container(
+                        ft.Column(
+                            [
+                                muted(
+                                    f"{staff.get(r.values.get('author_id', ''), 'Unknown')} · "
+                                    f"{when(r.values.get('created_at'))}"
+                                ),
+                                ft.Text(r.values.get("message", "")),
+                            ],
+                            spacing=2,
+                        ),
+                        padding=ft.Padding.only(left=16),
+                    )
+                    for r in thread.responses
+                ],
+                ft.Row([answer, ft.IconButton(ft.Icons.SEND, tooltip="Send response", on_click=respond)]),
+            )
+        )
+    return cards or [empty("No communications yet.")]
+
+
+class ProfileScreen:
+    NAME = "profile"
+
+    def __init__(self, shell: Shell, profile_id: str, tab: int = 0) -> None:
+        self.shell = shell
+        self.params = {"profile_id": profile_id, "tab": tab}
+        self.profile_id = profile_id
+        self.tab = tab
+
+    def build(self) -> ft.Control:
+        profile = self.shell.services.directory.profile(self.profile_id)
+        values = profile.individual.values
+        actions = ft.Row(
+            [
+                ft.Button(
+                    "Clicker",
+                    icon=ft.Icons.TOUCH_APP,
+                    on_click=lambda _: self.shell.show("clicker", profile_id=self.profile_id),
+                ),
+                ft.OutlinedButton(
+                    "Communication",
+                    icon=ft.Icons.CHAT_OUTLINED,
+                    on_click=lambda _: self.shell.show("communications", profile_id=self.profile_id),
+                ),
+                ft.OutlinedButton(
+                    "Incident Report",
+                    icon=ft.Icons.REPORT_OUTLINED,
+                    on_click=lambda _: self.shell.show("record", profile_id=self.profile_id),
+                ),
+            ],
+            wrap=True,
+        )
+        tabs: list[tuple[str, list[ft.Control]]] = [
+            ("Overview", self._overview(profile)),
+            ("Incidents", [incident_tile(self.shell, i) for i in profile.incidents] or [empty("No incidents.")]),
+            ("Communications", threads_view(self.shell, self.profile_id, profile)),
+            ("Clicker", self._clicker(profile)),
+            (
+                "Details",
+                [
+                    labelled("First name", values.get("first_name")),
+                    labelled("Last name", values.get("last_name")),
+                    labelled("Preferred name", values.get("preferred_name")),
+                    labelled("Date of birth", values.get("date_of_birth")),
+                    labelled("Group", values.get("group")),
+                    labelled("SEND", values.get("send")),
+                    labelled("EHC plan", values.get("ehc_plan")),
+                    labelled("Looked after", values.get("looked_after")),
+                    labelled("Details", values.get("details")),
+                ],
+            ),
+            (
+                "Key contacts",
+                [
+                    card(
+                        ft.Text(c.values.get("name", ""), weight=ft.FontWeight.BOLD),
+                        muted(c.values.get("relationship", "")),
+                        *([ft.Text(f"Phone: {c.values['phone']}", selectable=True)] if c.values.get("phone") else []),
+                        *([ft.Text(f"Email: {c.values['email']}", selectable=True)] if c.values.get("email") else []),
+                        *([muted("Has parental responsibility")] if c.values.get("parental_responsibility") else []),
+                    )
+                    for c in profile.key_contacts
+                ]
+                or [empty("No key contacts recorded.")],
+            ),
+            (
+                "Access",
+                [
+                    heading("Key staff", size=16),
+                    *([ft.Text(n) for n in profile.key_staff] or [muted("None")]),
+                    heading("Staff with access", size=16),
+                    *([ft.Text(n) for n in profile.access] or [muted("Leads and admins only")]),
+                ],
+            ),
+        ]
+        return ft.Column(
+            [
+                ft.Row(
+                    [
+                        ft.IconButton(
+                            ft.Icons.ARROW_BACK,
+                            tooltip="Back to directory",
+                            on_click=lambda _: self.shell.show("directory"),
+                        ),
+                        heading(profile.name),
+                    ]
+                ),
+                actions,
+                ft.Tabs(
+                    length=len(tabs),
+                    selected_index=self.tab,
+                    expand=True,
+                    on_change=lambda e: self.params.update(tab=e.control.selected_index),
+                    content=ft.Column(
+                        [
+                            ft.TabBar(tabs=[ft.Tab(label=name) for name, _ in tabs], scrollable=True),
+                            ft.TabBarView(
+                                expand=True,
+                                controls=[ft.Column(body, scroll=ft.ScrollMode.AUTO, spacing=8) for _, body in tabs],
+                            ),
+                        ],
+                        expand=True,
+                    ),
+                ),
+            ],
+            expand=True,
+        )
+
+    def _overview(self, profile: Profile) -> list[ft.Control]:
+        return [
+            heading("Recent incidents (30 days)", size=16),
+            *([incident_tile(self.shell, i) for i in profile.recent_incidents] or [empty("None in the last 30 days.")]),
+            heading("Clicker, last 30 days", size=16),
+            ft.Text(f"{len(profile.clicker_history)} behaviours logged"),
+        ]
+
+    def _clicker(self, profile: Profile) -> list[ft.Control]:
+        rows = [
+            ft.ListTile(
+                title=ft.Text(profile.behaviour_labels.get(e.values.get("behaviour_type_id", ""), "Behaviour")),
+                subtitle=ft.Text(when(e.values.get("occurred_at"))),
+                dense=True,
+            )
+            for e in profile.clicker_history
+        ]
+        return rows or [empty("No clicker logs in the last 30 days.")]

@@ -1,0 +1,248 @@
+"""Record (choose the individual, then Behaviour Clicker, Behaviour Communications, Incident Report or an
+incident involving Physical Intervention; continue a draft), the Behaviour Clicker, and Behaviour
+Communications."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from screens.people import threads_view
+from screens.ui import VALENCE_LABELS, card, empty, error_text, heading, muted, page_body, show_error
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
+
+
+def individual_picker(shell: Shell, value: str | None, on_pick: Any) -> ft.Dropdown:
+    people = shell.services.directory.people()
+    return ft.Dropdown(
+        label="Individual",
+        value=value,
+        options=[ft.DropdownOption(key=p.id, text=p.name) for p in people],
+        enable_filter=True,
+        editable=True,
+        on_select=lambda e: on_pick(e.control.value),
+        expand=True,
+    )
+
+
+class Record:
+    NAME = "record"
+
+    def __init__(self, shell: Shell, profile_id: str | None = None) -> None:
+        self.shell = shell
+        self.params = {"profile_id": profile_id}
+        self.profile_id = profile_id
+
+    def _go(self, screen: str, **params: Any) -> None:
+        if not self.profile_id:
+            self.shell.toast("Choose the individual first.", error=True)
+            return
+        self.shell.show(screen, profile_id=self.profile_id, **params)
+
+    def _start_incident(self, physical: bool) -> None:
+        if not self.profile_id:
+            self.shell.toast("Choose the individual first.", error=True)
+            return
+        draft = self.shell.act(
+            lambda: self.shell.services.incidents.start(self.profile_id, physical_intervention=physical)
+        )
+        if draft is not None:
+            self.shell.show("incident_form", draft_id=draft.id)
+
+    def build(self) -> ft.Control:
+        def picked(value: str | None) -> None:
+            self.profile_id = value
+            self.params["profile_id"] = value
+
+        drafts = self.shell.services.incidents.drafts()
+        names = self.shell.services.context.individual_names()
+        big = ft.ButtonStyle(padding=ft.Padding.all(18))
+        return page_body(
+            heading("Record"),
+            individual_picker(self.shell, self.profile_id, picked),
+            muted("Record"),
+            ft.Row(
+                [
+                    ft.Button(
+                        "Behaviour Clicker", icon=ft.Icons.TOUCH_APP, style=big, on_click=lambda _: self._go("clicker")
+                    ),
+                    ft.Button(
+                        "Behaviour Communications",
+                        icon=ft.Icons.CHAT_OUTLINED,
+                        style=big,
+                        on_click=lambda _: self._go("communications"),
+                    ),
+                ],
+                wrap=True,
+            ),
+            muted("Record & Plan"),
+            ft.Row(
+                [
+                    ft.Button(
+                        "Incident Report",
+                        icon=ft.Icons.REPORT_OUTLINED,
+                        style=big,
+                        on_click=lambda _: self._start_incident(False),
+                    ),
+                    ft.Button(
+                        "Record incident involving Physical Intervention",
+                        icon=ft.Icons.PAN_TOOL_OUTLINED,
+                        style=big,
+                        on_click=lambda _: self._start_incident(True),
+                    ),
+                ],
+                wrap=True,
+            ),
+            *(
+                [heading("Unfinished reports", size=16)]
+                + [
+                    ft.ListTile(
+                        leading=ft.Icon(ft.Icons.EDIT_NOTE),
+                        title=ft.Text(
+                            f"{'Editing' if d.record_id else 'Incident report'} — {names.get(d.profile_id, 'Unknown')}"
+                        ),
+                        subtitle=ft.Text(f"{d.pages[d.page][0]} · {(d.values.get('what_happened') or '')[:60]}"),
+                        on_click=lambda _, did=d.id: self.shell.show("incident_form", draft_id=did),
+                    )
+                    for d in drafts
+                ]
+                if drafts
+                else []
+            ),
+        )
+
+
+class Clicker:
+    NAME = "clicker"
+    refresh_after_sync = True
+
+    def __init__(self, shell: Shell, profile_id: str) -> None:
+        self.shell = shell
+        self.params = {"profile_id": profile_id}
+        self.profile_id = profile_id
+        self.grid = ft.ResponsiveRow(spacing=10, run_spacing=10)
+
+    def _fill(self) -> None:
+        buttons = self.shell.services.clicker.buttons(self.profile_id)
+        self.grid.controls = [
+            ft.Container(
+                ft.Semantics(
+                    ft.Button(
+                        content=ft.Column(
+                            [
+                                ft.Text(b.label, size=18, weight=ft.FontWeight.BOLD, text_align=ft.TextAlign.CENTER),
+                                ft.Text(f"Today: {b.today}", size=14),
+                            ],
+                            horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                            spacing=4,
+                        ),
+                        style=ft.ButtonStyle(
+                            bgcolor=b.colour,
+                            color=ft.Colors.WHITE,
+                            padding=ft.Padding.all(16),
+                            shape=ft.RoundedRectangleBorder(radius=12),
+                        ),
+                        height=96,
+                        on_click=lambda _, bid=b.behaviour_type_id: self.tap(bid),
+                    ),
+                    label=f"{b.label}, today {b.today}",
+                    identifier=f"clicker-{b.label}",
+                ),
+                col={"xs": 6, "md": 4, "lg": 3},
+            )
+            for b in buttons
+        ] or [empty("Your organisation has no behaviours in its clicker catalogue yet.")]
+
+    def tap(self, behaviour_type_id: str) -> None:
+        tap = self.shell.act(lambda: self.shell.services.clicker.tap(self.profile_id, behaviour_type_id))
+        if tap is None:
+            return
+        self._fill()
+
+        def undo(_e: Any) -> None:
+            if self.shell.act(lambda: self.shell.services.clicker.undo(tap.record_id)) is not False:
+                self._fill()
+                self.shell.toast(f"Removed {tap.label}")
+
+        self.shell.toast(f"Logged {tap.label} at {tap.at.astimezone():%H:%M}", action="Undo", on_action=undo)
+        self.shell.page.update()
+
+    def build(self) -> ft.Control:
+        name = self.shell.services.context.individual_names().get(self.profile_id, "")
+        self._fill()
+        return page_body(
+            ft.Row(
+                [
+                    ft.IconButton(
+                        ft.Icons.ARROW_BACK,
+                        tooltip="Back",
+                        on_click=lambda _: self.shell.show("record", profile_id=self.profile_id),
+                    ),
+                    heading(f"Behaviour Clicker — {name}"),
+                ],
+                wrap=True,
+            ),
+            muted("Tap a behaviour to log it with the date and time. Undo straight away if it was the wrong one."),
+            self.grid,
+        )
+
+
+class CommunicationsScreen:
+    NAME = "communications"
+
+    def __init__(self, shell: Shell, profile_id: str) -> None:
+        self.shell = shell
+        self.params = {"profile_id": profile_id}
+        self.profile_id = profile_id
+
+    def build(self) -> ft.Control:
+        services = self.shell.services
+        name = services.context.individual_names().get(self.profile_id, "")
+        valence = ft.RadioGroup(
+            content=ft.Row([ft.Radio(value=v, label=label) for v, label in VALENCE_LABELS.items()], wrap=True),
+        )
+        staff = services.context.staff_names()
+        me = services.context.user.id
+        author = ft.Dropdown(
+            label="Your name",
+            value=me if me in staff else None,
+            options=[
+                ft.DropdownOption(key=sid, text=sname) for sid, sname in sorted(staff.items(), key=lambda s: s[1])
+            ],
+        )
+        message = ft.TextField(label="Message — clear, factual and child-centred", multiline=True, min_lines=3)
+        error = error_text()
+
+        def save(_e: Any) -> None:
+            if not valence.value:
+                show_error(error, "Choose Positive, Negative or N/A.")
+                self.shell.page.update()
+                return
+            sent = self.shell.act(
+                lambda: services.communications.send(
+                    self.profile_id, valence.value or "", message.value or "", author_id=author.value or None
+                ),
+                done="Communication saved. Key staff will be notified.",
+            )
+            if sent:
+                self.shell.show("communications", profile_id=self.profile_id)
+
+        return page_body(
+            ft.Row(
+                [
+                    ft.IconButton(
+                        ft.Icons.ARROW_BACK,
+                        tooltip="Back",
+                        on_click=lambda _: self.shell.show("record", profile_id=self.profile_id),
+                    ),
+                    heading(f"Behaviour Communications — {name}"),
+                ],
+                wrap=True,
+            ),
+            card(valence, author, message, error, ft.Button("Save", icon=ft.Icons.SAVE, on_click=save)),
+            heading("Communications", size=16),
+            *threads_view(self.shell, self.profile_id),
+        )

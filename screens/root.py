@@ -1,0 +1,192 @@
+"""The client's top level: sign in, choose a passcode, unlock, lock, sign out — then the signed-in shell.
+
+One `Root` per browser session (web) or window (desktop); each has its own `ClientSession`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import flet as ft
+
+from app.config import ClientConfig
+from app.session import ClientSession, SignInError
+from screens.shell import Shell
+from screens.ui import error_text, heading, muted, show_error
+
+IDLE_CHECK_SECONDS = 15
+
+
+class Root:
+    def __init__(self, page: ft.Page, config: ClientConfig) -> None:
+        self.page = page
+        self.config = config
+        self.session = ClientSession(config)
+        self.shell: Shell | None = None
+        page.data = self  # keep a reference: Flet drops objects nothing points to
+
+    async def start(self) -> None:
+        self.page.title = "besmart"
+        self.page.theme_mode = ft.ThemeMode.LIGHT
+        self.page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
+        self.page.on_disconnect = self._closed
+        if self.session.known_accounts():
+            self.show_unlock()
+        else:
+            self.show_sign_in()
+        self.page.run_task(self._watch_idle)
+
+    def _closed(self, _e: Any) -> None:
+        self.session.lock()
+
+    def _frame(self, *controls: ft.Control) -> None:
+        """An auth screen: no app bar or navigation, a narrow centred column."""
+        self.page.appbar = None
+        self.page.navigation_bar = None
+        self.page.controls = [
+            ft.Container(
+                ft.Column(list(controls), spacing=14, width=380, scroll=ft.ScrollMode.AUTO),
+                alignment=ft.Alignment.TOP_CENTER,
+                padding=20,
+                expand=True,
+            )
+        ]
+        self.page.update()
+
+    # --- sign in --------------------------------------------------------------------------------
+
+    def show_sign_in(self, message: str | None = None) -> None:
+        email = ft.TextField(label="Work email address", keyboard_type=ft.KeyboardType.EMAIL, autofocus=True)
+        password = ft.TextField(label="besmart password", password=True, can_reveal_password=True)
+        error = error_text()
+        show_error(error, message)
+        busy = ft.ProgressRing(visible=False, width=20, height=20)
+
+        async def next_step(_e: Any) -> None:
+            busy.visible = True
+            show_error(error, None)
+            self.page.update()
+            try:
+                await self.session.sign_in(email.value or "", password.value or "")
+            except SignInError as failure:
+                show_error(error, str(failure))  # what was typed stays in the fields
+                busy.visible = False
+                self.page.update()
+                return
+            self.show_passcode() if self.session.state == "needs_passcode" else self.enter()
+
+        password.on_submit = next_step
+        buttons = [ft.Button("Next", on_click=next_step), busy]
+        if self.session.known_accounts():
+            buttons.append(ft.TextButton("Unlock with a passcode", on_click=lambda _: self.show_unlock()))
+        self._frame(
+            heading("Sign in to besmart", size=24),
+            muted("Use your work email address and besmart password."),
+            email,
+            password,
+            error,
+            ft.Row(buttons),
+        )
+
+    def show_passcode(self) -> None:
+        first = ft.TextField(label="Choose a passcode for this device", password=True, can_reveal_password=True)
+        again = ft.TextField(label="Type the passcode again", password=True, can_reveal_password=True)
+        error = error_text()
+
+        def save(_e: Any) -> None:
+            try:
+                self.session.create_passcode(first.value or "", again.value or "")
+            except SignInError as failure:
+                show_error(error, str(failure))
+                self.page.update()
+                return
+            self.enter()
+
+        again.on_submit = save
+        self._frame(
+            heading("Choose a passcode", size=24),
+            muted(
+                "Your records are encrypted on this device. The passcode unlocks them, also without a connection. "
+                "On a device without a secure key store it must be a passphrase of at least 12 characters."
+            ),
+            first,
+            again,
+            error,
+            ft.Button("Save passcode", on_click=save),
+        )
+
+    def show_unlock(self, message: str | None = None) -> None:
+        accounts = self.session.known_accounts()
+        if not accounts:
+            self.show_sign_in(message)
+            return
+        account = ft.Dropdown(
+            label="Account",
+            value=accounts[0],
+            options=[ft.DropdownOption(key=a, text=a) for a in accounts],
+        )
+        passcode = ft.TextField(label="Passcode", password=True, can_reveal_password=True, autofocus=True)
+        error = error_text()
+        show_error(error, message)
+
+        def unlock(_e: Any) -> None:
+            try:
+                self.session.unlock(account.value or accounts[0], passcode.value or "")
+            except SignInError as failure:
+                show_error(error, str(failure))
+                self.page.update()
+                return
+            self.enter()
+
+        passcode.on_submit = unlock
+        self._frame(
+            heading("Unlock besmart", size=24),
+            account if len(accounts) > 1 else muted(accounts[0]),
+            passcode,
+            error,
+            ft.Row(
+                [
+                    ft.Button("Unlock", on_click=unlock),
+                    ft.TextButton("Sign in with another account", on_click=lambda _: self.show_sign_in()),
+                ],
+                wrap=True,
+            ),
+        )
+
+    # --- signed in ------------------------------------------------------------------------------
+
+    def enter(self) -> None:
+        self.shell = Shell(self, self.session)
+        self.page.controls = [self.shell.build()]
+        self.shell.start()
+
+    def lock(self) -> None:
+        self.session.lock()
+        if self.session.sync is not None:
+            self.page.run_task(self.session.sync.stop)
+        self.shell = None
+        self.show_unlock()
+
+    async def sign_out(self) -> None:
+        try:
+            await self.session.sign_out()
+        except SignInError as failure:
+            if self.shell is not None:
+                self.shell.toast(str(failure), error=True)
+            return
+        self.shell = None
+        self.show_sign_in("You have signed out. This account's data was removed from this device.")
+
+    def wiped(self) -> None:
+        self.shell = None
+        self.session.store = None
+        self.show_sign_in("This device was reported lost or its access was revoked, so besmart erased its data.")
+
+    async def _watch_idle(self) -> None:
+        """Show the unlock screen once the store has locked itself after the idle time."""
+        while True:
+            await asyncio.sleep(IDLE_CHECK_SECONDS)
+            store = self.session.store
+            if self.shell is not None and store is not None and store.locked:
+                self.lock()

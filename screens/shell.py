@@ -1,0 +1,214 @@
+"""The frame every signed-in screen sits in: the app bar, the sync status strip (offline banner, last synced,
+pending count, progress bar, "Sync now"), the content area, and the navigation bar.
+
+`Shell` is also the screens' way to move around (`show`), tell the user something (`toast`), and reach the
+session's services. It starts the background sync when the store is unlocked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.context import ActionError, Context
+from app.services import Services
+from app.session import ClientSession
+from app.sync_service import SyncStatus
+from localdb.store import StoreLockedError
+
+if TYPE_CHECKING:
+    from screens.root import Root
+
+NAV = [
+    ("dashboard", "Dashboard", ft.Icons.DASHBOARD_OUTLINED),
+    ("directory", "Directory", ft.Icons.PEOPLE_OUTLINE),
+    ("record", "Record", ft.Icons.ADD_CIRCLE_OUTLINE),
+    ("incidents", "Incidents", ft.Icons.REPORT_OUTLINED),
+    ("notifications", "Inbox", ft.Icons.NOTIFICATIONS_OUTLINED),
+]
+
+
+def describe(status: SyncStatus) -> str:
+    parts = []
+    if status.syncing:
+        parts.append("Syncing…")
+    elif status.online is False:
+        parts.append("Offline — your work is saved on this device")
+    if status.last_synced:
+        ago = dt.datetime.now(dt.UTC) - status.last_synced
+        minutes = int(ago.total_seconds() // 60)
+        parts.append("Synced just now" if minutes < 1 else f"Last synced {minutes} min ago")
+    else:
+        parts.append("Not synced yet")
+    parts.append(f"{status.pending} waiting to sync" if status.pending else "Everything sent")
+    return " · ".join(parts)
+
+
+class Shell:
+    def __init__(self, root: Root, session: ClientSession) -> None:
+        self.root = root
+        self.page = root.page
+        self.session = session
+        store = session.require_store()
+        assert session.user is not None and session.sync is not None
+        self.sync = session.sync
+        self.services = Services.of(Context(store, session.user, on_write=self._after_write))
+        self.status_text = ft.Text("", size=12)
+        self.progress = ft.ProgressBar(visible=False, value=None)
+        self.offline = ft.Container(
+            ft.Text(
+                "You are offline. Everything you record is kept safely on this device and sent when you reconnect.",
+                color=ft.Colors.ON_ERROR_CONTAINER,
+            ),
+            bgcolor=ft.Colors.ERROR_CONTAINER,
+            padding=8,
+            visible=False,
+        )
+        self.sync_error = ft.Text("", color=ft.Colors.ERROR, size=12, visible=False)
+        self.content = ft.Container(expand=True, padding=ft.Padding.symmetric(horizontal=12, vertical=8))
+        self.nav = ft.NavigationBar(
+            destinations=[ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in NAV],
+            on_change=self._nav_changed,
+        )
+        self.current: Any = None
+        self.sync.subscribe(self._sync_changed)
+
+    # --- frame ----------------------------------------------------------------------------------
+
+    def build(self) -> ft.Control:
+        user = self.session.user
+        assert user is not None
+        self.page.appbar = ft.AppBar(
+            title=ft.Text("besmart"),
+            actions=[
+                ft.IconButton(ft.Icons.SYNC, tooltip="Sync now", on_click=self.sync_now),
+                ft.IconButton(ft.Icons.HELP_OUTLINE, tooltip="Help Centre", on_click=lambda _: self.show("help")),
+                ft.IconButton(ft.Icons.LOCK_OUTLINE, tooltip="Lock", on_click=lambda _: self.root.lock()),
+                ft.PopupMenuButton(
+                    tooltip="Account",
+                    items=[
+                        ft.PopupMenuItem(content=ft.Text(f"{user.name} ({user.role})")),
+                        ft.PopupMenuItem(content=ft.Text("Sign out"), on_click=self._sign_out),
+                    ],
+                ),
+            ],
+        )
+        self.page.navigation_bar = self.nav
+        self._sync_changed(self.sync.status)
+        return ft.Column(
+            [
+                self.offline,
+                ft.Container(
+                    ft.Column(
+                        [
+                            ft.Row(
+                                [
+                                    ft.Semantics(self.status_text, identifier="sync-status"),
+                                    ft.TextButton("Sync now", on_click=self.sync_now),
+                                ],
+                                alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+                                wrap=True,
+                            ),
+                            self.progress,
+                            self.sync_error,
+                        ],
+                        spacing=2,
+                    ),
+                    padding=ft.Padding.symmetric(horizontal=12),
+                ),
+                self.content,
+            ],
+            expand=True,
+            spacing=0,
+        )
+
+    def start(self) -> None:
+        self.sync.start(self.root.config.sync_interval_seconds)
+        self.show("dashboard")
+
+    # --- navigation -----------------------------------------------------------------------------
+
+    def _nav_changed(self, e: ft.Event[ft.NavigationBar]) -> None:
+        self.show(NAV[e.control.selected_index][0])
+
+    def show(self, name: str, **params: Any) -> None:
+        """Render a screen by name in the content area."""
+        from screens import registry  # screens know the shell; the registry knows the screens
+
+        index = next((i for i, (key, _, _) in enumerate(NAV) if key == name), None)
+        if index is not None:
+            self.nav.selected_index = index
+        try:
+            self.current = registry.SCREENS[name](self, **params)
+            self.content.content = self.current.build()
+        except StoreLockedError:
+            self.root.lock()
+            return
+        except ActionError as error:
+            self.toast(str(error))
+            return
+        self.page.update()
+
+    def act(self, action: Callable[[], Any], *, done: str | None = None) -> Any:
+        """Run a user action: show its plain-words error instead of failing; a locked store goes to unlock."""
+        try:
+            result = action()
+        except StoreLockedError:
+            self.root.lock()
+            return None
+        except ActionError as error:
+            self.toast(str(error), error=True)
+            return None
+        if done:
+            self.toast(done)
+        return result
+
+    def toast(
+        self,
+        message: str,
+        *,
+        error: bool = False,
+        action: str | None = None,
+        on_action: Callable[..., Any] | None = None,
+    ) -> None:
+        self.page.show_dialog(
+            ft.SnackBar(
+                ft.Text(message),
+                action=action,
+                on_action=on_action,
+                bgcolor=ft.Colors.ERROR if error else None,
+                duration=ft.Duration(seconds=6 if action else 4),
+            )
+        )
+
+    # --- sync -----------------------------------------------------------------------------------
+
+    def _after_write(self) -> None:
+        self.sync.refresh_pending()
+
+    def _sync_changed(self, status: SyncStatus) -> None:
+        self.status_text.value = describe(status)
+        self.progress.visible = status.syncing
+        self.progress.value = status.progress
+        self.offline.visible = status.online is False
+        self.sync_error.value = status.error or ""
+        self.sync_error.visible = bool(status.error) and not status.syncing
+        if status.wiped:
+            self.root.wiped()
+            return
+        if status.needs_sign_in:
+            self.sync_error.value = "Your session has ended: sign out and in again to sync. Nothing is lost."
+        with contextlib.suppress(AssertionError, RuntimeError):  # the page may have been closed
+            self.page.update()
+
+    async def sync_now(self, _e: Any = None) -> None:
+        await self.sync.sync_now()
+        if self.current is not None and getattr(self.current, "refresh_after_sync", True):
+            self.show(type(self.current).NAME, **getattr(self.current, "params", {}))
+
+    async def _sign_out(self, _e: Any) -> None:
+        await self.root.sign_out()
