@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
             host="127.0.0.1",
             port=config.web_port,
             no_cdn=True,
-            web_renderer=ft.WebRenderer.CANVASKIT,
+            web_renderer=ft.WebRenderer.CANVAS_KIT,
             assets_dir=str(config.assets_dir),
         )
     else:

@@ -31,9 +31,7 @@ def store(tmp_path: Path, memory_keyring) -> LocalStore:
 
 
 def add_child(store: LocalStore, first: str = "Ada", last: str = "Lovelace") -> str:
-    return store.write(
-        "individual", "create", {"first_name": first, "last_name": last}, actor_id="u1"
-    ).record_id
+    return store.write("individual", "create", {"first_name": first, "last_name": last}, actor_id="u1").record_id
 
 
 def tap(store: LocalStore, child: str, when: dt.datetime = NOW, behaviour: str = "b1") -> Op:
@@ -246,9 +244,7 @@ def test_a_draft_survives_a_restart(tmp_path: Path, memory_keyring):
     store.initialise(PASSCODE)
     child = add_child(store)
     store.save_draft("inc-draft", "incident", {"what_happened": "half", "location": "hall"}, profile_id=child)
-    store.save_draft(
-        "inc-draft", "incident", {"what_happened": "half done", "location": "hall"}, profile_id=child
-    )
+    store.save_draft("inc-draft", "incident", {"what_happened": "half done", "location": "hall"}, profile_id=child)
     store.close()
     reopened = LocalStore(tmp_path / "d")
     reopened.unlock(PASSCODE)
@@ -376,9 +372,7 @@ def test_pulled_changes_apply_under_pending_local_edits(store: LocalStore):
         )
     )
     server_state, _ = apply_op(server_state, other)
-    mine = store.write(
-        "incident", "update", {"what_happened": "mine"}, actor_id="u1", record_id=local.record_id
-    )
+    mine = store.write("incident", "update", {"what_happened": "mine"}, actor_id="u1", record_id=local.record_id)
     store.apply_pulled([server_state], cursor=42)
     shown = store.get(local.record_id)
     assert shown.values["location"] == "yard" and shown.values["what_happened"] == "mine"
