@@ -141,9 +141,7 @@ class FieldCipher:
     def key_id_of(blob: bytes, *, table: str = "?", column: str = "?") -> int:
         """The data key id named in a blob's header (used to find values still on an old key)."""
         if not isinstance(blob, bytes | bytearray | memoryview):
-            raise TamperError(
-                f"Encrypted value in {_where(table, column)} is not bytes (got {type(blob).__name__})."
-            )
+            raise TamperError(f"Encrypted value in {_where(table, column)} is not bytes (got {type(blob).__name__}).")
         if len(blob) < _MIN_BLOB:
             raise TamperError(
                 f"Encrypted value in {_where(table, column)} is truncated "
@@ -151,9 +149,7 @@ class FieldCipher:
             )
         version, key_id = _HEADER.unpack_from(blob)
         if version != FORMAT_VERSION:
-            raise TamperError(
-                f"Encrypted value in {_where(table, column)} has unknown format version {version}."
-            )
+            raise TamperError(f"Encrypted value in {_where(table, column)} has unknown format version {version}.")
         return key_id
 
     def encrypt_json(self, obj: Any, *, table: str, column: str, row_id: str) -> bytes:

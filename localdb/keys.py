@@ -295,12 +295,8 @@ class _KekParams:
 
 
 def _derive_kek(passcode: bytes, params: _KekParams, device_secret: bytes) -> bytes:
-    stretched = Scrypt(salt=params.salt, length=32, n=params.kdf_n, r=params.kdf_r, p=params.kdf_p).derive(
-        passcode
-    )
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEK_INFO).derive(
-        stretched + device_secret
-    )
+    stretched = Scrypt(salt=params.salt, length=32, n=params.kdf_n, r=params.kdf_r, p=params.kdf_p).derive(passcode)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEK_INFO).derive(stretched + device_secret)
 
 
 def _dek_aad(key_id: int) -> bytes:
@@ -533,9 +529,7 @@ def unlock(store_id: str, passcode: str, wrapped: Iterable[WrappedKey]) -> Unloc
     )
 
 
-def rewrap(
-    store_id: str, old_passcode: str, new_passcode: str, wrapped: Iterable[WrappedKey]
-) -> list[WrappedKey]:
+def rewrap(store_id: str, old_passcode: str, new_passcode: str, wrapped: Iterable[WrappedKey]) -> list[WrappedKey]:
     """Change the passcode: unlock with the old one, re-wrap the same data keys under the new."""
     unlocked = unlock(store_id, old_passcode, wrapped)
     try:

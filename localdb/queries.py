@@ -91,9 +91,7 @@ def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-_SELECT = (
-    "SELECT record.*, EXISTS (SELECT 1 FROM outbox WHERE outbox.record_id = record.id) AS pending FROM record"
-)
+_SELECT = "SELECT record.*, EXISTS (SELECT 1 FROM outbox WHERE outbox.record_id = record.id) AS pending FROM record"
 
 
 class Queries:
@@ -191,9 +189,7 @@ class Queries:
             drafts = []
             for row in rows:
                 body = self._open_blob(row["body"], "draft", "body", row["id"])
-                drafts.append(
-                    Draft(row["id"], row["kind"], row["profile_id"], row["updated_at"], body["values"])
-                )
+                drafts.append(Draft(row["id"], row["kind"], row["profile_id"], row["updated_at"], body["values"]))
             return drafts
 
     def draft(self, draft_id: str) -> Draft | None:

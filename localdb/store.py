@@ -131,8 +131,7 @@ class LocalStore(Queries):
 
     def _set_meta(self, db: sqlite3.Connection, key: str, value: str) -> None:
         db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
 
@@ -197,7 +196,11 @@ class LocalStore(Queries):
             "SELECT max(v) FROM (SELECT max(version) AS v FROM record UNION ALL SELECT max(hlc) FROM outbox)"
         ).fetchone()[0]
         node = self._meta("device_id") or "device"
-        self._clock = HybridClock(node, wall=self._wall, last=Stamp.parse(newest) if newest else None)
+        # No bound on received stamps: the server clamps device clocks that run ahead, and a device whose own
+        # clock is slow must still move past every stamp it has seen.
+        self._clock = HybridClock(
+            node, wall=self._wall, last=Stamp.parse(newest) if newest else None, max_ahead_ms=None
+        )
         self._last_activity = self._monotonic()
 
     def unlock(self, passcode: str) -> None:
@@ -270,9 +273,7 @@ class LocalStore(Queries):
                         continue
                     plain = cipher.decrypt(row[column], table=table, column=column, row_id=row_id)
                     fresh = cipher.encrypt(plain, table=table, column=column, row_id=row_id)
-                    db.execute(
-                        f"UPDATE {table} SET {column} = ? WHERE {key_column} = ?", (fresh, row[key_column])
-                    )
+                    db.execute(f"UPDATE {table} SET {column} = ? WHERE {key_column} = ?", (fresh, row[key_column]))
 
     def wipe(self) -> None:
         """Delete every data file and the device secret. Nothing of the store remains."""
@@ -375,8 +376,7 @@ class LocalStore(Queries):
             new_state, _ = apply_op(state, op)
             self._put_record(db, new_state, spec.time_field)
             db.execute(
-                "INSERT INTO outbox (op_id, record_id, kind, profile_id, hlc, body) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO outbox (op_id, record_id, kind, profile_id, hlc, body) VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     op.op_id,
                     record_id,
@@ -444,8 +444,7 @@ class LocalStore(Queries):
         with self._transaction() as db:
             sealed = self._seal(value, "vault", "value", name)
             db.execute(
-                "INSERT INTO vault (name, value) VALUES (?, ?) "
-                "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                "INSERT INTO vault (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 (name, sealed),
             )
 
@@ -533,6 +532,24 @@ class LocalStore(Queries):
     def resolve_sync_issue(self, issue_id: str) -> None:
         with self._transaction() as db:
             db.execute("DELETE FROM sync_issue WHERE id = ?", (issue_id,))
+
+    def rebase(self, record_ids: Iterable[str]) -> None:
+        """Show the server's state plus what is still pending, for records whose ops the server refused
+        (quarantined or rejected): the refused change leaves the screen but stays in the sync issues."""
+        with self._transaction() as db:
+            for record_id in set(record_ids):
+                row = db.execute("SELECT id, kind, base FROM record WHERE id = ?", (record_id,)).fetchone()
+                if row is None:
+                    continue
+                visible = self._state(row, "base") if row["base"] is not None else None
+                for op_row in db.execute(
+                    "SELECT * FROM outbox WHERE record_id = ? ORDER BY op_id", (record_id,)
+                ).fetchall():
+                    visible, _ = apply_op(visible, self._outbox_op(op_row))
+                if visible is None:
+                    db.execute("DELETE FROM record WHERE id = ?", (record_id,))
+                else:
+                    self._put_record(db, visible, kind_spec(visible.kind).time_field)
 
     def purge_profile(self, profile_id: str) -> None:
         """Remove everything of one individual from the device (after its pending ops were pushed)."""

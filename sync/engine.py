@@ -47,6 +47,7 @@ class SyncStore(Protocol):
     def pending_ops(self, limit: int = 500, *, profile_id: str | None = None) -> list[Op]: ...
     def acknowledge(self, op_ids: Iterable[int]) -> None: ...
     def apply_pulled(self, states: Iterable[RecordState], cursor: int) -> None: ...
+    def rebase(self, record_ids: Iterable[str]) -> None: ...
     def purge_profile(self, profile_id: str) -> None: ...
     def add_sync_issue(self, issue_id: str, profile_id: str | None, details: dict[str, Any]) -> None: ...
     def get_secret(self, name: str) -> Any: ...
@@ -220,12 +221,11 @@ class SyncEngine:
                 return
             self.on_progress(SyncProgress("push", done, max(total, done + len(ops))))
             body = PushRequest(ops=ops).model_dump(mode="json")
-            response = PushResponse.model_validate(
-                (await self._authed("POST", "/sync/push", json=body)).json()
-            )
+            response = PushResponse.model_validate((await self._authed("POST", "/sync/push", json=body)).json())
             self.store.clock.receive(response.hlc)
             by_id = {op.op_id: op for op in ops}
             answered = []
+            refused = []
             for result in response.results:
                 op = by_id.get(result.op_id)
                 if op is None:
@@ -236,6 +236,8 @@ class SyncEngine:
                 if result.status in ("applied", "duplicate"):
                     continue
                 setattr(report, _COUNTER[result.status], getattr(report, _COUNTER[result.status]) + 1)
+                if result.status in ("quarantined", "rejected"):
+                    refused.append(op.record_id)
                 self.store.add_sync_issue(
                     f"op-{op.device_id}-{op.op_id}",
                     op.profile_id,
@@ -248,6 +250,7 @@ class SyncEngine:
             if not answered:
                 raise ServerError(500, "The server acknowledged none of the changes sent; will retry later.")
             self.store.acknowledge(answered)
+            self.store.rebase(refused)
             done += len(answered)
             report.pushed += len(answered)
             self.on_progress(SyncProgress("push", done, max(total, done)))
@@ -255,9 +258,7 @@ class SyncEngine:
     async def pull(self, report: SyncReport) -> None:
         while True:
             params = {"cursor": self.store.cursor, "limit": self.pull_limit}
-            page = PullResponse.model_validate(
-                (await self._authed("GET", "/sync/pull", params=params)).json()
-            )
+            page = PullResponse.model_validate((await self._authed("GET", "/sync/pull", params=params)).json())
             if page.wipe:
                 self.store.wipe()
                 report.wiped = True

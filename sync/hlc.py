@@ -62,7 +62,9 @@ class HybridClock:
 
     `max_ahead_ms` bounds how far a received stamp may run ahead of our wall clock; beyond it `receive`
     either raises `ClockError` (``on_ahead="reject"``) or ignores the excess (``on_ahead="clamp"``), so one
-    device with a fast clock cannot drag everybody's stamps into the future.
+    device with a fast clock cannot drag everybody's stamps into the future. `None` means no bound: a device
+    takes the server's stamps as they are (the server already clamped them), because a device whose own
+    clock is slow would otherwise never move past what it has seen.
     """
 
     def __init__(
@@ -70,7 +72,7 @@ class HybridClock:
         node: str,
         *,
         wall: Callable[[], int] = wall_clock_ms,
-        max_ahead_ms: int = DEFAULT_MAX_AHEAD_MS,
+        max_ahead_ms: int | None = DEFAULT_MAX_AHEAD_MS,
         on_ahead: str = "clamp",
         last: Stamp | None = None,
     ) -> None:
@@ -120,6 +122,8 @@ class HybridClock:
 
     def bound(self, stamp: Stamp, physical: int | None = None) -> Stamp:
         """`stamp` if it is not too far ahead; otherwise raise or clamp as configured."""
+        if self.max_ahead_ms is None:
+            return stamp
         physical = self._wall() if physical is None else physical
         limit = physical + self.max_ahead_ms
         if stamp.ms <= limit:
@@ -140,7 +144,7 @@ def clamp_future(stamp: Stamp, clock: HybridClock) -> Stamp:
     cannot win every later edit.
     """
     physical = clock._wall()
-    if stamp.ms <= physical + clock.max_ahead_ms:
+    if clock.max_ahead_ms is None or stamp.ms <= physical + clock.max_ahead_ms:
         return stamp
     issued = clock.now()
     return Stamp(issued.ms, issued.counter, stamp.node)

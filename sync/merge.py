@@ -84,9 +84,7 @@ def apply_op(state: RecordState | None, op: Op) -> tuple[RecordState, list[Confl
     for name, value in op.changes().items():
         incoming = FieldValue(value=value, version=op.hlc, actor_id=op.actor_id, device_id=op.device_id)
         candidates: dict[str, FieldValue] = {
-            c.version: FieldValue(
-                value=c.value, version=c.version, actor_id=c.actor_id, device_id=c.device_id
-            )
+            c.version: FieldValue(value=c.value, version=c.version, actor_id=c.actor_id, device_id=c.device_id)
             for c in state.conflicts
             if c.field == name
         }

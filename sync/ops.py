@@ -94,4 +94,7 @@ def validate_op(op: Op, *, from_server: bool = False) -> Op:
             clean = {}
     except RecordError as error:
         raise OpError(str(error)) from None
+    if not from_server:
+        # A device's create is filled with defaults; the server-only fields stay the server's to set.
+        clean = {k: v for k, v in clean.items() if k not in spec.server_fields}
     return op.model_copy(update={"fields": clean})

@@ -1,0 +1,76 @@
+"""A real client device for the integration tests: an encrypted LocalStore signed in to a real server, the
+app services to write with, and the sync engine to sync with."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from server_support import PASSWORD
+
+from app.context import Context
+from app.services import Services
+from localdb.store import LocalStore
+from sync.engine import SESSION_SECRET, RetryPolicy, SyncEngine, SyncReport
+from sync.protocol import Session
+
+PASSCODE = "client device passphrase"
+#: quick retries: a test with the server down must not wait for long backoffs
+FAST_RETRY = RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.05)
+
+
+def sign_in(base_url: str, email: str, device_id: str, password: str = PASSWORD) -> Session:
+    response = httpx.post(
+        f"{base_url}/auth/login",
+        json={"email": email, "password": password, "device_id": device_id},
+        timeout=30.0,
+    )
+    response.raise_for_status()
+    return Session.model_validate(response.json())
+
+
+@dataclass
+class ClientDevice:
+    """One user's device: its store, services and sync engine."""
+
+    store: LocalStore
+    services: Services
+    base_url: str
+    retry: RetryPolicy = FAST_RETRY
+
+    @classmethod
+    def create(cls, base_url: str, email: str, directory: Path, *, device_id: str | None = None) -> ClientDevice:
+        device_id = device_id or secrets.token_hex(8)
+        session = sign_in(base_url, email, device_id)
+        store = LocalStore(directory)
+        store.initialise(PASSCODE, device_id=device_id)
+        store.put_secret(SESSION_SECRET, session.model_dump(mode="json"))
+        return cls(store, Services.of(Context(store, session.user)), base_url)
+
+    def reopen(self) -> ClientDevice:
+        """The app restarted: a new store object on the same files, unlocked again."""
+        directory = self.store.directory
+        self.store.close()
+        store = LocalStore(directory)
+        store.unlock(PASSCODE)
+        return ClientDevice(store, Services.of(Context(store, self.services.context.user)), self.base_url, self.retry)
+
+    def engine(self) -> SyncEngine:
+        return SyncEngine(self.store, self.base_url, retry=self.retry, push_batch=100)
+
+    def sync(self) -> SyncReport:
+        async def run() -> SyncReport:
+            engine = self.engine()
+            try:
+                return await engine.sync()
+            finally:
+                await engine.aclose()
+
+        return asyncio.run(run())
+
+    @property
+    def user_id(self) -> str:
+        return self.services.context.user.id
