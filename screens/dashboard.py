@@ -54,6 +54,7 @@ class Dashboard:
         picker = ft.SegmentedButton(
             segments=[ft.Segment(value=k, label=label) for k, (label, _) in WINDOWS.items()],
             selected=[self.window],
+            show_selected_icon=False,  # with the tick, "Last 7 days" wraps on a phone
             on_change=lambda e: self.shell.show("dashboard", window=e.control.selected[0]),
         )
         return page_body(
@@ -95,7 +96,12 @@ class Inbox:
         self.params: dict[str, Any] = {}
 
     def open(self, notification_id: str, record_id: str | None, record_kind: str | None) -> None:
-        self.shell.act(lambda: self.shell.services.notifications.mark_read(notification_id))
+        def read() -> bool:
+            self.shell.services.notifications.mark_read(notification_id)
+            return True
+
+        if not self.shell.act(read):
+            return
         if record_kind == "incident" and record_id and self.shell.services.context.store.get(record_id):
             self.shell.show("incident", record_id=record_id)
         else:

@@ -11,7 +11,17 @@ import flet as ft
 
 from app.context import ActionError
 from app.incidents import IncidentDraft
-from screens.ui import error_text, heading, local_input, muted, parse_local_input, show_error
+from localdb.store import StoreLockedError
+from screens.ui import (
+    error_text,
+    heading,
+    labelled_toggle,
+    local_input,
+    muted,
+    named,
+    parse_local_input,
+    show_error,
+)
 from sync.records import (
     EXCLUSION_REASON_LABELS,
     DiscriminationCategory,
@@ -79,12 +89,40 @@ class IncidentForm:
         if draft is not None:
             self.shell.show("incident_form", draft_id=self.draft.id)
 
+    def entry_problems(self) -> list[str]:
+        """What is missing in the added techniques and exclusions, in plain words. The model's own messages
+        ("pi deescalation.0.technique: String should have at least 1 character") mean nothing to a user."""
+        values = self.draft.values
+        problems = []
+        if self.draft.physical_intervention:
+            for key, what in (("pi_deescalation", "De-escalation technique"), ("pi_techniques", "Physical technique")):
+                for n, item in enumerate(values.get(key) or [], 1):
+                    if not str(item.get("technique") or "").strip():
+                        problems.append(
+                            f"{what} {n} on the Physical intervention page has no name: type it, or remove it."
+                        )
+        for n, item in enumerate(values.get("exclusions") or [], 1):
+            reasons = item.get("reasons") or []
+            if not 1 <= len(reasons) <= 3:
+                problems.append(f"Suspension or exclusion {n}: choose one to three reasons.")
+            if item.get("type") != ExclusionType.PERM.value and not 1 <= (item.get("sessions") or 0) <= 90:
+                problems.append(f"Suspension or exclusion {n}: give its length in sessions (1 to 90; a day is 2).")
+        return problems
+
     def _submit(self, _e: Any) -> None:
+        problems = self.entry_problems()
+        if problems:
+            show_error(self.error, "Before submitting: " + " ".join(problems))
+            self.shell.page.update()
+            return
         try:
             record_id = self.incidents.submit(self.draft.id)
         except ActionError as failure:  # shown next to the form; the draft is kept as it was
             show_error(self.error, str(failure))
             self.shell.page.update()
+            return
+        except StoreLockedError:  # it locked itself while the form was open: the draft waits for the passcode
+            self.shell.root.lock()
             return
         self.shell.sync.request_sync()
         self.shell.toast("Report submitted. Key people will be notified when it syncs.")
@@ -129,13 +167,13 @@ class IncidentForm:
             label=label, value=local_input(self.value(name, None)), hint_text="YYYY-MM-DD HH:MM", on_change=changed
         )
 
-    def yes_no(self, name: str, label: str, on_change: Callable[[bool], None] | None = None) -> ft.Switch:
-        def changed(e: ft.Event[ft.Switch]) -> None:
-            self.save(**{name: bool(e.control.value)})
+    def yes_no(self, name: str, label: str, on_change: Callable[[bool], None] | None = None) -> ft.Control:
+        def changed(on: bool) -> None:
+            self.save(**{name: on})
             if on_change:
-                on_change(bool(e.control.value))
+                on_change(on)
 
-        return ft.Switch(label=label, value=bool(self.value(name, False)), on_change=changed)
+        return labelled_toggle(label, bool(self.value(name, False)), changed, switch=True)
 
     def choose_many(self, name: str, options: dict[str, str]) -> ft.Column:
         chosen = list(self.value(name, []))
@@ -148,21 +186,20 @@ class IncidentForm:
             self.save(**{name: list(chosen)})
 
         return ft.Column(
-            [
-                ft.Checkbox(
-                    label=label, value=key in chosen, on_change=lambda e, k=key: toggle(k, bool(e.control.value))
-                )
-                for key, label in options.items()
-            ],
+            [labelled_toggle(label, key in chosen, lambda on, k=key: toggle(k, on)) for key, label in options.items()],
             spacing=0,
         )
 
-    def dropdown(self, name: str, label: str, options: dict[str, str]) -> ft.Dropdown:
-        return ft.Dropdown(
-            label=label,
-            value=self.value(name, None),
-            options=[ft.DropdownOption(key=k, text=v) for k, v in options.items()],
-            on_select=lambda e: self.save(**{name: e.control.value}),
+    def dropdown(self, name: str, label: str, options: dict[str, str]) -> ft.Control:
+        return named(
+            ft.Dropdown(
+                label=label,
+                value=self.value(name, None),
+                options=[ft.DropdownOption(key=k, text=v) for k, v in options.items()],
+                on_select=lambda e: self.save(**{name: e.control.value}),
+            ),
+            name.replace("_", "-"),
+            label,
         )
 
     def entries(
@@ -186,11 +223,14 @@ class IncidentForm:
                     self.shell.page.update()
 
                 column.controls.append(
-                    ft.Container(
-                        ft.Column([*editor(item, store), ft.TextButton("Remove", on_click=remove)], spacing=6),
-                        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-                        border_radius=8,
-                        padding=10,
+                    named(
+                        ft.Container(
+                            ft.Column([*editor(item, store), ft.TextButton("Remove", on_click=remove)], spacing=6),
+                            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+                            border_radius=8,
+                            padding=10,
+                        ),
+                        f"{name.replace('_', '-')}-{index + 1}",
                     )
                 )
 
@@ -245,11 +285,15 @@ class IncidentForm:
                     value=item.get("technique", ""),
                     on_change=lambda e: set_("technique", e.control.value or ""),
                 ),
-                ft.Dropdown(
-                    label="Effectiveness",
-                    value=item.get("effectiveness"),
-                    options=[ft.DropdownOption(key=k, text=v) for k, v in EFFECTIVENESS.items()],
-                    on_select=lambda e: set_("effectiveness", e.control.value),
+                named(
+                    ft.Dropdown(
+                        label="Effectiveness",
+                        value=item.get("effectiveness"),
+                        options=[ft.DropdownOption(key=k, text=v) for k, v in EFFECTIVENESS.items()],
+                        on_select=lambda e: set_("effectiveness", e.control.value),
+                    ),
+                    "effectiveness",
+                    "Effectiveness",
                 ),
             ]
             if physical:
@@ -343,15 +387,19 @@ class IncidentForm:
                 set_("reasons", list(reasons))
 
             return [
-                ft.Dropdown(
-                    label="Type",
-                    value=item.get("type"),
-                    options=[
-                        ft.DropdownOption(key=ExclusionType.SUSP.value, text="Suspension (SUSP)"),
-                        ft.DropdownOption(key=ExclusionType.LNCH.value, text="Lunchtime suspension (LNCH)"),
-                        ft.DropdownOption(key=ExclusionType.PERM.value, text="Permanent exclusion (PERM)"),
-                    ],
-                    on_select=lambda e: set_("type", e.control.value),
+                named(
+                    ft.Dropdown(
+                        label="Type",
+                        value=item.get("type"),
+                        options=[
+                            ft.DropdownOption(key=ExclusionType.SUSP.value, text="Suspension (SUSP)"),
+                            ft.DropdownOption(key=ExclusionType.LNCH.value, text="Lunchtime suspension (LNCH)"),
+                            ft.DropdownOption(key=ExclusionType.PERM.value, text="Permanent exclusion (PERM)"),
+                        ],
+                        on_select=lambda e: set_("type", e.control.value),
+                    ),
+                    "exclusion-type",
+                    "Type of suspension or exclusion",
                 ),
                 ft.TextField(
                     label="Length in sessions (a day is 2)",
@@ -364,10 +412,8 @@ class IncidentForm:
                 muted("Reasons (up to three)"),
                 ft.Column(
                     [
-                        ft.Checkbox(
-                            label=f"{code.value} — {label}",
-                            value=code.value in reasons,
-                            on_change=lambda e, c=code.value: toggle(c, bool(e.control.value)),
+                        labelled_toggle(
+                            f"{code.value} — {label}", code.value in reasons, lambda on, c=code.value: toggle(c, on)
                         )
                         for code, label in EXCLUSION_REASON_LABELS.items()
                     ],

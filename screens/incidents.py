@@ -4,13 +4,14 @@ role allows), and review conflicts kept from concurrent edits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
 from screens.dashboard import WINDOWS, incident_tile
 from screens.incident_form import EFFECTIVENESS, TEXT_FIELDS
-from screens.ui import card, empty, heading, labelled, muted, page_body, when
+from screens.ui import back_title, card, empty, heading, labelled, labelled_toggle, muted, named, page_body, when
 from sync.permissions import Capability
 from sync.records import EXCLUSION_REASON_LABELS, ContactMethod
 
@@ -43,6 +44,7 @@ class IncidentList:
             ft.SegmentedButton(
                 segments=[ft.Segment(value=k, label=label) for k, (label, _) in WINDOWS.items()],
                 selected=[self.window],
+                show_selected_icon=False,  # with the tick, "Last 7 days" wraps on a phone
                 on_change=lambda e: self.shell.show("incidents", window=e.control.selected[0]),
             ),
             *([incident_tile(self.shell, i) for i in incidents] or [empty("No incidents.")]),
@@ -71,21 +73,16 @@ class IncidentDetail:
 
         def confirm(_e: Any) -> None:
             self.shell.page.pop_dialog()
-            if (
-                self.shell.act(
-                    lambda: self.shell.services.incidents.parents_informed(
-                        self.record_id, method=method.value or "phone"
-                    ),
-                    done="Recorded: parents informed",
-                )
-                is not False
-            ):
-                self._reload()
+            self.shell.act(
+                lambda: self.shell.services.incidents.parents_informed(self.record_id, method=method.value or "phone"),
+                done="Recorded: parents informed",
+            )
+            self._reload()
 
         self.shell.page.show_dialog(
             ft.AlertDialog(
                 title=ft.Text("Parents informed"),
-                content=method,
+                content=named(method, "parents-informed-method", "How were they informed?"),
                 actions=[
                     ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
                     ft.TextButton("Confirm", on_click=confirm),
@@ -96,15 +93,18 @@ class IncidentDetail:
     def _flag(self, flagged: bool) -> None:
         reason = ft.TextField(label="Why does it need attention?", multiline=True)
 
-        def confirm(_e: Any) -> None:
-            self.shell.page.pop_dialog()
+        def save() -> None:
             self.shell.act(
                 lambda: self.shell.services.incidents.flag(self.record_id, reason.value or "", flagged=flagged)
             )
             self._reload()
 
-        if not flagged:
-            confirm(None)
+        def confirm(_e: Any) -> None:
+            self.shell.page.pop_dialog()
+            save()
+
+        if not flagged:  # clearing the flag needs no reason, and no dialog to close
+            save()
             return
         self.shell.page.show_dialog(
             ft.AlertDialog(
@@ -123,7 +123,8 @@ class IncidentDetail:
             self.shell.show("incident_form", draft_id=draft.id)
 
     def _sign_off(self, _e: Any) -> None:
-        spoken = ft.Checkbox(label="The child has been spoken to about it")
+        spoken_row = labelled_toggle("The child has been spoken to about it", False)
+        spoken = spoken_row.content.controls[0]
         notes = ft.TextField(label="Review notes", multiline=True)
 
         def confirm(_e: Any) -> None:
@@ -139,7 +140,7 @@ class IncidentDetail:
         self.shell.page.show_dialog(
             ft.AlertDialog(
                 title=ft.Text("Sign off as accurate"),
-                content=ft.Column([muted("You have spoken to the staff involved."), spoken, notes], tight=True),
+                content=ft.Column([muted("You have spoken to the staff involved."), spoken_row, notes], tight=True),
                 actions=[
                     ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
                     ft.TextButton("Sign off", on_click=confirm),
@@ -148,12 +149,13 @@ class IncidentDetail:
         )
 
     def _delete(self, _e: Any) -> None:
+        def delete() -> bool:
+            self.shell.services.incidents.delete(self.record_id)
+            return True
+
         def confirm(_e: Any) -> None:
             self.shell.page.pop_dialog()
-            if (
-                self.shell.act(lambda: self.shell.services.incidents.delete(self.record_id), done="Incident deleted")
-                is not False
-            ):
+            if self.shell.act(delete, done="Incident deleted"):
                 self.shell.show("incidents")
 
         self.shell.page.show_dialog(
@@ -198,15 +200,11 @@ class IncidentDetail:
             actions.append(ft.OutlinedButton("Delete", icon=ft.Icons.DELETE_OUTLINE, on_click=self._delete))
 
         sections: list[ft.Control] = [
-            ft.Row(
-                [
-                    ft.IconButton(
-                        ft.Icons.ARROW_BACK,
-                        tooltip="Back to incidents",
-                        on_click=lambda _: self.shell.show("incidents"),
-                    ),
-                    heading(reference),
-                ],
+            back_title(
+                reference,
+                tooltip="Back to incidents",
+                identifier="back-to-incidents",
+                on_back=lambda _: self.shell.show("incidents"),
             ),
             muted(
                 f"{people.get(incident.profile_id or '', 'Unknown')} · {v.get('status', '')}"
@@ -215,7 +213,11 @@ class IncidentDetail:
             ft.Row(actions, wrap=True),
         ]
         if incident.conflicts:
-            sections.append(self._conflicts(incident.conflicts, v, staff))
+            sections.append(
+                self._conflicts(
+                    incident.conflicts, v, {**people, **staff}, can_resolve=services.incidents.can_edit(incident)
+                )
+            )
         sections.append(
             card(
                 heading("Incident", size=16),
@@ -331,27 +333,39 @@ class IncidentDetail:
             )
         return page_body(*sections)
 
-    def _conflicts(self, conflicts: list[Any], values: dict[str, Any], staff: dict[str, str]) -> ft.Control:
+    def _conflicts(
+        self, conflicts: list[Any], values: dict[str, Any], names: dict[str, str], *, can_resolve: bool
+    ) -> ft.Control:
+        def shown(value: Any) -> str:
+            if isinstance(value, bool):
+                return "Yes" if value else "No"
+            if isinstance(value, list):
+                return ", ".join(names.get(str(v), str(v)) for v in value) or "—"
+            return "—" if value in (None, "") else str(value)
+
+        def choice(text: str, keep: Callable[..., Any]) -> ft.Control:
+            if not can_resolve:
+                return ft.Text(text)
+            return ft.Row([ft.Text(text, expand=True), ft.TextButton("Keep this", on_click=keep)])
+
         rows: list[ft.Control] = [
             heading("Needs review: edits made at the same time", size=16),
-            muted("Both versions are kept. Choose the one to keep."),
+            muted(
+                "Both versions are kept. Choose the one to keep."
+                if can_resolve
+                else "Both versions are kept until a lead, or the person who recorded it, chooses one."
+            ),
         ]
         for conflict in conflicts:
             rows += [
                 ft.Text(conflict.field.replace("_", " ").capitalize(), weight=ft.FontWeight.BOLD),
-                ft.Row(
-                    [
-                        ft.Text(f"Now: {values.get(conflict.field)!s}", expand=True),
-                        ft.TextButton(
-                            "Keep this", on_click=lambda _, c=conflict: self._resolve(c.field, values.get(c.field))
-                        ),
-                    ]
+                choice(
+                    f"Now: {shown(values.get(conflict.field))}",
+                    lambda _, c=conflict: self._resolve(c.field, values.get(c.field)),
                 ),
-                ft.Row(
-                    [
-                        ft.Text(f"{staff.get(conflict.actor_id, 'Someone')}'s: {conflict.value!s}", expand=True),
-                        ft.TextButton("Keep this", on_click=lambda _, c=conflict: self._resolve(c.field, c.value)),
-                    ]
+                choice(
+                    f"{names.get(conflict.actor_id, 'Someone')}'s: {shown(conflict.value)}",
+                    lambda _, c=conflict: self._resolve(c.field, c.value),
                 ),
             ]
         return ft.Container(ft.Column(rows, spacing=6), bgcolor=ft.Colors.AMBER_50, padding=12, border_radius=8)

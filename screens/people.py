@@ -9,7 +9,19 @@ import flet as ft
 
 from app.directory import Profile
 from screens.dashboard import incident_tile
-from screens.ui import VALENCE_COLOURS, VALENCE_LABELS, card, empty, heading, labelled, muted, page_body, when
+from screens.ui import (
+    VALENCE_COLOURS,
+    VALENCE_LABELS,
+    back_title,
+    card,
+    empty,
+    heading,
+    labelled,
+    muted,
+    named,
+    page_body,
+    when,
+)
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -41,7 +53,7 @@ class Directory:
         self._fill(self.search)
 
         def changed(e: ft.Event[ft.TextField]) -> None:
-            self._fill(e.control.value or "")
+            self.shell.act(lambda: self._fill(e.control.value or ""))  # act: the store may have locked itself
 
         return page_body(
             heading("Directory"),
@@ -98,7 +110,15 @@ def threads_view(shell: Shell, profile_id: str, profile: Profile | None = None) 
                     )
                     for r in thread.responses
                 ],
-                ft.Row([answer, ft.IconButton(ft.Icons.SEND, tooltip="Send response", on_click=respond)]),
+                ft.Row(
+                    [
+                        answer,
+                        named(
+                            ft.IconButton(ft.Icons.SEND, tooltip="Send response", on_click=respond),
+                            f"send-response-{thread.communication.id}",
+                        ),
+                    ]
+                ),
             )
         )
     return cards or [empty("No communications yet.")]
@@ -106,6 +126,7 @@ def threads_view(shell: Shell, profile_id: str, profile: Profile | None = None) 
 
 class ProfileScreen:
     NAME = "profile"
+    refresh_after_sync = False  # "Sync now" must not wipe a response being typed
 
     def __init__(self, shell: Shell, profile_id: str, tab: int = 0) -> None:
         self.shell = shell
@@ -181,15 +202,11 @@ class ProfileScreen:
         ]
         return ft.Column(
             [
-                ft.Row(
-                    [
-                        ft.IconButton(
-                            ft.Icons.ARROW_BACK,
-                            tooltip="Back to directory",
-                            on_click=lambda _: self.shell.show("directory"),
-                        ),
-                        heading(profile.name),
-                    ]
+                back_title(
+                    profile.name,
+                    tooltip="Back to directory",
+                    identifier="back-to-directory",
+                    on_back=lambda _: self.shell.show("directory"),
                 ),
                 actions,
                 ft.Tabs(

@@ -9,15 +9,15 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from screens.people import threads_view
-from screens.ui import VALENCE_LABELS, card, empty, error_text, heading, muted, page_body, show_error
+from screens.ui import VALENCE_LABELS, back_title, card, empty, error_text, heading, muted, named, page_body, show_error
 
 if TYPE_CHECKING:
     from screens.shell import Shell
 
 
-def individual_picker(shell: Shell, value: str | None, on_pick: Any) -> ft.Dropdown:
+def individual_picker(shell: Shell, value: str | None, on_pick: Any) -> ft.Control:
     people = shell.services.directory.people()
-    return ft.Dropdown(
+    dropdown = ft.Dropdown(
         label="Individual",
         value=value,
         options=[ft.DropdownOption(key=p.id, text=p.name) for p in people],
@@ -26,6 +26,7 @@ def individual_picker(shell: Shell, value: str | None, on_pick: Any) -> ft.Dropd
         on_select=lambda e: on_pick(e.control.value),
         expand=True,
     )
+    return named(dropdown, "individual", "Individual")
 
 
 class Record:
@@ -124,66 +125,85 @@ class Clicker:
         self.params = {"profile_id": profile_id}
         self.profile_id = profile_id
         self.grid = ft.ResponsiveRow(spacing=10, run_spacing=10)
+        #: behaviour type id -> (its "Today: n" text, its Semantics), updated in place after a tap
+        self.counts: dict[str, tuple[ft.Text, ft.Semantics]] = {}
 
     def _fill(self) -> None:
+        """Build the buttons once. Taps only change the counts: a button replaced while the user is
+        tapping would swallow the next tap (the client's event names a control that no longer exists)."""
         buttons = self.shell.services.clicker.buttons(self.profile_id)
-        self.grid.controls = [
-            ft.Container(
-                ft.Semantics(
-                    ft.Button(
-                        content=ft.Column(
-                            [
-                                ft.Text(b.label, size=18, weight=ft.FontWeight.BOLD, text_align=ft.TextAlign.CENTER),
-                                ft.Text(f"Today: {b.today}", size=14),
-                            ],
-                            horizontal_alignment=ft.CrossAxisAlignment.CENTER,
-                            spacing=4,
-                        ),
-                        style=ft.ButtonStyle(
-                            bgcolor=b.colour,
-                            color=ft.Colors.WHITE,
-                            padding=ft.Padding.all(16),
-                            shape=ft.RoundedRectangleBorder(radius=12),
-                        ),
-                        height=96,
-                        on_click=lambda _, bid=b.behaviour_type_id: self.tap(bid),
+        self.counts = {}
+        controls: list[ft.Control] = []
+        for b in buttons:
+            today = ft.Text(f"Today: {b.today}", size=14)
+            button = ft.Semantics(
+                content=ft.Button(
+                    content=ft.Column(
+                        [
+                            ft.Text(
+                                b.label,
+                                size=18,
+                                weight=ft.FontWeight.BOLD,
+                                text_align=ft.TextAlign.CENTER,
+                                max_lines=2,
+                                overflow=ft.TextOverflow.ELLIPSIS,
+                            ),
+                            today,
+                        ],
+                        horizontal_alignment=ft.CrossAxisAlignment.CENTER,
+                        alignment=ft.MainAxisAlignment.CENTER,
+                        spacing=4,
+                        tight=True,
                     ),
-                    label=f"{b.label}, today {b.today}",
-                    identifier=f"clicker-{b.label}",
+                    style=ft.ButtonStyle(
+                        bgcolor=b.colour,
+                        color=ft.Colors.WHITE,
+                        padding=ft.Padding.symmetric(horizontal=8, vertical=10),
+                        shape=ft.RoundedRectangleBorder(radius=12),
+                    ),
+                    height=96,
+                    on_click=lambda _, bid=b.behaviour_type_id: self.tap(bid),
                 ),
-                col={"xs": 6, "md": 4, "lg": 3},
+                label=f"{b.label}, today {b.today}",
+                identifier=f"clicker-{b.label}",
             )
-            for b in buttons
-        ] or [empty("Your organisation has no behaviours in its clicker catalogue yet.")]
+            self.counts[b.behaviour_type_id] = (today, button)
+            controls.append(ft.Container(button, col={"xs": 6, "md": 4, "lg": 3}))
+        self.grid.controls = controls or [empty("Your organisation has no behaviours in its clicker catalogue yet.")]
+
+    def _refresh_counts(self) -> None:
+        for b in self.shell.services.clicker.buttons(self.profile_id):
+            if b.behaviour_type_id in self.counts:
+                today, button = self.counts[b.behaviour_type_id]
+                today.value = f"Today: {b.today}"
+                button.label = f"{b.label}, today {b.today}"
 
     def tap(self, behaviour_type_id: str) -> None:
         tap = self.shell.act(lambda: self.shell.services.clicker.tap(self.profile_id, behaviour_type_id))
         if tap is None:
             return
-        self._fill()
+        self._refresh_counts()
 
         def undo(_e: Any) -> None:
-            if self.shell.act(lambda: self.shell.services.clicker.undo(tap.record_id)) is not False:
-                self._fill()
+            def take_back() -> bool:
+                self.shell.services.clicker.undo(tap.record_id)
+                return True
+
+            if self.shell.act(take_back):
+                self._refresh_counts()
                 self.shell.toast(f"Removed {tap.label}")
 
         self.shell.toast(f"Logged {tap.label} at {tap.at.astimezone():%H:%M}", action="Undo", on_action=undo)
-        self.shell.page.update()
 
     def build(self) -> ft.Control:
         name = self.shell.services.context.individual_names().get(self.profile_id, "")
         self._fill()
         return page_body(
-            ft.Row(
-                [
-                    ft.IconButton(
-                        ft.Icons.ARROW_BACK,
-                        tooltip="Back",
-                        on_click=lambda _: self.shell.show("record", profile_id=self.profile_id),
-                    ),
-                    heading(f"Behaviour Clicker — {name}"),
-                ],
-                wrap=True,
+            back_title(
+                f"Behaviour Clicker — {name}",
+                tooltip="Back to Record",
+                identifier="back-to-record",
+                on_back=lambda _: self.shell.show("record", profile_id=self.profile_id),
             ),
             muted("Tap a behaviour to log it with the date and time. Undo straight away if it was the wrong one."),
             self.grid,
@@ -192,6 +212,7 @@ class Clicker:
 
 class CommunicationsScreen:
     NAME = "communications"
+    refresh_after_sync = False  # "Sync now" must not wipe a message being typed
 
     def __init__(self, shell: Shell, profile_id: str) -> None:
         self.shell = shell
@@ -202,7 +223,8 @@ class CommunicationsScreen:
         services = self.shell.services
         name = services.context.individual_names().get(self.profile_id, "")
         valence = ft.RadioGroup(
-            content=ft.Row([ft.Radio(value=v, label=label) for v, label in VALENCE_LABELS.items()], wrap=True),
+            # Not a wrapping Row: in one, every Radio takes a line of its own. The three fit in 360 px.
+            content=ft.Row([ft.Radio(value=v, label=label) for v, label in VALENCE_LABELS.items()], spacing=0),
         )
         staff = services.context.staff_names()
         me = services.context.user.id
@@ -231,18 +253,19 @@ class CommunicationsScreen:
                 self.shell.show("communications", profile_id=self.profile_id)
 
         return page_body(
-            ft.Row(
-                [
-                    ft.IconButton(
-                        ft.Icons.ARROW_BACK,
-                        tooltip="Back",
-                        on_click=lambda _: self.shell.show("record", profile_id=self.profile_id),
-                    ),
-                    heading(f"Behaviour Communications — {name}"),
-                ],
-                wrap=True,
+            back_title(
+                f"Behaviour Communications — {name}",
+                tooltip="Back to Record",
+                identifier="back-to-record",
+                on_back=lambda _: self.shell.show("record", profile_id=self.profile_id),
             ),
-            card(valence, author, message, error, ft.Button("Save", icon=ft.Icons.SAVE, on_click=save)),
+            card(
+                valence,
+                named(author, "your-name", "Your name"),
+                message,
+                error,
+                ft.Button("Save", icon=ft.Icons.SAVE, on_click=save),
+            ),
             heading("Communications", size=16),
             *threads_view(self.shell, self.profile_id),
         )

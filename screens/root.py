@@ -13,7 +13,7 @@ import flet as ft
 from app.config import ClientConfig
 from app.session import ClientSession, SignInError
 from screens.shell import Shell
-from screens.ui import error_text, heading, muted, show_error
+from screens.ui import error_text, heading, muted, named, show_error
 
 IDLE_CHECK_SECONDS = 15
 
@@ -142,7 +142,7 @@ class Root:
         passcode.on_submit = unlock
         self._frame(
             heading("Unlock besmart", size=24),
-            account if len(accounts) > 1 else muted(accounts[0]),
+            named(account, "account", "Account") if len(accounts) > 1 else muted(accounts[0]),
             passcode,
             error,
             ft.Row(

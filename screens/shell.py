@@ -19,6 +19,7 @@ from app.services import Services
 from app.session import ClientSession
 from app.sync_service import SyncStatus
 from localdb.store import StoreLockedError
+from screens.ui import named
 
 if TYPE_CHECKING:
     from screens.root import Root
@@ -37,7 +38,7 @@ def describe(status: SyncStatus) -> str:
     if status.syncing:
         parts.append("Syncing…")
     elif status.online is False:
-        parts.append("Offline — your work is saved on this device")
+        parts.append("Offline")  # the banner above says what that means
     if status.last_synced:
         ago = dt.datetime.now(dt.UTC) - status.last_synced
         minutes = int(ago.total_seconds() // 60)
@@ -61,11 +62,12 @@ class Shell:
         self.progress = ft.ProgressBar(visible=False, value=None)
         self.offline = ft.Container(
             ft.Text(
-                "You are offline. Everything you record is kept safely on this device and sent when you reconnect.",
+                "You are offline. What you record is kept safely on this device and sent when you reconnect.",
                 color=ft.Colors.ON_ERROR_CONTAINER,
+                size=13,
             ),
             bgcolor=ft.Colors.ERROR_CONTAINER,
-            padding=8,
+            padding=ft.Padding.symmetric(horizontal=12, vertical=6),
             visible=False,
         )
         self.sync_error = ft.Text("", color=ft.Colors.ERROR, size=12, visible=False)
@@ -85,15 +87,24 @@ class Shell:
         self.page.appbar = ft.AppBar(
             title=ft.Text("besmart"),
             actions=[
-                ft.IconButton(ft.Icons.SYNC, tooltip="Sync now", on_click=self.sync_now),
-                ft.IconButton(ft.Icons.HELP_OUTLINE, tooltip="Help Centre", on_click=lambda _: self.show("help")),
-                ft.IconButton(ft.Icons.LOCK_OUTLINE, tooltip="Lock", on_click=lambda _: self.root.lock()),
-                ft.PopupMenuButton(
-                    tooltip="Account",
-                    items=[
-                        ft.PopupMenuItem(content=ft.Text(f"{user.name} ({user.role})")),
-                        ft.PopupMenuItem(content=ft.Text("Sign out"), on_click=self._sign_out),
-                    ],
+                named(ft.IconButton(ft.Icons.SYNC, tooltip="Sync now", on_click=self.sync_now), "sync-now"),
+                named(
+                    ft.IconButton(ft.Icons.HELP_OUTLINE, tooltip="Help Centre", on_click=lambda _: self.show("help")),
+                    "help",
+                ),
+                named(
+                    ft.IconButton(ft.Icons.LOCK_OUTLINE, tooltip="Lock", on_click=lambda _: self.root.lock()),
+                    "lock",
+                ),
+                named(
+                    ft.PopupMenuButton(
+                        tooltip="Account",
+                        items=[
+                            ft.PopupMenuItem(content=ft.Text(f"{user.name} ({user.role})")),
+                            ft.PopupMenuItem(content=ft.Text("Sign out"), on_click=self._sign_out),
+                        ],
+                    ),
+                    "account-menu",
                 ),
             ],
         )
@@ -107,11 +118,12 @@ class Shell:
                         [
                             ft.Row(
                                 [
-                                    ft.Semantics(self.status_text, identifier="sync-status"),
+                                    # Expanding: the status wraps beside the button instead of pushing it onto
+                                    # a line of its own (a phone has few lines to spare).
+                                    ft.Semantics(content=self.status_text, identifier="sync-status", expand=True),
                                     ft.TextButton("Sync now", on_click=self.sync_now),
                                 ],
-                                alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-                                wrap=True,
+                                vertical_alignment=ft.CrossAxisAlignment.CENTER,
                             ),
                             self.progress,
                             self.sync_error,
@@ -127,7 +139,9 @@ class Shell:
         )
 
     def start(self) -> None:
-        self.sync.start(self.root.config.sync_interval_seconds)
+        # sync_interval_seconds <= 0 turns the background sync off ("Sync now" still works): for tests.
+        if self.root.config.sync_interval_seconds > 0:
+            self.sync.start(self.root.config.sync_interval_seconds)
         self.show("dashboard")
 
     # --- navigation -----------------------------------------------------------------------------
@@ -167,6 +181,8 @@ class Shell:
             self.toast(done)
         return result
 
+    _snack: ft.SnackBar | None = None
+
     def toast(
         self,
         message: str,
@@ -175,15 +191,19 @@ class Shell:
         action: str | None = None,
         on_action: Callable[..., Any] | None = None,
     ) -> None:
-        self.page.show_dialog(
-            ft.SnackBar(
-                ft.Text(message),
-                action=action,
-                on_action=on_action,
-                bgcolor=ft.Colors.ERROR if error else None,
-                duration=ft.Duration(seconds=6 if action else 4),
-            )
+        if self._snack is not None and self._snack.open:
+            self._snack.open = False  # replace it: queued behind it, this one would show seconds late
+        self._snack = ft.SnackBar(
+            ft.Text(message),
+            action=action,
+            on_action=on_action,
+            bgcolor=ft.Colors.ERROR if error else None,
+            duration=ft.Duration(seconds=6 if action else 4),
         )
+        self.page.show_dialog(self._snack)
+        # show_dialog updates only the dialogs, which turns off the auto-update after the handler: send
+        # whatever else the handler changed before the toast, too.
+        self.page.update()
 
     # --- sync -----------------------------------------------------------------------------------
 
@@ -191,17 +211,22 @@ class Shell:
         self.sync.refresh_pending()
 
     def _sync_changed(self, status: SyncStatus) -> None:
+        if self.root.shell is not self:
+            return  # a shell from before a lock: the SyncService outlives it (and keeps its listener)
         self.status_text.value = describe(status)
         self.progress.visible = status.syncing
         self.progress.value = status.progress
         self.offline.visible = status.online is False
         self.sync_error.value = status.error or ""
-        self.sync_error.visible = bool(status.error) and not status.syncing
+        # Offline, the banner already says it (the engine's message adds only jargon): keep a phone's few
+        # lines for the screen itself.
+        self.sync_error.visible = bool(status.error) and not status.syncing and status.online is not False
         if status.wiped:
             self.root.wiped()
             return
         if status.needs_sign_in:
             self.sync_error.value = "Your session has ended: sign out and in again to sync. Nothing is lost."
+            self.sync_error.visible = True
         with contextlib.suppress(AssertionError, RuntimeError):  # the page may have been closed
             self.page.update()
 

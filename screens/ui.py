@@ -72,6 +72,63 @@ def labelled(label: str, value: Any) -> ft.Column:
     )
 
 
+def named(control: ft.Control, identifier: str, label: str | None = None) -> ft.Semantics:
+    """Wrap a control so tests and assistive technology can find it: `identifier` is a stable selector
+    (`[flt-semantics-identifier=...]` in the web client); the wrapper takes over `expand`.
+
+    Flutter leaves some controls nameless in the accessibility tree (checked in the web client):
+    - IconButton / PopupMenuButton: the tooltip alone is no name; wrapped with `button=True` the wrapper is a
+      button named by the tooltip (giving a `label` as well would read it twice).
+    - Dropdown: a nameless button; the wrapper's `label` names it.
+
+    Always pass `content=` to ft.Semantics: its first positional parameter is `tooltip`."""
+    if isinstance(control, (ft.IconButton, ft.PopupMenuButton)):
+        wrapper = ft.Semantics(content=control, identifier=identifier, button=True, expand=control.expand)
+    else:
+        wrapper = ft.Semantics(content=control, identifier=identifier, label=label, expand=control.expand)
+    control.expand = None
+    return wrapper
+
+
+def labelled_toggle(
+    label: str, value: bool, on_change: Callable[[bool], None] | None = None, *, switch: bool = False
+) -> ft.MergeSemantics:
+    """A checkbox (or switch) whose label wraps on a narrow screen.
+
+    Their own `label` is laid out with unbounded width, so a long one runs off a phone's screen. Here the text
+    sits next to the box in an expanding container; MergeSemantics makes the pair one checkbox/switch named by
+    the text for assistive technology, and tapping the text toggles it, as with the built-in label.
+    The Checkbox/Switch is `.content.controls[0]`."""
+    toggle_cls = ft.Switch if switch else ft.Checkbox
+    box = toggle_cls(value=value, on_change=lambda e: on_change(bool(e.control.value)) if on_change else None)
+
+    def tapped(_e: Any) -> None:
+        box.value = not box.value
+        if on_change:
+            on_change(bool(box.value))
+
+    return ft.MergeSemantics(
+        content=ft.Row(
+            [box, ft.Container(ft.Text(label), expand=True, on_click=tapped)],
+            spacing=4,
+            vertical_alignment=ft.CrossAxisAlignment.CENTER,
+        )
+    )
+
+
+def back_title(title: str, *, tooltip: str, identifier: str, on_back: Callable[..., Any]) -> ft.Row:
+    """A back arrow and the screen's title. The title wraps beside the arrow: in a plain or wrapping Row a long
+    name runs off a phone's screen or drops onto a line of its own."""
+    return ft.Row(
+        [
+            named(ft.IconButton(ft.Icons.ARROW_BACK, tooltip=tooltip, on_click=on_back), identifier),
+            ft.Text(title, size=20, weight=ft.FontWeight.BOLD, expand=True),
+        ],
+        spacing=4,
+        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+    )
+
+
 def card(*controls: ft.Control, on_click: Callable[..., Any] | None = None) -> ft.Card:
     return ft.Card(content=ft.Container(ft.Column(list(controls), spacing=6), padding=12, on_click=on_click))
 

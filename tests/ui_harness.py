@@ -11,7 +11,9 @@ Flet internals (`flet.messaging.session.Session`, `Connection`): it is verified 
     other invoke_method calls (services like SharedPreferences, clipboard) -> answered with None,
     or with what you register in `ui.method_results[name]` (a value or a callable(args)).
 Handler exceptions (which Flet reports to the client as a "session crashed" message) are raised
-as AssertionError, so a broken handler fails the test.
+as AssertionError, so a broken handler fails the test. So are (strict=True, the default) property
+changes a handler made but Flet never sent to the client (see `unsent()`).
+Endless app tasks (watchers, polling loops) must be named in `background=` or settle() times out.
 
 Usage:
     from tests.ui_harness import UiHarness
@@ -93,6 +95,8 @@ class UiHarness:
         height: float = 640,
         platform: str = "android",
         web: bool = True,
+        background: tuple[str, ...] = (),
+        strict: bool = True,
     ):
         # The app's event loop runs in its own thread, as in ft.run: this keeps the harness usable
         # next to anything else that owns the main thread's loop (e.g. Playwright's sync API).
@@ -107,6 +111,11 @@ class UiHarness:
         # Values (or callables taking the args dict) returned for invoke_method calls, by method name.
         self.method_results: dict[str, Any] = {}
         self.invoked: list[tuple[str, Any]] = []  # (method name, args) of every invoke_method call
+        # Long-lived tasks settle() does not wait for, by (a part of) their coroutine's __qualname__,
+        # e.g. ("Root._watch_idle", "SyncService._loop"): an app's endless watchers and polling loops.
+        self.background = background
+        # After every action, fail if a mounted control has changes the client was never sent (see unsent()).
+        self.strict = strict
         self._crash_seen = 0
 
         async def _create() -> Session:
@@ -185,7 +194,39 @@ class UiHarness:
         result = self._call(coro, timeout)
         self.settle()
         self._raise_crashes()
+        if self.strict:
+            self.assert_all_sent()
         return result
+
+    def unsent(self) -> list[tuple[BaseControl, list[str]]]:
+        """Mounted controls whose changed properties were never sent to the client.
+
+        The classic Flet 1.0 bug: a handler mutates controls, then calls `.update()` on something else
+        (`page.show_dialog` updates the dialogs!), which turns the auto-update after the handler off,
+        so the user never sees the mutation although the Python objects (and a naive test) have it.
+        Covers property assignments (including reassigned lists), not in-place list mutation.
+        """
+        index = self.session._Session__index  # type: ignore[attr-defined]
+        found = []
+        for c in self.controls(include_hidden=True):
+            if index.get(c._i) is not c:
+                continue  # not on the client yet: its first patch carries everything
+            fields = [*(getattr(c, "_dirty", None) or {}), *(getattr(c, "__changes", None) or {})]
+            fields = [f for f in fields if not f.startswith("_") and f != "data"]
+            if fields:
+                found.append((c, fields))
+        return found
+
+    def assert_all_sent(self) -> None:
+        stale = self.unsent()
+        if stale:
+            raise AssertionError(
+                "changes never sent to the client (a handler called .update() on something else, which skips"
+                " the auto-update; call page.update() at its end):\n"
+                + "\n".join(
+                    f"  {type(c).__name__}#{c._i} {fields} {display_texts(c) + names(c)}" for c, fields in stale
+                )
+            )
 
     def settle(self, timeout: float = 5.0, *, raise_on_timeout: bool = True) -> None:
         """Let background tasks (page.run_task, navigate, scheduled updates) run until idle."""
@@ -196,7 +237,11 @@ class UiHarness:
             while True:
                 for _ in range(5):
                     await asyncio.sleep(0)
-                busy = [t for t in asyncio.all_tasks() if t is not me and not t.done() and not _is_scheduler(t)]
+                busy = [
+                    t
+                    for t in asyncio.all_tasks()
+                    if t is not me and not t.done() and not _is_background(t, self.background)
+                ]
                 if not busy:
                     return
                 if self.loop.time() > deadline:
@@ -336,6 +381,11 @@ class UiHarness:
         dd = dropdown if isinstance(dropdown, ft.Dropdown) else self.find(ft.Dropdown, label=dropdown)
         self.set_value(dd, key, "select")
 
+    def select_segments(self, control: ft.SegmentedButton, *values: str) -> None:
+        """SegmentedButton: patch `selected` and fire "change" (its data is the list of values)."""
+        self.session.apply_patch(control._i, {"selected": list(values)})
+        self.event(control, "change", list(values))
+
     def select_index(self, control: BaseControl, index: int) -> None:
         """NavigationBar / NavigationRail / Tabs: patch selected_index and fire "change"."""
         self.session.apply_patch(control._i, {"selected_index": index})
@@ -376,9 +426,10 @@ class UiHarness:
 # ---------------------------------------------------------------------- helpers
 
 
-def _is_scheduler(task: asyncio.Task) -> bool:
-    coro = task.get_coro()
-    return "updates_scheduler" in getattr(coro, "__qualname__", "")
+def _is_background(task: asyncio.Task, background: tuple[str, ...]) -> bool:
+    """Flet's update scheduler, or a task the harness was told not to wait for."""
+    name = getattr(task.get_coro(), "__qualname__", "")
+    return any(part in name for part in ("updates_scheduler", *background))
 
 
 def _matches(pattern: str | re.Pattern[str], value: Any) -> bool:
