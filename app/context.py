@@ -85,6 +85,18 @@ def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+_PLAIN_PHRASES = {
+    "String should have at least 1 character": "must not be empty",
+    "Input should be a valid": "is not a valid",
+    "Field required": "is required",
+    "Value error, ": "",
+}
+
+
 def _plain(message: str) -> str:
     """Turn a validation message into something a person can act on."""
-    return message.replace("invalid incident: ", "Please check the form: ").replace("_", " ")
+    for kind in ("incident", "communication", "clicker_event", "smart_plan"):
+        message = message.replace(f"invalid {kind}: ", "Please check the form: ")
+    for technical, plain in _PLAIN_PHRASES.items():
+        message = message.replace(technical, plain)
+    return message.replace("_", " ")

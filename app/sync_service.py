@@ -73,6 +73,10 @@ class SyncService:
     def subscribe(self, listener: Callable[[SyncStatus], None]) -> None:
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Callable[[SyncStatus], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _set(self, **changes: object) -> None:
         self.status = replace(self.status, **changes)  # type: ignore[arg-type]
         for listener in list(self._listeners):

@@ -161,11 +161,16 @@ class Root:
         self.page.controls = [self.shell.build()]
         self.shell.start()
 
+    def _leave_shell(self) -> None:
+        if self.shell is not None:
+            self.shell.detach()
+        self.shell = None
+
     def lock(self) -> None:
         self.session.lock()
         if self.session.sync is not None:
             self.page.run_task(self.session.sync.stop)
-        self.shell = None
+        self._leave_shell()
         self.show_unlock()
 
     async def sign_out(self) -> None:
@@ -175,11 +180,11 @@ class Root:
             if self.shell is not None:
                 self.shell.toast(str(failure), error=True)
             return
-        self.shell = None
+        self._leave_shell()
         self.show_sign_in("You have signed out. This account's data was removed from this device.")
 
     def wiped(self) -> None:
-        self.shell = None
+        self._leave_shell()
         self.session.store = None
         self.show_sign_in("This device was reported lost or its access was revoked, so besmart erased its data.")
 

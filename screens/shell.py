@@ -210,9 +210,11 @@ class Shell:
     def _after_write(self) -> None:
         self.sync.refresh_pending()
 
+    def detach(self) -> None:
+        """Stop following the sync status (on lock or sign-out: the SyncService outlives this shell)."""
+        self.sync.unsubscribe(self._sync_changed)
+
     def _sync_changed(self, status: SyncStatus) -> None:
-        if self.root.shell is not self:
-            return  # a shell from before a lock: the SyncService outlives it (and keeps its listener)
         self.status_text.value = describe(status)
         self.progress.visible = status.syncing
         self.progress.value = status.progress

@@ -96,9 +96,9 @@ class SyncReport:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 5
-    base_delay: float = 0.5
-    max_delay: float = 20.0
+    attempts: int = 4
+    base_delay: float = 0.3
+    max_delay: float = 5.0
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         # Full jitter: spreads the retries of many devices coming back online at the same moment.
@@ -158,8 +158,10 @@ class SyncEngine:
         for attempt in range(self.retry.attempts):
             try:
                 response = await self.client.request(method, path, **kwargs)
-            except (httpx.TransportError, httpx.TimeoutException) as error:
-                failure: str = f"cannot reach the server ({type(error).__name__})"
+            except httpx.TimeoutException:
+                failure: str = "the server did not answer in time"
+            except httpx.TransportError:
+                failure = "cannot reach the server"
             else:
                 if response.status_code < 500:
                     return response
