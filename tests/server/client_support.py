@@ -34,12 +34,15 @@ def sign_in(base_url: str, email: str, device_id: str, password: str = PASSWORD)
 
 @dataclass
 class ClientDevice:
-    """One user's device: its store, services and sync engine."""
+    """One user's device: its store, services and sync engine (one event loop and HTTP client per device,
+    kept between syncs as the app keeps them)."""
 
     store: LocalStore
     services: Services
     base_url: str
     retry: RetryPolicy = FAST_RETRY
+    _runner: asyncio.Runner | None = None
+    _engine: SyncEngine | None = None
 
     @classmethod
     def create(cls, base_url: str, email: str, directory: Path, *, device_id: str | None = None) -> ClientDevice:
@@ -53,23 +56,26 @@ class ClientDevice:
     def reopen(self) -> ClientDevice:
         """The app restarted: a new store object on the same files, unlocked again."""
         directory = self.store.directory
-        self.store.close()
+        self.close()
         store = LocalStore(directory)
         store.unlock(PASSCODE)
         return ClientDevice(store, Services.of(Context(store, self.services.context.user)), self.base_url, self.retry)
 
-    def engine(self) -> SyncEngine:
-        return SyncEngine(self.store, self.base_url, retry=self.retry, push_batch=100)
-
     def sync(self) -> SyncReport:
-        async def run() -> SyncReport:
-            engine = self.engine()
-            try:
-                return await engine.sync()
-            finally:
-                await engine.aclose()
+        if self._runner is None:
+            self._runner = asyncio.Runner()
+        if self._engine is None or self._engine.base_url != self.base_url:
+            self._engine = SyncEngine(self.store, self.base_url, retry=self.retry, push_batch=100)
+        return self._runner.run(self._engine.sync())
 
-        return asyncio.run(run())
+    def close(self) -> None:
+        """Close the HTTP client, the event loop and the store."""
+        if self._runner is not None:
+            if self._engine is not None:
+                self._runner.run(self._engine.aclose())
+            self._runner.close()
+        self._runner = self._engine = None
+        self.store.close()
 
     @property
     def user_id(self) -> str:
