@@ -1,31 +1,74 @@
 #!/usr/bin/env bash
 # The two commands of README.md:
-#   ./dev.sh up    install everything into .venv, then start the product
+#   ./dev.sh up    install everything into .venv, seed the demo organisation (first time), start the sync
+#                  server, a local mail catcher and the client; print the address to open and demo logins
 #   ./dev.sh test  install everything into .venv, then run the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")"
 
 PYTHON=${PYTHON:-python3}
 VENV=.venv
+PY="$VENV/bin/python"
+DATA=${BESMART_DATA:-.besmart}
+SERVER_PORT=${BESMART_SERVER_PORT:-8000}
+WEB_PORT=${BESMART_WEB_PORT:-8550}
+MAIL_PORT=${BESMART_MAIL_PORT:-8025}
 
 install() {
-    if [ ! -x "$VENV/bin/python" ]; then
+    if [ ! -x "$PY" ]; then
         "$PYTHON" -m venv "$VENV"
     fi
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e ".[server,test,dev]"
+    "$PY" -m pip install --quiet --upgrade pip
+    "$PY" -m pip install --quiet -e ".[server,test,dev]"
+}
+
+up() {
+    install
+    mkdir -p "$DATA"
+    export BESMART_SERVER_HOME="$DATA/server" BESMART_HOME="$DATA/client"
+    local db="sqlite:///$(pwd)/$DATA/server/besmart.db"
+    if [ ! -f "$DATA/server/besmart.db" ]; then
+        mkdir -p "$DATA/server"
+        echo "Seeding the demo organisation (first run only)…"
+        "$PY" -m server demo --db "$db" | tee "$DATA/demo-logins.txt"
+    fi
+    pids=()
+    trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT INT TERM
+    # A local mail catcher: notification emails are printed to $DATA/mail.log instead of leaving the machine.
+    "$PY" -m aiosmtpd -n -l "127.0.0.1:$MAIL_PORT" >"$DATA/mail.log" 2>&1 &
+    pids+=($!)
+    "$PY" -m server serve --db "$db" --host 127.0.0.1 --port "$SERVER_PORT" \
+        --public-url "http://127.0.0.1:$WEB_PORT" --smtp-host 127.0.0.1 --smtp-port "$MAIL_PORT" \
+        --smtp-tls none --smtp-from "besmart <no-reply@besmart.localhost>" >"$DATA/server.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 1 100); do
+        "$PY" -c "import httpx,sys; sys.exit(httpx.get('http://127.0.0.1:$SERVER_PORT/health').status_code != 200)" \
+            2>/dev/null && break
+        sleep 0.2
+    done
+    "$PY" -m app --web --port "$WEB_PORT" --server "http://127.0.0.1:$SERVER_PORT" >"$DATA/client.log" 2>&1 &
+    pids+=($!)
+    cat <<MSG
+
+besmart is running.
+  Open:    http://127.0.0.1:$WEB_PORT/   (server: http://127.0.0.1:$SERVER_PORT, logs in $DATA/)
+  Sign in: one of the demo logins below, then choose a passphrase for this device (12+ characters:
+           this machine has no OS key store, see README).
+$(sed -n '/[Ll]ogin/,$p' "$DATA/demo-logins.txt" 2>/dev/null || true)
+  Emails the server sends land in $DATA/mail.log. Press Ctrl+C to stop.
+MSG
+    wait
 }
 
 case "${1:-}" in
     up)
-        install
         shift
-        exec "$VENV/bin/python" -m server up "$@"
+        up "$@"
         ;;
     test)
         install
         shift
-        exec "$VENV/bin/python" -m pytest "$@"
+        exec "$PY" -m pytest "$@"
         ;;
     *)
         echo "usage: ./dev.sh up | ./dev.sh test [pytest args]" >&2
