@@ -61,9 +61,7 @@ def main() -> None:
         store = LocalStore(Path(tmp) / "store")
         store.initialise("bench-passcode")
         child = store.write("individual", "create", {"first_name": "A", "last_name": "B"}, actor_id="u1")
-        behaviour = store.write(
-            "behaviour_type", "create", {"label": "On task", "valence": "positive"}, actor_id="u1"
-        )
+        behaviour = store.write("behaviour_type", "create", {"label": "On task", "valence": "positive"}, actor_id="u1")
 
         def tap() -> None:
             store.write(
@@ -82,9 +80,7 @@ def main() -> None:
         tap()
         with sqlite3.connect(store.path) as probe:
             row_bytes = (
-                probe.execute(
-                    "SELECT length(body) FROM record WHERE kind='clicker_event' LIMIT 1"
-                ).fetchone()[0]
+                probe.execute("SELECT length(body) FROM record WHERE kind='clicker_event' LIMIT 1").fetchone()[0]
                 + probe.execute("SELECT length(body) FROM outbox LIMIT 1").fetchone()[0]
             )
 
@@ -111,8 +107,7 @@ def main() -> None:
 
     for name, samples in (("store tap", store_times), ("bare insert", bare_times)):
         print(
-            f"{name:12s} n={len(samples)} p50={percentile(samples, 0.5):.3f} ms "
-            f"p99={percentile(samples, 0.99):.3f} ms"
+            f"{name:12s} n={len(samples)} p50={percentile(samples, 0.5):.3f} ms p99={percentile(samples, 0.99):.3f} ms"
         )
     print(f"row bytes (record + outbox ciphertext): {row_bytes}")
     print(f"tap_p50_ratio {percentile(store_times, 0.5) / percentile(bare_times, 0.5):.2f}")
