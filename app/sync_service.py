@@ -37,6 +37,8 @@ class SyncStatus:
     error: str | None = None
     needs_sign_in: bool = False
     wiped: bool = False
+    #: increases after every sync that brought changes, so screens know to show them
+    generation: int = 0
 
     @property
     def progress(self) -> float | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.incidents import IncidentSummary
-from screens.ui import card, empty, heading, muted, page_body, when
+from screens.ui import card, empty, heading, muted, page_body, selectable, when
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -137,9 +137,9 @@ class HelpCentre:
         contact = help_centre.contact()
         contact_lines = [ft.Text(contact.organisation or "Your organisation")]
         if contact.email:
-            contact_lines.append(ft.Text(f"Email: {contact.email}", selectable=True))
+            contact_lines.append(selectable(f"Email: {contact.email}"))
         if contact.phone:
-            contact_lines.append(ft.Text(f"Phone: {contact.phone}", selectable=True))
+            contact_lines.append(selectable(f"Phone: {contact.phone}"))
         if len(contact_lines) == 1:
             contact_lines.append(muted("Ask your besmart lead or safeguarding lead for help."))
         return page_body(

@@ -20,6 +20,7 @@ from screens.ui import (
     muted,
     named,
     page_body,
+    selectable,
     when,
 )
 
@@ -93,7 +94,7 @@ def threads_view(shell: Shell, profile_id: str, profile: Profile | None = None) 
                     ],
                     wrap=True,
                 ),
-                ft.Text(values.get("message", ""), selectable=True),
+                selectable(values.get("message", "")),
                 *[
                     ft.Container(
                         ft.Column(
@@ -182,8 +183,8 @@ class ProfileScreen:
                     card(
                         ft.Text(c.values.get("name", ""), weight=ft.FontWeight.BOLD),
                         muted(c.values.get("relationship", "")),
-                        *([ft.Text(f"Phone: {c.values['phone']}", selectable=True)] if c.values.get("phone") else []),
-                        *([ft.Text(f"Email: {c.values['email']}", selectable=True)] if c.values.get("email") else []),
+                        *([selectable(f"Phone: {c.values['phone']}")] if c.values.get("phone") else []),
+                        *([selectable(f"Email: {c.values['email']}")] if c.values.get("email") else []),
                         *([muted("Has parental responsibility")] if c.values.get("parental_responsibility") else []),
                     )
                     for c in profile.key_contacts

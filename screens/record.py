@@ -118,7 +118,7 @@ class Record:
 
 class Clicker:
     NAME = "clicker"
-    refresh_after_sync = True
+    refresh_after_sync = False  # re-rendering mid-tap could drop a tap; counts are updated in place
 
     def __init__(self, shell: Shell, profile_id: str) -> None:
         self.shell = shell

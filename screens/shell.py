@@ -77,6 +77,7 @@ class Shell:
             on_change=self._nav_changed,
         )
         self.current: Any = None
+        self._shown_generation = self.sync.status.generation
         self.sync.subscribe(self._sync_changed)
 
     # --- frame ----------------------------------------------------------------------------------
@@ -215,6 +216,9 @@ class Shell:
         self.sync.unsubscribe(self._sync_changed)
 
     def _sync_changed(self, status: SyncStatus) -> None:
+        if status.generation != self._shown_generation:
+            self._shown_generation = status.generation
+            self.refresh()  # a sync brought changes: show them (forms excepted)
         self.status_text.value = describe(status)
         self.progress.visible = status.syncing
         self.progress.value = status.progress
@@ -234,6 +238,9 @@ class Shell:
 
     async def sync_now(self, _e: Any = None) -> None:
         await self.sync.sync_now()
+
+    def refresh(self) -> None:
+        """Render the current screen again with fresh data, unless it is a form being filled in."""
         if self.current is not None and getattr(self.current, "refresh_after_sync", True):
             self.show(type(self.current).NAME, **getattr(self.current, "params", {}))
 

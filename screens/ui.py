@@ -65,11 +65,17 @@ def parse_local_input(text: str) -> str | None:
     return moment.astimezone(dt.UTC).isoformat()
 
 
+def selectable(text: str, **kwargs: Any) -> ft.Text:
+    """A Text the user can select and copy, that assistive technology can still read.
+
+    In the web client a plain `Text(selectable=True)` is an empty, disabled textbox in the accessibility
+    tree (a screen reader hears nothing; checked in Chromium): its `semantics_label` restores the text."""
+    return ft.Text(text, selectable=True, semantics_label=text, **kwargs)
+
+
 def labelled(label: str, value: Any) -> ft.Column:
     shown = value if isinstance(value, str) else ("Yes" if value is True else "No" if value is False else value)
-    return ft.Column(
-        [muted(label), ft.Text(str(shown) if shown not in (None, "") else "—", selectable=True)], spacing=2
-    )
+    return ft.Column([muted(label), selectable(str(shown) if shown not in (None, "") else "—")], spacing=2)
 
 
 def named(control: ft.Control, identifier: str, label: str | None = None) -> ft.Semantics:
