@@ -491,6 +491,7 @@ class LocalStore(Queries):
             with self._transaction() as db:
                 self._retire_op_ids(db)
                 db.executemany("DELETE FROM outbox WHERE op_id = ?", ids)
+            self._checkpoint()
 
     def _retire_op_ids(self, db: sqlite3.Connection) -> None:
         """Before ops leave the outbox: remember the highest id, so no id is ever handed out twice."""
