@@ -124,6 +124,7 @@ class SyncService:
             last_synced=now,
             pending=self.store.pending_count(),
             needs_sign_in=False,
+            generation=self.status.generation + (1 if report.pushed or report.pulled or report.purged else 0),
         )
         return report
 

@@ -1,0 +1,253 @@
+"""Benchmark: from process start to the clicker screen ready for a tap — unlocked, the demo data on the device.
+
+Prepared once (not timed): `python -m server demo` seeds a SQLite server database with the demo organisation
+(a year of history); a real server process serves it; a device data directory is made the way the app makes
+one — `ClientSession.sign_in` as the demo staff user (teacher@brightwater.example), `create_passcode`, then a
+full sync with the real engine (`SyncService.sync_now`) — and the server is stopped (start-up must not
+need the network). The store is created under this machine's key policy with its real scrypt parameters
+(without an OS secure store, as here: the strengthened policy, n=2**17, a 12+ character passphrase).
+
+Timed, in a fresh `python` process each run (`--child`): Python start → import the client (flet, app, screens)
+→ build the real `Root` on a page → the unlock screen → type the passcode, Unlock (open the store: scrypt)
+→ the dashboard → Record → choose the first individual → Behaviour Clicker, its buttons built → print
+"ready". The page is `tests/ui_harness.py`'s in-process `UiHarness` (a real flet Session and Page, no
+browser): the browser's own Flutter/CanvasKit load (~3 s in headless Chromium, cached by a real browser) is
+the web runtime's start, not the app's, and is not part of this figure. The background sync starts on unlock
+as in the app; it finds the server unreachable and waits, which delays nothing.
+
+The parent times each run with its own clock, from spawning the child to reading its "ready" line. It also
+times a copy of the same device whose key is re-wrapped with the tests' cheap scrypt (n=2**12,
+BESMART_KDF_TEST_FAST=1), to show what the key derivation costs; the last line is the real one.
+
+    python bench/startup.py [--runs 5] [--scale 1.0] [--keep DIR]
+
+Last line: `clicker_ready_s <median with the real KDF>` (target: 1.5 s or less).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+#: the demo's staff login and password (server/demo.py)
+DEMO_EMAIL = "teacher@brightwater.example"
+DEMO_PASSWORD = "besmart-demo-2026"
+#: 12+ characters: acceptable under both key policies
+PASSCODE = "bench device passphrase"
+FAST_ENV = "BESMART_KDF_TEST_FAST"
+
+
+# --------------------------------------------------------------------------- the timed child
+
+
+def child(data_dir: str, server_url: str) -> None:
+    """One start-up, as the app does it; prints "ready" when the clicker can take a tap."""
+    start = time.perf_counter()
+    marks: dict[str, float] = {}
+
+    def mark(name: str) -> None:
+        marks[name] = round(time.perf_counter() - start, 3)
+
+    import flet as ft
+
+    from app.config import load_config
+    from screens.root import Root
+    from tests.ui_harness import UiHarness
+
+    mark("imported")
+    config = load_config(server_url=server_url, data_dir=data_dir)
+
+    async def main(page: ft.Page) -> None:
+        await Root(page, config).start()
+
+    # Endless app tasks the harness must not wait for: the idle-lock watcher and the background sync loop.
+    ui = UiHarness(main, background=("Root._watch_idle", "SyncService._loop", "Event.wait"))
+    mark("unlock_screen")
+    ui.type("Passcode", PASSCODE)
+    ui.click("Unlock")
+    assert ui.page.navigation_bar is not None, ui.dump()
+    mark("dashboard")
+    ui.navigate_to("Record")
+    picker = ui.find(ft.Dropdown, label="Individual")
+    first = picker.options[0]
+    ui.select(picker, first.key)
+    ui.click("Behaviour Clicker")
+    buttons = ui.find_all(ft.Semantics, where=lambda s: (s.identifier or "").startswith("clicker-"))
+    assert buttons, ui.dump()
+    mark("clicker")
+    print("ready", flush=True)
+    print(json.dumps({"marks": marks, "individual": first.text, "buttons": len(buttons)}), flush=True)
+    ui.close()
+
+
+# --------------------------------------------------------------------------- preparation (not timed)
+
+
+def prepare(tmp: Path, scale: float) -> tuple[Path, str, dict[str, int]]:
+    """A device data directory holding a synced copy of the demo organisation for one staff user."""
+    sys.path.insert(0, str(ROOT / "tests" / "server"))
+    from server_support import ServerProcess
+
+    from app.config import load_config
+    from app.session import ClientSession
+
+    url = f"sqlite:///{tmp / 'server.db'}"
+    seeded = subprocess.run(
+        [sys.executable, "-m", "server", "demo", "--db", url, "--scale", str(scale)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if seeded.returncode != 0:
+        raise SystemExit(f"python -m server demo failed:\n{seeded.stdout}\n{seeded.stderr}")
+    print(seeded.stdout.splitlines()[0])
+    server = ServerProcess(url, tmp).start()
+    data_dir = tmp / "device"
+    config = load_config(server_url=server.url, data_dir=str(data_dir))
+
+    async def sign_in_and_sync() -> dict[str, int]:
+        session = ClientSession(config)
+        await session.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
+        session.create_passcode(PASSCODE, PASSCODE)
+        assert session.sync is not None and session.store is not None
+        started = time.perf_counter()
+        report = await session.sync.sync_now()
+        assert report is not None, session.sync.status.error
+        print(f"device synced in {time.perf_counter() - started:.1f} s")
+        store = session.store
+        counts = dict(store.db.execute("SELECT kind, count(*) FROM record GROUP BY kind").fetchall())
+        await session.aclose()
+        store.close()
+        return counts
+
+    try:
+        counts = asyncio.run(sign_in_and_sync())
+    finally:
+        server.stop()
+    return data_dir, server.url, counts
+
+
+def fast_copy(data_dir: Path, target: Path) -> Path:
+    """The same device with its data key re-wrapped under the tests' cheap scrypt parameters."""
+    from app.config import load_config
+    from app.session import account_dir
+    from localdb.store import LocalStore
+
+    shutil.copytree(data_dir, target)
+    os.environ[FAST_ENV] = "1"
+    try:
+        store = LocalStore(account_dir(load_config(data_dir=str(target)), DEMO_EMAIL))
+        store.change_passcode(PASSCODE, PASSCODE)
+        store.close()
+    finally:
+        del os.environ[FAST_ENV]
+    return target
+
+
+def key_parameters(data_dir: Path) -> str:
+    from app.config import load_config
+    from app.session import account_dir
+    from localdb.store import LocalStore
+
+    store = LocalStore(account_dir(load_config(data_dir=str(data_dir)), DEMO_EMAIL))
+    try:
+        _store_id, wrapped = store._load_wrapped()
+    finally:
+        store.close()
+    record = wrapped[-1]
+    policy = "standard (OS secure store)" if record.uses_device_secret else "strengthened (no OS secure store)"
+    return f"scrypt n=2**{record.kdf_n.bit_length() - 1}, r={record.kdf_r}, p={record.kdf_p}; policy {policy}"
+
+
+# --------------------------------------------------------------------------- timing
+
+
+def time_runs(data_dir: Path, server_url: str, runs: int) -> tuple[list[float], list[dict]]:
+    env = {k: v for k, v in os.environ.items() if k != FAST_ENV}
+    env["PYTHONPATH"] = str(ROOT)
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", str(data_dir), server_url]
+    times, details = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        assert process.stdout is not None
+        ready = None
+        for line in process.stdout:
+            if line.strip() == "ready":
+                ready = time.perf_counter() - started
+                break
+        rest = process.stdout.read()
+        if process.wait(30) != 0 or ready is None:
+            raise SystemExit(f"the start-up run failed (exit {process.returncode}):\n{rest}")
+        times.append(ready)
+        details.append(json.loads(rest.strip().splitlines()[0]))
+    return times, details
+
+
+def describe(name: str, times: list[float], details: list[dict]) -> float:
+    median = statistics.median(times)
+    print(f"{name}: median {median:.3f} s; runs " + ", ".join(f"{t:.3f}" for t in times))
+    marks = details[times.index(sorted(times)[len(times) // 2])]["marks"]
+    print("  phases of the median run (child's own clock, from its first line): " + ", ".join(
+        f"{k} {v:.3f} s" for k, v in marks.items()
+    ))  # fmt: skip
+    return median
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(sys.argv[2], sys.argv[3])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--scale", type=float, default=1.0, help="the demo's size (python -m server demo --scale)")
+    parser.add_argument("--keep", help="prepare in this (new) directory and keep it, instead of a temporary one")
+    args = parser.parse_args()
+    os.environ.pop(FAST_ENV, None)  # the device's key gets the real parameters of this machine's policy
+
+    tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="besmart-startup-"))
+    tmp.mkdir(parents=True, exist_ok=True)
+    try:
+        data_dir, server_url, counts = prepare(tmp, args.scale)
+        total = sum(counts.values())
+        print(f"device holds {total:,} records for {DEMO_EMAIL}: " + ", ".join(
+            f"{kind} {n:,}" for kind, n in sorted(counts.items(), key=lambda i: -i[1])
+        ))  # fmt: skip
+        fast_dir = fast_copy(data_dir, tmp / "device-fast-kdf")
+        print(f"real key: {key_parameters(data_dir)}")
+        print(f"fast key: {key_parameters(fast_dir)}")
+        fast = describe("fast KDF (tests' n=2**12)", *time_runs(fast_dir, server_url, args.runs))
+        real = describe("real KDF", *time_runs(data_dir, server_url, args.runs))
+        print(f"the key derivation costs about {real - fast:.3f} s of the start-up")
+    finally:
+        if not args.keep:
+            _wipe(tmp)
+    print(f"clicker_ready_s {real:.3f}")
+
+
+def _wipe(tmp: Path) -> None:
+    """Delete the prepared directories (and any device secret an OS secure store holds for them)."""
+    from localdb.store import LocalStore
+
+    for accounts in tmp.glob("device*/accounts/*"):
+        with contextlib.suppress(Exception):  # best effort: the directory goes next anyway
+            LocalStore(accounts).wipe()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
