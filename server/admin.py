@@ -1,0 +1,745 @@
+"""`python -m server admin ...`: organisation administration from the command line.
+
+    python -m server admin create-org --name "Oak Academy" --prefix oak
+    python -m server admin create-user --org "Oak Academy" --email ann@oak.example --name "Ann Lee" --role lead
+    python -m server admin import-staff --org "Oak Academy" staff.csv
+    python -m server admin import-individuals --org "Oak Academy" pupils.csv
+    python -m server admin grant --email sam@oak.example --group "Year 8"
+    python -m server admin behaviours defaults --org "Oak Academy"
+    python -m server admin devices lost 3f2a9c...
+
+Every subcommand takes `--db URL` (default: the SQLite file in the server home) and writes through the
+service calls of `server.services.organisations`, so what it changes syncs to devices like anything else.
+Organisations are named by id or by name; staff by email; individuals by id (`list-individuals` shows them).
+A refused request prints `error: ...` on stderr and exits with status 2, having changed nothing.
+The commands and the CSV columns are documented in docs/admin.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from server.cli import command, settings_from
+from server.core.config import Settings
+from server.core.security import MIN_PASSWORD_LENGTH
+from server.csv_import import ImportFailed, import_individuals, import_staff, model_problems
+from server.db import Database
+from server.models import Record, UserAccount
+from server.services import accounts
+from server.services import organisations as orgs
+from server.services.records import new_id
+from sync.merge import RecordState
+from sync.records import KINDS, BehaviourLevel, Role, SettingType, Valence
+
+RECORD = Record.__table__
+USER = UserAccount.__table__
+
+#: The Behaviour Clicker catalogue a new organisation starts from: (label, valence, level, colour).
+#: Colours are dark enough for the clicker's white text (contrast 4.5:1 or more).
+DEFAULT_BEHAVIOURS: list[tuple[str, str, str, str]] = [
+    ("On task", "positive", "low", "#2e7d32"),
+    ("Kind to others", "positive", "low", "#2e7d32"),
+    ("Followed instructions", "positive", "low", "#00695c"),
+    ("Good effort", "positive", "low", "#00695c"),
+    ("Helped someone", "positive", "medium", "#1565c0"),
+    ("Managed feelings well", "positive", "medium", "#1565c0"),
+    ("Used a calm-down strategy", "positive", "medium", "#283593"),
+    ("Excellent contribution", "positive", "high", "#283593"),
+    ("Needed a movement break", "n/a", "low", "#455a64"),
+    ("Needed adult support to start", "n/a", "low", "#455a64"),
+    ("Shouting out", "negative", "low", "#a84300"),
+    ("Off task", "negative", "low", "#a84300"),
+    ("Talking over others", "negative", "low", "#a84300"),
+    ("Late to lesson", "negative", "low", "#8d5300"),
+    ("Unkind words", "negative", "medium", "#c62828"),
+    ("Refusal", "negative", "medium", "#c62828"),
+    ("Leaving the room", "negative", "medium", "#c62828"),
+    ("Swearing", "negative", "medium", "#ad1457"),
+    ("Damage to property", "negative", "high", "#8e0000"),
+    ("Physical aggression", "negative", "high", "#8e0000"),
+]
+
+
+class CommandError(Exception):
+    """A request the command refuses; printed as `error: <message>` with exit status 2."""
+
+
+# --- looking things up -----------------------------------------------------------------------------
+
+
+def _states(session: Session, kind: str, org_id: str | None = None) -> list[tuple[str, RecordState]]:
+    query = select(RECORD.c.org_id, RECORD.c.state).where(RECORD.c.kind == kind, RECORD.c.deleted.is_(False))
+    if org_id is not None:
+        query = query.where(RECORD.c.org_id == org_id)
+    return [(row.org_id, RecordState.model_validate_json(row.state)) for row in session.execute(query)]
+
+
+def list_organisations(session: Session) -> list[tuple[str, str]]:
+    """(id, name) of every organisation, by name."""
+    found = [(state.id, str(state.values().get("name", ""))) for _org, state in _states(session, "organisation")]
+    return sorted(found, key=lambda item: item[1].casefold())
+
+
+def resolve_org(session: Session, ref: str) -> tuple[str, str]:
+    """An organisation by id or by name (any case): (id, name)."""
+    known = list_organisations(session)
+    for org_id, name in known:
+        if org_id == ref:
+            return org_id, name
+    matches = [(org_id, name) for org_id, name in known if name.casefold() == ref.strip().casefold()]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        ids = ", ".join(org_id for org_id, _ in matches)
+        raise CommandError(f"{len(matches)} organisations are called {ref!r}: name one by id ({ids})")
+    names = ", ".join(repr(name) for _, name in known) or "none yet: create one with `admin create-org`"
+    raise CommandError(f"no organisation {ref!r} (organisations: {names})")
+
+
+def resolve_user(session: Session, email: str) -> dict[str, Any]:
+    user = orgs.find_user(session, email)
+    if user is None:
+        raise CommandError(f"no account with the email {email}")
+    return user
+
+
+def resolve_individual(session: Session, ref: str) -> tuple[str, str, dict[str, Any]]:
+    """An individual by id: (id, organisation id, values)."""
+    found = orgs.get_record(session, ref.strip())
+    if found is None or found[1].kind != "individual" or found[1].deleted:
+        raise CommandError(f"no individual with the id {ref} (`admin list-individuals --org ...` lists them)")
+    return found[1].id, found[0], found[1].values()
+
+
+def individuals_of(session: Session, org_id: str, group: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    people = [(state.id, state.values()) for _org, state in _states(session, "individual", org_id)]
+    if group is not None:
+        people = [(pid, v) for pid, v in people if str(v.get("group", "")).casefold() == group.strip().casefold()]
+    return sorted(people, key=lambda p: (str(p[1].get("last_name", "")).casefold(), str(p[1].get("first_name", ""))))
+
+
+def behaviour_types(session: Session, org_id: str) -> list[tuple[str, dict[str, Any]]]:
+    found = [(state.id, state.values()) for _org, state in _states(session, "behaviour_type", org_id)]
+    return sorted(found, key=lambda b: (int(b[1].get("sort_order", 0)), str(b[1].get("label", "")).casefold()))
+
+
+def add_default_behaviours(session: Session, org_id: str, *, actor_id: str = orgs.SYSTEM_ACTOR) -> tuple[int, int]:
+    """Add the default clicker behaviours the organisation does not have yet (matched by label, any case);
+    existing ones are left as they are. Returns (added, already there)."""
+    existing = {str(v.get("label", "")).casefold() for _id, v in behaviour_types(session, org_id)}
+    start = max((int(v.get("sort_order", 0)) for _id, v in behaviour_types(session, org_id)), default=0)
+    added = 0
+    for label, valence, level, colour in DEFAULT_BEHAVIOURS:
+        if label.casefold() in existing:
+            continue
+        added += 1
+        orgs.upsert_behaviour_type(
+            session,
+            org_id,
+            label,
+            valence,
+            record_id=new_id(),  # a new record, even if a deleted one had this label
+            level=level,
+            colour=colour,
+            sort_order=start + added * 10,
+            actor_id=actor_id,
+        )
+    return added, len(DEFAULT_BEHAVIOURS) - added
+
+
+def _person_name(values: dict[str, Any]) -> str:
+    preferred = values.get("preferred_name")
+    first = values.get("first_name", "")
+    shown = f"{first} ({preferred})" if preferred and preferred != first else first
+    return f"{shown} {values.get('last_name', '')}".strip()
+
+
+# --- running a command -----------------------------------------------------------------------------
+
+
+class Context:
+    """What a subcommand works with: its arguments, the settings and the (migrated) database."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.settings: Settings = settings_from(args)
+        self.db = Database(self.settings.url, pool_size=2)
+        self.db.upgrade()
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self.db.session() as session:
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.db.read_session() as session:
+            yield session
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+Handler = Callable[[Context], None]
+
+
+def _out(*lines: str) -> None:
+    for line in lines:
+        print(line)
+
+
+def _table(rows: list[list[str]], header: list[str]) -> None:
+    if not rows:
+        return
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+def _password(args: argparse.Namespace, *, allow_none: bool) -> str | None:
+    """The password from --password, --password-stdin or a prompt; None with --no-password."""
+    if getattr(args, "no_password", False):
+        return None
+    if args.password is not None:
+        password = args.password
+    elif args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            raise CommandError("the two passwords differ")
+    else:
+        extra = ", or --no-password" if allow_none else ""
+        raise CommandError(f"no password given: use --password-stdin (or --password P{extra})")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise CommandError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+def _check_record(kind: str, values: dict[str, Any]) -> None:
+    """Refuse values a record of `kind` cannot hold, with the field named (before anything is written)."""
+    _clean, problems = model_problems(KINDS[kind].model, values)
+    if problems:
+        raise CommandError("; ".join(f"{name}: {problem}" for name, problem in problems))
+
+
+# --- organisations, settings, users ------------------------------------------------------------------
+
+
+def create_org(ctx: Context) -> None:
+    a = ctx.args
+    org_fields = {
+        "name": a.name,
+        "incident_prefix": a.prefix,
+        "help_email": a.help_email,
+        "help_phone": a.help_phone or "",
+    }
+    _check_record("organisation", org_fields)
+    with ctx.write() as s:
+        taken = [org_id for org_id, name in list_organisations(s) if name.casefold() == a.name.strip().casefold()]
+        if taken:
+            raise CommandError(f"an organisation called {a.name!r} already exists (id {taken[0]})")
+        org_id = orgs.create_organisation(
+            s,
+            a.name.strip(),
+            incident_prefix=a.prefix,
+            help_email=a.help_email,
+            help_phone=a.help_phone or "",
+            settings=ctx.settings,
+        )
+        if not a.no_behaviours:
+            add_default_behaviours(s, org_id)
+    _out(f"created organisation {a.name.strip()!r} (id {org_id}); incident references: {a.prefix}-10001, ...")
+    if not a.no_behaviours:
+        _out(f"added the {len(DEFAULT_BEHAVIOURS)} default clicker behaviours (`admin behaviours list`)")
+
+
+def list_orgs(ctx: Context) -> None:
+    with ctx.read() as s:
+        rows = []
+        for org_id, name in list_organisations(s):
+            settings = ", ".join(
+                f"{v.get('name')} ({v.get('setting_type')})"
+                for _o, st in _states(s, "setting", org_id)
+                for v in [st.values()]
+            )
+            rows.append([org_id, name, settings or "-"])
+    if not rows:
+        _out("no organisations yet: create one with `admin create-org --name ...`")
+    _table(rows, ["id", "name", "settings"])
+
+
+def create_setting(ctx: Context) -> None:
+    a = ctx.args
+    _check_record("setting", {"name": a.name, "setting_type": a.type})
+    with ctx.write() as s:
+        org_id, org_name = resolve_org(s, a.org)
+        for _o, state in _states(s, "setting", org_id):
+            if str(state.values().get("name", "")).casefold() == a.name.strip().casefold():
+                raise CommandError(f"{org_name} already has a setting called {a.name!r} (id {state.id})")
+        setting_id = orgs.create_setting(s, org_id, a.name.strip(), a.type)
+    _out(f"created setting {a.name.strip()!r} ({a.type}) in {org_name} (id {setting_id})")
+
+
+def create_user(ctx: Context) -> None:
+    a = ctx.args
+    email = a.email.strip().lower()
+    _check_record("staff", {"name": a.name, "email": email, "role": a.role})
+    password = _password(a, allow_none=True)
+    with ctx.write() as s:
+        org_id, org_name = resolve_org(s, a.org)
+        if orgs.find_user(s, email) is not None:
+            raise CommandError(f"an account with the email {email} already exists")
+        user_id = orgs.create_user(s, org_id, a.name.strip(), email, password, role=a.role, settings=ctx.settings)
+    _out(f"created {a.role} {a.name.strip()} <{email}> in {org_name} (id {user_id})")
+    if password is None:
+        _out(f"they cannot sign in until a password is set: admin set-password --email {email}")
+
+
+def update_user(ctx: Context) -> None:
+    a = ctx.args
+    changes: dict[str, Any] = {}
+    if a.name is not None:
+        changes["name"] = a.name.strip()
+    if a.new_email is not None:
+        changes["email"] = a.new_email.strip().lower()
+    if a.role is not None:
+        changes["role"] = a.role
+    if a.active is not None:
+        changes["active"] = a.active
+    if not changes:
+        raise CommandError("nothing to change: give --name, --new-email, --role, --deactivate or --reactivate")
+    with ctx.write() as s:
+        user = resolve_user(s, a.email)
+        _check_record("staff", {"name": user["name"], "email": user["email"], **changes})
+        if "email" in changes and changes["email"] != user["email"] and orgs.find_user(s, changes["email"]):
+            raise CommandError(f"an account with the email {changes['email']} already exists")
+        orgs.update_user(s, user["id"], **changes)
+    described = ", ".join(f"{k}={v}" for k, v in changes.items())
+    _out(f"updated {user['email']}: {described}")
+    if changes.get("active") is False:
+        _out("their devices are wiped at their next contact with the server")
+
+
+def set_password(ctx: Context) -> None:
+    password = _password(ctx.args, allow_none=False)
+    assert password is not None
+    with ctx.write() as s:
+        user = resolve_user(s, ctx.args.email)
+        orgs.set_password(s, user["id"], password, settings=ctx.settings)
+    _out(f"password set for {user['email']}; their open sessions have ended")
+
+
+def list_users(ctx: Context) -> None:
+    with ctx.read() as s:
+        org_id, _name = resolve_org(s, ctx.args.org)
+        rows = s.execute(
+            select(USER.c.id, USER.c.name, USER.c.email, USER.c.role, USER.c.active, USER.c.password_hash)
+            .where(USER.c.org_id == org_id)
+            .order_by(USER.c.name)
+        ).all()
+    table = [
+        [r.id, r.name, r.email, r.role, "active" if r.active else "deactivated", "yes" if r.password_hash else "no"]
+        for r in rows
+    ]
+    if not table:
+        _out("no staff yet")
+    _table(table, ["id", "name", "email", "role", "status", "password set"])
+
+
+# --- individuals and CSV imports --------------------------------------------------------------------
+
+
+def _report_import(kind: str, result: Any, org_name: str) -> None:
+    count = len(result.created)
+    if result.dry_run:
+        _out(f"the file is valid: {count} {kind} would be imported into {org_name} (dry run: nothing written)")
+        return
+    _out(f"imported {count} {kind} into {org_name}")
+    if kind == "individuals":
+        _out(
+            f"with {result.contacts} key contacts, {result.grants} access grants and {result.key_staff} key staff links"
+        )
+    else:
+        _out("they cannot sign in until a password is set: admin set-password --email ...")
+
+
+def _import(ctx: Context, kind: str, run: Callable[..., Any]) -> None:
+    a = ctx.args
+    path = Path(a.file)
+    try:
+        with ctx.write() as s:
+            org_id, org_name = resolve_org(s, a.org)
+            result = run(s, org_id, path, settings=ctx.settings, dry_run=a.dry_run)
+    except ImportFailed as failed:
+        lines = "\n".join(f"  {error}" for error in failed.errors)
+        count = len(failed.errors)
+        raise CommandError(
+            f"{path}: nothing was imported ({count} problem{'s' if count != 1 else ''}):\n{lines}"
+        ) from None
+    _report_import(kind, result, org_name)
+
+
+def import_individuals_command(ctx: Context) -> None:
+    _import(ctx, "individuals", import_individuals)
+
+
+def import_staff_command(ctx: Context) -> None:
+    _import(ctx, "staff", import_staff)
+
+
+def list_individuals(ctx: Context) -> None:
+    with ctx.read() as s:
+        org_id, _name = resolve_org(s, ctx.args.org)
+        people = individuals_of(s, org_id, ctx.args.group)
+    rows = []
+    for pid, v in people:
+        flags = ",".join(f for f, key in (("SEND", "send"), ("EHC", "ehc_plan"), ("LAC", "looked_after")) if v.get(key))
+        rows.append([pid, _person_name(v), str(v.get("group", "")), str(v.get("date_of_birth") or ""), flags])
+    if not rows:
+        _out("no individuals" + (f" in the group {ctx.args.group!r}" if ctx.args.group else ""))
+    _table(rows, ["id", "name", "group", "born", "flags"])
+
+
+# --- access and key staff -----------------------------------------------------------------------------
+
+
+def _targets(s: Session, args: argparse.Namespace, user: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """The individuals named by --individual and --group (groups within the user's organisation)."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for ref in args.individual or []:
+        pid, org_id, values = resolve_individual(s, ref)
+        if org_id != user["org_id"]:
+            raise CommandError(f"{user['email']} and the individual {pid} belong to different organisations")
+        chosen[pid] = values
+    for group in args.group or []:
+        people = individuals_of(s, user["org_id"], group)
+        if not people:
+            raise CommandError(f"no individuals in the group {group!r}")
+        chosen.update(people)
+    if not chosen:
+        raise CommandError("name the individuals: --individual ID (repeatable) and/or --group NAME")
+    return list(chosen.items())
+
+
+def grant(ctx: Context) -> None:
+    with ctx.write() as s:
+        user = resolve_user(s, ctx.args.email)
+        targets = _targets(s, ctx.args, user)
+        for pid, _values in targets:
+            orgs.grant_access(s, pid, user["id"])
+    names = ", ".join(_person_name(v) for _pid, v in targets[:10]) + (" ..." if len(targets) > 10 else "")
+    _out(f"{user['email']} may now see and record for {len(targets)} individual(s): {names}")
+    if user["role"] != Role.STAFF:
+        _out(f"(as a {user['role']} they already reached every individual of the organisation)")
+
+
+def revoke(ctx: Context) -> None:
+    with ctx.write() as s:
+        user = resolve_user(s, ctx.args.email)
+        targets = _targets(s, ctx.args, user)
+        removed = sum(orgs.revoke_access(s, pid, user["id"]) for pid, _v in targets)
+    _out(f"removed {removed} access grant(s) of {user['email']}; their devices drop those records at the next sync")
+    if user["role"] != Role.STAFF:
+        _out(f"(as a {user['role']} they still reach every individual of the organisation)")
+
+
+def key_staff(ctx: Context) -> None:
+    a = ctx.args
+    if not a.email and not a.none:
+        raise CommandError("name the key staff with --email (repeatable), or --none to clear them")
+    with ctx.write() as s:
+        pid, org_id, values = resolve_individual(s, a.individual)
+        users = [resolve_user(s, email) for email in a.email or []]
+        for user in users:
+            if user["org_id"] != org_id:
+                raise CommandError(f"{user['email']} belongs to another organisation")
+        orgs.set_key_staff(s, pid, [u["id"] for u in users])
+        # Key staff are told of the individual's records, so they must be able to open them.
+        granted = [u for u in users if u["role"] == Role.STAFF]
+        for user in granted:
+            orgs.grant_access(s, pid, user["id"])
+    who = ", ".join(u["email"] for u in users) or "nobody"
+    _out(f"key staff of {_person_name(values)}: {who}")
+    if granted:
+        _out("staff among them were given access to the individual (if they did not have it)")
+
+
+# --- the behaviour catalogue ---------------------------------------------------------------------------
+
+
+def behaviours_list(ctx: Context) -> None:
+    with ctx.read() as s:
+        org_id, org_name = resolve_org(s, ctx.args.org)
+        found = behaviour_types(s, org_id)
+    rows = [
+        [
+            bid,
+            str(v.get("label")),
+            str(v.get("valence")),
+            str(v.get("level")),
+            str(v.get("colour")),
+            "active" if v.get("active", True) else "disabled",
+        ]
+        for bid, v in found
+        if ctx.args.all or v.get("active", True)
+    ]
+    if not rows:
+        _out(f"{org_name} has no clicker behaviours yet: `admin behaviours defaults --org ...` adds a starter set")
+    _table(rows, ["id", "label", "valence", "level", "colour", "status"])
+
+
+def behaviours_add(ctx: Context) -> None:
+    a = ctx.args
+    fields: dict[str, Any] = {"level": a.level, "active": True}
+    if a.colour:
+        fields["colour"] = a.colour
+    if a.icon is not None:
+        fields["icon"] = a.icon
+    _check_record("behaviour_type", {"label": a.label, "valence": a.valence, **fields, "sort_order": a.sort or 0})
+    with ctx.write() as s:
+        org_id, org_name = resolve_org(s, a.org)
+        existing = {str(v.get("label", "")).casefold(): bid for bid, v in behaviour_types(s, org_id)}
+        if a.sort is not None:
+            fields["sort_order"] = a.sort
+        elif a.label.strip().casefold() not in existing:
+            top = max((int(v.get("sort_order", 0)) for _b, v in behaviour_types(s, org_id)), default=0)
+            fields["sort_order"] = min(10_000, top + 10)
+        # The live behaviour with this label, or a new record (upsert by label alone would find a deleted one).
+        record_id = existing.get(a.label.strip().casefold()) or new_id()
+        bid = orgs.upsert_behaviour_type(s, org_id, a.label.strip(), a.valence, record_id=record_id, **fields)
+    verb = "updated" if a.label.strip().casefold() in existing else "added"
+    _out(f"{verb} {a.label.strip()!r} ({a.valence}, {a.level}) in {org_name} (id {bid})")
+
+
+def _set_behaviour_active(ctx: Context, active: bool) -> None:
+    a = ctx.args
+    with ctx.write() as s:
+        org_id, _org_name = resolve_org(s, a.org)
+        found = behaviour_types(s, org_id)
+        match = [
+            (bid, v)
+            for bid, v in found
+            if bid == a.behaviour or str(v.get("label", "")).casefold() == a.behaviour.casefold()
+        ]
+        if not match:
+            labels = ", ".join(repr(v.get("label")) for _b, v in found) or "none"
+            raise CommandError(f"no behaviour {a.behaviour!r} (behaviours: {labels})")
+        bid, values = match[0]
+        orgs.write_record(s, org_id, "behaviour_type", "update", {"active": active}, record_id=bid)
+    _out(f"{'enabled' if active else 'disabled'} {values.get('label')!r}" + ("" if active else " (past taps are kept)"))
+
+
+def behaviours_disable(ctx: Context) -> None:
+    _set_behaviour_active(ctx, False)
+
+
+def behaviours_enable(ctx: Context) -> None:
+    _set_behaviour_active(ctx, True)
+
+
+def behaviours_defaults(ctx: Context) -> None:
+    with ctx.write() as s:
+        org_id, org_name = resolve_org(s, ctx.args.org)
+        added, kept = add_default_behaviours(s, org_id)
+    _out(f"added {added} default behaviour(s) to {org_name}; {kept} were already there")
+
+
+# --- devices ---------------------------------------------------------------------------------------------
+
+
+def devices_list(ctx: Context) -> None:
+    a = ctx.args
+    with ctx.read() as s:
+        user_id = resolve_user(s, a.email)["id"] if a.email else None
+        org_id = resolve_org(s, a.org)[0] if a.org else None
+        found = accounts.list_devices(s, user_id=user_id, org_id=org_id)
+    rows = [
+        [
+            str(d["id"]),
+            str(d["email"]),
+            str(d["name"] or "-"),
+            str(d["status"]),
+            f"{d['last_seen_at']:%Y-%m-%d %H:%M}" if d["last_seen_at"] else "-",
+        ]
+        for d in found
+    ]
+    if not rows:
+        _out("no devices registered")
+    _table(rows, ["id", "user", "name", "status", "last seen (UTC)"])
+
+
+def _mark(ctx: Context, status: str) -> None:
+    with ctx.write() as s:
+        try:
+            accounts.mark_device(s, ctx.args.device_id, status)
+        except LookupError:
+            raise CommandError(f"no device {ctx.args.device_id} (`admin devices list` shows them)") from None
+    if status == "active":
+        _out(f"device {ctx.args.device_id} is active again")
+    else:
+        _out(f"device {ctx.args.device_id} marked {status}: it will be wiped (data and keys) at its next contact")
+
+
+# --- the parser -----------------------------------------------------------------------------------------
+
+
+def _db(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: a --db given before the subcommand is not overwritten by the subcommand's default.
+    parser.add_argument(
+        "--db", dest="database_url", default=argparse.SUPPRESS, help="database URL (default: SQLite in the server home)"
+    )
+
+
+def _leaf(sub: Any, name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+    parser = sub.add_parser(name, help=help_text, description=help_text)
+    _db(parser)
+    parser.set_defaults(admin_handler=handler)
+    return parser
+
+
+def _password_options(parser: argparse.ArgumentParser, *, allow_none: bool) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--password", help="the password (visible to other users of this machine: prefer the next)")
+    group.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    if allow_none:
+        group.add_argument("--no-password", action="store_true", help="no password yet (cannot sign in until set)")
+    parser.epilog = "Without a password option, the password is asked for (twice) when run in a terminal."
+
+
+def _who(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--email", required=True, help="the staff member's email")
+    parser.add_argument("--individual", action="append", metavar="ID", help="an individual's id (repeatable)")
+    parser.add_argument(
+        "--group", action="append", metavar="NAME", help="every individual in this group, e.g. 'Year 8' (repeatable)"
+    )
+
+
+def arguments(parser: argparse.ArgumentParser) -> None:
+    _db(parser)
+    parser.set_defaults(database_url=None)
+    sub = parser.add_subparsers(dest="admin_command", required=True, metavar="COMMAND")
+
+    p = _leaf(sub, "create-org", "create an organisation (with the default clicker behaviours)", create_org)
+    p.add_argument("--name", required=True)
+    p.add_argument("--prefix", default="besmart", help="incident reference prefix (default besmart: besmart-10001)")
+    p.add_argument("--help-email", help="where staff ask for help")
+    p.add_argument("--help-phone")
+    p.add_argument("--no-behaviours", action="store_true", help="start with an empty clicker catalogue")
+
+    _leaf(sub, "list-orgs", "list the organisations and their settings", list_orgs)
+
+    p = _leaf(sub, "create-setting", "add a school, alternative provision or children's home", create_setting)
+    p.add_argument("--org", required=True, help="organisation id or name")
+    p.add_argument("--name", required=True)
+    p.add_argument("--type", required=True, choices=[t.value for t in SettingType])
+
+    roles = [r.value for r in Role]
+    p = _leaf(sub, "create-user", "create a staff account with a role", create_user)
+    p.add_argument("--org", required=True, help="organisation id or name")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--role", default="staff", choices=roles)
+    _password_options(p, allow_none=True)
+
+    p = _leaf(sub, "update-user", "change a staff member's name, email or role, or (de)activate them", update_user)
+    p.add_argument("--email", required=True, help="their current email")
+    p.add_argument("--name")
+    p.add_argument("--new-email")
+    p.add_argument("--role", choices=roles)
+    active = p.add_mutually_exclusive_group()
+    active.add_argument("--deactivate", dest="active", action="store_false", default=None)
+    active.add_argument("--reactivate", dest="active", action="store_true", default=None)
+
+    p = _leaf(sub, "set-password", "set a staff member's password (their sessions end)", set_password)
+    p.add_argument("--email", required=True)
+    _password_options(p, allow_none=False)
+
+    p = _leaf(sub, "list-users", "list an organisation's staff", list_users)
+    p.add_argument("--org", required=True, help="organisation id or name")
+
+    for name, kind, handler in (
+        ("import-individuals", "individuals", import_individuals_command),
+        ("import-staff", "staff", import_staff_command),
+    ):
+        p = _leaf(sub, name, f"import {kind} from a CSV file (all lines or none; see docs/admin.md)", handler)
+        p.add_argument("--org", required=True, help="organisation id or name")
+        p.add_argument("file", help="the CSV file (UTF-8, header line first)")
+        p.add_argument("--dry-run", action="store_true", help="check the file only")
+
+    p = _leaf(sub, "list-individuals", "list an organisation's individuals (with their ids)", list_individuals)
+    p.add_argument("--org", required=True, help="organisation id or name")
+    p.add_argument("--group", help="only this group")
+
+    _who(_leaf(sub, "grant", "let a staff member see and record for individuals", grant))
+    _who(_leaf(sub, "revoke", "take a staff member's access to individuals away", revoke))
+
+    p = _leaf(sub, "key-staff", "set exactly who an individual's key staff are", key_staff)
+    p.add_argument("--individual", required=True, metavar="ID")
+    p.add_argument("--email", action="append", help="a key staff member's email (repeatable)")
+    p.add_argument("--none", action="store_true", help="remove all key staff")
+
+    beh = sub.add_parser("behaviours", help="the Behaviour Clicker catalogue").add_subparsers(
+        dest="behaviours_command", required=True, metavar="ACTION"
+    )
+    p = _leaf(beh, "list", "list the clicker behaviours", behaviours_list)
+    p.add_argument("--org", required=True)
+    p.add_argument("--all", action="store_true", help="include disabled behaviours")
+    p = _leaf(beh, "add", "add a behaviour (or update the one with this label)", behaviours_add)
+    p.add_argument("--org", required=True)
+    p.add_argument("--label", required=True)
+    p.add_argument("--valence", required=True, choices=[v.value for v in Valence])
+    p.add_argument("--level", default="low", choices=[lv.value for lv in BehaviourLevel])
+    p.add_argument("--colour", help="#rrggbb (dark enough for white text)")
+    p.add_argument("--icon")
+    p.add_argument("--sort", type=int, help="position (lower first)")
+    for name, text, handler in (
+        ("disable", "hide a behaviour from the clicker (its past taps are kept)", behaviours_disable),
+        ("enable", "show a disabled behaviour again", behaviours_enable),
+    ):
+        p = _leaf(beh, name, text, handler)
+        p.add_argument("--org", required=True)
+        p.add_argument("behaviour", help="its label or id")
+    p = _leaf(beh, "defaults", "add the default behaviours the organisation does not have yet", behaviours_defaults)
+    p.add_argument("--org", required=True)
+
+    dev = sub.add_parser("devices", help="registered devices").add_subparsers(
+        dest="devices_command", required=True, metavar="ACTION"
+    )
+    p = _leaf(dev, "list", "list devices (of one user, one organisation, or all)", devices_list)
+    scope = p.add_mutually_exclusive_group()
+    scope.add_argument("--email")
+    scope.add_argument("--org")
+    for status, name, text in (
+        ("revoked", "revoke", "revoke a device: wiped at its next contact, cannot sign in again"),
+        ("lost", "lost", "report a device lost: wiped (data and keys) at its next contact"),
+        ("active", "activate", "make a revoked or lost device active again"),
+    ):
+        p = _leaf(dev, name, text, lambda ctx, status=status: _mark(ctx, status))
+        p.add_argument("device_id")
+
+
+@command("admin", "organisation administration (see `admin --help`)", arguments)
+def admin(args: argparse.Namespace) -> int:
+    try:
+        ctx = Context(args)
+    except Exception as error:  # a bad URL or an unreachable database
+        print(f"error: cannot open the database: {error}", file=sys.stderr)
+        return 2
+    try:
+        args.admin_handler(ctx)
+    except (CommandError, orgs.AdminError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        ctx.close()
+    return 0

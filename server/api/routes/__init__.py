@@ -1,0 +1,1 @@
+"""One router per area: health, auth, sync, records, quarantine, devices."""

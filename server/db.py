@@ -1,0 +1,143 @@
+"""The database: engine, transactions and migrations, for SQLite (the default) and PostgreSQL.
+
+SQLite runs in WAL mode with a busy timeout; every write transaction starts with `BEGIN IMMEDIATE` (so two
+writers never deadlock upgrading a read lock) and, within one process, writers queue on a lock instead of
+spinning in SQLite's busy handler. On PostgreSQL (psycopg 3) several processes share one database; a
+transaction that loses a deadlock or serialisation race is retried whole.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlmodel import Session
+
+log = logging.getLogger("besmart.server.db")
+
+T = TypeVar("T")
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: pg_advisory_lock key held while migrating, so processes starting together migrate once
+_MIGRATION_LOCK = 0x6265736D  # "besm"
+_RETRY_SQLSTATES = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+
+
+def normalise_url(url: str) -> str:
+    """`postgresql://` → psycopg 3's driver name; everything else unchanged."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Database:
+    """One process's connection to the server database."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, max_writers: int = 4) -> None:
+        self.url = normalise_url(url)
+        parsed = make_url(self.url)
+        self.is_sqlite = parsed.get_backend_name() == "sqlite"
+        self.is_postgres = parsed.get_backend_name() == "postgresql"
+        if self.is_sqlite:
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = create_engine(
+                self.url,
+                connect_args={"check_same_thread": False, "timeout": 30},
+                pool_size=pool_size,
+                max_overflow=pool_size,
+            )
+            _sqlite_setup(self.engine)
+        else:
+            self.engine = create_engine(self.url, pool_size=pool_size, max_overflow=2 * pool_size)
+        # Readers on SQLite begin DEFERRED: WAL lets them run beside the one writer.
+        self._read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
+        # SQLite has one writer at a time: writers queue here rather than spin in SQLite's busy handler. On
+        # PostgreSQL a few writers at once overlap their waits on the database; more would only contend for
+        # the interpreter lock while holding row locks that others wait for.
+        self._write_lock = threading.BoundedSemaphore(1 if self.is_sqlite else max_writers)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A write transaction: committed when the block ends, rolled back on an exception."""
+        with self._write_lock, Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A read-only transaction (never blocks behind writers on SQLite)."""
+        with Session(self._read_engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def run(self, work: Callable[[Session], T], *, attempts: int = 4) -> T:
+        """Run `work` in a write transaction, retrying it whole after a deadlock or a lost race."""
+        for attempt in range(attempts):
+            try:
+                with self.session() as session:
+                    return work(session)
+            except (OperationalError, IntegrityError) as error:
+                if attempt + 1 >= attempts or not _retryable(error):
+                    raise
+                log.info("retrying a transaction after %s", type(error.orig).__name__)
+        raise AssertionError("unreachable")
+
+    def upgrade(self) -> None:
+        """Apply the Alembic migrations up to head."""
+        from alembic import command
+        from alembic.config import Config
+
+        # Alembic's plugin set-up chatter is of no use in the server's log.
+        logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        with self.engine.connect() as connection:
+            if self.is_postgres:
+                connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _MIGRATION_LOCK})
+                connection.commit()
+            try:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+            finally:
+                if self.is_postgres:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _MIGRATION_LOCK})
+                    connection.commit()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _retryable(error: DBAPIError) -> bool:
+    if isinstance(error, IntegrityError):
+        # A concurrent transaction inserted the same key first (e.g. a counter row): trying again sees it.
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in _RETRY_SQLSTATES:
+        return True
+    return "database is locked" in str(error.orig)
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from pysqlite, so that BEGIN IMMEDIATE is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")

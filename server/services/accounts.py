@@ -1,0 +1,324 @@
+"""Accounts, devices and sessions: sign-in with rate limits, tokens bound to a device, refresh, sign-out,
+password change, and devices reported lost or revoked.
+
+Failed sign-ins are counted in the database per account and per address, so the limit holds however many
+server processes share it. The password is checked outside any write transaction (argon2 is slow on
+purpose, and must not hold SQLite's write lock). A device reported lost or revoked — or whose user was
+deactivated — is "blocked": its tokens only reach push (every op quarantined) and pull (which answers with
+the wipe instruction), and refresh keeps working so that the wipe can still be delivered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import insert, select, update
+from sqlmodel import Session
+
+from server.core.config import Settings
+from server.core.security import Passwords, new_token, token_hash
+from server.db import Database
+from server.models import AuthToken, Device, LoginCounter, UserAccount
+from server.permissions import Actor
+from server.services.audit import audit_entry, write_audit
+from server.services.errors import ServiceError
+from server.services.records import utcnow
+from sync.protocol import LoginRequest, UserInfo
+from sync.protocol import Session as SessionMessage
+
+USER = UserAccount.__table__
+DEVICE = Device.__table__
+TOKEN = AuthToken.__table__
+COUNTER = LoginCounter.__table__
+
+DEVICE_STATUSES = ("active", "lost", "revoked")
+
+
+class AuthError(ServiceError):
+    """A refused account request."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is behind a bearer token."""
+
+    actor: Actor
+    name: str
+    email: str
+    #: the device was reported lost or revoked, or the user deactivated: wipe it
+    blocked: bool
+    expired: bool
+
+
+def _user_info(row: object) -> UserInfo:
+    return UserInfo(id=row.id, organisation_id=row.org_id, name=row.name, email=row.email, role=row.role)  # type: ignore[attr-defined]
+
+
+# --- rate limiting ---------------------------------------------------------------------------------
+
+
+def _bump(session: Session, key: str, now: dt.datetime, window: dt.timedelta, limit: int) -> int | None:
+    """Count one attempt under `key`; returns seconds to wait when the limit is already reached."""
+    row = session.execute(select(COUNTER).where(COUNTER.c.key == key).with_for_update()).first()
+    if row is None:
+        session.execute(insert(COUNTER).values(key=key, window_start=now, count=1))
+        return None
+    if row.window_start + window <= now:
+        session.execute(update(COUNTER).where(COUNTER.c.key == key).values(window_start=now, count=1))
+        return None
+    if row.count >= limit:
+        return max(1, math.ceil((row.window_start + window - now).total_seconds()))
+    session.execute(update(COUNTER).where(COUNTER.c.key == key).values(count=COUNTER.c.count + 1))
+    return None
+
+
+def _count_attempt(db: Database, settings: Settings, email: str, address: str) -> None:
+    window = dt.timedelta(seconds=settings.login_window_seconds)
+
+    def work(session: Session) -> int | None:
+        now = utcnow()
+        waits = [
+            _bump(session, f"account:{email}", now, window, settings.login_max_per_account),
+            _bump(session, f"addr:{address}", now, window, settings.login_max_per_address),
+        ]
+        found = [w for w in waits if w is not None]
+        return max(found) if found else None
+
+    wait = db.run(work)
+    if wait is not None:
+        raise AuthError(
+            429, "too_many_attempts", f"Too many sign-in attempts. Try again in {wait} seconds.", retry_after=wait
+        )
+
+
+def _forgive_attempt(session: Session, email: str, address: str) -> None:
+    """A successful sign-in: the account starts afresh and the address gets its attempt back."""
+    session.execute(update(COUNTER).where(COUNTER.c.key == f"account:{email}").values(count=0))
+    session.execute(
+        update(COUNTER).where(COUNTER.c.key == f"addr:{address}", COUNTER.c.count > 0).values(count=COUNTER.c.count - 1)
+    )
+
+
+# --- sessions --------------------------------------------------------------------------------------
+
+
+def _issue(session: Session, settings: Settings, user: object, device_id: str, now: dt.datetime) -> SessionMessage:
+    """New access and refresh tokens for a device; its earlier tokens stop working."""
+    user_id = user.id  # type: ignore[attr-defined]
+    session.execute(update(TOKEN).where(TOKEN.c.device_id == device_id).values(revoked=True))
+    access, refresh = new_token(), new_token()
+    session.execute(
+        insert(TOKEN),
+        [
+            {
+                "token_hash": token_hash(access),
+                "kind": "access",
+                "user_id": user_id,
+                "device_id": device_id,
+                "created_at": now,
+                "expires_at": now + dt.timedelta(seconds=settings.access_token_seconds),
+                "revoked": False,
+            },
+            {
+                "token_hash": token_hash(refresh),
+                "kind": "refresh",
+                "user_id": user_id,
+                "device_id": device_id,
+                "created_at": now,
+                "expires_at": now + dt.timedelta(seconds=settings.refresh_token_seconds),
+                "revoked": False,
+            },
+        ],
+    )
+    return SessionMessage(
+        access_token=access,
+        refresh_token=refresh,
+        expires_in=settings.access_token_seconds,
+        device_id=device_id,
+        user=_user_info(user),
+    )
+
+
+def login(
+    db: Database, settings: Settings, passwords: Passwords, request: LoginRequest, address: str
+) -> SessionMessage:
+    """Check email and password, register the device, and open a session on it."""
+    email = request.email.strip().lower()
+    _count_attempt(db, settings, email, address)
+    with db.read_session() as session:
+        user = session.execute(select(USER).where(USER.c.email == email)).first()
+    if not passwords.verify(user.password_hash if user else None, request.password):
+        raise AuthError(401, "invalid_credentials", "Wrong email or password.")
+    assert user is not None
+    if not user.active:
+        raise AuthError(403, "account_disabled", "This account has been deactivated. Ask your administrator.")
+    # Hashed with the current cost settings if they changed since (slow: never inside a transaction).
+    rehashed = passwords.rehash(request.password) if passwords.needs_rehash(user.password_hash) else None
+
+    def work(session: Session) -> SessionMessage:
+        now = utcnow()
+        _forgive_attempt(session, email, address)
+        device = session.execute(select(DEVICE).where(DEVICE.c.id == request.device_id).with_for_update()).first()
+        if device is not None and device.user_id != user.id:
+            raise AuthError(409, "device_taken", "This device id is registered to another account.")
+        if device is not None and device.status != "active":
+            raise AuthError(403, "device_blocked", "This device was reported lost or revoked: it cannot sign in.")
+        if device is None:
+            session.execute(
+                insert(DEVICE).values(
+                    id=request.device_id,
+                    user_id=user.id,
+                    name=request.device_name,
+                    status="active",
+                    created_at=now,
+                    last_seen_at=now,
+                )
+            )
+        else:
+            session.execute(
+                update(DEVICE)
+                .where(DEVICE.c.id == request.device_id)
+                .values(name=request.device_name, last_seen_at=now)
+            )
+        if rehashed is not None:
+            session.execute(update(USER).where(USER.c.id == user.id).values(password_hash=rehashed))
+        write_audit(session, [audit_entry(now, user.org_id, user.id, request.device_id, "login", "staff", user.id)])
+        return _issue(session, settings, user, request.device_id, now)
+
+    return db.run(work)
+
+
+def refresh(db: Database, settings: Settings, refresh_token: str) -> SessionMessage:
+    """Swap a refresh token for a new pair (the old one stops working)."""
+
+    def work(session: Session) -> SessionMessage:
+        now = utcnow()
+        found = session.execute(
+            select(TOKEN.c.device_id, TOKEN.c.expires_at, TOKEN.c.revoked, TOKEN.c.kind, USER)
+            .join(USER, USER.c.id == TOKEN.c.user_id)
+            .where(TOKEN.c.token_hash == token_hash(refresh_token))
+        ).first()
+        if found is None or found.kind != "refresh" or found.revoked or found.expires_at <= now:
+            raise AuthError(401, "invalid_token", "Your session has ended: sign in again.")
+        return _issue(session, settings, found, found.device_id, now)
+
+    return db.run(work)
+
+
+def authenticate(db: Database, token: str) -> Caller | None:
+    """The caller behind an access token (None: unknown or revoked). Expiry and blocking are reported, so
+    that each route decides what they allow."""
+    with db.read_session() as session:
+        row = session.execute(
+            select(
+                TOKEN.c.kind,
+                TOKEN.c.expires_at,
+                TOKEN.c.revoked,
+                TOKEN.c.device_id,
+                USER.c.id,
+                USER.c.org_id,
+                USER.c.role,
+                USER.c.name,
+                USER.c.email,
+                USER.c.active,
+                DEVICE.c.status,
+            )
+            .join(USER, USER.c.id == TOKEN.c.user_id)
+            .join(DEVICE, DEVICE.c.id == TOKEN.c.device_id)
+            .where(TOKEN.c.token_hash == token_hash(token))
+        ).first()
+    if row is None or row.kind != "access" or row.revoked:
+        return None
+    return Caller(
+        actor=Actor(id=row.id, org_id=row.org_id, role=row.role, device_id=row.device_id),
+        name=row.name,
+        email=row.email,
+        blocked=row.status != "active" or not row.active,
+        expired=row.expires_at <= utcnow(),
+    )
+
+
+def logout(db: Database, caller: Caller) -> None:
+    """End the device's session: all its tokens stop working."""
+    db.run(
+        lambda session: session.execute(
+            update(TOKEN).where(TOKEN.c.device_id == caller.actor.device_id).values(revoked=True)
+        )
+    )
+
+
+def change_password(db: Database, passwords: Passwords, caller: Caller, old: str, new: str) -> None:
+    """Change the caller's password; sessions on the user's other devices end (this one stays)."""
+    with db.read_session() as session:
+        stored = session.execute(select(USER.c.password_hash).where(USER.c.id == caller.actor.id)).scalar_one()
+    if not passwords.verify(stored, old):
+        raise AuthError(403, "invalid_credentials", "The current password is wrong.")
+    if old == new:
+        raise AuthError(400, "password_unchanged", "Choose a new password different from the current one.")
+    new_hash = passwords.hash(new)
+
+    def work(session: Session) -> None:
+        now = utcnow()
+        session.execute(
+            update(USER).where(USER.c.id == caller.actor.id).values(password_hash=new_hash, password_changed_at=now)
+        )
+        session.execute(
+            update(TOKEN)
+            .where(TOKEN.c.user_id == caller.actor.id, TOKEN.c.device_id != caller.actor.device_id)
+            .values(revoked=True)
+        )
+
+    db.run(work)
+
+
+# --- accounts and devices as admin service calls ---------------------------------------------------
+
+
+def set_password(session: Session, passwords: Passwords, user_id: str, password: str) -> None:
+    """Set a user's password (admin). Their open sessions end."""
+    new_hash = passwords.hash(password)
+    found = session.execute(
+        update(USER).where(USER.c.id == user_id).values(password_hash=new_hash, password_changed_at=utcnow())
+    )
+    if found.rowcount == 0:
+        raise LookupError(f"no account {user_id}")
+    session.execute(update(TOKEN).where(TOKEN.c.user_id == user_id).values(revoked=True))
+
+
+def mark_device(session: Session, device_id: str, status: str, *, actor_id: str = "server") -> None:
+    """Report a device lost, revoke it (both: wiped at its next contact), or make it active again."""
+    if status not in DEVICE_STATUSES:
+        raise ValueError(f"device status must be one of {', '.join(DEVICE_STATUSES)}")
+    device = session.execute(
+        select(DEVICE.c.user_id, USER.c.org_id)
+        .join(USER, USER.c.id == DEVICE.c.user_id)
+        .where(DEVICE.c.id == device_id)
+    ).first()
+    if device is None:
+        raise LookupError(f"no device {device_id}")
+    session.execute(update(DEVICE).where(DEVICE.c.id == device_id).values(status=status))
+    now = utcnow()
+    write_audit(session, [audit_entry(now, device.org_id, actor_id, None, f"device_{status}", "device", device_id)])
+
+
+def list_devices(session: Session, *, user_id: str | None = None, org_id: str | None = None) -> list[dict[str, object]]:
+    """Registered devices of one user, or of a whole organisation."""
+    query = select(DEVICE, USER.c.org_id, USER.c.email).join(USER, USER.c.id == DEVICE.c.user_id)
+    if user_id is not None:
+        query = query.where(DEVICE.c.user_id == user_id)
+    if org_id is not None:
+        query = query.where(USER.c.org_id == org_id)
+    return [
+        {
+            "id": r.id,
+            "user_id": r.user_id,
+            "email": r.email,
+            "name": r.name,
+            "status": r.status,
+            "created_at": r.created_at,
+            "last_seen_at": r.last_seen_at,
+        }
+        for r in session.execute(query.order_by(DEVICE.c.created_at))
+    ]

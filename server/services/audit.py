@@ -1,0 +1,66 @@
+"""The audit log: who read or wrote which record (above all, a child's), when, and from which device.
+
+Writes are audited as they are merged (`RecordWriter.audit`), reads where they happen: a pull page (one
+`download` row per child's record sent), a single record (`view`), the quarantine list. Rows are written in
+bulk with the rest of the transaction, so an audited read and the read itself commit together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from server.models import AuditLog
+
+AUDIT = AuditLog.__table__
+
+
+def audit_entry(
+    at: dt.datetime,
+    org_id: str,
+    actor_id: str,
+    device_id: str | None,
+    action: str,
+    record_kind: str,
+    record_id: str | None,
+    profile_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "at": at,
+        "org_id": org_id,
+        "actor_id": actor_id,
+        "device_id": device_id,
+        "action": action,
+        "record_kind": record_kind,
+        "record_id": record_id,
+        "profile_id": profile_id,
+    }
+
+
+def write_audit(session: Session, entries: list[dict[str, Any]]) -> None:
+    if entries:
+        session.execute(insert(AUDIT), entries)
+
+
+def list_audit(
+    session: Session,
+    org_id: str,
+    *,
+    profile_id: str | None = None,
+    record_id: str | None = None,
+    actor_id: str | None = None,
+    limit: int = 500,
+) -> list[dict[str, Any]]:
+    """The newest audit entries of an organisation, optionally for one child, record or actor."""
+    query = select(AUDIT).where(AUDIT.c.org_id == org_id)
+    if profile_id is not None:
+        query = query.where(AUDIT.c.profile_id == profile_id)
+    if record_id is not None:
+        query = query.where(AUDIT.c.record_id == record_id)
+    if actor_id is not None:
+        query = query.where(AUDIT.c.actor_id == actor_id)
+    rows = session.execute(query.order_by(AUDIT.c.id.desc()).limit(limit))
+    return [dict(row._mapping) for row in rows]

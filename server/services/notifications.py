@@ -1,0 +1,211 @@
+"""Who must be told about an accepted change, in-app (a `notification` record) and by email (a job).
+
+- an incident submitted → the individual's key staff, the staff present ("invited_to_collaborate") and the
+  organisation's safeguarding leads; staff added as present later are invited then;
+- an incident flagged → the leads;
+- a communication → the individual's key staff;
+- a response → the author of the communication it answers.
+
+Never the person who made the change. One notification per recipient per event. Notifications are records
+addressed to their recipient, so they reach that person's devices with the next pull. Emails are queued in
+the same transaction (sent later by the email worker) and never carry a child's name or anything written
+about them: only that there is something to look at, the incident reference and a link.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import bindparam, or_, select
+
+from server.core.config import Settings
+from server.models import ProfileStaff, UserAccount
+from server.services.records import SYSTEM_ACTOR, Merged, RecordWriter, field_value
+
+PROFILE_STAFF = ProfileStaff.__table__
+USER_ACCOUNT = UserAccount.__table__
+_NOTIFYING = frozenset({"incident", "communication", "communication_response"})
+_KEY_STAFF = select(PROFILE_STAFF.c.profile_id, PROFILE_STAFF.c.staff_id).where(
+    PROFILE_STAFF.c.profile_id.in_(bindparam("profiles", expanding=True)), PROFILE_STAFF.c.kind == "key_staff"
+)
+#: the active accounts among the people named, and every active lead (of the organisations concerned)
+_ACCOUNTS = select(USER_ACCOUNT.c.id, USER_ACCOUNT.c.email, USER_ACCOUNT.c.role, USER_ACCOUNT.c.org_id).where(
+    USER_ACCOUNT.c.org_id.in_(bindparam("orgs", expanding=True)),
+    USER_ACCOUNT.c.active.is_(True),
+    or_(USER_ACCOUNT.c.id.in_(bindparam("ids", expanding=True)), USER_ACCOUNT.c.role == "lead"),
+)
+
+
+@dataclass
+class _Event:
+    kind: str  # incident_submitted, invited_to_collaborate, incident_flagged, communication(_response)
+    org_id: str
+    record_id: str
+    record_kind: str
+    profile_id: str | None
+    actor_id: str
+    reference: str | None = None
+    #: recipient id -> notification kind, filled in by `_resolve`
+    recipients: dict[str, str] = field(default_factory=dict)
+    key_staff: bool = False
+    leads: bool = False
+    named: list[str] = field(default_factory=list)  # staff present / a communication's author
+
+
+def _detect(writer: RecordWriter, numbered: set[str]) -> list[_Event]:
+    events: list[_Event] = []
+    last_actor: dict[str, str] = {}
+    for merged in writer.merged:
+        op = merged.op
+        if op.actor_id != SYSTEM_ACTOR:
+            last_actor[op.record_id] = op.actor_id
+        events.extend(_events_of(writer, merged, last_actor, numbered))
+    return events
+
+
+def _events_of(writer: RecordWriter, merged: Merged, last_actor: dict[str, str], numbered: set[str]) -> list[_Event]:
+    op, before, after = merged.op, merged.before, merged.after
+    if op.kind not in _NOTIFYING or after.deleted:
+        return []
+    before = None if before is not None and before.deleted else before
+
+    def event(kind: str, actor: str, **extra: object) -> _Event:
+        return _Event(kind, merged.org_id, op.record_id, op.kind, after.profile_id, actor, **extra)  # type: ignore[arg-type]
+
+    if op.kind == "incident":
+        found = []
+        old_reference = field_value(before, "reference")
+        if op.actor_id == SYSTEM_ACTOR and "reference" in op.fields and op.record_id in numbered:
+            current = writer.get(op.record_id).state  # type: ignore[union-attr]
+            found.append(
+                event(
+                    "incident_submitted",
+                    last_actor.get(op.record_id, SYSTEM_ACTOR),
+                    reference=field_value(after, "reference"),
+                    key_staff=True,
+                    leads=True,
+                    named=list(field_value(current, "staff_present") or []),
+                )
+            )
+        elif op.actor_id != SYSTEM_ACTOR and old_reference and "staff_present" in op.fields:
+            earlier = field_value(before, "staff_present") or []
+            added = [s for s in field_value(after, "staff_present") or [] if s not in earlier]
+            if added:
+                found.append(event("invited_to_collaborate", op.actor_id, reference=old_reference, named=added))
+        if op.actor_id != SYSTEM_ACTOR and field_value(after, "flagged") and not field_value(before, "flagged"):
+            found.append(event("incident_flagged", op.actor_id, reference=field_value(after, "reference"), leads=True))
+        return found
+    if op.action != "create" or merged.before is not None:
+        return []
+    if op.kind == "communication":
+        return [event("communication", op.actor_id, key_staff=True)]
+    communication = writer.get(str(field_value(after, "communication_id")))
+    author = field_value(communication.state if communication else None, "author_id")
+    return [event("communication_response", op.actor_id, named=[author] if author else [])]
+
+
+def _resolve(writer: RecordWriter, events: list[_Event]) -> dict[str, tuple[str, str]]:
+    """Fill in each event's recipients; returns the active accounts involved: id -> (email, role)."""
+    profiles = {e.profile_id for e in events if e.key_staff and e.profile_id}
+    key_staff: dict[str, list[str]] = {}
+    if profiles:
+        for row in writer.conn.execute(_KEY_STAFF, {"profiles": list(profiles)}):
+            key_staff.setdefault(row.profile_id, []).append(row.staff_id)
+    candidates = {s for e in events for s in e.named} | {s for p in profiles for s in key_staff.get(p, [])}
+    orgs = {e.org_id for e in events}
+    rows = writer.conn.execute(_ACCOUNTS, {"orgs": list(orgs), "ids": list(candidates)})
+    accounts = {row.id: (row.email, row.role, row.org_id) for row in rows}
+    for e in events:
+        chosen: dict[str, str] = {}
+        if e.leads:
+            for user_id, (_email, role, org_id) in accounts.items():
+                if role == "lead" and org_id == e.org_id:
+                    chosen[user_id] = e.kind
+        if e.key_staff:
+            for user_id in key_staff.get(e.profile_id or "", []):
+                chosen[user_id] = e.kind
+        for user_id in e.named:
+            # Staff present at a submitted incident are invited to collaborate, whatever else they are.
+            chosen[user_id] = "invited_to_collaborate" if e.kind == "incident_submitted" else e.kind
+        e.recipients = {
+            u: k for u, k in chosen.items() if u != e.actor_id and u in accounts and accounts[u][2] == e.org_id
+        }
+    return {user_id: (email, role) for user_id, (email, role, _org) in accounts.items()}
+
+
+SUBJECTS = {
+    "incident_submitted": "Incident {ref} was submitted",
+    "invited_to_collaborate": "You were named as present at incident {ref}",
+    "incident_flagged": "Incident {ref} was flagged for attention",
+    "communication": "A new behaviour communication for someone you are key staff for",
+    "communication_response": "Someone responded to your behaviour communication",
+}
+
+
+def subject_for(kind: str, reference: str | None) -> str:
+    return SUBJECTS[kind].format(ref=reference or "(not yet numbered)")
+
+
+def email_body(subject: str, link: str) -> str:
+    """The whole email: no names, nothing anyone wrote — only that there is something to look at."""
+    return (
+        "Hello,\n\n"
+        f"{subject}.\n\n"
+        "There is something in besmart for you to look at. Open it here (you will be asked to sign in):\n"
+        f"{link}\n\n"
+        "This message was sent by besmart. For the privacy of the children and young people we support, "
+        "it never includes their names or what was recorded.\n"
+    )
+
+
+def _message_id(notification_id: str, settings: Settings) -> str:
+    address = settings.smtp.from_address.rsplit("<", 1)[-1].rstrip(">")
+    domain = address.rsplit("@", 1)[-1] if "@" in address else "besmart.invalid"
+    return f"<{notification_id}@{domain}>"
+
+
+def deliver_notifications(writer: RecordWriter, settings: Settings, numbered: list[str]) -> int:
+    """Create the notifications (and queue the emails) for what was merged in this transaction."""
+    events = _detect(writer, set(numbered))
+    if not events:
+        return 0
+    accounts = _resolve(writer, events)
+    made = 0
+    for e in events:
+        for recipient, kind in sorted(e.recipients.items()):
+            subject = subject_for(kind, e.reference)
+            merged = writer.server_write(
+                "notification",
+                "create",
+                {
+                    "recipient_id": recipient,
+                    "kind": kind,
+                    "subject": subject,
+                    "record_id": e.record_id,
+                    "record_kind": e.record_kind,
+                    "profile_id": e.profile_id,
+                    "created_at": writer.now.isoformat(),
+                },
+                org_id=e.org_id,
+            )
+            made += 1
+            email = accounts[recipient][0]
+            if settings.smtp.enabled and email:
+                notification_id = merged.op.record_id
+                link = f"{settings.public_url}/open/{e.record_kind}/{e.record_id}"
+                writer.pending.emails.append(
+                    {
+                        "org_id": e.org_id,
+                        "notification_id": notification_id,
+                        "to_address": email,
+                        "subject": f"besmart: {subject}",
+                        "body": email_body(subject, link),
+                        "message_id": _message_id(notification_id, settings),
+                        "status": "pending",
+                        "attempts": 0,
+                        "next_attempt_at": writer.db_now,
+                        "created_at": writer.db_now,
+                        "last_error": "",
+                    }
+                )
+    return made

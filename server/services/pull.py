@@ -1,0 +1,146 @@
+"""Pull: a page of record states after the device's cursor, in the user's scope, plus scope changes.
+
+Scope = the individuals the user reaches (their records), the organisation's reference data (organisation,
+settings, staff, behaviour types) and the notifications addressed to the user. Records are paged by the
+sequence number of their last change; the page ends at the counter value read at its start, and every
+number up to that value has committed (see `records`), so no later commit can fill a gap behind a cursor.
+
+Scope changes. The server tracks which individuals each device holds (`device_profile`):
+- an individual that entered the scope is announced in `added_profiles`, and its records that the device's
+  cursor has already passed are sent by rewinding the cursor to just before the oldest of them (records
+  sent again are whole states: applying them twice changes nothing);
+- an individual that left it is announced in `purge_profiles`;
+- a blocked device (lost, revoked, or its user deactivated) gets `wipe: true` and nothing else.
+
+A scope change becomes final only when the device comes back with the cursor that page gave it — proof
+that it applied the page. A page lost on the way is therefore announced again, never forgotten. A page
+that announces an addition always moves the cursor (a rewound page is cut short of the old cursor if need
+be), so that proof is never ambiguous.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, select, update
+from sqlmodel import Session
+
+from server.db import Database
+from server.models import Counter, Device, DeviceProfile, Record
+from server.services.access import scope_profiles
+from server.services.accounts import Caller
+from server.services.audit import audit_entry, write_audit
+from server.services.records import utcnow
+from sync.hlc import HybridClock
+
+RECORD = Record.__table__
+DEVICE = Device.__table__
+DEVICE_PROFILE = DeviceProfile.__table__
+COUNTER = Counter.__table__
+
+
+def _held(session: Session, device: Any, cursor: int) -> set[str]:
+    """The individuals the device holds — with the last page's scope change made final if the device came
+    back with that page's cursor."""
+    held = {
+        row.profile_id
+        for row in session.execute(select(DEVICE_PROFILE.c.profile_id).where(DEVICE_PROFILE.c.device_id == device.id))
+    }
+    if device.pull_issued is None or cursor != device.pull_issued or device.pull_issued == device.pull_from:
+        return held
+    added = set(json.loads(device.pull_added)) - held
+    removed = set(json.loads(device.pull_removed)) & held
+    if removed:
+        session.execute(
+            delete(DEVICE_PROFILE).where(
+                DEVICE_PROFILE.c.device_id == device.id, DEVICE_PROFILE.c.profile_id.in_(removed)
+            )
+        )
+    if added:
+        session.execute(insert(DEVICE_PROFILE), [{"device_id": device.id, "profile_id": p} for p in sorted(added)])
+    return (held - removed) | added
+
+
+def _page(session: Session, caller: Caller, scope: set[str], after: int, upto: int, limit: int) -> list[Any]:
+    actor = caller.actor
+    visible = [
+        (RECORD.c.scope == "org") & (RECORD.c.kind != "audit_event"),
+        (RECORD.c.scope == "recipient") & (RECORD.c.recipient_id == actor.id),
+    ]
+    if actor.org_wide:
+        visible.append(RECORD.c.scope == "profile")
+    elif scope:
+        visible.append((RECORD.c.scope == "profile") & RECORD.c.profile_id.in_(scope))
+    query = (
+        select(RECORD.c.seq, RECORD.c.id, RECORD.c.kind, RECORD.c.scope, RECORD.c.profile_id, RECORD.c.state)
+        .where(RECORD.c.org_id == actor.org_id, RECORD.c.seq > after, RECORD.c.seq <= upto, or_(*visible))
+        .order_by(RECORD.c.seq)
+        .limit(limit + 1)
+    )
+    return list(session.execute(query))
+
+
+def _response(
+    rows: list[Any], cursor: int, more: bool, added: list[str], purge: list[str], wipe: bool, hlc: str
+) -> bytes:
+    # The states are stored as the JSON of sync.merge.RecordState: pasted in as they are, not re-encoded.
+    head = json.dumps(
+        {"cursor": cursor, "more": more, "added_profiles": added, "purge_profiles": purge, "wipe": wipe, "hlc": hlc}
+    )
+    return ('{"changes":[' + ",".join(row.state for row in rows) + "]," + head[1:]).encode()
+
+
+def pull(db: Database, clock: HybridClock, caller: Caller, cursor: int, limit: int) -> bytes:
+    """One page for the caller's device, as the JSON of a `sync.protocol.PullResponse`."""
+    actor = caller.actor
+
+    def work(session: Session) -> bytes:
+        now = utcnow()
+        device = session.execute(select(DEVICE).where(DEVICE.c.id == actor.device_id).with_for_update()).first()
+        if caller.blocked or device is None or device.status != "active":
+            session.execute(delete(DEVICE_PROFILE).where(DEVICE_PROFILE.c.device_id == actor.device_id))
+            session.execute(update(DEVICE).where(DEVICE.c.id == actor.device_id).values(last_seen_at=now))
+            return _response([], cursor, False, [], [], True, clock.now().encode())
+        held = _held(session, device, cursor)
+        scope = scope_profiles(session, actor)
+        added, removed = sorted(scope - held), sorted(held - scope)
+        start = cursor
+        if added:
+            oldest = session.execute(select(func.min(RECORD.c.seq)).where(RECORD.c.profile_id.in_(added))).scalar()
+            if oldest is not None and oldest - 1 < cursor:
+                start = oldest - 1
+        top = session.execute(select(COUNTER.c.value).where(COUNTER.c.name == "seq")).scalar_one()
+        rows = _page(session, caller, scope, start, top, limit)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        issued = rows[-1].seq if more else max(top, start)
+        if start < cursor and issued == cursor:
+            # A rewound page must not end exactly at the old cursor, or a lost page and an applied one
+            # would look the same when the device comes back: stop one record short.
+            if rows and rows[-1].seq == cursor:
+                rows.pop()
+            issued = rows[-1].seq if rows else start
+            more = True
+        session.execute(
+            update(DEVICE)
+            .where(DEVICE.c.id == device.id)
+            .values(
+                pull_from=cursor,
+                pull_issued=issued,
+                pull_added=json.dumps(added),
+                pull_removed=json.dumps(removed),
+                last_seen_at=now,
+            )
+        )
+        write_audit(
+            session,
+            [
+                audit_entry(now, actor.org_id, actor.id, actor.device_id, "download", r.kind, r.id, r.profile_id)
+                for r in rows
+                if r.scope == "profile"
+            ],
+        )
+        return _response(rows, issued, more, added, removed, False, clock.now().encode())
+
+    return db.run(work)

@@ -1,0 +1,247 @@
+"""Push: a device's batch of ops, merged in one transaction, with one result per op.
+
+Every op is checked before anything is written: a replay of an op already received is acknowledged as
+`duplicate` (the op log's (device, op id) key), an invalid op is `rejected`, an op its author may not make
+(no access to the individual any more, a role that does not allow it, a device reported lost) is
+`quarantined` — kept whole for a lead to review — and the rest are merged (`applied`, or `conflict` when a
+concurrent value lost and was kept on the record). Stamps running too far ahead are clamped first.
+
+The fast path merges the whole batch in memory and writes it in bulk. If writing fails anyway, the batch is
+run again with a savepoint around each op, so one op the database refuses never costs the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from server.core.config import Settings
+from server.db import Database
+from server.models import Device, OpLog
+from server.permissions import Actor, check_op
+from server.services.access import granted_profiles
+from server.services.accounts import Caller
+from server.services.changes import finish
+from server.services.errors import ServiceError
+from server.services.quarantine import quarantine_entry
+from server.services.records import RecordWriter, field_value
+from sync.hlc import HybridClock, Stamp, clamp_future
+from sync.ops import Op, OpError, validate_op
+from sync.protocol import OpResult, PushRequest, PushResponse
+from sync.records import KINDS
+
+log = logging.getLogger("besmart.server.push")
+
+DEVICE = Device.__table__
+OP_LOG = OpLog.__table__
+
+BLOCKED_REASON = "this device was reported lost or its access was revoked"
+
+
+class PushRefused(ServiceError):
+    """The whole request is refused (4xx), nothing written."""
+
+
+def check_envelope(caller: Caller, request: PushRequest) -> None:
+    """Refuse a request that is not this device's own, well-formed ops."""
+    for op in request.ops:
+        if op.kind not in KINDS:
+            raise PushRefused(400, "unknown_kind", f"op {op.op_id}: unknown record kind {op.kind!r}")
+        if op.device_id != caller.actor.device_id:
+            raise PushRefused(403, "wrong_device", f"op {op.op_id} was made on another device ({op.device_id})")
+        if op.actor_id != caller.actor.id:
+            raise PushRefused(403, "wrong_actor", f"op {op.op_id} names another user as its author")
+
+
+class _Reach:
+    """Whether the pushing user reaches an individual (cached for the batch)."""
+
+    def __init__(self, session: Session, actor: Actor) -> None:
+        self._session = session
+        self._actor = actor
+        self._granted: set[str] | None = None
+
+    def __call__(self, profile_id: str) -> bool:
+        if self._actor.org_wide:
+            return True
+        if self._granted is None:
+            self._granted = granted_profiles(self._session, self._actor)
+        return profile_id in self._granted
+
+
+def _refusal(writer: RecordWriter, actor: Actor, reach: _Reach, op: Op, blocked: bool) -> str | None:
+    """Why this op must be quarantined (None: it may be merged)."""
+    if blocked:
+        return BLOCKED_REASON
+    stored = writer.get(op.record_id)
+    if stored is not None and stored.org_id != actor.org_id:
+        return "the record belongs to another organisation"
+    if stored is not None and stored.state.profile_id != op.profile_id:
+        return "the record belongs to another individual"
+    if op.profile_id:
+        individual = writer.get(op.profile_id)
+        creating_individual = op.kind == "individual" and individual is None
+        if not creating_individual and (
+            individual is None or individual.state.kind != "individual" or individual.org_id != actor.org_id
+        ):
+            return "unknown individual"
+        if not creating_individual and not reach(op.profile_id):
+            return "you do not have access to this individual (any more)"
+    return check_op(actor, op, stored.state if stored else None)
+
+
+def _clamp(op: Op, clock: HybridClock) -> Op:
+    stamp = Stamp.parse(op.hlc)
+    clamped = clamp_future(stamp, clock)
+    clock.receive(clamped)
+    return op if clamped == stamp else op.model_copy(update={"hlc": clamped.encode()})
+
+
+class _Batch:
+    """One run of a batch in one transaction."""
+
+    def __init__(self, session: Session, settings: Settings, clock: HybridClock, caller: Caller) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.actor = caller.actor
+        self.writer = RecordWriter(session, clock)
+        self.reach = _Reach(session, caller.actor)
+        self.session = session
+        # Lock the device row: two pushes from one device (a retry racing the original) take turns.
+        device = session.execute(
+            select(DEVICE.c.status).where(DEVICE.c.id == caller.actor.device_id).with_for_update()
+        ).first()
+        self.blocked = caller.blocked or device is None or device.status != "active"
+        self.seen: dict[int, str] = {}
+
+    def prepare(self, ops: list[Op]) -> None:
+        rows = self.session.execute(
+            select(OP_LOG.c.op_id, OP_LOG.c.status).where(
+                OP_LOG.c.device_id == self.actor.device_id, OP_LOG.c.op_id.in_({op.op_id for op in ops})
+            )
+        )
+        self.seen = {row.op_id: row.status for row in rows}
+        self.writer.load({op.record_id for op in ops}, lock=True)
+        self.writer.load({op.profile_id for op in ops if op.profile_id}, lock=False)
+
+    def one(self, op: Op) -> OpResult:
+        """The result of one op. Nothing is changed until every check and the merge itself succeeded, so
+        an op that fails in an unexpected way is answered `rejected` and costs the others nothing."""
+        try:
+            return self._one(op)
+        except SQLAlchemyError:
+            raise  # the database's trouble: the whole batch is retried op by op
+        except Exception as error:
+            # Where, not what: the message of an exception may quote the op's values (a child's data).
+            where = traceback.extract_tb(error.__traceback__)[-1]
+            log.error(
+                "op %s of device %s failed: %s at %s:%s",
+                op.op_id, op.device_id, type(error).__name__, where.filename, where.lineno,
+            )  # fmt: skip
+            return OpResult(
+                op_id=op.op_id,
+                status="rejected",
+                reason="the server could not process this change",
+                record_id=op.record_id,
+            )
+
+    def _one(self, op: Op) -> OpResult:
+        if op.op_id in self.seen:
+            return OpResult(
+                op_id=op.op_id,
+                status="duplicate",
+                reason=f"already received ({self.seen[op.op_id]})",
+                record_id=op.record_id,
+            )
+        try:
+            op = _clamp(validate_op(op), self.clock)
+        except OpError as error:
+            return OpResult(op_id=op.op_id, status="rejected", reason=str(error), record_id=op.record_id)
+        stored = self.writer.get(op.record_id)
+        if stored is not None and stored.state.kind != op.kind:
+            reason = f"record {op.record_id} is a {stored.state.kind}, not a {op.kind}"
+            return OpResult(op_id=op.op_id, status="rejected", reason=reason, record_id=op.record_id)
+        reason = _refusal(self.writer, self.actor, self.reach, op, self.blocked)
+        if reason is not None:
+            self.writer.log_op(op, "quarantined")
+            self.writer.pending.quarantine.append(quarantine_entry(op, self.actor.org_id, reason, self.writer.db_now))
+            self.seen[op.op_id] = "quarantined"
+            return OpResult(op_id=op.op_id, status="quarantined", reason=reason, record_id=op.record_id)
+        merged = self.writer.merge(op, self.actor.org_id)
+        status = "conflict" if merged.conflicts else "applied"
+        self.writer.log_op(op, status)
+        self.writer.audit(
+            org_id=self.actor.org_id,
+            actor_id=self.actor.id,
+            device_id=self.actor.device_id,
+            action=op.action,
+            record_kind=op.kind,
+            record_id=op.record_id,
+            profile_id=op.profile_id,
+        )
+        self.seen[op.op_id] = status
+        reason = f"kept {len(merged.conflicts)} concurrent value(s) as conflicts" if merged.conflicts else None
+        return OpResult(op_id=op.op_id, status=status, reason=reason, record_id=op.record_id)
+
+    def references(self, results: list[OpResult], ops: list[Op]) -> list[OpResult]:
+        out = []
+        for op, result in zip(ops, results, strict=True):
+            stored = self.writer.get(op.record_id) if op.kind == "incident" else None
+            reference = field_value(stored.state, "reference") if stored else None
+            out.append(result.model_copy(update={"reference": reference}) if reference else result)
+        return out
+
+
+def _fast(batch: _Batch, ops: list[Op]) -> list[OpResult]:
+    results = [batch.one(op) for op in ops]
+    finish(batch.writer, batch.settings)
+    return results
+
+
+def _careful(batch: _Batch, ops: list[Op]) -> list[OpResult]:
+    results = []
+    for op in ops:
+        snapshot = batch.writer.checkpoint()
+        seen = dict(batch.seen)
+        try:
+            with batch.writer.conn.begin_nested():
+                result = batch.one(op)
+                finish(batch.writer, batch.settings)
+        except SQLAlchemyError as error:
+            log.warning("op %s of device %s could not be stored: %s", op.op_id, op.device_id, type(error).__name__)
+            batch.writer.restore(snapshot)
+            batch.seen = seen
+            result = OpResult(
+                op_id=op.op_id,
+                status="rejected",
+                reason="the server could not store this change",
+                record_id=op.record_id,
+            )
+        results.append(result)
+    return results
+
+
+def push(db: Database, settings: Settings, clock: HybridClock, caller: Caller, request: PushRequest) -> PushResponse:
+    """Merge a device's batch; one result per op, in the order sent."""
+    check_envelope(caller, request)
+    ops = list(request.ops)
+
+    def run(mode: Callable[[_Batch, list[Op]], list[OpResult]]) -> list[OpResult]:
+        def work(session: Session) -> list[OpResult]:
+            batch = _Batch(session, settings, clock, caller)
+            batch.prepare(ops)
+            return batch.references(mode(batch, ops), ops)
+
+        return db.run(work)
+
+    try:
+        results = run(_fast)
+    except SQLAlchemyError as error:
+        log.warning("batch of %d ops failed as a whole (%s); retrying op by op", len(ops), type(error).__name__)
+        results = run(_careful)
+    return PushResponse(results=results, hlc=clock.now().encode())

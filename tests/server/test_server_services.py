@@ -1,0 +1,130 @@
+"""The server's services called directly (as the admin tools and the demo seeder will call them), the
+migrations against the models, the permissions document, and the op-by-op fallback of push."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from server_support import PASSWORD, Device, Org
+from sqlalchemy import select
+from sqlalchemy.exc import DataError
+
+from server.core.config import Settings
+from server.core.security import Passwords
+from server.db import Database
+from server.models import UserAccount, metadata
+from server.permissions import permissions_markdown
+from server.services import accounts
+from server.services import organisations as orgs
+from server.services.clock import server_clock
+from server.services.push import push
+from server.services.records import RecordWriter, created_state
+from sync.merge import apply_op
+from sync.ops import Op, validate_op
+from sync.protocol import LoginRequest, PushRequest
+from sync.records import Role
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_permissions_document_matches_the_code() -> None:
+    assert permissions_markdown() in (ROOT / "docs" / "permissions.md").read_text()
+
+
+def test_the_migrations_build_exactly_the_models(db: Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+
+
+def test_admin_services_write_records_like_pushes(db: Database, org: Org) -> None:
+    kim = org.children["kim"]
+    with db.session() as s:
+        first = orgs.grant_access(s, kim, org.users["ada"])
+        assert orgs.grant_access(s, kim, org.users["ada"]) == first  # idempotent
+        orgs.set_key_staff(s, kim, [org.users["sam"], org.users["lena"]])
+        orgs.set_key_staff(s, kim, [org.users["sam"]])
+        again = orgs.upsert_behaviour_type(s, org.id, "KIND WORDS", "positive", level="medium")
+        assert again == org.behaviour
+        contact = orgs.add_key_contact(s, kim, "Jo Test", "mother", phone="01234 567890", parental_responsibility=True)
+        orgs.update_user(s, org.users["tia"], role=Role.LEAD)
+        with pytest.raises(orgs.AdminError):
+            orgs.create_user(s, org.id, "Dup", org.email("tia"), PASSWORD, settings=org.settings)
+        assert orgs.revoke_access(s, kim, org.users["ada"]) == 1
+        assert orgs.revoke_access(s, kim, org.users["ada"]) == 0
+    with db.read_session() as s:
+        behaviour = orgs.get_record(s, org.behaviour)[1]  # type: ignore[index]
+        assert behaviour.values()["level"] == "medium"
+        assert orgs.get_record(s, contact)[1].profile_id == kim  # type: ignore[index]
+        role = s.execute(select(UserAccount.__table__.c.role).where(UserAccount.__table__.c.id == org.users["tia"]))
+        assert role.scalar_one() == "lead"
+        staff = s.execute(
+            select(orgs.PROFILE_STAFF.c.staff_id).where(
+                orgs.PROFILE_STAFF.c.profile_id == kim, orgs.PROFILE_STAFF.c.kind == "key_staff"
+            )
+        ).scalars()
+        assert set(staff) == {org.users["sam"]}
+        assert orgs.find_user(s, org.email("sam").upper())["id"] == org.users["sam"]  # type: ignore[index]
+
+
+def test_one_op_the_database_refuses_does_not_cost_the_others(
+    db: Database, settings: Settings, org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    passwords = Passwords(settings)
+    session = accounts.login(
+        db, settings, passwords, LoginRequest(email=org.email("sam"), password=PASSWORD, device_id="fallback-1"), "x"
+    )
+    caller = accounts.authenticate(db, session.access_token)
+    assert caller is not None
+    kim = org.children["kim"]
+    maker = Device.offline("fallback-1", caller.actor.id)
+    ops = [maker.tap(kim, org.behaviour) for _ in range(3)]
+    poison = ops[1]["record_id"]
+    real_flush = RecordWriter.flush
+
+    def flaky_flush(self: RecordWriter) -> None:
+        if poison in self._dirty:
+            raise DataError("INSERT", {}, Exception("refused"))
+        real_flush(self)
+
+    monkeypatch.setattr(RecordWriter, "flush", flaky_flush)
+    answer = push(db, settings, server_clock(), caller, PushRequest.model_validate({"ops": ops}))
+    assert [r.status for r in answer.results] == ["applied", "rejected", "applied"]
+    monkeypatch.setattr(RecordWriter, "flush", real_flush)
+    again = push(db, settings, server_clock(), caller, PushRequest.model_validate({"ops": ops}))
+    assert [r.status for r in again.results] == ["duplicate", "applied", "duplicate"]
+
+
+CREATES = {
+    "notification": ({"recipient_id": "u1", "kind": "communication", "subject": "New", "record_id": "r1",
+                      "record_kind": "communication", "profile_id": "p1", "created_at": "2026-01-05T10:00:00Z"}, None),
+    "organisation": ({"name": "Oak", "incident_prefix": "oak"}, None),
+    "staff": ({"name": "Ann", "email": "ann@example.org", "role": "lead"}, None),
+    "individual": ({"first_name": "Kim", "last_name": "Doe", "send": True}, "rec"),
+    "incident": ({"recorded_by": "u1", "recorded_at": "2026-01-05T10:00:00Z", "occurred_at": "2026-01-05T09:00:00Z",
+                  "status": "submitted", "staff_present": ["u2"]}, "p1"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", sorted(CREATES))
+def test_records_the_server_creates_whole_equal_the_merge_of_their_create(kind: str) -> None:
+    fields, profile = CREATES[kind]
+    op = validate_op(
+        Op(
+            op_id=1,
+            device_id="server",
+            actor_id="server",
+            record_id="rec",
+            kind=kind,
+            action="create",
+            profile_id=profile,
+            fields=fields,
+            hlc="1795443260087.00003.server",
+        ),
+        from_server=True,
+    )
+    assert created_state(op) == apply_op(None, op)[0]
