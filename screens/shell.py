@@ -32,6 +32,16 @@ NAV = [
     ("notifications", "Inbox", ft.Icons.NOTIFICATIONS_OUTLINED),
 ]
 
+#: the navigation destination a screen belongs to, for screens that are not destinations themselves
+SECTION_OF = {
+    "help": "dashboard",
+    "profile": "directory",
+    "clicker": "record",
+    "communications": "record",
+    "incident_form": "record",
+    "incident": "incidents",
+}
+
 
 def describe(status: SyncStatus) -> str:
     parts = []
@@ -154,7 +164,8 @@ class Shell:
         """Render a screen by name in the content area."""
         from screens import registry  # screens know the shell; the registry knows the screens
 
-        index = next((i for i, (key, _, _) in enumerate(NAV) if key == name), None)
+        section = SECTION_OF.get(name, name)
+        index = next((i for i, (key, _, _) in enumerate(NAV) if key == section), None)
         if index is not None:
             self.nav.selected_index = index
         try:
