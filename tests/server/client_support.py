@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from server_support import PASSWORD
@@ -41,7 +43,8 @@ class ClientDevice:
     services: Services
     base_url: str
     retry: RetryPolicy = FAST_RETRY
-    _runner: asyncio.Runner | None = None
+    _loop: asyncio.AbstractEventLoop | None = None
+    _thread: threading.Thread | None = None
     _engine: SyncEngine | None = None
 
     @classmethod
@@ -61,20 +64,30 @@ class ClientDevice:
         store.unlock(PASSCODE)
         return ClientDevice(store, Services.of(Context(store, self.services.context.user)), self.base_url, self.retry)
 
+    def _run(self, coroutine: Any) -> Any:
+        # The loop runs in a thread of its own: the test's main thread may already be running one (Playwright's
+        # sync API keeps a loop running there for the whole session).
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+            self._thread.start()
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
+
     def sync(self) -> SyncReport:
-        if self._runner is None:
-            self._runner = asyncio.Runner()
         if self._engine is None or self._engine.base_url != self.base_url:
             self._engine = SyncEngine(self.store, self.base_url, retry=self.retry, push_batch=100)
-        return self._runner.run(self._engine.sync())
+        return self._run(self._engine.sync())
 
     def close(self) -> None:
         """Close the HTTP client, the event loop and the store."""
-        if self._runner is not None:
+        if self._loop is not None:
             if self._engine is not None:
-                self._runner.run(self._engine.aclose())
-            self._runner.close()
-        self._runner = self._engine = None
+                self._run(self._engine.aclose())
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            assert self._thread is not None
+            self._thread.join()
+            self._loop.close()
+        self._loop = self._thread = self._engine = None
         self.store.close()
 
     @property
