@@ -13,6 +13,7 @@ from app.context import ActionError
 from app.incidents import IncidentDraft
 from localdb.store import StoreLockedError
 from screens.ui import (
+    ask,
     error_text,
     heading,
     labelled_toggle,
@@ -129,21 +130,12 @@ class IncidentForm:
         self.shell.show("incident", record_id=record_id)
 
     def _discard(self, _e: Any) -> None:
-        def really(_e: Any) -> None:
-            self.shell.page.pop_dialog()
+        def discard() -> None:
             self.shell.act(lambda: self.incidents.discard(self.draft.id))
             self.shell.show("record")
 
-        self.shell.page.show_dialog(
-            ft.AlertDialog(
-                title=ft.Text("Discard this report?"),
-                content=ft.Text("What you have typed will be deleted from this device."),
-                actions=[
-                    ft.TextButton("Keep it", on_click=lambda _: self.shell.page.pop_dialog()),
-                    ft.TextButton("Discard", on_click=really),
-                ],
-            )
-        )
+        content = ft.Text("What you have typed will be deleted from this device.")
+        ask(self.shell.page, "Discard this report?", content, "Discard", discard, cancel="Keep it")
 
     # --- fields ---------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import flet as ft
 
 from screens.dashboard import WINDOWS, incident_tile
 from screens.incident_form import EFFECTIVENESS, TEXT_FIELDS
-from screens.ui import back_title, card, empty, heading, labelled, labelled_toggle, muted, named, page_body, when
+from screens.ui import ask, back_title, card, empty, heading, labelled, labelled_toggle, muted, named, page_body, when
 from sync.permissions import Capability
 from sync.records import EXCLUSION_REASON_LABELS, ContactMethod
 
@@ -71,24 +71,15 @@ class IncidentDetail:
             ],
         )
 
-        def confirm(_e: Any) -> None:
-            self.shell.page.pop_dialog()
+        def confirm() -> None:
             self.shell.act(
                 lambda: self.shell.services.incidents.parents_informed(self.record_id, method=method.value or "phone"),
                 done="Recorded: parents informed",
             )
             self._reload()
 
-        self.shell.page.show_dialog(
-            ft.AlertDialog(
-                title=ft.Text("Parents informed"),
-                content=named(method, "parents-informed-method", "How were they informed?"),
-                actions=[
-                    ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
-                    ft.TextButton("Confirm", on_click=confirm),
-                ],
-            )
-        )
+        content = named(method, "parents-informed-method", "How were they informed?")
+        ask(self.shell.page, "Parents informed", content, "Confirm", confirm)
 
     def _flag(self, flagged: bool) -> None:
         reason = ft.TextField(label="Why does it need attention?", multiline=True)
@@ -99,23 +90,10 @@ class IncidentDetail:
             )
             self._reload()
 
-        def confirm(_e: Any) -> None:
-            self.shell.page.pop_dialog()
-            save()
-
         if not flagged:  # clearing the flag needs no reason, and no dialog to close
             save()
             return
-        self.shell.page.show_dialog(
-            ft.AlertDialog(
-                title=ft.Text("Flag for attention"),
-                content=reason,
-                actions=[
-                    ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
-                    ft.TextButton("Flag", on_click=confirm),
-                ],
-            )
-        )
+        ask(self.shell.page, "Flag for attention", reason, "Flag", save)
 
     def _edit(self, _e: Any) -> None:
         draft = self.shell.act(lambda: self.shell.services.incidents.edit(self.record_id))
@@ -127,8 +105,7 @@ class IncidentDetail:
         spoken = spoken_row.content.controls[0]
         notes = ft.TextField(label="Review notes", multiline=True)
 
-        def confirm(_e: Any) -> None:
-            self.shell.page.pop_dialog()
+        def confirm() -> None:
             self.shell.act(
                 lambda: self.shell.services.incidents.sign_off(
                     self.record_id, child_spoken_to=bool(spoken.value), notes=notes.value or ""
@@ -137,37 +114,20 @@ class IncidentDetail:
             )
             self._reload()
 
-        self.shell.page.show_dialog(
-            ft.AlertDialog(
-                title=ft.Text("Sign off as accurate"),
-                content=ft.Column([muted("You have spoken to the staff involved."), spoken_row, notes], tight=True),
-                actions=[
-                    ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
-                    ft.TextButton("Sign off", on_click=confirm),
-                ],
-            )
-        )
+        content = ft.Column([muted("You have spoken to the staff involved."), spoken_row, notes], tight=True)
+        ask(self.shell.page, "Sign off as accurate", content, "Sign off", confirm)
 
     def _delete(self, _e: Any) -> None:
         def delete() -> bool:
             self.shell.services.incidents.delete(self.record_id)
             return True
 
-        def confirm(_e: Any) -> None:
-            self.shell.page.pop_dialog()
+        def confirm() -> None:
             if self.shell.act(delete, done="Incident deleted"):
                 self.shell.show("incidents")
 
-        self.shell.page.show_dialog(
-            ft.AlertDialog(
-                title=ft.Text("Delete this incident?"),
-                content=ft.Text("It will be removed for everyone. This is recorded in the audit log."),
-                actions=[
-                    ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
-                    ft.TextButton("Delete", on_click=confirm),
-                ],
-            )
-        )
+        content = ft.Text("It will be removed for everyone. This is recorded in the audit log.")
+        ask(self.shell.page, "Delete this incident?", content, "Delete", confirm)
 
     def _resolve(self, field: str, value: Any) -> None:
         self.shell.act(

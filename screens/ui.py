@@ -142,3 +142,30 @@ def card(*controls: ft.Control, on_click: Callable[..., Any] | None = None) -> f
 def page_body(*controls: ft.Control) -> ft.Column:
     """A scrolling column that stays readable on a wide screen."""
     return ft.Column(list(controls), spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+
+
+def ask(
+    page: ft.Page,
+    title: str,
+    content: ft.Control,
+    action: str,
+    on_confirm: Callable[[], Any],
+    *,
+    cancel: str = "Cancel",
+) -> None:
+    """A dialog with a cancel button and one action; the action closes the dialog, then runs."""
+
+    def confirmed(_e: Any) -> None:
+        page.pop_dialog()
+        on_confirm()
+
+    page.show_dialog(
+        ft.AlertDialog(
+            title=ft.Text(title),
+            content=content,
+            actions=[
+                ft.TextButton(cancel, on_click=lambda _: page.pop_dialog()),
+                ft.TextButton(action, on_click=confirmed),
+            ],
+        )
+    )
