@@ -32,6 +32,8 @@ NAV = [
     ("notifications", "Inbox", ft.Icons.NOTIFICATIONS_OUTLINED),
 ]
 
+MAX_CONTENT_WIDTH = 960
+
 #: the navigation destination a screen belongs to, for screens that are not destinations themselves
 SECTION_OF = {
     "help": "dashboard",
@@ -81,7 +83,9 @@ class Shell:
             visible=False,
         )
         self.sync_error = ft.Text("", color=ft.Colors.ERROR, size=12, visible=False)
-        self.content = ft.Container(expand=True, padding=ft.Padding.symmetric(horizontal=12, vertical=8))
+        self.content = ft.Container(
+            padding=ft.Padding.symmetric(horizontal=12, vertical=8), width=self._content_width()
+        )
         self.nav = ft.NavigationBar(
             destinations=[ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in NAV],
             on_change=self._nav_changed,
@@ -120,6 +124,7 @@ class Shell:
             ],
         )
         self.page.navigation_bar = self.nav
+        self.page.on_resize = self._resized
         self._sync_changed(self.sync.status)
         return ft.Column(
             [
@@ -143,11 +148,28 @@ class Shell:
                     ),
                     padding=ft.Padding.symmetric(horizontal=12),
                 ),
-                self.content,
+                # On a wide screen the screens stay a readable column in the middle.
+                ft.Row(
+                    [self.content],
+                    alignment=ft.MainAxisAlignment.CENTER,
+                    vertical_alignment=ft.CrossAxisAlignment.STRETCH,
+                    expand=True,
+                ),
             ],
             expand=True,
             spacing=0,
         )
+
+    def _content_width(self) -> float | None:
+        width = self.page.width
+        return None if not width else min(float(width), MAX_CONTENT_WIDTH)
+
+    def _resized(self, _e: Any, *, update: bool = True) -> None:
+        width = self._content_width()
+        self.content.width = width
+        self.content.expand = width is None  # width not known yet: fill the row rather than go unbounded
+        if update:
+            self.content.update()
 
     def start(self) -> None:
         # sync_interval_seconds <= 0 turns the background sync off ("Sync now" still works): for tests.
