@@ -82,6 +82,16 @@ def test_communications_and_responses_form_a_thread(services: Services, child: s
     assert [r.values["message"] for r in thread.responses] == ["Lovely to hear"]
 
 
+def test_a_communication_is_always_from_the_signed_in_person(services: Services, child: str):
+    """No author to choose: posting as a colleague would notify people as if they had written it."""
+    assert services.communications.author_name() == "Sam Staff"
+    with pytest.raises(TypeError):
+        services.communications.send(child, "positive", "Written by Lee?", author_id="u-lead")  # type: ignore[call-arg]
+    assert services.communications.threads(child) == []  # nothing was saved
+    comm = services.communications.send(child, "negative", "Left the line at the fire drill")
+    assert services.context.store.get(comm).values["author_id"] == "u-staff"
+
+
 def test_incident_report_pages_are_drafts_that_survive_a_restart(tmp_path: Path, memory_keyring):
     store = LocalStore(tmp_path / "d")
     store.initialise(PASSCODE)

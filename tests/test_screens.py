@@ -357,7 +357,9 @@ def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, devi
     ui.navigate_to("Record")
     pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Communications")
-    assert ui.find(ft.Dropdown, label="Your name").value == "u-staff"
+    # The author is the signed-in person, shown and never chosen (no "Your name" list of all staff).
+    assert not ui.find_all(ft.Dropdown, label="Your name") and not ui.find_all(ft.Dropdown, label="your-name")
+    assert ui.has_text("From: Sam Staff (you)")
     message = "Ada found the fire drill hard and left the line"
     ui.type(re.compile("^Message"), message)
     ui.click("Save")
@@ -367,7 +369,7 @@ def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, devi
     assert snack(ui).content.value == "Communication saved. Key staff will be notified."
     assert ui.has_text(message) and ui.find(ft.TextField, label=re.compile("^Message")).value == ""
     [mine] = [t for t in store_of(ui).communications(device["ada"]) if t.communication.values["message"] == message]
-    assert mine.communication.values["valence"] == "negative"
+    assert mine.communication.values["valence"] == "negative" and mine.communication.values["author_id"] == "u-staff"
     # Respond to it: the box under that message.
     boxes = ui.find_all(ft.TextField, label="Respond")
     assert len(boxes) == 2  # one per communication, newest first
