@@ -65,6 +65,8 @@ def local_input(value: str | None) -> str:
 
 
 MOMENT_EXAMPLE = "1/12/2026 09:15"
+#: the pickers' language: day before month ("Tue, 1 Dec"), Monday first
+UK = ft.Locale("en", "GB")
 _MONTHS = {m.lower(): n for n, m in enumerate(calendar.month_abbr) if m} | {
     m.lower(): n for n, m in enumerate(calendar.month_name) if m
 }
@@ -313,6 +315,7 @@ def date_time_field(
                 first_date=dt.datetime(2000, 1, 1),
                 last_date=dt.datetime.combine(last, dt.time()),
                 help_text=label,
+                locale=UK,
                 on_change=date_picked,
             )
         )
@@ -323,6 +326,7 @@ def date_time_field(
                 value=state["moment"].time(),
                 hour_format=ft.TimePickerHourFormat.H24,
                 help_text=label,
+                locale=UK,
                 on_change=time_picked,
             )
         )
@@ -373,6 +377,10 @@ def people_picker(
                 label=ft.Text(people.get(pid, "Someone no longer on this device")),
                 delete_icon_tooltip=f"Remove {people.get(pid, 'this person')}",
                 on_delete=lambda _e, p=pid: remove(p),
+                # Without a click handler Flutter marks the chip, and its remove button, disabled in the
+                # browser's accessibility tree (checked in Chromium): keyboard and screen-reader users could
+                # not remove anyone. Tapping the name itself does nothing.
+                on_click=lambda _e: None,
             )
             for pid in chosen
         ]
