@@ -24,7 +24,7 @@ from app.context import Context
 from app.session import ClientSession, PendingSignIn, account_dir
 from localdb.store import LocalStore
 from screens.root import Root
-from screens.ui import parse_moment, uk_moment, when
+from screens.ui import parse_moment, people_picker, uk_moment, when
 from sync.hlc import Stamp
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
@@ -955,3 +955,28 @@ def test_uk_dates_and_times_are_read_day_first(typed: str, read: str | None):
     assert (moment and f"{moment:%Y-%m-%d %H:%M}") == read
     assert uk_moment(dt.datetime(2026, 12, 1, 9, 15)) == "1 Dec 2026, 09:15"
     assert when(dt.datetime(2026, 12, 1, 9, 15).astimezone().isoformat()) == "Tue 1 Dec 2026, 09:15"
+
+
+def test_the_people_picker_shows_a_few_matches_and_says_how_many_more():
+    """With a school's worth of names, typing shows at most six; Enter with no match adds nobody."""
+    names = [f"{first} {last}" for first in ("Amy", "Ben", "Cal", "Dee") for last in ("Hart", "Ames", "Lowe")]
+    people = {f"p{n}": name for n, name in enumerate(names)}
+    changes: list[list[str]] = []
+    with UiHarness(
+        lambda page: page.add(people_picker("Staff present", people, [], changes.append, identifier="sp"))
+    ) as ui:
+        assert not ui.find_all(ft.ListTile)  # nothing listed until something is typed
+        ui.type("Staff present", "a")
+        assert [t.title.value for t in ui.find_all(ft.ListTile)] == [
+            "Amy Ames",
+            "Amy Hart",
+            "Amy Lowe",
+            "Ben Ames",
+            "Ben Hart",
+            "Cal Ames",
+        ]
+        assert ui.has_text("4 more: keep typing to narrow it down.")  # Cal Hart, Cal Lowe, Dee Ames, Dee Hart
+        ui.type("Staff present", "zz", submit=True)
+        assert changes == [] and not ui.find_all(ft.Chip)
+        ui.type("Staff present", "dee ha", submit=True)
+        assert changes == [["p9"]] and [c.label.value for c in ui.find_all(ft.Chip)] == ["Dee Hart"]
