@@ -38,14 +38,16 @@ PAGES: tuple[HelpPage, ...] = (
     ),
     HelpPage(
         "Behaviour Communications",
-        "Record → Behaviour Communications. Choose Positive, Negative or N/A, select your name and type a "
-        "clear, factual, child-centred message. Key staff are notified and can respond.",
+        "Record → Behaviour Communications. Choose Positive, Negative or N/A and type a clear, factual, "
+        "child-centred message. It is always from you, the person signed in. Key staff are notified and can "
+        "respond.",
     ),
     HelpPage(
         "Recording an incident",
-        "Record & Plan → Incident Report. Say what happened, where and when, who was present (they are "
-        "invited to collaborate) and any other individuals involved. If there was an injury, select Yes and "
-        "give the details. Every page is saved as a draft as you go.",
+        "Record & Plan → Incident Report. Say what happened, where and when (it starts at now: type a date "
+        "such as 1/12/2026 09:15, or use the calendar and clock buttons), who was present (type part of a name "
+        "and tap it; they are invited to collaborate) and any other individuals involved. If there was an "
+        "injury, select Yes and give the details. Every page is saved as a draft as you go.",
     ),
     HelpPage(
         "Post-incident learning",

@@ -36,6 +36,14 @@ INCIDENT_PAGE = (
     "injury_treatment",
 )
 PHYSICAL_INTERVENTION_PAGE = tuple(name for name in Incident.model_fields if name.startswith("pi_"))
+#: the report's moments, and what the form calls them (for messages)
+MOMENTS = {
+    "occurred_at": "When it happened",
+    "pi_started_at": "When the physical intervention started",
+    "pi_ended_at": "When the physical intervention ended",
+}
+#: a device clock a little behind the server's must not make "now" look like the future
+CLOCK_SLACK = dt.timedelta(minutes=5)
 LEARNING_PAGE = (
     "pild_perspective",
     "pild_feelings",
@@ -174,6 +182,7 @@ class Incidents:
         unknown = set(values) - known
         if unknown:
             raise ActionError(f"Not part of an incident report: {', '.join(sorted(unknown))}")
+        self._check(draft, values)
         updated = IncidentDraft(
             id=draft.id,
             profile_id=draft.profile_id,
@@ -184,6 +193,33 @@ class Incidents:
         )
         self._save(updated)
         return updated
+
+    def _check(self, draft: IncidentDraft, values: dict[str, Any]) -> None:
+        """Refuse what the form should never send, in plain words, before anything is saved: a moment that is
+        not a date and time or is in the future, or people who are not on this device's lists."""
+        for name, what in MOMENTS.items():
+            if values.get(name) is None:
+                continue
+            try:
+                moment = dt.datetime.fromisoformat(str(values[name]).replace("Z", "+00:00"))
+            except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                raise ActionError(f"{what} is not a date and time.")
+            if moment > now_utc() + CLOCK_SLACK:
+                raise ActionError(f"{what} can't be in the future.")
+        for name, known, what in (
+            ("staff_present", self.context.staff_names(), "staff"),
+            ("other_individuals", self.context.individual_names(), "individuals"),
+        ):
+            chosen = values.get(name)
+            if chosen is None:
+                continue
+            already = draft.values.get(name) or []  # an edited report may name someone since removed
+            if not isinstance(chosen, list) or any(
+                (p not in known and p not in already) or p == draft.profile_id for p in chosen
+            ):
+                raise ActionError(f"Choose the {what} involved from the list.")
 
     def discard(self, draft_id: str) -> None:
         self.context.store.delete_draft(draft_id)

@@ -101,8 +101,14 @@ class Communications:
     def threads(self, profile_id: str) -> list[CommunicationThread]:
         return self.context.store.communications(profile_id)
 
-    def send(self, profile_id: str, valence: str, message: str, *, author_id: str | None = None) -> str:
-        """Send a communication to the individual's key staff; returns its id."""
+    def author_name(self) -> str:
+        """Who a communication is from: always the signed-in person (shown on the form, never chosen)."""
+        return self.context.staff_names().get(self.context.user.id) or self.context.user.name
+
+    def send(self, profile_id: str, valence: str, message: str) -> str:
+        """Send a communication to the individual's key staff, from the signed-in person; returns its id.
+
+        There is no author to choose: posting under a colleague's name would notify people as if they wrote it."""
         self.context.require(Capability.RECORD, "send communications")
         if valence not in {v.value for v in Valence}:
             raise ActionError("Choose Positive, Negative or N/A.")
@@ -113,7 +119,7 @@ class Communications:
             "create",
             {
                 "valence": valence,
-                "author_id": author_id or self.context.user.id,
+                "author_id": self.context.user.id,
                 "message": message.strip(),
                 "created_at": now_utc().isoformat(),
             },

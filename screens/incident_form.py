@@ -4,6 +4,7 @@ as it is made, so leaving or restarting the app resumes exactly here."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -14,13 +15,13 @@ from app.incidents import IncidentDraft
 from localdb.store import StoreLockedError
 from screens.ui import (
     ask,
+    date_time_field,
     error_text,
     heading,
     labelled_toggle,
-    local_input,
     muted,
     named,
-    parse_local_input,
+    people_picker,
     show_error,
 )
 from sync.records import (
@@ -148,15 +149,34 @@ class IncidentForm:
             on_change=lambda e: self.save(**{name: e.control.value or ""}),
         )
 
-    def moment(self, name: str, label: str) -> ft.TextField:
-        def changed(e: ft.Event[ft.TextField]) -> None:
-            parsed = parse_local_input(e.control.value or "")
-            e.control.error = None if parsed or not e.control.value else "Use YYYY-MM-DD HH:MM"
-            if parsed:
-                self.save(**{name: parsed})
+    def save_checked(self, **values: Any) -> str | None:
+        """Save a change the service may refuse (a moment in the future); returns the refusal to show by the
+        field instead of a toast."""
+        try:
+            self.draft = self.incidents.save_page(self.draft.id, values)
+        except ActionError as failure:
+            return str(failure)
+        except StoreLockedError:  # it locked itself while the form was open: the draft waits for the passcode
+            self.shell.root.lock()
+        return None
 
-        return ft.TextField(
-            label=label, value=local_input(self.value(name, None)), hint_text="YYYY-MM-DD HH:MM", on_change=changed
+    def moment(self, name: str, label: str) -> ft.Row:
+        return date_time_field(
+            label,
+            self.value(name, None),
+            lambda iso: self.save_checked(**{name: iso}),
+            identifier=name.replace("_", "-"),
+            latest=dt.date.today(),
+            required=name == "occurred_at",
+        )
+
+    def people(self, name: str, label: str, people: dict[str, str]) -> ft.Column:
+        return people_picker(
+            label,
+            people,
+            list(self.value(name, [])),
+            lambda chosen: self.save(**{name: chosen}),
+            identifier=name.replace("_", "-"),
         )
 
     def yes_no(self, name: str, label: str, on_change: Callable[[bool], None] | None = None) -> ft.Control:
@@ -258,9 +278,9 @@ class IncidentForm:
             self.text("what_happened"),
             self.text("what_happened_before"),
             muted("Who was present? They will be notified and invited to collaborate."),
-            self.choose_many("staff_present", {k: v for k, v in sorted(staff.items(), key=lambda s: s[1]) if k != me}),
+            self.people("staff_present", "Staff present", {k: v for k, v in staff.items() if k != me}),
             muted("Other individuals involved"),
-            self.choose_many("other_individuals", dict(sorted(people.items(), key=lambda s: s[1]))),
+            self.people("other_individuals", "Other individuals", people),
             self.yes_no("injury", "Did an injury occur?", injury_changed),
             injury_details,
         ]

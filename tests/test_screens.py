@@ -24,6 +24,7 @@ from app.context import Context
 from app.session import ClientSession, PendingSignIn, account_dir
 from localdb.store import LocalStore
 from screens.root import Root
+from screens.ui import parse_moment, people_picker, uk_moment, when
 from sync.hlc import Stamp
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
@@ -357,7 +358,9 @@ def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, devi
     ui.navigate_to("Record")
     pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Communications")
-    assert ui.find(ft.Dropdown, label="Your name").value == "u-staff"
+    # The author is the signed-in person, shown and never chosen (no "Your name" list of all staff).
+    assert not ui.find_all(ft.Dropdown, label="Your name") and not ui.find_all(ft.Dropdown, label="your-name")
+    assert ui.has_text("From: Sam Staff (you)")
     message = "Ada found the fire drill hard and left the line"
     ui.type(re.compile("^Message"), message)
     ui.click("Save")
@@ -367,7 +370,7 @@ def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, devi
     assert snack(ui).content.value == "Communication saved. Key staff will be notified."
     assert ui.has_text(message) and ui.find(ft.TextField, label=re.compile("^Message")).value == ""
     [mine] = [t for t in store_of(ui).communications(device["ada"]) if t.communication.values["message"] == message]
-    assert mine.communication.values["valence"] == "negative"
+    assert mine.communication.values["valence"] == "negative" and mine.communication.values["author_id"] == "u-staff"
     # Respond to it: the box under that message.
     boxes = ui.find_all(ft.TextField, label="Respond")
     assert len(boxes) == 2  # one per communication, newest first
@@ -394,16 +397,26 @@ def toggle(ui: UiHarness, label: str) -> ft.Checkbox | ft.Switch:
     return rows[0].content.controls[0]
 
 
+def pick_person(ui: UiHarness, picker: str, typed: str, name: str) -> None:
+    """Type into a people picker (screens.ui.people_picker), then tap the match called `name`."""
+    ui.type(picker, typed)
+    ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == name))
+
+
+def chips(ui: UiHarness) -> list[str]:
+    return [c.label.value for c in ui.find_all(ft.Chip)]
+
+
 def test_incident_report_two_pages_then_submit(ui: UiHarness, device: dict[str, str]):
     start_report(ui)
     assert ui.has_text("Incident Report — Ada Lovelace")
     assert ui.has_text(re.compile(r"^Page 1 of 2: Incident"))
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", ui.find(ft.TextField, label="When did it happen?").value)
+    assert re.fullmatch(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d", ui.find(ft.TextField, label="When did it happen?").value)
     ui.type("Where did it happen?", "Dining hall")
     ui.type("What happened?", "Threw a tray after being pushed in the queue")
     ui.type("What happened beforehand?", "Loud, crowded lunch queue")
-    ui.set_value(toggle(ui, "Lee Lead"), True)
-    ui.set_value(toggle(ui, "Bo Peep"), True)
+    pick_person(ui, "Staff present", "lee", "Lee Lead")
+    pick_person(ui, "Other individuals", "bo", "Bo Peep")
     assert not ui.find_all(ft.TextField, label="Who was injured?")
     ui.click(ui.find(ft.Container, where=lambda c: getattr(c.content, "value", None) == "Did an injury occur?"))
     assert toggle(ui, "Did an injury occur?").value is True  # tapping the label toggles, too
@@ -429,6 +442,96 @@ def test_incident_report_two_pages_then_submit(ui: UiHarness, device: dict[str, 
     assert store_of(ui).drafts("incident") == []
     ui.navigate_to("Dashboard")
     assert ui.find(ft.ListTile, where=lambda t: t.title.value == "Waiting for sync")
+
+
+def test_people_present_are_picked_by_typing_not_from_pages_of_checkboxes(ui: UiHarness, device: dict[str, str]):
+    start_report(ui)
+    # Page 1 is the form, not a list of everyone: no checkbox per staff member or pupil.
+    assert not ui.find_all(ft.Checkbox) and not ui.has_text("Lee Lead") and not ui.has_text("Bo Peep")
+    ui.type("Staff present", "le")  # as you type: only the matching names
+    assert [t.title.value for t in ui.find_all(ft.ListTile)] == ["Lee Lead"]
+    ui.type("Staff present", "s")  # Sam is the one recording: never offered
+    assert [t.title.value for t in ui.find_all(ft.ListTile)] == []
+    assert ui.has_text("No one matching \u201cs\u201d.")
+    ui.type("Staff present", "O")
+    assert [t.title.value for t in ui.find_all(ft.ListTile)] == ["Ola Other"]
+    ui.submit("Staff present")  # Enter picks the first match
+    pick_person(ui, "Staff present", "LEAD", "Lee Lead")
+    assert chips(ui) == ["Ola Other", "Lee Lead"] and ui.find(ft.TextField, label="Staff present").value == ""
+    [draft] = store_of(ui).drafts("incident")
+    assert draft.values["values"]["staff_present"] == ["u-other", "u-lead"]
+    ui.type("Staff present", "e")  # the chosen are not offered again
+    assert [t.title.value for t in ui.find_all(ft.ListTile)] == []
+    ui.type("Staff present", "")
+    ui.event(ui.find(ft.Chip, where=lambda c: c.label.value == "Ola Other"), "delete")
+    assert chips(ui) == ["Lee Lead"]
+    ui.type("Other individuals", "a")  # Ada is the one the report is about: not an "other individual"
+    assert [t.title.value for t in ui.find_all(ft.ListTile)] == []
+    pick_person(ui, "Other individuals", "peep", "Bo Peep")
+    [draft] = store_of(ui).drafts("incident")
+    assert draft.values["values"]["staff_present"] == ["u-lead"]
+    assert draft.values["values"]["other_individuals"] == [device["bo"]]
+    ui.click("Next Page")
+    ui.click("Previous Page")  # the chips come back from the draft
+    assert chips(ui) == ["Lee Lead", "Bo Peep"]
+
+
+def test_when_it_happened_is_shown_and_typed_the_uk_way(ui: UiHarness):
+    start_report(ui)
+    when_field = ui.find(ft.TextField, label="When did it happen?")
+    now = dt.datetime.now()
+    assert when_field.value in {f"{m.day} {m:%b %Y, %H:%M}" for m in (now - dt.timedelta(minutes=1), now)}
+
+    def saved() -> str:
+        [draft] = store_of(ui).drafts("incident")
+        return draft.values["values"]["occurred_at"]
+
+    def local(iso: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(iso).astimezone().replace(tzinfo=None)
+
+    day = (now - dt.timedelta(days=3)).date()
+    ui.type(when_field, f"{day.day}/{day.month}/{day.year} 9:15")
+    assert when_field.error is None and local(saved()) == dt.datetime.combine(day, dt.time(9, 15))
+    ui.event(when_field, "blur")  # how it was read, the UK way
+    assert when_field.value == f"{day.day} {day:%b %Y}, 09:15"
+    ui.type(when_field, f"{day.day:02}/{day.month:02}/{day.year} 14:05")
+    assert local(saved()) == dt.datetime.combine(day, dt.time(14, 5))
+    before = saved()
+    for nonsense in ("banana", "31/02/2026 10:00", f"{day.day}/{day.month}/{day.year}"):
+        ui.type(when_field, nonsense)
+        assert when_field.error == "Type the date and time like 1/12/2026 09:15, or use the calendar and clock buttons."
+        assert saved() == before
+    ui.type(when_field, "1/1/2099 10:00")
+    assert when_field.error == "When it happened can't be in the future." and saved() == before
+    ui.type(when_field, "")
+    assert when_field.error == "Give the date and time." and saved() == before
+
+    # The calendar, then the clock: each changes its part and keeps the other.
+    ui.type(when_field, f"{day.day}/{day.month}/{day.year} 14:05")
+    ui.click(
+        ui.find(
+            ft.IconButton,
+            label="Choose the date",
+            where=lambda b: _inside(b, ui.find(ft.Semantics, label="occurred-at-date")),
+        )
+    )
+    [picker] = [d for d in ui.open_dialogs() if isinstance(d, ft.DatePicker)]
+    earlier = day - dt.timedelta(days=1)
+    ui.set_value(picker, dt.datetime.combine(earlier, dt.time()).astimezone(dt.UTC))  # as the client sends it
+    assert local(saved()) == dt.datetime.combine(earlier, dt.time(14, 5))
+    assert when_field.value == f"{earlier.day} {earlier:%b %Y}, 14:05" and when_field.error is None
+    ui.click(
+        ui.find(
+            ft.IconButton,
+            label="Choose the time",
+            where=lambda b: _inside(b, ui.find(ft.Semantics, label="occurred-at-time")),
+        )
+    )
+    [clock] = [d for d in ui.open_dialogs() if isinstance(d, ft.TimePicker)]
+    assert clock.value == dt.time(14, 5) and clock.hour_format == ft.TimePickerHourFormat.H24
+    ui.set_value(clock, dt.time(8, 30))
+    assert local(saved()) == dt.datetime.combine(earlier, dt.time(8, 30))
+    assert when_field.value == f"{earlier.day} {earlier:%b %Y}, 08:30"
 
 
 def test_submit_without_what_happened_keeps_the_draft(ui: UiHarness):
@@ -824,3 +927,56 @@ def test_sync_now_keeps_a_message_being_typed(ui: UiHarness):
     ui.type(re.compile("^Message"), "Half a thought")
     ui.click(ui.find(ft.Semantics, label="sync-now").content)
     assert ui.find(ft.TextField, label=re.compile("^Message")).value == "Half a thought"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("1/12/2026 09:15", "2026-12-01 09:15"),
+        ("01/12/2026 9:15", "2026-12-01 09:15"),
+        ("1-12-26 2:30pm", "2026-12-01 14:30"),
+        ("1.12.2026 9.15 am", "2026-12-01 09:15"),
+        ("1 Dec 2026, 09:15", "2026-12-01 09:15"),
+        ("Tue 1st December 2026 at 09:15", "2026-12-01 09:15"),
+        ("2026-12-01 09:15", "2026-12-01 09:15"),
+        ("yesterday 16:40", "2026-11-30 16:40"),
+        ("12/1/2026 10:00", "2026-01-12 10:00"),  # day first, as in the UK
+        ("31/02/2026 10:00", None),
+        ("1/13/2026 10:00", None),
+        ("1/12/2026 25:00", None),
+        ("1/12/2026", None),  # the time matters
+        ("13pm", None),
+        ("banana", None),
+        ("", None),
+    ],
+)
+def test_uk_dates_and_times_are_read_day_first(typed: str, read: str | None):
+    moment = parse_moment(typed, today=dt.date(2026, 12, 1))
+    assert (moment and f"{moment:%Y-%m-%d %H:%M}") == read
+    assert uk_moment(dt.datetime(2026, 12, 1, 9, 15)) == "1 Dec 2026, 09:15"
+    assert when(dt.datetime(2026, 12, 1, 9, 15).astimezone().isoformat()) == "Tue 1 Dec 2026, 09:15"
+
+
+def test_the_people_picker_shows_a_few_matches_and_says_how_many_more():
+    """With a school's worth of names, typing shows at most six; Enter with no match adds nobody."""
+    names = [f"{first} {last}" for first in ("Amy", "Ben", "Cal", "Dee") for last in ("Hart", "Ames", "Lowe")]
+    people = {f"p{n}": name for n, name in enumerate(names)}
+    changes: list[list[str]] = []
+    with UiHarness(
+        lambda page: page.add(people_picker("Staff present", people, [], changes.append, identifier="sp"))
+    ) as ui:
+        assert not ui.find_all(ft.ListTile)  # nothing listed until something is typed
+        ui.type("Staff present", "a")
+        assert [t.title.value for t in ui.find_all(ft.ListTile)] == [
+            "Amy Ames",
+            "Amy Hart",
+            "Amy Lowe",
+            "Ben Ames",
+            "Ben Hart",
+            "Cal Ames",
+        ]
+        assert ui.has_text("4 more: keep typing to narrow it down.")  # Cal Hart, Cal Lowe, Dee Ames, Dee Hart
+        ui.type("Staff present", "zz", submit=True)
+        assert changes == [] and not ui.find_all(ft.Chip)
+        ui.type("Staff present", "dee ha", submit=True)
+        assert changes == [["p9"]] and [c.label.value for c in ui.find_all(ft.Chip)] == ["Dee Hart"]
