@@ -149,14 +149,20 @@ class Queries:
         days: int | None = None,
         profile_id: str | None = None,
         now: dt.datetime | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
     ) -> list[Stored]:
-        """Incidents from the last `days` days (None: all), newest first."""
+        """Incidents from the last `days` days (None: all), and/or with since <= time < until, newest first."""
         where, params = "kind = 'incident' AND kind != 'clicker_event'", ()  # the partial index
         if profile_id is not None:
             where, params = where + " AND profile_id = ?", (profile_id,)
         if days is not None:
-            since = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
+            start = (now or dt.datetime.now(dt.UTC)) - dt.timedelta(days=days)
+            where, params = where + " AND occurred_at >= ?", (*params, iso(start))
+        if since is not None:
             where, params = where + " AND occurred_at >= ?", (*params, iso(since))
+        if until is not None:
+            where, params = where + " AND occurred_at < ?", (*params, iso(until))
         return self._select(where, params, order="occurred_at DESC")
 
     def communications(self, profile_id: str) -> list[CommunicationThread]:
