@@ -457,6 +457,25 @@ class Incidents:
         self.context.write("incident", "update", {field: value}, record_id=record_id, base={field: base})
 
 
+def parse_day(text: str, what: str) -> dt.date | None:
+    """A date typed as YYYY-MM-DD (None when left empty); ActionError in plain words otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ActionError(f"Give the {what} date as year-month-day, for example 2026-11-23.") from None
+
+
+def date_range(since_text: str, until_text: str) -> tuple[dt.date | None, dt.date | None]:
+    """The From and To dates of a search, checked: each a real date, From not after To."""
+    since, until = parse_day(since_text, "From"), parse_day(until_text, "To")
+    if since and until and since > until:
+        raise ActionError("The From date is after the To date.")
+    return since, until
+
+
 def _local_midnight(day: dt.date) -> dt.datetime:
     """The start of `day` on this device's clock (what a person means by a date), as an aware moment."""
     return dt.datetime.combine(day, dt.time()).astimezone()

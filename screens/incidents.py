@@ -9,9 +9,25 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.context import ActionError
+from app.incidents import STATUS_CHOICES, IncidentFilter, date_range
 from screens.dashboard import WINDOWS, incident_tile
 from screens.incident_form import EFFECTIVENESS, TEXT_FIELDS
-from screens.ui import ask, back_title, card, empty, heading, labelled, labelled_toggle, muted, named, page_body, when
+from screens.ui import (
+    ask,
+    back_title,
+    card,
+    empty,
+    error_text,
+    heading,
+    labelled,
+    labelled_toggle,
+    muted,
+    named,
+    page_body,
+    show_error,
+    when,
+)
 from sync.permissions import Capability
 from sync.records import EXCLUSION_REASON_LABELS, ContactMethod
 
@@ -29,25 +45,151 @@ def parents_line(values: dict[str, Any]) -> str:
 
 
 class IncidentList:
-    NAME = "incidents"
+    """The incident list with search (reference, individual, words) and filters, a page at a time."""
 
-    def __init__(self, shell: Shell, window: str = "all") -> None:
+    NAME = "incidents"
+    PAGE = 50
+
+    def __init__(
+        self,
+        shell: Shell,
+        window: str = "all",
+        text: str = "",
+        status: str = "",
+        flagged: bool = False,
+        parents_not_informed: bool = False,
+        since: str = "",
+        until: str = "",
+        shown: int = PAGE,
+    ) -> None:
         self.shell = shell
-        self.params = {"window": window}
+        # Kept in params so a refresh after a sync shows the same search.
+        self.params: dict[str, Any] = {
+            "window": window,
+            "text": text,
+            "status": status,
+            "flagged": flagged,
+            "parents_not_informed": parents_not_informed,
+            "since": since,
+            "until": until,
+            "shown": shown,
+        }
         self.window = window
+        self.search_field = ft.TextField(
+            label="Search incidents",
+            hint_text="Reference, name or words",
+            value=text,
+            expand=True,
+            on_submit=self._submitted,
+        )
+        self.status = ft.Dropdown(
+            label="Status",
+            value=status,
+            options=[ft.DropdownOption(key=k, text=t) for k, t in STATUS_CHOICES],
+            on_select=lambda _: self._apply(),
+            width=200,
+        )
+        self.flagged = ft.Checkbox(label="Flagged", value=flagged, on_change=lambda _: self._apply())
+        self.parents = ft.Checkbox(
+            label="Parents not informed", value=parents_not_informed, on_change=lambda _: self._apply()
+        )
+        self.since = ft.TextField(
+            label="From", hint_text="YYYY-MM-DD", value=since, width=150, on_submit=lambda _: self._apply()
+        )
+        self.until = ft.TextField(
+            label="To", hint_text="YYYY-MM-DD", value=until, width=150, on_submit=lambda _: self._apply()
+        )
+        self.error = error_text()
+
+    def _inputs(self, **changes: Any) -> dict[str, Any]:
+        return {
+            **self.params,
+            "text": self.search_field.value or "",
+            "status": self.status.value or "",
+            "flagged": bool(self.flagged.value),
+            "parents_not_informed": bool(self.parents.value),
+            "since": (self.since.value or "").strip(),
+            "until": (self.until.value or "").strip(),
+            "shown": self.PAGE,
+            **changes,
+        }
+
+    def _apply(self, **changes: Any) -> None:
+        params = self._inputs(**changes)
+        try:
+            date_range(params["since"], params["until"])
+        except ActionError as error:
+            show_error(self.error, str(error))  # the list stays as it was
+            return
+        self.shell.show(self.NAME, **params)
+
+    def _submitted(self, _e: Any) -> None:
+        # A whole reference (e.g. besmart-10283) goes straight to that incident: one step.
+        found = self.shell.services.incidents.by_reference(self.search_field.value or "")
+        if found is not None:
+            self.shell.show("incident", record_id=found)
+            return
+        self._apply()
+
+    def _clear(self, _e: Any) -> None:
+        self.shell.show(self.NAME, window=self.window)
 
     def build(self) -> ft.Control:
         _label, days = WINDOWS[self.window]
-        incidents = self.shell.services.incidents.list(days=days)
+        p = self.params
+        since, until = date_range(p["since"], p["until"])
+        query = IncidentFilter(
+            text=p["text"],
+            status=p["status"],
+            flagged=p["flagged"],
+            parents_not_informed=p["parents_not_informed"],
+            since=since,
+            until=until,
+            days=days,
+        )
+        found = self.shell.services.incidents.search(query, limit=max(self.PAGE, int(p["shown"])))
+        count = f"{found.total} incident{'' if found.total == 1 else 's'}"
+        tiles = [incident_tile(self.shell, i) for i in found.items]
+        if not tiles:
+            tiles = [
+                empty("No incidents match. Try fewer words or clear the filters." if query.active else "No incidents.")
+            ]
+        if found.more:
+            tiles.append(
+                ft.TextButton(
+                    f"Show {min(found.more, self.PAGE)} more of {found.more}",
+                    icon=ft.Icons.EXPAND_MORE,
+                    on_click=lambda _: self.shell.show(self.NAME, **{**p, "shown": len(found.items) + self.PAGE}),
+                )
+            )
         return page_body(
             heading("Incidents"),
             ft.SegmentedButton(
                 segments=[ft.Segment(value=k, label=label) for k, (label, _) in WINDOWS.items()],
                 selected=[self.window],
                 show_selected_icon=False,  # with the tick, "Last 7 days" wraps on a phone
-                on_change=lambda e: self.shell.show("incidents", window=e.control.selected[0]),
+                on_change=lambda e: self._apply(window=e.control.selected[0]),
             ),
-            *([incident_tile(self.shell, i) for i in incidents] or [empty("No incidents.")]),
+            ft.Row(
+                [
+                    named(self.search_field, "incident-search"),
+                    ft.FilledButton("Search", icon=ft.Icons.SEARCH, on_click=lambda _: self._apply()),
+                ]
+            ),
+            ft.Row(
+                [
+                    named(self.status, "incident-status-filter", "Status"),
+                    self.flagged,
+                    self.parents,
+                    named(self.since, "incident-since"),
+                    named(self.until, "incident-until"),
+                    *([ft.TextButton("Clear filters", on_click=self._clear)] if query.active else []),
+                ],
+                wrap=True,
+            ),
+            self.error,
+            muted(count + (" matches" if found.total == 1 else " match") if query.active else count),
+            *tiles,
         )
 
 
