@@ -90,14 +90,18 @@ class IncidentSummary:
 
     @property
     def label(self) -> str:
-        """The reference; without one, why not: this device has not sent it yet, or it is still a draft."""
-        if self.reference:
-            return self.reference
-        if self.pending:
-            return "Waiting for sync"
-        if self.status == IncidentStatus.DRAFT:
-            return "Draft (not submitted)"
-        return "Not yet numbered"
+        return reference_label(self.reference, status=self.status, pending=self.pending)
+
+
+def reference_label(reference: str | None, *, status: str | None, pending: bool) -> str:
+    """The reference; without one, why not: this device has not sent it yet, or it is still a draft."""
+    if reference:
+        return reference
+    if pending:
+        return "Waiting for sync"
+    if (status or IncidentStatus.DRAFT.value) == IncidentStatus.DRAFT.value:
+        return "Draft (not submitted)"
+    return "Not yet numbered"
 
 
 #: The status filter's choices: (key, label); "" is every status.

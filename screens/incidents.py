@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.context import ActionError
-from app.incidents import STATUS_CHOICES, IncidentFilter, date_range
+from app.incidents import STATUS_CHOICES, IncidentFilter, date_range, reference_label
 from screens.dashboard import WINDOWS, incident_tile
-from screens.incident_form import EFFECTIVENESS, TEXT_FIELDS
+from screens.incident_form import TEXT_FIELDS
 from screens.ui import (
     ask,
     back_title,
@@ -29,7 +29,16 @@ from screens.ui import (
     when,
 )
 from sync.permissions import Capability
-from sync.records import EXCLUSION_REASON_LABELS, ContactMethod
+from sync.records import (
+    ContactMethod,
+    DiscriminationCategory,
+    Effectiveness,
+    ExclusionReason,
+    ExclusionType,
+    IncidentStatus,
+    ReportRoute,
+    label,
+)
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -37,11 +46,50 @@ if TYPE_CHECKING:
 
 def parents_line(values: dict[str, Any]) -> str:
     if values.get("parents_informed"):
-        method = (values.get("parents_informed_method") or "").replace("_", " ")
-        return f"Yes, {method}, {when(values.get('parents_informed_at'))}"
+        how = [label(ContactMethod, values.get("parents_informed_method")), when(values.get("parents_informed_at"))]
+        return ", ".join(["Yes", *(part for part in how if part)])
     if values.get("parents_informed") is False:
         return f"No: {values.get('parents_not_informed_reason')}"
     return "Not yet"
+
+
+def deescalation_line(use: dict[str, Any]) -> str:
+    """ "Calm talk: Partly effective. He covered his ears"."""
+    line = f"{use.get('technique', '')}: {label(Effectiveness, use.get('effectiveness'))}"
+    return line + (f". {use['notes']}" if use.get("notes") else "")
+
+
+def technique_block(use: dict[str, Any], staff: dict[str, str]) -> ft.Control:
+    """One physical technique with everything saved about it: how well it worked and for how long, who used
+    it, why, and any injuries."""
+    how = label(Effectiveness, use.get("effectiveness"))
+    if use.get("duration_minutes") is not None:
+        how += f", {use['duration_minutes']} min"
+    return ft.Container(
+        ft.Column(
+            [
+                ft.Text(use.get("technique", ""), weight=ft.FontWeight.BOLD),
+                labelled("How effective", how),
+                labelled("Used by", ", ".join(staff.get(s, "Unknown") for s in use.get("used_by", []))),
+                labelled("Why it was used", use.get("reason")),
+                labelled("Injuries", use.get("injuries")),
+            ],
+            spacing=4,
+        ),
+        padding=ft.Padding.only(left=12),
+        border=ft.Border.only(left=ft.BorderSide(3, ft.Colors.OUTLINE_VARIANT)),
+    )
+
+
+def exclusion_line(exclusion: dict[str, Any]) -> str:
+    """ "Suspension, 2 sessions, from Tue 24 Nov 2026: Physical assault against an adult (PA)"."""
+    parts = [label(ExclusionType, exclusion.get("type"))]
+    if exclusion.get("sessions"):
+        parts.append(f"{exclusion['sessions']} sessions")
+    if exclusion.get("start_date"):
+        parts.append(f"from {exclusion['start_date']}")
+    reasons = ", ".join(f"{label(ExclusionReason, r)} ({r})" for r in exclusion.get("reasons", []))
+    return ", ".join(parts) + (f": {reasons}" if reasons else "")
 
 
 class IncidentList:
@@ -208,9 +256,7 @@ class IncidentDetail:
         method = ft.Dropdown(
             label="How were they informed?",
             value=ContactMethod.PHONE.value,
-            options=[
-                ft.DropdownOption(key=m.value, text=m.value.replace("_", " ").capitalize()) for m in ContactMethod
-            ],
+            options=[ft.DropdownOption(key=m.value, text=label(ContactMethod, m)) for m in ContactMethod],
         )
 
         def confirm() -> None:
@@ -285,7 +331,7 @@ class IncidentDetail:
         staff = services.context.staff_names()
         people = services.context.individual_names()
         ctx = services.context
-        reference = v.get("reference") or "Waiting for sync"
+        reference = reference_label(v.get("reference"), status=v.get("status"), pending=incident.pending)
         actions: list[ft.Control] = [
             ft.OutlinedButton("Parents informed", icon=ft.Icons.THUMB_UP_OUTLINED, on_click=self._parents_informed),
             ft.OutlinedButton(
@@ -296,7 +342,7 @@ class IncidentDetail:
         ]
         if services.incidents.can_edit(incident):
             actions.append(ft.OutlinedButton("Edit", icon=ft.Icons.EDIT_OUTLINED, on_click=self._edit))
-        if ctx.can(Capability.REVIEW_INCIDENTS) and v.get("status") != "reviewed":
+        if services.incidents.can_sign_off(incident):  # submitted reports only: never a draft
             actions.append(ft.OutlinedButton("Sign off", icon=ft.Icons.VERIFIED_OUTLINED, on_click=self._sign_off))
         if ctx.can(Capability.DELETE_INCIDENTS):
             actions.append(ft.OutlinedButton("Delete", icon=ft.Icons.DELETE_OUTLINE, on_click=self._delete))
@@ -309,7 +355,8 @@ class IncidentDetail:
                 on_back=lambda _: self.shell.show("incidents"),
             ),
             muted(
-                f"{people.get(incident.profile_id or '', 'Unknown')} · {v.get('status', '')}"
+                f"{people.get(incident.profile_id or '', 'Unknown')} · "
+                + label(IncidentStatus, v.get("status") or IncidentStatus.DRAFT)
                 + (" · waiting for sync" if incident.pending else "")
             ),
             ft.Row(actions, wrap=True),
@@ -358,22 +405,9 @@ class IncidentDetail:
                             "pi_alternative_responses",
                         )
                     ],
-                    labelled(
-                        "De-escalation",
-                        "; ".join(
-                            f"{t['technique']} ({EFFECTIVENESS.get(t['effectiveness'], '')})"
-                            for t in v.get("pi_deescalation", [])
-                        ),
-                    ),
-                    labelled(
-                        "Physical techniques",
-                        "; ".join(
-                            f"{t['technique']} ({EFFECTIVENESS.get(t['effectiveness'], '')}"
-                            + (f", {t['duration_minutes']} min" if t.get("duration_minutes") else "")
-                            + ")"
-                            for t in v.get("pi_techniques", [])
-                        ),
-                    ),
+                    labelled("De-escalation", "\n".join(deescalation_line(d) for d in v.get("pi_deescalation", []))),
+                    heading("Physical techniques", size=14),
+                    *([technique_block(t, staff) for t in v.get("pi_techniques", [])] or [muted("None recorded.")]),
                     labelled("Started", when(v.get("pi_started_at"))),
                     labelled("Ended", when(v.get("pi_ended_at"))),
                     *[
@@ -387,7 +421,12 @@ class IncidentDetail:
                         )
                     ],
                     labelled("Smart Plan followed", v.get("pi_plan_followed")),
-                    labelled("Reported to", (v.get("pi_report_route") or "").replace("_", " ")),
+                    labelled("Reported to", label(ReportRoute, v.get("pi_report_route"))),
+                    *(
+                        [labelled(TEXT_FIELDS["pi_report_route_reason"], v["pi_report_route_reason"])]
+                        if v.get("pi_report_route_reason")
+                        else []
+                    ),
                 )
             )
         sections.append(
@@ -406,18 +445,12 @@ class IncidentDetail:
                 ],
                 labelled(
                     "Discriminatory, prejudiced or other behaviour",
-                    ", ".join(c.replace("_", " ") for c in v.get("discriminatory_categories", []))
-                    or v.get("discriminatory", False),
+                    ", ".join(label(DiscriminationCategory, c) for c in v.get("discriminatory_categories", []))
+                    or bool(v.get("discriminatory", False)),
                 ),
                 labelled(
                     "Suspensions / exclusions",
-                    "; ".join(
-                        f"{e['type']}"
-                        + (f", {e['sessions']} sessions" if e.get("sessions") else "")
-                        + ": "
-                        + ", ".join(f"{r} ({EXCLUSION_REASON_LABELS.get(r, r)})" for r in e.get("reasons", []))
-                        for e in v.get("exclusions", [])
-                    ),
+                    "\n".join(exclusion_line(e) for e in v.get("exclusions", [])),
                 ),
             )
         )
