@@ -26,7 +26,7 @@ import sync.records
 from app.context import ActionError, Context
 from app.incidents import IncidentFilter
 from app.services import Services
-from localdb.store import LocalStore
+from localdb.store import LocalStore, StoreLockedError
 from sync.records import ENUM_LABELS, label
 from tests.test_app_services import child, services, store, user  # noqa: F401  (fixtures)
 from tests.test_screens import (  # noqa: F401  (fixtures)
@@ -326,3 +326,19 @@ def test_a_lead_is_not_offered_sign_off_on_a_draft_and_labels_are_words(config, 
 
 def store_values(ui: UiHarness, record_id: str) -> dict[str, Any]:
     return store_of(ui).get(record_id).values
+
+
+def test_search_reuses_decoded_rows_until_they_change_and_forgets_them_on_lock(
+    store: LocalStore, services: Services, many: dict[str, str]
+):
+    search = services.incidents.search
+    assert search(IncidentFilter(text="trampoline")).total == 0
+    assert len(store._decoded) == 120
+    # an edit and a new incident are found at once: a changed row is decoded again
+    services.incidents.flag(many["besmart-10250"], "Trampoline in the hall")
+    assert [i.reference for i in search(IncidentFilter(text="trampoline")).items] == ["besmart-10250"]
+    assert search(IncidentFilter(text="trampoline")).items[0].pending
+    store.lock()
+    assert store._decoded == {}  # nothing decrypted stays in memory once locked
+    with pytest.raises(StoreLockedError):
+        search(IncidentFilter(text="trampoline"))
