@@ -149,6 +149,12 @@ class IncidentList:
         )
         self.error = error_text()
 
+    @property
+    def refresh_after_sync(self) -> bool:
+        """A sync re-renders the list, unless a search or date is being typed: that would wipe it."""
+        typed = (self.search_field.value or "", self.since.value or "", self.until.value or "")
+        return typed == (self.params["text"], self.params["since"], self.params["until"])
+
     def _inputs(self, **changes: Any) -> dict[str, Any]:
         return {
             **self.params,

@@ -36,6 +36,7 @@ from tests.test_screens import (  # noqa: F401  (fixtures)
     add_account,
     config,
     open_app,
+    root,
     seed,
     store_of,
     unlock,
@@ -342,3 +343,19 @@ def test_search_reuses_decoded_rows_until_they_change_and_forgets_them_on_lock(
     assert store._decoded == {}  # nothing decrypted stays in memory once locked
     with pytest.raises(StoreLockedError):
         search(IncidentFilter(text="trampoline"))
+
+
+def test_a_sync_does_not_wipe_a_search_being_typed(config, memory_keyring):
+    store = add_account(config, STAFF)
+    seed(store, STAFF)
+    store.close()
+    with open_app(config) as ui:
+        unlock(ui)
+        ui.navigate_to("Incidents")
+        ui.type("Search incidents", "libr")
+        root(ui).shell.refresh()  # what a finished background sync does
+        assert ui.find(ft.TextField, label="Search incidents").value == "libr"
+        ui.submit("Search incidents")
+        assert [t.title.value for t in ui.find_all(ft.ListTile)] == ["besmart-10001"]
+        root(ui).shell.refresh()  # nothing typed since: the list is rendered afresh, the search kept
+        assert [t.title.value for t in ui.find_all(ft.ListTile)] == ["besmart-10001"]
