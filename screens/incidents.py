@@ -188,6 +188,29 @@ class IncidentList:
     def _clear(self, _e: Any) -> None:
         self.shell.show(self.NAME, window=self.window)
 
+    def _filters(self, p: dict[str, Any], active: bool) -> ft.Control:
+        """Folded away unless one is on: on a phone they would push the list off the screen."""
+        on = sum(bool(p[k]) for k in ("status", "flagged", "parents_not_informed", "since", "until"))
+        return ft.ExpansionTile(
+            title=ft.Text(f"Filters ({on} on)" if on else "Filters"),
+            leading=ft.Icon(ft.Icons.FILTER_LIST),
+            expanded=bool(on) or self.error.visible,
+            tile_padding=ft.Padding.symmetric(horizontal=4),
+            controls=[
+                ft.Row(
+                    [
+                        named(self.status, "incident-status-filter", "Status"),
+                        self.flagged,
+                        self.parents,
+                        named(self.since, "incident-since"),
+                        named(self.until, "incident-until"),
+                        *([ft.TextButton("Clear filters", on_click=self._clear)] if active else []),
+                    ],
+                    wrap=True,
+                )
+            ],
+        )
+
     def build(self) -> ft.Control:
         _label, days = WINDOWS[self.window]
         p = self.params
@@ -230,17 +253,7 @@ class IncidentList:
                     ft.FilledButton("Search", icon=ft.Icons.SEARCH, on_click=lambda _: self._apply()),
                 ]
             ),
-            ft.Row(
-                [
-                    named(self.status, "incident-status-filter", "Status"),
-                    self.flagged,
-                    self.parents,
-                    named(self.since, "incident-since"),
-                    named(self.until, "incident-until"),
-                    *([ft.TextButton("Clear filters", on_click=self._clear)] if query.active else []),
-                ],
-                wrap=True,
-            ),
+            self._filters(p, query.active),
             self.error,
             muted(count + (" matches" if found.total == 1 else " match") if query.active else count),
             *tiles,

@@ -359,3 +359,24 @@ def test_a_sync_does_not_wipe_a_search_being_typed(config, memory_keyring):
         assert [t.title.value for t in ui.find_all(ft.ListTile)] == ["besmart-10001"]
         root(ui).shell.refresh()  # nothing typed since: the list is rendered afresh, the search kept
         assert [t.title.value for t in ui.find_all(ft.ListTile)] == ["besmart-10001"]
+
+
+def test_a_wrong_date_says_how_to_write_it_and_keeps_the_list(config, memory_keyring):
+    store = add_account(config, STAFF)
+    seed(store, STAFF)
+    store.close()
+    with open_app(config) as ui:
+        unlock(ui)
+        ui.navigate_to("Incidents")
+        before = [t.title.value for t in ui.find_all(ft.ListTile)]
+        ui.type("From", "31/12/2026", submit=True)
+        assert ui.has_text("Give the From date as year-month-day, for example 2026-11-23.")
+        assert [t.title.value for t in ui.find_all(ft.ListTile)] == before
+        ui.type("From", "2026-12-31")
+        ui.type("To", "2026-01-01", submit=True)
+        assert ui.has_text("The From date is after the To date.")
+        assert [t.title.value for t in ui.find_all(ft.ListTile)] == before
+        ui.type("From", "")
+        ui.type("To", (dt.date.today() - dt.timedelta(days=100)).isoformat(), submit=True)
+        assert [t.title.value for t in ui.find_all(ft.ListTile)] == ["besmart-10001"]
+        assert ui.has_text("Filters (1 on)")
