@@ -53,6 +53,47 @@ def parents_line(values: dict[str, Any]) -> str:
     return "Not yet"
 
 
+#: incident fields holding enum values, shown by their labels (e.g. in a conflict)
+ENUM_FIELDS = {
+    "status": IncidentStatus,
+    "parents_informed_method": ContactMethod,
+    "pi_report_route": ReportRoute,
+    "discriminatory_categories": DiscriminationCategory,
+}
+
+
+#: what the detail calls the fields the form has no text label for
+FIELD_TITLES = {
+    "status": "Status",
+    "injury": "Injury",
+    "staff_present": "Staff present",
+    "other_individuals": "Other individuals",
+    "parents_informed": "Parents informed",
+    "parents_informed_method": "How parents were informed",
+    "parents_not_informed_reason": "Why parents were not informed",
+    "flagged": "Flagged",
+    "flag_reason": "Why it was flagged",
+    "discriminatory_categories": "Discriminatory, prejudiced or other behaviour",
+    "exclusions": "Suspensions / exclusions",
+    "pi_deescalation": "De-escalation",
+    "pi_techniques": "Physical techniques",
+    "pi_started_at": "Physical intervention started",
+    "pi_ended_at": "Physical intervention ended",
+    "pi_plan_followed": "Smart Plan followed",
+    "pi_report_route": "Reported to",
+    "review_notes": "Review notes",
+}
+
+
+def field_title(field: str) -> str:
+    """A field's name in words: the form's label, or the detail's, or the name without its section prefix."""
+    if field in TEXT_FIELDS or field in FIELD_TITLES:
+        return TEXT_FIELDS.get(field) or FIELD_TITLES[field]
+    for prefix in ("pild_", "pi_", "review_"):
+        field = field.removeprefix(prefix)
+    return field.replace("_", " ").capitalize()
+
+
 def deescalation_line(use: dict[str, Any]) -> str:
     """ "Calm talk: Partly effective. He covered his ears"."""
     line = f"{use.get('technique', '')}: {label(Effectiveness, use.get('effectiveness'))}"
@@ -490,12 +531,16 @@ class IncidentDetail:
     def _conflicts(
         self, conflicts: list[Any], values: dict[str, Any], names: dict[str, str], *, can_resolve: bool
     ) -> ft.Control:
-        def shown(value: Any) -> str:
+        def shown(field: str, value: Any) -> str:
+            enum = ENUM_FIELDS.get(field)
             if isinstance(value, bool):
                 return "Yes" if value else "No"
             if isinstance(value, list):
-                return ", ".join(names.get(str(v), str(v)) for v in value) or "—"
-            return "—" if value in (None, "") else str(value)
+                words = (label(enum, v) if enum else names.get(str(v), str(v)) for v in value)
+                return ", ".join(words) or "—"
+            if value in (None, ""):
+                return "—"
+            return label(enum, value) if enum else str(value)
 
         def choice(text: str, keep: Callable[..., Any]) -> ft.Control:
             if not can_resolve:
@@ -512,13 +557,13 @@ class IncidentDetail:
         ]
         for conflict in conflicts:
             rows += [
-                ft.Text(conflict.field.replace("_", " ").capitalize(), weight=ft.FontWeight.BOLD),
+                ft.Text(field_title(conflict.field), weight=ft.FontWeight.BOLD),
                 choice(
-                    f"Now: {shown(values.get(conflict.field))}",
+                    f"Now: {shown(conflict.field, values.get(conflict.field))}",
                     lambda _, c=conflict: self._resolve(c.field, values.get(c.field)),
                 ),
                 choice(
-                    f"{names.get(conflict.actor_id, 'Someone')}'s: {shown(conflict.value)}",
+                    f"{names.get(conflict.actor_id, 'Someone')}'s: {shown(conflict.field, conflict.value)}",
                     lambda _, c=conflict: self._resolve(c.field, c.value),
                 ),
             ]

@@ -27,6 +27,9 @@ from app.context import ActionError, Context
 from app.incidents import IncidentFilter
 from app.services import Services
 from localdb.store import LocalStore, StoreLockedError
+from sync.hlc import Stamp
+from sync.merge import apply_op
+from sync.ops import Op, validate_op
 from sync.records import ENUM_LABELS, label
 from tests.test_app_services import child, services, store, user  # noqa: F401  (fixtures)
 from tests.test_screens import (  # noqa: F401  (fixtures)
@@ -380,3 +383,35 @@ def test_a_wrong_date_says_how_to_write_it_and_keeps_the_list(config, memory_key
         ui.type("To", (dt.date.today() - dt.timedelta(days=100)).isoformat(), submit=True)
         assert [t.title.value for t in ui.find_all(ft.ListTile)] == ["besmart-10001"]
         assert ui.has_text("Filters (1 on)")
+
+
+def test_a_conflict_shows_the_field_and_both_values_in_words(config, memory_keyring):
+    store = add_account(config, LEAD)
+    ids = seed(store, LEAD)
+    record_id = ids["besmart-10270"]
+    Context(store, LEAD).write("incident", "update", {"pi_report_route": "parents"}, record_id=record_id)
+    current = store.get(record_id)
+    theirs = validate_op(
+        Op(
+            op_id=1,
+            device_id="other",
+            actor_id="u-staff",
+            record_id=record_id,
+            kind="incident",
+            profile_id=current.profile_id,
+            action="update",
+            fields={"pi_report_route": "local_authority"},
+            hlc=Stamp(Stamp.parse(current.version).ms + 10, 0, "other").encode(),
+        )
+    )
+    server_state, _ = apply_op(current.state, theirs)
+    synced(store)
+    store.apply_pulled([server_state], cursor=store.cursor + 1)
+    store.close()
+    with open_app(config) as ui:
+        unlock(ui)
+        ui.navigate_to("Incidents")
+        _open(ui, "besmart-10270")
+        assert ui.has_text("Reported to") and ui.has_text("Now: Local authority")
+        assert ui.has_text("Lee Lead's: Parents")
+        assert not ui.has_text(re.compile("local_authority|Pi report route"))
