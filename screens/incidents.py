@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 def parents_line(values: dict[str, Any]) -> str:
     if values.get("parents_informed"):
         how = [label(ContactMethod, values.get("parents_informed_method")), when(values.get("parents_informed_at"))]
-        return ", ".join(["Yes", *(part for part in how if part)])
+        return "Yes: " + ", ".join(part for part in how if part) if any(how) else "Yes"
     if values.get("parents_informed") is False:
         return f"No: {values.get('parents_not_informed_reason')}"
     return "Not yet"

@@ -325,7 +325,7 @@ def test_a_lead_is_not_offered_sign_off_on_a_draft_and_labels_are_words(config, 
             "Suspension, 2 sessions: Physical assault against an adult (PA)",
         ):
             assert any(shown in t for t in texts), (shown, texts)
-        assert any(t.startswith("Yes, App message, ") for t in texts)
+        assert any(t.startswith("Yes: App message, ") for t in texts)
 
 
 def store_values(ui: UiHarness, record_id: str) -> dict[str, Any]:
