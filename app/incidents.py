@@ -6,8 +6,11 @@ so leaving, coming back or restarting the app resumes it. Submit validates the w
 (the server gives it its `besmart-NNNNN` reference and tells key staff, staff present and leads) and deletes
 the draft; a report that does not validate stays a draft and the message says what to fix.
 
-Afterwards: view, give the parents-informed thumbs-up, flag, edit, delete and sign off — each only where the
-user's role allows (the server checks again) — and review conflicts kept from concurrent edits.
+Afterwards: find it (search by reference, individual or words; filter by status, flagged, parents not
+informed, dates; a page at a time), view, give the parents-informed thumbs-up, flag, edit, delete and sign
+off — each only where the user's role allows (the server checks again) — and review conflicts kept from
+concurrent edits. A draft is its author's and the staff they named as present until it is submitted: nobody
+else lists, opens or signs it off.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Incidents: the list (references like besmart-10281; a pending one says it is waiting for sync) and one
-incident — view it all, thumbs-up that parents were informed, flag, edit, sign off, delete (each only where the
-role allows), and review conflicts kept from concurrent edits."""
+"""Incidents: the list (references like besmart-10281; one this device has not sent says it is waiting for
+sync), with search (a whole reference opens it) and filters, and one incident — view it all, thumbs-up that
+parents were informed, flag, edit, sign off, delete (each only where the role allows), and review conflicts
+kept from concurrent edits."""
 
 from __future__ import annotations
 
