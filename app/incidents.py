@@ -179,7 +179,7 @@ class Incidents:
 
     def edit(self, record_id: str) -> IncidentDraft:
         """Open a recorded incident for editing, as a draft of its current values."""
-        incident = self.context.get(record_id, "incident")
+        incident = self.get(record_id)  # never someone else's draft
         self._require_edit(incident)
         values = {
             k: v

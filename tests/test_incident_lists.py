@@ -112,6 +112,9 @@ def test_another_staff_members_draft_is_not_listed_opened_or_signed_off(store: L
     assert {i.id for i in lead.incidents.list()} == {submitted}
     with pytest.raises(ActionError, match="draft"):
         lead.incidents.sign_off(theirs, child_spoken_to=False)
+    with pytest.raises(ActionError, match="draft"):
+        lead.incidents.edit(theirs)  # a lead may edit any incident, but a draft is not one yet
+    assert lead.incidents.drafts() == []
     assert store.get(theirs).values["status"] == "draft"
     # a lead invited to a colleague's draft may read it, but not sign it off
     lead_invited = incident(ctx, child, recorded_by="u-other", status="draft", staff_present=["u-lead"])
