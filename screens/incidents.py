@@ -238,6 +238,7 @@ class IncidentList:
             leading=ft.Icon(ft.Icons.FILTER_LIST),
             expanded=bool(on) or self.error.visible,
             tile_padding=ft.Padding.symmetric(horizontal=4),
+            controls_padding=ft.Padding.only(top=8),  # room for the Status field's floating label
             controls=[
                 ft.Row(
                     [
