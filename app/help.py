@@ -65,9 +65,13 @@ PAGES: tuple[HelpPage, ...] = (
     ),
     HelpPage(
         "Managing incidents",
-        "Open Incidents and choose an incident reference (for example besmart-10281). Depending on your role "
-        "you can confirm parents were informed (thumbs up), flag it for attention, and view, edit or delete "
-        "it. An incident waiting for sync has no reference yet.",
+        "Open Incidents and choose an incident reference (for example besmart-10281), or type the reference "
+        "into Search and press Enter to go straight to it. Search also finds an individual's name or any "
+        "words in the report; Filters narrow the list by status, flagged, parents not informed and dates. "
+        "Depending on your role you can confirm parents were informed (thumbs up), flag it for attention, and "
+        'view, edit, sign off or delete it. An incident this device has not sent yet says "Waiting for sync" '
+        "until it gets its reference. A draft stays with the person writing it (and the staff they named as "
+        "present) until it is submitted: nobody else sees it, and only a submitted report can be signed off.",
     ),
     HelpPage(
         "Good practice, safeguarding and data protection",

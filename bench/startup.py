@@ -96,7 +96,7 @@ def child(data_dir: str, server_url: str) -> None:
 # --------------------------------------------------------------------------- preparation (not timed)
 
 
-def prepare(tmp: Path, scale: float) -> tuple[Path, str, dict[str, int]]:
+def prepare(tmp: Path, scale: float, email: str = DEMO_EMAIL) -> tuple[Path, str, dict[str, int]]:
     """A device data directory holding a synced copy of the demo organisation for one staff user."""
     sys.path.insert(0, str(ROOT / "tests" / "server"))
     from server_support import ServerProcess
@@ -121,7 +121,7 @@ def prepare(tmp: Path, scale: float) -> tuple[Path, str, dict[str, int]]:
 
     async def sign_in_and_sync() -> dict[str, int]:
         session = ClientSession(config)
-        await session.sign_in(DEMO_EMAIL, DEMO_PASSWORD)
+        await session.sign_in(email, DEMO_PASSWORD)
         session.create_passcode(PASSCODE, PASSCODE)
         assert session.sync is not None and session.store is not None
         started = time.perf_counter()

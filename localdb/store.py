@@ -100,6 +100,7 @@ class LocalStore(Queries):
         self._cipher: FieldCipher | None = None
         self._clock: HybridClock | None = None
         self._last_activity = monotonic()
+        self._decoded = {}
         # One connection, used under self._lock: SQLite serialises writers anyway.
         self._db: sqlite3.Connection | None = _connect(self.path)
         migrate(self._db)
@@ -215,6 +216,7 @@ class LocalStore(Queries):
             if self._keys is not None:
                 self._keys.forget()
             self._keys = self._cipher = None
+            self.forget_decoded()
             if self._db is not None:
                 self._checkpoint()
 

@@ -169,6 +169,75 @@ class ContributorRole(StrEnum):
     OTHER = "other"
 
 
+# --- labels: what a person sees for each stored value ------------------------------------------------
+
+#: The user-facing label of every stored enum value: the one place that maps them, so no screen shows a raw
+#: value such as "local_authority" or "other". `tests/test_incident_lists.py` checks every member has one.
+ENUM_LABELS: dict[type[StrEnum], dict[str, str]] = {
+    Valence: {Valence.POSITIVE: "Positive", Valence.NEGATIVE: "Negative", Valence.NA: "Neither"},
+    BehaviourLevel: {BehaviourLevel.LOW: "Low", BehaviourLevel.MEDIUM: "Medium", BehaviourLevel.HIGH: "High"},
+    SettingType: {
+        SettingType.SCHOOL: "School",
+        SettingType.ALTERNATIVE_PROVISION: "Alternative provision",
+        SettingType.CHILDRENS_HOME: "Children's home",
+    },
+    Role: {Role.STAFF: "Staff", Role.LEAD: "Lead", Role.ADMIN: "Administrator"},
+    IncidentStatus: {
+        IncidentStatus.DRAFT: "Draft",
+        IncidentStatus.SUBMITTED: "Submitted",
+        IncidentStatus.REVIEWED: "Reviewed and signed off",
+    },
+    PlanStatus: {PlanStatus.DRAFT: "Draft", PlanStatus.ACTIVE: "Active", PlanStatus.ARCHIVED: "Archived"},
+    ExclusionType: {
+        ExclusionType.PERM: "Permanent exclusion",
+        ExclusionType.SUSP: "Suspension",
+        ExclusionType.LNCH: "Lunchtime suspension",
+    },
+    ExclusionReason: dict(EXCLUSION_REASON_LABELS),
+    DiscriminationCategory: {
+        DiscriminationCategory.RACIST: "Racist",
+        DiscriminationCategory.RELIGION_OR_BELIEF: "Religion or belief",
+        DiscriminationCategory.SEXIST: "Sexist",
+        DiscriminationCategory.SEXUAL_HARASSMENT: "Sexual harassment",
+        DiscriminationCategory.HOMOPHOBIC_OR_BIPHOBIC: "Homophobic or biphobic",
+        DiscriminationCategory.TRANSPHOBIC: "Transphobic",
+        DiscriminationCategory.DISABILITY: "Disability",
+        DiscriminationCategory.PREJUDICE_BASED_BULLYING: "Prejudice-based bullying",
+        DiscriminationCategory.OTHER: "Other discriminatory or prejudiced behaviour",
+    },
+    Effectiveness: {
+        Effectiveness.EFFECTIVE: "Effective",
+        Effectiveness.PARTLY_EFFECTIVE: "Partly effective",
+        Effectiveness.NOT_EFFECTIVE: "Not effective",
+    },
+    ContactMethod: {
+        ContactMethod.PHONE: "Phone",
+        ContactMethod.IN_PERSON: "In person",
+        ContactMethod.EMAIL: "Email",
+        ContactMethod.LETTER: "Letter",
+        ContactMethod.APP_MESSAGE: "App message",
+    },
+    ReportRoute: {ReportRoute.PARENTS: "Parents", ReportRoute.LOCAL_AUTHORITY: "Local authority"},
+    ContributorRole: {
+        ContributorRole.STAFF: "Staff",
+        ContributorRole.PARENT: "Parent or carer",
+        ContributorRole.PUPIL: "The individual",
+        ContributorRole.OTHER: "Other",
+    },
+}
+
+
+def label(enum: type[StrEnum], value: Any) -> str:
+    """The user-facing label of a stored enum value ("" for none). A value the enum does not know (from a
+    newer version of the app) is shown as words rather than hidden."""
+    if value is None or value == "":
+        return ""
+    labels = ENUM_LABELS[enum]
+    if value in labels:
+        return labels[value]
+    return str(value).replace("_", " ").capitalize()
+
+
 # --- nested values -----------------------------------------------------------------------------------
 
 

@@ -567,7 +567,7 @@ def test_physical_intervention_report_has_three_pages(ui: UiHarness):
     ui.set_value(toggle(ui, "Racist"), True)
     ui.click("Submit Report")
     assert ui.has_text("Waiting for sync") and ui.has_text("Physical intervention")
-    assert ui.has_text("Offered a choice (Effective)") and ui.has_text("racist")
+    assert ui.has_text("Offered a choice: Effective") and ui.has_text("Racist")
     [incident] = [i for i in store_of(ui).incidents() if i.values.get("what_happened") == "Ran towards the road"]
     assert incident.values["physical_intervention"] is True and incident.values["pi_report_route"] == "parents"
 
@@ -632,7 +632,7 @@ def test_parents_informed_and_flag(ui: UiHarness, device: dict[str, str]):
     ui.click("Parents informed")
     ui.select(ui.find(ft.Dropdown, label="How were they informed?"), "in_person")
     ui.click("Confirm")
-    assert ui.has_text(re.compile(r"^Yes, in person, "))
+    assert ui.has_text(re.compile(r"^Yes: In person, "))
     values = store_of(ui).get(device["besmart-10281"]).values
     assert values["parents_informed"] is True and values["parents_informed_by"] == "u-staff"
 
