@@ -260,7 +260,7 @@ def test_status_strip_shows_offline_and_pending(ui: UiHarness):
     assert ui.has_text(re.compile("^You are offline"))
     assert not ui.has_text(re.compile("ConnectError"))  # the banner says it in plain words
     # A local write shows up as waiting to sync.
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Clicker")
     ui.click(ui.find(ft.Semantics, label="clicker-On task").content)
@@ -300,7 +300,7 @@ def test_directory_search_and_profile_tabs(ui: UiHarness):
     ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
 
     tab_names = [t.label for t in ui.find(ft.TabBar).tabs]
-    assert tab_names == ["Overview", "Incidents", "Communications", "Clicker", "Details", "Key contacts", "Access"]
+    assert tab_names == ["Overview", "Incidents", "Communications", "Clickers", "Details", "Key Contacts", "Access"]
     bodies = dict(zip(tab_names, ui.find(ft.TabBarView).controls, strict=True))
 
     def shows(tab: str, text: str | re.Pattern[str]) -> bool:
@@ -310,9 +310,9 @@ def test_directory_search_and_profile_tabs(ui: UiHarness):
     assert not shows("Overview", "besmart-10001")  # older than 30 days
     assert all(shows("Incidents", r) for r in ("besmart-10281", "besmart-10270", "besmart-10001"))
     assert shows("Communications", "Ada helped a classmate")
-    assert shows("Clicker", "No clicker logs in the last 30 days.")
+    assert shows("Clickers", "No clicker logs in the last 30 days.")
     assert shows("Details", "Year 7") and shows("Details", "Lovelace")
-    assert shows("Key contacts", "Mary Lovelace") and shows("Key contacts", "Phone: 01234 567890")
+    assert shows("Key Contacts", "Mary Lovelace") and shows("Key Contacts", "Phone: 01234 567890")
     assert shows("Access", "Lee Lead") and shows("Access", "Ola Other")
     tabs = ui.find(ft.Tabs)
     ui.select_index(tabs, 4)
@@ -334,7 +334,7 @@ def _inside(control: Any, ancestor: Any) -> bool:
 
 
 def test_clicker_counts_taps_and_undo_removes_one(ui: UiHarness, device: dict[str, str]):
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     ui.click("Behaviour Clicker")  # no individual yet
     assert ui.has_text("Choose the individual first.")
     pick_individual(ui, "Ada Lovelace")
@@ -354,7 +354,7 @@ def test_clicker_counts_taps_and_undo_removes_one(ui: UiHarness, device: dict[st
 
 
 def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, device: dict[str, str]):
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Communications")
     assert ui.find(ft.Dropdown, label="Your name").value == "u-staff"
@@ -382,7 +382,7 @@ def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, devi
 
 
 def start_report(ui: UiHarness, kind: str = "Incident Report", individual: str = "Ada Lovelace") -> None:
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     pick_individual(ui, individual)
     ui.click(kind)
 
@@ -495,7 +495,7 @@ def test_a_draft_survives_lock_and_a_new_window(config: ClientConfig, device: di
         assert ui.has_text("Unlock besmart")
     with open_app(config) as ui:  # the app restarted on the same data directory
         unlock(ui)
-        ui.navigate_to("Record")
+        ui.navigate_to("Record & Plan")
         ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Incident report — Ada Lovelace"))
         assert ui.has_text(re.compile(r"^Page 2 of 3: Physical intervention"))
         assert ui.find(ft.TextField, label="High level behaviours displayed").value == "Climbing"
@@ -511,7 +511,7 @@ def test_discarding_a_draft(ui: UiHarness):
     assert store_of(ui).drafts("incident")
     ui.click("Discard")
     ui.click(ui.find(ft.TextButton, text="Discard", where=lambda c: _inside(c, ui.open_dialogs()[-1])))
-    assert store_of(ui).drafts("incident") == [] and ui.has_text("Record")
+    assert store_of(ui).drafts("incident") == [] and ui.has_text("Record & Plan")
 
 
 # --------------------------------------------------------------------------- managing an incident
@@ -733,7 +733,7 @@ def test_every_icon_button_and_dropdown_has_a_name(config: ClientConfig, device:
         ui.navigate_to("Directory")
         ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
         seen["profile"] = unnamed(ui)
-        ui.click("Communication")
+        ui.click("Behaviour Communications")  # on a phone the profile's actions are icons
         seen["communications"] = unnamed(ui)
         ui.click(ui.find(ft.Semantics, label="back-to-record").content)
         seen["record"] = unnamed(ui)
@@ -774,7 +774,7 @@ def test_phone_and_desktop_layouts_do_not_crash(ui: UiHarness):
     """Every main screen renders after a resize between phone and desktop sizes (no handler errors)."""
     for width, height in ((1280, 800), (360, 640)):
         ui.resize(width, height)
-        for destination in ("Dashboard", "Directory", "Record", "Incidents", "Inbox"):
+        for destination in ("Dashboard", "Directory", "Record & Plan", "Incidents", "Inbox"):
             ui.navigate_to(destination)
         assert ui.page.width == width
 
@@ -794,7 +794,7 @@ def test_idle_lock_shows_the_unlock_screen_and_keeps_the_draft(
         ui.sleep(0.5)  # idle: the store locks itself, the watcher notices
         assert ui.has_text("Unlock besmart") and ui.page.navigation_bar is None
         unlock(ui)
-        ui.navigate_to("Record")
+        ui.navigate_to("Record & Plan")
         ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Incident report — Ada Lovelace"))
         assert ui.find(ft.TextField, label="What happened?").value == "Left the room"
 
@@ -818,7 +818,7 @@ def test_submitting_after_the_store_locked_itself_asks_for_the_passcode(config: 
 
 
 def test_sync_now_keeps_a_message_being_typed(ui: UiHarness):
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Communications")
     ui.type(re.compile("^Message"), "Half a thought")
