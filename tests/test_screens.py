@@ -321,6 +321,41 @@ def test_directory_search_and_profile_tabs(ui: UiHarness):
     assert ui.has_text("Directory")
 
 
+def test_profile_sections_menu_and_compact_header(ui: UiHarness):
+    ui.navigate_to("Directory")
+    ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
+    tabs = ui.find(ft.Tabs)
+    # The menu beside the tab bar reaches every section, the last one too.
+    menu = ui.find(ft.PopupMenuButton, label="All sections")
+    assert [item.content.value for item in menu.items] == [t.label for t in ui.find(ft.TabBar).tabs]
+    ui.click(ui.find(ft.PopupMenuItem, label="Access"))
+    assert tabs.selected_index == 6 and root(ui).shell.current.params["tab"] == 6
+    # On a phone the actions are icons beside the name; from a tablet's width on, labelled buttons.
+    assert ui.find(ft.IconButton, label="Behaviour Clicker") and not ui.find_all(ft.Button, text="Clicker")
+    ui.resize(768, 1024)
+    assert ui.find(ft.Button, text="Clicker") and not ui.find_all(ft.IconButton, label="Behaviour Clicker")
+    ui.click(ui.find(ft.Button, text="Clicker"))
+    assert ui.has_text("Behaviour Clicker — Ada Lovelace")
+
+
+def test_navigation_rail_on_a_wide_window_bar_below(ui: UiHarness):
+    shell = root(ui).shell
+    assert ui.page.navigation_bar is shell.nav and not ui.find_all(ft.NavigationRail)
+    ui.resize(1280, 800)
+    assert ui.page.navigation_bar is None and ui.find(ft.NavigationRail) is shell.rail
+    ui.navigate_to("Incidents")
+    assert shell.rail.selected_index == shell.nav.selected_index == 3
+    ui.resize(899, 800)
+    assert ui.page.navigation_bar is shell.nav and not ui.find_all(ft.NavigationRail)
+    assert shell.nav.selected_index == 3
+    # Locked, the shell no longer follows the window: no navigation on the unlock screen at any width.
+    ui.click("Lock")
+    for width in (1280, 360):
+        ui.resize(width, 800)
+        assert ui.page.navigation_bar is None and not ui.find_all(ft.NavigationRail)
+    assert ui.has_text("Unlock besmart")
+
+
 def _inside(control: Any, ancestor: Any) -> bool:
     node = control
     while node is not None:
