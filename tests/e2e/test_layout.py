@@ -68,14 +68,18 @@ def destination(page: Page, name: str) -> Locator:
     return bar.or_(rail)
 
 
-def profile_tab(page: Page, name: str) -> Locator:
-    """The profile's section tab `name` (the bottom bar has an "Incidents" tab too: it is not at the bottom)."""
+def profile_tab(page: Page, name: str, timeout_ms: int = 5_000) -> Locator:
+    """The profile's section tab `name` (the bottom bar has an "Incidents" tab too: it is not at the bottom).
+
+    Waits for it: while a menu is open (and as it closes) the page under it is out of the ARIA tree."""
     bottom_bar_top = (page.viewport_size or {"height": 0})["height"] - 90
     tabs = page.get_by_role("tab", name=name, exact=True)
-    for i in range(tabs.count()):
-        found = tabs.nth(i).bounding_box()
-        if found and found["y"] < bottom_bar_top:
-            return tabs.nth(i)
+    for _ in range(timeout_ms // 100):
+        for i in range(tabs.count()):
+            found = tabs.nth(i).bounding_box()
+            if found and found["y"] < bottom_bar_top:
+                return tabs.nth(i)
+        page.wait_for_timeout(100)
     raise AssertionError(f"no profile tab {name!r}")
 
 
