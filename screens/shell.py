@@ -1,5 +1,6 @@
 """The frame every signed-in screen sits in: the app bar, the sync status strip (offline banner, last synced,
-pending count, progress bar, "Sync now"), the content area, and the navigation bar.
+pending count, progress bar, "Sync now"), the content area, and the navigation: a bar at the bottom, or a rail on
+the left when the window is 900 px wide or more.
 
 `Shell` is also the screens' way to move around (`show`), tell the user something (`toast`), and reach the
 session's services. It starts the background sync when the store is unlocked.

@@ -24,6 +24,7 @@ from app.context import Context
 from app.session import ClientSession, PendingSignIn, account_dir
 from localdb.store import LocalStore
 from screens.root import Root
+from screens.ui import FIELD_COLUMNS, card, fit_width, named
 from sync.hlc import Stamp
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
@@ -336,6 +337,22 @@ def test_profile_sections_menu_and_compact_header(ui: UiHarness):
     assert ui.find(ft.Button, text="Clicker") and not ui.find_all(ft.IconButton, label="Behaviour Clicker")
     ui.click(ui.find(ft.Button, text="Clicker"))
     assert ui.has_text("Behaviour Clicker — Ada Lovelace")
+
+
+def test_inputs_in_a_card_fill_it_and_other_controls_are_left_alone():
+    field = ft.TextField(label="Message")
+    picker = named(ft.Dropdown(label="Your name", options=[]), "your-name", "Your name")
+    button, sized = ft.Button("Save"), ft.TextField(label="Code", width=120)
+    [wrapped_field, wrapped_picker, kept_button, kept_sized] = card(
+        field, picker, button, sized
+    ).content.content.controls
+    for wrapped, control in ((wrapped_field, field), (wrapped_picker, picker)):
+        assert isinstance(wrapped, ft.ResponsiveRow)
+        [cell] = wrapped.controls
+        assert cell.content is control and cell.col == FIELD_COLUMNS
+    assert picker.content.expand and picker.expand  # a Dropdown fills its cell only when expanding
+    assert kept_button is button and kept_sized is sized  # a button keeps its size; so does a width given
+    assert fit_width(button) is button
 
 
 def test_navigation_rail_on_a_wide_window_bar_below(ui: UiHarness):
