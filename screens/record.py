@@ -62,9 +62,9 @@ class Record:
         names = self.shell.services.context.individual_names()
         big = ft.ButtonStyle(padding=ft.Padding.all(18))
         return page_body(
-            heading("Record"),
+            heading("Record & Plan"),  # the user guide's name for this section
             individual_picker(self.shell, self.profile_id, picked),
-            muted("Record"),
+            muted("Record behaviour"),
             ft.Row(
                 [
                     ft.Button(
@@ -79,7 +79,7 @@ class Record:
                 ],
                 wrap=True,
             ),
-            muted("Record & Plan"),
+            muted("Record an incident"),
             ft.Row(
                 [
                     ft.Button(
@@ -201,7 +201,7 @@ class Clicker:
         return page_body(
             back_title(
                 f"Behaviour Clicker — {name}",
-                tooltip="Back to Record",
+                tooltip="Back to Record & Plan",
                 identifier="back-to-record",
                 on_back=lambda _: self.shell.show("record", profile_id=self.profile_id),
             ),
@@ -245,14 +245,14 @@ class CommunicationsScreen:
         return page_body(
             back_title(
                 f"Behaviour Communications — {name}",
-                tooltip="Back to Record",
+                tooltip="Back to Record & Plan",
                 identifier="back-to-record",
                 on_back=lambda _: self.shell.show("record", profile_id=self.profile_id),
             ),
             card(
                 valence,
                 author,
-                message,
+                named(message, "message"),
                 error,
                 ft.Button("Save", icon=ft.Icons.SAVE, on_click=save),
             ),

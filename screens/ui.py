@@ -187,13 +187,39 @@ def back_title(title: str, *, tooltip: str, identifier: str, on_back: Callable[.
     )
 
 
+#: the share of the width (of 12 columns) an input takes at each breakpoint of the window's width: all of a
+#: phone's, most of a tablet's, two thirds of a desktop column (about 600 px) so a line stays readable
+FIELD_COLUMNS: dict[str, int] = {"xs": 12, "md": 10, "lg": 8}
+
+
+def _is_input(control: ft.Control) -> bool:
+    inner = control.content if isinstance(control, ft.Semantics) else control
+    return isinstance(inner, (ft.TextField, ft.Dropdown)) and inner.width is None
+
+
+def fit_width(control: ft.Control) -> ft.Control:
+    """An input (TextField, Dropdown, or one wrapped by `named`) as wide as its column allows, up to
+    FIELD_COLUMNS of it. Left alone in a Column, Flet gives a TextField 300 px and a Dropdown the width of its
+    longest option, whatever the screen. Other controls are returned unchanged."""
+    if not _is_input(control):
+        return control
+    inner = control.content if isinstance(control, ft.Semantics) else control
+    if isinstance(inner, ft.Dropdown):
+        inner.expand = True  # a Dropdown fills the width it is given only when expanding
+        if inner is not control:
+            control.expand = True
+    return ft.ResponsiveRow([ft.Container(control, col=FIELD_COLUMNS)], spacing=0, run_spacing=0)
+
+
 def card(*controls: ft.Control, on_click: Callable[..., Any] | None = None) -> ft.Card:
-    return ft.Card(content=ft.Container(ft.Column(list(controls), spacing=6), padding=12, on_click=on_click))
+    """A card; its inputs fill it (see `fit_width`)."""
+    column = ft.Column([fit_width(c) for c in controls], spacing=6)
+    return ft.Card(content=ft.Container(column, padding=12, on_click=on_click))
 
 
 def page_body(*controls: ft.Control) -> ft.Column:
-    """A scrolling column that stays readable on a wide screen."""
-    return ft.Column(list(controls), spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+    """A scrolling column that stays readable on a wide screen; its inputs fill it (see `fit_width`)."""
+    return ft.Column([fit_width(c) for c in controls], spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
 
 
 def ask(

@@ -24,7 +24,7 @@ from app.context import Context
 from app.session import ClientSession, PendingSignIn, account_dir
 from localdb.store import LocalStore
 from screens.root import Root
-from screens.ui import parse_moment, people_picker, uk_moment, when
+from screens.ui import FIELD_COLUMNS, card, fit_width, named, parse_moment, people_picker, uk_moment, when
 from sync.hlc import Stamp
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
@@ -261,7 +261,7 @@ def test_status_strip_shows_offline_and_pending(ui: UiHarness):
     assert ui.has_text(re.compile("^You are offline"))
     assert not ui.has_text(re.compile("ConnectError"))  # the banner says it in plain words
     # A local write shows up as waiting to sync.
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Clicker")
     ui.click(ui.find(ft.Semantics, label="clicker-On task").content)
@@ -301,7 +301,7 @@ def test_directory_search_and_profile_tabs(ui: UiHarness):
     ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
 
     tab_names = [t.label for t in ui.find(ft.TabBar).tabs]
-    assert tab_names == ["Overview", "Incidents", "Communications", "Clicker", "Details", "Key contacts", "Access"]
+    assert tab_names == ["Overview", "Incidents", "Communications", "Clickers", "Details", "Key Contacts", "Access"]
     bodies = dict(zip(tab_names, ui.find(ft.TabBarView).controls, strict=True))
 
     def shows(tab: str, text: str | re.Pattern[str]) -> bool:
@@ -311,15 +311,66 @@ def test_directory_search_and_profile_tabs(ui: UiHarness):
     assert not shows("Overview", "besmart-10001")  # older than 30 days
     assert all(shows("Incidents", r) for r in ("besmart-10281", "besmart-10270", "besmart-10001"))
     assert shows("Communications", "Ada helped a classmate")
-    assert shows("Clicker", "No clicker logs in the last 30 days.")
+    assert shows("Clickers", "No clicker logs in the last 30 days.")
     assert shows("Details", "Year 7") and shows("Details", "Lovelace")
-    assert shows("Key contacts", "Mary Lovelace") and shows("Key contacts", "Phone: 01234 567890")
+    assert shows("Key Contacts", "Mary Lovelace") and shows("Key Contacts", "Phone: 01234 567890")
     assert shows("Access", "Lee Lead") and shows("Access", "Ola Other")
     tabs = ui.find(ft.Tabs)
     ui.select_index(tabs, 4)
     assert tabs.selected_index == 4
     ui.click(ui.find(ft.Semantics, label="back-to-directory").content)
     assert ui.has_text("Directory")
+
+
+def test_profile_sections_menu_and_compact_header(ui: UiHarness):
+    ui.navigate_to("Directory")
+    ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
+    tabs = ui.find(ft.Tabs)
+    # The menu beside the tab bar reaches every section, the last one too.
+    menu = ui.find(ft.PopupMenuButton, label="All sections")
+    assert [item.content.value for item in menu.items] == [t.label for t in ui.find(ft.TabBar).tabs]
+    ui.click(ui.find(ft.PopupMenuItem, label="Access"))
+    assert tabs.selected_index == 6 and root(ui).shell.current.params["tab"] == 6
+    # On a phone the actions are icons beside the name; from a tablet's width on, labelled buttons.
+    assert ui.find(ft.IconButton, label="Behaviour Clicker") and not ui.find_all(ft.Button, text="Clicker")
+    ui.resize(768, 1024)
+    assert ui.find(ft.Button, text="Clicker") and not ui.find_all(ft.IconButton, label="Behaviour Clicker")
+    ui.click(ui.find(ft.Button, text="Clicker"))
+    assert ui.has_text("Behaviour Clicker — Ada Lovelace")
+
+
+def test_inputs_in_a_card_fill_it_and_other_controls_are_left_alone():
+    field = ft.TextField(label="Message")
+    picker = named(ft.Dropdown(label="Your name", options=[]), "your-name", "Your name")
+    button, sized = ft.Button("Save"), ft.TextField(label="Code", width=120)
+    [wrapped_field, wrapped_picker, kept_button, kept_sized] = card(
+        field, picker, button, sized
+    ).content.content.controls
+    for wrapped, control in ((wrapped_field, field), (wrapped_picker, picker)):
+        assert isinstance(wrapped, ft.ResponsiveRow)
+        [cell] = wrapped.controls
+        assert cell.content is control and cell.col == FIELD_COLUMNS
+    assert picker.content.expand and picker.expand  # a Dropdown fills its cell only when expanding
+    assert kept_button is button and kept_sized is sized  # a button keeps its size; so does a width given
+    assert fit_width(button) is button
+
+
+def test_navigation_rail_on_a_wide_window_bar_below(ui: UiHarness):
+    shell = root(ui).shell
+    assert ui.page.navigation_bar is shell.nav and not ui.find_all(ft.NavigationRail)
+    ui.resize(1280, 800)
+    assert ui.page.navigation_bar is None and ui.find(ft.NavigationRail) is shell.rail
+    ui.navigate_to("Incidents")
+    assert shell.rail.selected_index == shell.nav.selected_index == 3
+    ui.resize(899, 800)
+    assert ui.page.navigation_bar is shell.nav and not ui.find_all(ft.NavigationRail)
+    assert shell.nav.selected_index == 3
+    # Locked, the shell no longer follows the window: no navigation on the unlock screen at any width.
+    ui.click("Lock")
+    for width in (1280, 360):
+        ui.resize(width, 800)
+        assert ui.page.navigation_bar is None and not ui.find_all(ft.NavigationRail)
+    assert ui.has_text("Unlock besmart")
 
 
 def _inside(control: Any, ancestor: Any) -> bool:
@@ -335,7 +386,7 @@ def _inside(control: Any, ancestor: Any) -> bool:
 
 
 def test_clicker_counts_taps_and_undo_removes_one(ui: UiHarness, device: dict[str, str]):
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     ui.click("Behaviour Clicker")  # no individual yet
     assert ui.has_text("Choose the individual first.")
     pick_individual(ui, "Ada Lovelace")
@@ -355,7 +406,7 @@ def test_clicker_counts_taps_and_undo_removes_one(ui: UiHarness, device: dict[st
 
 
 def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, device: dict[str, str]):
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Communications")
     # The author is the signed-in person, shown and never chosen (no "Your name" list of all staff).
@@ -385,7 +436,7 @@ def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, devi
 
 
 def start_report(ui: UiHarness, kind: str = "Incident Report", individual: str = "Ada Lovelace") -> None:
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     pick_individual(ui, individual)
     ui.click(kind)
 
@@ -598,7 +649,7 @@ def test_a_draft_survives_lock_and_a_new_window(config: ClientConfig, device: di
         assert ui.has_text("Unlock besmart")
     with open_app(config) as ui:  # the app restarted on the same data directory
         unlock(ui)
-        ui.navigate_to("Record")
+        ui.navigate_to("Record & Plan")
         ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Incident report — Ada Lovelace"))
         assert ui.has_text(re.compile(r"^Page 2 of 3: Physical intervention"))
         assert ui.find(ft.TextField, label="High level behaviours displayed").value == "Climbing"
@@ -614,7 +665,7 @@ def test_discarding_a_draft(ui: UiHarness):
     assert store_of(ui).drafts("incident")
     ui.click("Discard")
     ui.click(ui.find(ft.TextButton, text="Discard", where=lambda c: _inside(c, ui.open_dialogs()[-1])))
-    assert store_of(ui).drafts("incident") == [] and ui.has_text("Record")
+    assert store_of(ui).drafts("incident") == [] and ui.has_text("Record & Plan")
 
 
 # --------------------------------------------------------------------------- managing an incident
@@ -836,7 +887,7 @@ def test_every_icon_button_and_dropdown_has_a_name(config: ClientConfig, device:
         ui.navigate_to("Directory")
         ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
         seen["profile"] = unnamed(ui)
-        ui.click("Communication")
+        ui.click("Behaviour Communications")  # on a phone the profile's actions are icons
         seen["communications"] = unnamed(ui)
         ui.click(ui.find(ft.Semantics, label="back-to-record").content)
         seen["record"] = unnamed(ui)
@@ -877,7 +928,7 @@ def test_phone_and_desktop_layouts_do_not_crash(ui: UiHarness):
     """Every main screen renders after a resize between phone and desktop sizes (no handler errors)."""
     for width, height in ((1280, 800), (360, 640)):
         ui.resize(width, height)
-        for destination in ("Dashboard", "Directory", "Record", "Incidents", "Inbox"):
+        for destination in ("Dashboard", "Directory", "Record & Plan", "Incidents", "Inbox"):
             ui.navigate_to(destination)
         assert ui.page.width == width
 
@@ -897,7 +948,7 @@ def test_idle_lock_shows_the_unlock_screen_and_keeps_the_draft(
         ui.sleep(0.5)  # idle: the store locks itself, the watcher notices
         assert ui.has_text("Unlock besmart") and ui.page.navigation_bar is None
         unlock(ui)
-        ui.navigate_to("Record")
+        ui.navigate_to("Record & Plan")
         ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Incident report — Ada Lovelace"))
         assert ui.find(ft.TextField, label="What happened?").value == "Left the room"
 
@@ -921,7 +972,7 @@ def test_submitting_after_the_store_locked_itself_asks_for_the_passcode(config: 
 
 
 def test_sync_now_keeps_a_message_being_typed(ui: UiHarness):
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Communications")
     ui.type(re.compile("^Message"), "Half a thought")
