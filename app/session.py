@@ -180,6 +180,11 @@ class ClientSession:
         if self.store is not None:
             self.store.lock()
 
+    def touch(self) -> None:
+        """The person at the screen did something: the idle lock's clock starts again (see LocalStore.touch)."""
+        if self.store is not None:
+            self.store.touch()
+
     async def sign_out(self, *, discard_unsynced: bool = False) -> None:
         """Push what is queued, tell the server, then wipe this account's data and keys from the device.
 

@@ -6,6 +6,8 @@ One `Root` per browser session (web) or window (desktop); each has its own `Clie
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import flet as ft
@@ -15,7 +17,24 @@ from app.session import ClientSession, SignInError
 from screens.shell import Shell
 from screens.ui import error_text, heading, muted, named, show_error
 
+logger = logging.getLogger(__name__)
+
 IDLE_CHECK_SECONDS = 15
+#: Client events that are not a person's input: they never postpone the idle lock.
+NOT_INPUT = frozenset(
+    {
+        "connect",
+        "disconnect",
+        "close",
+        "resize",
+        "dismiss",  # a snack bar that timed out
+        "app_lifecycle_state_change",
+        "platform_brightness_change",
+        "media_change",
+        "window_event",
+        "error",
+    }
+)
 
 
 class Root:
@@ -24,21 +43,69 @@ class Root:
         self.config = config
         self.session = ClientSession(config)
         self.shell: Shell | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._watcher: Any = None
         page.data = self  # keep a reference: Flet drops objects nothing points to
 
     async def start(self) -> None:
         self.page.title = "besmart"
         self.page.theme_mode = ft.ThemeMode.LIGHT
         self.page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
-        self.page.on_disconnect = self._closed
+        self.page.on_disconnect = self._disconnected
+        self.page.on_connect = self._connected
+        self.page.on_close = self._closed
+        self._note_input()
         if self.session.known_accounts():
             self.show_unlock()
         else:
             self.show_sign_in()
-        self.page.run_task(self._watch_idle)
+        self._watcher = self.page.run_task(self._watch_idle)
 
-    def _closed(self, _e: Any) -> None:
+    def _note_input(self) -> None:
+        """Every event the client sends goes through the Flet session's `dispatch_event`: those a person
+        causes (taps, typing, navigating) start the idle time again. Nothing else does — not a background
+        sync, not a screen refreshing itself (see LocalStore.touch)."""
+        flet_session = self.page.session
+        dispatch = flet_session.dispatch_event
+
+        async def dispatch_noting_input(control_id: int, name: str, data: Any) -> None:
+            if name not in NOT_INPUT:
+                self.session.touch()  # before the handler: a tap after the idle time finds the store locked
+            await dispatch(control_id, name, data)
+
+        flet_session.dispatch_event = dispatch_noting_input  # type: ignore[method-assign]
+
+    def _disconnected(self, _e: Any) -> None:
+        """The browser went away (tab closed, reloaded, phone asleep): lock, and put the unlock screen in
+        place now, because on reconnecting Flet sends the page as it is — it must hold no names."""
+        if self.shell is not None:
+            self.lock()
+        else:
+            self.session.lock()
+
+    def _connected(self, _e: Any) -> None:
+        if self.shell is not None and self.session.state != "unlocked":
+            self.lock()
+
+    async def _closed(self, _e: Any) -> None:
+        """The Flet session expired: stop watching and let go of the keys and connections."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+        self._leave_shell()
         self.session.lock()
+        await self.session.aclose()
+
+    def _spawn(self, job: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        """Run a coroutine in the background. Not `page.run_task`: that needs a live connection, and
+        locking must work while the browser is away (it crashed the idle watcher)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.page.run_task(job)
+            return
+        task = loop.create_task(job())
+        self._tasks.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._tasks.discard)
 
     def _frame(self, *controls: ft.Control) -> None:
         """An auth screen: no app bar or navigation, a narrow centred column."""
@@ -169,7 +236,7 @@ class Root:
     def lock(self) -> None:
         self.session.lock()
         if self.session.sync is not None:
-            self.page.run_task(self.session.sync.stop)
+            self._spawn(self.session.sync.stop)
         self._leave_shell()
         self.show_unlock()
 
@@ -189,9 +256,14 @@ class Root:
         self.show_sign_in("This device was reported lost or its access was revoked, so besmart erased its data.")
 
     async def _watch_idle(self) -> None:
-        """Show the unlock screen once the store has locked itself after the idle time."""
+        """Show the unlock screen once the store has locked itself after the idle time.
+
+        Looks every IDLE_CHECK_SECONDS, more often for a short idle time (so it is testable)."""
+        interval = max(0.05, min(IDLE_CHECK_SECONDS, self.config.idle_lock_seconds / 4))
         while True:
-            await asyncio.sleep(IDLE_CHECK_SECONDS)
-            store = self.session.store
-            if self.shell is not None and store is not None and store.locked:
-                self.lock()
+            await asyncio.sleep(interval)
+            try:
+                if self.shell is not None and self.session.state != "unlocked":
+                    self.lock()
+            except Exception:  # one failed look must not end the watching; no details: they may name a child
+                logger.warning("The idle lock check failed; it runs again shortly.")

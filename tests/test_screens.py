@@ -7,6 +7,7 @@ The server URL is unreachable, so "Sync now" fails fast and the screens show the
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import functools
@@ -35,7 +36,7 @@ PASSCODE = "246810"
 STAFF = UserInfo(id="u-staff", organisation_id="org1", name="Sam Staff", email="sam@example.org", role="staff")
 LEAD = UserInfo(id="u-lead", organisation_id="org1", name="Lee Lead", email="lee@example.org", role="lead")
 #: Root's idle-lock watcher sleeps forever: the harness must not wait for it to finish.
-BACKGROUND = ("Root._watch_idle",)
+BACKGROUND = ("Root._watch_idle", "not_looked_yet")
 
 
 # --------------------------------------------------------------------------- set-up
@@ -799,8 +800,14 @@ def test_idle_lock_shows_the_unlock_screen_and_keeps_the_draft(
         assert ui.find(ft.TextField, label="What happened?").value == "Left the room"
 
 
-def test_submitting_after_the_store_locked_itself_asks_for_the_passcode(config: ClientConfig, device: dict[str, str]):
-    config = dataclasses.replace(config, idle_lock_seconds=0.3)  # the watcher (every 15 s) has not looked yet
+def test_submitting_after_the_store_locked_itself_asks_for_the_passcode(
+    config: ClientConfig, device: dict[str, str], monkeypatch: pytest.MonkeyPatch
+):
+    async def not_looked_yet(_root: Root) -> None:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(Root, "_watch_idle", not_looked_yet)  # the idle watcher has not looked yet
+    config = dataclasses.replace(config, idle_lock_seconds=0.3)
     with open_app(config) as ui:
         unlock(ui)
         start_report(ui)

@@ -1,0 +1,142 @@
+"""Locking, links and signing out, driven in-process through the real `Root` (see tests/test_screens.py).
+
+Idle lock (only a person's input postpones it), a reload while locked, links from emails, inbox items,
+sign-out with an unfinished draft, the lock screen's accounts in the web client, one word for the secret.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+
+import flet as ft
+import pytest
+
+from app.config import ClientConfig
+from screens.root import Root
+from tests.test_screens import (  # noqa: F401  (config and device are fixtures)
+    PASSCODE,
+    config,
+    device,
+    open_app,
+    root,
+    start_report,
+    store_of,
+    unlock,
+)
+from tests.ui_harness import FakeConnection, UiHarness, encode
+
+NAMES = ("Ada", "Lovelace", "Bo Peep")
+
+
+def shows_a_name(ui: UiHarness) -> bool:
+    return any(name in text for text in ui.texts() for name in NAMES)
+
+
+def reload(ui: UiHarness) -> bytes:
+    """The browser reloads: the Flet session loses its connection, then a new one re-attaches to it.
+    Returns what Flet sends the browser on reconnecting (the whole page as it is)."""
+    ui._call(ui.session.disconnect(60))
+    ui.settle()
+    conn = FakeConnection(ui)
+    conn.loop, conn.executor, conn.pubsubhub = ui.loop, ui._executor, ui.conn.pubsubhub
+    ui.conn = conn
+    ui._call(ui.session.connect(conn))
+    ui.settle()
+    return encode(ui.page)
+
+
+# --------------------------------------------------------------------------- 9: idle lock
+
+
+@pytest.fixture
+def quick(config: ClientConfig) -> ClientConfig:  # noqa: F811
+    return dataclasses.replace(config, idle_lock_seconds=0.6)
+
+
+def test_background_refreshes_do_not_keep_the_device_unlocked(quick: ClientConfig, device: dict[str, str]):  # noqa: F811
+    """A sync bringing changes re-renders the screen (reading the store): that is not a person."""
+    with open_app(quick) as ui:
+        unlock(ui)
+        shell = root(ui).shell
+        assert shell is not None and shows_a_name(ui)
+
+        async def refresh() -> None:
+            shell.refresh()
+
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline and root(ui).shell is not None:
+            ui._call(refresh())  # as after a background sync with news
+            ui.sleep(0.1)
+        assert ui.has_text("Unlock besmart") and not shows_a_name(ui)
+        assert store_of(ui).locked
+
+
+def test_a_persons_typing_keeps_it_unlocked_then_idleness_locks_it(quick: ClientConfig, device: dict[str, str]):  # noqa: F811
+    with open_app(quick) as ui:
+        unlock(ui)
+        start_report(ui)
+        for i in range(6):  # 1.2 s of typing, longer than the idle time
+            ui.type("What happened?", "Left the room"[: i + 3])
+            ui.sleep(0.2)
+        assert not store_of(ui).locked
+        assert ui.find(ft.TextField, label="What happened?").value == "Left the"
+        ui.sleep(1.0)
+        assert ui.has_text("Unlock besmart") and ui.page.navigation_bar is None
+
+
+def test_the_idle_lock_works_while_the_browser_is_away(quick: ClientConfig, device: dict[str, str]):  # noqa: F811
+    """The watcher used `page.run_task`, which needs a connection: it crashed while the browser was away
+    ('NoneType' object has no attribute 'loop') and never locked again."""
+    with open_app(quick) as ui:
+        unlock(ui)
+        ui._call(ui.session.disconnect(60))
+        ui.sleep(1.0)
+        assert root(ui).shell is None and ui.has_text("Unlock besmart")
+        watcher = root(ui)._watcher
+        assert watcher is not None and not watcher.done()  # still watching
+        conn = FakeConnection(ui)
+        conn.loop, conn.executor, conn.pubsubhub = ui.loop, ui._executor, ui.conn.pubsubhub
+        ui.conn = conn
+        ui._call(ui.session.connect(conn))
+        ui.settle()
+        unlock(ui)
+        assert ui.has_text("Hello, Sam Staff")
+        ui.sleep(1.0)  # and locks again after the idle time
+        assert ui.has_text("Unlock besmart") and not shows_a_name(ui)
+
+
+# --------------------------------------------------------------------------- 10: reload while locked
+
+
+def test_a_reload_shows_the_unlock_screen_and_sends_no_names(config: ClientConfig, device: dict[str, str]):  # noqa: F811
+    with open_app(config) as ui:
+        unlock(ui)
+        assert shows_a_name(ui)
+        sent = reload(ui)
+        assert store_of(ui).locked
+        assert ui.has_text("Unlock besmart") and not shows_a_name(ui)
+        assert not any(name.encode() in sent for name in NAMES)
+        unlock(ui)  # and it works as before
+        assert ui.has_text("Hello, Sam Staff") and shows_a_name(ui)
+
+
+def test_a_reconnect_after_the_store_locked_itself_shows_the_unlock_screen(
+    config: ClientConfig,  # noqa: F811
+    device: dict[str, str],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+):
+    async def not_looked_yet(_root: Root) -> None:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(Root, "_watch_idle", not_looked_yet)
+    with open_app(dataclasses.replace(config, idle_lock_seconds=0.3)) as ui:
+        unlock(ui)
+        ui.sleep(0.4)  # locked by idleness, the watcher has not looked yet
+        conn = FakeConnection(ui)
+        conn.loop, conn.executor, conn.pubsubhub = ui.loop, ui._executor, ui.conn.pubsubhub
+        ui._call(ui.session.connect(conn))  # a second tab of the same session / a quick reconnect
+        ui.settle()
+        assert ui.has_text("Unlock besmart") and not shows_a_name(ui)
+        assert not any(name.encode() in encode(ui.page) for name in NAMES)
