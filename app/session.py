@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 
 from app.config import ClientConfig
+from app.context import display_name
 from app.sync_service import SyncService
 from localdb.keys import KeysError, WeakPassphraseError, WrongPasscodeError
 from localdb.store import LocalStore, StoreLockedError
@@ -29,6 +30,28 @@ USER_SECRET = "user"
 
 class SignInError(Exception):
     """Signing in or unlocking failed; the message is for the person at the screen."""
+
+
+@dataclass(frozen=True)
+class UnfinishedReport:
+    """A draft on this device that never reached the server: signing out would delete it."""
+
+    individual: str
+    saved_at: str
+    editing: bool  # an edit of a recorded incident (the incident itself is safe on the server)
+
+    def describe(self) -> str:
+        what = "Unsaved changes to an incident report" if self.editing else "An unfinished incident report"
+        return f"{what} about {self.individual}"
+
+
+class UnfinishedWorkError(SignInError):
+    """Signing out would delete drafts that were never sent; nothing was deleted."""
+
+    def __init__(self, reports: list[UnfinishedReport]) -> None:
+        self.reports = reports
+        count = "1 unfinished report" if len(reports) == 1 else f"{len(reports)} unfinished reports"
+        super().__init__(f"Signing out would delete {count} that were never sent to the server.")
 
 
 @dataclass(frozen=True)
@@ -185,11 +208,27 @@ class ClientSession:
         if self.store is not None:
             self.store.touch()
 
-    async def sign_out(self, *, discard_unsynced: bool = False) -> None:
+    def unfinished_reports(self) -> list[UnfinishedReport]:
+        """The drafts on this device, most recent first: they live only here until submitted."""
+        store = self.require_store()
+        names = {p.id: display_name(p) for p in store.individuals()}
+        return [
+            UnfinishedReport(
+                individual=names.get(d.profile_id or "", "an individual no longer on this device"),
+                saved_at=d.updated_at,
+                editing=bool(d.values.get("record_id")),
+            )
+            for d in store.drafts()
+        ]
+
+    async def sign_out(self, *, discard_unsynced: bool = False, discard_drafts: bool = False) -> None:
         """Push what is queued, tell the server, then wipe this account's data and keys from the device.
 
-        Refuses (nothing deleted) while changes could not be sent, unless `discard_unsynced`."""
+        Refuses (nothing deleted) while there are unfinished drafts, unless `discard_drafts`
+        (`UnfinishedWorkError` names them), or while changes could not be sent, unless `discard_unsynced`."""
         store = self.require_store()
+        if not discard_drafts and (unfinished := self.unfinished_reports()):
+            raise UnfinishedWorkError(unfinished)  # before anything else: keeping them changes nothing
         if self.sync is not None:
             await self.sync.sync_now()
             await self.sync.stop()

@@ -13,9 +13,9 @@ from typing import Any
 import flet as ft
 
 from app.config import ClientConfig
-from app.session import ClientSession, SignInError
+from app.session import ClientSession, SignInError, UnfinishedReport, UnfinishedWorkError
 from screens.shell import Shell
-from screens.ui import error_text, heading, muted, named, show_error
+from screens.ui import ask, error_text, heading, muted, named, show_error, when
 
 logger = logging.getLogger(__name__)
 
@@ -123,11 +123,19 @@ class Root:
 
     # --- sign in --------------------------------------------------------------------------------
 
-    def show_sign_in(self, message: str | None = None) -> None:
+    def show_sign_in(self, message: str | None = None, *, notice: str | None = None) -> None:
+        """`message` is an error (shown in red); `notice` is news that is not an error, e.g. "You have signed out"."""
         email = ft.TextField(label="Work email address", keyboard_type=ft.KeyboardType.EMAIL, autofocus=True)
         password = ft.TextField(label="besmart password", password=True, can_reveal_password=True)
         error = error_text()
         show_error(error, message)
+        news = ft.Container(
+            ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE_OUTLINE, color=ft.Colors.PRIMARY), ft.Text(notice, expand=True)]),
+            bgcolor=ft.Colors.SECONDARY_CONTAINER,
+            border_radius=8,
+            padding=10,
+            visible=bool(notice),
+        )
         busy = ft.ProgressRing(visible=False, width=20, height=20)
 
         async def next_step(_e: Any) -> None:
@@ -148,6 +156,7 @@ class Root:
         if self.session.known_accounts():
             buttons.append(ft.TextButton("Unlock with a passcode", on_click=lambda _: self.show_unlock()))
         self._frame(
+            news,
             heading("Sign in to besmart", size=24),
             muted("Use your work email address and besmart password."),
             email,
@@ -240,15 +249,42 @@ class Root:
         self._leave_shell()
         self.show_unlock()
 
-    async def sign_out(self) -> None:
+    async def sign_out(self, *, discard_drafts: bool = False) -> None:
         try:
-            await self.session.sign_out()
+            await self.session.sign_out(discard_drafts=discard_drafts)
+        except UnfinishedWorkError as unfinished:
+            self._ask_before_losing(unfinished.reports)
+            return
         except SignInError as failure:
             if self.shell is not None:
                 self.shell.toast(str(failure), error=True)
             return
         self._leave_shell()
-        self.show_sign_in("You have signed out. This account's data was removed from this device.")
+        self.show_sign_in(notice="You have signed out. This account's data was removed from this device.")
+
+    def _ask_before_losing(self, reports: list[UnfinishedReport]) -> None:
+        """Name what signing out would delete, and make keeping it the easy choice."""
+        lines = [ft.Text(f"• {r.describe()}, last saved {when(r.saved_at)}") for r in reports]
+        ask(
+            self.page,
+            "Keep your unfinished report?" if len(reports) == 1 else "Keep your unfinished reports?",
+            ft.Column(
+                [
+                    ft.Text(
+                        "Signing out removes this account's data from this device. This was never sent to the "
+                        "server and would be lost:"
+                    ),
+                    *lines,
+                    muted("To keep it, stay signed in, open it from Record and submit it (or save it for later)."),
+                ],
+                tight=True,
+                spacing=8,
+            ),
+            "Sign out and delete it",
+            lambda: self._spawn(lambda: self.sign_out(discard_drafts=True)),
+            cancel="Keep it and stay signed in",
+        )
+        self.page.update()
 
     def wiped(self) -> None:
         self._leave_shell()

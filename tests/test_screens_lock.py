@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import re
 import time
 
 import flet as ft
 import pytest
 
 from app.config import ClientConfig
+from app.session import account_dir
 from screens.root import Root
 from tests.test_screens import (  # noqa: F401  (config and device are fixtures)
     PASSCODE,
+    STAFF,
     config,
     device,
     open_app,
@@ -140,3 +143,52 @@ def test_a_reconnect_after_the_store_locked_itself_shows_the_unlock_screen(
         ui.settle()
         assert ui.has_text("Unlock besmart") and not shows_a_name(ui)
         assert not any(name.encode() in encode(ui.page) for name in NAMES)
+
+
+# --------------------------------------------------------------------------- 11: sign-out with a draft
+
+
+def dialog(ui: UiHarness) -> ft.AlertDialog:
+    [found] = [d for d in ui.open_dialogs() if isinstance(d, ft.AlertDialog)]
+    return found
+
+
+def test_sign_out_with_a_draft_names_it_and_keeping_it_changes_nothing(
+    ui_with_draft: UiHarness,
+    config: ClientConfig,  # noqa: F811
+):
+    ui = ui_with_draft
+    ui.click("Sign out")
+    asked = dialog(ui)
+    assert asked.title.value == "Keep your unfinished report?"
+    assert ui.has_text(
+        "Signing out removes this account's data from this device. This was never sent to the server and would be lost:"
+    )
+    assert ui.has_text(
+        re.compile(r"^• An unfinished incident report about Ada Lovelace, last saved \w{3} \d\d \w{3} \d{4}")
+    )
+    ui.click("Keep it and stay signed in")
+    assert not ui.open_dialogs()
+    assert (account_dir(config, STAFF.email) / "besmart.db").exists()
+    assert len(store_of(ui).drafts("incident")) == 1 and ui.page.navigation_bar is not None
+
+
+def test_sign_out_and_delete_the_draft_then_a_calm_notice(ui_with_draft: UiHarness, config: ClientConfig):  # noqa: F811
+    ui = ui_with_draft
+    ui.click("Sign out")
+    ui.click("Sign out and delete it")
+    assert ui.has_text("Sign in to besmart")
+    notice = ui.find(ft.Text, text="You have signed out. This account's data was removed from this device.")
+    assert notice.color != ft.Colors.ERROR  # news, not an error
+    assert not ui.find_all(ft.Text, where=lambda t: t.color == ft.Colors.ERROR and bool(t.value))
+    assert not (account_dir(config, STAFF.email) / "besmart.db").exists()
+
+
+@pytest.fixture
+def ui_with_draft(config: ClientConfig, device: dict[str, str]):  # noqa: F811
+    with open_app(config) as h:
+        unlock(h)
+        start_report(h)
+        h.type("What happened?", "Left the room")
+        h.navigate_to("Dashboard")
+        yield h
