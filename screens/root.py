@@ -13,6 +13,8 @@ from typing import Any
 import flet as ft
 
 from app.config import ClientConfig
+from app.context import ActionError
+from app.notifications import Link, parse_link
 from app.session import ClientSession, SignInError, UnfinishedReport, UnfinishedWorkError
 from screens.shell import Shell
 from screens.ui import ask, error_text, heading, muted, named, show_error, when
@@ -44,6 +46,8 @@ class Root:
         self.session = ClientSession(config)
         self.shell: Shell | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: the record an email link asked for, opened once the store is unlocked
+        self.link: Link | None = parse_link(page.route)
         self._watcher: Any = None
         page.data = self  # keep a reference: Flet drops objects nothing points to
 
@@ -54,6 +58,7 @@ class Root:
         self.page.on_disconnect = self._disconnected
         self.page.on_connect = self._connected
         self.page.on_close = self._closed
+        self.page.on_route_change = self._route_changed
         self._note_input()
         if self.session.known_accounts():
             self.show_unlock()
@@ -74,6 +79,29 @@ class Root:
             await dispatch(control_id, name, data)
 
         flet_session.dispatch_event = dispatch_noting_input  # type: ignore[method-assign]
+
+    def _route_changed(self, e: ft.RouteChangeEvent) -> None:
+        """An email link opened in a tab that already runs besmart (or typed into its address bar)."""
+        link = parse_link(e.route)
+        if link is None:
+            return
+        if self.shell is not None and self.session.state == "unlocked":
+            self._spawn(lambda: self._open_link(link))
+        else:
+            self.link = link  # opened after unlocking (or signing in)
+
+    async def _open_link(self, link: Link) -> None:
+        shell = self.shell
+        if shell is None:
+            return
+        try:
+            shell.services.notifications.destination(link.kind, link.record_id)
+        except ActionError:
+            await shell.sync.sync_now()  # a new device, or the email came before this device's last sync
+            if self.shell is not shell:
+                return
+        shell.open_record(link.kind, link.record_id)
+        self.page.update()
 
     def _disconnected(self, _e: Any) -> None:
         """The browser went away (tab closed, reloaded, phone asleep): lock, and put the unlock screen in
@@ -236,6 +264,9 @@ class Root:
         self.shell = Shell(self, self.session)
         self.page.controls = [self.shell.build()]
         self.shell.start()
+        if self.link is not None:
+            link, self.link = self.link, None
+            self._spawn(lambda: self._open_link(link))
 
     def _leave_shell(self) -> None:
         if self.shell is not None:

@@ -4,28 +4,39 @@ Idle lock (only a person's input postpones it), a reload while locked, links fro
 sign-out with an unfinished draft, the lock screen's accounts in the web client, one word for the secret.
 """
 
+# ruff: noqa: F811  (pytest fixtures imported from tests/test_screens.py are test arguments here)
+
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime as dt
 import re
 import time
+from typing import Any
 
 import flet as ft
 import pytest
 
 from app.config import ClientConfig
+from app.notifications import Link, parse_link
 from app.session import account_dir
+from localdb.store import LocalStore
 from screens.root import Root
-from tests.test_screens import (  # noqa: F401  (config and device are fixtures)
+from sync.hlc import Stamp
+from sync.merge import apply_op
+from sync.ops import Op, validate_op
+from tests.test_screens import (  # noqa: F401  (config, device and ui are fixtures)
     PASSCODE,
     STAFF,
     config,
     device,
     open_app,
     root,
+    snack,
     start_report,
     store_of,
+    ui,
     unlock,
 )
 from tests.ui_harness import FakeConnection, UiHarness, encode
@@ -54,11 +65,11 @@ def reload(ui: UiHarness) -> bytes:
 
 
 @pytest.fixture
-def quick(config: ClientConfig) -> ClientConfig:  # noqa: F811
+def quick(config: ClientConfig) -> ClientConfig:
     return dataclasses.replace(config, idle_lock_seconds=0.6)
 
 
-def test_background_refreshes_do_not_keep_the_device_unlocked(quick: ClientConfig, device: dict[str, str]):  # noqa: F811
+def test_background_refreshes_do_not_keep_the_device_unlocked(quick: ClientConfig, device: dict[str, str]):
     """A sync bringing changes re-renders the screen (reading the store): that is not a person."""
     with open_app(quick) as ui:
         unlock(ui)
@@ -76,7 +87,7 @@ def test_background_refreshes_do_not_keep_the_device_unlocked(quick: ClientConfi
         assert store_of(ui).locked
 
 
-def test_a_persons_typing_keeps_it_unlocked_then_idleness_locks_it(quick: ClientConfig, device: dict[str, str]):  # noqa: F811
+def test_a_persons_typing_keeps_it_unlocked_then_idleness_locks_it(quick: ClientConfig, device: dict[str, str]):
     with open_app(quick) as ui:
         unlock(ui)
         start_report(ui)
@@ -89,7 +100,7 @@ def test_a_persons_typing_keeps_it_unlocked_then_idleness_locks_it(quick: Client
         assert ui.has_text("Unlock besmart") and ui.page.navigation_bar is None
 
 
-def test_the_idle_lock_works_while_the_browser_is_away(quick: ClientConfig, device: dict[str, str]):  # noqa: F811
+def test_the_idle_lock_works_while_the_browser_is_away(quick: ClientConfig, device: dict[str, str]):
     """The watcher used `page.run_task`, which needs a connection: it crashed while the browser was away
     ('NoneType' object has no attribute 'loop') and never locked again."""
     with open_app(quick) as ui:
@@ -113,7 +124,7 @@ def test_the_idle_lock_works_while_the_browser_is_away(quick: ClientConfig, devi
 # --------------------------------------------------------------------------- 10: reload while locked
 
 
-def test_a_reload_shows_the_unlock_screen_and_sends_no_names(config: ClientConfig, device: dict[str, str]):  # noqa: F811
+def test_a_reload_shows_the_unlock_screen_and_sends_no_names(config: ClientConfig, device: dict[str, str]):
     with open_app(config) as ui:
         unlock(ui)
         assert shows_a_name(ui)
@@ -126,8 +137,8 @@ def test_a_reload_shows_the_unlock_screen_and_sends_no_names(config: ClientConfi
 
 
 def test_a_reconnect_after_the_store_locked_itself_shows_the_unlock_screen(
-    config: ClientConfig,  # noqa: F811
-    device: dict[str, str],  # noqa: F811
+    config: ClientConfig,
+    device: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ):
     async def not_looked_yet(_root: Root) -> None:
@@ -155,7 +166,7 @@ def dialog(ui: UiHarness) -> ft.AlertDialog:
 
 def test_sign_out_with_a_draft_names_it_and_keeping_it_changes_nothing(
     ui_with_draft: UiHarness,
-    config: ClientConfig,  # noqa: F811
+    config: ClientConfig,
 ):
     ui = ui_with_draft
     ui.click("Sign out")
@@ -173,7 +184,7 @@ def test_sign_out_with_a_draft_names_it_and_keeping_it_changes_nothing(
     assert len(store_of(ui).drafts("incident")) == 1 and ui.page.navigation_bar is not None
 
 
-def test_sign_out_and_delete_the_draft_then_a_calm_notice(ui_with_draft: UiHarness, config: ClientConfig):  # noqa: F811
+def test_sign_out_and_delete_the_draft_then_a_calm_notice(ui_with_draft: UiHarness, config: ClientConfig):
     ui = ui_with_draft
     ui.click("Sign out")
     ui.click("Sign out and delete it")
@@ -185,10 +196,118 @@ def test_sign_out_and_delete_the_draft_then_a_calm_notice(ui_with_draft: UiHarne
 
 
 @pytest.fixture
-def ui_with_draft(config: ClientConfig, device: dict[str, str]):  # noqa: F811
+def ui_with_draft(config: ClientConfig, device: dict[str, str]):
     with open_app(config) as h:
         unlock(h)
         start_report(h)
         h.type("What happened?", "Left the room")
         h.navigate_to("Dashboard")
         yield h
+
+
+# --------------------------------------------------------------------------- 13: email links, inbox
+
+
+def test_parse_link():
+    assert parse_link("/open/incident/abc-123") == Link("incident", "abc-123")
+    assert parse_link("/open/communication/c1/?utm=x") == Link("communication", "c1")
+    for not_a_link in (None, "", "/", "/open/incident/", "/open//x", "/open/incident/a/b", "/dashboard"):
+        assert parse_link(not_a_link) is None
+
+
+def add_notifications(config: ClientConfig, *notes: dict[str, Any]) -> None:
+    """The server told Sam these things; the device pulled them."""
+    store = LocalStore(account_dir(config, STAFF.email))
+    store.unlock(PASSCODE)
+    now = dt.datetime.now(dt.UTC)
+    states = []
+    for i, fields in enumerate(notes):
+        op = validate_op(
+            Op(
+                op_id=i + 1,
+                device_id="server",
+                actor_id="server",
+                record_id=fields.pop("id"),
+                kind="notification",
+                action="create",
+                fields={"recipient_id": "u-staff", "created_at": (now + dt.timedelta(seconds=i)).isoformat(), **fields},
+                hlc=Stamp(int(now.timestamp() * 1000) + i, 0, "server").encode(),
+            ),
+            from_server=True,
+        )
+        states.append(apply_op(None, op)[0])
+    store.apply_pulled(states, cursor=store.cursor + 1)
+    store.close()
+
+
+def submitted(note_id: str, record_id: str) -> dict[str, Any]:
+    return {
+        "id": note_id,
+        "kind": "incident_submitted",
+        "subject": "Incident besmart-10281 was submitted",
+        "record_id": record_id,
+        "record_kind": "incident",
+    }
+
+
+def test_an_email_link_opens_its_incident_after_unlock(config: ClientConfig, device: dict[str, str]):
+    with open_app(config, route=f"/open/incident/{device['besmart-10281']}") as ui:
+        assert ui.has_text("Unlock besmart") and not shows_a_name(ui)
+        unlock(ui, "000000")  # a wrong try keeps the link
+        unlock(ui)
+        assert ui.has_text("Something in the hall")
+        assert ui.page.navigation_bar.selected_index == 3  # Incidents
+
+
+def test_an_email_link_in_an_open_tab_opens_its_incident(ui: UiHarness, device: dict[str, str]):
+    ui.go(f"/open/incident/{device['besmart-10270']}")
+    assert ui.has_text("Something in the playground")
+
+
+def test_a_link_to_a_record_not_on_this_device_says_so(config: ClientConfig, device: dict[str, str]):
+    with open_app(config, route="/open/incident/no-such-incident") as ui:
+        unlock(ui)
+        assert ui.has_text("Hello, Sam Staff")  # the dashboard, and why the link did not open
+        assert snack(ui).content.value == (
+            "That record is not on this device yet. It appears after the next sync, if you may see it."
+        )
+
+
+def test_a_repeated_notification_is_one_inbox_item_that_opens_its_incident(
+    config: ClientConfig,
+    device: dict[str, str],
+):
+    incident = device["besmart-10281"]
+    add_notifications(config, submitted("n1", incident), submitted("n2", incident))
+    with open_app(config) as ui:
+        unlock(ui)
+        assert ui.has_text("Notifications (1 unread)")
+        ui.navigate_to("Inbox")
+        [tile] = ui.find_all(ft.ListTile, where=lambda t: t.title.value == "Incident besmart-10281 was submitted")
+        ui.click(tile)
+        assert ui.has_text("Something in the hall")
+        assert store_of(ui).get("n1").values["read"] is True and store_of(ui).get("n2").values["read"] is True
+        ui.navigate_to("Dashboard")
+        assert ui.has_text("Notifications (0 unread)")
+
+
+def test_a_communication_notification_opens_the_communications(config: ClientConfig, device: dict[str, str]):
+    store = LocalStore(account_dir(config, STAFF.email))
+    store.unlock(PASSCODE)
+    [communication] = store.records("communication")
+    store.close()
+    add_notifications(
+        config,
+        {
+            "id": "n3",
+            "kind": "communication",
+            "subject": "A new behaviour communication for someone you are key staff for",
+            "record_id": communication.id,
+            "record_kind": "communication",
+        },
+    )
+    with open_app(config) as ui:
+        unlock(ui)
+        ui.navigate_to("Inbox")
+        ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value.startswith("A new behaviour communication")))
+        assert ui.has_text("Ada helped a classmate")
