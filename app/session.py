@@ -20,8 +20,15 @@ import httpx
 from app.config import ClientConfig
 from app.context import display_name
 from app.sync_service import SyncService
-from localdb.keys import KeysError, WeakPassphraseError, WrongPasscodeError
-from localdb.store import LocalStore, StoreLockedError
+from localdb.keys import (
+    MIN_PASSCODE_CHARS,
+    MIN_PASSPHRASE_CHARS,
+    KeysError,
+    WeakPassphraseError,
+    WrongPasscodeError,
+    secure_keyring_available,
+)
+from localdb.store import LocalStore, StoreError, StoreLockedError
 from sync.engine import SESSION_SECRET, server_message
 from sync.protocol import LoginRequest, Session, UserInfo
 
@@ -114,8 +121,37 @@ class ClientSession:
 
     def require_store(self) -> LocalStore:
         if self.store is None or self.store.locked:
-            raise StoreLockedError("besmart is locked: enter your passcode to continue.")
+            raise StoreLockedError("besmart is locked: unlock it to continue.")
         return self.store
+
+    def secret_word(self, email: str | None = None) -> str:
+        """The one word every screen uses for what unlocks the data: "passphrase" where the rule demands one
+        (no secure key store: at least 12 characters, not only digits), else "passcode".
+
+        For an account on this device, the rule its store was made with; otherwise this device's rule now."""
+        directory = account_dir(self.config, email) if email else None
+        if directory is not None and (directory / "besmart.db").exists():
+            if self.store is not None and self.store.directory == directory:
+                policy = self.store.key_policy
+            else:
+                store = LocalStore(directory)
+                try:
+                    policy = store.key_policy
+                except (KeysError, StoreError):
+                    policy = "standard"
+                finally:
+                    store.close()
+            return "passphrase" if policy == "strengthened" else "passcode"
+        return "passcode" if secure_keyring_available() else "passphrase"
+
+    def secret_rule(self) -> str:
+        """What the rule asks of a new passcode or passphrase on this device, in plain words."""
+        if self.secret_word() == "passphrase":
+            return (
+                "This device has no secure key store, so it must be a passphrase of at least "
+                f"{MIN_PASSPHRASE_CHARS} characters that is not only digits."
+            )
+        return f"It must be at least {MIN_PASSCODE_CHARS} characters."
 
     # --- signing in -----------------------------------------------------------------------------
 
@@ -160,7 +196,7 @@ class ClientSession:
         if self.pending is None:
             raise SignInError("Sign in first.")
         if passcode != confirm:
-            raise SignInError("The two passcodes are different.")
+            raise SignInError(f"The two {self.secret_word()}s are different.")
         directory = account_dir(self.config, self.pending.email)
         store = LocalStore(directory, idle_lock_seconds=self.config.idle_lock_seconds)
         if store.initialised:
@@ -187,7 +223,7 @@ class ClientSession:
         try:
             store.unlock(passcode)
         except WrongPasscodeError:
-            raise SignInError("Wrong passcode.") from None
+            raise SignInError(f"Wrong {self.secret_word(email)}.") from None
         except KeysError as error:
             raise SignInError(str(error)) from None
         self._remember(email)

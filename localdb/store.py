@@ -203,6 +203,14 @@ class LocalStore(Queries):
         )
         self._last_activity = self._monotonic()
 
+    @property
+    def key_policy(self) -> str:
+        """What unlocks this store: "standard" (a passcode with the device secret) or "strengthened" (a
+        passphrase alone, on a device without a secure key store). Readable while locked."""
+        with self._lock:
+            _, wrapped = self._load_wrapped()
+        return wrapped[0].policy if wrapped else "standard"
+
     def unlock(self, passcode: str) -> None:
         """Open the data keys with the passcode; a wrong one raises `WrongPasscodeError`, changing nothing."""
         with self._lock:
@@ -239,7 +247,7 @@ class LocalStore(Queries):
             raise StoreError("This store was wiped or closed.")
         self._lock_if_idle()
         if self._cipher is None:
-            raise StoreLockedError("besmart is locked: enter your passcode to continue.")
+            raise StoreLockedError("besmart is locked: unlock it to continue.")
         return self._cipher
 
     def change_passcode(self, old_passcode: str, new_passcode: str) -> None:

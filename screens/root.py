@@ -48,6 +48,8 @@ class Root:
         self._tasks: set[asyncio.Task[Any]] = set()
         #: the record an email link asked for, opened once the store is unlocked
         self.link: Link | None = parse_link(page.route)
+        #: the account unlocked in this browser session or window (the web lock screen names no other)
+        self.mine: str | None = None
         self._watcher: Any = None
         page.data = self  # keep a reference: Flet drops objects nothing points to
 
@@ -177,12 +179,16 @@ class Root:
                 busy.visible = False
                 self.page.update()
                 return
-            self.show_passcode() if self.session.state == "needs_passcode" else self.enter()
+            if self.session.state == "needs_passcode":
+                self.show_passcode()
+                return
+            self.mine = self.session.user.email if self.session.user else None
+            self.enter()
 
         password.on_submit = next_step
         buttons = [ft.Button("Next", on_click=next_step), busy]
         if self.session.known_accounts():
-            buttons.append(ft.TextButton("Unlock with a passcode", on_click=lambda _: self.show_unlock()))
+            buttons.append(ft.TextButton("Unlock an account on this device", on_click=lambda _: self.show_unlock()))
         self._frame(
             news,
             heading("Sign in to besmart", size=24),
@@ -194,8 +200,9 @@ class Root:
         )
 
     def show_passcode(self) -> None:
-        first = ft.TextField(label="Choose a passcode for this device", password=True, can_reveal_password=True)
-        again = ft.TextField(label="Type the passcode again", password=True, can_reveal_password=True)
+        word = self.session.secret_word()  # one word on every screen: the rule decides which
+        first = ft.TextField(label=f"Choose a {word} for this device", password=True, can_reveal_password=True)
+        again = ft.TextField(label=f"Type the {word} again", password=True, can_reveal_password=True)
         error = error_text()
 
         def save(_e: Any) -> None:
@@ -205,19 +212,20 @@ class Root:
                 show_error(error, str(failure))
                 self.page.update()
                 return
+            self.mine = self.session.user.email if self.session.user else None
             self.enter()
 
         again.on_submit = save
         self._frame(
-            heading("Choose a passcode", size=24),
+            heading(f"Choose a {word}", size=24),
             muted(
-                "Your records are encrypted on this device. The passcode unlocks them, also without a connection. "
-                "On a device without a secure key store it must be a passphrase of at least 12 characters."
+                f"Your records are encrypted on this device. The {word} unlocks them, also without a connection. "
+                + self.session.secret_rule()
             ),
             first,
             again,
             error,
-            ft.Button("Save passcode", on_click=save),
+            ft.Button(f"Save {word}", on_click=save),
         )
 
     def show_unlock(self, message: str | None = None) -> None:
@@ -225,29 +233,70 @@ class Root:
         if not accounts:
             self.show_sign_in(message)
             return
-        account = ft.Dropdown(
-            label="Account",
-            value=accounts[0],
-            options=[ft.DropdownOption(key=a, text=a) for a in accounts],
+        # Every browser is the same "device" to the web client, so a stranger's browser must not be shown
+        # who uses this one: no account until the person types theirs or asks for the list. The account
+        # already unlocked in this browser session is theirs, so a re-lock shows it.
+        mine = self.mine if self.mine in accounts else None
+        hidden = bool(self.page.web) and mine is None
+        chosen = mine or (None if hidden else accounts[0])
+        word = self.session.secret_word(chosen)
+        email = ft.TextField(
+            label="Work email address", keyboard_type=ft.KeyboardType.EMAIL, autofocus=True, visible=hidden
         )
-        passcode = ft.TextField(label="Passcode", password=True, can_reveal_password=True, autofocus=True)
+        options = [ft.DropdownOption(key=a, text=a) for a in accounts]
+        # Hidden controls still reach the browser: the list is not even sent until asked for.
+        account = ft.Dropdown(label="Account", value=chosen, options=[] if hidden else options)
+        listed = named(account, "account", "Account")
+        listed.visible = not hidden and len(accounts) > 1 and mine is None
+        single = muted(chosen or "")
+        single.visible = bool(chosen) and not listed.visible
+        passcode = ft.TextField(label=word.capitalize(), password=True, can_reveal_password=True, autofocus=not hidden)
         error = error_text()
         show_error(error, message)
 
+        def choose(_e: Any) -> None:
+            listed.visible, email.visible, single.visible, choose_button.visible = True, False, False, False
+            account.options, account.value = options, None
+            self.page.update()
+
+        choose_button = ft.TextButton(
+            "Choose an account on this device" if hidden else "Not you? Choose an account on this device",
+            on_click=choose,
+            visible=bool(self.page.web) and len(accounts) > (0 if hidden else 1),
+        )
+
+        def who() -> str:
+            if listed.visible:
+                return account.value or ""
+            if email.visible:
+                typed = (email.value or "").strip()
+                return next((a for a in accounts if a.casefold() == typed.casefold()), typed)
+            return chosen or ""
+
         def unlock(_e: Any) -> None:
+            person = who()
+            if not person:
+                show_error(error, "Type your work email address, or choose your account on this device.")
+                self.page.update()
+                return
             try:
-                self.session.unlock(account.value or accounts[0], passcode.value or "")
+                self.session.unlock(person, passcode.value or "")
             except SignInError as failure:
                 show_error(error, str(failure))
                 self.page.update()
                 return
+            self.mine = person
             self.enter()
 
         passcode.on_submit = unlock
         self._frame(
             heading("Unlock besmart", size=24),
-            named(account, "account", "Account") if len(accounts) > 1 else muted(accounts[0]),
+            email,
+            listed,
+            single,
+            choose_button,
             passcode,
+            muted("After you unlock, besmart opens the record from your link.") if self.link else ft.Container(),
             error,
             ft.Row(
                 [
@@ -291,6 +340,7 @@ class Root:
                 self.shell.toast(str(failure), error=True)
             return
         self._leave_shell()
+        self.mine = None
         self.show_sign_in(notice="You have signed out. This account's data was removed from this device.")
 
     def _ask_before_losing(self, reports: list[UnfinishedReport]) -> None:
@@ -320,6 +370,7 @@ class Root:
     def wiped(self) -> None:
         self._leave_shell()
         self.session.store = None
+        self.mine = None
         self.show_sign_in("This device was reported lost or its access was revoked, so besmart erased its data.")
 
     async def _watch_idle(self) -> None:

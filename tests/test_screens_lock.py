@@ -20,15 +20,18 @@ import pytest
 
 from app.config import ClientConfig
 from app.notifications import Link, parse_link
-from app.session import account_dir
+from app.session import PendingSignIn, account_dir
 from localdb.store import LocalStore
 from screens.root import Root
 from sync.hlc import Stamp
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
+from sync.protocol import Session
 from tests.test_screens import (  # noqa: F401  (config, device and ui are fixtures)
+    LEAD,
     PASSCODE,
     STAFF,
+    add_account,
     config,
     device,
     open_app,
@@ -42,6 +45,7 @@ from tests.test_screens import (  # noqa: F401  (config, device and ui are fixtu
 from tests.ui_harness import FakeConnection, UiHarness, encode
 
 NAMES = ("Ada", "Lovelace", "Bo Peep")
+TOKENS = Session(access_token="a", refresh_token="r", expires_in=3600, device_id="dev-1", user=STAFF)
 
 
 def shows_a_name(ui: UiHarness) -> bool:
@@ -311,3 +315,118 @@ def test_a_communication_notification_opens_the_communications(config: ClientCon
         ui.navigate_to("Inbox")
         ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value.startswith("A new behaviour communication")))
         assert ui.has_text("Ada helped a classmate")
+
+
+# --------------------------------------------------------------------------- 16: whose lock screen (web)
+
+EMAILS = (b"sam@example.org", b"lee@example.org")
+
+
+@pytest.fixture
+def two_accounts(config: ClientConfig, device: dict[str, str]) -> ClientConfig:
+    add_account(config, LEAD).close()  # Lee signed in on this device after Sam
+    return config
+
+
+def test_a_new_browser_names_no_account_until_asked(two_accounts: ClientConfig):
+    with open_app(two_accounts) as ui:
+        assert ui.has_text("Unlock besmart")
+        assert not any(e.decode() in t for t in ui.texts() for e in EMAILS)
+        assert not any(e in encode(ui.page) for e in EMAILS)  # not even hidden in what the browser got
+        ui.click("Choose an account on this device")
+        ui.select("Account", "sam@example.org")
+        ui.type("Passcode", PASSCODE)
+        ui.click("Unlock")
+        assert ui.has_text("Hello, Sam Staff")
+
+
+def test_typing_the_email_unlocks_that_account(two_accounts: ClientConfig):
+    with open_app(two_accounts) as ui:
+        ui.type("Work email address", "  Sam@Example.ORG ")  # as people type it
+        ui.type("Passcode", PASSCODE)
+        ui.click("Unlock")
+        assert ui.has_text("Hello, Sam Staff")
+        assert root(ui).session.known_accounts() == ["sam@example.org", "lee@example.org"]  # no duplicate
+
+
+@pytest.mark.parametrize(
+    ("email", "error"),
+    [
+        ("", "Type your work email address, or choose your account on this device."),
+        ("zed@example.org", "This account has no data on this device: sign in with your password first."),
+    ],
+)
+def test_an_unknown_or_missing_email_unlocks_nothing(two_accounts: ClientConfig, email: str, error: str):
+    with open_app(two_accounts) as ui:
+        ui.type("Work email address", email)
+        ui.type("Passcode", PASSCODE)
+        ui.click("Unlock")
+        assert ui.has_text(error) and ui.has_text("Unlock besmart")
+        assert root(ui).session.store is None and root(ui).shell is None
+        assert root(ui).session.known_accounts() == ["lee@example.org", "sam@example.org"]
+
+
+def test_after_a_lock_the_browser_shows_its_own_account(two_accounts: ClientConfig):
+    with open_app(two_accounts) as ui:
+        unlock(ui, email=LEAD.email)
+        ui.click("Lock")
+        assert ui.has_text("lee@example.org") and not ui.has_text("sam@example.org")
+        assert not ui.find_all(ft.TextField, label="Work email address")
+        ui.type("Passcode", PASSCODE)
+        ui.click("Unlock")
+        assert ui.has_text("Hello, Lee Lead")
+
+
+def test_desktop_still_lists_the_accounts(two_accounts: ClientConfig):
+    with open_app(two_accounts, web=False) as ui:
+        assert ui.find(ft.Semantics, label="account").content.value == "lee@example.org"
+        assert not ui.find_all(ft.TextField, label="Work email address")
+
+
+# --------------------------------------------------------------------------- 23: one word for the secret
+
+
+def test_passphrase_everywhere_when_the_rule_demands_one(config: ClientConfig, no_secure_keyring: None):
+    """No secure key store: the rule is a passphrase, so no screen or message says "passcode"."""
+    phrase = "purple otter lantern"
+    with open_app(config) as ui:
+        assert not any("passcode" in t.lower() for t in ui.texts())  # the sign-in screen
+        session = root(ui).session
+        session.pending = PendingSignIn(STAFF.email, TOKENS)
+
+        async def to_passphrase() -> None:
+            root(ui).show_passcode()
+
+        ui._run(to_passphrase())
+        assert ui.has_text("Choose a passphrase")
+        assert ui.has_text(re.compile(r"The passphrase unlocks them.*at least 12 characters that is not only digits"))
+        ui.type("Choose a passphrase for this device", phrase)
+        ui.type("Type the passphrase again", phrase + "!")
+        ui.click("Save passphrase")
+        assert ui.has_text("The two passphrases are different.")
+        ui.type("Type the passphrase again", "246810")
+        ui.type("Choose a passphrase for this device", "246810")
+        ui.click("Save passphrase")
+        assert ui.has_text(
+            re.compile(r"^This device has no secure key store, so a PIN is not enough: choose a passphrase")
+        )
+        assert not any("passcode" in t.lower() for t in ui.texts())
+        ui.type("Choose a passphrase for this device", phrase)
+        ui.type("Type the passphrase again", phrase)
+        ui.click("Save passphrase")
+        assert ui.has_text("Hello, Sam Staff")
+        ui.click("Lock")
+        ui.type("Passphrase", "wrong wrong wrong")
+        ui.click("Unlock")
+        assert ui.has_text("Wrong passphrase.")
+        assert not any("passcode" in t.lower() for t in ui.texts())
+        ui.type("Passphrase", phrase)
+        ui.click("Unlock")
+        assert ui.has_text("Hello, Sam Staff")
+
+
+def test_passcode_where_the_rule_allows_one(config: ClientConfig, device: dict[str, str]):
+    with open_app(config) as ui:
+        unlock(ui, "000000")
+        assert ui.has_text("Wrong passcode.") and ui.find(ft.TextField, label="Passcode")
+        assert not any("passphrase" in t.lower() for t in ui.texts())
