@@ -337,6 +337,9 @@ class Root:
             return
         except SignInError as failure:
             if self.shell is not None:
+                # Still signed in: the background sync that sign_out stopped runs again.
+                if self.config.sync_interval_seconds > 0 and self.session.sync is not None:
+                    self.session.sync.start(self.config.sync_interval_seconds)
                 self.shell.toast(str(failure), error=True)
             return
         self._leave_shell()

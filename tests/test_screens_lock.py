@@ -430,3 +430,22 @@ def test_passcode_where_the_rule_allows_one(config: ClientConfig, device: dict[s
         unlock(ui, "000000")
         assert ui.has_text("Wrong passcode.") and ui.find(ft.TextField, label="Passcode")
         assert not any("passphrase" in t.lower() for t in ui.texts())
+
+
+def test_a_refused_sign_out_keeps_the_background_sync_running(config: ClientConfig, device: dict[str, str]):
+    """Changes not yet sent: signing out is refused, and the sync that would send them keeps running."""
+    config = dataclasses.replace(config, sync_interval_seconds=3600)
+
+    async def main(page: ft.Page) -> None:
+        await Root(page, config).start()
+
+    with UiHarness(main, background=("Root._watch_idle", "SyncService._loop", "Event.wait")) as ui:
+        unlock(ui)
+        start_report(ui)
+        ui.type("What happened?", "Shouted")
+        ui.click("Next Page")
+        ui.click("Submit Report")
+        ui.click("Sign out")
+        assert snack(ui).content.value.startswith("1 change(s) have not reached the server yet.")
+        sync = root(ui).session.sync
+        assert sync is not None and sync._loop_task is not None and not sync._loop_task.done()
