@@ -17,8 +17,10 @@ PAGES: tuple[HelpPage, ...] = (
     HelpPage(
         "Signing in and unlocking",
         "Sign in with your work email address and besmart password. The first time on a device you need a "
-        "connection; you then choose a passcode for this device. After that, unlock with the passcode — "
-        "with or without a connection. besmart locks itself when left idle.",
+        "connection; you then choose a passcode for this device (a passphrase of at least 12 characters where "
+        "the device has no secure key store: the screens then say passphrase). After that, unlock with it — "
+        "with or without a connection; in a web browser, type your work email address too. besmart locks "
+        "itself when left idle.",
     ),
     HelpPage(
         "The dashboard",

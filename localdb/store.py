@@ -204,6 +204,14 @@ class LocalStore(Queries):
         )
         self._last_activity = self._monotonic()
 
+    @property
+    def key_policy(self) -> str:
+        """What unlocks this store: "standard" (a passcode with the device secret) or "strengthened" (a
+        passphrase alone, on a device without a secure key store). Readable while locked."""
+        with self._lock:
+            _, wrapped = self._load_wrapped()
+        return wrapped[0].policy if wrapped else "standard"
+
     def unlock(self, passcode: str) -> None:
         """Open the data keys with the passcode; a wrong one raises `WrongPasscodeError`, changing nothing."""
         with self._lock:
@@ -224,14 +232,24 @@ class LocalStore(Queries):
         if self._cipher is not None and self._monotonic() - self._last_activity > self.idle_lock_seconds:
             self.lock()
 
+    def touch(self) -> None:
+        """The person did something (a tap, a key): the idle time starts again.
+
+        Only this counts as activity: the store's own reads and writes do not, or a background sync or a
+        screen refreshing itself would keep an unattended device unlocked forever. A touch after the idle
+        time has passed finds the store locked (it does not revive it)."""
+        with self._lock:
+            self._lock_if_idle()
+            if self._cipher is not None:
+                self._last_activity = self._monotonic()
+
     def _unlocked(self) -> FieldCipher:
-        """The cipher, if the store is unlocked and not idle too long; marks activity."""
+        """The cipher, if the store is unlocked and not idle too long (reading does not count as activity)."""
         if self._db is None:
             raise StoreError("This store was wiped or closed.")
         self._lock_if_idle()
         if self._cipher is None:
-            raise StoreLockedError("besmart is locked: enter your passcode to continue.")
-        self._last_activity = self._monotonic()
+            raise StoreLockedError("besmart is locked: unlock it to continue.")
         return self._cipher
 
     def change_passcode(self, old_passcode: str, new_passcode: str) -> None:

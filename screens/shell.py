@@ -219,6 +219,12 @@ class Shell:
             return
         self.page.update()
 
+    def open_record(self, kind: str, record_id: str) -> None:
+        """Show the record a notification or an email link points at, or say in plain words why not."""
+        target = self.act(lambda: self.services.notifications.destination(kind, record_id))
+        if target is not None:
+            self.show(target.screen, **target.params)
+
     def act(self, action: Callable[[], Any], *, done: str | None = None) -> Any:
         """Run a user action: show its plain-words error instead of failing; a locked store goes to unlock."""
         try:

@@ -218,6 +218,29 @@ def test_lock_drops_the_key_and_idle_time_locks_automatically(tmp_path: Path, me
         add_child(store)
 
 
+def test_only_a_touch_counts_as_activity_not_reading_or_writing(tmp_path: Path, memory_keyring):
+    """A background sync or a screen refresh reads and writes the store: that must not keep it unlocked."""
+    now = [0.0]
+    store = LocalStore(tmp_path / "d", idle_lock_seconds=60, monotonic=lambda: now[0])
+    store.initialise(PASSCODE)
+    for t in (20, 40, 59):  # reads and writes through the idle minute
+        now[0] = t
+        add_child(store)
+        assert store.individuals()
+    now[0] = 61
+    assert store.locked
+    store.unlock(PASSCODE)  # unlocking starts the idle time again
+    now[0] += 50
+    store.touch()  # the person tapped: another full minute
+    now[0] += 50
+    assert not store.locked
+    now[0] += 61
+    store.touch()  # too late: a tap after the idle time finds the store locked, it does not revive it
+    assert store.locked
+    with pytest.raises(StoreLockedError):
+        store.individuals()
+
+
 def test_wipe_leaves_no_data_file_and_no_key(store: LocalStore, memory_keyring):
     add_child(store)
     assert memory_keyring.items
