@@ -1,0 +1,125 @@
+"""Hostile input found by outside testing, against the real server on SQLite and PostgreSQL: NUL characters
+(PostgreSQL text cannot hold them) and integers beyond signed 64 bits get a clear 4xx and store nothing;
+the OpenAPI schema documents every refusal each route can give."""
+
+from __future__ import annotations
+
+import secrets
+
+import httpx
+import pytest
+from server_support import PASSWORD, Device, Org, ServerProcess
+from sqlalchemy import func, select, text
+
+from server.db import Database
+from server.models import AuditLog, LoginCounter, OpLog, QuarantinedOp, Record
+from server.models import Device as DeviceRow
+
+TOO_BIG = 2**63  # one past the largest signed 64-bit integer (BIGINT)
+
+
+def written(db: Database) -> tuple[int, ...]:
+    """Row counts of everything these requests could write, and the sequence counter."""
+    with db.read_session() as s:
+        counts = tuple(
+            s.execute(select(func.count()).select_from(t.__table__)).scalar_one()
+            for t in (Record, OpLog, QuarantinedOp, AuditLog, DeviceRow, LoginCounter)
+        )
+        return (*counts, s.execute(text("SELECT value FROM counter WHERE name = 'seq'")).scalar_one())
+
+
+def assert_refused(response: httpx.Response, status: int = 422, code: str = "invalid_request") -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error", "message"} and body["error"] == code and body["message"]
+    assert "\x00" not in body["message"]
+
+
+@pytest.fixture
+def sam(server: ServerProcess, org: Org) -> Device:
+    return Device(server.url, org.email("sam"))
+
+
+def login_body(email: str, **changes: str) -> dict[str, str]:
+    return {"email": email, "password": PASSWORD, "device_id": secrets.token_hex(8), **changes}
+
+
+def test_nul_characters_are_refused(server: ServerProcess, org: Org, sam: Device, db: Database) -> None:
+    before = written(db)
+    http = sam.http
+    assert_refused(http.post("/auth/login", json=login_body("sam\x00@example.org")))
+    assert_refused(http.post("/auth/login", json=login_body(org.email("sam"), device_name="Sam's\x00phone")))
+    assert_refused(sam.get("/records/abc%00def"))
+    assert_refused(sam.post("/devices/abc%00def/status", json={"status": "lost"}))
+    assert_refused(sam.post("/quarantine/1/resolve", json={"action": "discard", "note": "a\x00b"}))
+    assert "NUL" in http.post("/auth/login", json=login_body("a\x00b")).json()["message"]
+    assert written(db) == before
+
+
+def test_integers_beyond_64_bits_are_refused(server: ServerProcess, org: Org, sam: Device, db: Database) -> None:
+    before = written(db)
+    assert_refused(sam.get("/sync/pull", params={"cursor": TOO_BIG}))
+    tap = sam.tap(org.children["kim"], org.behaviour)
+    assert_refused(sam.post("/sync/push", json={"ops": [{**tap, "op_id": TOO_BIG}]}))
+    lena = Device(server.url, org.email("lena"))
+    after_login = written(db)
+    assert_refused(lena.post(f"/quarantine/{TOO_BIG}/resolve", json={"action": "discard"}))
+    assert written(db) == after_login
+    # The largest value still works: nothing after it, but a proper answer.
+    assert sam.get("/sync/pull", params={"cursor": 2**63 - 1}).status_code == 200
+    assert lena.post(f"/quarantine/{2**63 - 1}/resolve", json={"action": "discard"}).status_code == 404
+    assert before[0:3] == written(db)[0:3]
+
+
+#: what each route can refuse beyond what its shape implies (401 with a token, 400/413/422 with a body)
+ROUTE_REFUSALS = {
+    ("/auth/login", "post"): {401, 403, 409, 429, 503},
+    ("/auth/password", "post"): {403, 503},
+    ("/sync/push", "post"): {403},
+    ("/records/{record_id}", "get"): {403, 404},
+    ("/quarantine", "get"): {403},
+    ("/quarantine/{item_id}/resolve", "post"): {403, 404, 409},
+    ("/devices/{device_id}/status", "post"): {403, 404},
+}
+
+
+def operations(spec: dict) -> list[tuple[str, str, dict]]:
+    return [(path, method, op) for path, item in spec["paths"].items() for method, op in item.items()]
+
+
+def test_openapi_documents_each_refusal_of_each_route(sam: Device) -> None:
+    spec = sam.http.get("/openapi.json").json()
+    assert "HTTPValidationError" not in str(spec), "422 answers are ErrorBody, not FastAPI's default"
+    for path, method, op in operations(spec):
+        documented = {int(s) for s in op["responses"] if s[0] in "45"}
+        expected = set(ROUTE_REFUSALS.get((path, method), set()))
+        if op.get("security"):
+            expected.add(401)
+        if "requestBody" in op:
+            expected |= {400, 413, 422}
+        if op.get("parameters"):
+            expected.add(422)
+        assert documented >= expected, f"{method.upper()} {path} does not document {sorted(expected - documented)}"
+        for status in documented:
+            answer = op["responses"][str(status)]
+            assert answer["description"]
+            assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody"), (path, status)
+
+
+def test_what_each_route_answers_to_bad_requests_is_documented(sam: Device) -> None:
+    """Every route, sent no token, a bad token, malformed JSON and out-of-range parameters: each answer is
+    a 4xx its OpenAPI operation documents (never a 500)."""
+    spec = sam.http.get("/openapi.json").json()
+    fill = {"record_id": "abc%00", "device_id": "x" * 65, "item_id": str(TOO_BIG)}
+    for path, method, op in operations(spec):
+        url = path.format(**fill)
+        documented = {int(s) for s in op["responses"]}
+        json_headers = {"Content-Type": "application/json"}
+        attempts = [
+            sam.http.request(method, url),
+            sam.http.request(method, url, headers={"Authorization": "Bearer nonsense"}),
+            sam.http.request(method, url, headers={**sam.headers, **json_headers}, content=b'{"a": '),
+            sam.http.request(method, url, headers=sam.headers, params={"cursor": TOO_BIG, "status": "x\x00"}),
+        ]
+        for response in attempts:
+            assert response.status_code in documented, f"{method.upper()} {path}: {response.status_code} undocumented"
