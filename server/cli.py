@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -78,9 +77,10 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.core.logs import configure_logging
 
     settings = settings_from(args)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     app = create_app(settings)
     # Every push allocates many short-lived objects (merged states, rows) and almost no reference cycles:
     # the default collection threshold (700) makes the cyclic GC scan the heap constantly — a quarter of

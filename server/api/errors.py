@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.core.logs import escape
 from server.services.errors import ServiceError
 from sync.protocol import ErrorBody
 
@@ -123,10 +124,10 @@ class SafeErrors:
             await self.app(scope, receive, tracking)
         except Exception as error:
             where = traceback.extract_tb(error.__traceback__)[-1]
+            method, path = escape(scope.get("method")), escape(scope.get("path"))  # as sent: may forge lines
             log.error(
-                "unexpected %s on %s %s at %s:%s",
-                type(error).__name__, scope.get("method"), scope.get("path"), where.filename, where.lineno,
-            )  # fmt: skip
+                "unexpected %s on %s %s at %s:%s", type(error).__name__, method, path, where.filename, where.lineno
+            )
             if not started:
                 response = error_response(500, "server_error", "The server failed; nothing was changed.")
                 await response(scope, receive, send)

@@ -4,13 +4,17 @@ the OpenAPI schema documents every refusal each route can give."""
 
 from __future__ import annotations
 
+import logging
 import secrets
+from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
 from server_support import PASSWORD, Device, Org, ServerProcess
 from sqlalchemy import func, select, text
 
+from server.core.logs import SafeFormatter, escape
 from server.db import Database
 from server.models import AuditLog, LoginCounter, OpLog, QuarantinedOp, Record
 from server.models import Device as DeviceRow
@@ -123,3 +127,39 @@ def test_what_each_route_answers_to_bad_requests_is_documented(sam: Device) -> N
         ]
         for response in attempts:
             assert response.status_code in documented, f"{method.upper()} {path}: {response.status_code} undocumented"
+
+
+FORGED = "2026-12-01 09:00:00,000 ERROR besmart.server: FORGED admin signed in"
+
+
+def test_a_failing_request_cannot_forge_a_log_line(tmp_path: Path) -> None:
+    """A path with an encoded line break, on a request that fails unexpectedly (here: a table is
+    missing), is logged on one line with the break escaped."""
+    url = f"sqlite:///{tmp_path / 'broken.db'}"
+    database = Database(url)
+    database.upgrade()
+    server = ServerProcess(url, tmp_path).start()
+    try:
+        with database.session() as s:
+            s.execute(text("DROP TABLE auth_token"))
+        path = "/records/x%0A" + quote(FORGED) + "%0D%1B[2J"
+        response = httpx.get(server.url + path, headers={"Authorization": "Bearer x"}, timeout=10)
+        assert response.status_code == 500
+        assert response.json()["error"] == "server_error"
+    finally:
+        server.stop()
+        database.dispose()
+    lines = server.log().splitlines()
+    logged = [line for line in lines if "unexpected" in line]
+    assert len(logged) == 1, lines
+    assert "/records/x\\n2026-12-01" in logged[0] and "\\r\\x1b[2J" in logged[0]
+    assert not any(line.startswith("2026-12-01 09:00:00") for line in lines)
+    assert "\x1b" not in server.log()
+
+
+def test_log_values_are_escaped() -> None:
+    assert escape("a\nb\r\x00\x1b\u2028") == "a\\nb\\r\\x00\\x1b\\u2028"
+    assert escape(escape("a\nb")) == escape("a\nb")
+    assert escape("Kim's room 7") == "Kim's room 7"
+    record = logging.LogRecord("besmart", logging.ERROR, __file__, 1, "path %s", ("/x\nFORGED",), None)
+    assert SafeFormatter("%(message)s").format(record) == "path /x\\nFORGED"
