@@ -1,9 +1,11 @@
 """Hostile input found by outside testing, against the real server on SQLite and PostgreSQL: NUL characters
 (PostgreSQL text cannot hold them) and integers beyond signed 64 bits get a clear 4xx and store nothing;
-the OpenAPI schema documents every refusal each route can give."""
+the OpenAPI schema documents every refusal each route can give; request values cannot forge log lines; a
+sync is audited as one event, not one row per record sent."""
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from pathlib import Path
@@ -163,3 +165,37 @@ def test_log_values_are_escaped() -> None:
     assert escape("Kim's room 7") == "Kim's room 7"
     record = logging.LogRecord("besmart", logging.ERROR, __file__, 1, "path %s", ("/x\nFORGED",), None)
     assert SafeFormatter("%(message)s").format(record) == "path /x\\nFORGED"
+
+
+def audit_rows(db: Database, **where: str) -> list:
+    audit = AuditLog.__table__
+    query = select(audit).where(*(audit.c[k] == v for k, v in where.items())).order_by(audit.c.id)
+    with db.read_session() as s:
+        return list(s.execute(query))
+
+
+def test_a_sync_is_one_audit_event_and_opening_a_record_is_one_more(
+    server: ServerProcess, db: Database, org: Org
+) -> None:
+    kim = org.children["kim"]
+    tia = Device(server.url, org.email("tia"))
+    taps = [tia.tap(kim, org.behaviour) for _ in range(120)]
+    tia.push(taps)
+    sam = Device(server.url, org.email("sam"))
+    pages = sam.pull(limit=100)
+    assert len(pages) >= 2
+    syncs = audit_rows(db, actor_id=sam.user_id, device_id=sam.device_id, action="sync")
+    assert len(syncs) == len([p for p in pages if p.changes or p.added_profiles])
+    details = [json.loads(r.detail) for r in syncs]
+    assert sum(d["records"] for d in details) == sum(len(p.changes) for p in pages)
+    assert sum(d["child_records"] for d in details) >= 120
+    assert all(d["profiles"] == [kim] for d in details if d["child_records"])
+    assert details[0]["added_profiles"] == [kim] and details[0]["cursor"][0] == 0
+    assert audit_rows(db, actor_id=sam.user_id, action="download") == []
+    # Caught up: an empty pull is no event.
+    assert sam.pull_page().changes == []
+    assert len(audit_rows(db, actor_id=sam.user_id, action="sync")) == len(syncs)
+    # Opening one record is one event of its own.
+    assert sam.get(f"/records/{taps[0]['record_id']}").status_code == 200
+    views = audit_rows(db, actor_id=sam.user_id, action="view")
+    assert [(v.record_id, v.profile_id) for v in views] == [(taps[0]["record_id"], kim)]
