@@ -8,6 +8,9 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,6 +24,14 @@ from server.db import Database
 from server.models import AuditLog, LoginCounter, OpLog, QuarantinedOp, Record
 from server.models import Device as DeviceRow
 
+#: this module's server believes X-Forwarded-For from the tests (on 127.0.0.1) and backs off quickly
+SERVER_ENV = {
+    "BESMART_TRUSTED_PROXIES": "127.0.0.1",
+    "BESMART_LOGIN_MAX_PER_ADDRESS": "10",
+    "BESMART_LOGIN_DELAY_SECONDS": "0.5",
+    "BESMART_LOGIN_MAX_DELAY_SECONDS": "2",
+    "BESMART_LOGIN_MAX_ADDRESS_DELAY_SECONDS": "1",
+}
 TOO_BIG = 2**63  # one past the largest signed 64-bit integer (BIGINT)
 
 
@@ -199,3 +210,144 @@ def test_a_sync_is_one_audit_event_and_opening_a_record_is_one_more(
     assert sam.get(f"/records/{taps[0]['record_id']}").status_code == 200
     views = audit_rows(db, actor_id=sam.user_id, action="view")
     assert [(v.record_id, v.profile_id) for v in views] == [(taps[0]["record_id"], kim)]
+
+
+# --- sign-in under load and guessing -----------------------------------------------------------------------
+
+
+def login(
+    server: ServerProcess, email: str, password: str, *, device: str | None = None, address: str = "10.9.0.1"
+) -> httpx.Response:
+    body = {"email": email, "password": password, "device_id": device or secrets.token_hex(8)}
+    return httpx.post(f"{server.url}/auth/login", json=body, headers={"X-Forwarded-For": address}, timeout=60)
+
+
+def wait_out(response: httpx.Response) -> None:
+    """Honour a 429's Retry-After, as a client does."""
+    assert response.status_code == 429, response.text
+    assert response.json()["error"] == "too_many_attempts"
+    seconds = int(response.headers["Retry-After"])
+    assert 0 < seconds <= 2
+    time.sleep(seconds)
+
+
+def test_guessing_from_the_same_address_never_locks_the_owner_out(server: ServerProcess, org: Org) -> None:
+    school = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.1"
+    phone = secrets.token_hex(8)
+    assert login(server, org.email("sam"), PASSWORD, device=phone, address=school).status_code == 200
+    # Someone in the same staff room guesses Sam's password, then sprays other accounts.
+    guesses = [login(server, org.email("sam"), f"guess {i}", address=school).status_code for i in range(12)]
+    assert guesses[:5] == [401] * 5 and 429 in guesses
+    sprayed = [login(server, f"x{i}.{org.tag}@example.org", "guess", address=school).status_code for i in range(12)]
+    assert 429 in sprayed and 500 not in sprayed
+    # Sam, on the phone Sam has signed in on before: straight in, with the right password.
+    assert login(server, org.email("sam"), PASSWORD, device=phone, address=school).status_code == 200
+    # Sam on a new tablet, and Tia, from the same room: slowed down, never locked out. Once the delay has
+    # passed, the right password works.
+    for email in (org.email("sam"), org.email("tia")):
+        response = login(server, email, PASSWORD, address=school)
+        if response.status_code == 429:
+            wait_out(response)
+            response = login(server, email, PASSWORD, address=school)
+        assert response.status_code == 200, response.text
+
+
+def test_refused_attempts_do_not_count_against_the_address(server: ServerProcess, org: Org, db: Database) -> None:
+    address = f"10.{secrets.randbelow(250)}.{secrets.randbelow(250)}.2"
+    for i in range(5):
+        assert login(server, org.email("tia"), f"guess {i}", address=f"10.99.0.{i}").status_code == 401
+    # The account is backing off: tries on it while the delay runs are refused unchecked, and not counted
+    # against the address (only the few let through once a delay passed are).
+    refused = [login(server, org.email("tia"), "guess", address=address).status_code for _ in range(30)]
+    assert set(refused) == {401, 429} and refused.count(429) > 20
+    with db.read_session() as s:
+        counted = s.execute(
+            select(LoginCounter.__table__.c.count).where(LoginCounter.__table__.c.key == f"addr:{address}")
+        ).scalar()
+    assert counted == refused.count(401) < 10
+    assert login(server, org.email("lena"), PASSWORD, address=address).status_code == 200
+
+
+def start_server(tmp_path: Path, **env: str) -> ServerProcess:
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    return ServerProcess(url, tmp_path, {f"BESMART_{k.upper()}": v for k, v in env.items()}).start()
+
+
+def peak_memory_mb(server: ServerProcess) -> float:
+    assert server.process is not None
+    status = Path(f"/proc/{server.process.pid}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))) / 1024
+
+
+def concurrent_logins(server: ServerProcess, count: int) -> list[httpx.Response]:
+    with ThreadPoolExecutor(count) as pool:
+        return list(
+            pool.map(lambda i: login(server, f"n{i}@example.org", "guess", address=f"10.7.0.{i}"), range(count))
+        )
+
+
+@pytest.fixture(scope="module")
+def bounded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server at the real argon2 memory cost (64 MiB) with two hashing slots, and no trusted proxy."""
+    server = start_server(
+        tmp_path_factory.mktemp("bounded"),
+        argon2_memory_kib="65536",
+        argon2_time_cost="1",
+        hash_concurrency="2",
+        hash_wait_seconds="60",
+        login_max_per_address="40",
+        login_delay_seconds="60",
+    )
+    yield server
+    server.stop()
+
+
+def address_failures(server: ServerProcess, address: str) -> int:
+    database = Database(server.database_url)
+    try:
+        with database.read_session() as s:
+            found = s.execute(
+                select(LoginCounter.__table__.c.count).where(LoginCounter.__table__.c.key == f"addr:{address}")
+            ).scalar()
+            keys = set(s.execute(select(LoginCounter.__table__.c.key)).scalars())
+    finally:
+        database.dispose()
+    assert not any(k.startswith("addr:10.") for k in keys), "X-Forwarded-For believed from an untrusted client"
+    return found or 0
+
+
+def test_password_hashing_is_bounded_in_memory(bounded: ServerProcess) -> None:
+    """29 wrong sign-ins at once took the server from 88 MB to 1.37 GB: each argon2 hash holds 64 MiB.
+    With two hashing slots, the peak stays near two hashes' worth."""
+    login(bounded, "warm@example.org", "guess")
+    before = peak_memory_mb(bounded)
+    answers = concurrent_logins(bounded, 24)
+    peak = peak_memory_mb(bounded)
+    assert {a.status_code for a in answers} == {401}
+    print(f"peak memory {before:.0f} MB -> {peak:.0f} MB for 24 concurrent sign-ins")
+    assert peak - before < 3 * 64 + 40
+
+
+def test_x_forwarded_for_is_believed_only_from_configured_proxies(bounded: ServerProcess) -> None:
+    """With no trusted proxy (the default), a guesser cannot pose as many addresses: each of its tries,
+    whatever X-Forwarded-For says, is counted against the address it connects from."""
+    left = 40 - address_failures(bounded, "127.0.0.1")
+    statuses = [
+        login(bounded, f"g{i}@example.org", "guess", address=f"10.8.0.{i}").status_code for i in range(left + 2)
+    ]
+    assert statuses == [401] * left + [429, 429]
+    assert address_failures(bounded, "127.0.0.1") == 40
+
+
+def test_saturated_hashing_answers_503_with_retry_after(tmp_path: Path) -> None:
+    server = start_server(
+        tmp_path, argon2_memory_kib="65536", argon2_time_cost="3", hash_concurrency="1", hash_wait_seconds="0.05"
+    )
+    try:
+        answers = concurrent_logins(server, 8)
+    finally:
+        server.stop()
+    statuses = [a.status_code for a in answers]
+    assert set(statuses) <= {401, 503} and 503 in statuses and 401 in statuses, statuses
+    busy = next(a for a in answers if a.status_code == 503)
+    assert busy.json()["error"] == "busy" and int(busy.headers["Retry-After"]) >= 1
