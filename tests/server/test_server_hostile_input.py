@@ -71,6 +71,17 @@ def test_nul_characters_are_refused(server: ServerProcess, org: Org, sam: Device
     assert_refused(sam.post("/quarantine/1/resolve", json={"action": "discard", "note": "a\x00b"}))
     assert "NUL" in http.post("/auth/login", json=login_body("a\x00b")).json()["message"]
     assert written(db) == before
+    # Inside an op, a NUL is rejected with the op (ids, stamps) or kept as data (record text is stored as
+    # JSON, where it is escaped): never a server error.
+    kim = org.children["kim"]
+    bad_stamp = {**sam.tap(kim, org.behaviour), "hlc": "1\x002"}
+    bad_field = sam.tap(kim, org.behaviour)
+    bad_field["fields"] = {**bad_field["fields"], "no\x00such": 1}
+    text_with_nul = sam.incident(kim, what_happened="before\x00after")
+    results = sam.push([bad_stamp, bad_field, text_with_nul]).results
+    assert [r.status for r in results] == ["rejected", "rejected", "applied"]
+    stored = sam.get(f"/records/{text_with_nul['record_id']}").json()
+    assert stored["fields"]["what_happened"]["value"] == "before\x00after"
 
 
 def test_integers_beyond_64_bits_are_refused(server: ServerProcess, org: Org, sam: Device, db: Database) -> None:
