@@ -96,15 +96,16 @@ def _count_attempt(db: Database, settings: Settings, limits: list[_Limit]) -> No
 
     def work(session: Session) -> float:
         now = utcnow()
-        rows = {}
+        rows, wait = {}, 0.0
         for limit in limits:
             row = session.execute(select(COUNTER).where(COUNTER.c.key == limit.key).with_for_update()).first()
             # window_start holds the time of the last attempt; a quiet window forgets the earlier ones.
             rows[limit.key] = 0 if row is None or row.window_start + window <= now else row.count
             if row is not None and rows[limit.key]:
-                wait = (row.window_start - now).total_seconds() + _delay(settings, limit, rows[limit.key])
-                if wait > 0:
-                    return wait
+                since = (now - row.window_start).total_seconds()
+                wait = max(wait, _delay(settings, limit, rows[limit.key]) - since)
+        if wait > 0:
+            return wait
         for limit in limits:
             values = {"window_start": now, "count": rows[limit.key] + 1}
             if session.execute(update(COUNTER).where(COUNTER.c.key == limit.key).values(**values)).rowcount == 0:

@@ -20,6 +20,7 @@ be), so that proof is never ambiguous.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -92,7 +93,14 @@ def _response(
 
 
 def _sync_audit(
-    now: Any, caller: Caller, rows: list[Any], cursor: int, issued: int, more: bool, added: list[str], purge: list[str]
+    now: dt.datetime,
+    caller: Caller,
+    rows: list[Any],
+    cursor: int,
+    issued: int,
+    more: bool,
+    added: list[str],
+    purge: list[str],
 ) -> dict[str, Any]:
     """One audit row for a page: what it sent, and whose records."""
     actor = caller.actor
