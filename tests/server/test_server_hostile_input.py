@@ -368,7 +368,9 @@ def test_saturated_hashing_answers_503_with_retry_after(tmp_path: Path) -> None:
 
 
 # Last in the module: its sign-in attempts count against 127.0.0.1 on this module's server.
-def test_schemathesis_finds_no_server_error_or_undocumented_answer(server: ServerProcess, org: Org) -> None:
+def test_schemathesis_finds_no_server_error_or_undocumented_answer(
+    server: ServerProcess, org: Org, tmp_path: Path
+) -> None:
     """A short schemathesis run (the `test` extra installs it) over every route but sign-out, signed in as a
     lead: its coverage phase sends each parameter's boundary and invalid values (huge integers, NUL and
     control characters, wrong types). No 500, and every answer's status, content type and body as the
@@ -383,6 +385,7 @@ def test_schemathesis_finds_no_server_error_or_undocumented_answer(server: Serve
         "--checks", checks, "--phases", "coverage", "--max-examples", "5", "--seed", "8",
         "--exclude-path", "/auth/logout", "--no-color",
     ]  # fmt: skip
-    run = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    # In a temporary directory: schemathesis leaves a .schemathesis/ folder where it runs.
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert run.returncode == 0, run.stdout[-5000:] + run.stderr[-2000:]
     assert " passed" in run.stdout
