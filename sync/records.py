@@ -18,7 +18,21 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, 
 
 # --- value types -------------------------------------------------------------------------------------
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+#: the largest integer a database BIGINT holds: op ids, cursors and row ids must stay within it
+INT64_MAX = 2**63 - 1
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold the NUL character: refused here, with a clear message, not by the database.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
+#: a string stored as database text (no NUL character)
+NoNul = Annotated[str, AfterValidator(_no_nul)]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 ShortText = Annotated[str, Field(max_length=500)]
 LongText = Annotated[str, Field(max_length=20_000)]
