@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from pydantic import ValidationError
 
 from app.config import ClientConfig
 from app.context import display_name
@@ -168,7 +169,11 @@ class ClientSession:
             raise SignInError("Enter your work email address and password.")
         existing = self.store if self.store is not None and not self.store.locked else None
         device_id = existing.device_id if existing else secrets.token_hex(8)
-        request = LoginRequest(email=email, password=password, device_id=device_id, device_name=self.config.name)
+        try:
+            request = LoginRequest(email=email, password=password, device_id=device_id, device_name=self.config.name)
+        except ValidationError:
+            # e.g. a pasted control character or a 300-character "email": the server would refuse it too
+            raise SignInError("That is not a work email address and password besmart can check.") from None
         try:
             response = await self._client().post("/auth/login", json=request.model_dump())
         except httpx.HTTPError:
@@ -181,6 +186,9 @@ class ClientSession:
         if response.status_code == 429:
             wait = response.headers.get("Retry-After", "a few")
             raise SignInError(f"Too many sign-in attempts. Try again in {wait} seconds.")
+        if response.status_code == 503:
+            wait = response.headers.get("Retry-After", "a few")
+            raise SignInError(f"The besmart server is busy. Try again in {wait} seconds.")
         if response.status_code >= 400:
             raise SignInError(server_message(response))
         session = Session.model_validate(response.json())

@@ -242,6 +242,16 @@ def test_sign_in_with_an_unreachable_server_keeps_what_was_typed(config: ClientC
         assert not ui.find_all(ft.ProgressRing)  # not left spinning
 
 
+def test_sign_in_with_a_control_character_in_the_email_says_so(config: ClientConfig, memory_keyring: Any):
+    """A pasted NUL used to escape as an unhandled validation error (the server answers 422 to it)."""
+    with open_app(config) as ui:
+        ui.type("Work email address", "ada@exam\x00ple.org")
+        ui.type("besmart password", "correct horse")
+        ui.click("Next")
+        assert ui.has_text("That is not a work email address and password besmart can check.")
+        assert ui.find(ft.TextField, label="besmart password").value == "correct horse"
+
+
 # --------------------------------------------------------------------------- dashboard and sync status
 
 
