@@ -38,6 +38,7 @@ from tests.e2e.browser import (
     click_button,
     click_id,
     click_tab,
+    expect_synced,
     fill_textbox,
     free_port,
     is_blank_png,
@@ -172,7 +173,7 @@ def signed_in(page: Page, world) -> Page:
     click_button(page, "Save passphrase")
     wait_for_text(page, "Hello, Sam")
     # The first sync (started on unlock) brings the organisation's individuals and behaviours.
-    expect(by_id(page, "sync-status")).to_have_text(re.compile("^Synced just now"), timeout=SYNC_TIMEOUT_MS)
+    expect_synced(page, timeout_ms=SYNC_TIMEOUT_MS)
     shoot(page, "dashboard")
     return page
 

@@ -20,14 +20,15 @@ from tests.e2e.browser import (
     PHONE,
     aria_tree,
     button,
-    by_id,
     click_button,
     click_id,
     click_tab,
+    expect_synced,
     fill_textbox,
     is_blank_png,
     open_app,
     screenshot,
+    sign_in_on_a_new_device,
     textbox,
     wait_for_no_text,
     wait_for_text,
@@ -81,16 +82,9 @@ def page(chromium, client) -> Iterator[Page]:  # noqa: F811
 def signed_in(page: Page, world) -> Page:
     """Sam (staff) signs in and chooses a passphrase; the first sync brings the organisation's people."""
     _server, org, _db = world
-    wait_for_text(page, "Sign in to besmart")
-    fill_textbox(page, "Work email address", org.email("sam"))
-    fill_textbox(page, "besmart password", PASSWORD)
-    click_button(page, "Next")
-    wait_for_text(page, "Choose a passcode")
-    fill_textbox(page, "Choose a passcode for this device", PASSPHRASE)
-    fill_textbox(page, "Type the passcode again", PASSPHRASE)
-    click_button(page, "Save passcode")
+    sign_in_on_a_new_device(page, org.email("sam"), PASSWORD, PASSPHRASE)
     wait_for_text(page, "Hello, Sam")
-    expect(by_id(page, "sync-status")).to_have_text(re.compile("^Synced just now"), timeout=SYNC_TIMEOUT_MS)
+    expect_synced(page, timeout_ms=SYNC_TIMEOUT_MS)
     return page
 
 

@@ -36,10 +36,12 @@ from tests.e2e.browser import (
     aria_tree,
     click_button,
     click_tab,
+    expect_synced,
     fill_textbox,
     is_blank_png,
     screenshot,
     set_size,
+    sign_in_on_a_new_device,
     textbox,
     wait_for_text,
 )
@@ -83,16 +85,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProc
 @pytest.fixture(scope="module")
 def lead(page: Page, world) -> Page:
     """The demo lead signs in on a new device and syncs the organisation."""
-    wait_for_text(page, "Sign in to besmart")
-    fill_textbox(page, "Work email address", LEAD_EMAIL)
-    fill_textbox(page, "besmart password", DEMO_PASSWORD)
-    click_button(page, "Next")
-    wait_for_text(page, "Choose a passcode")
-    fill_textbox(page, "Choose a passcode for this device", PASSPHRASE)
-    fill_textbox(page, "Type the passcode again", PASSPHRASE)
-    click_button(page, "Save passcode")
+    sign_in_on_a_new_device(page, LEAD_EMAIL, DEMO_PASSWORD, PASSPHRASE)
     wait_for_text(page, re.compile(r"^Hello, "))
-    expect(by_id(page, "sync-status")).to_have_text(re.compile("^Synced just now"), timeout=SYNC_TIMEOUT_MS * 3)
+    expect_synced(page, timeout_ms=SYNC_TIMEOUT_MS * 3)
     return page
 
 

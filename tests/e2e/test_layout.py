@@ -16,7 +16,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from server.services import organisations as orgs
 from tests.e2e import test_client_e2e as story
-from tests.e2e.browser import DESKTOP, PHONE, by_id, click_button, click_id, screenshot, set_size
+from tests.e2e.browser import DESKTOP, PHONE, by_id, click_button, click_id, expect_synced, screenshot, set_size
 
 # The story's fixtures (a seeded organisation on a real server, the client, Sam signed in on a page): pytest
 # finds fixtures among a test module's names. Its helpers too.
@@ -145,7 +145,7 @@ def test_clicker_tiles_have_equal_margins(signed_in: Page, world) -> None:
             orgs.upsert_behaviour_type(session, org.id, label, "positive")
     click_id(page, "sync-now")
     page.wait_for_timeout(1500)  # the status reads "Synced just now" before this sync as well as after it
-    expect(by_id(page, "sync-status")).to_have_text(re.compile("^Synced just now"), timeout=20_000)
+    expect_synced(page, timeout_ms=20_000)
     destination(page, "Record & Plan").click()
     pick_individual(page, "Kim Test")
     click_button(page, "Behaviour Clicker")

@@ -28,10 +28,10 @@ from tests.e2e.browser import (
     PHONE,
     AppServer,
     aria_tree,
-    by_id,
     click_button,
     click_id,
     click_tab,
+    expect_synced,
     fill_textbox,
     free_port,
     open_app,
@@ -164,7 +164,7 @@ def test_sign_out_with_a_draft_names_it_and_keeps_it(sam: Page, world, state: di
     try:
         sign_in(page, org.email("sam"))
         wait_for_text(page, "Hello, Sam")
-        expect(by_id(page, "sync-status")).to_have_text(re.compile("^Synced just now"), timeout=SYNC_TIMEOUT_MS)
+        expect_synced(page, timeout_ms=SYNC_TIMEOUT_MS)
         click_tab(page, "Record")
         pick_individual(page, "Kim Test")
         click_button(page, "Incident Report")
