@@ -44,3 +44,19 @@ def reaches(session: Session, actor: Actor, profile_id: str) -> bool:
     if found is None or found.org_id != actor.org_id:
         return False
     return actor.org_wide or profile_id in granted_profiles(session, actor)
+
+
+class Reach:
+    """Whether a user reaches an individual, their grants read once (for a batch of ops)."""
+
+    def __init__(self, session: Session, actor: Actor) -> None:
+        self._session = session
+        self._actor = actor
+        self._granted: set[str] | None = None
+
+    def __call__(self, profile_id: str) -> bool:
+        if self._actor.org_wide:
+            return True
+        if self._granted is None:
+            self._granted = granted_profiles(self._session, self._actor)
+        return profile_id in self._granted

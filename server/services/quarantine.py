@@ -2,8 +2,9 @@
 device was reported lost), never dropped — kept whole with the reason, for a lead to apply or discard.
 
 Applying merges the op as it was made (its author and stamp stay on the fields it wrote), but only if the
-lead could have made that op themselves; both outcomes are audited and update the op log, so a device that
-replays the op later hears what became of it.
+lead could have made that op themselves: it runs the same checks as a push (`admission.op_refusal`), with
+the lead as the one making the change and the op's author as the one it must name. Both outcomes are
+audited and update the op log, so a device that replays the op later hears what became of it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from sqlmodel import Session
 from server.core.config import Settings
 from server.db import Database
 from server.models import OpLog, QuarantinedOp
-from server.permissions import Actor, Capability, check_op
+from server.permissions import Actor, Capability
+from server.services.access import Reach
+from server.services.admission import op_refusal
 from server.services.audit import audit_entry, write_audit
 from server.services.changes import finish
 from server.services.errors import ServiceError
@@ -124,9 +127,10 @@ def resolve_quarantined(
                 raise QuarantineError(409, "invalid_op", str(error)) from None
             writer.load([op.record_id], lock=True)
             stored = writer.get(op.record_id)
-            if stored is not None and (stored.state.kind != op.kind or stored.org_id != actor.org_id):
+            if stored is not None and stored.state.kind != op.kind:
                 raise QuarantineError(409, "invalid_op", "The record this change was for cannot take it.")
-            refusal = check_op(actor, op, stored.state if stored else None, own_op=False)
+            # The very checks a push runs, with the lead as the one making the change.
+            refusal = op_refusal(writer, actor, Reach(session, actor), op)
             if refusal:
                 raise QuarantineError(403, "forbidden", f"You could not make this change yourself: {refusal}.")
             merged = writer.merge(op, actor.org_id)
