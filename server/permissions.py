@@ -4,7 +4,7 @@ Roles give capabilities (the table lives in `sync.permissions`, shared with the 
 to hide what a user cannot do). On top of capabilities, `OP_RULES` says what each action on each record kind
 needs; `check_op` applies it to every pushed op and `can_read` to every read. Reaching an individual at all
 takes an access grant for staff, and nothing more than belonging to the organisation for leads and admins
-(a lead limited to some settings reaches only the individuals of those settings).
+(a lead limited to some settings reaches the individuals of those settings, and any they hold a grant for).
 
 Each op is checked as what it does, not as what it calls itself: a create naming a record that already
 exists merges into it like an edit, so it is checked as an update of the stored record (field groups, owner
@@ -48,14 +48,17 @@ class Actor:
     org_id: str
     role: str
     device_id: str = "server"
+    #: the settings a lead is limited to (their staff record's `setting_ids`); empty: the whole organisation
+    settings: frozenset[str] = frozenset()
 
     def can(self, capability: Capability) -> bool:
         return can(self.role, capability)
 
     @property
     def org_wide(self) -> bool:
-        """Leads and admins reach every individual of their organisation without a grant."""
-        return self.can(Capability.ALL_INDIVIDUALS)
+        """Leads and admins reach every individual of their organisation without a grant — unless the lead
+        is limited to some settings (then `server.services.access` works out whom they reach)."""
+        return self.can(Capability.ALL_INDIVIDUALS) and not self.settings
 
 
 @dataclass(frozen=True)
