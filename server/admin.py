@@ -471,9 +471,10 @@ def grant(ctx: Context) -> None:
         targets = _targets(s, ctx.args, user)
         for pid, _values in targets:
             orgs.grant_access(s, pid, user["id"])
+        limit = _limit_of(s, user["id"]) if user["role"] == Role.LEAD else []
     names = ", ".join(_person_name(v) for _pid, v in targets[:10]) + (" ..." if len(targets) > 10 else "")
     _out(f"{user['email']} may now see and record for {len(targets)} individual(s): {names}")
-    if user["role"] != Role.STAFF:
+    if user["role"] != Role.STAFF and not limit:
         _out(f"(as a {user['role']} they already reached every individual of the organisation)")
 
 
@@ -482,8 +483,9 @@ def revoke(ctx: Context) -> None:
         user = resolve_user(s, ctx.args.email)
         targets = _targets(s, ctx.args, user)
         removed = sum(orgs.revoke_access(s, pid, user["id"]) for pid, _v in targets)
+        limit = _limit_of(s, user["id"]) if user["role"] == Role.LEAD else []
     _out(f"removed {removed} access grant(s) of {user['email']}; their devices drop those records at the next sync")
-    if user["role"] != Role.STAFF:
+    if user["role"] != Role.STAFF and not limit:
         _out(f"(as a {user['role']} they still reach every individual of the organisation)")
 
 

@@ -191,8 +191,11 @@ def _identity(op: Op, state: RecordState | None, action: str) -> str | None:
         return None
     if op.action == "create" and op.fields.get(name) != op.actor_id:
         return f"{name} must be the person recording it"
-    if action == "update" and state is not None and name in op.fields and op.fields[name] != _value(state, name):
-        return f"who made this {op.kind.replace('_', ' ')} ({name}) cannot be changed"
+    if action == "update" and name in op.fields:
+        # An update arriving before its record exists writes the field first: it must name its author.
+        recorded = _value(state, name) if state is not None else op.actor_id
+        if op.fields[name] != recorded:
+            return f"who made this {op.kind.replace('_', ' ')} ({name}) cannot be changed"
     return None
 
 

@@ -123,11 +123,15 @@ def test_who_made_a_record_cannot_be_forged_or_changed(server: ServerProcess, or
         record_id=own["record_id"],
         profile_id=kim,
     )
-    got = statuses(lena, {"moved": moved, "as ada": sign_as_ada})
+    # An update arriving before its record exists cannot name someone else either.
+    early = lena.op("incident", "update", {"recorded_by": sam.user_id, "location": "Hall"}, profile_id=kim)
+    got = statuses(lena, {"moved": moved, "as ada": sign_as_ada, "early": early})
     assert got == {
         "moved": ("quarantined", "who made this incident (recorded_by) cannot be changed"),
         "as ada": ("quarantined", "review_signed_off_by must be the lead signing off"),
+        "early": ("quarantined", "who made this incident (recorded_by) cannot be changed"),
     }
+    assert lena.get(f"/records/{early['record_id']}").status_code == 404
     stored = values(lena, own["record_id"])
     assert (stored["recorded_by"], stored["status"], stored["review_signed_off_by"]) == (sam.user_id, "submitted", None)
 

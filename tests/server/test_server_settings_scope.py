@@ -185,3 +185,19 @@ def test_the_staff_csv_sets_a_leads_settings(db: Database, trust: Trust) -> None
         created = import_staff(s, org.id, good, settings=org.settings).created
         stored = orgs.get_record(s, created[0])
     assert stored is not None and stored[1].values()["setting_ids"] == [trust.school, trust.home]
+
+
+def test_a_lead_limited_to_a_setting_reviews_only_its_quarantined_changes(server: ServerProcess, trust: Trust) -> None:
+    org = trust.org
+    sam, lex, lena = (Device(server.url, org.email(n)) for n in ("sam", "lex", "lena"))
+    taps = [sam.tap(trust.pupil, org.behaviour), sam.tap(trust.resident, org.behaviour)]  # sam reaches neither
+    assert [r.status for r in sam.push(taps).results] == ["quarantined", "quarantined"]
+    held = {q["record_id"]: q["id"] for q in lena.get("/quarantine").json()}
+    assert set(held) == {t["record_id"] for t in taps}
+    assert [q["record_id"] for q in lex.get("/quarantine").json()] == [taps[0]["record_id"]]
+    # The resident's change does not exist for lex, to apply or to discard; it stays pending for lena.
+    for action in ("apply", "discard"):
+        answer = lex.post(f"/quarantine/{held[taps[1]['record_id']]}/resolve", json={"action": action})
+        assert answer.status_code == 404 and answer.json()["error"] == "not_found"
+    assert lex.post(f"/quarantine/{held[taps[0]['record_id']]}/resolve", json={"action": "apply"}).status_code == 200
+    assert [q["record_id"] for q in lena.get("/quarantine").json()] == [taps[1]["record_id"]]
