@@ -1241,8 +1241,9 @@ def describe(result: DemoResult) -> str:
     else:
         head = f"The demo organisation {result.org_name!r} is already here (nothing changed): {result.total:,} records"
     width = max(len(who) for who, _n, _e in result.logins)
+    email_width = max(len(email) for _w, _n, email in result.logins)
     lines = [head, f"  ({counts})", "", f"Organisation: {result.org_name}", "Demo logins:"]
-    lines += [f"  {who.ljust(width)}  {email:<28} {name}" for who, name, email in result.logins]
+    lines += [f"  {who.ljust(width)}  {email.ljust(email_width)}  {name}" for who, name, email in result.logins]
     lines.append(f"Password for every demo account: {result.password}")
     if not result.created:
         lines[-1] += " (unless it was seeded with --password)"
