@@ -11,6 +11,7 @@ from localdb.store import LocalStore
 from sync.ops import Action, OpError
 from sync.permissions import Capability, can
 from sync.protocol import UserInfo
+from sync.records import Role
 
 
 class ActionError(Exception):
@@ -61,6 +62,20 @@ class Context:
         if self.on_write is not None:
             self.on_write()
         return op.record_id
+
+    def role_label(self) -> str:
+        """The user's role and whom it lets them see, as the account menu shows it: "Lead · Brightwater
+        Academy" for a lead limited to a setting, "Lead · whole organisation", "Staff" (their children)."""
+        role = self.user.role
+        title = role.capitalize()
+        if role == Role.STAFF:
+            return title
+        me = self.store.get(self.user.id)
+        limit = list(me.values.get("setting_ids") or []) if me is not None and me.kind == "staff" else []
+        if role != Role.LEAD or not limit:
+            return f"{title} · whole organisation"
+        names = {s.id: s.values.get("name", "") for s in self.store.records("setting")}
+        return f"{title} · " + ", ".join(names.get(setting_id) or "a setting" for setting_id in limit)
 
     def staff_names(self) -> dict[str, str]:
         return {s.id: s.values.get("name", "") for s in self.store.records("staff")}

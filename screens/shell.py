@@ -130,7 +130,7 @@ class Shell:
                     ft.PopupMenuButton(
                         tooltip="Account",
                         items=[
-                            ft.PopupMenuItem(content=ft.Text(f"{user.name} ({user.role})")),
+                            ft.PopupMenuItem(content=ft.Text(f"{user.name} ({self.services.context.role_label()})")),
                             ft.PopupMenuItem(content=ft.Text("Sign out"), on_click=self._sign_out),
                         ],
                     ),

@@ -321,6 +321,8 @@ class StaffUser(_Record):
     email: Email
     role: Role = Role.STAFF
     active: bool = True
+    #: a lead limited to some of the organisation's settings reaches only their individuals (empty: all)
+    setting_ids: list[Id] = Field(default_factory=list, max_length=50)
 
 
 class Individual(_Record):

@@ -25,11 +25,13 @@ from server.core.security import Passwords, new_token, token_hash
 from server.db import Database
 from server.models import AuthToken, Device, LoginCounter, UserAccount
 from server.permissions import Actor
+from server.services.access import user_setting_limit
 from server.services.audit import audit_entry, write_audit
 from server.services.errors import ServiceError
 from server.services.records import utcnow
 from sync.protocol import LoginRequest, UserInfo
 from sync.protocol import Session as SessionMessage
+from sync.records import Role
 
 USER = UserAccount.__table__
 DEVICE = Device.__table__
@@ -270,10 +272,12 @@ def authenticate(db: Database, token: str) -> Caller | None:
             .join(DEVICE, DEVICE.c.id == TOKEN.c.device_id)
             .where(TOKEN.c.token_hash == token_hash(token))
         ).first()
-    if row is None or row.kind != "access" or row.revoked:
-        return None
+        if row is None or row.kind != "access" or row.revoked:
+            return None
+        # Only a lead can be limited to settings: the one extra read is theirs alone.
+        limit = user_setting_limit(session, row.id) if row.role == Role.LEAD else frozenset()
     return Caller(
-        actor=Actor(id=row.id, org_id=row.org_id, role=row.role, device_id=row.device_id),
+        actor=Actor(id=row.id, org_id=row.org_id, role=row.role, device_id=row.device_id, settings=limit),
         name=row.name,
         email=row.email,
         blocked=row.status != "active" or not row.active,
