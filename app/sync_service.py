@@ -76,8 +76,9 @@ def changes(count: int) -> str:
 
 
 def describe(status: SyncStatus, *, now: dt.datetime | None = None) -> str:
-    """The sync status as one sentence, from one state: syncing (with progress) / offline since … / N changes
-    waiting / up to date. Never two states at once ("Synced just now · 2 waiting" said both)."""
+    """The sync status as one sentence, from one state: syncing (with progress) / offline since … / the last
+    sync did not finish / N changes waiting / up to date. Never two states at once ("Synced just now · 2 waiting
+    to sync" said both)."""
     now = now or dt.datetime.now(dt.UTC)
     if status.syncing:
         if status.phase == "push" and status.total > 0:
@@ -86,6 +87,10 @@ def describe(status: SyncStatus, *, now: dt.datetime | None = None) -> str:
     if status.online is False:
         since = status.offline_since
         sentence = "Offline" if since is None else f"Offline since {_clock_time(since, now)}"
+        return f"{sentence}, {changes(status.pending)} waiting to sync" if status.pending else sentence
+    if status.error or status.needs_sign_in:
+        # Not "up to date": the line under the status says why the last sync did not finish.
+        sentence = "The last sync did not finish"
         return f"{sentence}, {changes(status.pending)} waiting to sync" if status.pending else sentence
     if status.pending:
         return f"{changes(status.pending)} waiting to sync"
@@ -259,7 +264,10 @@ class SyncService:
                 self._set(online=online)
                 if online and (woken or was_offline or time.monotonic() >= next_sync):
                     await self.sync_now()
-                    next_sync = time.monotonic() + interval_seconds
+                    # A sync that failed with the server reachable (a full disk, a refused request) is tried
+                    # again within a minute, so the status recovers soon after the cause goes.
+                    failed = self.status.error is not None and self.status.online is not False
+                    next_sync = time.monotonic() + (min(interval_seconds, 4 * probe) if failed else interval_seconds)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # the loop is what syncs the outbox: it must not die
