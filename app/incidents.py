@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from app.context import ActionError, Context, PermissionDenied, now_utc
+from app.context import ActionError, Context, PermissionDenied, now_utc, saving
 from localdb.queries import Draft, Stored
 from localdb.store import new_id
 from sync.merge import Conflict
@@ -206,6 +206,10 @@ class Incidents:
         return draft
 
     def _save(self, draft: IncidentDraft) -> None:
+        with saving("your latest change to the report (it is still on the screen)"):
+            self._save_draft(draft)
+
+    def _save_draft(self, draft: IncidentDraft) -> None:
         self.context.store.save_draft(
             draft.id,
             "incident",

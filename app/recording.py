@@ -71,6 +71,7 @@ class Clicker:
                 "device_id": self.context.store.device_id,
             },
             profile_id=profile_id,
+            what="the tap",
         )
         return Tap(record_id, behaviour.values["label"], moment)
 
@@ -79,7 +80,7 @@ class Clicker:
         tap = self.context.get(record_id, "clicker_event")
         if tap.values.get("staff_id") != self.context.user.id:
             raise ActionError("You can only undo your own taps.")
-        self.context.write("clicker_event", "delete", record_id=record_id)
+        self.context.write("clicker_event", "delete", record_id=record_id, what="the undo")
 
     def today_counts(self, profile_id: str, *, now: dt.datetime | None = None) -> dict[str, int]:
         start = start_of_local_day(now or now_utc())

@@ -29,7 +29,7 @@ from localdb.keys import (
     WrongPasscodeError,
     secure_keyring_available,
 )
-from localdb.store import LocalStore, StoreError, StoreLockedError
+from localdb.store import LocalStore, StorageError, StoreError, StoreLockedError
 from sync.engine import SESSION_SECRET, server_message
 from sync.protocol import LoginRequest, Session, UserInfo
 
@@ -227,7 +227,13 @@ class ClientSession:
         if not (directory / "besmart.db").exists():
             raise SignInError("This account has no data on this device: sign in with your password first.")
         store = self.store if self.store is not None and self.store.directory == directory else None
-        store = store or LocalStore(directory, idle_lock_seconds=self.config.idle_lock_seconds)
+        try:
+            store = store or LocalStore(directory, idle_lock_seconds=self.config.idle_lock_seconds)
+        except StorageError:
+            raise SignInError(
+                "besmart cannot write to its data folder on this device, so it cannot open your data. Nothing is "
+                "lost: check the device's storage (it may be read-only or full) and try again."
+            ) from None
         try:
             store.unlock(passcode)
         except WrongPasscodeError:

@@ -72,23 +72,31 @@ class IncidentForm:
         self.params = {"draft_id": draft_id}
         self.incidents = shell.services.incidents
         self.draft: IncidentDraft = self.incidents.draft(draft_id)
+        #: typed but not saved yet (the disk was full): still on the screen, saved with the next save
+        self.unsaved: dict[str, Any] = {}
         self.error = error_text()
 
     # --- saving ---------------------------------------------------------------------------------
 
     def save(self, **values: Any) -> None:
-        """Autosave one change into the draft."""
+        """Autosave one change into the draft. A change that could not be saved (a full disk) goes with the
+        next save that works, so nothing typed is lost by carrying on or changing page."""
+        values = {**self.unsaved, **values}
         draft = self.shell.act(lambda: self.incidents.save_page(self.draft.id, values))
         if draft is not None:
             self.draft = draft
+            self.unsaved = {}
+        else:
+            self.unsaved = values
 
     def value(self, name: str, default: Any = "") -> Any:
         found = self.draft.values.get(name)
         return default if found is None else found
 
     def _go_to(self, page: int) -> None:
-        draft = self.shell.act(lambda: self.incidents.save_page(self.draft.id, {}, page=page))
+        draft = self.shell.act(lambda: self.incidents.save_page(self.draft.id, dict(self.unsaved), page=page))
         if draft is not None:
+            self.unsaved = {}
             self.shell.show("incident_form", draft_id=self.draft.id)
 
     def entry_problems(self) -> list[str]:

@@ -1,5 +1,5 @@
-"""The frame every signed-in screen sits in: the app bar, the sync status strip (offline banner, last synced,
-pending count, progress bar, "Sync now"), the content area, and the navigation: a bar at the bottom, or a rail on
+"""The frame every signed-in screen sits in: the app bar, the sync status strip (offline banner, one status
+sentence, progress bar, "Sync now"), the content area, and the navigation: a bar at the bottom, or a rail on
 the left when the window is 900 px wide or more.
 
 `Shell` is also the screens' way to move around (`show`), tell the user something (`toast`), and reach the
@@ -9,16 +9,15 @@ session's services. It starts the background sync when the store is unlocked.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.context import ActionError, Context
+from app.context import ActionError, Context, StorageError
 from app.services import Services
 from app.session import ClientSession
-from app.sync_service import SyncStatus
+from app.sync_service import SyncStatus, describe
 from localdb.store import StoreLockedError
 from screens.ui import named
 
@@ -46,22 +45,6 @@ SECTION_OF = {
     "incident_form": "record",
     "incident": "incidents",
 }
-
-
-def describe(status: SyncStatus) -> str:
-    parts = []
-    if status.syncing:
-        parts.append("Syncing…")
-    elif status.online is False:
-        parts.append("Offline")  # the banner above says what that means
-    if status.last_synced:
-        ago = dt.datetime.now(dt.UTC) - status.last_synced
-        minutes = int(ago.total_seconds() // 60)
-        parts.append("Synced just now" if minutes < 1 else f"Last synced {minutes} min ago")
-    else:
-        parts.append("Not synced yet")
-    parts.append(f"{status.pending} waiting to sync" if status.pending else "Everything sent")
-    return " · ".join(parts)
 
 
 class Shell:
@@ -235,6 +218,10 @@ class Shell:
         except ActionError as error:
             self.toast(str(error), error=True)
             return None
+        except StorageError as error:
+            # A full or read-only disk: the store's own plain words (nothing was saved, nothing lost).
+            self.toast(str(error), error=True)
+            return None
         if done:
             self.toast(done)
         return result
@@ -267,7 +254,7 @@ class Shell:
     # --- sync -----------------------------------------------------------------------------------
 
     def _after_write(self) -> None:
-        self.sync.refresh_pending()
+        self.sync.changed()  # the count now; a push a few seconds later
 
     def detach(self) -> None:
         """Stop following the sync status (on lock or sign-out: the SyncService outlives this shell)."""

@@ -303,7 +303,7 @@ def test_a_lead_is_not_offered_sign_off_on_a_draft_and_labels_are_words(config, 
     _server_update(store, pi, {"reference": "besmart-10290"})
     store.close()
     with open_app(config) as ui:
-        unlock(ui)
+        unlock(ui, email=LEAD.email)
         ui.navigate_to("Incidents")
         _open(ui, "Draft (not submitted)")
         assert not ui.find_all(ft.OutlinedButton, text="Sign off")
@@ -412,7 +412,7 @@ def test_a_conflict_shows_the_field_and_both_values_in_words(config, memory_keyr
     store.apply_pulled([server_state], cursor=store.cursor + 1)
     store.close()
     with open_app(config) as ui:
-        unlock(ui)
+        unlock(ui, email=LEAD.email)
         ui.navigate_to("Incidents")
         _open(ui, "besmart-10270")
         assert ui.has_text("Reported to") and ui.has_text("Now: Local authority")

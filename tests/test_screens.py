@@ -267,18 +267,25 @@ def test_dashboard_incidents_for_7_30_and_all_days(ui: UiHarness):
 
 
 def test_status_strip_shows_offline_and_pending(ui: UiHarness):
-    assert status(ui) == "Not synced yet · Everything sent"
+    """One sentence from one state: never "Synced just now · 2 waiting to sync"."""
+    assert status(ui) == "Not synced yet"
     assert not ui.has_text(re.compile("You are offline"))
     ui.click(ui.find(ft.TextButton, text="Sync now"))
-    assert status(ui) == "Offline · Not synced yet · Everything sent"
+    since = dt.datetime.now().strftime("%H:%M")
+    assert status(ui) == f"Offline since {since}"
     assert ui.has_text(re.compile("^You are offline"))
     assert not ui.has_text(re.compile("ConnectError"))  # the banner says it in plain words
-    # A local write shows up as waiting to sync.
+    # A local write shows up as waiting to sync; undoing a tap that was never sent leaves nothing to send.
     ui.navigate_to("Record & Plan")
     pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Clicker")
     ui.click(ui.find(ft.Semantics, label="clicker-On task").content)
-    assert status(ui).endswith("1 waiting to sync")
+    assert status(ui) == f"Offline since {since}, 1 change waiting to sync"
+    ui.click(ui.find(ft.Semantics, label="clicker-On task").content)
+    assert status(ui) == f"Offline since {since}, 2 changes waiting to sync"
+    ui.event(snack(ui), "action")  # Undo
+    assert status(ui) == f"Offline since {since}, 1 change waiting to sync"
+    assert store_of(ui).pending_count() == 1
 
 
 def test_background_sync_notices_it_is_offline(config: ClientConfig, device: dict[str, str]):
@@ -707,7 +714,7 @@ def test_parents_informed_and_flag(ui: UiHarness, device: dict[str, str]):
     assert store_of(ui).get(device["besmart-10281"]).values["flagged"] is True
     ui.click("Remove flag")
     assert store_of(ui).get(device["besmart-10281"]).values["flagged"] is False
-    assert status(ui).endswith("3 waiting to sync")
+    assert status(ui).endswith("3 changes waiting to sync")
 
 
 def test_staff_cannot_delete_or_sign_off(ui: UiHarness):

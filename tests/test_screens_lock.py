@@ -180,7 +180,7 @@ def test_sign_out_with_a_draft_names_it_and_keeping_it_changes_nothing(
         "Signing out removes this account's data from this device. This was never sent to the server and would be lost:"
     )
     assert ui.has_text(
-        re.compile(r"^• An unfinished incident report about Ada Lovelace, last saved \w{3} \d\d \w{3} \d{4}")
+        re.compile(r"^• An unfinished incident report about Ada Lovelace, last saved \w{3} \d{1,2} \w{3} \d{4}")
     )
     ui.click("Keep it and stay signed in")
     assert not ui.open_dialogs()

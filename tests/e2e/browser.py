@@ -335,7 +335,7 @@ def block_external_requests(page: Page):
 # --- the besmart client's own steps, shared by the end-to-end tests -------------------------------------
 
 #: the sync status strip once the device is up to date with the server
-SYNCED_STATUS = re.compile("^Synced just now")
+SYNCED_STATUS = re.compile(r"^Up to date \(synced just now\)$")
 
 
 def expect_synced(page: Page, *, timeout_ms: int = 60_000) -> None:
