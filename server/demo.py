@@ -804,13 +804,17 @@ class Seeder:
         # A few drafts in the last days, not yet submitted (no reference), by the demo staff logins.
         for email in (f"teacher@{DOMAIN}", f"carer@{DOMAIN}"):
             author = next(s for s in self.staff if s.spec.login == email)
-            mine = [k for k in self.kids if author in k.access]
-            for _ in range(max(1, round(2 * self.scale))):
+            recent = {
+                k.id: days
+                for k in self.kids
+                if author in k.access
+                and (days := [d for d in self._days_for(k) if d >= self.anchor - dt.timedelta(days=6)])
+            }
+            mine = [k for k in self.kids if k.id in recent]  # every demo shows each login's unfinished drafts
+            for _ in range(max(1, round(2 * self.scale)) if mine else 0):
                 kid = self.pick(mine)
-                days = [d for d in self._days_for(kid) if d >= self.anchor - dt.timedelta(days=6)]
-                if days:
-                    categories = SCHOOL_CATEGORIES if kid.setting == "school" else HOME_CATEGORIES
-                    self._incident(kid, self.pick(days), self.pick(categories[:3]), author=author, draft=True)
+                categories = SCHOOL_CATEGORIES if kid.setting == "school" else HOME_CATEGORIES
+                self._incident(kid, self.pick(recent[kid.id]), self.pick(categories[:3]), author=author, draft=True)
 
     def _incident(self, kid: Kid, day: dt.date, cat: dict[str, Any], *, author: Staff | None = None,
                   draft: bool = False) -> None:  # fmt: skip
@@ -826,6 +830,8 @@ class Seeder:
         period, subject = self._lesson(when, recorder)
         peer_name, peer_id = self._peer(kid)
         colleagues = [s for s in dict.fromkeys(kid.recorders) if s is not recorder]
+        if draft:  # an unfinished report is shared with the colleagues who were there, not yet with a lead
+            colleagues = [s for s in colleagues if s.spec.role != "lead"] or colleagues
         present = self.rng.sample(colleagues, min(len(colleagues), self.rng.choices([0, 1, 2], [45, 40, 15])[0]))
         pi = not draft and self.chance(cat.get("pi", 0.0))
         if pi and not present:

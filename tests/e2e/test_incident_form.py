@@ -154,6 +154,7 @@ def test_pick_people_by_typing_and_the_date_with_the_picker(signed_in: Page, wor
         fill_textbox(page, re.compile("^Staff present"), "pri", exact=False)
         click_button(page, "Priya")
         fill_textbox(page, re.compile("^Staff present"), "tom", exact=False)
+        expect(button(page, "Tom")).to_be_attached()  # the matches are the server's answer to the typing
         page.keyboard.press("Enter")  # the first match, from the keyboard
         wait_for_text(page, "Tom", exact=True)
         click_button(page, "Remove Priya")  # the chip's cross

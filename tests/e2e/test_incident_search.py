@@ -30,6 +30,8 @@ from sqlalchemy import select
 from server.db import Database
 from server.demo import DEMO_PASSWORD, seed_demo
 from server.models import Record, UserAccount
+from server.permissions import Actor
+from server.services.access import scope_profiles, user_setting_limit
 from sync.merge import RecordState
 from tests.e2e.browser import (
     PHONE,
@@ -70,10 +72,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProc
     db.upgrade()
     seed_demo(db, settings_for(url), scale=0.3, days=120)
     with db.read_session() as session:
-        lead = session.execute(select(UserAccount.__table__.c.id).where(UserAccount.__table__.c.email == LEAD_EMAIL))
-        lead_id = lead.scalar_one()
+        users = UserAccount.__table__.c
+        lead = session.execute(select(users.id, users.org_id, users.role).where(users.email == LEAD_EMAIL)).one()
+        lead_id = lead.id
+        # The school's lead sees the school's children only (the demo's home has leads of its own).
+        actor = Actor(id=lead.id, org_id=lead.org_id, role=lead.role, settings=user_setting_limit(session, lead.id))
+        reached = scope_profiles(session, actor)
         rows = session.execute(
-            select(Record.__table__.c.state).where(Record.__table__.c.kind == "incident", ~Record.__table__.c.deleted)
+            select(Record.__table__.c.state).where(
+                Record.__table__.c.kind == "incident",
+                ~Record.__table__.c.deleted,
+                Record.__table__.c.profile_id.in_(reached),
+            )
         )
         incidents = [RecordState.model_validate_json(row.state).values() for row in rows]
     server = ServerProcess(url, directory).start()
