@@ -178,3 +178,16 @@ def test_what_the_server_corrects_and_what_it_leaves():
     assert slow is not None and slow.skew_ms == DAY
     assert slow.correct(Stamp(now - DAY - 60_000, 0, "d")) == Stamp(now - 60_000, 0, "d")
     assert slow.correct(Stamp(now - 2 * DAY, 7, "d")) == Stamp(now - 2 * DAY, 7, "d")
+
+
+def test_two_people_writing_the_same_value_is_no_conflict(server: ServerProcess, org: Org, tmp_path):
+    sam, lena, record_id = shared_incident(server.url, org, tmp_path, 0, 0, skew_before_sync=True)
+    edit(sam, record_id, "Hall")
+    edit(lena, record_id, "Hall")
+    assert sam.sync().conflicts == 0
+    assert lena.sync().conflicts == 0
+    sam.sync()
+    for device in (sam, lena):
+        incident = device.services.incidents.get(record_id)
+        assert incident.values["location"] == "Hall" and incident.conflicts == []
+    assert not [i for i in lena.store.sync_issues() if i.details.get("status") == "conflict"]
