@@ -112,11 +112,14 @@ def read_device_clock(
     return DeviceClock(offset_ms=offset, skew_ms=skew if abs(skew) > CLOCK_TOLERANCE_MS else 0, previous_ms=previous_ms)
 
 
-def device_clock(db: Database, device_id: str, device_time: str | None, applied: str | None) -> DeviceClock | None:
-    """`read_device_clock` for a registered device, knowing when its clock was last measured."""
+def device_clock(
+    db: Database, device_id: str, device_time: str | None, applied: str | None, now_ms: int | None = None
+) -> DeviceClock | None:
+    """`read_device_clock` for a registered device, knowing when its clock was last measured; `now_ms`: when
+    the request arrived."""
     if device_time is None:
         return None
-    now_ms = wall_clock_ms()
+    now_ms = wall_clock_ms() if now_ms is None else now_ms
     reading = read_device_clock(device_time, applied, now_ms=now_ms)  # refuses bad values before the query
     table = Device.__table__
     with db.read_session() as session:

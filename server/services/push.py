@@ -122,7 +122,8 @@ def _own_version(version: str, op: Op, name: str, device: DeviceClock | None, st
         return version
     if state is not None:
         current = state.fields.get(name)
-        known = {c.version for c in state.conflicts if c.field == name} | set(state.seen.get(name, ()))
+        kept = (*state.conflicts, *state.echoes)
+        known = {c.version for c in kept if c.field == name} | set(state.seen.get(name, ()))
         if (current and current.version == version) or version in known:
             return version  # the server's own record of it: already in the server's time
     return device.correct(Stamp.parse(version)).encode()

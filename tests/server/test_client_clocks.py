@@ -5,7 +5,9 @@ each device's clock and refuses a malformed measurement."""
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Iterator
 
 import pytest
 from client_support import ClientDevice
@@ -191,3 +193,24 @@ def test_two_people_writing_the_same_value_is_no_conflict(server: ServerProcess,
         incident = device.services.incidents.get(record_id)
         assert incident.values["location"] == "Hall" and incident.conflicts == []
     assert not [i for i in lena.store.sync_issues() if i.details.get("status") == "conflict"]
+
+
+def test_a_slow_upload_is_not_taken_for_a_slow_clock(server: ServerProcess, org: Org):
+    """The clock is measured when the request arrives, not once its body is in: a push that takes 3 s to
+    upload from a device with a right clock is not shifted by 3 s."""
+    device = Device(server.url, org.email("sam"))
+    try:
+        body = json.dumps({"ops": [device.incident(org.children["kim"])]}).encode()
+
+        def slowly() -> Iterator[bytes]:
+            step = len(body) // 3 + 1
+            for start in range(0, len(body), step):
+                time.sleep(1.0)
+                yield body[start : start + step]
+
+        headers = {"Content-Type": "application/json", DEVICE_TIME_HEADER: str(wall_clock_ms())}
+        answer = device.post("/sync/push", content=slowly(), headers=headers)
+        assert answer.status_code == 200 and answer.json()["results"][0]["status"] == "applied"
+        assert abs(int(answer.headers[CLOCK_OFFSET_HEADER])) < 1_000
+    finally:
+        device.close()

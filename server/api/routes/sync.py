@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
+from server.api.clock import arrived_ms
 from server.api.deps import State, SyncCaller
 from server.services import pull as pull_service
 from server.services import push as push_service
@@ -33,13 +34,14 @@ def push(
     body: PushRequest,
     caller: SyncCaller,
     state: State,
+    request: Request,
     response: Response,
     device_time: DeviceTime = None,
     device_offset: DeviceOffset = None,
 ) -> PushResponse:
     """Merge a batch of this device's ops: one result per op (applied, conflict, duplicate, quarantined or
     rejected)."""
-    reading = device_clock(state.db, caller.actor.device_id, device_time, device_offset)
+    reading = device_clock(state.db, caller.actor.device_id, device_time, device_offset, arrived_ms(request))
     answer = push_service.push(state.db, state.settings, state.clock, caller, body, device_clock=reading)
     if reading:
         note_device_clock(state.db, caller.actor.device_id, reading)
@@ -51,13 +53,14 @@ def push(
 def pull(
     caller: SyncCaller,
     state: State,
+    request: Request,
     cursor: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
     device_time: DeviceTime = None,
     device_offset: DeviceOffset = None,
 ) -> Response:
     """The next page of changes after `cursor` in the user's scope, with scope changes (or a wipe)."""
-    reading = device_clock(state.db, caller.actor.device_id, device_time, device_offset)
+    reading = device_clock(state.db, caller.actor.device_id, device_time, device_offset, arrived_ms(request))
     body = pull_service.pull(state.db, state.clock, caller, cursor, limit)
     if reading is None:
         return Response(body, media_type="application/json")
