@@ -27,8 +27,10 @@ _STAMP_RE = re.compile(r"^(\d{13})\.(\d{5})\.([A-Za-z0-9_-]{1,64})$")
 #: Default bound on how far ahead of our own clock a remote stamp may be (5 minutes).
 DEFAULT_MAX_AHEAD_MS = 5 * 60 * 1000
 
-#: Clock differences smaller than this (2 s) are network latency, not a wrong clock: never corrected.
-CLOCK_TOLERANCE_MS = 2_000
+#: Clock differences smaller than this (5 s) are network latency, not a wrong clock: never corrected. Generous,
+#: because the measurement includes the one-way latency of a request, which on a busy server or a mobile
+#: network can reach seconds; a wrong clock that matters is minutes to years off.
+CLOCK_TOLERANCE_MS = 5_000
 
 
 class ClockError(ValueError):

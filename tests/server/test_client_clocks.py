@@ -57,7 +57,7 @@ def edit(device: ClientDevice, record_id: str, location: str) -> None:
     device.services.context.write("incident", "update", {"location": location}, record_id=record_id)
     # A measured offset is off by the request's one-way latency (here up to a few hundred ms on a cold
     # start): edits on two devices closer together than that are as good as simultaneous.
-    time.sleep(1.0)
+    time.sleep(1.5)
 
 
 CASES = {
