@@ -98,16 +98,25 @@ def _millis(header: str, raw: str, *, low: int) -> int:
 
 
 def read_device_clock(
-    device_time: str | None, applied: str | None, *, now_ms: int | None = None, previous_ms: int | None = None
+    device_time: str | None,
+    applied: str | None,
+    *,
+    now_ms: int | None = None,
+    previous_ms: int | None = None,
+    previous_offset_ms: int | None = None,
 ) -> DeviceClock | None:
     """Measure a device's clock from its request headers (None: it sent no time). Refuses malformed values
-    with a 400 before anything is written."""
+    with a 400 before anything is written. A measurement within the tolerance of the previous one keeps the
+    previous one: latency jitter must not move the stamps of one device's pushes by different amounts (an
+    edit of its own edit in the next batch names the first edit's stamp, corrected alike)."""
     if device_time is None:
         return None
     now_ms = wall_clock_ms() if now_ms is None else now_ms
     device_ms = _millis(DEVICE_TIME_HEADER, device_time, low=0)
     applied_ms = 0 if applied is None else _millis(DEVICE_OFFSET_HEADER, applied, low=-MAX_MS)
     offset = now_ms - device_ms
+    if previous_offset_ms is not None and abs(offset - previous_offset_ms) <= CLOCK_TOLERANCE_MS:
+        offset = previous_offset_ms
     skew = offset - applied_ms
     return DeviceClock(offset_ms=offset, skew_ms=skew if abs(skew) > CLOCK_TOLERANCE_MS else 0, previous_ms=previous_ms)
 
@@ -115,19 +124,28 @@ def read_device_clock(
 def device_clock(
     db: Database, device_id: str, device_time: str | None, applied: str | None, now_ms: int | None = None
 ) -> DeviceClock | None:
-    """`read_device_clock` for a registered device, knowing when its clock was last measured; `now_ms`: when
-    the request arrived."""
+    """`read_device_clock` for a registered device, knowing its previous measurement; `now_ms`: when the
+    request arrived."""
     if device_time is None:
         return None
     now_ms = wall_clock_ms() if now_ms is None else now_ms
     reading = read_device_clock(device_time, applied, now_ms=now_ms)  # refuses bad values before the query
     table = Device.__table__
     with db.read_session() as session:
-        checked = session.execute(select(table.c.clock_checked_at).where(table.c.id == device_id)).scalar()
-    if checked is None:
+        row = session.execute(
+            select(table.c.clock_checked_at, table.c.clock_offset_ms).where(table.c.id == device_id)
+        ).first()
+    if row is None or row.clock_checked_at is None:
         return reading
+    checked = row.clock_checked_at
     checked = checked.replace(tzinfo=dt.UTC) if checked.tzinfo is None else checked
-    return read_device_clock(device_time, applied, now_ms=now_ms, previous_ms=int(checked.timestamp() * 1000))
+    return read_device_clock(
+        device_time,
+        applied,
+        now_ms=now_ms,
+        previous_ms=int(checked.timestamp() * 1000),
+        previous_offset_ms=row.clock_offset_ms,
+    )
 
 
 def note_device_clock(db: Database, device_id: str, reading: DeviceClock) -> None:

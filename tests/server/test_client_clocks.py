@@ -102,14 +102,22 @@ def test_the_later_edit_stands_whatever_the_clocks_say(
         assert abs(device.store.clock.now().ms - wall_clock_ms()) < 5_000
 
 
-def test_a_skewed_device_edits_its_own_edit_offline_without_a_conflict(server: ServerProcess, org: Org, tmp_path):
+@pytest.mark.parametrize("taps_before", [0, 99], ids=["one-push", "next-push"])
+def test_a_skewed_device_edits_its_own_edit_offline_without_a_conflict(
+    server: ServerProcess, org: Org, tmp_path, taps_before: int
+):
     """Two edits of one field in one offline session, clock gone 3 days fast: the second overwrites the first
-    on purpose (it names the first's stamp, which the server shifts too) — no conflict."""
+    on purpose (it names the first's stamp, which the server shifts too) — no conflict, also when the two
+    go in different pushes of one sync (the test device pushes 100 ops at a time)."""
     sam, lena, record_id = shared_incident(server.url, org, tmp_path, 3 * DAY, 0, skew_before_sync=False)
+    kim = org.children["kim"]
+    behaviour = sam.services.clicker.buttons(kim)[0].behaviour_type_id
+    for _ in range(taps_before):
+        sam.services.clicker.tap(kim, behaviour)
     sam.services.context.write("incident", "update", {"location": "Hall"}, record_id=record_id)
     sam.services.context.write("incident", "update", {"location": "Hall, by the stage"}, record_id=record_id)
     report = sam.sync()
-    assert report.conflicts == 0
+    assert report.conflicts == 0 and report.pushed == taps_before + 2
     lena.sync()
     for device in (sam, lena):
         incident = device.services.incidents.get(record_id)
@@ -172,6 +180,11 @@ def test_what_the_server_corrects_and_what_it_leaves():
     assert latency is not None and (latency.offset_ms, latency.skew_ms) == (1_500, 0)  # latency, not a clock
     applied = read_device_clock(str(now + DAY), str(-DAY), now_ms=now)  # fast, and the device corrects it
     assert applied is not None and (applied.offset_ms, applied.skew_ms) == (-DAY, 0)
+    # Jitter within the tolerance keeps the previous measurement: one device's pushes shift alike.
+    steady = read_device_clock(str(now + DAY), "0", now_ms=now, previous_offset_ms=-DAY + 300)
+    assert steady is not None and (steady.offset_ms, steady.skew_ms) == (-DAY + 300, -DAY + 300)
+    moved = read_device_clock(str(now + DAY), "0", now_ms=now, previous_offset_ms=-DAY + 60_000)
+    assert moved is not None and moved.offset_ms == -DAY
     fast = read_device_clock(str(now + DAY), "0", now_ms=now)
     assert fast is not None and fast.correct(Stamp(now + DAY - 60_000, 2, "d")) == Stamp(now - 60_000, 2, "d")
     # A clock gone a day slow since the last contact two days ago: a stamp its clock made after that contact
