@@ -17,7 +17,8 @@ class ClientConfig:
     server_url: str = "http://127.0.0.1:8000"
     data_dir: Path = Path()
     web_port: int = 8550
-    idle_lock_seconds: int = 300
+    #: lock after this long without a person's input (a fraction of a second is allowed: for tests)
+    idle_lock_seconds: float = 300
     #: how often to sync while online and unlocked
     sync_interval_seconds: int = 180
     assets_dir: Path = PROJECT_ROOT / "assets"
@@ -55,6 +56,6 @@ def load_config(
         or ClientConfig.server_url,
         data_dir=Path(chosen_dir).expanduser() if chosen_dir else default_data_dir(name),
         web_port=int(web_port or env.get("BESMART_WEB_PORT") or section.get("web_port") or 8550),
-        idle_lock_seconds=int(env.get("BESMART_IDLE_LOCK_S") or section.get("idle_lock_seconds") or 300),
+        idle_lock_seconds=float(env.get("BESMART_IDLE_LOCK_S") or section.get("idle_lock_seconds") or 300),
         sync_interval_seconds=int(env.get("BESMART_SYNC_INTERVAL_S") or section.get("sync_interval_seconds") or 180),
     )

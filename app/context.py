@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from localdb.queries import Stored
-from localdb.store import LocalStore
+from localdb.store import LocalStore, StorageError, StorageFull
 from sync.ops import Action, OpError
 from sync.permissions import Capability, can
 from sync.protocol import UserInfo
+from sync.records import Role
 
 
 class ActionError(Exception):
@@ -19,6 +22,31 @@ class ActionError(Exception):
 
 class PermissionDenied(ActionError):
     """The user's role does not allow this action (the server checks it again)."""
+
+
+# `StorageError` (imported above) is also what the screens catch, through app/, for a store write the app did
+# not word itself.
+
+
+class StorageProblem(ActionError):
+    """The device's storage refused a write (full, or the data folder read-only): nothing of it was saved,
+    nothing saved before was lost."""
+
+
+@contextmanager
+def saving(what: str) -> Iterator[None]:
+    """Word a storage failure for the person at the screen: `what` is what was not saved ("the tap")."""
+    try:
+        yield
+    except StorageFull as error:
+        raise StorageProblem(
+            f"This device is out of storage: {what} was not saved. Free some space and try again."
+        ) from error
+    except StorageError as error:
+        raise StorageProblem(
+            f"besmart cannot write to its data folder on this device (it may be read-only): {what} was not "
+            "saved. Check the device's storage and try again."
+        ) from error
 
 
 @dataclass
@@ -44,23 +72,40 @@ class Context:
         record_id: str | None = None,
         profile_id: str | None = None,
         base: dict[str, list[str]] | None = None,
+        what: str = "your change",
     ) -> str:
-        """One local write as this user; returns the record id. Invalid input: ActionError, nothing saved."""
+        """One local write as this user; returns the record id. Invalid input or a full disk: ActionError
+        (`what` names the write in that message), nothing saved."""
         try:
-            op = self.store.write(
-                kind,
-                action,
-                fields,
-                actor_id=self.user.id,
-                record_id=record_id,
-                profile_id=profile_id,
-                base=base,
-            )
+            with saving(what):
+                op = self.store.write(
+                    kind,
+                    action,
+                    fields,
+                    actor_id=self.user.id,
+                    record_id=record_id,
+                    profile_id=profile_id,
+                    base=base,
+                )
         except OpError as error:
             raise ActionError(_plain(str(error))) from None
         if self.on_write is not None:
             self.on_write()
         return op.record_id
+
+    def role_label(self) -> str:
+        """The user's role and whom it lets them see, as the account menu shows it: "Lead · Brightwater
+        Academy" for a lead limited to a setting, "Lead · whole organisation", "Staff" (their children)."""
+        role = self.user.role
+        title = role.capitalize()
+        if role == Role.STAFF:
+            return title
+        me = self.store.get(self.user.id)
+        limit = list(me.values.get("setting_ids") or []) if me is not None and me.kind == "staff" else []
+        if role != Role.LEAD or not limit:
+            return f"{title} · whole organisation"
+        names = {s.id: s.values.get("name", "") for s in self.store.records("setting")}
+        return f"{title} · " + ", ".join(names.get(setting_id) or "a setting" for setting_id in limit)
 
     def staff_names(self) -> dict[str, str]:
         return {s.id: s.values.get("name", "") for s in self.store.records("staff")}

@@ -17,8 +17,10 @@ PAGES: tuple[HelpPage, ...] = (
     HelpPage(
         "Signing in and unlocking",
         "Sign in with your work email address and besmart password. The first time on a device you need a "
-        "connection; you then choose a passcode for this device. After that, unlock with the passcode — "
-        "with or without a connection. besmart locks itself when left idle.",
+        "connection; you then choose a passcode for this device (a passphrase of at least 12 characters where "
+        "the device has no secure key store: the screens then say passphrase). After that, unlock with it — "
+        "with or without a connection; in a web browser, type your work email address too. besmart locks "
+        "itself when left idle.",
     ),
     HelpPage(
         "The dashboard",
@@ -38,14 +40,16 @@ PAGES: tuple[HelpPage, ...] = (
     ),
     HelpPage(
         "Behaviour Communications",
-        "Record → Behaviour Communications. Choose Positive, Negative or N/A, select your name and type a "
-        "clear, factual, child-centred message. Key staff are notified and can respond.",
+        "Record → Behaviour Communications. Choose Positive, Negative or N/A and type a clear, factual, "
+        "child-centred message. It is always from you, the person signed in. Key staff are notified and can "
+        "respond.",
     ),
     HelpPage(
         "Recording an incident",
-        "Record & Plan → Incident Report. Say what happened, where and when, who was present (they are "
-        "invited to collaborate) and any other individuals involved. If there was an injury, select Yes and "
-        "give the details. Every page is saved as a draft as you go.",
+        "Record & Plan → Incident Report. Say what happened, where and when (it starts at now: type a date "
+        "such as 1/12/2026 09:15, or use the calendar and clock buttons), who was present (type part of a name "
+        "and tap it; they are invited to collaborate) and any other individuals involved. If there was an "
+        "injury, select Yes and give the details. Every page is saved as a draft as you go.",
     ),
     HelpPage(
         "Post-incident learning",
@@ -63,9 +67,13 @@ PAGES: tuple[HelpPage, ...] = (
     ),
     HelpPage(
         "Managing incidents",
-        "Open Incidents and choose an incident reference (for example besmart-10281). Depending on your role "
-        "you can confirm parents were informed (thumbs up), flag it for attention, and view, edit or delete "
-        "it. An incident waiting for sync has no reference yet.",
+        "Open Incidents and choose an incident reference (for example besmart-10281), or type the reference "
+        "into Search and press Enter to go straight to it. Search also finds an individual's name or any "
+        "words in the report; Filters narrow the list by status, flagged, parents not informed and dates. "
+        "Depending on your role you can confirm parents were informed (thumbs up), flag it for attention, and "
+        'view, edit, sign off or delete it. An incident this device has not sent yet says "Waiting for sync" '
+        "until it gets its reference. A draft stays with the person writing it (and the staff they named as "
+        "present) until it is submitted: nobody else sees it, and only a submitted report can be signed off.",
     ),
     HelpPage(
         "Good practice, safeguarding and data protection",

@@ -6,8 +6,11 @@ so leaving, coming back or restarting the app resumes it. Submit validates the w
 (the server gives it its `besmart-NNNNN` reference and tells key staff, staff present and leads) and deletes
 the draft; a report that does not validate stays a draft and the message says what to fix.
 
-Afterwards: view, give the parents-informed thumbs-up, flag, edit, delete and sign off — each only where the
-user's role allows (the server checks again) — and review conflicts kept from concurrent edits.
+Afterwards: find it (search by reference, individual or words; filter by status, flagged, parents not
+informed, dates; a page at a time), view, give the parents-informed thumbs-up, flag, edit, delete and sign
+off — each only where the user's role allows (the server checks again) — and review conflicts kept from
+concurrent edits. A draft is its author's and the staff they named as present until it is submitted: nobody
+else lists, opens or signs it off.
 """
 
 from __future__ import annotations
@@ -16,12 +19,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from app.context import ActionError, Context, PermissionDenied, now_utc
+from app.context import ActionError, Context, PermissionDenied, now_utc, saving
 from localdb.queries import Draft, Stored
 from localdb.store import new_id
 from sync.merge import Conflict
 from sync.permissions import Capability
-from sync.records import Incident, IncidentStatus
+from sync.records import Incident, IncidentStatus, label
 
 INCIDENT_PAGE = (
     "occurred_at",
@@ -36,6 +39,14 @@ INCIDENT_PAGE = (
     "injury_treatment",
 )
 PHYSICAL_INTERVENTION_PAGE = tuple(name for name in Incident.model_fields if name.startswith("pi_"))
+#: the report's moments, and what the form calls them (for messages)
+MOMENTS = {
+    "occurred_at": "When it happened",
+    "pi_started_at": "When the physical intervention started",
+    "pi_ended_at": "When the physical intervention ended",
+}
+#: a device clock a little behind the server's must not make "now" look like the future
+CLOCK_SLACK = dt.timedelta(minutes=5)
 LEARNING_PAGE = (
     "pild_perspective",
     "pild_feelings",
@@ -90,8 +101,69 @@ class IncidentSummary:
 
     @property
     def label(self) -> str:
-        """The reference, or a plain note that the server has not numbered it yet."""
-        return self.reference or "Waiting for sync"
+        return reference_label(self.reference, status=self.status, pending=self.pending)
+
+
+def reference_label(reference: str | None, *, status: str | None, pending: bool) -> str:
+    """The reference; without one, why not: this device has not sent it yet, or it is still a draft."""
+    if reference:
+        return reference
+    if pending:
+        return "Waiting for sync"
+    if (status or IncidentStatus.DRAFT.value) == IncidentStatus.DRAFT.value:
+        return "Draft (not submitted)"
+    return "Not yet numbered"
+
+
+#: The status filter's choices: (key, label); "" is every status.
+STATUS_CHOICES: tuple[tuple[str, str], ...] = (
+    ("", "Any status"),
+    *((s.value, label(IncidentStatus, s)) for s in IncidentStatus),
+)
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """What to look for in the incident list. Empty fields do not filter."""
+
+    #: words that must all appear in the reference, the individual's name or the report's text
+    text: str = ""
+    status: str = ""
+    flagged: bool = False
+    #: parents not (yet) informed: no thumbs-up recorded
+    parents_not_informed: bool = False
+    #: occurred on or after this day (local date of the device)
+    since: dt.date | None = None
+    #: occurred on or before this day
+    until: dt.date | None = None
+    #: the last n days; None: any time
+    days: int | None = None
+    profile_id: str | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether anything narrows the list beyond the time window."""
+        narrowing = (self.text.strip(), self.status, self.flagged, self.parents_not_informed, self.since, self.until)
+        return any(narrowing)
+
+
+@dataclass(frozen=True)
+class IncidentPage:
+    """One page of a search: the incidents shown and how many matched in all."""
+
+    items: list[IncidentSummary]
+    total: int
+    offset: int
+    limit: int
+
+    @property
+    def more(self) -> int:
+        """How many matches come after this page."""
+        return max(0, self.total - self.offset - len(self.items))
+
+
+#: the free-text fields searched besides the reference and the individual's name
+SEARCHED_FIELDS = tuple(name for name, info in Incident.model_fields.items() if info.default == "")
 
 
 class Incidents:
@@ -115,7 +187,7 @@ class Incidents:
 
     def edit(self, record_id: str) -> IncidentDraft:
         """Open a recorded incident for editing, as a draft of its current values."""
-        incident = self.context.get(record_id, "incident")
+        incident = self.get(record_id)  # never someone else's draft
         self._require_edit(incident)
         values = {
             k: v
@@ -134,6 +206,10 @@ class Incidents:
         return draft
 
     def _save(self, draft: IncidentDraft) -> None:
+        with saving("your latest change to the report (it is still on the screen)"):
+            self._save_draft(draft)
+
+    def _save_draft(self, draft: IncidentDraft) -> None:
         self.context.store.save_draft(
             draft.id,
             "incident",
@@ -174,6 +250,7 @@ class Incidents:
         unknown = set(values) - known
         if unknown:
             raise ActionError(f"Not part of an incident report: {', '.join(sorted(unknown))}")
+        self._check(draft, values)
         updated = IncidentDraft(
             id=draft.id,
             profile_id=draft.profile_id,
@@ -184,6 +261,33 @@ class Incidents:
         )
         self._save(updated)
         return updated
+
+    def _check(self, draft: IncidentDraft, values: dict[str, Any]) -> None:
+        """Refuse what the form should never send, in plain words, before anything is saved: a moment that is
+        not a date and time or is in the future, or people who are not on this device's lists."""
+        for name, what in MOMENTS.items():
+            if values.get(name) is None:
+                continue
+            try:
+                moment = dt.datetime.fromisoformat(str(values[name]).replace("Z", "+00:00"))
+            except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                raise ActionError(f"{what} is not a date and time.")
+            if moment > now_utc() + CLOCK_SLACK:
+                raise ActionError(f"{what} can't be in the future.")
+        for name, known, what in (
+            ("staff_present", self.context.staff_names(), "staff"),
+            ("other_individuals", self.context.individual_names(), "individuals"),
+        ):
+            chosen = values.get(name)
+            if chosen is None:
+                continue
+            already = draft.values.get(name) or []  # an edited report may name someone since removed
+            if not isinstance(chosen, list) or any(
+                (p not in known and p not in already) or p == draft.profile_id for p in chosen
+            ):
+                raise ActionError(f"Choose the {what} involved from the list.")
 
     def discard(self, draft_id: str) -> None:
         self.context.store.delete_draft(draft_id)
@@ -223,28 +327,84 @@ class Incidents:
     # --- after recording ------------------------------------------------------------------------
 
     def list(self, *, days: int | None = None, profile_id: str | None = None) -> list[IncidentSummary]:
-        """Incidents from the last `days` days (None: all), newest first."""
+        """Incidents from the last `days` days (None: all), newest first; others' drafts left out."""
+        return self.search(IncidentFilter(days=days, profile_id=profile_id), limit=None).items
+
+    def search(self, query: IncidentFilter | None = None, *, offset: int = 0, limit: int | None = 50) -> IncidentPage:
+        """The incidents matching `query`, newest first, `limit` of them from `offset` (None: all).
+
+        Dates narrow the rows by their plain time column; everything else is encrypted per field, so the rest
+        is matched after decryption, here (a year of a whole organisation's incidents: see bench/RESULTS.md)."""
+        query = query or IncidentFilter()
         names = self.context.individual_names()
-        return [
-            IncidentSummary(
-                id=i.id,
-                reference=i.values.get("reference"),
-                profile_id=i.profile_id,
-                individual=names.get(i.profile_id or "", "Unknown"),
-                occurred_at=i.values.get("occurred_at", ""),
-                location=i.values.get("location", ""),
-                status=i.values.get("status", "draft"),
-                flagged=bool(i.values.get("flagged")),
-                parents_informed=i.values.get("parents_informed"),
-                physical_intervention=bool(i.values.get("physical_intervention")),
-                pending=i.pending,
-                conflicts=len(i.conflicts),
+        words = query.text.casefold().split()
+        since = _local_midnight(query.since) if query.since else None
+        until = _local_midnight(query.until + dt.timedelta(days=1)) if query.until else None
+        matched: list[IncidentSummary] = []
+        for stored in self.context.store.incidents(
+            days=query.days, profile_id=query.profile_id, since=since, until=until
+        ):
+            values = stored.values
+            if not self.visible(values):
+                continue
+            status = values.get("status") or IncidentStatus.DRAFT.value
+            if query.status and status != query.status:
+                continue
+            if query.flagged and not values.get("flagged"):
+                continue
+            if query.parents_not_informed and values.get("parents_informed") is True:
+                continue
+            individual = names.get(stored.profile_id or "", "Unknown")
+            if words:
+                haystack = " ".join(
+                    [values.get("reference") or "", individual, *(str(values.get(f) or "") for f in SEARCHED_FIELDS)]
+                ).casefold()
+                if not all(w in haystack for w in words):
+                    continue
+            matched.append(
+                IncidentSummary(
+                    id=stored.id,
+                    reference=values.get("reference"),
+                    profile_id=stored.profile_id,
+                    individual=individual,
+                    occurred_at=values.get("occurred_at", ""),
+                    location=values.get("location", ""),
+                    status=status,
+                    flagged=bool(values.get("flagged")),
+                    parents_informed=values.get("parents_informed"),
+                    physical_intervention=bool(values.get("physical_intervention")),
+                    pending=stored.pending,
+                    conflicts=len(stored.conflicts),
+                )
             )
-            for i in self.context.store.incidents(days=days, profile_id=profile_id)
-        ]
+        offset = max(0, offset)
+        end = None if limit is None else offset + max(0, limit)
+        items = matched[offset:end]
+        return IncidentPage(
+            items=items, total=len(matched), offset=offset, limit=len(items) if limit is None else limit
+        )
+
+    def by_reference(self, text: str) -> str | None:
+        """The id of the incident whose reference is exactly `text` (any case, spaces ignored), if shown here."""
+        wanted = text.strip().casefold()
+        if not wanted:
+            return None
+        found = self.search(IncidentFilter(text=wanted), limit=None).items
+        return next((i.id for i in found if (i.reference or "").casefold() == wanted), None)
+
+    def visible(self, values: dict[str, Any]) -> bool:
+        """A draft is its author's and the staff they named as present (invited to collaborate) until it is
+        submitted; nobody else sees it in lists or opens it."""
+        if (values.get("status") or IncidentStatus.DRAFT.value) != IncidentStatus.DRAFT.value:
+            return True
+        me = self.context.user.id
+        return values.get("recorded_by") == me or me in (values.get("staff_present") or [])
 
     def get(self, record_id: str) -> Stored:
-        return self.context.get(record_id, "incident")
+        incident = self.context.get(record_id, "incident")
+        if not self.visible(incident.values):
+            raise ActionError("That incident is another member of staff's draft: it is theirs until they submit it.")
+        return incident
 
     def parents_informed(self, record_id: str, *, method: str, informed_at: dt.datetime | None = None) -> None:
         """The thumbs-up: parents were informed (who, when, how)."""
@@ -285,7 +445,8 @@ class Incidents:
     def sign_off(self, record_id: str, *, child_spoken_to: bool, notes: str = "") -> None:
         """A lead's review: signed as accurate, staff spoken to, and whether the child was spoken to."""
         self.context.require(Capability.REVIEW_INCIDENTS, "sign off incidents")
-        self.get(record_id)
+        if not self.can_sign_off(self.get(record_id)):
+            raise ActionError("Only a submitted report can be signed off: this one is a draft or already signed off.")
         now = now_utc().isoformat()
         fields: dict[str, Any] = {
             "status": IncidentStatus.REVIEWED.value,
@@ -311,6 +472,13 @@ class Incidents:
         if not (own and self.context.can(Capability.EDIT_OWN_INCIDENTS) and not reviewed):
             raise PermissionDenied("Your role allows you to edit only your own incidents, until they are reviewed.")
 
+    def can_sign_off(self, incident: Stored) -> bool:
+        """A lead signs off a submitted report: not a draft (it is not finished) and not one already signed off."""
+        return (
+            self.context.can(Capability.REVIEW_INCIDENTS)
+            and incident.values.get("status") == IncidentStatus.SUBMITTED.value
+        )
+
     def can_edit(self, incident: Stored) -> bool:
         try:
             self._require_edit(incident)
@@ -333,3 +501,27 @@ class Incidents:
         # Every value shown, with the writes that repeated them (echoes), so none comes back as a conflict.
         base = incident.state.resolution_base(field)
         self.context.write("incident", "update", {field: value}, record_id=record_id, base={field: base})
+
+
+def parse_day(text: str, what: str) -> dt.date | None:
+    """A date typed as YYYY-MM-DD (None when left empty); ActionError in plain words otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ActionError(f"Give the {what} date as year-month-day, for example 2026-11-23.") from None
+
+
+def date_range(since_text: str, until_text: str) -> tuple[dt.date | None, dt.date | None]:
+    """The From and To dates of a search, checked: each a real date, From not after To."""
+    since, until = parse_day(since_text, "From"), parse_day(until_text, "To")
+    if since and until and since > until:
+        raise ActionError("The From date is after the To date.")
+    return since, until
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    """The start of `day` on this device's clock (what a person means by a date), as an aware moment."""
+    return dt.datetime.combine(day, dt.time()).astimezone()

@@ -71,6 +71,7 @@ class Clicker:
                 "device_id": self.context.store.device_id,
             },
             profile_id=profile_id,
+            what="the tap",
         )
         return Tap(record_id, behaviour.values["label"], moment)
 
@@ -79,7 +80,7 @@ class Clicker:
         tap = self.context.get(record_id, "clicker_event")
         if tap.values.get("staff_id") != self.context.user.id:
             raise ActionError("You can only undo your own taps.")
-        self.context.write("clicker_event", "delete", record_id=record_id)
+        self.context.write("clicker_event", "delete", record_id=record_id, what="the undo")
 
     def today_counts(self, profile_id: str, *, now: dt.datetime | None = None) -> dict[str, int]:
         start = start_of_local_day(now or now_utc())
@@ -101,8 +102,14 @@ class Communications:
     def threads(self, profile_id: str) -> list[CommunicationThread]:
         return self.context.store.communications(profile_id)
 
-    def send(self, profile_id: str, valence: str, message: str, *, author_id: str | None = None) -> str:
-        """Send a communication to the individual's key staff; returns its id."""
+    def author_name(self) -> str:
+        """Who a communication is from: always the signed-in person (shown on the form, never chosen)."""
+        return self.context.staff_names().get(self.context.user.id) or self.context.user.name
+
+    def send(self, profile_id: str, valence: str, message: str) -> str:
+        """Send a communication to the individual's key staff, from the signed-in person; returns its id.
+
+        There is no author to choose: posting under a colleague's name would notify people as if they wrote it."""
         self.context.require(Capability.RECORD, "send communications")
         if valence not in {v.value for v in Valence}:
             raise ActionError("Choose Positive, Negative or N/A.")
@@ -113,7 +120,7 @@ class Communications:
             "create",
             {
                 "valence": valence,
-                "author_id": author_id or self.context.user.id,
+                "author_id": self.context.user.id,
                 "message": message.strip(),
                 "created_at": now_utc().isoformat(),
             },

@@ -16,11 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from pydantic import ValidationError
 
 from app.config import ClientConfig
+from app.context import display_name
 from app.sync_service import SyncService
-from localdb.keys import KeysError, WeakPassphraseError, WrongPasscodeError
-from localdb.store import LocalStore, StoreLockedError
+from localdb.keys import (
+    MIN_PASSCODE_CHARS,
+    MIN_PASSPHRASE_CHARS,
+    KeysError,
+    WeakPassphraseError,
+    WrongPasscodeError,
+    secure_keyring_available,
+)
+from localdb.store import LocalStore, StorageError, StoreError, StoreLockedError
 from sync.engine import SESSION_SECRET, server_message
 from sync.protocol import LoginRequest, Session, UserInfo
 
@@ -29,6 +38,28 @@ USER_SECRET = "user"
 
 class SignInError(Exception):
     """Signing in or unlocking failed; the message is for the person at the screen."""
+
+
+@dataclass(frozen=True)
+class UnfinishedReport:
+    """A draft on this device that never reached the server: signing out would delete it."""
+
+    individual: str
+    saved_at: str
+    editing: bool  # an edit of a recorded incident (the incident itself is safe on the server)
+
+    def describe(self) -> str:
+        what = "Unsaved changes to an incident report" if self.editing else "An unfinished incident report"
+        return f"{what} about {self.individual}"
+
+
+class UnfinishedWorkError(SignInError):
+    """Signing out would delete drafts that were never sent; nothing was deleted."""
+
+    def __init__(self, reports: list[UnfinishedReport]) -> None:
+        self.reports = reports
+        count = "1 unfinished report" if len(reports) == 1 else f"{len(reports)} unfinished reports"
+        super().__init__(f"Signing out would delete {count} that were never sent to the server.")
 
 
 @dataclass(frozen=True)
@@ -91,8 +122,37 @@ class ClientSession:
 
     def require_store(self) -> LocalStore:
         if self.store is None or self.store.locked:
-            raise StoreLockedError("besmart is locked: enter your passcode to continue.")
+            raise StoreLockedError("besmart is locked: unlock it to continue.")
         return self.store
+
+    def secret_word(self, email: str | None = None) -> str:
+        """The one word every screen uses for what unlocks the data: "passphrase" where the rule demands one
+        (no secure key store: at least 12 characters, not only digits), else "passcode".
+
+        For an account on this device, the rule its store was made with; otherwise this device's rule now."""
+        directory = account_dir(self.config, email) if email else None
+        if directory is not None and (directory / "besmart.db").exists():
+            if self.store is not None and self.store.directory == directory:
+                policy = self.store.key_policy
+            else:
+                store = LocalStore(directory)
+                try:
+                    policy = store.key_policy
+                except (KeysError, StoreError):
+                    policy = "standard"
+                finally:
+                    store.close()
+            return "passphrase" if policy == "strengthened" else "passcode"
+        return "passcode" if secure_keyring_available() else "passphrase"
+
+    def secret_rule(self) -> str:
+        """What the rule asks of a new passcode or passphrase on this device, in plain words."""
+        if self.secret_word() == "passphrase":
+            return (
+                "This device has no secure key store, so it must be a passphrase of at least "
+                f"{MIN_PASSPHRASE_CHARS} characters that is not only digits."
+            )
+        return f"It must be at least {MIN_PASSCODE_CHARS} characters."
 
     # --- signing in -----------------------------------------------------------------------------
 
@@ -109,7 +169,11 @@ class ClientSession:
             raise SignInError("Enter your work email address and password.")
         existing = self.store if self.store is not None and not self.store.locked else None
         device_id = existing.device_id if existing else secrets.token_hex(8)
-        request = LoginRequest(email=email, password=password, device_id=device_id, device_name=self.config.name)
+        try:
+            request = LoginRequest(email=email, password=password, device_id=device_id, device_name=self.config.name)
+        except ValidationError:
+            # e.g. a pasted control character or a 300-character "email": the server would refuse it too
+            raise SignInError("That is not a work email address and password besmart can check.") from None
         try:
             response = await self._client().post("/auth/login", json=request.model_dump())
         except httpx.HTTPError:
@@ -122,6 +186,9 @@ class ClientSession:
         if response.status_code == 429:
             wait = response.headers.get("Retry-After", "a few")
             raise SignInError(f"Too many sign-in attempts. Try again in {wait} seconds.")
+        if response.status_code == 503:
+            wait = response.headers.get("Retry-After", "a few")
+            raise SignInError(f"The besmart server is busy. Try again in {wait} seconds.")
         if response.status_code >= 400:
             raise SignInError(server_message(response))
         session = Session.model_validate(response.json())
@@ -137,7 +204,7 @@ class ClientSession:
         if self.pending is None:
             raise SignInError("Sign in first.")
         if passcode != confirm:
-            raise SignInError("The two passcodes are different.")
+            raise SignInError(f"The two {self.secret_word()}s are different.")
         directory = account_dir(self.config, self.pending.email)
         store = LocalStore(directory, idle_lock_seconds=self.config.idle_lock_seconds)
         if store.initialised:
@@ -160,11 +227,17 @@ class ClientSession:
         if not (directory / "besmart.db").exists():
             raise SignInError("This account has no data on this device: sign in with your password first.")
         store = self.store if self.store is not None and self.store.directory == directory else None
-        store = store or LocalStore(directory, idle_lock_seconds=self.config.idle_lock_seconds)
+        try:
+            store = store or LocalStore(directory, idle_lock_seconds=self.config.idle_lock_seconds)
+        except StorageError:
+            raise SignInError(
+                "besmart cannot write to its data folder on this device, so it cannot open your data. Nothing is "
+                "lost: check the device's storage (it may be read-only or full) and try again."
+            ) from None
         try:
             store.unlock(passcode)
         except WrongPasscodeError:
-            raise SignInError("Wrong passcode.") from None
+            raise SignInError(f"Wrong {self.secret_word(email)}.") from None
         except KeysError as error:
             raise SignInError(str(error)) from None
         self._remember(email)
@@ -180,11 +253,32 @@ class ClientSession:
         if self.store is not None:
             self.store.lock()
 
-    async def sign_out(self, *, discard_unsynced: bool = False) -> None:
+    def touch(self) -> None:
+        """The person at the screen did something: the idle lock's clock starts again (see LocalStore.touch)."""
+        if self.store is not None:
+            self.store.touch()
+
+    def unfinished_reports(self) -> list[UnfinishedReport]:
+        """The drafts on this device, most recent first: they live only here until submitted."""
+        store = self.require_store()
+        names = {p.id: display_name(p) for p in store.individuals()}
+        return [
+            UnfinishedReport(
+                individual=names.get(d.profile_id or "", "an individual no longer on this device"),
+                saved_at=d.updated_at,
+                editing=bool(d.values.get("record_id")),
+            )
+            for d in store.drafts()
+        ]
+
+    async def sign_out(self, *, discard_unsynced: bool = False, discard_drafts: bool = False) -> None:
         """Push what is queued, tell the server, then wipe this account's data and keys from the device.
 
-        Refuses (nothing deleted) while changes could not be sent, unless `discard_unsynced`."""
+        Refuses (nothing deleted) while there are unfinished drafts, unless `discard_drafts`
+        (`UnfinishedWorkError` names them), or while changes could not be sent, unless `discard_unsynced`."""
         store = self.require_store()
+        if not discard_drafts and (unfinished := self.unfinished_reports()):
+            raise UnfinishedWorkError(unfinished)  # before anything else: keeping them changes nothing
         if self.sync is not None:
             await self.sync.sync_now()
             await self.sync.stop()

@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,10 @@ from sync.ops import Action, Op, validate_op
 from sync.records import kind_spec
 
 DB_NAME = "besmart.db"
+#: meta key: the highest op id ever handed to the server
+SENT_THROUGH = "sent_through"
+#: kinds whose delete cancels an unsent create (nothing else refers to a clicker tap)
+CANCEL_UNSENT_KINDS = frozenset({"clicker_event"})
 DEFAULT_IDLE_LOCK_SECONDS = 300
 
 
@@ -49,6 +53,52 @@ class NotInitialisedError(StoreError):
     """No store exists in this directory yet."""
 
 
+class StorageError(StoreError):
+    """The device's storage refused a write: nothing of that write was saved, nothing earlier was lost."""
+
+
+class StorageFull(StorageError):
+    """The disk (or the database's size limit) is full."""
+
+
+class StorageUnavailable(StorageError):
+    """The data directory cannot be written (read-only, removed, or failing)."""
+
+
+#: SQLite's primary result codes for a write the storage refused (sqlite3.h)
+_SQLITE_FULL = 13
+_SQLITE_STORAGE_CODES = {3, 8, 10, 14}  # SQLITE_PERM, SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN
+
+FULL_MESSAGE = "This device is out of storage: nothing was saved. Free some space and try again."
+UNAVAILABLE_MESSAGE = (
+    "besmart cannot write to its data folder on this device (it may be read-only or missing): nothing was "
+    "saved. Check the device's storage and try again."
+)
+
+
+def storage_error(error: sqlite3.Error) -> StorageError | None:
+    """The plain-words storage error an SQLite error stands for, or None if it is something else."""
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary == _SQLITE_FULL:
+        return StorageFull(FULL_MESSAGE)
+    if primary in _SQLITE_STORAGE_CODES:
+        return StorageUnavailable(UNAVAILABLE_MESSAGE)
+    return None
+
+
+@contextmanager
+def _storage_errors() -> Iterator[None]:
+    """Turn SQLite's "disk is full" / "readonly database" into `StorageError`s the app can explain."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        plain = storage_error(error)
+        if plain is None:
+            raise
+        raise plain from error
+
+
 def new_id() -> str:
     """A random, time-ordered record id (UUIDv7 layout): reveals nothing but roughly when it was made."""
     ms = wall_clock_ms()
@@ -61,10 +111,14 @@ def new_id() -> str:
 def _connect(path: Path) -> sqlite3.Connection:
     # Autocommit mode: transactions are explicit (`_transaction`), so one write is exactly one commit.
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    db.row_factory = sqlite3.Row
-    db.execute("PRAGMA journal_mode=WAL")
-    db.execute("PRAGMA synchronous=FULL")  # a tap is durable when write() returns
-    db.execute("PRAGMA secure_delete=ON")  # builds differ in the default: set it
+    try:
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")  # a tap is durable when write() returns
+        db.execute("PRAGMA secure_delete=ON")  # builds differ in the default: set it
+    except BaseException:
+        db.close()  # e.g. a read-only data directory: do not leak the half-opened file
+        raise
     return db
 
 
@@ -100,9 +154,17 @@ class LocalStore(Queries):
         self._cipher: FieldCipher | None = None
         self._clock: HybridClock | None = None
         self._last_activity = monotonic()
+        self._decoded = {}
         # One connection, used under self._lock: SQLite serialises writers anyway.
-        self._db: sqlite3.Connection | None = _connect(self.path)
-        migrate(self._db)
+        self._db: sqlite3.Connection | None = None
+        with _storage_errors():
+            db = _connect(self.path)
+            try:
+                migrate(db)
+            except BaseException:
+                db.close()
+                raise
+            self._db = db
 
     # --- plumbing --------------------------------------------------------------------------------
 
@@ -115,15 +177,18 @@ class LocalStore(Queries):
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One durable transaction: all of it commits, or none of it does."""
-        with self._lock:
+        with self._lock, _storage_errors():
             db = self.db
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
+                db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                # A failed COMMIT (disk full) leaves the transaction open: roll it back so nothing half-done
+                # stays, and the connection is usable once space returns.
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
                 raise
-            db.execute("COMMIT")
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -136,7 +201,7 @@ class LocalStore(Queries):
         )
 
     def _checkpoint(self) -> None:
-        with self._lock:
+        with self._lock, _storage_errors():
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -207,6 +272,14 @@ class LocalStore(Queries):
         )
         self._last_activity = self._monotonic()
 
+    @property
+    def key_policy(self) -> str:
+        """What unlocks this store: "standard" (a passcode with the device secret) or "strengthened" (a
+        passphrase alone, on a device without a secure key store). Readable while locked."""
+        with self._lock:
+            _, wrapped = self._load_wrapped()
+        return wrapped[0].policy if wrapped else "standard"
+
     def unlock(self, passcode: str) -> None:
         """Open the data keys with the passcode; a wrong one raises `WrongPasscodeError`, changing nothing."""
         with self._lock:
@@ -219,21 +292,35 @@ class LocalStore(Queries):
             if self._keys is not None:
                 self._keys.forget()
             self._keys = self._cipher = None
+            self.forget_decoded()
             if self._db is not None:
-                self._checkpoint()
+                # The keys are gone, which is what locking is for; a full disk only delays the flush of the
+                # (encrypted) WAL to the next checkpoint.
+                with suppress(StorageError):
+                    self._checkpoint()
 
     def _lock_if_idle(self) -> None:
         if self._cipher is not None and self._monotonic() - self._last_activity > self.idle_lock_seconds:
             self.lock()
 
+    def touch(self) -> None:
+        """The person did something (a tap, a key): the idle time starts again.
+
+        Only this counts as activity: the store's own reads and writes do not, or a background sync or a
+        screen refreshing itself would keep an unattended device unlocked forever. A touch after the idle
+        time has passed finds the store locked (it does not revive it)."""
+        with self._lock:
+            self._lock_if_idle()
+            if self._cipher is not None:
+                self._last_activity = self._monotonic()
+
     def _unlocked(self) -> FieldCipher:
-        """The cipher, if the store is unlocked and not idle too long; marks activity."""
+        """The cipher, if the store is unlocked and not idle too long (reading does not count as activity)."""
         if self._db is None:
             raise StoreError("This store was wiped or closed.")
         self._lock_if_idle()
         if self._cipher is None:
-            raise StoreLockedError("besmart is locked: enter your passcode to continue.")
-        self._last_activity = self._monotonic()
+            raise StoreLockedError("besmart is locked: unlock it to continue.")
         return self._cipher
 
     def change_passcode(self, old_passcode: str, new_passcode: str) -> None:
@@ -295,12 +382,15 @@ class LocalStore(Queries):
                 Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     def close(self) -> None:
-        """Lock and release the database file."""
+        """Lock and release the database file; the file is released even when the final checkpoint fails
+        (e.g. a full disk: the WAL then stays beside the database and is replayed on the next open)."""
         with self._lock:
             if self._db is not None:
-                self.lock()
-                self._db.close()
-                self._db = None
+                try:
+                    self.lock()
+                finally:
+                    db, self._db = self._db, None
+                    db.close()
 
     # --- encrypted values ------------------------------------------------------------------------
 
@@ -341,6 +431,7 @@ class LocalStore(Queries):
             self._unlocked()
             assert self._clock is not None
             state: RecordState | None = None
+            local_only = False
             if record_id is None:
                 if action != "create":
                     raise StoreError(f"{action} needs the id of the record to change")
@@ -348,12 +439,15 @@ class LocalStore(Queries):
                 if kind == "individual":
                     profile_id = record_id
             else:
-                row = db.execute("SELECT id, body FROM record WHERE id = ?", (record_id,)).fetchone()
+                row = db.execute(
+                    "SELECT id, body, base IS NULL AS local_only FROM record WHERE id = ?", (record_id,)
+                ).fetchone()
                 if row is not None:
                     if action == "create":
                         raise StoreError(f"{kind} {record_id} already exists")
                     state = self._state(row)
                     profile_id = state.profile_id
+                    local_only = bool(row["local_only"])
                 elif action != "create":
                     raise StoreError(f"no {kind} {record_id} on this device")
             if base is None and state is not None:
@@ -378,6 +472,13 @@ class LocalStore(Queries):
                 )
             )
             new_state, _ = apply_op(state, op)
+            if action == "delete" and kind in CANCEL_UNSENT_KINDS and local_only and self._unsent(db, record_id):
+                # Undoing a tap the server never saw: drop the tap and its queued create instead of queueing a
+                # delete as well — nothing to send, and nothing counted twice as "waiting to sync".
+                self._retire_op_ids(db)
+                db.execute("DELETE FROM outbox WHERE record_id = ?", (record_id,))
+                db.execute("DELETE FROM record WHERE id = ?", (record_id,))
+                return op
             self._put_record(db, new_state, spec.time_field)
             db.execute(
                 "INSERT INTO outbox (op_id, record_id, kind, profile_id, hlc, body) VALUES (?, ?, ?, ?, ?, ?)",
@@ -391,6 +492,12 @@ class LocalStore(Queries):
                 ),
             )
         return op
+
+    def _unsent(self, db: sqlite3.Connection, record_id: str) -> bool:
+        """Whether every queued op of this record is newer than anything handed to the server (a push whose
+        answer was lost may have delivered it)."""
+        first = db.execute("SELECT min(op_id) FROM outbox WHERE record_id = ?", (record_id,)).fetchone()[0]
+        return first is not None and first > int(self._meta(SENT_THROUGH) or 0)
 
     def _put_record(
         self,
@@ -487,6 +594,16 @@ class LocalStore(Queries):
                     "SELECT * FROM outbox WHERE profile_id = ? ORDER BY op_id LIMIT ?", (profile_id, limit)
                 )
             return [self._outbox_op(row) for row in rows.fetchall()]
+
+    def mark_sending(self, op_ids: Iterable[int]) -> None:
+        """Remember the highest op id handed to the server: from then on it may have arrived there even if the
+        answer never comes back, so undoing it must be sent as a delete rather than cancelled locally."""
+        top = max((int(i) for i in op_ids), default=None)
+        with self._lock:
+            if top is None or top <= int(self._meta(SENT_THROUGH) or 0):
+                return
+            with self._transaction() as db:
+                self._set_meta(db, SENT_THROUGH, str(top))
 
     def acknowledge(self, op_ids: Iterable[int]) -> None:
         """Remove ops the server acknowledged (applied, duplicate, conflict or quarantined)."""

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.incidents import IncidentSummary
+from app.notifications import InboxItem
 from screens.ui import card, empty, heading, muted, page_body, selectable, when
 
 if TYPE_CHECKING:
@@ -95,31 +96,28 @@ class Inbox:
         self.shell = shell
         self.params: dict[str, Any] = {}
 
-    def open(self, notification_id: str, record_id: str | None, record_kind: str | None) -> None:
+    def open(self, item: InboxItem) -> None:
         def read() -> bool:
-            self.shell.services.notifications.mark_read(notification_id)
+            self.shell.services.notifications.mark_read(item.id)
             return True
 
         if not self.shell.act(read):
             return
-        if record_kind == "incident" and record_id and self.shell.services.context.store.get(record_id):
-            self.shell.show("incident", record_id=record_id)
+        if item.record_kind and item.record_id:
+            self.shell.open_record(item.record_kind, item.record_id)
         else:
             self.shell.show("notifications")
 
     def build(self) -> ft.Control:
-        items = self.shell.services.notifications.inbox()
+        items = self.shell.services.notifications.items()
         tiles = []
-        for note in items:
-            values = note.values
+        for item in items:
             tiles.append(
                 ft.ListTile(
-                    leading=ft.Icon(
-                        ft.Icons.MARK_EMAIL_UNREAD_OUTLINED if not values.get("read") else ft.Icons.DRAFTS_OUTLINED
-                    ),
-                    title=ft.Text(values.get("subject", ""), weight=None if values.get("read") else ft.FontWeight.BOLD),
-                    subtitle=ft.Text(when(values.get("created_at"))),
-                    on_click=lambda _, n=note: self.open(n.id, n.values.get("record_id"), n.values.get("record_kind")),
+                    leading=ft.Icon(ft.Icons.DRAFTS_OUTLINED if item.read else ft.Icons.MARK_EMAIL_UNREAD_OUTLINED),
+                    title=ft.Text(item.subject, weight=None if item.read else ft.FontWeight.BOLD),
+                    subtitle=ft.Text(when(item.created_at)),
+                    on_click=lambda _, i=item: self.open(i),
                 )
             )
         return page_body(heading("Notifications"), *(tiles or [empty("No notifications yet.")]))

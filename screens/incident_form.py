@@ -4,6 +4,7 @@ as it is made, so leaving or restarting the app resumes exactly here."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -14,13 +15,13 @@ from app.incidents import IncidentDraft
 from localdb.store import StoreLockedError
 from screens.ui import (
     ask,
+    date_time_field,
     error_text,
     heading,
     labelled_toggle,
-    local_input,
     muted,
     named,
-    parse_local_input,
+    people_picker,
     show_error,
 )
 from sync.records import (
@@ -71,23 +72,31 @@ class IncidentForm:
         self.params = {"draft_id": draft_id}
         self.incidents = shell.services.incidents
         self.draft: IncidentDraft = self.incidents.draft(draft_id)
+        #: typed but not saved yet (the disk was full): still on the screen, saved with the next save
+        self.unsaved: dict[str, Any] = {}
         self.error = error_text()
 
     # --- saving ---------------------------------------------------------------------------------
 
     def save(self, **values: Any) -> None:
-        """Autosave one change into the draft."""
+        """Autosave one change into the draft. A change that could not be saved (a full disk) goes with the
+        next save that works, so nothing typed is lost by carrying on or changing page."""
+        values = {**self.unsaved, **values}
         draft = self.shell.act(lambda: self.incidents.save_page(self.draft.id, values))
         if draft is not None:
             self.draft = draft
+            self.unsaved = {}
+        else:
+            self.unsaved = values
 
     def value(self, name: str, default: Any = "") -> Any:
         found = self.draft.values.get(name)
         return default if found is None else found
 
     def _go_to(self, page: int) -> None:
-        draft = self.shell.act(lambda: self.incidents.save_page(self.draft.id, {}, page=page))
+        draft = self.shell.act(lambda: self.incidents.save_page(self.draft.id, dict(self.unsaved), page=page))
         if draft is not None:
+            self.unsaved = {}
             self.shell.show("incident_form", draft_id=self.draft.id)
 
     def entry_problems(self) -> list[str]:
@@ -148,15 +157,34 @@ class IncidentForm:
             on_change=lambda e: self.save(**{name: e.control.value or ""}),
         )
 
-    def moment(self, name: str, label: str) -> ft.TextField:
-        def changed(e: ft.Event[ft.TextField]) -> None:
-            parsed = parse_local_input(e.control.value or "")
-            e.control.error = None if parsed or not e.control.value else "Use YYYY-MM-DD HH:MM"
-            if parsed:
-                self.save(**{name: parsed})
+    def save_checked(self, **values: Any) -> str | None:
+        """Save a change the service may refuse (a moment in the future); returns the refusal to show by the
+        field instead of a toast."""
+        try:
+            self.draft = self.incidents.save_page(self.draft.id, values)
+        except ActionError as failure:
+            return str(failure)
+        except StoreLockedError:  # it locked itself while the form was open: the draft waits for the passcode
+            self.shell.root.lock()
+        return None
 
-        return ft.TextField(
-            label=label, value=local_input(self.value(name, None)), hint_text="YYYY-MM-DD HH:MM", on_change=changed
+    def moment(self, name: str, label: str) -> ft.Row:
+        return date_time_field(
+            label,
+            self.value(name, None),
+            lambda iso: self.save_checked(**{name: iso}),
+            identifier=name.replace("_", "-"),
+            latest=dt.date.today(),
+            required=name == "occurred_at",
+        )
+
+    def people(self, name: str, label: str, people: dict[str, str]) -> ft.Column:
+        return people_picker(
+            label,
+            people,
+            list(self.value(name, [])),
+            lambda chosen: self.save(**{name: chosen}),
+            identifier=name.replace("_", "-"),
         )
 
     def yes_no(self, name: str, label: str, on_change: Callable[[bool], None] | None = None) -> ft.Control:
@@ -258,9 +286,9 @@ class IncidentForm:
             self.text("what_happened"),
             self.text("what_happened_before"),
             muted("Who was present? They will be notified and invited to collaborate."),
-            self.choose_many("staff_present", {k: v for k, v in sorted(staff.items(), key=lambda s: s[1]) if k != me}),
+            self.people("staff_present", "Staff present", {k: v for k, v in staff.items() if k != me}),
             muted("Other individuals involved"),
-            self.choose_many("other_individuals", dict(sorted(people.items(), key=lambda s: s[1]))),
+            self.people("other_individuals", "Other individuals", people),
             self.yes_no("injury", "Did an injury occur?", injury_changed),
             injury_details,
         ]

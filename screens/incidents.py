@@ -1,6 +1,7 @@
-"""Incidents: the list (references like besmart-10281; a pending one says it is waiting for sync) and one
-incident — view it all, thumbs-up that parents were informed, flag, edit, sign off, delete (each only where the
-role allows), and review conflicts kept from concurrent edits."""
+"""Incidents: the list (references like besmart-10281; one this device has not sent says it is waiting for
+sync), with search (a whole reference opens it) and filters, and one incident — view it all, thumbs-up that
+parents were informed, flag, edit, sign off, delete (each only where the role allows), and review conflicts
+kept from concurrent edits."""
 
 from __future__ import annotations
 
@@ -9,11 +10,36 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.context import ActionError
+from app.incidents import STATUS_CHOICES, IncidentFilter, date_range, reference_label
 from screens.dashboard import WINDOWS, incident_tile
-from screens.incident_form import EFFECTIVENESS, TEXT_FIELDS
-from screens.ui import ask, back_title, card, empty, heading, labelled, labelled_toggle, muted, named, page_body, when
+from screens.incident_form import TEXT_FIELDS
+from screens.ui import (
+    ask,
+    back_title,
+    card,
+    empty,
+    error_text,
+    heading,
+    labelled,
+    labelled_toggle,
+    muted,
+    named,
+    page_body,
+    show_error,
+    when,
+)
 from sync.permissions import Capability
-from sync.records import EXCLUSION_REASON_LABELS, ContactMethod
+from sync.records import (
+    ContactMethod,
+    DiscriminationCategory,
+    Effectiveness,
+    ExclusionReason,
+    ExclusionType,
+    IncidentStatus,
+    ReportRoute,
+    label,
+)
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -21,33 +47,259 @@ if TYPE_CHECKING:
 
 def parents_line(values: dict[str, Any]) -> str:
     if values.get("parents_informed"):
-        method = (values.get("parents_informed_method") or "").replace("_", " ")
-        return f"Yes, {method}, {when(values.get('parents_informed_at'))}"
+        how = [label(ContactMethod, values.get("parents_informed_method")), when(values.get("parents_informed_at"))]
+        return "Yes: " + ", ".join(part for part in how if part) if any(how) else "Yes"
     if values.get("parents_informed") is False:
         return f"No: {values.get('parents_not_informed_reason')}"
     return "Not yet"
 
 
-class IncidentList:
-    NAME = "incidents"
+#: incident fields holding enum values, shown by their labels (e.g. in a conflict)
+ENUM_FIELDS = {
+    "status": IncidentStatus,
+    "parents_informed_method": ContactMethod,
+    "pi_report_route": ReportRoute,
+    "discriminatory_categories": DiscriminationCategory,
+}
 
-    def __init__(self, shell: Shell, window: str = "all") -> None:
+
+#: what the detail calls the fields the form has no text label for
+FIELD_TITLES = {
+    "status": "Status",
+    "injury": "Injury",
+    "staff_present": "Staff present",
+    "other_individuals": "Other individuals",
+    "parents_informed": "Parents informed",
+    "parents_informed_method": "How parents were informed",
+    "parents_not_informed_reason": "Why parents were not informed",
+    "flagged": "Flagged",
+    "flag_reason": "Why it was flagged",
+    "discriminatory_categories": "Discriminatory, prejudiced or other behaviour",
+    "exclusions": "Suspensions / exclusions",
+    "pi_deescalation": "De-escalation",
+    "pi_techniques": "Physical techniques",
+    "pi_started_at": "Physical intervention started",
+    "pi_ended_at": "Physical intervention ended",
+    "pi_plan_followed": "Smart Plan followed",
+    "pi_report_route": "Reported to",
+    "review_notes": "Review notes",
+}
+
+
+def field_title(field: str) -> str:
+    """A field's name in words: the form's label, or the detail's, or the name without its section prefix."""
+    if field in TEXT_FIELDS or field in FIELD_TITLES:
+        return TEXT_FIELDS.get(field) or FIELD_TITLES[field]
+    for prefix in ("pild_", "pi_", "review_"):
+        field = field.removeprefix(prefix)
+    return field.replace("_", " ").capitalize()
+
+
+def deescalation_line(use: dict[str, Any]) -> str:
+    """ "Calm talk: Partly effective. He covered his ears"."""
+    line = f"{use.get('technique', '')}: {label(Effectiveness, use.get('effectiveness'))}"
+    return line + (f". {use['notes']}" if use.get("notes") else "")
+
+
+def technique_block(use: dict[str, Any], staff: dict[str, str]) -> ft.Control:
+    """One physical technique with everything saved about it: how well it worked and for how long, who used
+    it, why, and any injuries."""
+    how = label(Effectiveness, use.get("effectiveness"))
+    if use.get("duration_minutes") is not None:
+        how += f", {use['duration_minutes']} min"
+    return ft.Container(
+        ft.Column(
+            [
+                ft.Text(use.get("technique", ""), weight=ft.FontWeight.BOLD),
+                labelled("How effective", how),
+                labelled("Used by", ", ".join(staff.get(s, "Unknown") for s in use.get("used_by", []))),
+                labelled("Why it was used", use.get("reason")),
+                labelled("Injuries", use.get("injuries")),
+            ],
+            spacing=4,
+        ),
+        padding=ft.Padding.only(left=12),
+        border=ft.Border.only(left=ft.BorderSide(3, ft.Colors.OUTLINE_VARIANT)),
+    )
+
+
+def exclusion_line(exclusion: dict[str, Any]) -> str:
+    """ "Suspension, 2 sessions, from Tue 24 Nov 2026: Physical assault against an adult (PA)"."""
+    parts = [label(ExclusionType, exclusion.get("type"))]
+    if exclusion.get("sessions"):
+        parts.append(f"{exclusion['sessions']} sessions")
+    if exclusion.get("start_date"):
+        parts.append(f"from {exclusion['start_date']}")
+    reasons = ", ".join(f"{label(ExclusionReason, r)} ({r})" for r in exclusion.get("reasons", []))
+    return ", ".join(parts) + (f": {reasons}" if reasons else "")
+
+
+class IncidentList:
+    """The incident list with search (reference, individual, words) and filters, a page at a time."""
+
+    NAME = "incidents"
+    PAGE = 50
+
+    def __init__(
+        self,
+        shell: Shell,
+        window: str = "all",
+        text: str = "",
+        status: str = "",
+        flagged: bool = False,
+        parents_not_informed: bool = False,
+        since: str = "",
+        until: str = "",
+        shown: int = PAGE,
+    ) -> None:
         self.shell = shell
-        self.params = {"window": window}
+        # Kept in params so a refresh after a sync shows the same search.
+        self.params: dict[str, Any] = {
+            "window": window,
+            "text": text,
+            "status": status,
+            "flagged": flagged,
+            "parents_not_informed": parents_not_informed,
+            "since": since,
+            "until": until,
+            "shown": shown,
+        }
         self.window = window
+        self.search_field = ft.TextField(
+            label="Search incidents",
+            hint_text="Reference, name or words",
+            value=text,
+            expand=True,
+            on_submit=self._submitted,
+        )
+        self.status = ft.Dropdown(
+            label="Status",
+            value=status,
+            options=[ft.DropdownOption(key=k, text=t) for k, t in STATUS_CHOICES],
+            on_select=lambda _: self._apply(),
+            width=200,
+        )
+        self.flagged = ft.Checkbox(label="Flagged", value=flagged, on_change=lambda _: self._apply())
+        self.parents = ft.Checkbox(
+            label="Parents not informed", value=parents_not_informed, on_change=lambda _: self._apply()
+        )
+        self.since = ft.TextField(
+            label="From", hint_text="YYYY-MM-DD", value=since, width=150, on_submit=lambda _: self._apply()
+        )
+        self.until = ft.TextField(
+            label="To", hint_text="YYYY-MM-DD", value=until, width=150, on_submit=lambda _: self._apply()
+        )
+        self.error = error_text()
+
+    @property
+    def refresh_after_sync(self) -> bool:
+        """A sync re-renders the list, unless a search or date is being typed: that would wipe it."""
+        typed = (self.search_field.value or "", self.since.value or "", self.until.value or "")
+        return typed == (self.params["text"], self.params["since"], self.params["until"])
+
+    def _inputs(self, **changes: Any) -> dict[str, Any]:
+        return {
+            **self.params,
+            "text": self.search_field.value or "",
+            "status": self.status.value or "",
+            "flagged": bool(self.flagged.value),
+            "parents_not_informed": bool(self.parents.value),
+            "since": (self.since.value or "").strip(),
+            "until": (self.until.value or "").strip(),
+            "shown": self.PAGE,
+            **changes,
+        }
+
+    def _apply(self, **changes: Any) -> None:
+        params = self._inputs(**changes)
+        try:
+            date_range(params["since"], params["until"])
+        except ActionError as error:
+            show_error(self.error, str(error))  # the list stays as it was
+            return
+        self.shell.show(self.NAME, **params)
+
+    def _submitted(self, _e: Any) -> None:
+        # A whole reference (e.g. besmart-10283) goes straight to that incident: one step.
+        found = self.shell.services.incidents.by_reference(self.search_field.value or "")
+        if found is not None:
+            self.shell.show("incident", record_id=found)
+            return
+        self._apply()
+
+    def _clear(self, _e: Any) -> None:
+        self.shell.show(self.NAME, window=self.window)
+
+    def _filters(self, p: dict[str, Any], active: bool) -> ft.Control:
+        """Folded away unless one is on: on a phone they would push the list off the screen."""
+        on = sum(bool(p[k]) for k in ("status", "flagged", "parents_not_informed", "since", "until"))
+        return ft.ExpansionTile(
+            title=ft.Text(f"Filters ({on} on)" if on else "Filters"),
+            leading=ft.Icon(ft.Icons.FILTER_LIST),
+            expanded=bool(on) or self.error.visible,
+            tile_padding=ft.Padding.symmetric(horizontal=4),
+            controls_padding=ft.Padding.only(top=8),  # room for the Status field's floating label
+            controls=[
+                ft.Row(
+                    [
+                        named(self.status, "incident-status-filter", "Status"),
+                        self.flagged,
+                        self.parents,
+                        named(self.since, "incident-since"),
+                        named(self.until, "incident-until"),
+                        *([ft.TextButton("Clear filters", on_click=self._clear)] if active else []),
+                    ],
+                    wrap=True,
+                )
+            ],
+        )
 
     def build(self) -> ft.Control:
         _label, days = WINDOWS[self.window]
-        incidents = self.shell.services.incidents.list(days=days)
+        p = self.params
+        since, until = date_range(p["since"], p["until"])
+        query = IncidentFilter(
+            text=p["text"],
+            status=p["status"],
+            flagged=p["flagged"],
+            parents_not_informed=p["parents_not_informed"],
+            since=since,
+            until=until,
+            days=days,
+        )
+        found = self.shell.services.incidents.search(query, limit=max(self.PAGE, int(p["shown"])))
+        count = f"{found.total} incident{'' if found.total == 1 else 's'}"
+        tiles = [incident_tile(self.shell, i) for i in found.items]
+        if not tiles:
+            tiles = [
+                empty("No incidents match. Try fewer words or clear the filters." if query.active else "No incidents.")
+            ]
+        if found.more:
+            tiles.append(
+                ft.TextButton(
+                    f"Show {min(found.more, self.PAGE)} more of {found.more}",
+                    icon=ft.Icons.EXPAND_MORE,
+                    on_click=lambda _: self.shell.show(self.NAME, **{**p, "shown": len(found.items) + self.PAGE}),
+                )
+            )
         return page_body(
             heading("Incidents"),
             ft.SegmentedButton(
                 segments=[ft.Segment(value=k, label=label) for k, (label, _) in WINDOWS.items()],
                 selected=[self.window],
                 show_selected_icon=False,  # with the tick, "Last 7 days" wraps on a phone
-                on_change=lambda e: self.shell.show("incidents", window=e.control.selected[0]),
+                on_change=lambda e: self._apply(window=e.control.selected[0]),
             ),
-            *([incident_tile(self.shell, i) for i in incidents] or [empty("No incidents.")]),
+            ft.Row(
+                [
+                    named(self.search_field, "incident-search"),
+                    ft.FilledButton("Search", icon=ft.Icons.SEARCH, on_click=lambda _: self._apply()),
+                ]
+            ),
+            self._filters(p, query.active),
+            self.error,
+            muted(count + (" matches" if found.total == 1 else " match") if query.active else count),
+            *tiles,
         )
 
 
@@ -66,9 +318,7 @@ class IncidentDetail:
         method = ft.Dropdown(
             label="How were they informed?",
             value=ContactMethod.PHONE.value,
-            options=[
-                ft.DropdownOption(key=m.value, text=m.value.replace("_", " ").capitalize()) for m in ContactMethod
-            ],
+            options=[ft.DropdownOption(key=m.value, text=label(ContactMethod, m)) for m in ContactMethod],
         )
 
         def confirm() -> None:
@@ -143,7 +393,7 @@ class IncidentDetail:
         staff = services.context.staff_names()
         people = services.context.individual_names()
         ctx = services.context
-        reference = v.get("reference") or "Waiting for sync"
+        reference = reference_label(v.get("reference"), status=v.get("status"), pending=incident.pending)
         actions: list[ft.Control] = [
             ft.OutlinedButton("Parents informed", icon=ft.Icons.THUMB_UP_OUTLINED, on_click=self._parents_informed),
             ft.OutlinedButton(
@@ -154,7 +404,7 @@ class IncidentDetail:
         ]
         if services.incidents.can_edit(incident):
             actions.append(ft.OutlinedButton("Edit", icon=ft.Icons.EDIT_OUTLINED, on_click=self._edit))
-        if ctx.can(Capability.REVIEW_INCIDENTS) and v.get("status") != "reviewed":
+        if services.incidents.can_sign_off(incident):  # submitted reports only: never a draft
             actions.append(ft.OutlinedButton("Sign off", icon=ft.Icons.VERIFIED_OUTLINED, on_click=self._sign_off))
         if ctx.can(Capability.DELETE_INCIDENTS):
             actions.append(ft.OutlinedButton("Delete", icon=ft.Icons.DELETE_OUTLINE, on_click=self._delete))
@@ -167,7 +417,8 @@ class IncidentDetail:
                 on_back=lambda _: self.shell.show("incidents"),
             ),
             muted(
-                f"{people.get(incident.profile_id or '', 'Unknown')} · {v.get('status', '')}"
+                f"{people.get(incident.profile_id or '', 'Unknown')} · "
+                + label(IncidentStatus, v.get("status") or IncidentStatus.DRAFT)
                 + (" · waiting for sync" if incident.pending else "")
             ),
             ft.Row(actions, wrap=True),
@@ -216,22 +467,9 @@ class IncidentDetail:
                             "pi_alternative_responses",
                         )
                     ],
-                    labelled(
-                        "De-escalation",
-                        "; ".join(
-                            f"{t['technique']} ({EFFECTIVENESS.get(t['effectiveness'], '')})"
-                            for t in v.get("pi_deescalation", [])
-                        ),
-                    ),
-                    labelled(
-                        "Physical techniques",
-                        "; ".join(
-                            f"{t['technique']} ({EFFECTIVENESS.get(t['effectiveness'], '')}"
-                            + (f", {t['duration_minutes']} min" if t.get("duration_minutes") else "")
-                            + ")"
-                            for t in v.get("pi_techniques", [])
-                        ),
-                    ),
+                    labelled("De-escalation", "\n".join(deescalation_line(d) for d in v.get("pi_deescalation", []))),
+                    heading("Physical techniques", size=14),
+                    *([technique_block(t, staff) for t in v.get("pi_techniques", [])] or [muted("None recorded.")]),
                     labelled("Started", when(v.get("pi_started_at"))),
                     labelled("Ended", when(v.get("pi_ended_at"))),
                     *[
@@ -245,7 +483,12 @@ class IncidentDetail:
                         )
                     ],
                     labelled("Smart Plan followed", v.get("pi_plan_followed")),
-                    labelled("Reported to", (v.get("pi_report_route") or "").replace("_", " ")),
+                    labelled("Reported to", label(ReportRoute, v.get("pi_report_route"))),
+                    *(
+                        [labelled(TEXT_FIELDS["pi_report_route_reason"], v["pi_report_route_reason"])]
+                        if v.get("pi_report_route_reason")
+                        else []
+                    ),
                 )
             )
         sections.append(
@@ -264,18 +507,12 @@ class IncidentDetail:
                 ],
                 labelled(
                     "Discriminatory, prejudiced or other behaviour",
-                    ", ".join(c.replace("_", " ") for c in v.get("discriminatory_categories", []))
-                    or v.get("discriminatory", False),
+                    ", ".join(label(DiscriminationCategory, c) for c in v.get("discriminatory_categories", []))
+                    or bool(v.get("discriminatory", False)),
                 ),
                 labelled(
                     "Suspensions / exclusions",
-                    "; ".join(
-                        f"{e['type']}"
-                        + (f", {e['sessions']} sessions" if e.get("sessions") else "")
-                        + ": "
-                        + ", ".join(f"{r} ({EXCLUSION_REASON_LABELS.get(r, r)})" for r in e.get("reasons", []))
-                        for e in v.get("exclusions", [])
-                    ),
+                    "\n".join(exclusion_line(e) for e in v.get("exclusions", [])),
                 ),
             )
         )
@@ -296,12 +533,16 @@ class IncidentDetail:
     def _conflicts(
         self, conflicts: list[Any], values: dict[str, Any], names: dict[str, str], *, can_resolve: bool
     ) -> ft.Control:
-        def shown(value: Any) -> str:
+        def shown(field: str, value: Any) -> str:
+            enum = ENUM_FIELDS.get(field)
             if isinstance(value, bool):
                 return "Yes" if value else "No"
             if isinstance(value, list):
-                return ", ".join(names.get(str(v), str(v)) for v in value) or "—"
-            return "—" if value in (None, "") else str(value)
+                words = (label(enum, v) if enum else names.get(str(v), str(v)) for v in value)
+                return ", ".join(words) or "—"
+            if value in (None, ""):
+                return "—"
+            return label(enum, value) if enum else str(value)
 
         def choice(text: str, keep: Callable[..., Any]) -> ft.Control:
             if not can_resolve:
@@ -318,13 +559,13 @@ class IncidentDetail:
         ]
         for conflict in conflicts:
             rows += [
-                ft.Text(conflict.field.replace("_", " ").capitalize(), weight=ft.FontWeight.BOLD),
+                ft.Text(field_title(conflict.field), weight=ft.FontWeight.BOLD),
                 choice(
-                    f"Now: {shown(values.get(conflict.field))}",
+                    f"Now: {shown(conflict.field, values.get(conflict.field))}",
                     lambda _, c=conflict: self._resolve(c.field, values.get(c.field)),
                 ),
                 choice(
-                    f"{names.get(conflict.actor_id, 'Someone')}'s: {shown(conflict.value)}",
+                    f"{names.get(conflict.actor_id, 'Someone')}'s: {shown(conflict.field, conflict.value)}",
                     lambda _, c=conflict: self._resolve(c.field, c.value),
                 ),
             ]

@@ -1,8 +1,9 @@
-"""Directory and Profile: choose an individual; their overview, incidents, communications, clicker history,
-details, key contacts and access permissions, as tabs."""
+"""Directory and Profile: choose an individual; their overview, incidents, communications, clicker history
+(Clickers), details, key contacts and access permissions, as tabs under a compact header."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -125,6 +126,11 @@ def threads_view(shell: Shell, profile_id: str, profile: Profile | None = None) 
     return cards or [empty("No communications yet.")]
 
 
+#: below this window width the profile's actions are icons, so the name, the actions and the section tabs take
+#: two lines of a phone's screen rather than five
+COMPACT_HEADER_BELOW = 720
+
+
 class ProfileScreen:
     NAME = "profile"
     refresh_after_sync = False  # "Sync now" must not wipe a response being typed
@@ -135,34 +141,50 @@ class ProfileScreen:
         self.profile_id = profile_id
         self.tab = tab
 
+    def _actions(self) -> tuple[ft.Row, ft.Row]:
+        """What to record for this individual: labelled buttons, and the same as icons for a phone's header."""
+        actions = [
+            ("Clicker", "Behaviour Clicker", ft.Icons.TOUCH_APP, "clicker"),
+            ("Communication", "Behaviour Communications", ft.Icons.CHAT_OUTLINED, "communications"),
+            ("Incident Report", "Incident Report", ft.Icons.REPORT_OUTLINED, "record"),
+        ]
+
+        def go(screen: str) -> Callable[[Any], None]:
+            return lambda _: self.shell.show(screen, profile_id=self.profile_id)
+
+        labelled_row = ft.Row(
+            [
+                (ft.Button if screen == "clicker" else ft.OutlinedButton)(label, icon=icon, on_click=go(screen))
+                for label, _, icon, screen in actions
+            ],
+            spacing=8,
+        )
+        icon_row = ft.Row(
+            [
+                named(ft.IconButton(icon, tooltip=tooltip, on_click=go(screen)), f"profile-{screen}")
+                for _, tooltip, icon, screen in actions
+            ],
+            spacing=0,
+        )
+        return labelled_row, icon_row
+
+    def resized(self) -> None:
+        """On a phone the actions are icons beside the name, so the header stays one line."""
+        compact = (self.shell.page.width or 0) < COMPACT_HEADER_BELOW
+        self.labelled_actions.visible = not compact
+        self.icon_actions.visible = compact
+
     def build(self) -> ft.Control:
         profile = self.shell.services.directory.profile(self.profile_id)
         values = profile.individual.values
-        actions = ft.Row(
-            [
-                ft.Button(
-                    "Clicker",
-                    icon=ft.Icons.TOUCH_APP,
-                    on_click=lambda _: self.shell.show("clicker", profile_id=self.profile_id),
-                ),
-                ft.OutlinedButton(
-                    "Communication",
-                    icon=ft.Icons.CHAT_OUTLINED,
-                    on_click=lambda _: self.shell.show("communications", profile_id=self.profile_id),
-                ),
-                ft.OutlinedButton(
-                    "Incident Report",
-                    icon=ft.Icons.REPORT_OUTLINED,
-                    on_click=lambda _: self.shell.show("record", profile_id=self.profile_id),
-                ),
-            ],
-            wrap=True,
-        )
+        self.labelled_actions, self.icon_actions = self._actions()
+        self.resized()
+        # The section names are the user guide's ("Viewing an individual's profile").
         tabs: list[tuple[str, list[ft.Control]]] = [
             ("Overview", self._overview(profile)),
             ("Incidents", [incident_tile(self.shell, i) for i in profile.incidents] or [empty("No incidents.")]),
             ("Communications", threads_view(self.shell, self.profile_id, profile)),
-            ("Clicker", self._clicker(profile)),
+            ("Clickers", self._clicker(profile)),
             (
                 "Details",
                 [
@@ -178,7 +200,7 @@ class ProfileScreen:
                 ],
             ),
             (
-                "Key contacts",
+                "Key Contacts",
                 [
                     card(
                         ft.Text(c.values.get("name", ""), weight=ft.FontWeight.BOLD),
@@ -201,34 +223,64 @@ class ProfileScreen:
                 ],
             ),
         ]
-        return ft.Column(
-            [
-                back_title(
-                    profile.name,
-                    tooltip="Back to directory",
-                    identifier="back-to-directory",
-                    on_back=lambda _: self.shell.show("directory"),
-                ),
-                actions,
-                ft.Tabs(
-                    length=len(tabs),
-                    selected_index=self.tab,
-                    expand=True,
-                    on_change=lambda e: self.params.update(tab=e.control.selected_index),
-                    content=ft.Column(
+        self.tabs = ft.Tabs(
+            length=len(tabs),
+            selected_index=self.tab,
+            expand=True,
+            on_change=lambda e: self._select(e.control.selected_index, update=False),
+            content=ft.Column(
+                [
+                    ft.Row(
                         [
-                            ft.TabBar(tabs=[ft.Tab(label=name) for name, _ in tabs], scrollable=True),
-                            ft.TabBarView(
+                            # Scrolls sideways: on a phone only some names fit. The last one shown is cut off,
+                            # which says there is more, and the menu beside it lists every section.
+                            ft.TabBar(
+                                tabs=[ft.Tab(label=name) for name, _ in tabs],
+                                scrollable=True,
+                                tab_alignment=ft.TabAlignment.START,
+                                label_padding=ft.Padding.symmetric(horizontal=12),
                                 expand=True,
-                                controls=[ft.Column(body, scroll=ft.ScrollMode.AUTO, spacing=8) for _, body in tabs],
+                            ),
+                            named(
+                                ft.PopupMenuButton(
+                                    icon=ft.Icons.EXPAND_MORE,
+                                    tooltip="All sections",
+                                    items=[
+                                        ft.PopupMenuItem(content=ft.Text(name), on_click=lambda _, i=i: self._select(i))
+                                        for i, (name, _) in enumerate(tabs)
+                                    ],
+                                ),
+                                "profile-sections",
                             ),
                         ],
-                        expand=True,
+                        spacing=0,
+                        vertical_alignment=ft.CrossAxisAlignment.CENTER,
                     ),
-                ),
-            ],
-            expand=True,
+                    ft.TabBarView(
+                        expand=True,
+                        controls=[ft.Column(body, scroll=ft.ScrollMode.AUTO, spacing=8) for _, body in tabs],
+                    ),
+                ],
+                spacing=0,
+                expand=True,
+            ),
         )
+        title = back_title(
+            profile.name,
+            tooltip="Back to directory",
+            identifier="back-to-directory",
+            on_back=lambda _: self.shell.show("directory"),
+        )
+        title.controls += [self.labelled_actions, self.icon_actions]
+        return ft.Column([title, self.tabs], spacing=4, expand=True)
+
+    def _select(self, index: int, *, update: bool = True) -> None:
+        """Show a section: a tab was tapped (the Tabs already show it) or picked from the menu."""
+        self.tab = index
+        self.params["tab"] = index
+        if update:
+            self.tabs.selected_index = index
+            self.tabs.update()
 
     def _overview(self, profile: Profile) -> list[ft.Control]:
         return [

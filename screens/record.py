@@ -62,9 +62,9 @@ class Record:
         names = self.shell.services.context.individual_names()
         big = ft.ButtonStyle(padding=ft.Padding.all(18))
         return page_body(
-            heading("Record"),
+            heading("Record & Plan"),  # the user guide's name for this section
             individual_picker(self.shell, self.profile_id, picked),
-            muted("Record"),
+            muted("Record behaviour"),
             ft.Row(
                 [
                     ft.Button(
@@ -79,7 +79,7 @@ class Record:
                 ],
                 wrap=True,
             ),
-            muted("Record & Plan"),
+            muted("Record an incident"),
             ft.Row(
                 [
                     ft.Button(
@@ -201,7 +201,7 @@ class Clicker:
         return page_body(
             back_title(
                 f"Behaviour Clicker — {name}",
-                tooltip="Back to Record",
+                tooltip="Back to Record & Plan",
                 identifier="back-to-record",
                 on_back=lambda _: self.shell.show("record", profile_id=self.profile_id),
             ),
@@ -226,15 +226,7 @@ class CommunicationsScreen:
             # Not a wrapping Row: in one, every Radio takes a line of its own. The three fit in 360 px.
             content=ft.Row([ft.Radio(value=v, label=label) for v, label in VALENCE_LABELS.items()], spacing=0),
         )
-        staff = services.context.staff_names()
-        me = services.context.user.id
-        author = ft.Dropdown(
-            label="Your name",
-            value=me if me in staff else None,
-            options=[
-                ft.DropdownOption(key=sid, text=sname) for sid, sname in sorted(staff.items(), key=lambda s: s[1])
-            ],
-        )
+        author = muted(f"From: {services.communications.author_name()} (you)")
         message = ft.TextField(label="Message — clear, factual and child-centred", multiline=True, min_lines=3)
         error = error_text()
 
@@ -244,9 +236,7 @@ class CommunicationsScreen:
                 self.shell.page.update()
                 return
             sent = self.shell.act(
-                lambda: services.communications.send(
-                    self.profile_id, valence.value or "", message.value or "", author_id=author.value or None
-                ),
+                lambda: services.communications.send(self.profile_id, valence.value or "", message.value or ""),
                 done="Communication saved. Key staff will be notified.",
             )
             if sent:
@@ -255,14 +245,14 @@ class CommunicationsScreen:
         return page_body(
             back_title(
                 f"Behaviour Communications — {name}",
-                tooltip="Back to Record",
+                tooltip="Back to Record & Plan",
                 identifier="back-to-record",
                 on_back=lambda _: self.shell.show("record", profile_id=self.profile_id),
             ),
             card(
                 valence,
-                named(author, "your-name", "Your name"),
-                message,
+                author,
+                named(message, "message"),
                 error,
                 ft.Button("Save", icon=ft.Icons.SAVE, on_click=save),
             ),

@@ -6,16 +6,37 @@ One `Root` per browser session (web) or window (desktop); each has its own `Clie
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import flet as ft
 
 from app.config import ClientConfig
-from app.session import ClientSession, SignInError
+from app.context import ActionError
+from app.notifications import Link, parse_link
+from app.session import ClientSession, SignInError, UnfinishedReport, UnfinishedWorkError
 from screens.shell import Shell
-from screens.ui import error_text, heading, muted, named, show_error
+from screens.ui import ask, error_text, heading, muted, named, show_error, when
+
+logger = logging.getLogger(__name__)
 
 IDLE_CHECK_SECONDS = 15
+#: Client events that are not a person's input: they never postpone the idle lock.
+NOT_INPUT = frozenset(
+    {
+        "connect",
+        "disconnect",
+        "close",
+        "resize",
+        "dismiss",  # a snack bar that timed out
+        "app_lifecycle_state_change",
+        "platform_brightness_change",
+        "media_change",
+        "window_event",
+        "error",
+    }
+)
 
 
 class Root:
@@ -24,21 +45,97 @@ class Root:
         self.config = config
         self.session = ClientSession(config)
         self.shell: Shell | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        #: the record an email link asked for, opened once the store is unlocked
+        self.link: Link | None = parse_link(page.route)
+        #: the account unlocked in this browser session or window (the web lock screen names no other)
+        self.mine: str | None = None
+        self._watcher: Any = None
         page.data = self  # keep a reference: Flet drops objects nothing points to
 
     async def start(self) -> None:
         self.page.title = "besmart"
         self.page.theme_mode = ft.ThemeMode.LIGHT
         self.page.theme = ft.Theme(color_scheme_seed=ft.Colors.TEAL)
-        self.page.on_disconnect = self._closed
+        self.page.on_disconnect = self._disconnected
+        self.page.on_connect = self._connected
+        self.page.on_close = self._closed
+        self.page.on_route_change = self._route_changed
+        self._note_input()
         if self.session.known_accounts():
             self.show_unlock()
         else:
             self.show_sign_in()
-        self.page.run_task(self._watch_idle)
+        self._watcher = self.page.run_task(self._watch_idle)
 
-    def _closed(self, _e: Any) -> None:
+    def _note_input(self) -> None:
+        """Every event the client sends goes through the Flet session's `dispatch_event`: those a person
+        causes (taps, typing, navigating) start the idle time again. Nothing else does — not a background
+        sync, not a screen refreshing itself (see LocalStore.touch)."""
+        flet_session = self.page.session
+        dispatch = flet_session.dispatch_event
+
+        async def dispatch_noting_input(control_id: int, name: str, data: Any) -> None:
+            if name not in NOT_INPUT:
+                self.session.touch()  # before the handler: a tap after the idle time finds the store locked
+            await dispatch(control_id, name, data)
+
+        flet_session.dispatch_event = dispatch_noting_input  # type: ignore[method-assign]
+
+    def _route_changed(self, e: ft.RouteChangeEvent) -> None:
+        """An email link opened in a tab that already runs besmart (or typed into its address bar)."""
+        link = parse_link(e.route)
+        if link is None:
+            return
+        if self.shell is not None and self.session.state == "unlocked":
+            self._spawn(lambda: self._open_link(link))
+        else:
+            self.link = link  # opened after unlocking (or signing in)
+
+    async def _open_link(self, link: Link) -> None:
+        shell = self.shell
+        if shell is None:
+            return
+        try:
+            shell.services.notifications.destination(link.kind, link.record_id)
+        except ActionError:
+            await shell.sync.sync_now()  # a new device, or the email came before this device's last sync
+            if self.shell is not shell:
+                return
+        shell.open_record(link.kind, link.record_id)
+        self.page.update()
+
+    def _disconnected(self, _e: Any) -> None:
+        """The browser went away (tab closed, reloaded, phone asleep): lock, and put the unlock screen in
+        place now, because on reconnecting Flet sends the page as it is — it must hold no names."""
+        if self.shell is not None:
+            self.lock()
+        else:
+            self.session.lock()
+
+    def _connected(self, _e: Any) -> None:
+        if self.shell is not None and self.session.state != "unlocked":
+            self.lock()
+
+    async def _closed(self, _e: Any) -> None:
+        """The Flet session expired: stop watching and let go of the keys and connections."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+        self._leave_shell()
         self.session.lock()
+        await self.session.aclose()
+
+    def _spawn(self, job: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+        """Run a coroutine in the background. Not `page.run_task`: that needs a live connection, and
+        locking must work while the browser is away (it crashed the idle watcher)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.page.run_task(job)
+            return
+        task = loop.create_task(job())
+        self._tasks.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._tasks.discard)
 
     def _frame(self, *controls: ft.Control) -> None:
         """An auth screen: no app bar or navigation, a narrow centred column."""
@@ -56,11 +153,19 @@ class Root:
 
     # --- sign in --------------------------------------------------------------------------------
 
-    def show_sign_in(self, message: str | None = None) -> None:
+    def show_sign_in(self, message: str | None = None, *, notice: str | None = None) -> None:
+        """`message` is an error (shown in red); `notice` is news that is not an error, e.g. "You have signed out"."""
         email = ft.TextField(label="Work email address", keyboard_type=ft.KeyboardType.EMAIL, autofocus=True)
         password = ft.TextField(label="besmart password", password=True, can_reveal_password=True)
         error = error_text()
         show_error(error, message)
+        news = ft.Container(
+            ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE_OUTLINE, color=ft.Colors.PRIMARY), ft.Text(notice, expand=True)]),
+            bgcolor=ft.Colors.SECONDARY_CONTAINER,
+            border_radius=8,
+            padding=10,
+            visible=bool(notice),
+        )
         busy = ft.ProgressRing(visible=False, width=20, height=20)
 
         async def next_step(_e: Any) -> None:
@@ -74,13 +179,18 @@ class Root:
                 busy.visible = False
                 self.page.update()
                 return
-            self.show_passcode() if self.session.state == "needs_passcode" else self.enter()
+            if self.session.state == "needs_passcode":
+                self.show_passcode()
+                return
+            self.mine = self.session.user.email if self.session.user else None
+            self.enter()
 
         password.on_submit = next_step
         buttons = [ft.Button("Next", on_click=next_step), busy]
         if self.session.known_accounts():
-            buttons.append(ft.TextButton("Unlock with a passcode", on_click=lambda _: self.show_unlock()))
+            buttons.append(ft.TextButton("Unlock an account on this device", on_click=lambda _: self.show_unlock()))
         self._frame(
+            news,
             heading("Sign in to besmart", size=24),
             muted("Use your work email address and besmart password."),
             email,
@@ -90,8 +200,9 @@ class Root:
         )
 
     def show_passcode(self) -> None:
-        first = ft.TextField(label="Choose a passcode for this device", password=True, can_reveal_password=True)
-        again = ft.TextField(label="Type the passcode again", password=True, can_reveal_password=True)
+        word = self.session.secret_word()  # one word on every screen: the rule decides which
+        first = ft.TextField(label=f"Choose a {word} for this device", password=True, can_reveal_password=True)
+        again = ft.TextField(label=f"Type the {word} again", password=True, can_reveal_password=True)
         error = error_text()
 
         def save(_e: Any) -> None:
@@ -101,19 +212,20 @@ class Root:
                 show_error(error, str(failure))
                 self.page.update()
                 return
+            self.mine = self.session.user.email if self.session.user else None
             self.enter()
 
         again.on_submit = save
         self._frame(
-            heading("Choose a passcode", size=24),
+            heading(f"Choose a {word}", size=24),
             muted(
-                "Your records are encrypted on this device. The passcode unlocks them, also without a connection. "
-                "On a device without a secure key store it must be a passphrase of at least 12 characters."
+                f"Your records are encrypted on this device. The {word} unlocks them, also without a connection. "
+                + self.session.secret_rule()
             ),
             first,
             again,
             error,
-            ft.Button("Save passcode", on_click=save),
+            ft.Button(f"Save {word}", on_click=save),
         )
 
     def show_unlock(self, message: str | None = None) -> None:
@@ -121,29 +233,70 @@ class Root:
         if not accounts:
             self.show_sign_in(message)
             return
-        account = ft.Dropdown(
-            label="Account",
-            value=accounts[0],
-            options=[ft.DropdownOption(key=a, text=a) for a in accounts],
+        # Every browser is the same "device" to the web client, so a stranger's browser must not be shown
+        # who uses this one: no account until the person types theirs or asks for the list. The account
+        # already unlocked in this browser session is theirs, so a re-lock shows it.
+        mine = self.mine if self.mine in accounts else None
+        hidden = bool(self.page.web) and mine is None
+        chosen = mine or (None if hidden else accounts[0])
+        word = self.session.secret_word(chosen)
+        email = ft.TextField(
+            label="Work email address", keyboard_type=ft.KeyboardType.EMAIL, autofocus=True, visible=hidden
         )
-        passcode = ft.TextField(label="Passcode", password=True, can_reveal_password=True, autofocus=True)
+        options = [ft.DropdownOption(key=a, text=a) for a in accounts]
+        # Hidden controls still reach the browser: the list is not even sent until asked for.
+        account = ft.Dropdown(label="Account", value=chosen, options=[] if hidden else options)
+        listed = named(account, "account", "Account")
+        listed.visible = not hidden and len(accounts) > 1 and mine is None
+        single = muted(chosen or "")
+        single.visible = bool(chosen) and not listed.visible
+        passcode = ft.TextField(label=word.capitalize(), password=True, can_reveal_password=True, autofocus=not hidden)
         error = error_text()
         show_error(error, message)
 
+        def choose(_e: Any) -> None:
+            listed.visible, email.visible, single.visible, choose_button.visible = True, False, False, False
+            account.options, account.value = options, None
+            self.page.update()
+
+        choose_button = ft.TextButton(
+            "Choose an account on this device" if hidden else "Not you? Choose an account on this device",
+            on_click=choose,
+            visible=bool(self.page.web) and len(accounts) > (0 if hidden else 1),
+        )
+
+        def who() -> str:
+            if listed.visible:
+                return account.value or ""
+            if email.visible:
+                typed = (email.value or "").strip()
+                return next((a for a in accounts if a.casefold() == typed.casefold()), typed)
+            return chosen or ""
+
         def unlock(_e: Any) -> None:
+            person = who()
+            if not person:
+                show_error(error, "Type your work email address, or choose your account on this device.")
+                self.page.update()
+                return
             try:
-                self.session.unlock(account.value or accounts[0], passcode.value or "")
+                self.session.unlock(person, passcode.value or "")
             except SignInError as failure:
                 show_error(error, str(failure))
                 self.page.update()
                 return
+            self.mine = person
             self.enter()
 
         passcode.on_submit = unlock
         self._frame(
             heading("Unlock besmart", size=24),
-            named(account, "account", "Account") if len(accounts) > 1 else muted(accounts[0]),
+            email,
+            listed,
+            single,
+            choose_button,
             passcode,
+            muted("After you unlock, besmart opens the record from your link.") if self.link else ft.Container(),
             error,
             ft.Row(
                 [
@@ -160,6 +313,9 @@ class Root:
         self.shell = Shell(self, self.session)
         self.page.controls = [self.shell.build()]
         self.shell.start()
+        if self.link is not None:
+            link, self.link = self.link, None
+            self._spawn(lambda: self._open_link(link))
 
     def _leave_shell(self) -> None:
         if self.shell is not None:
@@ -169,29 +325,66 @@ class Root:
     def lock(self) -> None:
         self.session.lock()
         if self.session.sync is not None:
-            self.page.run_task(self.session.sync.stop)
+            self._spawn(self.session.sync.stop)
         self._leave_shell()
         self.show_unlock()
 
-    async def sign_out(self) -> None:
+    async def sign_out(self, *, discard_drafts: bool = False) -> None:
         try:
-            await self.session.sign_out()
+            await self.session.sign_out(discard_drafts=discard_drafts)
+        except UnfinishedWorkError as unfinished:
+            self._ask_before_losing(unfinished.reports)
+            return
         except SignInError as failure:
             if self.shell is not None:
+                # Still signed in: the background sync that sign_out stopped runs again.
+                if self.config.sync_interval_seconds > 0 and self.session.sync is not None:
+                    self.session.sync.start(self.config.sync_interval_seconds)
                 self.shell.toast(str(failure), error=True)
             return
         self._leave_shell()
-        self.show_sign_in("You have signed out. This account's data was removed from this device.")
+        self.mine = None
+        self.show_sign_in(notice="You have signed out. This account's data was removed from this device.")
+
+    def _ask_before_losing(self, reports: list[UnfinishedReport]) -> None:
+        """Name what signing out would delete, and make keeping it the easy choice."""
+        lines = [ft.Text(f"• {r.describe()}, last saved {when(r.saved_at)}") for r in reports]
+        ask(
+            self.page,
+            "Keep your unfinished report?" if len(reports) == 1 else "Keep your unfinished reports?",
+            ft.Column(
+                [
+                    ft.Text(
+                        "Signing out removes this account's data from this device. This was never sent to the "
+                        "server and would be lost:"
+                    ),
+                    *lines,
+                    muted("To keep it, stay signed in, open it from Record and submit it (or save it for later)."),
+                ],
+                tight=True,
+                spacing=8,
+            ),
+            "Sign out and delete it",
+            lambda: self._spawn(lambda: self.sign_out(discard_drafts=True)),
+            cancel="Keep it and stay signed in",
+        )
+        self.page.update()
 
     def wiped(self) -> None:
         self._leave_shell()
         self.session.store = None
+        self.mine = None
         self.show_sign_in("This device was reported lost or its access was revoked, so besmart erased its data.")
 
     async def _watch_idle(self) -> None:
-        """Show the unlock screen once the store has locked itself after the idle time."""
+        """Show the unlock screen once the store has locked itself after the idle time.
+
+        Looks every IDLE_CHECK_SECONDS, more often for a short idle time (so it is testable)."""
+        interval = max(0.05, min(IDLE_CHECK_SECONDS, self.config.idle_lock_seconds / 4))
         while True:
-            await asyncio.sleep(IDLE_CHECK_SECONDS)
-            store = self.session.store
-            if self.shell is not None and store is not None and store.locked:
-                self.lock()
+            await asyncio.sleep(interval)
+            try:
+                if self.shell is not None and self.session.state != "unlocked":
+                    self.lock()
+            except Exception:  # one failed look must not end the watching; no details: they may name a child
+                logger.warning("The idle lock check failed; it runs again shortly.")

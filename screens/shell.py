@@ -1,5 +1,6 @@
-"""The frame every signed-in screen sits in: the app bar, the sync status strip (offline banner, last synced,
-pending count, progress bar, "Sync now"), the content area, and the navigation bar.
+"""The frame every signed-in screen sits in: the app bar, the sync status strip (offline banner, one status
+sentence, progress bar, "Sync now"), the content area, and the navigation: a bar at the bottom, or a rail on
+the left when the window is 900 px wide or more.
 
 `Shell` is also the screens' way to move around (`show`), tell the user something (`toast`), and reach the
 session's services. It starts the background sync when the store is unlocked.
@@ -8,16 +9,15 @@ session's services. It starts the background sync when the store is unlocked.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.context import ActionError, Context
+from app.context import ActionError, Context, StorageError
 from app.services import Services
 from app.session import ClientSession
-from app.sync_service import SyncStatus
+from app.sync_service import SyncStatus, describe
 from localdb.store import StoreLockedError
 from screens.ui import named
 
@@ -27,12 +27,14 @@ if TYPE_CHECKING:
 NAV = [
     ("dashboard", "Dashboard", ft.Icons.DASHBOARD_OUTLINED),
     ("directory", "Directory", ft.Icons.PEOPLE_OUTLINE),
-    ("record", "Record", ft.Icons.ADD_CIRCLE_OUTLINE),
+    ("record", "Record & Plan", ft.Icons.ADD_CIRCLE_OUTLINE),  # the user guide's name for it
     ("incidents", "Incidents", ft.Icons.REPORT_OUTLINED),
     ("notifications", "Inbox", ft.Icons.NOTIFICATIONS_OUTLINED),
 ]
 
 MAX_CONTENT_WIDTH = 960
+#: from this window width on, a navigation rail on the left replaces the bottom navigation bar
+RAIL_MIN_WIDTH = 900
 
 #: the navigation destination a screen belongs to, for screens that are not destinations themselves
 SECTION_OF = {
@@ -43,22 +45,6 @@ SECTION_OF = {
     "incident_form": "record",
     "incident": "incidents",
 }
-
-
-def describe(status: SyncStatus) -> str:
-    parts = []
-    if status.syncing:
-        parts.append("Syncing…")
-    elif status.online is False:
-        parts.append("Offline")  # the banner above says what that means
-    if status.last_synced:
-        ago = dt.datetime.now(dt.UTC) - status.last_synced
-        minutes = int(ago.total_seconds() // 60)
-        parts.append("Synced just now" if minutes < 1 else f"Last synced {minutes} min ago")
-    else:
-        parts.append("Not synced yet")
-    parts.append(f"{status.pending} waiting to sync" if status.pending else "Everything sent")
-    return " · ".join(parts)
 
 
 class Shell:
@@ -83,12 +69,24 @@ class Shell:
             visible=False,
         )
         self.sync_error = ft.Text("", color=ft.Colors.ERROR, size=12, visible=False)
-        self.content = ft.Container(
-            padding=ft.Padding.symmetric(horizontal=12, vertical=8), width=self._content_width()
-        )
+        # A fixed width inside an aligning parent is a maximum: Flutter clamps it to the space there is, so the
+        # margins stay equal on any screen (a width computed from page.width ignored the page's padding and
+        # pushed the right edge off the screen).
+        self.content = ft.Container(padding=ft.Padding.symmetric(horizontal=12, vertical=8), width=MAX_CONTENT_WIDTH)
         self.nav = ft.NavigationBar(
             destinations=[ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in NAV],
             on_change=self._nav_changed,
+        )
+        self.rail = ft.NavigationRail(
+            destinations=[ft.NavigationRailDestination(icon=icon, label=label) for _, label, icon in NAV],
+            label_type=ft.NavigationRailLabelType.ALL,
+            min_width=96,  # room for "Record & Plan" on one line
+            on_change=self._nav_changed,
+        )
+        self.rail_area = ft.Row(
+            [ft.Semantics(content=self.rail, identifier="navigation-rail"), ft.VerticalDivider(width=1)],
+            spacing=0,
+            visible=False,
         )
         self.current: Any = None
         self._shown_generation = self.sync.status.generation
@@ -115,7 +113,7 @@ class Shell:
                     ft.PopupMenuButton(
                         tooltip="Account",
                         items=[
-                            ft.PopupMenuItem(content=ft.Text(f"{user.name} ({user.role})")),
+                            ft.PopupMenuItem(content=ft.Text(f"{user.name} ({self.services.context.role_label()})")),
                             ft.PopupMenuItem(content=ft.Text("Sign out"), on_click=self._sign_out),
                         ],
                     ),
@@ -123,10 +121,13 @@ class Shell:
                 ),
             ],
         )
-        self.page.navigation_bar = self.nav
+        # The rail sits against the window's edge, and the content's own padding is its margin.
+        self._page_padding = self.page.padding
+        self.page.padding = 0
         self.page.on_resize = self._resized
+        self._resized(None, update=False)
         self._sync_changed(self.sync.status)
-        return ft.Column(
+        main = ft.Column(
             [
                 self.offline,
                 ft.Container(
@@ -149,27 +150,26 @@ class Shell:
                     padding=ft.Padding.symmetric(horizontal=12),
                 ),
                 # On a wide screen the screens stay a readable column in the middle.
-                ft.Row(
-                    [self.content],
-                    alignment=ft.MainAxisAlignment.CENTER,
-                    vertical_alignment=ft.CrossAxisAlignment.STRETCH,
-                    expand=True,
-                ),
+                ft.Container(self.content, alignment=ft.Alignment.TOP_CENTER, expand=True),
             ],
             expand=True,
             spacing=0,
         )
+        return ft.Row([self.rail_area, main], expand=True, spacing=0, vertical_alignment=ft.CrossAxisAlignment.STRETCH)
 
-    def _content_width(self) -> float | None:
-        width = self.page.width
-        return None if not width else min(float(width), MAX_CONTENT_WIDTH)
+    def wide(self) -> bool:
+        """Whether the window is wide enough for the navigation rail (a desktop or a landscape tablet)."""
+        return (self.page.width or 0) >= RAIL_MIN_WIDTH
 
     def _resized(self, _e: Any, *, update: bool = True) -> None:
-        width = self._content_width()
-        self.content.width = width
-        self.content.expand = width is None  # width not known yet: fill the row rather than go unbounded
+        wide = self.wide()
+        self.rail_area.visible = wide
+        self.page.navigation_bar = None if wide else self.nav
+        resized = getattr(self.current, "resized", None)
+        if resized is not None:
+            resized()  # a screen whose layout depends on the width adapts without being rebuilt
         if update:
-            self.content.update()
+            self.page.update()
 
     def start(self) -> None:
         # sync_interval_seconds <= 0 turns the background sync off ("Sync now" still works): for tests.
@@ -179,7 +179,7 @@ class Shell:
 
     # --- navigation -----------------------------------------------------------------------------
 
-    def _nav_changed(self, e: ft.Event[ft.NavigationBar]) -> None:
+    def _nav_changed(self, e: ft.Event[ft.NavigationBar] | ft.Event[ft.NavigationRail]) -> None:
         self.show(NAV[e.control.selected_index][0])
 
     def show(self, name: str, **params: Any) -> None:
@@ -190,6 +190,7 @@ class Shell:
         index = next((i for i, (key, _, _) in enumerate(NAV) if key == section), None)
         if index is not None:
             self.nav.selected_index = index
+            self.rail.selected_index = index
         try:
             self.current = registry.SCREENS[name](self, **params)
             self.content.content = self.current.build()
@@ -201,6 +202,12 @@ class Shell:
             return
         self.page.update()
 
+    def open_record(self, kind: str, record_id: str) -> None:
+        """Show the record a notification or an email link points at, or say in plain words why not."""
+        target = self.act(lambda: self.services.notifications.destination(kind, record_id))
+        if target is not None:
+            self.show(target.screen, **target.params)
+
     def act(self, action: Callable[[], Any], *, done: str | None = None) -> Any:
         """Run a user action: show its plain-words error instead of failing; a locked store goes to unlock."""
         try:
@@ -211,11 +218,16 @@ class Shell:
         except ActionError as error:
             self.toast(str(error), error=True)
             return None
+        except StorageError as error:
+            # A full or read-only disk: the store's own plain words (nothing was saved, nothing lost).
+            self.toast(str(error), error=True)
+            return None
         if done:
             self.toast(done)
         return result
 
     _snack: ft.SnackBar | None = None
+    _page_padding: ft.PaddingValue | None = None
 
     def toast(
         self,
@@ -242,11 +254,14 @@ class Shell:
     # --- sync -----------------------------------------------------------------------------------
 
     def _after_write(self) -> None:
-        self.sync.refresh_pending()
+        self.sync.changed()  # the count now; a push a few seconds later
 
     def detach(self) -> None:
         """Stop following the sync status (on lock or sign-out: the SyncService outlives this shell)."""
         self.sync.unsubscribe(self._sync_changed)
+        if self.page.on_resize == self._resized:
+            self.page.on_resize = None  # else a resize would put this shell's navigation bar on the unlock screen
+            self.page.padding = self._page_padding
 
     def _sync_changed(self, status: SyncStatus) -> None:
         if status.generation != self._shown_generation:

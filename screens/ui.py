@@ -5,7 +5,9 @@ Everything here only renders; it never touches storage, crypto or the network.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -37,32 +39,82 @@ def show_error(target: ft.Text, message: str | None) -> None:
     target.visible = bool(message)
 
 
-def when(value: str | None) -> str:
-    """An ISO moment as the user's local 'Mon 23 Nov 2026, 10:15'."""
+def _local(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone()
+
+
+def uk_moment(moment: dt.datetime) -> str:
+    """A moment the UK way, as shown and as typed: '1 Dec 2026, 09:15'."""
+    return f"{moment.day} {moment:%b %Y, %H:%M}"
+
+
+def when(value: str | None, *, weekday: bool = True) -> str:
+    """An ISO moment as the user's local 'Tue 1 Dec 2026, 09:15' (the one date format of the client)."""
     if not value:
         return ""
     try:
-        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone()
+        moment = _local(value)
     except ValueError:
         return value
-    return moment.strftime("%a %d %b %Y, %H:%M")
+    return f"{moment:%a} {uk_moment(moment)}" if weekday else uk_moment(moment)
 
 
 def local_input(value: str | None) -> str:
-    """An ISO moment as an editable 'YYYY-MM-DD HH:MM' in local time."""
-    if not value:
-        return ""
-    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone()
-    return moment.strftime("%Y-%m-%d %H:%M")
+    """An ISO moment as editable local text, '1 Dec 2026, 09:15' (parse_local_input reads it back)."""
+    return when(value, weekday=False)
+
+
+MOMENT_EXAMPLE = "1/12/2026 09:15"
+#: the pickers' language: day before month ("Tue, 1 Dec"), Monday first
+UK = ft.Locale("en", "GB")
+_MONTHS = {m.lower(): n for n, m in enumerate(calendar.month_abbr) if m} | {
+    m.lower(): n for n, m in enumerate(calendar.month_name) if m
+}
+_MONTHS["sept"] = 9
+_TIME = re.compile(r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$")
+_NUMERIC_DATE = re.compile(r"(?P<d>\d{1,2})[/.-](?P<mo>\d{1,2})[/.-](?P<y>\d{4}|\d{2})$")
+_ISO_DATE = re.compile(r"(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})$")
+_WORD_DATE = re.compile(r"(?:[a-z]+\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mo>[a-z]+)\.?\s+(?P<y>\d{4})$")
+
+
+def parse_moment(text: str, *, today: dt.date | None = None) -> dt.datetime | None:
+    """Typed UK date and time → a naive local datetime; None if it is not one.
+
+    Day first, as people in the UK write it: '1/12/2026 09:15', '01/12/2026 9:15', '1-12-26 2:30pm',
+    '1 Dec 2026, 09:15', 'Tue 1 December 2026 09:15', 'today 14:00', 'yesterday 9.15' (and '2026-12-01 09:15').
+    A date with no time is not enough: an incident needs its time."""
+    cleaned = re.sub(r"\s+", " ", text.strip().lower().replace(",", " ").replace(" at ", " ")).strip()
+    cleaned = re.sub(r"(\d) (am|pm)$", r"\1\2", cleaned)
+    date_text, _, time_text = cleaned.rpartition(" ")
+    time_match = _TIME.match(time_text)
+    if not date_text or not time_match or (time_match["m"] is None and time_match["ampm"] is None):
+        return None
+    hour, minute = int(time_match["h"]), int(time_match["m"] or 0)
+    if time_match["ampm"]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if time_match["ampm"] == "pm" else 0)
+    date_text = date_text.strip()
+    base = today or dt.date.today()
+    try:
+        if date_text in ("today", "yesterday"):
+            day = base - dt.timedelta(days=1 if date_text == "yesterday" else 0)
+        elif found := (_NUMERIC_DATE.match(date_text) or _ISO_DATE.match(date_text)):
+            year = int(found["y"]) + (2000 if len(found["y"]) == 2 else 0)
+            day = dt.date(year, int(found["mo"]), int(found["d"]))
+        elif (found := _WORD_DATE.match(date_text)) and found["mo"] in _MONTHS:
+            day = dt.date(int(found["y"]), _MONTHS[found["mo"]], int(found["d"]))
+        else:
+            return None
+        return dt.datetime.combine(day, dt.time(hour, minute))
+    except ValueError:  # 31/02/2026, 25:00
+        return None
 
 
 def parse_local_input(text: str) -> str | None:
-    """'YYYY-MM-DD HH:MM' in local time → ISO UTC; None if it does not parse."""
-    try:
-        moment = dt.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M").astimezone()
-    except ValueError:
-        return None
-    return moment.astimezone(dt.UTC).isoformat()
+    """Typed UK local date and time (see parse_moment) → ISO UTC; None if it does not parse."""
+    moment = parse_moment(text)
+    return None if moment is None else moment.astimezone().astimezone(dt.UTC).isoformat()
 
 
 def selectable(text: str, **kwargs: Any) -> ft.Text:
@@ -135,13 +187,39 @@ def back_title(title: str, *, tooltip: str, identifier: str, on_back: Callable[.
     )
 
 
+#: the share of the width (of 12 columns) an input takes at each breakpoint of the window's width: all of a
+#: phone's, most of a tablet's, two thirds of a desktop column (about 600 px) so a line stays readable
+FIELD_COLUMNS: dict[str, int] = {"xs": 12, "md": 10, "lg": 8}
+
+
+def _is_input(control: ft.Control) -> bool:
+    inner = control.content if isinstance(control, ft.Semantics) else control
+    return isinstance(inner, (ft.TextField, ft.Dropdown)) and inner.width is None
+
+
+def fit_width(control: ft.Control) -> ft.Control:
+    """An input (TextField, Dropdown, or one wrapped by `named`) as wide as its column allows, up to
+    FIELD_COLUMNS of it. Left alone in a Column, Flet gives a TextField 300 px and a Dropdown the width of its
+    longest option, whatever the screen. Other controls are returned unchanged."""
+    if not _is_input(control):
+        return control
+    inner = control.content if isinstance(control, ft.Semantics) else control
+    if isinstance(inner, ft.Dropdown):
+        inner.expand = True  # a Dropdown fills the width it is given only when expanding
+        if inner is not control:
+            control.expand = True
+    return ft.ResponsiveRow([ft.Container(control, col=FIELD_COLUMNS)], spacing=0, run_spacing=0)
+
+
 def card(*controls: ft.Control, on_click: Callable[..., Any] | None = None) -> ft.Card:
-    return ft.Card(content=ft.Container(ft.Column(list(controls), spacing=6), padding=12, on_click=on_click))
+    """A card; its inputs fill it (see `fit_width`)."""
+    column = ft.Column([fit_width(c) for c in controls], spacing=6)
+    return ft.Card(content=ft.Container(column, padding=12, on_click=on_click))
 
 
 def page_body(*controls: ft.Control) -> ft.Column:
-    """A scrolling column that stays readable on a wide screen."""
-    return ft.Column(list(controls), spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
+    """A scrolling column that stays readable on a wide screen; its inputs fill it (see `fit_width`)."""
+    return ft.Column([fit_width(c) for c in controls], spacing=12, scroll=ft.ScrollMode.AUTO, expand=True)
 
 
 def ask(
@@ -169,3 +247,218 @@ def ask(
             ],
         )
     )
+
+
+def _picked_date(value: Any) -> dt.date | None:
+    """The day a DatePicker reports. The client sends midnight of the chosen day, possibly converted to UTC
+    from the browser's own time zone (23:00 the day before in British Summer Time): the nearest midnight in
+    UTC is the chosen day for any time zone within 12 hours of UTC."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(dt.UTC) + dt.timedelta(hours=12)
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _picked_time(value: Any) -> dt.time | None:
+    """The time a TimePicker reports: a time, or 'HH:MM' text."""
+    if isinstance(value, dt.time):
+        return value.replace(second=0, microsecond=0)
+    if isinstance(value, str):
+        found = re.fullmatch(r"(\d{1,2}):(\d{2})(?::\d{2})?", value.strip())
+        if found and int(found[1]) < 24 and int(found[2]) < 60:
+            return dt.time(int(found[1]), int(found[2]))
+    return None
+
+
+def date_time_field(
+    label: str,
+    value: str | None,
+    on_change: Callable[[str | None], str | None],
+    *,
+    identifier: str,
+    latest: dt.date | None = None,
+    required: bool = True,
+) -> ft.Row:
+    """A date and time: typed the UK way ('1/12/2026 09:15', '1 Dec 2026, 09:15') or chosen with the date and
+    time pickers (which start at now); shown as '1 Dec 2026, 09:15'. `value` is an ISO moment or None (empty).
+
+    `on_change(iso_utc)` is called with each valid moment (None when an optional one is cleared) and returns an
+    error message to show by the field, or None. Nonsense is never passed on: the field says how to type it.
+    The text field is `<identifier>`, the buttons `<identifier>-date` and `<identifier>-time`."""
+    shown = _local(value).replace(tzinfo=None, second=0, microsecond=0) if value else None
+    state = {"moment": shown or dt.datetime.now().replace(second=0, microsecond=0)}
+    problem = f"Type the date and time like {MOMENT_EXAMPLE}, or use the calendar and clock buttons."
+    field = ft.TextField(
+        label=label, value=uk_moment(shown) if shown else "", hint_text=f"e.g. {MOMENT_EXAMPLE}", expand=True
+    )
+
+    def accept(moment: dt.datetime) -> None:
+        state["moment"] = moment
+        field.error = on_change(moment.astimezone().astimezone(dt.UTC).isoformat())
+
+    def typed(_e: Any) -> None:
+        text = (field.value or "").strip()
+        moment = parse_moment(text)
+        if moment is not None:
+            accept(moment)
+        elif text:
+            field.error = problem
+        elif required:
+            field.error = "Give the date and time."
+        else:
+            field.error = on_change(None)
+
+    def tidy(_e: Any) -> None:
+        """Leaving the field shows how the typed text was read: '1/12/26 9.15' becomes '1 Dec 2026, 09:15'."""
+        if not field.error and parse_moment(field.value or "") is not None:
+            field.value = uk_moment(state["moment"])
+
+    def date_picked(e: Any) -> None:
+        day = _picked_date(e.control.value if e.control.value is not None else e.data)
+        if day is not None:
+            accept(dt.datetime.combine(day, state["moment"].time()))
+            field.value = uk_moment(state["moment"])
+            box.update()
+
+    def time_picked(e: Any) -> None:
+        moment_time = _picked_time(e.control.value if e.control.value is not None else e.data)
+        if moment_time is not None:
+            accept(dt.datetime.combine(state["moment"].date(), moment_time))
+            field.value = uk_moment(state["moment"])
+            box.update()
+
+    def choose_date(e: Any) -> None:
+        last = latest or dt.date.today() + dt.timedelta(days=366)
+        e.page.show_dialog(
+            ft.DatePicker(
+                value=dt.datetime.combine(min(state["moment"].date(), last), dt.time()),
+                first_date=dt.datetime(2000, 1, 1),
+                last_date=dt.datetime.combine(last, dt.time()),
+                help_text=label,
+                locale=UK,
+                on_change=date_picked,
+            )
+        )
+
+    def choose_time(e: Any) -> None:
+        e.page.show_dialog(
+            ft.TimePicker(
+                value=state["moment"].time(),
+                hour_format=ft.TimePickerHourFormat.H24,
+                help_text=label,
+                locale=UK,
+                on_change=time_picked,
+            )
+        )
+
+    field.on_change = typed
+    field.on_blur = tidy
+    box = ft.Row(
+        [
+            named(field, identifier, None),
+            named(
+                ft.IconButton(ft.Icons.CALENDAR_MONTH, tooltip="Choose the date", on_click=choose_date),
+                f"{identifier}-date",
+            ),
+            named(
+                ft.IconButton(ft.Icons.SCHEDULE, tooltip="Choose the time", on_click=choose_time), f"{identifier}-time"
+            ),
+        ],
+        spacing=0,
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+    return box
+
+
+def people_picker(
+    label: str,
+    people: dict[str, str],
+    chosen: list[str],
+    on_change: Callable[[list[str]], Any],
+    *,
+    identifier: str,
+    most: int = 6,
+) -> ft.Column:
+    """Choose people by typing: a search field, the few names matching what is typed (tap one, or press Enter
+    for the first), and the people chosen as chips with a remove button. A page of 100 checkboxes is about a
+    dozen phone screens; this is one line until used.
+
+    `people` maps id -> name; `on_change` gets the chosen ids after every change. The search field is
+    `<identifier>` and each match's tile `<identifier>-match`."""
+    chosen = list(chosen)
+    search = ft.TextField(label=label, hint_text="Type a name", prefix_icon=ft.Icons.SEARCH)
+    chips = ft.Row(wrap=True, spacing=6, run_spacing=6)
+    matches = ft.Column(spacing=0)
+    shown: list[str] = []  # the ids of the matches on screen, in order
+
+    def render() -> None:
+        chips.controls = [
+            ft.Chip(
+                label=ft.Text(people.get(pid, "Someone no longer on this device")),
+                delete_icon_tooltip=f"Remove {people.get(pid, 'this person')}",
+                on_delete=lambda _e, p=pid: remove(p),
+                # Without a click handler Flutter marks the chip, and its remove button, disabled in the
+                # browser's accessibility tree (checked in Chromium): keyboard and screen-reader users could
+                # not remove anyone. Tapping the name itself does nothing.
+                on_click=lambda _e: None,
+            )
+            for pid in chosen
+        ]
+        chips.visible = bool(chosen)
+        query = (search.value or "").strip()
+        words = query.casefold().split()
+        found = [
+            (pid, name)
+            for pid, name in sorted(people.items(), key=lambda p: p[1].casefold())
+            if pid not in chosen and words and all(w in name.casefold() for w in words)
+        ]
+        shown[:] = [pid for pid, _name in found[:most]]
+        matches.controls = [
+            named(
+                ft.ListTile(
+                    leading=ft.Icon(ft.Icons.PERSON_ADD_ALT),
+                    title=ft.Text(name),
+                    dense=True,
+                    on_click=lambda _e, p=pid: add(p),
+                ),
+                f"{identifier}-match",
+            )
+            for pid, name in found[:most]
+        ]
+        if words and not found:
+            matches.controls.append(muted(f"No one matching \u201c{query}\u201d."))
+        elif len(found) > most:
+            matches.controls.append(muted(f"{len(found) - most} more: keep typing to narrow it down."))
+
+    def changed() -> None:
+        render()
+        on_change(list(chosen))
+        box.update()  # on_change may have updated something else (a toast), which skips the auto-update
+
+    def add(pid: str) -> None:
+        if pid not in chosen:
+            chosen.append(pid)
+        search.value = ""
+        changed()
+
+    def remove(pid: str) -> None:
+        if pid in chosen:
+            chosen.remove(pid)
+        changed()
+
+    def submitted(_e: Any) -> None:
+        """Enter picks the first match, so a keyboard user never has to leave the field."""
+        if shown:
+            add(shown[0])
+
+    search.on_change = lambda _e: render()
+    search.on_submit = submitted
+    render()
+    box = ft.Column([named(search, identifier), chips, matches], spacing=6)
+    return box

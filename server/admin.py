@@ -299,8 +299,11 @@ def create_user(ctx: Context) -> None:
         org_id, org_name = resolve_org(s, a.org)
         if orgs.find_user(s, email) is not None:
             raise CommandError(f"an account with the email {email} already exists")
-        user_id = orgs.create_user(s, org_id, a.name.strip(), email, password, role=a.role, settings=ctx.settings)
-    _out(f"created {a.role} {a.name.strip()} <{email}> in {org_name} (id {user_id})")
+        user_id = orgs.create_user(
+            s, org_id, a.name.strip(), email, password, role=a.role, settings=ctx.settings, setting_ids=a.setting
+        )
+        sees = _sees(s, org_id, a.role, _limit_of(s, user_id))
+    _out(f"created {a.role} {a.name.strip()} <{email}> in {org_name} (id {user_id}); sees {sees}")
     if password is None:
         _out(f"they cannot sign in until a password is set: admin set-password --email {email}")
 
@@ -316,16 +319,24 @@ def update_user(ctx: Context) -> None:
         changes["role"] = a.role
     if a.active is not None:
         changes["active"] = a.active
-    if not changes:
-        raise CommandError("nothing to change: give --name, --new-email, --role, --deactivate or --reactivate")
+    if a.all_settings and a.setting:
+        raise CommandError("give either --setting or --all-settings, not both")
+    limit = [] if a.all_settings else a.setting
+    if not changes and limit is None:
+        raise CommandError(
+            "nothing to change: give --name, --new-email, --role, --setting, --all-settings, --deactivate"
+            " or --reactivate"
+        )
     with ctx.write() as s:
         user = resolve_user(s, a.email)
         _check_record("staff", {"name": user["name"], "email": user["email"], **changes})
         if "email" in changes and changes["email"] != user["email"] and orgs.find_user(s, changes["email"]):
             raise CommandError(f"an account with the email {changes['email']} already exists")
-        orgs.update_user(s, user["id"], **changes)
+        orgs.update_user(s, user["id"], setting_ids=limit, **changes)
+        role = changes.get("role", user["role"])
+        sees = _sees(s, user["org_id"], role, _limit_of(s, user["id"]))
     described = ", ".join(f"{k}={v}" for k, v in changes.items())
-    _out(f"updated {user['email']}: {described}")
+    _out(f"updated {user['email']}: {', '.join(p for p in (described, f'sees {sees}') if p)}")
     if changes.get("active") is False:
         _out("their devices are wiped at their next contact with the server")
 
@@ -339,6 +350,21 @@ def set_password(ctx: Context) -> None:
     _out(f"password set for {user['email']}; their open sessions have ended")
 
 
+def _limit_of(s: Session, user_id: str) -> list[str]:
+    found = orgs.get_record(s, user_id)
+    return list(found[1].values().get("setting_ids") or []) if found else []
+
+
+def _sees(s: Session, org_id: str, role: str, limit: list[str]) -> str:
+    """Whom a user reaches, in words: the settings a lead is limited to, or how their role reaches."""
+    if role == Role.STAFF:
+        return "the individuals they are granted access to"
+    if role == Role.LEAD and limit:
+        names = {st.id: str(st.values().get("name", st.id)) for _o, st in _states(s, "setting", org_id)}
+        return ", ".join(names.get(setting_id, setting_id) for setting_id in limit)
+    return "the whole organisation"
+
+
 def list_users(ctx: Context) -> None:
     with ctx.read() as s:
         org_id, _name = resolve_org(s, ctx.args.org)
@@ -347,13 +373,21 @@ def list_users(ctx: Context) -> None:
             .where(USER.c.org_id == org_id)
             .order_by(USER.c.name)
         ).all()
-    table = [
-        [r.id, r.name, r.email, r.role, "active" if r.active else "deactivated", "yes" if r.password_hash else "no"]
-        for r in rows
-    ]
+        table = [
+            [
+                r.id,
+                r.name,
+                r.email,
+                r.role,
+                "active" if r.active else "deactivated",
+                "yes" if r.password_hash else "no",
+                _sees(s, org_id, r.role, _limit_of(s, r.id) if r.role == Role.LEAD else []),
+            ]
+            for r in rows
+        ]
     if not table:
         _out("no staff yet")
-    _table(table, ["id", "name", "email", "role", "status", "password set"])
+    _table(table, ["id", "name", "email", "role", "status", "password set", "sees"])
 
 
 # --- individuals and CSV imports --------------------------------------------------------------------
@@ -437,9 +471,10 @@ def grant(ctx: Context) -> None:
         targets = _targets(s, ctx.args, user)
         for pid, _values in targets:
             orgs.grant_access(s, pid, user["id"])
+        limit = _limit_of(s, user["id"]) if user["role"] == Role.LEAD else []
     names = ", ".join(_person_name(v) for _pid, v in targets[:10]) + (" ..." if len(targets) > 10 else "")
     _out(f"{user['email']} may now see and record for {len(targets)} individual(s): {names}")
-    if user["role"] != Role.STAFF:
+    if user["role"] != Role.STAFF and not limit:
         _out(f"(as a {user['role']} they already reached every individual of the organisation)")
 
 
@@ -448,8 +483,9 @@ def revoke(ctx: Context) -> None:
         user = resolve_user(s, ctx.args.email)
         targets = _targets(s, ctx.args, user)
         removed = sum(orgs.revoke_access(s, pid, user["id"]) for pid, _v in targets)
+        limit = _limit_of(s, user["id"]) if user["role"] == Role.LEAD else []
     _out(f"removed {removed} access grant(s) of {user['email']}; their devices drop those records at the next sync")
-    if user["role"] != Role.STAFF:
+    if user["role"] != Role.STAFF and not limit:
         _out(f"(as a {user['role']} they still reach every individual of the organisation)")
 
 
@@ -649,6 +685,12 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--email", required=True)
     p.add_argument("--name", required=True)
     p.add_argument("--role", default="staff", choices=roles)
+    p.add_argument(
+        "--setting",
+        action="append",
+        metavar="SETTING",
+        help="limit a lead to this setting's individuals (name or id; repeat for more; default: every setting)",
+    )
     _password_options(p, allow_none=True)
 
     p = _leaf(sub, "update-user", "change a staff member's name, email or role, or (de)activate them", update_user)
@@ -656,6 +698,13 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--name")
     p.add_argument("--new-email")
     p.add_argument("--role", choices=roles)
+    p.add_argument(
+        "--setting",
+        action="append",
+        metavar="SETTING",
+        help="limit a lead to these settings' individuals (name or id; repeat for more); replaces their limit",
+    )
+    p.add_argument("--all-settings", action="store_true", help="a lead sees every setting again")
     active = p.add_mutually_exclusive_group()
     active.add_argument("--deactivate", dest="active", action="store_false", default=None)
     active.add_argument("--reactivate", dest="active", action="store_true", default=None)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -71,6 +70,11 @@ def _serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--smtp-password", dest="smtp_password")
     parser.add_argument("--smtp-from", dest="smtp_from_address", help="From: address of notification emails")
     parser.add_argument("--log-level", dest="log_level", choices=["debug", "info", "warning", "error"])
+    parser.add_argument(
+        "--trusted-proxies",
+        dest="trusted_proxies",
+        help="comma-separated proxy addresses or networks whose X-Forwarded-For is believed (default: none)",
+    )
 
 
 @command("serve", "run the sync server", _serve_arguments)
@@ -78,9 +82,10 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.core.logs import configure_logging
 
     settings = settings_from(args)
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level)
     app = create_app(settings)
     # Every push allocates many short-lived objects (merged states, rows) and almost no reference cycles:
     # the default collection threshold (700) makes the cyclic GC scan the heap constantly — a quarter of
@@ -95,6 +100,11 @@ def serve(args: argparse.Namespace) -> int:
         workers=1,
         log_level=settings.log_level,
         access_log=settings.log_level == "debug",
+        # The client's address (sign-in back-off) comes from X-Forwarded-For only when a configured proxy
+        # sent it: believed from anyone (uvicorn trusts 127.0.0.1 by default), it lets a guesser pick any
+        # address it likes.
+        proxy_headers=bool(settings.trusted_proxies.strip()),
+        forwarded_allow_ips=settings.trusted_proxies.strip() or None,
     )
     return 0
 

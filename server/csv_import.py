@@ -31,6 +31,7 @@ from server.core.config import Settings
 from server.models import Record, UserAccount
 from server.services.changes import finish
 from server.services.clock import server_clock
+from server.services.organisations import AdminError, check_setting_limit
 from server.services.records import SYSTEM_ACTOR, RecordWriter, new_id
 from sync.merge import RecordState
 from sync.records import KINDS, Role
@@ -67,6 +68,7 @@ STAFF_COLUMNS: dict[str, str] = {
     "name": "required",
     "email": "required, unique across the server",
     "role": "staff (default), lead or admin",
+    "settings": "for a lead: the settings (names or ids, separated by ';') they are limited to; blank: every one",
 }
 STAFF_REQUIRED = ("name", "email")
 
@@ -417,7 +419,7 @@ def _writer_for(writer: RecordWriter, org_id: str, profile_id: str, actor_id: st
 # --- staff -----------------------------------------------------------------------------------------
 
 
-def check_staff(session: Session, lines: list[_Line]) -> tuple[list[dict[str, Any]], list[str]]:
+def check_staff(session: Session, org_id: str, lines: list[_Line]) -> tuple[list[dict[str, Any]], list[str]]:
     model = KINDS["staff"].model
     seen: dict[str, int] = {}
     plans: list[dict[str, Any]] = []
@@ -437,6 +439,12 @@ def check_staff(session: Session, lines: list[_Line]) -> tuple[list[dict[str, An
             role = Role.STAFF.value
         clean, found = model_problems(model, {"name": v.get("name", ""), "email": email, "role": role, "active": True})
         problems += found
+        limit = [part.strip() for part in v.get("settings", "").split(";") if part.strip()]
+        if clean and limit:
+            try:
+                clean["setting_ids"] = check_setting_limit(session, org_id, role, limit)
+            except AdminError as error:
+                problems.append(("settings", str(error)))
         if clean:
             if email in taken:
                 problems.append(("email", f"an account with the email {email} already exists"))
@@ -462,7 +470,7 @@ def import_staff(
 ) -> ImportResult:
     """Import staff accounts (without passwords: set them with `admin set-password`), all or nothing."""
     lines = read_lines(source, STAFF_COLUMNS, STAFF_REQUIRED)
-    plans, errors = check_staff(session, lines)
+    plans, errors = check_staff(session, org_id, lines)
     if errors:
         raise ImportFailed(errors)
     result = ImportResult(dry_run=dry_run)

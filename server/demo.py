@@ -4,7 +4,9 @@
 
 "Brightwater Learning Trust (demo)" has a secondary school (Brightwater Academy, Years 7-11) and a
 children's home (Willow House): 30 staff across the roles, about 200 children and young people with key
-contacts, key staff and access grants, the default clicker catalogue, and a year of history up to the
+contacts, key staff and access grants, the default clicker catalogue (with a few buttons for the home's
+evenings and weekends; each child's taps use only the buttons that fit their setting), leads who see their
+own setting only (the admin sees the whole trust), and a year of history up to the
 anchor day (today by default): clicker taps on school days and in the home's mornings and evenings,
 communications with responses from key staff, incidents with post-incident learning, physical
 interventions (mostly in the home) with de-escalation and techniques, suspensions with DfE census reason
@@ -156,13 +158,34 @@ STAFF: list[StaffSpec] = [
     StaffSpec("Chloe Simmons", "Residential support worker", "staff", "home", "Chloe"),
 ]
 
-#: the logins printed after seeding: (who, email)
+#: the logins printed after seeding: (who, email). A lead sees their own setting only (`setting_ids`).
 LOGINS: list[tuple[str, str]] = [
     (f"staff, {SCHOOL_NAME}", f"teacher@{DOMAIN}"),
     (f"lead, {SCHOOL_NAME}", f"lead@{DOMAIN}"),
+    (f"lead, {HOME_NAME}", f"marcus.reid@{DOMAIN}"),
     ("admin, whole organisation", f"admin@{DOMAIN}"),
     (f"staff, {HOME_NAME}", f"carer@{DOMAIN}"),
 ]
+
+#: clicker buttons the demo adds for the children's home (label, valence, level, colour)
+HOME_BEHAVIOURS: list[tuple[str, str, str, str]] = [
+    ("Helped around the house", "positive", "low", "#2e7d32"),
+    ("Joined in at mealtime", "positive", "low", "#00695c"),
+    ("Back on time", "positive", "medium", "#1565c0"),
+    ("Refused bedtime routine", "negative", "low", "#a84300"),
+    ("Missed curfew", "negative", "medium", "#c62828"),
+]
+#: the demo's catalogue: the default one and the home's buttons
+DEMO_BEHAVIOURS = [*DEFAULT_BEHAVIOURS, *HOME_BEHAVIOURS]
+#: default buttons about lessons: never tapped for the home's young people (nor the home's for pupils)
+SCHOOL_ONLY_BEHAVIOURS = frozenset({"On task", "Off task", "Late to lesson", "Shouting out", "Talking over others"})
+
+
+def behaviour_fits(label: str, setting: str) -> bool:
+    """Whether a clicker button fits a child of this setting (school | home)."""
+    if setting == "home":
+        return label not in SCHOOL_ONLY_BEHAVIOURS
+    return label not in {h[0] for h in HOME_BEHAVIOURS}
 
 
 @dataclass(frozen=True)
@@ -374,7 +397,7 @@ class Seeder:
         for spec in STAFF:
             slug = spec.name.lower().replace(" ", "-")
             self.staff.append(Staff(spec, self.new_id(start), f"demo-{slug}"))
-        for label, valence, level, _colour in DEFAULT_BEHAVIOURS:
+        for label, valence, level, _colour in DEMO_BEHAVIOURS:
             self.behaviours.append((self.new_id(start), label, valence, level))
         ay = academic_year(self.anchor - dt.timedelta(days=1))
         used: set[tuple[str, ...]] = set()
@@ -577,9 +600,12 @@ class Seeder:
         )
         for staff in self.staff:
             fields = {"name": staff.spec.name, "email": staff.spec.login, "role": staff.spec.role, "active": True}
+            if staff.spec.role == "lead":
+                # A lead sees their own setting: the school's leads its pupils, the home's its residents.
+                fields["setting_ids"] = [self.school_id if staff.spec.setting == "school" else self.home_id]
             self.add(start, "staff", fields, record_id=staff.id, profile_id=None, actor=admin.id, reference=True)
         for position, (bid, label, valence, level) in enumerate(self.behaviours, start=1):
-            colour = next(c for lab, _v, _l, c in DEFAULT_BEHAVIOURS if lab == label)
+            colour = next(c for lab, _v, _l, c in DEMO_BEHAVIOURS if lab == label)
             fields = {"label": label, "valence": valence, "level": level, "colour": colour, "sort_order": position * 10}
             self.add(start, "behaviour_type", fields, record_id=bid, profile_id=None, actor=admin.id, reference=True)
         for kid in self.kids:
@@ -657,7 +683,11 @@ class Seeder:
     def _behaviour(self, kid: Kid) -> str:
         roll = self.rng.random()
         valence = "positive" if roll < kid.positivity else "n/a" if roll < kid.positivity + 0.07 else "negative"
-        options = [(bid, level) for bid, _label, v, level in self.behaviours if v == valence]
+        options = [
+            (bid, level)
+            for bid, label, v, level in self.behaviours
+            if v == valence and behaviour_fits(label, kid.setting)
+        ]
         weights = LEVEL_WEIGHTS[valence]
         return self.rng.choices([bid for bid, _ in options], [weights[level] for _, level in options])[0]
 
@@ -1211,8 +1241,9 @@ def describe(result: DemoResult) -> str:
     else:
         head = f"The demo organisation {result.org_name!r} is already here (nothing changed): {result.total:,} records"
     width = max(len(who) for who, _n, _e in result.logins)
+    email_width = max(len(email) for _w, _n, email in result.logins)
     lines = [head, f"  ({counts})", "", f"Organisation: {result.org_name}", "Demo logins:"]
-    lines += [f"  {who.ljust(width)}  {email:<28} {name}" for who, name, email in result.logins]
+    lines += [f"  {who.ljust(width)}  {email.ljust(email_width)}  {name}" for who, name, email in result.logins]
     lines.append(f"Password for every demo account: {result.password}")
     if not result.created:
         lines[-1] += " (unless it was seeded with --password)"

@@ -215,7 +215,7 @@ class QuarantinedOp(ServerTable, table=True):
 
 
 class AuditLog(ServerTable, table=True):
-    """Who read or wrote which child's record, when, from which device."""
+    """Who read or wrote which child's record, when, from which device; and each sync, as one row."""
 
     __tablename__ = "audit_log"
     __table_args__ = (
@@ -231,6 +231,8 @@ class AuditLog(ServerTable, table=True):
     record_kind: str = Field(max_length=32)
     record_id: str | None = Field(default=None, max_length=64)
     profile_id: str | None = Field(default=None, max_length=64)
+    #: JSON: what a whole-request event covered (a sync's counts and the individuals whose records it sent)
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class EmailJob(ServerTable, table=True):

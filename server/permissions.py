@@ -3,7 +3,18 @@
 Roles give capabilities (the table lives in `sync.permissions`, shared with the client, which only uses it
 to hide what a user cannot do). On top of capabilities, `OP_RULES` says what each action on each record kind
 needs; `check_op` applies it to every pushed op and `can_read` to every read. Reaching an individual at all
-takes an access grant for staff, and nothing more than belonging to the organisation for leads and admins.
+takes an access grant for staff, and nothing more than belonging to the organisation for leads and admins
+(a lead limited to some settings reaches the individuals of those settings, and any they hold a grant for).
+
+Each op is checked as what it does, not as what it calls itself: a create naming a record that already
+exists merges into it like an edit, so it is checked as an update of the stored record (field groups, owner
+fields, the reviewed lock), and kinds that are never edited (taps, responses) refuse it. Who made a record
+(`IDENTITY_FIELDS`: an incident's `recorded_by`, a communication's or response's `author_id`, a tap's
+`staff_id`) is the op's author on create and can never be changed afterwards, by anyone. Review and
+sign-off are a lead's on create as on update; the lead signing off is the one named in
+`review_signed_off_by`; and an incident still in draft (its author's until submitted) cannot be reviewed.
+The same `check_op` runs for a device's push and for a lead applying a quarantined op, with the op's own
+author as the person it must name.
 docs/permissions.md is generated from these tables (`permissions_markdown`) and a test keeps it in step.
 """
 
@@ -16,7 +27,17 @@ from sync.ops import Op
 from sync.permissions import CAPABILITIES, Capability, can, capability_table_markdown
 from sync.records import IncidentStatus, Role
 
-__all__ = ["CAPABILITIES", "OP_RULES", "Actor", "Capability", "Rule", "can", "can_read", "check_op"]
+__all__ = [
+    "CAPABILITIES",
+    "IDENTITY_FIELDS",
+    "OP_RULES",
+    "Actor",
+    "Capability",
+    "Rule",
+    "can",
+    "can_read",
+    "check_op",
+]
 
 
 @dataclass(frozen=True)
@@ -27,14 +48,17 @@ class Actor:
     org_id: str
     role: str
     device_id: str = "server"
+    #: the settings a lead is limited to (their staff record's `setting_ids`); empty: the whole organisation
+    settings: frozenset[str] = frozenset()
 
     def can(self, capability: Capability) -> bool:
         return can(self.role, capability)
 
     @property
     def org_wide(self) -> bool:
-        """Leads and admins reach every individual of their organisation without a grant."""
-        return self.can(Capability.ALL_INDIVIDUALS)
+        """Leads and admins reach every individual of their organisation without a grant — unless the lead
+        is limited to some settings (then `server.services.access` works out whom they reach)."""
+        return self.can(Capability.ALL_INDIVIDUALS) and not self.settings
 
 
 @dataclass(frozen=True)
@@ -68,7 +92,7 @@ OP_RULES: dict[str, dict[str, Rule]] = {
         "delete": Rule(Capability.DELETE_INCIDENTS, owner_field="staff_id", note="or your own tap (undo)"),
     },
     "communication": {
-        "create": Rule(Capability.RECORD),
+        "create": Rule(Capability.RECORD, self_field="author_id"),
         "update": Rule(Capability.EDIT_INCIDENTS, owner_field="author_id", note="or your own"),
         "delete": Rule(Capability.DELETE_INCIDENTS, owner_field="author_id", note="or your own"),
     },
@@ -77,7 +101,7 @@ OP_RULES: dict[str, dict[str, Rule]] = {
         "delete": Rule(Capability.DELETE_INCIDENTS, owner_field="author_id", note="or your own"),
     },
     "incident": {
-        "create": Rule(Capability.RECORD),
+        "create": Rule(Capability.RECORD, self_field="recorded_by"),
         "update": Rule(Capability.EDIT_INCIDENTS, note="per field group, see below"),
         "delete": Rule(Capability.DELETE_INCIDENTS),
     },
@@ -105,20 +129,48 @@ INCIDENT_RECORDER_FIELDS = frozenset(
 )
 
 
+#: kind -> the field naming who made the record: the op's author on create, never changed afterwards
+IDENTITY_FIELDS: dict[str, str] = {
+    kind: rule.self_field
+    for kind, actions in OP_RULES.items()
+    if (rule := actions.get("create")) is not None and rule.self_field
+}
+
+
 def _value(state: RecordState | None, name: str) -> object:
     found = state.fields.get(name) if state is not None else None
     return None if found is None else found.value
 
 
-def _incident_update(actor: Actor, op: Op, state: RecordState | None) -> str | None:
+def _reviewing(op: Op, values: dict[str, object], *, creating: bool) -> set[str]:
+    """The review fields this op writes. A device's create carries every field (defaults filled in), so
+    on create only the review fields it actually sets count."""
+    if creating:
+        reviewing = {f for f, v in op.fields.items() if f.startswith("review_") and v not in (None, "", False)}
+        if op.fields.get("status") == IncidentStatus.REVIEWED:
+            reviewing.add("status")
+        return reviewing
+    reviewing = {f for f in op.fields if f.startswith("review_")}
+    status = op.fields.get("status")
+    if status == IncidentStatus.REVIEWED or ("status" in op.fields and values.get("status") == IncidentStatus.REVIEWED):
+        reviewing.add("status")
+    return reviewing
+
+
+def _incident(actor: Actor, op: Op, state: RecordState | None, *, creating: bool) -> str | None:
     values = state.values() if state is not None and not state.deleted else {}
     fields = set(op.fields)
-    reviewing = {f for f in fields if f.startswith("review_")}
-    status = op.fields.get("status")
-    if status == IncidentStatus.REVIEWED or ("status" in fields and values.get("status") == IncidentStatus.REVIEWED):
-        reviewing.add("status")
-    if reviewing and not actor.can(Capability.REVIEW_INCIDENTS):
-        return "only a lead may review or sign off an incident"
+    reviewing = _reviewing(op, values, creating=creating)
+    if reviewing:
+        if not actor.can(Capability.REVIEW_INCIDENTS):
+            return "only a lead may review or sign off an incident"
+        if not creating and values.get("status", IncidentStatus.DRAFT) == IncidentStatus.DRAFT:
+            return "this incident is still a draft: it can be reviewed once its author has submitted it"
+        signer = op.fields.get("review_signed_off_by")
+        if signer is not None and signer != op.actor_id:
+            return "review_signed_off_by must be the lead signing off"
+    if creating:
+        return None if actor.can(Capability.RECORD) else f"your role ({actor.role}) may not create incident records"
     if fields & INCIDENT_RECORDER_FIELDS and not actor.can(Capability.RECORD):
         return "your role may not update incidents"
     editing = fields - reviewing - INCIDENT_RECORDER_FIELDS
@@ -132,30 +184,50 @@ def _incident_update(actor: Actor, op: Op, state: RecordState | None) -> str | N
     return None
 
 
-def check_op(actor: Actor, op: Op, state: RecordState | None, *, own_op: bool = True) -> str | None:
+def _identity(op: Op, state: RecordState | None, action: str) -> str | None:
+    """Who made a record is the op's author on create, and stays as it is afterwards."""
+    name = IDENTITY_FIELDS.get(op.kind)
+    if name is None or op.action == "delete":
+        return None
+    if op.action == "create" and op.fields.get(name) != op.actor_id:
+        return f"{name} must be the person recording it"
+    if action == "update" and name in op.fields:
+        # An update arriving before its record exists writes the field first: it must name its author.
+        recorded = _value(state, name) if state is not None else op.actor_id
+        if op.fields[name] != recorded:
+            return f"who made this {op.kind.replace('_', ' ')} ({name}) cannot be changed"
+    return None
+
+
+def check_op(actor: Actor, op: Op, state: RecordState | None) -> str | None:
     """Why `actor` may not make this op (None: allowed). Reaching the individual is checked by the caller.
 
-    `own_op=False`: a lead applying someone else's quarantined op — the op keeps its author, so the check
-    that it names its author is skipped."""
-    rule = OP_RULES.get(op.kind, {}).get(op.action)
+    `state` is the stored record (None: it does not exist): a create over it is checked as the update it
+    is. When a lead applies someone else's quarantined op, `actor` is the lead (they must be allowed to do
+    it) while the fields naming who made the record must name the op's author (`op.actor_id`)."""
+    action = "update" if op.action == "create" and state is not None else op.action
+    rule = OP_RULES.get(op.kind, {}).get(action)
     if rule is None:
+        if action != op.action:
+            return f"this {op.kind.replace('_', ' ')} already exists and cannot be changed"
         return f"{op.kind} cannot be {op.action}d"
-    if op.kind == "notification" and op.action == "update":
+    if op.kind == "notification" and action == "update":
         recipient = _value(state, "recipient_id")
         if recipient != actor.id or set(op.fields) - {"read"}:
             return "only its recipient may mark a notification read"
         return None
     if rule is SERVER or (rule.capability is None):
         return f"{op.kind} records are written by the server only"
-    if op.kind == "incident" and op.action == "update":
-        return _incident_update(actor, op, state)
-    if own_op and rule.self_field and op.fields.get(rule.self_field) != actor.id:
-        return f"{rule.self_field} must be the person recording it"
+    refusal = _identity(op, state, action)
+    if refusal:
+        return refusal
+    if op.kind == "incident" and action in ("create", "update"):
+        return _incident(actor, op, state, creating=action == "create")
     if actor.can(rule.capability):
         return None
     if rule.owner_field and _value(state, rule.owner_field) == actor.id:
         return None
-    return f"your role ({actor.role}) may not {op.action} {op.kind.replace('_', ' ')} records"
+    return f"your role ({actor.role}) may not {action} {op.kind.replace('_', ' ')} records"
 
 
 def can_read(actor: Actor, *, kind: str, scope: str, recipient_id: str | None, reaches_profile: bool) -> bool:
@@ -201,8 +273,14 @@ def permissions_markdown() -> str:
             "Incident updates, per field group:",
             "",
             f"- {recorder}: `record`;",
-            "- `review_*` fields, and setting or changing status `reviewed`: `review_incidents`;",
+            "- `review_*` fields, and setting or changing status `reviewed`: `review_incidents`, once the",
+            "  incident has been submitted (a draft is its author's); `review_signed_off_by` must be the user;",
             "- every other field: `edit_incidents`, or `edit_own_incidents` for an incident the user recorded or",
             "  was present at, until it has been reviewed.",
+            "",
+            "Creating a record that already exists is checked as an update of the stored record (and refused",
+            "for kinds that are never edited). Who made a record can never be changed: "
+            + ", ".join(f"{kind}.`{name}`" for kind, name in IDENTITY_FIELDS.items())
+            + ". On create it must be the user; review fields on create need `review_incidents`.",
         ]
     )

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sync.hlc import ClockError, Stamp
-from sync.records import DELETED_FIELD, Id, RecordError, kind_spec, validate_fields, validate_record
+from sync.records import DELETED_FIELD, INT64_MAX, Id, RecordError, kind_spec, validate_fields, validate_record
 
 Action = Literal["create", "update", "delete"]
 
@@ -21,7 +21,7 @@ Action = Literal["create", "update", "delete"]
 class Op(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    op_id: int = Field(ge=1)
+    op_id: int = Field(ge=1, le=INT64_MAX)
     device_id: Id
     actor_id: Id
     record_id: Id

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync.merge import RecordState
 from sync.ops import Op
+from sync.records import NoNul
 
 MAX_PUSH_OPS = 500
 MAX_PULL_LIMIT = 2000
@@ -88,11 +89,11 @@ class ErrorBody(_Message):
 
 
 class LoginRequest(_Message):
-    email: str = Field(max_length=254)
+    email: NoNul = Field(max_length=254)
     password: str = Field(max_length=1024)
     #: the device's own id (its HLC node id), registered on first login
     device_id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
-    device_name: str = Field(default="", max_length=200)
+    device_name: NoNul = Field(default="", max_length=200)
 
 
 class RefreshRequest(_Message):

@@ -18,7 +18,21 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, 
 
 # --- value types -------------------------------------------------------------------------------------
 
-Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+#: the largest integer a database BIGINT holds: op ids, cursors and row ids must stay within it
+INT64_MAX = 2**63 - 1
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold the NUL character: refused here, with a clear message, not by the database.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character")
+    return value
+
+
+#: a string stored as database text (no NUL character)
+NoNul = Annotated[str, AfterValidator(_no_nul)]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 ShortText = Annotated[str, Field(max_length=500)]
 LongText = Annotated[str, Field(max_length=20_000)]
@@ -169,6 +183,75 @@ class ContributorRole(StrEnum):
     OTHER = "other"
 
 
+# --- labels: what a person sees for each stored value ------------------------------------------------
+
+#: The user-facing label of every stored enum value: the one place that maps them, so no screen shows a raw
+#: value such as "local_authority" or "other". `tests/test_incident_lists.py` checks every member has one.
+ENUM_LABELS: dict[type[StrEnum], dict[str, str]] = {
+    Valence: {Valence.POSITIVE: "Positive", Valence.NEGATIVE: "Negative", Valence.NA: "Neither"},
+    BehaviourLevel: {BehaviourLevel.LOW: "Low", BehaviourLevel.MEDIUM: "Medium", BehaviourLevel.HIGH: "High"},
+    SettingType: {
+        SettingType.SCHOOL: "School",
+        SettingType.ALTERNATIVE_PROVISION: "Alternative provision",
+        SettingType.CHILDRENS_HOME: "Children's home",
+    },
+    Role: {Role.STAFF: "Staff", Role.LEAD: "Lead", Role.ADMIN: "Administrator"},
+    IncidentStatus: {
+        IncidentStatus.DRAFT: "Draft",
+        IncidentStatus.SUBMITTED: "Submitted",
+        IncidentStatus.REVIEWED: "Reviewed and signed off",
+    },
+    PlanStatus: {PlanStatus.DRAFT: "Draft", PlanStatus.ACTIVE: "Active", PlanStatus.ARCHIVED: "Archived"},
+    ExclusionType: {
+        ExclusionType.PERM: "Permanent exclusion",
+        ExclusionType.SUSP: "Suspension",
+        ExclusionType.LNCH: "Lunchtime suspension",
+    },
+    ExclusionReason: dict(EXCLUSION_REASON_LABELS),
+    DiscriminationCategory: {
+        DiscriminationCategory.RACIST: "Racist",
+        DiscriminationCategory.RELIGION_OR_BELIEF: "Religion or belief",
+        DiscriminationCategory.SEXIST: "Sexist",
+        DiscriminationCategory.SEXUAL_HARASSMENT: "Sexual harassment",
+        DiscriminationCategory.HOMOPHOBIC_OR_BIPHOBIC: "Homophobic or biphobic",
+        DiscriminationCategory.TRANSPHOBIC: "Transphobic",
+        DiscriminationCategory.DISABILITY: "Disability",
+        DiscriminationCategory.PREJUDICE_BASED_BULLYING: "Prejudice-based bullying",
+        DiscriminationCategory.OTHER: "Other discriminatory or prejudiced behaviour",
+    },
+    Effectiveness: {
+        Effectiveness.EFFECTIVE: "Effective",
+        Effectiveness.PARTLY_EFFECTIVE: "Partly effective",
+        Effectiveness.NOT_EFFECTIVE: "Not effective",
+    },
+    ContactMethod: {
+        ContactMethod.PHONE: "Phone",
+        ContactMethod.IN_PERSON: "In person",
+        ContactMethod.EMAIL: "Email",
+        ContactMethod.LETTER: "Letter",
+        ContactMethod.APP_MESSAGE: "App message",
+    },
+    ReportRoute: {ReportRoute.PARENTS: "Parents", ReportRoute.LOCAL_AUTHORITY: "Local authority"},
+    ContributorRole: {
+        ContributorRole.STAFF: "Staff",
+        ContributorRole.PARENT: "Parent or carer",
+        ContributorRole.PUPIL: "The individual",
+        ContributorRole.OTHER: "Other",
+    },
+}
+
+
+def label(enum: type[StrEnum], value: Any) -> str:
+    """The user-facing label of a stored enum value ("" for none). A value the enum does not know (from a
+    newer version of the app) is shown as words rather than hidden."""
+    if value is None or value == "":
+        return ""
+    labels = ENUM_LABELS[enum]
+    if value in labels:
+        return labels[value]
+    return str(value).replace("_", " ").capitalize()
+
+
 # --- nested values -----------------------------------------------------------------------------------
 
 
@@ -238,6 +321,8 @@ class StaffUser(_Record):
     email: Email
     role: Role = Role.STAFF
     active: bool = True
+    #: a lead limited to some of the organisation's settings reaches only their individuals (empty: all)
+    setting_ids: list[Id] = Field(default_factory=list, max_length=50)
 
 
 class Individual(_Record):

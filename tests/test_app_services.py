@@ -82,6 +82,16 @@ def test_communications_and_responses_form_a_thread(services: Services, child: s
     assert [r.values["message"] for r in thread.responses] == ["Lovely to hear"]
 
 
+def test_a_communication_is_always_from_the_signed_in_person(services: Services, child: str):
+    """No author to choose: posting as a colleague would notify people as if they had written it."""
+    assert services.communications.author_name() == "Sam Staff"
+    with pytest.raises(TypeError):
+        services.communications.send(child, "positive", "Written by Lee?", author_id="u-lead")  # type: ignore[call-arg]
+    assert services.communications.threads(child) == []  # nothing was saved
+    comm = services.communications.send(child, "negative", "Left the line at the fire drill")
+    assert services.context.store.get(comm).values["author_id"] == "u-staff"
+
+
 def test_incident_report_pages_are_drafts_that_survive_a_restart(tmp_path: Path, memory_keyring):
     store = LocalStore(tmp_path / "d")
     store.initialise(PASSCODE)
@@ -132,6 +142,34 @@ def _recorded_incident(services: Services, child: str) -> str:
     draft = services.incidents.start(child)
     services.incidents.save_page(draft.id, {"what_happened": "Shouted at a peer"})
     return services.incidents.submit(draft.id)
+
+
+def test_the_form_cannot_save_nonsense_moments_or_unknown_people(services: Services, child: str):
+    """Each refusal says what is wrong and leaves the draft exactly as it was."""
+    draft = services.incidents.start(child, physical_intervention=True)
+    services.incidents.save_page(draft.id, {"staff_present": ["u-lead"]})
+    before = services.incidents.draft(draft.id).values
+    future = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).isoformat()
+    for values, message in (
+        ({"occurred_at": "1/12/2026 09:15"}, "When it happened is not a date and time."),
+        ({"occurred_at": "2026-12-01T09:15:00"}, "When it happened is not a date and time."),  # no time zone
+        ({"occurred_at": future}, "When it happened can't be in the future."),
+        ({"pi_ended_at": future}, "When the physical intervention ended can't be in the future."),
+        ({"staff_present": ["u-lead", "u-nobody"]}, "Choose the staff involved from the list."),
+        ({"staff_present": "u-lead"}, "Choose the staff involved from the list."),
+        ({"other_individuals": [child]}, "Choose the individuals involved from the list."),  # not the child themself
+        ({"other_individuals": ["u-lead"]}, "Choose the individuals involved from the list."),
+    ):
+        with pytest.raises(ActionError) as refused:
+            services.incidents.save_page(draft.id, {"location": "Hall", **values})
+        assert str(refused.value) == message
+        assert services.incidents.draft(draft.id).values == before
+    a_minute_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
+    other = services.context.write("individual", "create", {"first_name": "Bo", "last_name": "Peep"})
+    saved = services.incidents.save_page(
+        draft.id, {"occurred_at": a_minute_ago, "pi_ended_at": None, "other_individuals": [other]}
+    )
+    assert saved.values["occurred_at"] == a_minute_ago and saved.values["other_individuals"] == [other]
 
 
 def test_thumbs_up_flag_and_permissions_by_role(store: LocalStore, services: Services, child: str):

@@ -7,6 +7,7 @@ The server URL is unreachable, so "Sync now" fails fast and the screens show the
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import functools
@@ -24,6 +25,7 @@ from app.context import Context
 from app.session import ClientSession, PendingSignIn, account_dir
 from localdb.store import LocalStore
 from screens.root import Root
+from screens.ui import FIELD_COLUMNS, card, fit_width, named, parse_moment, people_picker, uk_moment, when
 from sync.hlc import Stamp
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
@@ -35,7 +37,7 @@ PASSCODE = "246810"
 STAFF = UserInfo(id="u-staff", organisation_id="org1", name="Sam Staff", email="sam@example.org", role="staff")
 LEAD = UserInfo(id="u-lead", organisation_id="org1", name="Lee Lead", email="lee@example.org", role="lead")
 #: Root's idle-lock watcher sleeps forever: the harness must not wait for it to finish.
-BACKGROUND = ("Root._watch_idle",)
+BACKGROUND = ("Root._watch_idle", "not_looked_yet")
 
 
 # --------------------------------------------------------------------------- set-up
@@ -171,7 +173,9 @@ def ui(config: ClientConfig, device: dict[str, str]) -> Iterator[UiHarness]:
         yield h
 
 
-def unlock(ui: UiHarness, passcode: str = PASSCODE) -> None:
+def unlock(ui: UiHarness, passcode: str = PASSCODE, email: str = STAFF.email) -> None:
+    if ui.find_all(ft.TextField, label="Work email address"):  # the web client names no account at first
+        ui.type("Work email address", email)
     ui.type("Passcode", passcode)
     ui.click("Unlock")
 
@@ -207,7 +211,7 @@ def pick_individual(ui: UiHarness, name: str) -> None:
 
 
 def test_unlock_with_the_passcode(config: ClientConfig, device: dict[str, str]):
-    with open_app(config) as ui:
+    with open_app(config, web=False) as ui:  # desktop: the device's accounts are listed
         assert ui.has_text("Unlock besmart") and ui.has_text("sam@example.org")
         unlock(ui, "000000")
         assert ui.has_text("Wrong passcode.")
@@ -238,6 +242,16 @@ def test_sign_in_with_an_unreachable_server_keeps_what_was_typed(config: ClientC
         assert not ui.find_all(ft.ProgressRing)  # not left spinning
 
 
+def test_sign_in_with_a_control_character_in_the_email_says_so(config: ClientConfig, memory_keyring: Any):
+    """A pasted NUL used to escape as an unhandled validation error (the server answers 422 to it)."""
+    with open_app(config) as ui:
+        ui.type("Work email address", "ada@exam\x00ple.org")
+        ui.type("besmart password", "correct horse")
+        ui.click("Next")
+        assert ui.has_text("That is not a work email address and password besmart can check.")
+        assert ui.find(ft.TextField, label="besmart password").value == "correct horse"
+
+
 # --------------------------------------------------------------------------- dashboard and sync status
 
 
@@ -253,18 +267,25 @@ def test_dashboard_incidents_for_7_30_and_all_days(ui: UiHarness):
 
 
 def test_status_strip_shows_offline_and_pending(ui: UiHarness):
-    assert status(ui) == "Not synced yet · Everything sent"
+    """One sentence from one state: never "Synced just now · 2 waiting to sync"."""
+    assert status(ui) == "Not synced yet"
     assert not ui.has_text(re.compile("You are offline"))
     ui.click(ui.find(ft.TextButton, text="Sync now"))
-    assert status(ui) == "Offline · Not synced yet · Everything sent"
+    since = dt.datetime.now().strftime("%H:%M")
+    assert status(ui) == f"Offline since {since}"
     assert ui.has_text(re.compile("^You are offline"))
     assert not ui.has_text(re.compile("ConnectError"))  # the banner says it in plain words
-    # A local write shows up as waiting to sync.
-    ui.navigate_to("Record")
+    # A local write shows up as waiting to sync; undoing a tap that was never sent leaves nothing to send.
+    ui.navigate_to("Record & Plan")
     pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Clicker")
     ui.click(ui.find(ft.Semantics, label="clicker-On task").content)
-    assert status(ui).endswith("1 waiting to sync")
+    assert status(ui) == f"Offline since {since}, 1 change waiting to sync"
+    ui.click(ui.find(ft.Semantics, label="clicker-On task").content)
+    assert status(ui) == f"Offline since {since}, 2 changes waiting to sync"
+    ui.event(snack(ui), "action")  # Undo
+    assert status(ui) == f"Offline since {since}, 1 change waiting to sync"
+    assert store_of(ui).pending_count() == 1
 
 
 def test_background_sync_notices_it_is_offline(config: ClientConfig, device: dict[str, str]):
@@ -300,7 +321,7 @@ def test_directory_search_and_profile_tabs(ui: UiHarness):
     ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
 
     tab_names = [t.label for t in ui.find(ft.TabBar).tabs]
-    assert tab_names == ["Overview", "Incidents", "Communications", "Clicker", "Details", "Key contacts", "Access"]
+    assert tab_names == ["Overview", "Incidents", "Communications", "Clickers", "Details", "Key Contacts", "Access"]
     bodies = dict(zip(tab_names, ui.find(ft.TabBarView).controls, strict=True))
 
     def shows(tab: str, text: str | re.Pattern[str]) -> bool:
@@ -310,15 +331,66 @@ def test_directory_search_and_profile_tabs(ui: UiHarness):
     assert not shows("Overview", "besmart-10001")  # older than 30 days
     assert all(shows("Incidents", r) for r in ("besmart-10281", "besmart-10270", "besmart-10001"))
     assert shows("Communications", "Ada helped a classmate")
-    assert shows("Clicker", "No clicker logs in the last 30 days.")
+    assert shows("Clickers", "No clicker logs in the last 30 days.")
     assert shows("Details", "Year 7") and shows("Details", "Lovelace")
-    assert shows("Key contacts", "Mary Lovelace") and shows("Key contacts", "Phone: 01234 567890")
+    assert shows("Key Contacts", "Mary Lovelace") and shows("Key Contacts", "Phone: 01234 567890")
     assert shows("Access", "Lee Lead") and shows("Access", "Ola Other")
     tabs = ui.find(ft.Tabs)
     ui.select_index(tabs, 4)
     assert tabs.selected_index == 4
     ui.click(ui.find(ft.Semantics, label="back-to-directory").content)
     assert ui.has_text("Directory")
+
+
+def test_profile_sections_menu_and_compact_header(ui: UiHarness):
+    ui.navigate_to("Directory")
+    ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
+    tabs = ui.find(ft.Tabs)
+    # The menu beside the tab bar reaches every section, the last one too.
+    menu = ui.find(ft.PopupMenuButton, label="All sections")
+    assert [item.content.value for item in menu.items] == [t.label for t in ui.find(ft.TabBar).tabs]
+    ui.click(ui.find(ft.PopupMenuItem, label="Access"))
+    assert tabs.selected_index == 6 and root(ui).shell.current.params["tab"] == 6
+    # On a phone the actions are icons beside the name; from a tablet's width on, labelled buttons.
+    assert ui.find(ft.IconButton, label="Behaviour Clicker") and not ui.find_all(ft.Button, text="Clicker")
+    ui.resize(768, 1024)
+    assert ui.find(ft.Button, text="Clicker") and not ui.find_all(ft.IconButton, label="Behaviour Clicker")
+    ui.click(ui.find(ft.Button, text="Clicker"))
+    assert ui.has_text("Behaviour Clicker — Ada Lovelace")
+
+
+def test_inputs_in_a_card_fill_it_and_other_controls_are_left_alone():
+    field = ft.TextField(label="Message")
+    picker = named(ft.Dropdown(label="Your name", options=[]), "your-name", "Your name")
+    button, sized = ft.Button("Save"), ft.TextField(label="Code", width=120)
+    [wrapped_field, wrapped_picker, kept_button, kept_sized] = card(
+        field, picker, button, sized
+    ).content.content.controls
+    for wrapped, control in ((wrapped_field, field), (wrapped_picker, picker)):
+        assert isinstance(wrapped, ft.ResponsiveRow)
+        [cell] = wrapped.controls
+        assert cell.content is control and cell.col == FIELD_COLUMNS
+    assert picker.content.expand and picker.expand  # a Dropdown fills its cell only when expanding
+    assert kept_button is button and kept_sized is sized  # a button keeps its size; so does a width given
+    assert fit_width(button) is button
+
+
+def test_navigation_rail_on_a_wide_window_bar_below(ui: UiHarness):
+    shell = root(ui).shell
+    assert ui.page.navigation_bar is shell.nav and not ui.find_all(ft.NavigationRail)
+    ui.resize(1280, 800)
+    assert ui.page.navigation_bar is None and ui.find(ft.NavigationRail) is shell.rail
+    ui.navigate_to("Incidents")
+    assert shell.rail.selected_index == shell.nav.selected_index == 3
+    ui.resize(899, 800)
+    assert ui.page.navigation_bar is shell.nav and not ui.find_all(ft.NavigationRail)
+    assert shell.nav.selected_index == 3
+    # Locked, the shell no longer follows the window: no navigation on the unlock screen at any width.
+    ui.click("Lock")
+    for width in (1280, 360):
+        ui.resize(width, 800)
+        assert ui.page.navigation_bar is None and not ui.find_all(ft.NavigationRail)
+    assert ui.has_text("Unlock besmart")
 
 
 def _inside(control: Any, ancestor: Any) -> bool:
@@ -334,7 +406,7 @@ def _inside(control: Any, ancestor: Any) -> bool:
 
 
 def test_clicker_counts_taps_and_undo_removes_one(ui: UiHarness, device: dict[str, str]):
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     ui.click("Behaviour Clicker")  # no individual yet
     assert ui.has_text("Choose the individual first.")
     pick_individual(ui, "Ada Lovelace")
@@ -354,10 +426,12 @@ def test_clicker_counts_taps_and_undo_removes_one(ui: UiHarness, device: dict[st
 
 
 def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, device: dict[str, str]):
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Communications")
-    assert ui.find(ft.Dropdown, label="Your name").value == "u-staff"
+    # The author is the signed-in person, shown and never chosen (no "Your name" list of all staff).
+    assert not ui.find_all(ft.Dropdown, label="Your name") and not ui.find_all(ft.Dropdown, label="your-name")
+    assert ui.has_text("From: Sam Staff (you)")
     message = "Ada found the fire drill hard and left the line"
     ui.type(re.compile("^Message"), message)
     ui.click("Save")
@@ -367,7 +441,7 @@ def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, devi
     assert snack(ui).content.value == "Communication saved. Key staff will be notified."
     assert ui.has_text(message) and ui.find(ft.TextField, label=re.compile("^Message")).value == ""
     [mine] = [t for t in store_of(ui).communications(device["ada"]) if t.communication.values["message"] == message]
-    assert mine.communication.values["valence"] == "negative"
+    assert mine.communication.values["valence"] == "negative" and mine.communication.values["author_id"] == "u-staff"
     # Respond to it: the box under that message.
     boxes = ui.find_all(ft.TextField, label="Respond")
     assert len(boxes) == 2  # one per communication, newest first
@@ -382,7 +456,7 @@ def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, devi
 
 
 def start_report(ui: UiHarness, kind: str = "Incident Report", individual: str = "Ada Lovelace") -> None:
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     pick_individual(ui, individual)
     ui.click(kind)
 
@@ -394,16 +468,26 @@ def toggle(ui: UiHarness, label: str) -> ft.Checkbox | ft.Switch:
     return rows[0].content.controls[0]
 
 
+def pick_person(ui: UiHarness, picker: str, typed: str, name: str) -> None:
+    """Type into a people picker (screens.ui.people_picker), then tap the match called `name`."""
+    ui.type(picker, typed)
+    ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == name))
+
+
+def chips(ui: UiHarness) -> list[str]:
+    return [c.label.value for c in ui.find_all(ft.Chip)]
+
+
 def test_incident_report_two_pages_then_submit(ui: UiHarness, device: dict[str, str]):
     start_report(ui)
     assert ui.has_text("Incident Report — Ada Lovelace")
     assert ui.has_text(re.compile(r"^Page 1 of 2: Incident"))
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", ui.find(ft.TextField, label="When did it happen?").value)
+    assert re.fullmatch(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d", ui.find(ft.TextField, label="When did it happen?").value)
     ui.type("Where did it happen?", "Dining hall")
     ui.type("What happened?", "Threw a tray after being pushed in the queue")
     ui.type("What happened beforehand?", "Loud, crowded lunch queue")
-    ui.set_value(toggle(ui, "Lee Lead"), True)
-    ui.set_value(toggle(ui, "Bo Peep"), True)
+    pick_person(ui, "Staff present", "lee", "Lee Lead")
+    pick_person(ui, "Other individuals", "bo", "Bo Peep")
     assert not ui.find_all(ft.TextField, label="Who was injured?")
     ui.click(ui.find(ft.Container, where=lambda c: getattr(c.content, "value", None) == "Did an injury occur?"))
     assert toggle(ui, "Did an injury occur?").value is True  # tapping the label toggles, too
@@ -429,6 +513,96 @@ def test_incident_report_two_pages_then_submit(ui: UiHarness, device: dict[str, 
     assert store_of(ui).drafts("incident") == []
     ui.navigate_to("Dashboard")
     assert ui.find(ft.ListTile, where=lambda t: t.title.value == "Waiting for sync")
+
+
+def test_people_present_are_picked_by_typing_not_from_pages_of_checkboxes(ui: UiHarness, device: dict[str, str]):
+    start_report(ui)
+    # Page 1 is the form, not a list of everyone: no checkbox per staff member or pupil.
+    assert not ui.find_all(ft.Checkbox) and not ui.has_text("Lee Lead") and not ui.has_text("Bo Peep")
+    ui.type("Staff present", "le")  # as you type: only the matching names
+    assert [t.title.value for t in ui.find_all(ft.ListTile)] == ["Lee Lead"]
+    ui.type("Staff present", "s")  # Sam is the one recording: never offered
+    assert [t.title.value for t in ui.find_all(ft.ListTile)] == []
+    assert ui.has_text("No one matching \u201cs\u201d.")
+    ui.type("Staff present", "O")
+    assert [t.title.value for t in ui.find_all(ft.ListTile)] == ["Ola Other"]
+    ui.submit("Staff present")  # Enter picks the first match
+    pick_person(ui, "Staff present", "LEAD", "Lee Lead")
+    assert chips(ui) == ["Ola Other", "Lee Lead"] and ui.find(ft.TextField, label="Staff present").value == ""
+    [draft] = store_of(ui).drafts("incident")
+    assert draft.values["values"]["staff_present"] == ["u-other", "u-lead"]
+    ui.type("Staff present", "e")  # the chosen are not offered again
+    assert [t.title.value for t in ui.find_all(ft.ListTile)] == []
+    ui.type("Staff present", "")
+    ui.event(ui.find(ft.Chip, where=lambda c: c.label.value == "Ola Other"), "delete")
+    assert chips(ui) == ["Lee Lead"]
+    ui.type("Other individuals", "a")  # Ada is the one the report is about: not an "other individual"
+    assert [t.title.value for t in ui.find_all(ft.ListTile)] == []
+    pick_person(ui, "Other individuals", "peep", "Bo Peep")
+    [draft] = store_of(ui).drafts("incident")
+    assert draft.values["values"]["staff_present"] == ["u-lead"]
+    assert draft.values["values"]["other_individuals"] == [device["bo"]]
+    ui.click("Next Page")
+    ui.click("Previous Page")  # the chips come back from the draft
+    assert chips(ui) == ["Lee Lead", "Bo Peep"]
+
+
+def test_when_it_happened_is_shown_and_typed_the_uk_way(ui: UiHarness):
+    start_report(ui)
+    when_field = ui.find(ft.TextField, label="When did it happen?")
+    now = dt.datetime.now()
+    assert when_field.value in {f"{m.day} {m:%b %Y, %H:%M}" for m in (now - dt.timedelta(minutes=1), now)}
+
+    def saved() -> str:
+        [draft] = store_of(ui).drafts("incident")
+        return draft.values["values"]["occurred_at"]
+
+    def local(iso: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(iso).astimezone().replace(tzinfo=None)
+
+    day = (now - dt.timedelta(days=3)).date()
+    ui.type(when_field, f"{day.day}/{day.month}/{day.year} 9:15")
+    assert when_field.error is None and local(saved()) == dt.datetime.combine(day, dt.time(9, 15))
+    ui.event(when_field, "blur")  # how it was read, the UK way
+    assert when_field.value == f"{day.day} {day:%b %Y}, 09:15"
+    ui.type(when_field, f"{day.day:02}/{day.month:02}/{day.year} 14:05")
+    assert local(saved()) == dt.datetime.combine(day, dt.time(14, 5))
+    before = saved()
+    for nonsense in ("banana", "31/02/2026 10:00", f"{day.day}/{day.month}/{day.year}"):
+        ui.type(when_field, nonsense)
+        assert when_field.error == "Type the date and time like 1/12/2026 09:15, or use the calendar and clock buttons."
+        assert saved() == before
+    ui.type(when_field, "1/1/2099 10:00")
+    assert when_field.error == "When it happened can't be in the future." and saved() == before
+    ui.type(when_field, "")
+    assert when_field.error == "Give the date and time." and saved() == before
+
+    # The calendar, then the clock: each changes its part and keeps the other.
+    ui.type(when_field, f"{day.day}/{day.month}/{day.year} 14:05")
+    ui.click(
+        ui.find(
+            ft.IconButton,
+            label="Choose the date",
+            where=lambda b: _inside(b, ui.find(ft.Semantics, label="occurred-at-date")),
+        )
+    )
+    [picker] = [d for d in ui.open_dialogs() if isinstance(d, ft.DatePicker)]
+    earlier = day - dt.timedelta(days=1)
+    ui.set_value(picker, dt.datetime.combine(earlier, dt.time()).astimezone(dt.UTC))  # as the client sends it
+    assert local(saved()) == dt.datetime.combine(earlier, dt.time(14, 5))
+    assert when_field.value == f"{earlier.day} {earlier:%b %Y}, 14:05" and when_field.error is None
+    ui.click(
+        ui.find(
+            ft.IconButton,
+            label="Choose the time",
+            where=lambda b: _inside(b, ui.find(ft.Semantics, label="occurred-at-time")),
+        )
+    )
+    [clock] = [d for d in ui.open_dialogs() if isinstance(d, ft.TimePicker)]
+    assert clock.value == dt.time(14, 5) and clock.hour_format == ft.TimePickerHourFormat.H24
+    ui.set_value(clock, dt.time(8, 30))
+    assert local(saved()) == dt.datetime.combine(earlier, dt.time(8, 30))
+    assert when_field.value == f"{earlier.day} {earlier:%b %Y}, 08:30"
 
 
 def test_submit_without_what_happened_keeps_the_draft(ui: UiHarness):
@@ -464,7 +638,7 @@ def test_physical_intervention_report_has_three_pages(ui: UiHarness):
     ui.set_value(toggle(ui, "Racist"), True)
     ui.click("Submit Report")
     assert ui.has_text("Waiting for sync") and ui.has_text("Physical intervention")
-    assert ui.has_text("Offered a choice (Effective)") and ui.has_text("racist")
+    assert ui.has_text("Offered a choice: Effective") and ui.has_text("Racist")
     [incident] = [i for i in store_of(ui).incidents() if i.values.get("what_happened") == "Ran towards the road"]
     assert incident.values["physical_intervention"] is True and incident.values["pi_report_route"] == "parents"
 
@@ -495,7 +669,7 @@ def test_a_draft_survives_lock_and_a_new_window(config: ClientConfig, device: di
         assert ui.has_text("Unlock besmart")
     with open_app(config) as ui:  # the app restarted on the same data directory
         unlock(ui)
-        ui.navigate_to("Record")
+        ui.navigate_to("Record & Plan")
         ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Incident report — Ada Lovelace"))
         assert ui.has_text(re.compile(r"^Page 2 of 3: Physical intervention"))
         assert ui.find(ft.TextField, label="High level behaviours displayed").value == "Climbing"
@@ -511,7 +685,7 @@ def test_discarding_a_draft(ui: UiHarness):
     assert store_of(ui).drafts("incident")
     ui.click("Discard")
     ui.click(ui.find(ft.TextButton, text="Discard", where=lambda c: _inside(c, ui.open_dialogs()[-1])))
-    assert store_of(ui).drafts("incident") == [] and ui.has_text("Record")
+    assert store_of(ui).drafts("incident") == [] and ui.has_text("Record & Plan")
 
 
 # --------------------------------------------------------------------------- managing an incident
@@ -529,7 +703,7 @@ def test_parents_informed_and_flag(ui: UiHarness, device: dict[str, str]):
     ui.click("Parents informed")
     ui.select(ui.find(ft.Dropdown, label="How were they informed?"), "in_person")
     ui.click("Confirm")
-    assert ui.has_text(re.compile(r"^Yes, in person, "))
+    assert ui.has_text(re.compile(r"^Yes: In person, "))
     values = store_of(ui).get(device["besmart-10281"]).values
     assert values["parents_informed"] is True and values["parents_informed_by"] == "u-staff"
 
@@ -540,7 +714,7 @@ def test_parents_informed_and_flag(ui: UiHarness, device: dict[str, str]):
     assert store_of(ui).get(device["besmart-10281"]).values["flagged"] is True
     ui.click("Remove flag")
     assert store_of(ui).get(device["besmart-10281"]).values["flagged"] is False
-    assert status(ui).endswith("3 waiting to sync")
+    assert status(ui).endswith("3 changes waiting to sync")
 
 
 def test_staff_cannot_delete_or_sign_off(ui: UiHarness):
@@ -555,7 +729,7 @@ def test_a_lead_can_sign_off_and_delete(config: ClientConfig):
     seed(store, LEAD)
     store.close()
     with open_app(config) as ui:
-        unlock(ui)
+        unlock(ui, email=LEAD.email)
         open_incident(ui, "besmart-10270")
         assert ui.find_all(ft.OutlinedButton, text="Edit")
         ui.click("Sign off")
@@ -676,7 +850,7 @@ def test_help_centre(ui: UiHarness):
 def test_choosing_between_two_accounts_on_the_device(config: ClientConfig, device: dict[str, str]):
     store = add_account(config, LEAD)
     store.close()
-    with open_app(config) as ui:
+    with open_app(config, web=False) as ui:  # desktop: the device's accounts are listed
         assert ui.find(ft.Semantics, label="account").content.value == "lee@example.org"  # the latest first
         ui.select("Account", "sam@example.org")
         unlock(ui)
@@ -726,6 +900,7 @@ def test_every_icon_button_and_dropdown_has_a_name(config: ClientConfig, device:
     store.close()
     seen: dict[str, list[str]] = {}
     with open_app(config) as ui:
+        ui.click("Choose an account on this device")  # the web client lists them only when asked
         seen["unlock"] = unnamed(ui)
         ui.select("Account", "sam@example.org")
         unlock(ui)
@@ -733,7 +908,7 @@ def test_every_icon_button_and_dropdown_has_a_name(config: ClientConfig, device:
         ui.navigate_to("Directory")
         ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
         seen["profile"] = unnamed(ui)
-        ui.click("Communication")
+        ui.click("Behaviour Communications")  # on a phone the profile's actions are icons
         seen["communications"] = unnamed(ui)
         ui.click(ui.find(ft.Semantics, label="back-to-record").content)
         seen["record"] = unnamed(ui)
@@ -774,7 +949,7 @@ def test_phone_and_desktop_layouts_do_not_crash(ui: UiHarness):
     """Every main screen renders after a resize between phone and desktop sizes (no handler errors)."""
     for width, height in ((1280, 800), (360, 640)):
         ui.resize(width, height)
-        for destination in ("Dashboard", "Directory", "Record", "Incidents", "Inbox"):
+        for destination in ("Dashboard", "Directory", "Record & Plan", "Incidents", "Inbox"):
             ui.navigate_to(destination)
         assert ui.page.width == width
 
@@ -794,13 +969,19 @@ def test_idle_lock_shows_the_unlock_screen_and_keeps_the_draft(
         ui.sleep(0.5)  # idle: the store locks itself, the watcher notices
         assert ui.has_text("Unlock besmart") and ui.page.navigation_bar is None
         unlock(ui)
-        ui.navigate_to("Record")
+        ui.navigate_to("Record & Plan")
         ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Incident report — Ada Lovelace"))
         assert ui.find(ft.TextField, label="What happened?").value == "Left the room"
 
 
-def test_submitting_after_the_store_locked_itself_asks_for_the_passcode(config: ClientConfig, device: dict[str, str]):
-    config = dataclasses.replace(config, idle_lock_seconds=0.3)  # the watcher (every 15 s) has not looked yet
+def test_submitting_after_the_store_locked_itself_asks_for_the_passcode(
+    config: ClientConfig, device: dict[str, str], monkeypatch: pytest.MonkeyPatch
+):
+    async def not_looked_yet(_root: Root) -> None:
+        await asyncio.sleep(3600)
+
+    monkeypatch.setattr(Root, "_watch_idle", not_looked_yet)  # the idle watcher has not looked yet
+    config = dataclasses.replace(config, idle_lock_seconds=0.3)
     with open_app(config) as ui:
         unlock(ui)
         start_report(ui)
@@ -818,9 +999,62 @@ def test_submitting_after_the_store_locked_itself_asks_for_the_passcode(config: 
 
 
 def test_sync_now_keeps_a_message_being_typed(ui: UiHarness):
-    ui.navigate_to("Record")
+    ui.navigate_to("Record & Plan")
     pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Communications")
     ui.type(re.compile("^Message"), "Half a thought")
     ui.click(ui.find(ft.Semantics, label="sync-now").content)
     assert ui.find(ft.TextField, label=re.compile("^Message")).value == "Half a thought"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("1/12/2026 09:15", "2026-12-01 09:15"),
+        ("01/12/2026 9:15", "2026-12-01 09:15"),
+        ("1-12-26 2:30pm", "2026-12-01 14:30"),
+        ("1.12.2026 9.15 am", "2026-12-01 09:15"),
+        ("1 Dec 2026, 09:15", "2026-12-01 09:15"),
+        ("Tue 1st December 2026 at 09:15", "2026-12-01 09:15"),
+        ("2026-12-01 09:15", "2026-12-01 09:15"),
+        ("yesterday 16:40", "2026-11-30 16:40"),
+        ("12/1/2026 10:00", "2026-01-12 10:00"),  # day first, as in the UK
+        ("31/02/2026 10:00", None),
+        ("1/13/2026 10:00", None),
+        ("1/12/2026 25:00", None),
+        ("1/12/2026", None),  # the time matters
+        ("13pm", None),
+        ("banana", None),
+        ("", None),
+    ],
+)
+def test_uk_dates_and_times_are_read_day_first(typed: str, read: str | None):
+    moment = parse_moment(typed, today=dt.date(2026, 12, 1))
+    assert (moment and f"{moment:%Y-%m-%d %H:%M}") == read
+    assert uk_moment(dt.datetime(2026, 12, 1, 9, 15)) == "1 Dec 2026, 09:15"
+    assert when(dt.datetime(2026, 12, 1, 9, 15).astimezone().isoformat()) == "Tue 1 Dec 2026, 09:15"
+
+
+def test_the_people_picker_shows_a_few_matches_and_says_how_many_more():
+    """With a school's worth of names, typing shows at most six; Enter with no match adds nobody."""
+    names = [f"{first} {last}" for first in ("Amy", "Ben", "Cal", "Dee") for last in ("Hart", "Ames", "Lowe")]
+    people = {f"p{n}": name for n, name in enumerate(names)}
+    changes: list[list[str]] = []
+    with UiHarness(
+        lambda page: page.add(people_picker("Staff present", people, [], changes.append, identifier="sp"))
+    ) as ui:
+        assert not ui.find_all(ft.ListTile)  # nothing listed until something is typed
+        ui.type("Staff present", "a")
+        assert [t.title.value for t in ui.find_all(ft.ListTile)] == [
+            "Amy Ames",
+            "Amy Hart",
+            "Amy Lowe",
+            "Ben Ames",
+            "Ben Hart",
+            "Cal Ames",
+        ]
+        assert ui.has_text("4 more: keep typing to narrow it down.")  # Cal Hart, Cal Lowe, Dee Ames, Dee Hart
+        ui.type("Staff present", "zz", submit=True)
+        assert changes == [] and not ui.find_all(ft.Chip)
+        ui.type("Staff present", "dee ha", submit=True)
+        assert changes == [["p9"]] and [c.label.value for c in ui.find_all(ft.Chip)] == ["Dee Hart"]

@@ -218,6 +218,29 @@ def test_lock_drops_the_key_and_idle_time_locks_automatically(tmp_path: Path, me
         add_child(store)
 
 
+def test_only_a_touch_counts_as_activity_not_reading_or_writing(tmp_path: Path, memory_keyring):
+    """A background sync or a screen refresh reads and writes the store: that must not keep it unlocked."""
+    now = [0.0]
+    store = LocalStore(tmp_path / "d", idle_lock_seconds=60, monotonic=lambda: now[0])
+    store.initialise(PASSCODE)
+    for t in (20, 40, 59):  # reads and writes through the idle minute
+        now[0] = t
+        add_child(store)
+        assert store.individuals()
+    now[0] = 61
+    assert store.locked
+    store.unlock(PASSCODE)  # unlocking starts the idle time again
+    now[0] += 50
+    store.touch()  # the person tapped: another full minute
+    now[0] += 50
+    assert not store.locked
+    now[0] += 61
+    store.touch()  # too late: a tap after the idle time finds the store locked, it does not revive it
+    assert store.locked
+    with pytest.raises(StoreLockedError):
+        store.individuals()
+
+
 def test_wipe_leaves_no_data_file_and_no_key(store: LocalStore, memory_keyring):
     add_child(store)
     assert memory_keyring.items
@@ -342,12 +365,30 @@ def test_queries_return_decrypted_typed_records(store: LocalStore):
     assert store.pending_count() == 2 + 4 + 3 + 2
 
 
-def test_deleting_a_tap_is_an_undo(store: LocalStore):
+def test_undoing_an_unsent_tap_cancels_it_out(store: LocalStore):
+    child = add_child(store)
+    kept = tap(store, child)
+    before = store.pending_count()
+    op = tap(store, child)
+    store.write("clicker_event", "delete", actor_id="u1", record_id=op.record_id)
+    # Nothing to send for a tap the server never saw: not "2 waiting" (its create and its delete).
+    assert store.pending_count() == before
+    assert [o.record_id for o in store.pending_ops()].count(op.record_id) == 0
+    assert store.get(op.record_id, include_deleted=True) is None
+    assert [e.id for e in store.clicker_events(child, NOW, NOW + dt.timedelta(minutes=1))] == [kept.record_id]
+    # Op ids are never handed out twice, even though the highest ones left the outbox.
+    assert tap(store, child).op_id > op.op_id
+
+
+def test_undoing_a_tap_already_handed_to_the_server_is_sent_as_a_delete(store: LocalStore):
     child = add_child(store)
     op = tap(store, child)
+    # A push carried it, but the answer never arrived: the server may hold the tap, so the undo must travel.
+    store.mark_sending(o.op_id for o in store.pending_ops())
     store.write("clicker_event", "delete", actor_id="u1", record_id=op.record_id)
     assert store.clicker_events(child, NOW, NOW + dt.timedelta(minutes=1)) == []
     assert store.get(op.record_id, include_deleted=True).deleted
+    assert [o.action for o in store.pending_ops() if o.record_id == op.record_id] == ["create", "delete"]
 
 
 # --- sync bookkeeping ----------------------------------------------------------------------------

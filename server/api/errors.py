@@ -17,7 +17,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.core.logs import escape
 from server.services.errors import ServiceError
+from sync.protocol import ErrorBody
 
 log = logging.getLogger("besmart.server.api")
 
@@ -33,6 +35,27 @@ _HTTP_CODES = {
     422: "invalid_request",
     429: "too_many_requests",
 }
+
+
+#: what each refusal means, for the OpenAPI schema: routes document theirs with `refusals(...)`
+REFUSALS: dict[int, str] = {
+    400: "Malformed JSON, or a request the server cannot take as it is",
+    401: "No access token, or one that is not valid, expired or of a blocked device",
+    403: "Not allowed for this user or device",
+    404: "No such item (or not in your organisation)",
+    409: "Conflicts with the item's current state",
+    413: "The request body is too large",
+    422: "A field or parameter is missing or invalid (the message names it)",
+    429: "Too many attempts: wait the seconds in the Retry-After header",
+    503: "The server is busy: try again after the seconds in the Retry-After header",
+}
+#: what any route with a JSON body can answer besides its own refusals
+BODY_REFUSALS = (400, 413, 422)
+
+
+def refusals(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route that can answer these statuses, each with the `ErrorBody` schema."""
+    return {status: {"model": ErrorBody, "description": REFUSALS[status]} for status in sorted(set(statuses))}
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -101,10 +124,10 @@ class SafeErrors:
             await self.app(scope, receive, tracking)
         except Exception as error:
             where = traceback.extract_tb(error.__traceback__)[-1]
+            method, path = escape(scope.get("method")), escape(scope.get("path"))  # as sent: may forge lines
             log.error(
-                "unexpected %s on %s %s at %s:%s",
-                type(error).__name__, scope.get("method"), scope.get("path"), where.filename, where.lineno,
-            )  # fmt: skip
+                "unexpected %s on %s %s at %s:%s", type(error).__name__, method, path, where.filename, where.lineno
+            )
             if not started:
                 response = error_response(500, "server_error", "The server failed; nothing was changed.")
                 await response(scope, receive, send)

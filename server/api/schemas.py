@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync.ops import Op
+from sync.records import ID_PATTERN, INT64_MAX, NoNul
+
+#: a record, device or user id in a path (checked before it reaches the database)
+IdPath = Annotated[str, Path(min_length=1, max_length=64, pattern=ID_PATTERN)]
+#: a row id in a path (a database BIGINT)
+RowIdPath = Annotated[int, Path(ge=1, le=INT64_MAX)]
 
 
 class _Body(BaseModel):
@@ -40,7 +47,7 @@ class QuarantineItem(_Body):
 
 class Resolve(_Body):
     action: Literal["apply", "discard"]
-    note: str = Field(default="", max_length=2000)
+    note: NoNul = Field(default="", max_length=2000)
 
 
 class DeviceInfo(_Body):

@@ -46,9 +46,20 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
     argon2_parallelism: int = 1
+    #: sign-in back-off (docs/server.md): attempts are forgotten after a quiet window; after the free
+    #: attempts (per account or device, per address) each waits a delay doubling from `login_delay_seconds`
     login_window_seconds: int = 15 * 60
     login_max_per_account: int = 5
     login_max_per_address: int = 30
+    login_delay_seconds: float = 1.0
+    login_max_delay_seconds: float = 15 * 60
+    login_max_address_delay_seconds: float = 60
+    #: password hashes computed at once (each takes argon2_memory_kib); 0: one per CPU. Beyond them a
+    #: sign-in waits up to hash_wait_seconds, then gets 503 with Retry-After.
+    hash_concurrency: int = 0
+    hash_wait_seconds: float = 5.0
+    #: proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed; none by default
+    trusted_proxies: str = ""
     max_body_bytes: int = 5 * 1024 * 1024
     clock_max_ahead_ms: int = DEFAULT_MAX_AHEAD_MS
     smtp: SmtpSettings = SmtpSettings()
@@ -114,6 +125,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         login_window_seconds=_get(env, "LOGIN_WINDOW_SECONDS", int, d.login_window_seconds),
         login_max_per_account=_get(env, "LOGIN_MAX_PER_ACCOUNT", int, d.login_max_per_account),
         login_max_per_address=_get(env, "LOGIN_MAX_PER_ADDRESS", int, d.login_max_per_address),
+        login_delay_seconds=_get(env, "LOGIN_DELAY_SECONDS", float, d.login_delay_seconds),
+        login_max_delay_seconds=_get(env, "LOGIN_MAX_DELAY_SECONDS", float, d.login_max_delay_seconds),
+        login_max_address_delay_seconds=_get(
+            env, "LOGIN_MAX_ADDRESS_DELAY_SECONDS", float, d.login_max_address_delay_seconds
+        ),
+        hash_concurrency=_get(env, "HASH_CONCURRENCY", int, d.hash_concurrency),
+        hash_wait_seconds=_get(env, "HASH_WAIT_SECONDS", float, d.hash_wait_seconds),
+        trusted_proxies=_get(env, "TRUSTED_PROXIES", str, d.trusted_proxies),
         max_body_bytes=_get(env, "MAX_BODY_BYTES", int, d.max_body_bytes),
         clock_max_ahead_ms=_get(env, "CLOCK_MAX_AHEAD_MS", int, d.clock_max_ahead_ms),
         smtp=smtp,

@@ -1,11 +1,14 @@
 """Accounts, devices and sessions: sign-in with rate limits, tokens bound to a device, refresh, sign-out,
 password change, and devices reported lost or revoked.
 
-Failed sign-ins are counted in the database per account and per address, so the limit holds however many
-server processes share it. The password is checked outside any write transaction (argon2 is slow on
-purpose, and must not hold SQLite's write lock). A device reported lost or revoked — or whose user was
-deactivated — is "blocked": its tokens only reach push (every op quarantined) and pull (which answers with
-the wipe instruction), and refresh keeps working so that the wipe can still be delivered.
+Sign-ins back off instead of locking out (docs/server.md, "Sign-in"): after a few wrong passwords each
+further attempt must wait a doubling delay after the previous one, counted in the database so it holds
+however many server processes share it. On a device the account has already signed in on, only that
+device's own wrong passwords count; on a new device, those on the account and on the address do. The
+password is checked outside any write transaction (argon2 is slow on purpose, and must not hold SQLite's
+write lock). A device reported lost or revoked — or whose user was deactivated — is "blocked": its tokens
+only reach push (every op quarantined) and pull (which answers with the wipe instruction), and refresh
+keeps working so that the wipe can still be delivered.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from server.core.security import Passwords, new_token, token_hash
 from server.db import Database
 from server.models import AuthToken, Device, LoginCounter, UserAccount
 from server.permissions import Actor
+from server.services.access import user_setting_limit
 from server.services.audit import audit_entry, write_audit
 from server.services.errors import ServiceError
 from server.services.records import utcnow
 from sync.protocol import LoginRequest, UserInfo
 from sync.protocol import Session as SessionMessage
+from sync.records import Role
 
 USER = UserAccount.__table__
 DEVICE = Device.__table__
@@ -56,49 +61,79 @@ def _user_info(row: object) -> UserInfo:
     return UserInfo(id=row.id, organisation_id=row.org_id, name=row.name, email=row.email, role=row.role)  # type: ignore[attr-defined]
 
 
-# --- rate limiting ---------------------------------------------------------------------------------
+# --- sign-in back-off -------------------------------------------------------------------------------
 
 
-def _bump(session: Session, key: str, now: dt.datetime, window: dt.timedelta, limit: int) -> int | None:
-    """Count one attempt under `key`; returns seconds to wait when the limit is already reached."""
-    row = session.execute(select(COUNTER).where(COUNTER.c.key == key).with_for_update()).first()
-    if row is None:
-        session.execute(insert(COUNTER).values(key=key, window_start=now, count=1))
-        return None
-    if row.window_start + window <= now:
-        session.execute(update(COUNTER).where(COUNTER.c.key == key).values(window_start=now, count=1))
-        return None
-    if row.count >= limit:
-        return max(1, math.ceil((row.window_start + window - now).total_seconds()))
-    session.execute(update(COUNTER).where(COUNTER.c.key == key).values(count=COUNTER.c.count + 1))
-    return None
+@dataclass(frozen=True)
+class _Limit:
+    """Back-off under one key: `free` attempts, then each further one waits `base * 2**k` seconds after
+    the previous attempt (k = attempts beyond `free`), at most `cap`."""
+
+    key: str
+    free: int
+    cap: float
 
 
-def _count_attempt(db: Database, settings: Settings, email: str, address: str) -> None:
+def _limits(settings: Settings, email: str, address: str, known_device: str | None) -> list[_Limit]:
+    if known_device is not None:
+        # A device this account already signed in on: guessing elsewhere, or from the same school's
+        # address, never slows its owner down — only wrong passwords typed on this very device do.
+        return [_Limit(f"device:{known_device}", settings.login_max_per_account, settings.login_max_delay_seconds)]
+    return [
+        _Limit(f"account:{email}", settings.login_max_per_account, settings.login_max_delay_seconds),
+        _Limit(f"addr:{address}", settings.login_max_per_address, settings.login_max_address_delay_seconds),
+    ]
+
+
+def _delay(settings: Settings, limit: _Limit, attempts: int) -> float:
+    if attempts < limit.free:
+        return 0.0
+    return min(limit.cap, settings.login_delay_seconds * 2 ** (attempts - limit.free))
+
+
+def _count_attempt(db: Database, settings: Settings, limits: list[_Limit]) -> None:
+    """Count this attempt under each key — or refuse it (429, not counted) while a back-off runs. Counted
+    before the password is checked, so that attempts made in parallel see each other."""
     window = dt.timedelta(seconds=settings.login_window_seconds)
 
-    def work(session: Session) -> int | None:
+    def work(session: Session) -> float:
         now = utcnow()
-        waits = [
-            _bump(session, f"account:{email}", now, window, settings.login_max_per_account),
-            _bump(session, f"addr:{address}", now, window, settings.login_max_per_address),
-        ]
-        found = [w for w in waits if w is not None]
-        return max(found) if found else None
+        rows, wait = {}, 0.0
+        for limit in limits:
+            row = session.execute(select(COUNTER).where(COUNTER.c.key == limit.key).with_for_update()).first()
+            # window_start holds the time of the last attempt; a quiet window forgets the earlier ones.
+            rows[limit.key] = 0 if row is None or row.window_start + window <= now else row.count
+            if row is not None and rows[limit.key]:
+                since = (now - row.window_start).total_seconds()
+                wait = max(wait, _delay(settings, limit, rows[limit.key]) - since)
+        if wait > 0:
+            return wait
+        for limit in limits:
+            values = {"window_start": now, "count": rows[limit.key] + 1}
+            if session.execute(update(COUNTER).where(COUNTER.c.key == limit.key).values(**values)).rowcount == 0:
+                session.execute(insert(COUNTER).values(key=limit.key, **values))
+        return 0.0
 
     wait = db.run(work)
-    if wait is not None:
+    if wait > 0:
+        seconds = math.ceil(wait)
         raise AuthError(
-            429, "too_many_attempts", f"Too many sign-in attempts. Try again in {wait} seconds.", retry_after=wait
+            429,
+            "too_many_attempts",
+            f"Too many wrong sign-ins. Try again in {seconds} seconds.",
+            retry_after=seconds,
         )
 
 
-def _forgive_attempt(session: Session, email: str, address: str) -> None:
-    """A successful sign-in: the account starts afresh and the address gets its attempt back."""
-    session.execute(update(COUNTER).where(COUNTER.c.key == f"account:{email}").values(count=0))
-    session.execute(
-        update(COUNTER).where(COUNTER.c.key == f"addr:{address}", COUNTER.c.count > 0).values(count=COUNTER.c.count - 1)
-    )
+def _forgive_attempt(session: Session, limits: list[_Limit]) -> None:
+    """A successful sign-in: the account (or device) starts afresh and the address gets its attempt back."""
+    for limit in limits:
+        if limit.key.startswith("addr:"):
+            session.execute(
+                update(COUNTER).where(COUNTER.c.key == limit.key, COUNTER.c.count > 0).values(count=COUNTER.c.count - 1)
+            )
+        else:
+            session.execute(update(COUNTER).where(COUNTER.c.key == limit.key).values(count=0))
 
 
 # --- sessions --------------------------------------------------------------------------------------
@@ -146,9 +181,17 @@ def login(
 ) -> SessionMessage:
     """Check email and password, register the device, and open a session on it."""
     email = request.email.strip().lower()
-    _count_attempt(db, settings, email, address)
     with db.read_session() as session:
         user = session.execute(select(USER).where(USER.c.email == email)).first()
+        known = session.execute(
+            select(DEVICE.c.id).where(
+                DEVICE.c.id == request.device_id,
+                DEVICE.c.user_id == (user.id if user else None),
+                DEVICE.c.status == "active",
+            )
+        ).first()
+    limits = _limits(settings, email, address, request.device_id if known else None)
+    _count_attempt(db, settings, limits)
     if not passwords.verify(user.password_hash if user else None, request.password):
         raise AuthError(401, "invalid_credentials", "Wrong email or password.")
     assert user is not None
@@ -159,7 +202,7 @@ def login(
 
     def work(session: Session) -> SessionMessage:
         now = utcnow()
-        _forgive_attempt(session, email, address)
+        _forgive_attempt(session, limits)
         device = session.execute(select(DEVICE).where(DEVICE.c.id == request.device_id).with_for_update()).first()
         if device is not None and device.user_id != user.id:
             raise AuthError(409, "device_taken", "This device id is registered to another account.")
@@ -229,10 +272,12 @@ def authenticate(db: Database, token: str) -> Caller | None:
             .join(DEVICE, DEVICE.c.id == TOKEN.c.device_id)
             .where(TOKEN.c.token_hash == token_hash(token))
         ).first()
-    if row is None or row.kind != "access" or row.revoked:
-        return None
+        if row is None or row.kind != "access" or row.revoked:
+            return None
+        # Only a lead can be limited to settings: the one extra read is theirs alone.
+        limit = user_setting_limit(session, row.id) if row.role == Role.LEAD else frozenset()
     return Caller(
-        actor=Actor(id=row.id, org_id=row.org_id, role=row.role, device_id=row.device_id),
+        actor=Actor(id=row.id, org_id=row.org_id, role=row.role, device_id=row.device_id, settings=limit),
         name=row.name,
         email=row.email,
         blocked=row.status != "active" or not row.active,

@@ -1,13 +1,18 @@
 """The audit log: who read or wrote which record (above all, a child's), when, and from which device.
 
-Writes are audited as they are merged (`RecordWriter.audit`), reads where they happen: a pull page (one
-`download` row per child's record sent), a single record (`view`), the quarantine list. Rows are written in
-bulk with the rest of the transaction, so an audited read and the read itself commit together.
+Writes are audited as they are merged (`RecordWriter.audit`), reads where a person makes them: a single
+record opened (`view`), the quarantine list (`view` per item shown). A sync is what a device does, not a
+person reading each record: one `sync` row per pull page that sent anything, its `detail` holding the
+counts, the cursor range and the individuals whose records it carried (so "who has had Kim's records" is
+still answerable) — not one row per record, which made an initial sync of a large organisation write
+millions of rows. Rows are written with the rest of the transaction, so an audited read and the read
+itself commit together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -27,6 +32,7 @@ def audit_entry(
     record_kind: str,
     record_id: str | None,
     profile_id: str | None = None,
+    detail: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "at": at,
@@ -37,6 +43,7 @@ def audit_entry(
         "record_kind": record_kind,
         "record_id": record_id,
         "profile_id": profile_id,
+        "detail": None if detail is None else json.dumps(detail, sort_keys=True),
     }
 
 

@@ -1,8 +1,9 @@
 """Who must be told about an accepted change, in-app (a `notification` record) and by email (a job).
 
 - an incident submitted → the individual's key staff, the staff present ("invited_to_collaborate") and the
-  organisation's safeguarding leads; staff added as present later are invited then;
-- an incident flagged → the leads;
+  organisation's safeguarding leads (a lead limited to settings: only for their individuals); staff added as
+  present later are invited then;
+- an incident flagged → the leads (likewise);
 - a communication → the individual's key staff;
 - a response → the author of the communication it answers.
 
@@ -20,6 +21,7 @@ from sqlalchemy import bindparam, or_, select
 
 from server.core.config import Settings
 from server.models import ProfileStaff, UserAccount
+from server.services.access import in_settings, setting_limit
 from server.services.records import SYSTEM_ACTOR, Merged, RecordWriter, field_value
 
 PROFILE_STAFF = ProfileStaff.__table__
@@ -104,6 +106,16 @@ def _events_of(writer: RecordWriter, merged: Merged, last_actor: dict[str, str],
     return [event("communication_response", op.actor_id, named=[author] if author else [])]
 
 
+def _lead_reaches(writer: RecordWriter, lead_id: str, profile_id: str | None) -> bool:
+    """Whether a lead hears of this individual's incidents: a lead limited to settings hears only of theirs."""
+    stored = writer.get(lead_id)
+    limit = setting_limit(stored.state if stored else None)
+    if not limit:
+        return True
+    individual = writer.get(profile_id) if profile_id else None
+    return in_settings(individual.state if individual else None, limit)
+
+
 def _resolve(writer: RecordWriter, events: list[_Event]) -> dict[str, tuple[str, str]]:
     """Fill in each event's recipients; returns the active accounts involved: id -> (email, role)."""
     profiles = {e.profile_id for e in events if e.key_staff and e.profile_id}
@@ -119,7 +131,7 @@ def _resolve(writer: RecordWriter, events: list[_Event]) -> dict[str, tuple[str,
         chosen: dict[str, str] = {}
         if e.leads:
             for user_id, (_email, role, org_id) in accounts.items():
-                if role == "lead" and org_id == e.org_id:
+                if role == "lead" and org_id == e.org_id and _lead_reaches(writer, user_id, e.profile_id):
                     chosen[user_id] = e.kind
         if e.key_staff:
             for user_id in key_staff.get(e.profile_id or "", []):

@@ -152,13 +152,17 @@ def create_user(
     user_id: str | None = None,
     actor_id: str = SYSTEM_ACTOR,
     settings: Settings | None = None,
+    setting_ids: list[str] | None = None,
 ) -> str:
-    """A staff member (their `staff` record and account); without a password they cannot sign in yet."""
+    """A staff member (their `staff` record and account); without a password they cannot sign in yet.
+    `setting_ids`: limit a lead to these settings of the organisation (default: the whole organisation)."""
     settings = settings or load_settings()
     if find_user(session, email) is not None:
         raise AdminError(f"an account with the email {email} already exists")
+    fields: dict[str, Any] = {"name": name, "email": email.strip().lower(), "role": Role(role).value, "active": True}
+    if setting_ids:
+        fields["setting_ids"] = check_setting_limit(session, org_id, fields["role"], setting_ids)
     password_hash = Passwords(settings).hash(password) if password is not None else None
-    fields = {"name": name, "email": email.strip().lower(), "role": Role(role).value, "active": True}
     state = write_record(
         session, org_id, "staff", "create", fields, record_id=user_id or new_id(), actor_id=actor_id, settings=settings
     )
@@ -176,8 +180,10 @@ def update_user(
     role: Role | str | None = None,
     active: bool | None = None,
     actor_id: str = SYSTEM_ACTOR,
+    setting_ids: list[str] | None = None,
 ) -> None:
-    """Change a staff member's name, email, role or active flag (deactivated: devices are wiped)."""
+    """Change a staff member's name, email, role or active flag (deactivated: devices are wiped), or the
+    settings a lead is limited to (`setting_ids=[]`: the whole organisation again)."""
     org_id = _org_of(session, user_id, "staff")
     fields: dict[str, Any] = {}
     if name is not None:
@@ -188,8 +194,41 @@ def update_user(
         fields["role"] = Role(role).value
     if active is not None:
         fields["active"] = active
+    if setting_ids is not None:
+        role_now = fields.get("role") or get_record(session, user_id)[1].values().get("role")  # type: ignore[index]
+        fields["setting_ids"] = check_setting_limit(session, org_id, str(role_now), setting_ids)
+    elif fields.get("role", Role.LEAD) != Role.LEAD:
+        fields["setting_ids"] = []  # a limit is a lead's: it does not linger for a later promotion
     if fields:
         write_record(session, org_id, "staff", "update", fields, record_id=user_id, actor_id=actor_id)
+
+
+def check_setting_limit(session: Session, org_id: str, role: str, setting_ids: list[str]) -> list[str]:
+    """The settings (ids or names) a lead is to be limited to, as ids; AdminError when one is not a setting
+    of the organisation or the user is not a lead."""
+    if not setting_ids:
+        return []
+    if role != Role.LEAD:
+        raise AdminError(
+            "only a lead can be limited to settings: staff reach individuals through access grants, "
+            "and an admin administers the whole organisation"
+        )
+    known = {
+        row.id: str(RecordState.model_validate_json(row.state).values().get("name", ""))
+        for row in session.execute(
+            select(RECORD.c.id, RECORD.c.state).where(RECORD.c.org_id == org_id, RECORD.c.kind == "setting")
+        )
+    }
+    by_name = {name.casefold(): setting_id for setting_id, name in known.items()}
+    chosen: list[str] = []
+    for wanted in setting_ids:
+        found = wanted if wanted in known else by_name.get(wanted.strip().casefold())
+        if found is None:
+            names = ", ".join(sorted(known.values())) or "none yet"
+            raise AdminError(f"no setting called {wanted!r} in this organisation ({names})")
+        if found not in chosen:
+            chosen.append(found)
+    return chosen
 
 
 def set_password(session: Session, user_id: str, password: str, *, settings: Settings | None = None) -> None:

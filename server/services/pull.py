@@ -20,6 +20,7 @@ be), so that proof is never ambiguous.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -91,6 +92,31 @@ def _response(
     return ('{"changes":[' + ",".join(row.state for row in rows) + "]," + head[1:]).encode()
 
 
+def _sync_audit(
+    now: dt.datetime,
+    caller: Caller,
+    rows: list[Any],
+    cursor: int,
+    issued: int,
+    more: bool,
+    added: list[str],
+    purge: list[str],
+) -> dict[str, Any]:
+    """One audit row for a page: what it sent, and whose records."""
+    actor = caller.actor
+    child_rows = [r for r in rows if r.scope == "profile"]
+    detail = {
+        "records": len(rows),
+        "child_records": len(child_rows),
+        "profiles": sorted({r.profile_id for r in child_rows}),
+        "added_profiles": added,
+        "purge_profiles": purge,
+        "cursor": [cursor, issued],
+        "more": more,
+    }
+    return audit_entry(now, actor.org_id, actor.id, actor.device_id, "sync", "pull", None, detail=detail)
+
+
 def pull(db: Database, clock: HybridClock, caller: Caller, cursor: int, limit: int) -> bytes:
     """One page for the caller's device, as the JSON of a `sync.protocol.PullResponse`."""
     actor = caller.actor
@@ -133,14 +159,8 @@ def pull(db: Database, clock: HybridClock, caller: Caller, cursor: int, limit: i
                 last_seen_at=now,
             )
         )
-        write_audit(
-            session,
-            [
-                audit_entry(now, actor.org_id, actor.id, actor.device_id, "download", r.kind, r.id, r.profile_id)
-                for r in rows
-                if r.scope == "profile"
-            ],
-        )
+        if rows or added or removed:
+            write_audit(session, [_sync_audit(now, caller, rows, cursor, issued, more, added, removed)])
         return _response(rows, issued, more, added, removed, False, clock.now().encode())
 
     return db.run(work)

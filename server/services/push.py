@@ -24,9 +24,10 @@ from sqlmodel import Session
 from server.core.config import Settings
 from server.db import Database
 from server.models import Device, OpLog
-from server.permissions import Actor, check_op
-from server.services.access import granted_profiles
+from server.permissions import Actor
+from server.services.access import Reach
 from server.services.accounts import Caller
+from server.services.admission import op_refusal
 from server.services.changes import finish
 from server.services.clock import DeviceClock
 from server.services.errors import ServiceError
@@ -61,41 +62,9 @@ def check_envelope(caller: Caller, request: PushRequest) -> None:
             raise PushRefused(403, "wrong_actor", f"op {op.op_id} names another user as its author")
 
 
-class _Reach:
-    """Whether the pushing user reaches an individual (cached for the batch)."""
-
-    def __init__(self, session: Session, actor: Actor) -> None:
-        self._session = session
-        self._actor = actor
-        self._granted: set[str] | None = None
-
-    def __call__(self, profile_id: str) -> bool:
-        if self._actor.org_wide:
-            return True
-        if self._granted is None:
-            self._granted = granted_profiles(self._session, self._actor)
-        return profile_id in self._granted
-
-
-def _refusal(writer: RecordWriter, actor: Actor, reach: _Reach, op: Op, blocked: bool) -> str | None:
+def _refusal(writer: RecordWriter, actor: Actor, reach: Reach, op: Op, blocked: bool) -> str | None:
     """Why this op must be quarantined (None: it may be merged)."""
-    if blocked:
-        return BLOCKED_REASON
-    stored = writer.get(op.record_id)
-    if stored is not None and stored.org_id != actor.org_id:
-        return "the record belongs to another organisation"
-    if stored is not None and stored.state.profile_id != op.profile_id:
-        return "the record belongs to another individual"
-    if op.profile_id:
-        individual = writer.get(op.profile_id)
-        creating_individual = op.kind == "individual" and individual is None
-        if not creating_individual and (
-            individual is None or individual.state.kind != "individual" or individual.org_id != actor.org_id
-        ):
-            return "unknown individual"
-        if not creating_individual and not reach(op.profile_id):
-            return "you do not have access to this individual (any more)"
-    return check_op(actor, op, stored.state if stored else None)
+    return BLOCKED_REASON if blocked else op_refusal(writer, actor, reach, op)
 
 
 def _clamp(op: Op, clock: HybridClock, device: DeviceClock | None = None, state: RecordState | None = None) -> Op:
@@ -140,7 +109,7 @@ class _Batch:
         self.device_clock = device
         self.actor = caller.actor
         self.writer = RecordWriter(session, clock)
-        self.reach = _Reach(session, caller.actor)
+        self.reach = Reach(session, caller.actor)
         self.session = session
         # Lock the device row: two pushes from one device (a retry racing the original) take turns.
         device = session.execute(

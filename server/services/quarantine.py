@@ -2,8 +2,9 @@
 device was reported lost), never dropped — kept whole with the reason, for a lead to apply or discard.
 
 Applying merges the op as it was made (its author and stamp stay on the fields it wrote), but only if the
-lead could have made that op themselves; both outcomes are audited and update the op log, so a device that
-replays the op later hears what became of it.
+lead could have made that op themselves: it runs the same checks as a push (`admission.op_refusal`), with
+the lead as the one making the change and the op's author as the one it must name. Both outcomes are
+audited and update the op log, so a device that replays the op later hears what became of it.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
 from server.core.config import Settings
 from server.db import Database
 from server.models import OpLog, QuarantinedOp
-from server.permissions import Actor, Capability, check_op
+from server.permissions import Actor, Capability
+from server.services.access import Reach, granted_profiles
+from server.services.admission import op_refusal
 from server.services.audit import audit_entry, write_audit
 from server.services.changes import finish
 from server.services.errors import ServiceError
@@ -83,6 +86,10 @@ def list_quarantined(
     """Quarantined ops of the lead's organisation, oldest first (the read is audited)."""
     _require_reviewer(actor)
     query = select(QUARANTINE).where(QUARANTINE.c.org_id == actor.org_id)
+    if not actor.org_wide:
+        # A lead limited to settings reviews the changes about their individuals (and those about nobody).
+        reached = sorted(granted_profiles(session, actor))
+        query = query.where(or_(QUARANTINE.c.profile_id.is_(None), QUARANTINE.c.profile_id.in_(reached)))
     if status is not None:
         query = query.where(QUARANTINE.c.status == status)
     rows = list(session.execute(query.order_by(QUARANTINE.c.id).limit(limit)))
@@ -111,7 +118,8 @@ def resolve_quarantined(
 
     def work(session: Session) -> dict[str, Any]:
         row = session.execute(select(QUARANTINE).where(QUARANTINE.c.id == quarantine_id).with_for_update()).first()
-        if row is None or row.org_id != actor.org_id:
+        reach = Reach(session, actor)
+        if row is None or row.org_id != actor.org_id or (row.profile_id and not reach(row.profile_id)):
             raise QuarantineError(404, "not_found", "No such quarantined change.")
         if row.status != "pending":
             raise QuarantineError(409, "already_resolved", f"This change was already {row.status}.")
@@ -124,9 +132,10 @@ def resolve_quarantined(
                 raise QuarantineError(409, "invalid_op", str(error)) from None
             writer.load([op.record_id], lock=True)
             stored = writer.get(op.record_id)
-            if stored is not None and (stored.state.kind != op.kind or stored.org_id != actor.org_id):
+            if stored is not None and stored.state.kind != op.kind:
                 raise QuarantineError(409, "invalid_op", "The record this change was for cannot take it.")
-            refusal = check_op(actor, op, stored.state if stored else None, own_op=False)
+            # The very checks a push runs, with the lead as the one making the change.
+            refusal = op_refusal(writer, actor, reach, op)
             if refusal:
                 raise QuarantineError(403, "forbidden", f"You could not make this change yourself: {refusal}.")
             merged = writer.merge(op, actor.org_id)

@@ -330,3 +330,27 @@ def block_external_requests(page: Page):
         yield blocked
     finally:
         page.unroute("**/*", handler)
+
+
+# --- the besmart client's own steps, shared by the end-to-end tests -------------------------------------
+
+#: the sync status strip once the device is up to date with the server
+SYNCED_STATUS = re.compile(r"^Up to date \(synced just now\)$")
+
+
+def expect_synced(page: Page, *, timeout_ms: int = 60_000) -> None:
+    """Wait until the sync status strip says the device is up to date."""
+    expect(by_id(page, "sync-status")).to_have_text(SYNCED_STATUS, timeout=timeout_ms)
+
+
+def sign_in_on_a_new_device(page: Page, email: str, password: str, passphrase: str) -> None:
+    """Sign in on a device that holds no data of this account yet and choose its passphrase (the test
+    machines have no OS key store, so the device asks for a passphrase, not a passcode)."""
+    wait_for_text(page, "Sign in to besmart")
+    fill_textbox(page, "Work email address", email)
+    fill_textbox(page, "besmart password", password)
+    click_button(page, "Next")
+    wait_for_text(page, "Choose a passphrase")
+    fill_textbox(page, "Choose a passphrase for this device", passphrase)
+    fill_textbox(page, "Type the passphrase again", passphrase)
+    click_button(page, "Save passphrase")

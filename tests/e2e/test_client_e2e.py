@@ -38,6 +38,7 @@ from tests.e2e.browser import (
     click_button,
     click_id,
     click_tab,
+    expect_synced,
     fill_textbox,
     free_port,
     is_blank_png,
@@ -165,14 +166,14 @@ def signed_in(page: Page, world) -> Page:
     fill_textbox(page, "Work email address", org.email("sam"))
     fill_textbox(page, "besmart password", PASSWORD)
     click_button(page, "Next")
-    wait_for_text(page, "Choose a passcode")
+    wait_for_text(page, "Choose a passphrase")
     shoot(page, "passcode")
-    fill_textbox(page, "Choose a passcode for this device", PASSPHRASE)
-    fill_textbox(page, "Type the passcode again", PASSPHRASE)
-    click_button(page, "Save passcode")
+    fill_textbox(page, "Choose a passphrase for this device", PASSPHRASE)
+    fill_textbox(page, "Type the passphrase again", PASSPHRASE)
+    click_button(page, "Save passphrase")
     wait_for_text(page, "Hello, Sam")
     # The first sync (started on unlock) brings the organisation's individuals and behaviours.
-    expect(by_id(page, "sync-status")).to_have_text(re.compile("^Synced just now"), timeout=SYNC_TIMEOUT_MS)
+    expect_synced(page, timeout_ms=SYNC_TIMEOUT_MS)
     shoot(page, "dashboard")
     return page
 
@@ -257,7 +258,7 @@ def test_record_offline_then_sync_and_notify(signed_in: Page, world, smtp) -> No
         server.start()
         click_id(page, "sync-now")
         reference = reference_shown(page)
-        expect(by_id(page, "sync-status")).to_have_text(re.compile("Everything sent$"), timeout=SYNC_TIMEOUT_MS)
+        expect(by_id(page, "sync-status")).to_have_text(re.compile(r"^Up to date"), timeout=SYNC_TIMEOUT_MS)
         shoot(page, "incident-detail")
 
         # The key staff (Tia) is told by email, once; so is the lead; never Sam, who recorded it.
@@ -308,7 +309,7 @@ def test_tour_of_the_other_screens(signed_in: Page) -> None:
         click_id(page, "lock")
         wait_for_text(page, "Unlock besmart")
         shoot(page, "unlock")
-        fill_textbox(page, "Passcode", PASSPHRASE)
+        fill_textbox(page, "Passphrase", PASSPHRASE)
         click_button(page, "Unlock")
         wait_for_text(page, "Hello, Sam")
     except Exception:

@@ -75,7 +75,7 @@ def test_the_volumes_are_in_range(seeded: subprocess.CompletedProcess[str], db: 
     with db.read_session() as s:
         counts = dict(s.execute(select(RECORD.c.kind, func.count()).group_by(RECORD.c.kind)).all())
     assert counts["organisation"] == 1 and counts["setting"] == 2 and counts["staff"] == 30
-    assert counts["behaviour_type"] == len(demo.DEFAULT_BEHAVIOURS)
+    assert counts["behaviour_type"] == len(demo.DEMO_BEHAVIOURS)
     # a tenth of the children: 4 per year group and the home's minimum of 3
     assert counts["individual"] == 5 * 4 + 3
     assert counts["key_contact"] >= counts["individual"] and counts["key_staff"] >= counts["individual"]
@@ -122,7 +122,7 @@ def test_the_logins_sign_in_and_staff_see_only_their_children(
     for _who, _name, email in demo._logins():
         device = Device(server.url, email, demo.DEMO_PASSWORD)
         roles[email.split("@")[0]] = device.session["user"]["role"]
-    assert roles == {"teacher": "staff", "lead": "lead", "admin": "admin", "carer": "staff"}
+    assert roles == {"teacher": "staff", "lead": "lead", "marcus.reid": "lead", "admin": "admin", "carer": "staff"}
 
     everyone = {st.id for _ref, st in _states(db, "individual")}
     for email in (f"teacher@{demo.DOMAIN}", f"carer@{demo.DOMAIN}"):
@@ -142,9 +142,35 @@ def test_the_logins_sign_in_and_staff_see_only_their_children(
         assert held == granted == device.profiles
         assert {st.id for st in device.of_kind("individual")} == granted
         assert device.of_kind("incident") and device.of_kind("clicker_event")
-    lead = Device(server.url, f"lead@{demo.DOMAIN}", demo.DEMO_PASSWORD)
-    lead.pull(limit=1000)
-    assert {st.id for st in lead.of_kind("individual")} == everyone
+    # Each lead sees their own setting, as their login's label says; the admin sees the whole trust.
+    settings = {st.values()["name"]: st.id for _ref, st in _states(db, "setting")}
+    for who, _name, email in demo._logins():
+        if not who.startswith(("lead", "admin")):
+            continue
+        device = Device(server.url, email, demo.DEMO_PASSWORD)
+        device.pull(limit=1000)
+        seen = {st.id for st in device.of_kind("individual")}
+        if who == "admin, whole organisation":
+            assert seen == everyone
+        else:
+            setting = settings[who.removeprefix("lead, ")]
+            assert seen == {st.id for _ref, st in _states(db, "individual") if st.values()["setting_id"] == setting}
+            assert seen and seen < everyone
+
+
+def test_taps_use_behaviours_that_fit_the_childs_setting(
+    seeded: subprocess.CompletedProcess[str], db: Database
+) -> None:
+    labels = {st.id: st.values()["label"] for _ref, st in _states(db, "behaviour_type")}
+    homes = {st.id for _ref, st in _states(db, "setting") if st.values()["setting_type"] == "childrens_home"}
+    residents = {st.id for _ref, st in _states(db, "individual") if st.values()["setting_id"] in homes}
+    tapped: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
+    for _ref, st in _states(db, "clicker_event"):
+        tapped[st.profile_id in residents][labels[st.values()["behaviour_type_id"]]] += 1
+    home_only = {label for label, *_rest in demo.HOME_BEHAVIOURS}
+    assert tapped[True] and not set(tapped[True]) & demo.SCHOOL_ONLY_BEHAVIOURS  # no "Late to lesson" at home
+    assert not set(tapped[False]) & home_only
+    assert set(tapped[True]) & home_only and set(tapped[False]) & demo.SCHOOL_ONLY_BEHAVIOURS
 
 
 def test_seeding_again_changes_nothing(

@@ -13,8 +13,13 @@ from server.db import Database
 from server.models import UserAccount
 from server.services import organisations as orgs
 
-#: a low per-address limit for this module's server (the tests sign in from distinct addresses)
-SERVER_ENV = {"BESMART_LOGIN_MAX_PER_ADDRESS": "8"}
+#: a low per-address limit for this module's server (the tests sign in from distinct addresses, which it
+#: reads from X-Forwarded-For: the tests are its trusted proxy); a back-off long enough to observe
+SERVER_ENV = {
+    "BESMART_LOGIN_MAX_PER_ADDRESS": "8",
+    "BESMART_TRUSTED_PROXIES": "127.0.0.1",
+    "BESMART_LOGIN_DELAY_SECONDS": "60",
+}
 
 
 def login(

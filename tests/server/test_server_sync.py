@@ -338,7 +338,6 @@ def test_reads_and_writes_are_audited(server: ServerProcess, db: Database, org: 
         rows = list(s.execute(select(audit).where(audit.c.record_id == tap["record_id"]).order_by(audit.c.id)))
     assert [(r.action, r.actor_id, r.device_id, r.profile_id) for r in rows] == [
         ("create", sam.user_id, sam.device_id, kim),
-        ("download", sam.user_id, sam.device_id, kim),
         ("view", sam.user_id, sam.device_id, kim),
     ]
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from sqlalchemy import select
 
 from server.api.deps import CurrentCaller, State
-from server.api.errors import ApiError
-from server.api.schemas import DeviceInfo, DeviceStatus
+from server.api.errors import BODY_REFUSALS, ApiError, refusals
+from server.api.schemas import DeviceInfo, DeviceStatus, IdPath
 from server.models import Device, UserAccount
 from server.permissions import Capability
 from server.services.accounts import list_devices, mark_device
@@ -18,7 +18,7 @@ DEVICE = Device.__table__
 USER = UserAccount.__table__
 
 
-@router.get("", response_model=list[DeviceInfo])
+@router.get("", response_model=list[DeviceInfo], responses=refusals(401))
 def devices(caller: CurrentCaller, state: State) -> list[DeviceInfo]:
     actor = caller.actor
     with state.db.read_session() as session:
@@ -29,8 +29,8 @@ def devices(caller: CurrentCaller, state: State) -> list[DeviceInfo]:
     return [DeviceInfo.model_validate(row) for row in rows]
 
 
-@router.post("/{device_id}/status", response_model=DeviceInfo, responses={403: {}, 404: {}})
-def set_status(device_id: str, body: DeviceStatus, caller: CurrentCaller, state: State) -> DeviceInfo:
+@router.post("/{device_id}/status", response_model=DeviceInfo, responses=refusals(*BODY_REFUSALS, 401, 403, 404))
+def set_status(device_id: IdPath, body: DeviceStatus, caller: CurrentCaller, state: State) -> DeviceInfo:
     """Users may report their own devices lost; admins may set any status on their organisation's."""
     actor = caller.actor
     with state.db.session() as session:

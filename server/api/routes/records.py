@@ -6,7 +6,8 @@ from fastapi import APIRouter, Response
 from sqlalchemy import select
 
 from server.api.deps import CurrentCaller, State
-from server.api.errors import ApiError
+from server.api.errors import ApiError, refusals
+from server.api.schemas import IdPath
 from server.models import Record
 from server.permissions import can_read
 from server.services.access import reaches
@@ -18,8 +19,8 @@ router = APIRouter(prefix="/records", tags=["records"])
 RECORD = Record.__table__
 
 
-@router.get("/{record_id}", response_model=RecordState, responses={403: {}, 404: {}})
-def get_record(record_id: str, caller: CurrentCaller, state: State) -> Response:
+@router.get("/{record_id}", response_model=RecordState, responses=refusals(401, 403, 404, 422))
+def get_record(record_id: IdPath, caller: CurrentCaller, state: State) -> Response:
     actor = caller.actor
     with state.db.session() as session:
         row = session.execute(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from server.api.clock import arrived_ms
 from server.api.deps import State, SyncCaller
+from server.api.errors import BODY_REFUSALS, refusals
 from server.services import pull as pull_service
 from server.services import push as push_service
 from server.services.clock import device_clock, note_device_clock
@@ -21,6 +22,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
+from sync.records import INT64_MAX
 
 router = APIRouter(prefix="/sync", tags=["sync"])
 
@@ -29,7 +31,7 @@ DeviceTime = Annotated[str | None, Header(alias=DEVICE_TIME_HEADER)]
 DeviceOffset = Annotated[str | None, Header(alias=DEVICE_OFFSET_HEADER)]
 
 
-@router.post("/push", response_model=PushResponse, responses={400: {}, 403: {}, 413: {}})
+@router.post("/push", response_model=PushResponse, responses=refusals(*BODY_REFUSALS, 401, 403))
 def push(
     body: PushRequest,
     caller: SyncCaller,
@@ -49,12 +51,12 @@ def push(
     return answer
 
 
-@router.get("/pull", response_model=PullResponse)
+@router.get("/pull", response_model=PullResponse, responses=refusals(400, 401, 422))
 def pull(
     caller: SyncCaller,
     state: State,
     request: Request,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_LIMIT)] = DEFAULT_PULL_LIMIT,
     device_time: DeviceTime = None,
     device_offset: DeviceOffset = None,

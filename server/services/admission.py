@@ -1,0 +1,30 @@
+"""Whether an op may be merged: the one check run on every op a device pushes and on every quarantined op
+a lead applies, so that applying a held-back change can never do more than pushing it could have."""
+
+from __future__ import annotations
+
+from server.permissions import Actor, check_op
+from server.services.access import Reach
+from server.services.records import RecordWriter
+from sync.ops import Op
+
+
+def op_refusal(writer: RecordWriter, actor: Actor, reach: Reach, op: Op) -> str | None:
+    """Why `actor` may not have this validated op merged (None: it may). The record and the individual it
+    names must be of the actor's organisation and agree with each other, the actor must reach the
+    individual, and the op must be one they may make (`check_op`)."""
+    stored = writer.get(op.record_id)
+    if stored is not None and stored.org_id != actor.org_id:
+        return "the record belongs to another organisation"
+    if stored is not None and stored.state.profile_id != op.profile_id:
+        return "the record belongs to another individual"
+    if op.profile_id:
+        individual = writer.get(op.profile_id)
+        creating_individual = op.kind == "individual" and individual is None
+        if not creating_individual and (
+            individual is None or individual.state.kind != "individual" or individual.org_id != actor.org_id
+        ):
+            return "unknown individual"
+        if not creating_individual and not reach(op.profile_id):
+            return "you do not have access to this individual (any more)"
+    return check_op(actor, op, stored.state if stored else None)

@@ -1,0 +1,111 @@
+"""A full disk and a read-only data folder, on the screens (in-process, `tests/ui_harness.py`): the tap, the
+draft and the unlock say what happened in plain words instead of crashing the session, what was typed stays
+on the screen, and everything works again once space returns.
+"""
+
+# ruff: noqa: F811  (pytest fixtures imported from tests/test_screens.py are test arguments here)
+
+from __future__ import annotations
+
+import re
+
+import flet as ft
+
+from app.config import ClientConfig
+from app.session import account_dir
+from tests.disk_support import fill_disk, free_disk, read_only
+from tests.test_screens import (  # noqa: F401  (config, device and ui are fixtures)
+    STAFF,
+    config,
+    device,
+    open_app,
+    pick_individual,
+    snack,
+    start_report,
+    store_of,
+    ui,
+    unlock,
+)
+from tests.ui_harness import UiHarness
+
+TAP_NOT_SAVED = "This device is out of storage: the tap was not saved. Free some space and try again."
+
+
+def _today(ui: UiHarness) -> str:
+    on_task = ui.find(ft.Semantics, label="clicker-On task")
+    return next(t.value for t in ui.find_all(ft.Text) if (t.value or "").startswith("Today:") and _inside(t, on_task))
+
+
+def _inside(control: ft.Control, ancestor: ft.Control) -> bool:
+    node = control
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.parent
+    return False
+
+
+def test_a_tap_on_a_full_disk_says_so_and_the_count_stays(ui: UiHarness, device: dict[str, str]):
+    ui.navigate_to("Record & Plan")
+    pick_individual(ui, "Ada Lovelace")
+    ui.click("Behaviour Clicker")
+    store = store_of(ui)
+    fill_disk(store.db)
+    for _ in range(50):  # a tap may still fit in the room left in a page; the disk fills within a few
+        taps = len(store.records("clicker_event", device["ada"]))
+        ui.click(ui.find(ft.Semantics, label="clicker-On task").content)
+        if snack(ui).content.value == TAP_NOT_SAVED:
+            break
+    bar = snack(ui)
+    assert bar.content.value == TAP_NOT_SAVED and bar.bgcolor == ft.Colors.ERROR and bar.action is None
+    assert len(store.records("clicker_event", device["ada"])) == taps
+    assert _today(ui) == f"Today: {taps}"  # the count shows what is saved
+    free_disk(store.db)
+    ui.click(ui.find(ft.Semantics, label="clicker-On task").content)
+    assert snack(ui).content.value.startswith("Logged On task")
+    assert _today(ui) == f"Today: {taps + 1}"
+
+
+def test_a_draft_on_a_full_disk_keeps_what_was_typed(ui: UiHarness):
+    start_report(ui)
+    ui.type("Where did it happen?", "Dining hall")
+    store = store_of(ui)
+    fill_disk(store.db)
+    account = "Threw a tray after being pushed in the queue. " * 400
+    # Typing a long account saves as it goes; soon a save needs more room than the full disk has.
+    for length in range(200, len(account), 200):
+        ui.type("What happened?", account[:length])
+        if ui.open_dialogs():
+            break
+    typed = account[:length]
+    assert snack(ui).content.value == (
+        "This device is out of storage: your latest change to the report (it is still on the screen) was not "
+        "saved. Free some space and try again."
+    )
+    assert ui.find(ft.TextField, label="What happened?").value == typed  # still on the screen
+    assert ui.find(ft.TextField, label="Where did it happen?").value == "Dining hall"
+    [draft] = store.drafts("incident")
+    assert typed.startswith(draft.values["values"]["what_happened"])  # what was saved before is kept
+    ui.click("Next Page")  # the page change cannot be saved either: stays here, with what was typed
+    assert ui.find(ft.TextField, label="What happened?").value == typed
+    # Space returns: the next save (here, the change of page) saves what was typed as well.
+    free_disk(store.db)
+    ui.click("Next Page")
+    assert ui.has_text(re.compile(r"^Page 2 of 2"))
+    [draft] = store.drafts("incident")
+    assert draft.values["values"]["what_happened"] == typed
+    assert draft.values["values"]["location"] == "Dining hall"
+
+
+def test_unlocking_with_a_read_only_data_folder_says_so(config: ClientConfig, device: dict[str, str]):
+    with open_app(config) as ui:
+        with read_only(account_dir(config, STAFF.email)):
+            unlock(ui)
+            assert ui.has_text(ui_text := "Unlock besmart")
+            assert any(
+                (t.value or "").startswith("besmart cannot write to its data folder on this device")
+                for t in ui.find_all(ft.Text)
+            ), ui.dump()
+            assert ui_text
+        unlock(ui)  # writable again: nothing was lost
+        assert ui.has_text("Hello, Sam Staff")
