@@ -495,12 +495,11 @@ class Incidents:
         """Settle a field: `value` replaces the current value and every kept conflict of that field."""
         incident = self.get(record_id)
         self._require_edit(incident)
-        losers = [c.version for c in incident.conflicts if c.field == field]
-        if not losers:
+        if not any(c.field == field for c in incident.conflicts):
             raise ActionError("There is no conflict on that field any more.")
         assert incident.state is not None
-        winner = incident.state.field_version(field)
-        base = [*losers, winner] if winner else losers
+        # Every value shown, with the writes that repeated them (echoes), so none comes back as a conflict.
+        base = incident.state.resolution_base(field)
         self.context.write("incident", "update", {field: value}, record_id=record_id, base={field: base})
 
 

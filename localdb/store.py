@@ -264,7 +264,11 @@ class LocalStore(Queries):
         # No bound on received stamps: the server clamps device clocks that run ahead, and a device whose own
         # clock is slow must still move past every stamp it has seen.
         self._clock = HybridClock(
-            node, wall=self._wall, last=Stamp.parse(newest) if newest else None, max_ahead_ms=None
+            node,
+            wall=self._wall,
+            last=Stamp.parse(newest) if newest else None,
+            max_ahead_ms=None,
+            offset_ms=int(self._meta("clock_offset_ms") or 0),
         )
         self._last_activity = self._monotonic()
 
@@ -616,6 +620,15 @@ class LocalStore(Queries):
             "UPDATE meta SET value = CAST(max(CAST(value AS INTEGER), "
             "coalesce((SELECT max(op_id) FROM outbox), 0)) AS TEXT) WHERE key = 'op_seq'"
         )
+
+    def set_clock_offset(self, offset_ms: int, floor: Stamp) -> None:
+        """Correct this device's clock by what the server measured (kept across restarts); `floor`: the
+        newest server stamp, where the clock restarts (see `HybridClock.calibrate`)."""
+        with self._transaction() as db:
+            self._unlocked()
+            assert self._clock is not None
+            self._set_meta(db, "clock_offset_ms", str(int(offset_ms)))
+            self._clock.calibrate(int(offset_ms), floor)
 
     def apply_pulled(self, states: Iterable[RecordState], cursor: int) -> None:
         """Apply one pulled page and its cursor in one transaction; pending local ops stay on top."""

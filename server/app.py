@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from server.api.clock import ArrivalTime
 from server.api.deps import ServerState
 from server.api.errors import BodyLimit, SafeErrors, install_error_handlers
 from server.api.routes import auth, devices, health, quarantine, records, sync
@@ -56,6 +57,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
     for module in (health, auth, sync, records, quarantine, devices):
         app.include_router(module.router)
     install_error_handlers(app)
+    app.add_middleware(ArrivalTime)  # before the body is read: device clocks are measured against it
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SafeErrors)  # outermost of ours: nothing unexpected gets past it
     return app

@@ -145,6 +145,10 @@ class Device(ServerTable, table=True):
     pull_issued: int | None = Field(default=None, sa_column=Column(BigInteger))
     pull_added: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
     pull_removed: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
+    # The device's clock as last measured (server time minus device time, ms) and when: its pushed stamps
+    # are corrected by it (server.services.clock).
+    clock_offset_ms: int | None = Field(default=None, sa_column=Column(BigInteger))
+    clock_checked_at: dt.datetime | None = _moment(nullable=True)
 
 
 class DeviceProfile(ServerTable, table=True):

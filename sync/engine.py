@@ -9,6 +9,10 @@ One `SyncEngine.sync()` run:
    store, which keeps pending local edits on top (rebase). A profile leaving the user's scope is purged
    after its pending ops were pushed; a wipe instruction deletes data and keys.
 
+Every push and pull tells the server the device's wall clock; the server answers how far off it is. Once
+the outbox is empty (every op stamped with the old offset has been pushed and corrected by the server),
+the device applies that offset to its clock, so its later stamps are in the server's time.
+
 Network failures (timeouts, connection errors, 5xx) are retried with exponential backoff and jitter, then
 surface as `OfflineError`; 4xx surfaces as `ServerError` with the server's message. An expired access token
 is refreshed once; when the refresh token is refused too, `ReauthRequired` is raised and the outbox stays
@@ -26,10 +30,19 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from sync.hlc import HybridClock
+from sync.hlc import CLOCK_TOLERANCE_MS, HybridClock, Stamp
 from sync.merge import RecordState
 from sync.ops import Op
-from sync.protocol import DEFAULT_PULL_LIMIT, PullResponse, PushRequest, PushResponse, Session
+from sync.protocol import (
+    CLOCK_OFFSET_HEADER,
+    DEFAULT_PULL_LIMIT,
+    DEVICE_OFFSET_HEADER,
+    DEVICE_TIME_HEADER,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    Session,
+)
 
 SESSION_SECRET = "server_session"
 
@@ -54,6 +67,7 @@ class SyncStore(Protocol):
     def get_secret(self, name: str) -> Any: ...
     def put_secret(self, name: str, value: Any) -> None: ...
     def wipe(self) -> None: ...
+    def set_clock_offset(self, offset_ms: int, floor: Stamp) -> None: ...
 
 
 class SyncFailure(Exception):
@@ -154,9 +168,16 @@ class SyncEngine:
             raise ReauthRequired("Sign in to sync: this device has no session with the server.")
         return Session.model_validate(raw)
 
-    async def _send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        """One request with retries for network failures and 5xx."""
+    def _clock_headers(self) -> dict[str, str]:
+        clock = self.store.clock
+        return {DEVICE_TIME_HEADER: str(clock.wall_ms()), DEVICE_OFFSET_HEADER: str(clock.offset_ms)}
+
+    async def _send(self, method: str, path: str, *, clocked: bool = False, **kwargs: Any) -> httpx.Response:
+        """One request with retries for network failures and 5xx; `clocked`: tell the server our clock."""
         for attempt in range(self.retry.attempts):
+            if clocked:
+                # Read at each attempt: a time read before a retry's back-off would look like a slow clock.
+                kwargs["headers"] = {**kwargs.get("headers", {}), **self._clock_headers()}
             try:
                 response = await self.client.request(method, path, **kwargs)
             except httpx.TimeoutException:
@@ -171,12 +192,12 @@ class SyncEngine:
                 await self._sleep(self.retry.delay(attempt, self._rng))
         raise OfflineError(f"Sync failed: {failure}. Your changes are kept on this device.")
 
-    async def _authed(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def _authed(self, method: str, path: str, *, clocked: bool = False, **kwargs: Any) -> httpx.Response:
         """A request with the access token; refreshes it once when it has expired."""
         for refreshed in (False, True):
             session = self._session()
             headers = {"Authorization": f"Bearer {session.access_token}"}
-            response = await self._send(method, path, headers=headers, **kwargs)
+            response = await self._send(method, path, clocked=clocked, headers=headers, **kwargs)
             if response.status_code != 401 or refreshed:
                 break
             await self.refresh(session)
@@ -225,7 +246,8 @@ class SyncEngine:
             self.on_progress(SyncProgress("push", done, max(total, done + len(ops))))
             body = PushRequest(ops=ops).model_dump(mode="json")
             self.store.mark_sending(op.op_id for op in ops)
-            response = PushResponse.model_validate((await self._authed("POST", "/sync/push", json=body)).json())
+            answer = await self._authed("POST", "/sync/push", clocked=True, json=body)
+            response = PushResponse.model_validate(answer.json())
             self.store.clock.receive(response.hlc)
             by_id = {op.op_id: op for op in ops}
             answered = []
@@ -262,7 +284,8 @@ class SyncEngine:
     async def pull(self, report: SyncReport) -> None:
         while True:
             params = {"cursor": self.store.cursor, "limit": self.pull_limit}
-            page = PullResponse.model_validate((await self._authed("GET", "/sync/pull", params=params)).json())
+            answer = await self._authed("GET", "/sync/pull", clocked=True, params=params)
+            page = PullResponse.model_validate(answer.json())
             if page.wipe:
                 self.store.wipe()
                 report.wiped = True
@@ -274,12 +297,31 @@ class SyncEngine:
                 report.purged.append(profile_id)
                 self.on_progress(SyncProgress("purge", len(report.purged), len(page.purge_profiles)))
             changes = [c for c in page.changes if c.profile_id not in set(page.purge_profiles)]
+            self._calibrate(answer, page.hlc)
             self.store.clock.receive(page.hlc)
             self.store.apply_pulled(changes, page.cursor)
             report.pulled += len(changes)
             self.on_progress(SyncProgress("pull", report.pulled, report.pulled + (1 if page.more else 0)))
             if not page.more:
                 return
+
+    def _calibrate(self, answer: httpx.Response, server_hlc: str) -> None:
+        """Apply the clock offset the server measured, once no op stamped with the old one is waiting."""
+        measured = clock_offset(answer)
+        clock = self.store.clock
+        if measured is None or abs(measured - clock.offset_ms) <= CLOCK_TOLERANCE_MS:
+            return
+        if self.store.pending_count():
+            return  # the server shifts those ops by the offset they were stamped with: push them first
+        self.store.set_clock_offset(measured, Stamp.parse(server_hlc))
+
+
+def clock_offset(response: httpx.Response) -> int | None:
+    """The server's measurement of our clock (server time minus ours, ms), if it sent one."""
+    try:
+        return int(response.headers[CLOCK_OFFSET_HEADER])
+    except (KeyError, ValueError):
+        return None
 
 
 _COUNTER = {"conflict": "conflicts", "quarantined": "quarantined", "rejected": "rejected"}

@@ -5,6 +5,12 @@ one node even when the wall clock goes backwards; `HybridClock.receive` moves th
 from another node so that an edit made after seeing a value always sorts after it. Stamps are encoded as
 fixed-width strings, so string order is stamp order (in Python and in SQL alike), and the node id at the end
 breaks ties between devices.
+
+A device whose wall clock is wrong (days fast or slow) is corrected, so that stamps order edits by when
+people really made them: the device keeps the offset the server measured (`HybridClock.offset_ms`, server
+time minus device time) and adds it to its wall clock; the server shifts the stamps of a device that has
+not applied its offset yet (see `server.services.clock` and docs/server.md, "Device clocks"). Differences
+under `CLOCK_TOLERANCE_MS` are network latency and are ignored on both sides.
 """
 
 from __future__ import annotations
@@ -15,10 +21,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_COUNTER = 99_999
+MAX_MS = 10**13 - 1  # 13 digits: the stamp's fixed width
 _STAMP_RE = re.compile(r"^(\d{13})\.(\d{5})\.([A-Za-z0-9_-]{1,64})$")
 
 #: Default bound on how far ahead of our own clock a remote stamp may be (5 minutes).
 DEFAULT_MAX_AHEAD_MS = 5 * 60 * 1000
+
+#: Clock differences smaller than this (5 s) are network latency, not a wrong clock: never corrected. Generous,
+#: because the measurement includes the one-way latency of a request, which on a busy server or a mobile
+#: network can reach seconds; a wrong clock that matters is minutes to years off.
+CLOCK_TOLERANCE_MS = 5_000
 
 
 class ClockError(ValueError):
@@ -51,6 +63,11 @@ class Stamp:
         return self.encode()
 
 
+def shift(stamp: Stamp, ms: int) -> Stamp:
+    """`stamp` moved by `ms` milliseconds (kept within the stamp's range); counter and node unchanged."""
+    return Stamp(min(max(stamp.ms + ms, 0), MAX_MS), stamp.counter, stamp.node)
+
+
 def validate_node_id(node: str) -> str:
     if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", node or ""):
         raise ClockError(f"invalid node id {node!r}: 1-64 letters, digits, '-' or '_'")
@@ -65,6 +82,9 @@ class HybridClock:
     device with a fast clock cannot drag everybody's stamps into the future. `None` means no bound: a device
     takes the server's stamps as they are (the server already clamped them), because a device whose own
     clock is slow would otherwise never move past what it has seen.
+
+    `offset_ms` is added to the wall clock: a device sets it to what the server measured its clock to be
+    off by (`calibrate`), so its stamps are in the server's time.
     """
 
     def __init__(
@@ -75,6 +95,7 @@ class HybridClock:
         max_ahead_ms: int | None = DEFAULT_MAX_AHEAD_MS,
         on_ahead: str = "clamp",
         last: Stamp | None = None,
+        offset_ms: int = 0,
     ) -> None:
         if on_ahead not in ("clamp", "reject"):
             raise ValueError("on_ahead must be 'clamp' or 'reject'")
@@ -82,12 +103,28 @@ class HybridClock:
         self._wall = wall
         self.max_ahead_ms = max_ahead_ms
         self.on_ahead = on_ahead
+        self.offset_ms = offset_ms
         self._ms = last.ms if last else 0
         self._counter = last.counter if last else 0
 
     @property
     def last(self) -> Stamp:
         return Stamp(self._ms, self._counter, self.node)
+
+    def wall_ms(self) -> int:
+        """The device's own wall clock, uncorrected (what it tells the server)."""
+        return self._wall()
+
+    def physical(self) -> int:
+        """The wall clock corrected by `offset_ms`: the physical part of new stamps."""
+        return self._wall() + self.offset_ms
+
+    def calibrate(self, offset_ms: int, floor: Stamp) -> None:
+        """Apply a new offset. `floor` is the newest stamp received from the server: the clock restarts from
+        it, because stamps issued with the old offset (a fast clock's, days ahead) were corrected by the
+        server, and keeping them as `last` would hold every new stamp days ahead."""
+        self.offset_ms = offset_ms
+        self._ms, self._counter = floor.ms, floor.counter
 
     def _advance(self, ms: int, counter: int) -> Stamp:
         if counter > MAX_COUNTER:
@@ -98,7 +135,7 @@ class HybridClock:
 
     def now(self) -> Stamp:
         """A new stamp, strictly greater than every stamp this clock issued or received."""
-        physical = self._wall()
+        physical = self.physical()
         if physical > self._ms:
             return self._advance(physical, 0)
         return self._advance(self._ms, self._counter + 1)
@@ -107,7 +144,7 @@ class HybridClock:
         """Merge a stamp seen from another node; returns the new local stamp."""
         if isinstance(remote, str):
             remote = Stamp.parse(remote)
-        physical = self._wall()
+        physical = self.physical()
         remote = self.bound(remote, physical)
         ms = max(physical, self._ms, remote.ms)
         if ms == self._ms == remote.ms:
@@ -124,7 +161,7 @@ class HybridClock:
         """`stamp` if it is not too far ahead; otherwise raise or clamp as configured."""
         if self.max_ahead_ms is None:
             return stamp
-        physical = self._wall() if physical is None else physical
+        physical = self.physical() if physical is None else physical
         limit = physical + self.max_ahead_ms
         if stamp.ms <= limit:
             return stamp
@@ -143,7 +180,7 @@ def clamp_future(stamp: Stamp, clock: HybridClock) -> Stamp:
     so two clamped edits from one device stay distinct and ordered, and a device whose clock is days fast
     cannot win every later edit.
     """
-    physical = clock._wall()
+    physical = clock.physical()
     if clock.max_ahead_ms is None or stamp.ms <= physical + clock.max_ahead_ms:
         return stamp
     issued = clock.now()

@@ -1,12 +1,17 @@
 """The merge rule: per-field last-writer-wins by HLC — and no concurrent edit is silently lost.
 
 A `RecordState` holds, per field, the winning value with its version (the HLC stamp of the op that wrote
-it), the versions writers had seen (`seen`), and the concurrent values that lost (`conflicts`).
+it), the versions writers had seen (`seen`), and the concurrent values that lost: `conflicts`, for a person
+to review, and `echoes`. A conflict needs a different value: a losing write of the value that won, or of the
+same value as a newer losing write, is an echo — kept (should the winner be overwritten by a different
+value, it may become a conflict again), but nothing to review. Which losers are conflicts depends only on
+the winner and the set of losers, so the split is as order-free as the merge.
 `apply_op` is a pure function with these properties (tests/test_merge_properties.py checks them):
 
 - any order and any duplication of the same set of ops yields the same state (commutative, idempotent);
-- every value an op wrote is the winner, a kept conflict, or was seen by a later writer who overwrote it
-  on purpose (listed its version in `base`).
+- every value an op wrote is the winner, a kept conflict or echo, or was seen by a later writer who
+  overwrote it on purpose (listed its version in `base`);
+- no conflict has the winner's value, and no two conflicts of a field have the same value.
 
 A value loses to a higher stamp; the device id at the end of a stamp breaks ties. Append-only kinds never
 conflict: their fields are written once. A delete sets the tombstone field, merged like any other, so a
@@ -47,6 +52,8 @@ class RecordState(BaseModel):
     fields: dict[str, FieldValue] = Field(default_factory=dict)
     seen: dict[str, list[str]] = Field(default_factory=dict)
     conflicts: list[Conflict] = Field(default_factory=list)
+    #: losers that agree with the winner or with a newer loser (not conflicts; see the module docstring)
+    echoes: list[Conflict] = Field(default_factory=list)
 
     @property
     def deleted(self) -> bool:
@@ -66,8 +73,20 @@ class RecordState(BaseModel):
         return current.version if current else None
 
     def base_for(self, names: list[str] | set[str]) -> dict[str, list[str]]:
-        """What an editor of `names` has seen: each field's current version (what `Op.base` wants)."""
-        return {n: [self.fields[n].version] for n in names if n in self.fields}
+        """What an editor of `names` has seen: each field's current version (what `Op.base` wants), and the
+        echoes of its value (the same value, written by others)."""
+        base = {}
+        for name in names:
+            if name in self.fields:
+                current = self.fields[name]
+                echoes = [e.version for e in self.echoes if e.field == name and e.value == current.value]
+                base[name] = [current.version, *sorted(echoes)]
+        return base
+
+    def resolution_base(self, name: str) -> list[str]:
+        """What a person settling a field's conflicts has been shown: every value it holds, with its echoes."""
+        losers = sorted(c.version for c in (*self.conflicts, *self.echoes) if c.field == name)
+        return ([self.fields[name].version] if name in self.fields else []) + losers
 
 
 def apply_op(state: RecordState | None, op: Op) -> tuple[RecordState, list[Conflict]]:
@@ -80,6 +99,7 @@ def apply_op(state: RecordState | None, op: Op) -> tuple[RecordState, list[Confl
     fields = dict(state.fields)
     seen = dict(state.seen)
     conflicts = [c for c in state.conflicts if c.field not in op.changes()]
+    echoes = [c for c in state.echoes if c.field not in op.changes()]
     before = {(c.field, c.version) for c in state.conflicts}
     for name, value in op.changes().items():
         # model_construct: the op was validated already; building validated models here was most of the
@@ -89,7 +109,7 @@ def apply_op(state: RecordState | None, op: Op) -> tuple[RecordState, list[Confl
             c.version: FieldValue.model_construct(
                 value=c.value, version=c.version, actor_id=c.actor_id, device_id=c.device_id
             )
-            for c in state.conflicts
+            for c in (*state.conflicts, *state.echoes)
             if c.field == name
         }
         if name in fields:
@@ -102,15 +122,23 @@ def apply_op(state: RecordState | None, op: Op) -> tuple[RecordState, list[Confl
         fields[name] = winner
         if append_only:
             continue
-        conflicts.extend(
-            Conflict.model_construct(
+        # Newest first: of the losers with one value, the newest is the conflict and the rest its echoes.
+        shown = [winner.value]
+        for version in sorted(candidates, reverse=True):
+            c = candidates[version]
+            if version == winner.version or version in seen_here:
+                continue
+            loser = Conflict.model_construct(
                 field=name, value=c.value, version=c.version, actor_id=c.actor_id, device_id=c.device_id
             )
-            for version, c in candidates.items()
-            if version != winner.version and version not in seen_here
-        )
+            if any(c.value == value for value in shown):
+                echoes.append(loser)
+            else:
+                shown.append(c.value)
+                conflicts.append(loser)
     conflicts.sort(key=lambda c: (c.field, c.version))
-    new_state = state.model_copy(update={"fields": fields, "seen": seen, "conflicts": conflicts})
+    echoes.sort(key=lambda c: (c.field, c.version))
+    new_state = state.model_copy(update={"fields": fields, "seen": seen, "conflicts": conflicts, "echoes": echoes})
     if new_state.profile_id is None and op.profile_id:
         new_state = new_state.model_copy(update={"profile_id": op.profile_id})
     kept = [c for c in conflicts if (c.field, c.version) not in before]

@@ -4,6 +4,13 @@ Push: `POST /sync/push` with a `PushRequest` → a `PushResponse` holding one `O
 `GET /sync/pull?cursor=N&limit=M` → a `PullResponse` page of whole record states after the cursor, plus
 scope changes (profiles to add or purge) and, for a lost or revoked device, the wipe instruction.
 Cursors are server sequence numbers, never timestamps.
+
+Device clocks (both optional, so older clients and servers still work): a device sends its own wall clock
+with each push and pull (`DEVICE_TIME_HEADER`, milliseconds since 1970) and the offset it already adds to
+its stamps (`DEVICE_OFFSET_HEADER`); the server answers with the offset it measured
+(`CLOCK_OFFSET_HEADER`: server time minus device time, ms), shifts the stamps of pushed ops by whatever
+part of that offset the device has not applied yet, and keeps the measurement on the device's row. The
+device applies the measured offset (when its outbox is empty) so that its later stamps need no shifting.
 """
 
 from __future__ import annotations
@@ -19,6 +26,13 @@ from sync.records import NoNul
 MAX_PUSH_OPS = 500
 MAX_PULL_LIMIT = 2000
 DEFAULT_PULL_LIMIT = 500
+
+#: request: the device's wall clock when it sent the request (ms since 1970)
+DEVICE_TIME_HEADER = "X-Device-Time"
+#: request: the offset (ms) the device already adds to its wall clock when stamping ops
+DEVICE_OFFSET_HEADER = "X-Device-Clock-Offset"
+#: response: server time minus the device's time (ms), as measured from `DEVICE_TIME_HEADER`
+CLOCK_OFFSET_HEADER = "X-Clock-Offset"
 
 #: applied: merged; conflict: merged, and a concurrent value was kept as a conflict; duplicate: a
 #: replayed op already applied (acknowledged, not applied twice); quarantined: held for a lead to review

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sync.hlc import ClockError, HybridClock, Stamp, clamp_future
+from sync.hlc import MAX_MS, ClockError, HybridClock, Stamp, clamp_future, shift
 
 
 class FakeWall:
@@ -77,3 +77,24 @@ def test_clamp_future_keeps_clamped_stamps_distinct_and_the_writer_node():
 def test_invalid_node_id_rejected():
     with pytest.raises(ClockError, match="node id"):
         HybridClock("has space")
+
+
+def test_an_offset_corrects_the_wall_clock_and_calibrate_restarts_from_the_servers_stamp():
+    wall = [3 * 86_400_000 + 1_000]  # three days fast
+    clock = HybridClock("devA", wall=lambda: wall[0])
+    fast = clock.now()
+    assert fast.ms == wall[0] and clock.wall_ms() == wall[0]
+    # The server measured the clock three days fast; its newest stamp was at 1_000 ms (its time).
+    clock.calibrate(-3 * 86_400_000, Stamp(1_000, 4, "server"))
+    assert clock.physical() == 1_000 and clock.wall_ms() == wall[0]
+    after = clock.now()
+    assert after > Stamp(1_000, 4, "server") and after.ms == 1_000  # not held three days ahead by `fast`
+    wall[0] += 500
+    assert clock.now().ms == 1_500
+
+
+def test_shift_moves_the_physical_part_within_the_stamps_range():
+    stamp = Stamp(5_000, 3, "devA")
+    assert shift(stamp, -2_000) == Stamp(3_000, 3, "devA")
+    assert shift(stamp, -10_000) == Stamp(0, 3, "devA")
+    assert shift(Stamp(MAX_MS - 1, 0, "devA"), 10).encode() == f"{MAX_MS}.00000.devA"

@@ -60,7 +60,9 @@ def op_sets(draw):
         names = draw(st.sets(st.sampled_from(FIELDS), min_size=1))
         fields, base = {}, {}
         for name in names:
-            fields[name] = draw(st.booleans()) if name == "flagged" else draw(st.text(max_size=5))
+            # Often the same few values: people agreeing must not look like a disagreement.
+            text = st.sampled_from(["hall", "yard", "gym"]) | st.text(max_size=5)
+            fields[name] = draw(st.booleans()) if name == "flagged" else draw(text)
             prior = written.get(name, [])
             seen = draw(st.lists(st.sampled_from(prior), unique=True)) if prior else []
             if seen:
@@ -107,7 +109,7 @@ def test_merge_is_idempotent(ops, data):
 @given(ops=op_sets())
 def test_every_value_is_the_winner_a_kept_conflict_or_knowingly_overwritten(ops):
     state: RecordState = merge_ops(ops)
-    conflicts = {(c.field, c.version): c.value for c in state.conflicts}
+    conflicts = {(c.field, c.version): c.value for c in (*state.conflicts, *state.echoes)}
     for op in ops:
         for name, value in op.changes().items():
             current = state.fields[name]
@@ -117,6 +119,65 @@ def test_every_value_is_the_winner_a_kept_conflict_or_knowingly_overwritten(ops)
                 assert conflicts[(name, op.hlc)] == value
             else:
                 assert op.hlc in state.seen.get(name, []), (name, op.hlc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ops=op_sets())
+def test_a_conflict_needs_a_different_value(ops):
+    """Equal values never make a conflict: none has the winner's value, none of a field repeats another's,
+    and every loser kept without being a conflict (an echo) repeats the winner or a newer conflict."""
+    state: RecordState = merge_ops(ops)
+    for name, current in state.fields.items():
+        conflicts = [c for c in state.conflicts if c.field == name]
+        values = [c.value for c in conflicts]
+        assert current.value not in values
+        assert all(values.count(v) == 1 for v in values)
+        for echo in (e for e in state.echoes if e.field == name):
+            newer = [current, *(c for c in conflicts if c.version > echo.version)]
+            assert any(n.value == echo.value for n in newer)
+
+
+def test_two_writes_of_the_same_value_are_no_conflict_and_one_disagreement_shows_once():
+    def edit(device: str, ms: int, location: str) -> Op:
+        return validate_op(
+            Op(
+                op_id=ms,
+                device_id=device,
+                actor_id=f"u-{device}",
+                record_id="inc1",
+                kind="incident",
+                profile_id="p1",
+                action="update",
+                fields={"location": location},
+                base={"location": [CREATE.hlc]},
+                hlc=Stamp(ms, 0, device).encode(),
+            )
+        )
+
+    agree = [edit("devA", 50, "yard"), edit("devB", 60, "yard")]
+    state, kept = apply_op(merge_ops([CREATE, agree[0]]), agree[1])
+    assert state.values()["location"] == "yard" and state.conflicts == [] and kept == []
+    # A third, different value wins: the two agreeing writes are one disagreement, not two.
+    state, kept = apply_op(state, edit("devC", 70, "gym"))
+    assert [(c.value, c.device_id) for c in state.conflicts] == [("yard", "devB")]
+    assert [(c.value, c.device_id) for c in kept] == [("yard", "devB")]
+    # Someone who saw "yard" (and its echo) overwrites it: nothing is left to review.
+    resolve = validate_op(
+        Op(
+            op_id=9,
+            device_id="devC",
+            actor_id="lead",
+            record_id="inc1",
+            kind="incident",
+            profile_id="p1",
+            action="update",
+            fields={"location": "gym, by the door"},
+            base={"location": state.resolution_base("location")},
+            hlc=Stamp(80, 0, "devC").encode(),
+        )
+    )
+    state, kept = apply_op(state, resolve)
+    assert state.conflicts == state.echoes == [] and kept == []
 
 
 @settings(max_examples=200, deadline=None)

@@ -4,7 +4,8 @@ Every op is checked before anything is written: a replay of an op already receiv
 `duplicate` (the op log's (device, op id) key), an invalid op is `rejected`, an op its author may not make
 (no access to the individual any more, a role that does not allow it, a device reported lost) is
 `quarantined` — kept whole for a lead to review — and the rest are merged (`applied`, or `conflict` when a
-concurrent value lost and was kept on the record). Stamps running too far ahead are clamped first.
+concurrent value lost and was kept on the record). Stamps are first corrected by the device's measured clock
+offset (`DeviceClock`, see server.services.clock), then clamped if still too far ahead.
 
 The fast path merges the whole batch in memory and writes it in bulk. If writing fails anyway, the batch is
 run again with a savepoint around each op, so one op the database refuses never costs the others.
@@ -28,10 +29,12 @@ from server.services.access import Reach
 from server.services.accounts import Caller
 from server.services.admission import op_refusal
 from server.services.changes import finish
+from server.services.clock import DeviceClock
 from server.services.errors import ServiceError
 from server.services.quarantine import quarantine_entry
 from server.services.records import RecordWriter, field_value
 from sync.hlc import HybridClock, Stamp, clamp_future
+from sync.merge import RecordState
 from sync.ops import Op, OpError, validate_op
 from sync.protocol import OpResult, PushRequest, PushResponse
 from sync.records import KINDS
@@ -64,19 +67,46 @@ def _refusal(writer: RecordWriter, actor: Actor, reach: Reach, op: Op, blocked: 
     return BLOCKED_REASON if blocked else op_refusal(writer, actor, reach, op)
 
 
-def _clamp(op: Op, clock: HybridClock) -> Op:
+def _clamp(op: Op, clock: HybridClock, device: DeviceClock | None = None, state: RecordState | None = None) -> Op:
+    """The op with its stamp in the server's time: corrected for the device's clock, clamped if still too
+    far ahead, and always after every version its author had seen (a skew measured a little differently
+    from one sync to the next must not put a deliberate overwrite before what it overwrote)."""
     stamp = Stamp.parse(op.hlc)
-    clamped = clamp_future(stamp, clock)
+    base = {name: [_own_version(v, op, name, device, state) for v in versions] for name, versions in op.base.items()}
+    clamped = clamp_future(device.correct(stamp) if device else stamp, clock)
+    seen = [Stamp.parse(v) for versions in base.values() for v in versions]
+    if seen and max(seen) >= clamped:
+        issued = clock.receive(max(seen))
+        clamped = Stamp(issued.ms, issued.counter, stamp.node)
     clock.receive(clamped)
-    return op if clamped == stamp else op.model_copy(update={"hlc": clamped.encode()})
+    if clamped == stamp and base == op.base:
+        return op
+    return op.model_copy(update={"hlc": clamped.encode(), "base": base})
+
+
+def _own_version(version: str, op: Op, name: str, device: DeviceClock | None, state: RecordState | None) -> str:
+    """A base version in the server's time. The device's own stamps it has not had back from the server yet
+    (an earlier edit still in the same push) were stamped with the same clock: correct them alike."""
+    if device is None or not device.skew_ms or Stamp.parse(version).node != op.device_id:
+        return version
+    if state is not None:
+        current = state.fields.get(name)
+        kept = (*state.conflicts, *state.echoes)
+        known = {c.version for c in kept if c.field == name} | set(state.seen.get(name, ()))
+        if (current and current.version == version) or version in known:
+            return version  # the server's own record of it: already in the server's time
+    return device.correct(Stamp.parse(version)).encode()
 
 
 class _Batch:
     """One run of a batch in one transaction."""
 
-    def __init__(self, session: Session, settings: Settings, clock: HybridClock, caller: Caller) -> None:
+    def __init__(
+        self, session: Session, settings: Settings, clock: HybridClock, caller: Caller, device: DeviceClock | None
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.device_clock = device
         self.actor = caller.actor
         self.writer = RecordWriter(session, clock)
         self.reach = Reach(session, caller.actor)
@@ -128,7 +158,8 @@ class _Batch:
                 record_id=op.record_id,
             )
         try:
-            op = _clamp(validate_op(op), self.clock)
+            stored = self.writer.get(op.record_id)
+            op = _clamp(validate_op(op), self.clock, self.device_clock, stored.state if stored else None)
         except OpError as error:
             return OpResult(op_id=op.op_id, status="rejected", reason=str(error), record_id=op.record_id)
         stored = self.writer.get(op.record_id)
@@ -195,14 +226,23 @@ def _careful(batch: _Batch, ops: list[Op]) -> list[OpResult]:
     return results
 
 
-def push(db: Database, settings: Settings, clock: HybridClock, caller: Caller, request: PushRequest) -> PushResponse:
-    """Merge a device's batch; one result per op, in the order sent."""
+def push(
+    db: Database,
+    settings: Settings,
+    clock: HybridClock,
+    caller: Caller,
+    request: PushRequest,
+    *,
+    device_clock: DeviceClock | None = None,
+) -> PushResponse:
+    """Merge a device's batch; one result per op, in the order sent. `device_clock`: how far the device's
+    clock is off the server's (server.services.clock); its stamps are corrected by it."""
     check_envelope(caller, request)
     ops = list(request.ops)
 
     def run(mode: Callable[[_Batch, list[Op]], list[OpResult]]) -> list[OpResult]:
         def work(session: Session) -> list[OpResult]:
-            batch = _Batch(session, settings, clock, caller)
+            batch = _Batch(session, settings, clock, caller, device_clock)
             batch.prepare(ops)
             return batch.references(mode(batch, ops), ops)
 
