@@ -68,7 +68,9 @@ case "${1:-}" in
     test)
         install
         shift
-        exec "$PY" -m pytest "$@"
+        # Two workers, one test file each at a time (module fixtures such as a server or a browser stay in
+        # one worker): the suite takes about 9 minutes instead of 13 on a 2-core machine.
+        exec "$PY" -m pytest -n "${BESMART_TEST_WORKERS:-2}" --dist loadfile "$@"
         ;;
     *)
         echo "usage: ./dev.sh up | ./dev.sh test [pytest args]" >&2
