@@ -36,6 +36,7 @@ from tests.e2e.browser import (
     free_port,
     open_app,
     screenshot,
+    sign_in_on_a_new_device,
     wait_for_text,
 )
 from tests.e2e.test_client_e2e import (
@@ -126,14 +127,7 @@ def shoot(page: Page, name: str) -> None:
 
 
 def sign_in(page: Page, email: str) -> None:
-    wait_for_text(page, "Sign in to besmart")
-    fill_textbox(page, "Work email address", email)
-    fill_textbox(page, "besmart password", PASSWORD)
-    click_button(page, "Next")
-    wait_for_text(page, "Choose a passphrase")
-    fill_textbox(page, "Choose a passphrase for this device", PASSPHRASE)
-    fill_textbox(page, "Type the passphrase again", PASSPHRASE)
-    click_button(page, "Save passphrase")
+    sign_in_on_a_new_device(page, email, PASSWORD, PASSPHRASE)
 
 
 def reload(page: Page) -> None:
