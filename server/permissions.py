@@ -12,7 +12,8 @@ fields, the reviewed lock), and kinds that are never edited (taps, responses) re
 (`IDENTITY_FIELDS`: an incident's `recorded_by`, a communication's or response's `author_id`, a tap's
 `staff_id`) is the op's author on create and can never be changed afterwards, by anyone. Review and
 sign-off are a lead's on create as on update; the lead signing off is the one named in
-`review_signed_off_by`; and an incident still in draft (its author's until submitted) cannot be reviewed.
+`review_signed_off_by`; and an incident still in draft is its author's and the staff present's until
+submitted: nobody else may change it, and it cannot be reviewed.
 The same `check_op` runs for a device's push and for a lead applying a quarantined op, with the op's own
 author as the person it must name.
 docs/permissions.md is generated from these tables (`permissions_markdown`) and a test keeps it in step.
@@ -174,9 +175,12 @@ def _incident(actor: Actor, op: Op, state: RecordState | None, *, creating: bool
     if fields & INCIDENT_RECORDER_FIELDS and not actor.can(Capability.RECORD):
         return "your role may not update incidents"
     editing = fields - reviewing - INCIDENT_RECORDER_FIELDS
+    involved = values.get("recorded_by") == actor.id or actor.id in (values.get("staff_present") or [])
+    if values.get("status") == IncidentStatus.DRAFT and not involved:
+        # A draft is its author's (and the colleagues they named as present) until it is submitted.
+        return "this incident is still a draft: only its author and the staff present may change it"
     if not editing or actor.can(Capability.EDIT_INCIDENTS):
         return None
-    involved = values.get("recorded_by") == actor.id or actor.id in (values.get("staff_present") or [])
     if not (actor.can(Capability.EDIT_OWN_INCIDENTS) and involved):
         return "you may edit only incidents you recorded or were present at"
     if values.get("status") == IncidentStatus.REVIEWED:
@@ -276,7 +280,9 @@ def permissions_markdown() -> str:
             "- `review_*` fields, and setting or changing status `reviewed`: `review_incidents`, once the",
             "  incident has been submitted (a draft is its author's); `review_signed_off_by` must be the user;",
             "- every other field: `edit_incidents`, or `edit_own_incidents` for an incident the user recorded or",
-            "  was present at, until it has been reviewed.",
+            "  was present at, until it has been reviewed;",
+            "- an incident still in draft: only the person who recorded it and the staff present, until it is",
+            "  submitted (nobody may review it before then).",
             "",
             "Creating a record that already exists is checked as an update of the stored record (and refused",
             "for kinds that are never edited). Who made a record can never be changed: "

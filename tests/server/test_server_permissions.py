@@ -166,6 +166,28 @@ def test_a_draft_is_reviewed_only_once_submitted(server: ServerProcess, org: Org
     assert values(lena, draft["record_id"])["status"] == "reviewed"
 
 
+def test_a_draft_is_changed_only_by_its_author_and_the_staff_present(server: ServerProcess, org: Org) -> None:
+    kim = org.children["kim"]
+    sam, tia, lena = (Device(server.url, org.email(n)) for n in ("sam", "tia", "lena"))
+    draft = sam.incident(kim, status="draft", staff_present=[tia.user_id], what_happened="Left the hall")
+    assert sam.push([draft]).results[0].status == "applied"
+    record_id = draft["record_id"]
+
+    def edit(device: Device, **fields: Any) -> tuple[str, str | None]:
+        device.pull()
+        result = device.push([device.op("incident", "update", fields, record_id=record_id, profile_id=kim)]).results[0]
+        return result.status, result.reason
+
+    still_a_draft = "this incident is still a draft: only its author and the staff present may change it"
+    assert edit(lena, what_happened="Rewritten by the lead") == ("quarantined", still_a_draft)
+    assert edit(lena, flagged=True, flag_reason="Look at this") == ("quarantined", still_a_draft)
+    assert values(sam, record_id)["what_happened"] == "Left the hall"
+    assert edit(tia, what_happened="Left the hall after the fire alarm") == ("applied", None)
+    assert edit(sam, status="submitted") == ("applied", None)
+    assert edit(lena, flagged=True, flag_reason="Look at this") == ("applied", None)
+    assert values(lena, record_id)["what_happened"] == "Left the hall after the fire alarm"
+
+
 def test_applying_a_quarantined_op_runs_the_checks_of_a_push(
     server: ServerProcess, db: Database, settings: Settings, org: Org
 ) -> None:
