@@ -21,6 +21,7 @@ from screens.ui import (
     labelled_toggle,
     muted,
     named,
+    page_body,
     people_picker,
     show_error,
 )
@@ -483,15 +484,10 @@ class IncidentForm:
             if self.draft.record_id
             else ("Incident involving Physical Intervention" if self.draft.physical_intervention else "Incident Report")
         )
-        return ft.Column(
-            [
-                heading(f"{kind} — {name}"),
-                muted(f"Page {index + 1} of {len(pages)}: {title} · saved as you type"),
-                *body,
-                self.error,
-                ft.Row(nav, wrap=True),
-            ],
-            spacing=12,
-            scroll=ft.ScrollMode.AUTO,
-            expand=True,
+        return page_body(  # its inputs fill the width, as on every other screen
+            heading(f"{kind} — {name}"),
+            muted(f"Page {index + 1} of {len(pages)}: {title} · saved as you type"),
+            *body,
+            self.error,
+            ft.Row(nav, wrap=True),
         )

@@ -483,6 +483,9 @@ def test_incident_report_two_pages_then_submit(ui: UiHarness, device: dict[str, 
     assert ui.has_text("Incident Report — Ada Lovelace")
     assert ui.has_text(re.compile(r"^Page 1 of 2: Incident"))
     assert re.fullmatch(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d", ui.find(ft.TextField, label="When did it happen?").value)
+    # The form's inputs fill the width like every other screen's (Flet alone gives a TextField 300 px).
+    what = ui.find(ft.TextField, label="What happened?")
+    assert any(isinstance(r, ft.ResponsiveRow) and r.controls[0].content is what for r in ui.find_all(ft.ResponsiveRow))
     ui.type("Where did it happen?", "Dining hall")
     ui.type("What happened?", "Threw a tray after being pushed in the queue")
     ui.type("What happened beforehand?", "Loud, crowded lunch queue")
