@@ -10,6 +10,7 @@ from typing import Any
 
 from localdb.queries import Stored
 from localdb.store import LocalStore, StorageError, StorageFull
+from localdb.store import StoreLockedError as StoreLockedError  # re-exported for the screens
 from sync.ops import Action, OpError
 from sync.permissions import Capability, can
 from sync.protocol import UserInfo
@@ -25,7 +26,7 @@ class PermissionDenied(ActionError):
 
 
 # `StorageError` (imported above) is also what the screens catch, through app/, for a store write the app did
-# not word itself.
+# not word itself; `StoreLockedError`, for an action that found the store locked (it locks itself when idle).
 
 
 class StorageProblem(ActionError):

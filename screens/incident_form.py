@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.context import ActionError
+from app.context import ActionError, StoreLockedError
 from app.incidents import IncidentDraft
-from localdb.store import StoreLockedError
 from screens.ui import (
     ask,
     date_time_field,

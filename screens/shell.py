@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.context import ActionError, Context, StorageError
+from app.context import ActionError, Context, StorageError, StoreLockedError
 from app.services import Services
 from app.session import ClientSession
 from app.sync_service import SyncStatus, describe
-from localdb.store import StoreLockedError
 from screens.ui import named
 
 if TYPE_CHECKING:
