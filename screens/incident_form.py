@@ -12,6 +12,14 @@ import flet as ft
 
 from app.context import ActionError, StoreLockedError
 from app.incidents import IncidentDraft
+from app.vocabulary import (
+    EXCLUSION_REASON_LABELS,
+    DiscriminationCategory,
+    Effectiveness,
+    ExclusionType,
+    ReportRoute,
+    options,
+)
 from screens.ui import (
     ask,
     date_time_field,
@@ -24,18 +32,10 @@ from screens.ui import (
     people_picker,
     show_error,
 )
-from sync.records import (
-    EXCLUSION_REASON_LABELS,
-    DiscriminationCategory,
-    Effectiveness,
-    ExclusionType,
-    ReportRoute,
-)
 
 if TYPE_CHECKING:
     from screens.shell import Shell
 
-EFFECTIVENESS = {e.value: e.value.replace("_", " ").capitalize() for e in Effectiveness}
 TEXT_FIELDS = {
     "location": "Where did it happen?",
     "what_happened": "What happened?",
@@ -309,7 +309,7 @@ class IncidentForm:
                     ft.Dropdown(
                         label="Effectiveness",
                         value=item.get("effectiveness"),
-                        options=[ft.DropdownOption(key=k, text=v) for k, v in EFFECTIVENESS.items()],
+                        options=[ft.DropdownOption(key=k, text=v) for k, v in options(Effectiveness).items()],
                         on_select=lambda e: set_("effectiveness", e.control.value),
                     ),
                     "effectiveness",
@@ -376,13 +376,13 @@ class IncidentForm:
             self.dropdown(
                 "pi_report_route",
                 "Reported to",
-                {ReportRoute.PARENTS.value: "Parents", ReportRoute.LOCAL_AUTHORITY.value: "Local authority"},
+                options(ReportRoute),
             ),
             self.text("pi_report_route_reason"),
         ]
 
     def _learning_page(self) -> list[ft.Control]:
-        categories = {c.value: c.value.replace("_", " ").capitalize() for c in DiscriminationCategory}
+        categories = options(DiscriminationCategory)
         category_box = ft.Column(
             [self.choose_many("discriminatory_categories", categories)],
             visible=bool(self.value("discriminatory", False)),

@@ -12,6 +12,17 @@ import flet as ft
 
 from app.context import ActionError
 from app.incidents import STATUS_CHOICES, IncidentFilter, date_range, reference_label
+from app.vocabulary import (
+    Capability,
+    ContactMethod,
+    DiscriminationCategory,
+    Effectiveness,
+    ExclusionReason,
+    ExclusionType,
+    IncidentStatus,
+    ReportRoute,
+    label,
+)
 from screens.dashboard import WINDOWS, incident_tile
 from screens.incident_form import TEXT_FIELDS
 from screens.ui import (
@@ -28,17 +39,6 @@ from screens.ui import (
     page_body,
     show_error,
     when,
-)
-from sync.permissions import Capability
-from sync.records import (
-    ContactMethod,
-    DiscriminationCategory,
-    Effectiveness,
-    ExclusionReason,
-    ExclusionType,
-    IncidentStatus,
-    ReportRoute,
-    label,
 )
 
 if TYPE_CHECKING:

@@ -1,0 +1,42 @@
+"""The record vocabulary the screens show: the stored enums, their user-facing labels and the capabilities.
+
+The labels live once, in `sync.records.ENUM_LABELS` (a test checks every enum member has one); this module
+hands them — and the enums and capabilities a screen needs to decide what to offer — to `screens/`, which
+never import `sync/` themselves.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sync.permissions import Capability
+from sync.records import (
+    EXCLUSION_REASON_LABELS,
+    ContactMethod,
+    DiscriminationCategory,
+    Effectiveness,
+    ExclusionReason,
+    ExclusionType,
+    IncidentStatus,
+    ReportRoute,
+    label,
+)
+
+__all__ = [
+    "EXCLUSION_REASON_LABELS",
+    "Capability",
+    "ContactMethod",
+    "DiscriminationCategory",
+    "Effectiveness",
+    "ExclusionReason",
+    "ExclusionType",
+    "IncidentStatus",
+    "ReportRoute",
+    "label",
+    "options",
+]
+
+
+def options(enum: type[StrEnum]) -> dict[str, str]:
+    """Every value of `enum` with its label, in the enum's order: what a dropdown or a set of toggles offers."""
+    return {member.value: label(enum, member) for member in enum}
