@@ -1,4 +1,5 @@
-"""Shared fixtures: an in-memory OS keyring (the outside world) and fast key derivation for tests."""
+"""Shared fixtures: an in-memory OS keyring (the outside world), fast key derivation for tests, and the server
+fixtures of `tests/support/fixtures.py`. Helpers live in `tests/support/`."""
 
 from __future__ import annotations
 
@@ -7,32 +8,15 @@ from collections.abc import Iterator
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 from keyring.backends import fail
+
+from tests.support.keyring import MemoryKeyring
 
 # Tests use cheap scrypt parameters; real use never sets this (see localdb/keys.py).
 os.environ.setdefault("BESMART_KDF_TEST_FAST", "1")
 
-
-class MemoryKeyring(KeyringBackend):
-    """A stand-in for the OS secure store: keeps secrets in a dict, in memory only."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.items.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.items[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.items:
-            raise keyring.errors.PasswordDeleteError("not found")
-        del self.items[(service, username)]
+#: fixtures for every folder: a server and its database, a device with one account, the screens in-process
+pytest_plugins = ["tests.support.fixtures", "tests.support.device", "tests.support.screens"]
 
 
 @pytest.fixture

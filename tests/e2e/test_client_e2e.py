@@ -15,20 +15,16 @@ size under tests/artifacts/e2e-*.png. One server, one client app and one browser
 
 from __future__ import annotations
 
-import email
 import os
 import re
 import sys
-import threading
-import time
 from collections.abc import Iterator
-from email.message import Message
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from playwright.sync_api import Locator, Page, expect
 
+from server.db import Database
 from tests.e2e.browser import (
     DESKTOP,
     PHONE,
@@ -47,13 +43,10 @@ from tests.e2e.browser import (
     set_size,
     wait_for_text,
 )
+from tests.support.mail import Inbox
 
 # tests/server/conftest.py is not loaded for tests/e2e: import its helpers the way it does.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-
-from server_support import PASSWORD, TEST_ENV, Org, ServerProcess, seed_org, settings_for
-
-from server.db import Database
+from tests.support.server import PASSWORD, TEST_ENV, Org, ServerProcess, seed_org, settings_for
 
 for _name, _value in TEST_ENV.items():
     os.environ.setdefault(_name, _value)  # cheap argon2 for the accounts seed_org creates in this process
@@ -65,31 +58,6 @@ SYNC_TIMEOUT_MS = 20_000
 
 
 # --------------------------------------------------------------------------- mail server
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message it is given."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-        self._lock = threading.Lock()
-
-    async def handle_DATA(self, _server, _session, envelope) -> str:  # type: ignore[no-untyped-def]
-        with self._lock:
-            self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
-        return "250 Message accepted"
-
-    def received(self) -> list[tuple[list[str], Message]]:
-        with self._lock:
-            return list(self.messages)
-
-    def wait_for(self, address: str, timeout: float = 15.0, then: float = 1.0) -> list[tuple[list[str], Message]]:
-        """Wait until a message to `address` arrives, then a while longer (nothing may arrive twice)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not any(address in to for to, _ in self.received()):
-            time.sleep(0.05)
-        time.sleep(then)
-        return self.received()
 
 
 @pytest.fixture(scope="module")

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
+from server.db import Database
 from tests.e2e.browser import (
     PHONE,
     aria_tree,
@@ -38,11 +37,7 @@ from tests.e2e.browser import (
 from tests.e2e.test_client_e2e import PASSPHRASE, SYNC_TIMEOUT_MS, client, pick_individual  # noqa: F401
 
 # tests/server/conftest.py is not loaded for tests/e2e: import its helpers the way it does.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-
-from server_support import PASSWORD, Org, ServerProcess, seed_org, settings_for
-
-from server.db import Database
+from tests.support.server import PASSWORD, Org, ServerProcess, seed_org, settings_for
 
 #: more people than the form can list as checkboxes on one screen
 EXTRA_STAFF = ("priya", "tom", "uma", "vic", "wes", "xena")

@@ -18,7 +18,6 @@ import re
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -49,9 +48,7 @@ from tests.e2e.test_client_e2e import (
 )
 
 # tests/server/conftest.py is not loaded for tests/e2e: import its helpers the way test_client_e2e does.
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-
-from server_support import Org, ServerProcess, seed_org, settings_for
+from tests.support.server import Org, ServerProcess, seed_org, settings_for
 
 IDLE_S = 10
 CLIENT_PORT = free_port()

@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from server_support import PASSWORD, ROOT, TEST_ENV, Device, Org, ServerProcess
 from sqlalchemy import select
 
 from server import cli
 from server.db import Database
 from server.models import ProfileStaff
 from server.services import organisations as orgs
+from tests.support.server import PASSWORD, ROOT, TEST_ENV, Device, Org, ServerProcess
 
 PROFILE_STAFF = ProfileStaff.__table__
 

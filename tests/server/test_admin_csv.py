@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from server_support import Org
 from sqlalchemy import func, select
 
 from server.csv_import import ImportFailed, import_individuals, import_staff
@@ -14,6 +13,7 @@ from server.db import Database
 from server.models import Counter, ProfileStaff, Record, UserAccount
 from server.services import organisations as orgs
 from sync.merge import RecordState
+from tests.support.server import Org
 
 RECORD = Record.__table__
 
@@ -202,9 +202,8 @@ def test_a_dry_run_checks_without_writing(db: Database, org: Org) -> None:
 
 
 def test_the_documented_columns_and_example_are_true(db: Database, org: Org) -> None:
-    from server_support import ROOT
-
     from server.csv_import import INDIVIDUAL_COLUMNS, STAFF_COLUMNS
+    from tests.support.server import ROOT
 
     doc = (ROOT / "docs" / "admin.md").read_text()
     for column in [*INDIVIDUAL_COLUMNS, *STAFF_COLUMNS]:

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from server_support import ROOT, TEST_ENV, Device, ServerProcess, settings_for
 from sqlalchemy import func, select
 
 from server import demo
@@ -27,6 +26,7 @@ from server.db import Database
 from server.models import EmailJob, ProfileStaff, Record
 from sync.merge import RecordState
 from sync.records import validate_record
+from tests.support.server import ROOT, TEST_ENV, Device, ServerProcess, settings_for
 
 RECORD = Record.__table__
 SCALE = "0.1"

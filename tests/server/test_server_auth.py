@@ -6,12 +6,12 @@ from __future__ import annotations
 import secrets
 
 import httpx
-from server_support import PASSWORD, Device, Org, ServerProcess, ServerRefused
 from sqlalchemy import select
 
 from server.db import Database
 from server.models import UserAccount
 from server.services import organisations as orgs
+from tests.support.server import PASSWORD, Device, Org, ServerProcess, ServerRefused
 
 #: a low per-address limit for this module's server (the tests sign in from distinct addresses, which it
 #: reads from X-Forwarded-For: the tests are its trusted proxy); a back-off long enough to observe

@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from server_support import Device, Org, ServerProcess
 from sqlalchemy import func, select, text
 
 from server.db import Database
 from server.models import AuditLog, OpLog, QuarantinedOp, Record
+from tests.support.server import Device, Org, ServerProcess
 
 
 def written(db: Database) -> tuple[int, ...]:

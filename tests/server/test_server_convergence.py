@@ -9,13 +9,13 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from server_support import Device, ServerProcess, seed_org
 
 from server.core.config import Settings
 from server.db import Database
 from sync.merge import merge_ops
 from sync.ops import Op, validate_op
 from sync.records import Role
+from tests.support.server import Device, ServerProcess, seed_org
 
 FIELDS = ["location", "what_happened_before", "pild_triggers"]
 

@@ -3,20 +3,18 @@ nothing about the child in them — and none lost or doubled when the mail serve
 
 from __future__ import annotations
 
-import email
-import threading
 import time
 from collections.abc import Iterator
-from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
-from server_support import Device, Org, ServerProcess, free_port
 from sqlalchemy import select
 
 from server.db import Database
 from server.models import EmailJob
 from sync.records import Role
+from tests.support.mail import Inbox, Received
+from tests.support.server import Device, Org, ServerProcess, free_port
 
 SMTP_PORT = free_port()
 SERVER_ENV = {
@@ -32,28 +30,13 @@ SERVER_ENV = {
 }
 
 
-class Inbox:
-    """An aiosmtpd handler keeping every message it is given."""
+def for_org(received: Received, org: Org) -> Received:
+    return [(to, m) for to, m in received if any(org.tag in address for address in to)]
 
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-        self._lock = threading.Lock()
 
-    async def handle_DATA(self, _server, _session, envelope) -> str:  # type: ignore[no-untyped-def]
-        with self._lock:
-            self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
-        return "250 Message accepted"
-
-    def for_org(self, org: Org) -> list[tuple[list[str], Message]]:
-        with self._lock:
-            return [(to, m) for to, m in self.messages if any(org.tag in address for address in to)]
-
-    def wait_for(self, org: Org, count: int, timeout: float = 15.0) -> list[tuple[list[str], Message]]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.for_org(org)) < count:
-            time.sleep(0.05)
-        time.sleep(1.0)  # then a while longer: nothing may arrive twice
-        return self.for_org(org)
+def wait_for_org(inbox: Inbox, org: Org, count: int) -> Received:
+    """The messages for `org` once `count` have arrived (then a while longer: nothing may arrive twice)."""
+    return for_org(inbox.wait_until(lambda got: len(for_org(got, org)) >= count), org)
 
 
 @pytest.fixture
@@ -87,7 +70,7 @@ def expected(org: Org) -> dict[str, int]:
     return {org.email("tia"): 2, org.email("pat"): 1, org.email("lena"): 1, org.email("lou"): 1}
 
 
-def check(received: list[tuple[list[str], Message]], org: Org, reference: str, incident_id: str) -> None:
+def check(received: Received, org: Org, reference: str, incident_id: str) -> None:
     counts: dict[str, int] = {}
     for to, _message in received:
         assert len(to) == 1
@@ -111,7 +94,7 @@ def test_emails_reach_the_right_people_once(server: ServerProcess, org: Org, inb
     handler, controller = inbox
     controller.start()
     made = report(server, org)
-    received = handler.wait_for(org, sum(expected(org).values()))
+    received = wait_for_org(handler, org, sum(expected(org).values()))
     check(received, org, made["reference"], made["incident"])
 
 
@@ -136,7 +119,7 @@ def test_a_mail_server_that_was_down_delays_mail_but_loses_none(
         statuses = set(s.execute(select(jobs.c.status).where(jobs.c.to_address.like(f"%{org.tag}%"))).scalars())
     assert statuses <= {"pending", "sending"}
     controller.start()  # the mail server comes back
-    received = handler.wait_for(org, sum(expected(org).values()))
+    received = wait_for_org(handler, org, sum(expected(org).values()))
     check(received, org, made["reference"], made["incident"])
     with db.read_session() as s:
         rows = list(s.execute(select(jobs).where(jobs.c.to_address.like(f"%{org.tag}%"))))

@@ -19,13 +19,13 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from server_support import PASSWORD, Device, Org, ServerProcess
 from sqlalchemy import func, select, text
 
 from server.core.logs import SafeFormatter, escape
 from server.db import Database
 from server.models import AuditLog, LoginCounter, OpLog, QuarantinedOp, Record
 from server.models import Device as DeviceRow
+from tests.support.server import PASSWORD, Device, Org, ServerProcess
 
 #: this module's server believes X-Forwarded-For from the tests (on 127.0.0.1) and backs off quickly
 SERVER_ENV = {

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from server_support import Device, Org, ServerProcess, now_iso, seed_org
-
 from server.core.config import Settings
 from server.db import Database
+from tests.support.server import Device, Org, ServerProcess, now_iso, seed_org
 
 
 def communication(device: Device, profile_id: str, **fields: Any) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from server_support import Device, Org, ServerProcess
 
 from server.db import Database
+from tests.support.server import Device, Org, ServerProcess
 
 DEVICES_PER_SERVER = 4
 BATCHES = 5

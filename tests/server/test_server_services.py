@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from server_support import PASSWORD, Device, Org
 from sqlalchemy import select
 from sqlalchemy.exc import DataError
 
@@ -24,6 +23,7 @@ from sync.merge import apply_op
 from sync.ops import Op, validate_op
 from sync.protocol import LoginRequest, PushRequest
 from sync.records import Role
+from tests.support.server import PASSWORD, Device, Org
 
 ROOT = Path(__file__).resolve().parents[2]
 

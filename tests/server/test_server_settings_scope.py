@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from server_support import Device, Org, ServerProcess
 from sqlalchemy import func, select
 
 from server import cli
@@ -17,6 +16,7 @@ from server.db import Database
 from server.models import Record, UserAccount
 from server.services import organisations as orgs
 from sync.records import Role
+from tests.support.server import Device, Org, ServerProcess
 
 RECORD = Record.__table__
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from server_support import Device, Org, ServerProcess, seed_org
 from sqlalchemy import func, select, text
 
 from server.db import Database
 from server.models import AuditLog, OpLog, QuarantinedOp, Record
 from sync.hlc import Stamp, wall_clock_ms
 from sync.records import Role
+from tests.support.server import Device, Org, ServerProcess, seed_org
 
 RECORD = Record.__table__
 

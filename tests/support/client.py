@@ -11,13 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from server_support import PASSWORD
 
 from app.context import Context
 from app.services import Services
 from localdb.store import LocalStore
 from sync.engine import SESSION_SECRET, RetryPolicy, SyncEngine, SyncReport
 from sync.protocol import Session
+from tests.support.server import PASSWORD
 
 PASSCODE = "client device passphrase"
 #: quick retries: a test with the server down must not wait for long backoffs

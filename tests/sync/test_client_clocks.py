@@ -10,8 +10,6 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from client_support import ClientDevice
-from server_support import Device, Org, ServerProcess
 from sqlalchemy import select
 
 from server.db import Database
@@ -20,6 +18,8 @@ from server.models import OpLog
 from server.services.clock import read_device_clock
 from sync.hlc import Stamp, wall_clock_ms
 from sync.protocol import CLOCK_OFFSET_HEADER, DEVICE_TIME_HEADER
+from tests.support.client import ClientDevice
+from tests.support.server import Device, Org, ServerProcess
 
 MINUTE = 60 * 1000
 DAY = 24 * 60 * MINUTE

@@ -14,8 +14,8 @@ from app.context import Context, StorageProblem
 from app.services import Services
 from app.session import ClientSession, SignInError, account_dir
 from localdb.store import LocalStore, StorageFull, StorageUnavailable
-from tests.disk_support import fill_disk, free_disk, read_only
-from tests.test_app_services import PASSCODE, user
+from tests.support.device import PASSCODE, user
+from tests.support.disk import fill_disk, free_disk, read_only
 
 TAP_NOT_SAVED = "This device is out of storage: the tap was not saved. Free some space and try again."
 
@@ -117,7 +117,7 @@ def test_a_read_only_data_folder_is_said_plainly(tmp_path: Path, memory_keyring)
 
 
 def test_unlocking_with_a_read_only_data_folder_says_so_and_changes_nothing(tmp_path: Path, memory_keyring):
-    from tests.test_screens import PASSCODE, STAFF, add_account
+    from tests.support.screens import PASSCODE, STAFF, add_account
 
     config = ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path / "home")
     add_account(config, STAFF).close()

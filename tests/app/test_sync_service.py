@@ -12,8 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from client_support import ClientDevice
-from server_support import Org, ServerProcess
 from sqlalchemy import func, select
 
 from app.context import Context
@@ -21,7 +19,9 @@ from app.services import Services
 from app.sync_service import STORAGE_FULL_SYNC, SyncService, SyncStatus, describe
 from server.db import Database
 from server.models import OpLog
-from tests.disk_support import fill_disk, free_disk
+from tests.support.client import ClientDevice
+from tests.support.disk import fill_disk, free_disk
+from tests.support.server import Org, ServerProcess
 
 
 @pytest.fixture(scope="module")

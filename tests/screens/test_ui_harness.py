@@ -1,4 +1,4 @@
-"""Proves tests/ui_harness.py (in-process Flet page, no browser) on the e2e sample app and a few
+"""Proves tests/support/ui_harness.py (in-process Flet page, no browser) on the e2e sample app and a few
 Flet 1.0 patterns the real screens use (routing, dialogs, dropdown, resize, run_task)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import flet as ft
 import pytest
 
 from tests.e2e import sample_app
-from tests.ui_harness import UiHarness
+from tests.support.ui_harness import UiHarness
 
 
 @pytest.fixture

@@ -14,12 +14,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from client_support import ClientDevice
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from server_support import Org, ServerProcess, seed_org
 from sqlalchemy import select
 
 from server.db import Database
@@ -27,6 +25,8 @@ from server.models import Record
 from sync.engine import SESSION_SECRET
 from sync.merge import RecordState
 from sync.ops import Op
+from tests.support.client import ClientDevice
+from tests.support.server import Org, ServerProcess, seed_org
 
 EXAMPLES = int(os.environ.get("BESMART_EXAMPLES") or (2000 if os.environ.get("BESMART_SOAK") else 200))
 FIELDS = ["location", "what_happened", "pild_triggers"]

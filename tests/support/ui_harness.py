@@ -16,7 +16,7 @@ changes a handler made but Flet never sent to the client (see `unsent()`).
 Endless app tasks (watchers, polling loops) must be named in `background=` or settle() times out.
 
 Usage:
-    from tests.ui_harness import UiHarness
+    from tests.support.ui_harness import UiHarness
 
     def test_sign_in():
         with UiHarness(screens.login.build) as ui:      # any `fn(page)`, sync or async

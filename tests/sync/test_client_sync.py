@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from client_support import ClientDevice
-from server_support import Org, ServerProcess
 from sqlalchemy import func, select
 
 from server.db import Database
 from server.models import OpLog, Record
 from sync.engine import OfflineError, ReauthRequired
+from tests.support.client import ClientDevice
+from tests.support.server import Org, ServerProcess
 
 
 def server_records(db: Database, profile_ids: set[str], kind: str) -> dict[str, dict]:

@@ -9,7 +9,6 @@
 
 # The fixtures are imported from the service and screen tests (reused, not copied); their names are
 # then fixture parameters here, which ruff reads as redefinitions.
-# ruff: noqa: F811
 
 from __future__ import annotations
 
@@ -31,20 +30,19 @@ from sync.hlc import Stamp
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
 from sync.records import ENUM_LABELS, label
-from tests.test_app_services import child, services, store, user  # noqa: F401  (fixtures)
-from tests.test_screens import (  # noqa: F401  (fixtures)
+from tests.support.device import user
+from tests.support.screens import (
     LEAD,
     STAFF,
-    _server_update,
     add_account,
-    config,
     open_app,
     root,
     seed,
+    server_update,
     store_of,
     unlock,
 )
-from tests.ui_harness import UiHarness
+from tests.support.ui_harness import UiHarness
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -133,7 +131,7 @@ def test_waiting_for_sync_means_this_device_has_not_sent_it(store: LocalStore, s
     assert (summary.id, summary.label) == (record_id, "Waiting for sync")
     synced(store)
     assert services.incidents.list()[0].label == "Not yet numbered"
-    _server_update(store, record_id, {"reference": "besmart-10283"})
+    server_update(store, record_id, {"reference": "besmart-10283"})
     assert services.incidents.list()[0].label == "besmart-10283"
 
 
@@ -159,7 +157,7 @@ def many(store: LocalStore, services: Services, child) -> dict[str, str]:
     synced(store)
     for reference, record_id in ids.items():
         if reference.startswith("besmart-"):
-            _server_update(store, record_id, {"reference": reference})
+            server_update(store, record_id, {"reference": reference})
     return ids
 
 
@@ -220,7 +218,7 @@ def test_incidents_screen_search_filter_and_open_a_reference(config, memory_keyr
     other_draft = incident(ctx, ids["ada"], recorded_by="u-other", status="draft", location="Gym")
     flagged = incident(ctx, ids["bo"], recorded_by="u-other", flagged=True, location="Library")
     synced(store)
-    _server_update(store, flagged, {"reference": "besmart-10283"})
+    server_update(store, flagged, {"reference": "besmart-10283"})
     store.close()
     with open_app(config) as ui:
         unlock(ui)
@@ -300,7 +298,7 @@ def test_a_lead_is_not_offered_sign_off_on_a_draft_and_labels_are_words(config, 
     )
     draft = incident(ctx, ids["ada"], recorded_by="u-other", status="draft", staff_present=["u-lead"])
     synced(store)
-    _server_update(store, pi, {"reference": "besmart-10290"})
+    server_update(store, pi, {"reference": "besmart-10290"})
     store.close()
     with open_app(config) as ui:
         unlock(ui, email=LEAD.email)

@@ -14,13 +14,13 @@ import time
 
 import keyring
 import pytest
-from client_support import PASSCODE, ClientDevice
 from keyring.backends import fail
-from server_support import ROOT, TEST_ENV, Org, ServerProcess
 from sqlalchemy import func, select
 
 from server.db import Database
 from server.models import OpLog, Record
+from tests.support.client import PASSCODE, ClientDevice
+from tests.support.server import ROOT, TEST_ENV, Org, ServerProcess
 
 SYNC_SCRIPT = textwrap.dedent(
     """

@@ -4,8 +4,6 @@ Idle lock (only a person's input postpones it), a reload while locked, links fro
 sign-out with an unfinished draft, the lock screen's accounts in the web client, one word for the secret.
 """
 
-# ruff: noqa: F811  (pytest fixtures imported from tests/test_screens.py are test arguments here)
-
 from __future__ import annotations
 
 import asyncio
@@ -27,22 +25,19 @@ from sync.hlc import Stamp
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
 from sync.protocol import Session
-from tests.test_screens import (  # noqa: F401  (config, device and ui are fixtures)
+from tests.support.screens import (
     LEAD,
     PASSCODE,
     STAFF,
     add_account,
-    config,
-    device,
     open_app,
     root,
     snack,
     start_report,
     store_of,
-    ui,
     unlock,
 )
-from tests.ui_harness import FakeConnection, UiHarness, encode
+from tests.support.ui_harness import FakeConnection, UiHarness, encode
 
 NAMES = ("Ada", "Lovelace", "Bo Peep")
 TOKENS = Session(access_token="a", refresh_token="r", expires_in=3600, device_id="dev-1", user=STAFF)

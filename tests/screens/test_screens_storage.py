@@ -1,9 +1,7 @@
-"""A full disk and a read-only data folder, on the screens (in-process, `tests/ui_harness.py`): the tap, the
+"""A full disk and a read-only data folder, on the screens (in-process, `tests/support/ui_harness.py`): the tap, the
 draft and the unlock say what happened in plain words instead of crashing the session, what was typed stays
 on the screen, and everything works again once space returns.
 """
-
-# ruff: noqa: F811  (pytest fixtures imported from tests/test_screens.py are test arguments here)
 
 from __future__ import annotations
 
@@ -13,20 +11,17 @@ import flet as ft
 
 from app.config import ClientConfig
 from app.session import account_dir
-from tests.disk_support import fill_disk, free_disk, read_only
-from tests.test_screens import (  # noqa: F401  (config, device and ui are fixtures)
+from tests.support.disk import fill_disk, free_disk, read_only
+from tests.support.screens import (
     STAFF,
-    config,
-    device,
     open_app,
     pick_individual,
     snack,
     start_report,
     store_of,
-    ui,
     unlock,
 )
-from tests.ui_harness import UiHarness
+from tests.support.ui_harness import UiHarness
 
 TAP_NOT_SAVED = "This device is out of storage: the tap was not saved. Free some space and try again."
 

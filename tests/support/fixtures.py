@@ -1,4 +1,4 @@
-"""Fixtures of the server tests: a test database (SQLite and PostgreSQL), a real server process per
+"""Fixtures of the tests that need a server: a test database (SQLite and PostgreSQL), a real server process per
 database and test module, and a freshly seeded organisation per test.
 
 PostgreSQL is at 127.0.0.1:5432 (trust auth, user postgres); each module creates and drops its own
@@ -9,15 +9,14 @@ PostgreSQL cannot be reached.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from server_support import (
+from server.core.config import Settings
+from server.db import Database
+from tests.support.server import (
     TEST_ENV,
     Org,
     ServerProcess,
@@ -27,9 +26,6 @@ from server_support import (
     seed_org,
     settings_for,
 )
-
-from server.core.config import Settings
-from server.db import Database
 
 for _name, _value in TEST_ENV.items():
     os.environ.setdefault(_name, _value)

@@ -1,0 +1,48 @@
+"""A device with one account, for service tests: an unlocked encrypted store, the app services as Sam (staff),
+and one child with key staff, a key contact and two behaviours (fixtures `store`, `services`, `child`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.context import Context
+from app.services import Services
+from localdb.store import LocalStore
+from sync.protocol import UserInfo
+
+PASSCODE = "services-passcode"
+
+
+def user(role: str = "staff", user_id: str = "u-staff") -> UserInfo:
+    return UserInfo(id=user_id, organisation_id="org1", name="Sam Staff", email="sam@example.org", role=role)
+
+
+@pytest.fixture
+def store(tmp_path: Path, memory_keyring) -> Iterator[LocalStore]:
+    opened = LocalStore(tmp_path / "data")
+    opened.initialise(PASSCODE)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def services(store: LocalStore) -> Services:
+    return Services.of(Context(store, user()))
+
+
+@pytest.fixture
+def child(services: Services) -> str:
+    ctx = services.context
+    ctx.write("staff", "create", {"name": "Sam Staff", "email": "sam@example.org"}, record_id="u-staff")
+    ctx.write("staff", "create", {"name": "Lee Lead", "email": "lee@example.org", "role": "lead"}, record_id="u-lead")
+    for label, valence in (("On task", "positive"), ("Shouting out", "negative")):
+        ctx.write("behaviour_type", "create", {"label": label, "valence": valence})
+    person = ctx.write("individual", "create", {"first_name": "Ada", "last_name": "Lovelace", "group": "Year 7"})
+    ctx.write("key_staff", "create", {"staff_id": "u-lead"}, profile_id=person)
+    ctx.write(
+        "key_contact", "create", {"name": "Mum", "relationship": "Mother", "phone": "01234 567890"}, profile_id=person
+    )
+    return person

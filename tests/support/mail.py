@@ -1,0 +1,40 @@
+"""A real SMTP server on loopback (aiosmtpd) that keeps every message it is given."""
+
+from __future__ import annotations
+
+import email
+import threading
+import time
+from collections.abc import Callable
+from email.message import Message
+
+Received = list[tuple[list[str], Message]]
+
+
+class Inbox:
+    """An aiosmtpd handler keeping every message it is given (pass it to `aiosmtpd.controller.Controller`)."""
+
+    def __init__(self) -> None:
+        self.messages: Received = []
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, _server, _session, envelope) -> str:  # type: ignore[no-untyped-def]
+        with self._lock:
+            self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
+        return "250 Message accepted"
+
+    def received(self) -> Received:
+        with self._lock:
+            return list(self.messages)
+
+    def wait_until(self, done: Callable[[Received], bool], timeout: float = 15.0, then: float = 1.0) -> Received:
+        """Wait until `done(received)` holds, then a while longer (nothing may arrive twice)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not done(self.received()):
+            time.sleep(0.05)
+        time.sleep(then)
+        return self.received()
+
+    def wait_for(self, address: str, timeout: float = 15.0, then: float = 1.0) -> Received:
+        """Wait until a message to `address` arrives, then a while longer."""
+        return self.wait_until(lambda got: any(address in to for to, _ in got), timeout, then)
