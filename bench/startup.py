@@ -10,7 +10,7 @@ need the network). The store is created under this machine's key policy with its
 Timed, in a fresh `python` process each run (`--child`): Python start → import the client (flet, app, screens)
 → build the real `Root` on a page → the unlock screen → type the passcode, Unlock (open the store: scrypt)
 → the dashboard → Record → choose the first individual → Behaviour Clicker, its buttons built → print
-"ready". The page is `tests/ui_harness.py`'s in-process `UiHarness` (a real flet Session and Page, no
+"ready". The page is `tests/support/ui_harness.py`'s in-process `UiHarness` (a real flet Session and Page, no
 browser): the browser's own Flutter/CanvasKit load (~3 s in headless Chromium, cached by a real browser) is
 the web runtime's start, not the app's, and is not part of this figure. The background sync starts on unlock
 as in the app; it finds the server unreachable and waits, which delays nothing.

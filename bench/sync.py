@@ -7,7 +7,7 @@
 
 Last line: `initial_sync_records_per_s <value>` (targets: (a) 5 s or less; (b) 2,000 records/s or more).
 The server, the database and the test organisation are set up with the same helpers the integration tests
-use (tests/server/server_support.py).
+use (tests/support/server.py).
 """
 
 from __future__ import annotations
