@@ -54,14 +54,16 @@ def markdown_files() -> list[Path]:
 def sections(text: str) -> dict[str, str]:
     """Each heading's text (without `#`s) -> the text under it, up to the next heading of any level."""
     found: dict[str, str] = {}
-    heading, lines = "", []
+    heading = ""
+    lines: list[str] = []
     in_code = False
     for line in text.splitlines():
         if line.startswith("```"):
             in_code = not in_code
         if not in_code and re.match(r"#{1,6} ", line):
             found[heading] = "\n".join(lines)
-            heading, lines = line.lstrip("#").strip(), []
+            heading = line.lstrip("#").strip()
+            lines = []
         else:
             lines.append(line)
     found[heading] = "\n".join(lines)
@@ -294,7 +296,7 @@ def top_folders() -> list[str]:
 
 def test_every_repository_path_the_docs_name_exists():
     folders = "|".join(map(re.escape, top_folders()))
-    named = re.compile(rf"(?<![\w./-])((?:{folders})/[\w./-]*\.(?:py|md|toml|sh|json))")
+    named = re.compile(rf"(?<![\w./-])((?:{folders})/[\w./-]*\.(?:py|md|toml|sh|json))(?![\w])")
     missing = [
         f"{path.relative_to(ROOT)}: {name}"
         for path in markdown_files()
