@@ -6,7 +6,7 @@ to review, and `echoes`. A conflict needs a different value: a losing write of t
 same value as a newer losing write, is an echo — kept (should the winner be overwritten by a different
 value, it may become a conflict again), but nothing to review. Which losers are conflicts depends only on
 the winner and the set of losers, so the split is as order-free as the merge.
-`apply_op` is a pure function with these properties (tests/test_merge_properties.py checks them):
+`apply_op` is a pure function with these properties (tests/sync/test_merge_properties.py checks them):
 
 - any order and any duplication of the same set of ops yields the same state (commutative, idempotent);
 - every value an op wrote is the winner, a kept conflict or echo, or was seen by a later writer who

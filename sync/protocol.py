@@ -1,4 +1,4 @@
-"""The wire messages between a device and the sync server (DESIGN.md §4).
+"""The wire messages between a device and the sync server, specified in docs/sync-protocol.md.
 
 Push: `POST /sync/push` with a `PushRequest` → a `PushResponse` holding one `OpResult` per op. Pull:
 `GET /sync/pull?cursor=N&limit=M` → a `PullResponse` page of whole record states after the cursor, plus

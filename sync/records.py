@@ -1,4 +1,4 @@
-"""The record kinds of besmart (DESIGN.md §3) and their fields, as typed, validated models.
+"""The record kinds of besmart and their fields, as typed, validated models (docs/architecture.md).
 
 Every kind is a pydantic model that forbids unknown fields and rejects out-of-range values with a message
 naming the field. `KINDS` maps each kind's wire name to a `KindSpec`: its model, whether it belongs to an
@@ -186,7 +186,7 @@ class ContributorRole(StrEnum):
 # --- labels: what a person sees for each stored value ------------------------------------------------
 
 #: The user-facing label of every stored enum value: the one place that maps them, so no screen shows a raw
-#: value such as "local_authority" or "other". `tests/test_incident_lists.py` checks every member has one.
+#: value such as "local_authority" or "other". `tests/app/test_incident_lists.py` checks every member has one.
 ENUM_LABELS: dict[type[StrEnum], dict[str, str]] = {
     Valence: {Valence.POSITIVE: "Positive", Valence.NEGATIVE: "Negative", Valence.NA: "Neither"},
     BehaviourLevel: {BehaviourLevel.LOW: "Low", BehaviourLevel.MEDIUM: "Medium", BehaviourLevel.HIGH: "High"},

@@ -1,5 +1,5 @@
 """The screens render and nothing more: they import only flet, the standard library, `app/` and each other
-(DESIGN §2). Issue #9 turns the whole layer map into import-linter contracts; this test keeps the screens'
+(docs/architecture.md). Issue #9 turns the whole layer map into import-linter contracts; this test keeps the screens'
 part true until then."""
 
 from __future__ import annotations

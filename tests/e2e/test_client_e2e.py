@@ -45,7 +45,7 @@ from tests.e2e.browser import (
 )
 from tests.support.mail import Inbox
 
-# tests/server/conftest.py is not loaded for tests/e2e: import its helpers the way it does.
+# The helpers that start a real server and seed an organisation (tests/support/server.py).
 from tests.support.server import PASSWORD, TEST_ENV, Org, ServerProcess, seed_org, settings_for
 
 for _name, _value in TEST_ENV.items():

@@ -36,7 +36,7 @@ from tests.e2e.browser import (
 # The story's own module: its client fixture (`python -m app --web` on the `world` defined here) and helpers.
 from tests.e2e.test_client_e2e import PASSPHRASE, SYNC_TIMEOUT_MS, client, pick_individual  # noqa: F401
 
-# tests/server/conftest.py is not loaded for tests/e2e: import its helpers the way it does.
+# The helpers that start a real server and seed an organisation (tests/support/server.py).
 from tests.support.server import PASSWORD, Org, ServerProcess, seed_org, settings_for
 
 #: more people than the form can list as checkboxes on one screen

@@ -47,7 +47,7 @@ from tests.e2e.test_client_e2e import (
     smtp,  # noqa: F401  (a fixture)
 )
 
-# tests/server/conftest.py is not loaded for tests/e2e: import its helpers the way test_client_e2e does.
+# The helpers that start a real server and seed an organisation (tests/support/server.py).
 from tests.support.server import Org, ServerProcess, seed_org, settings_for
 
 IDLE_S = 10

@@ -1,4 +1,4 @@
-"""Locking, links and signing out, driven in-process through the real `Root` (see tests/test_screens.py).
+"""Locking, links and signing out, driven in-process through the real `Root` (see tests/screens/test_screens.py).
 
 Idle lock (only a person's input postpones it), a reload while locked, links from emails, inbox items,
 sign-out with an unfinished draft, the lock screen's accounts in the web client, one word for the secret.
