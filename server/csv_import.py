@@ -29,7 +29,7 @@ from sqlmodel import Session
 
 from server.core.config import Settings
 from server.models import Record, UserAccount
-from server.services.changes import finish
+from server.services.changes import finish_server_writes
 from server.services.clock import server_clock
 from server.services.organisations import AdminError, check_setting_limit
 from server.services.records import SYSTEM_ACTOR, RecordWriter, new_id
@@ -353,21 +353,6 @@ def check_individuals(session: Session, org_id: str, lines: list[_Line]) -> tupl
     return plans, errors
 
 
-def _audit_and_finish(writer: RecordWriter, actor_id: str, settings: Settings) -> None:
-    if actor_id != SYSTEM_ACTOR:
-        for merged in writer.merged:
-            writer.audit(
-                org_id=merged.org_id,
-                actor_id=actor_id,
-                device_id=None,
-                action=merged.op.action,
-                record_kind=merged.op.kind,
-                record_id=merged.op.record_id,
-                profile_id=merged.op.profile_id,
-            )
-    finish(writer, settings)
-
-
 def import_individuals(
     session: Session,
     org_id: str,
@@ -403,7 +388,7 @@ def import_individuals(
         result.contacts += len(plan.contacts)
         result.grants += len(plan.access)
         result.key_staff += len(plan.key_staff)
-    _audit_and_finish(writer, actor_id, settings)
+    finish_server_writes(writer, settings, actor_id)
     return result
 
 
@@ -481,5 +466,5 @@ def import_staff(
     for fields in plans:
         merged = writer.server_write("staff", "create", fields, org_id=org_id, record_id=new_id(), actor_id=actor_id)
         result.created.append(merged.op.record_id)
-    _audit_and_finish(writer, actor_id, settings)
+    finish_server_writes(writer, settings, actor_id)
     return result

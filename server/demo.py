@@ -40,7 +40,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from server.admin import DEFAULT_BEHAVIOURS, list_organisations
 from server.cli import add_database_argument, command, settings_from
 from server.core.config import Settings, SmtpSettings
 from server.core.security import Passwords
@@ -176,7 +175,7 @@ HOME_BEHAVIOURS: list[tuple[str, str, str, str]] = [
     ("Missed curfew", "negative", "medium", "#c62828"),
 ]
 #: the demo's catalogue: the default one and the home's buttons
-DEMO_BEHAVIOURS = [*DEFAULT_BEHAVIOURS, *HOME_BEHAVIOURS]
+DEMO_BEHAVIOURS = [*orgs.DEFAULT_BEHAVIOURS, *HOME_BEHAVIOURS]
 #: default buttons about lessons: never tapped for the home's young people (nor the home's for pupils)
 SCHOOL_ONLY_BEHAVIOURS = frozenset({"On task", "Off task", "Late to lesson", "Shouting out", "Talking over others"})
 
@@ -1148,7 +1147,7 @@ def _write(session: Session, org_id: str, writes: list[Write], notify: Settings 
 
 def find_demo(session: Session) -> str | None:
     """The id of the demo organisation in this database, if it has been seeded."""
-    for org_id, name in list_organisations(session):
+    for org_id, name in orgs.list_organisations(session):
         if name == DEMO_ORG_NAME:
             return org_id
     return None
