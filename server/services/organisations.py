@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from server.core.config import Settings, load_settings
@@ -110,6 +110,16 @@ def live_states(session: Session, kind: str, org_id: str | None = None) -> list[
     if org_id is not None:
         query = query.where(RECORD.c.org_id == org_id)
     return [(row.org_id, RecordState.model_validate_json(row.state)) for row in session.execute(query)]
+
+
+def count_records(session: Session, org_id: str) -> dict[str, int]:
+    """How many live records of each kind the organisation has."""
+    rows = session.execute(
+        select(RECORD.c.kind, func.count())
+        .where(RECORD.c.org_id == org_id, RECORD.c.deleted.is_(False))
+        .group_by(RECORD.c.kind)
+    )
+    return {kind: count for kind, count in sorted(rows.tuples())}
 
 
 def _org_of(session: Session, record_id: str, kind: str) -> str:
@@ -305,6 +315,18 @@ def check_setting_limit(session: Session, org_id: str, role: str, setting_ids: l
         if found not in chosen:
             chosen.append(found)
     return chosen
+
+
+def emails_taken(session: Session, emails: list[str]) -> list[str]:
+    """Which of these emails (any case) an account already has."""
+    wanted = [email.strip().lower() for email in emails]
+    return list(session.execute(select(USER.c.email).where(USER.c.email.in_(wanted))).scalars())
+
+
+def set_organisation_password_hash(session: Session, org_id: str, password_hash: str) -> None:
+    """Give every account of the organisation the same password, already hashed (`Passwords.hash`, outside
+    the transaction: it is slow): a demo organisation's shared password."""
+    session.execute(update(USER).where(USER.c.org_id == org_id).values(password_hash=password_hash))
 
 
 def set_password(session: Session, user_id: str, password: str, *, settings: Settings | None = None) -> None:
