@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-#: the demo's staff login and password (server/demo.py)
+#: the demo's staff login and password (server/demo/cast.py)
 DEMO_EMAIL = "teacher@brightwater.example"
 DEMO_PASSWORD = "besmart-demo-2026"
 #: 12+ characters: acceptable under both key policies

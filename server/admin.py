@@ -10,6 +10,8 @@
 
 Every subcommand takes `--db URL` (default: the SQLite file in the server home) and writes through the
 service calls of `server.services.organisations`, so what it changes syncs to devices like anything else.
+Every write is audited as the operator's: `--operator NAME` (default: the OS user running the command),
+recorded as "cli:NAME".
 Organisations are named by id or by name; staff by email; individuals by id (`list-individuals` shows them).
 A refused request prints `error: ...` on stderr and exits with status 2, having changed nothing.
 The commands and the CSV columns are documented in docs/admin.md.
@@ -25,7 +27,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlmodel import Session
 
 from server.cli import command, settings_from
@@ -33,40 +34,14 @@ from server.core.config import Settings
 from server.core.security import MIN_PASSWORD_LENGTH
 from server.csv_import import ImportFailed, import_individuals, import_staff, model_problems
 from server.db import Database
-from server.models import Record, UserAccount
 from server.services import accounts
 from server.services import organisations as orgs
+from server.services.audit import OPERATOR_MAX_LENGTH, set_operator
 from server.services.records import new_id
-from sync.merge import RecordState
 from sync.records import KINDS, BehaviourLevel, Role, SettingType, Valence
 
-RECORD = Record.__table__
-USER = UserAccount.__table__
-
-#: The Behaviour Clicker catalogue a new organisation starts from: (label, valence, level, colour).
-#: Colours are dark enough for the clicker's white text (contrast 4.5:1 or more).
-DEFAULT_BEHAVIOURS: list[tuple[str, str, str, str]] = [
-    ("On task", "positive", "low", "#2e7d32"),
-    ("Kind to others", "positive", "low", "#2e7d32"),
-    ("Followed instructions", "positive", "low", "#00695c"),
-    ("Good effort", "positive", "low", "#00695c"),
-    ("Helped someone", "positive", "medium", "#1565c0"),
-    ("Managed feelings well", "positive", "medium", "#1565c0"),
-    ("Used a calm-down strategy", "positive", "medium", "#283593"),
-    ("Excellent contribution", "positive", "high", "#283593"),
-    ("Needed a movement break", "n/a", "low", "#455a64"),
-    ("Needed adult support to start", "n/a", "low", "#455a64"),
-    ("Shouting out", "negative", "low", "#a84300"),
-    ("Off task", "negative", "low", "#a84300"),
-    ("Talking over others", "negative", "low", "#a84300"),
-    ("Late to lesson", "negative", "low", "#8d5300"),
-    ("Unkind words", "negative", "medium", "#c62828"),
-    ("Refusal", "negative", "medium", "#c62828"),
-    ("Leaving the room", "negative", "medium", "#c62828"),
-    ("Swearing", "negative", "medium", "#ad1457"),
-    ("Damage to property", "negative", "high", "#8e0000"),
-    ("Physical aggression", "negative", "high", "#8e0000"),
-]
+#: how an operator at the command line is named in the audit log: "cli:ann"
+OPERATOR_PREFIX = "cli:"
 
 
 class CommandError(Exception):
@@ -74,35 +49,6 @@ class CommandError(Exception):
 
 
 # --- looking things up -----------------------------------------------------------------------------
-
-
-def _states(session: Session, kind: str, org_id: str | None = None) -> list[tuple[str, RecordState]]:
-    query = select(RECORD.c.org_id, RECORD.c.state).where(RECORD.c.kind == kind, RECORD.c.deleted.is_(False))
-    if org_id is not None:
-        query = query.where(RECORD.c.org_id == org_id)
-    return [(row.org_id, RecordState.model_validate_json(row.state)) for row in session.execute(query)]
-
-
-def list_organisations(session: Session) -> list[tuple[str, str]]:
-    """(id, name) of every organisation, by name."""
-    found = [(state.id, str(state.values().get("name", ""))) for _org, state in _states(session, "organisation")]
-    return sorted(found, key=lambda item: item[1].casefold())
-
-
-def resolve_org(session: Session, ref: str) -> tuple[str, str]:
-    """An organisation by id or by name (any case): (id, name)."""
-    known = list_organisations(session)
-    for org_id, name in known:
-        if org_id == ref:
-            return org_id, name
-    matches = [(org_id, name) for org_id, name in known if name.casefold() == ref.strip().casefold()]
-    if len(matches) == 1:
-        return matches[0]
-    if matches:
-        ids = ", ".join(org_id for org_id, _ in matches)
-        raise CommandError(f"{len(matches)} organisations are called {ref!r}: name one by id ({ids})")
-    names = ", ".join(repr(name) for _, name in known) or "none yet: create one with `admin create-org`"
-    raise CommandError(f"no organisation {ref!r} (organisations: {names})")
 
 
 def resolve_user(session: Session, email: str) -> dict[str, Any]:
@@ -120,42 +66,6 @@ def resolve_individual(session: Session, ref: str) -> tuple[str, str, dict[str, 
     return found[1].id, found[0], found[1].values()
 
 
-def individuals_of(session: Session, org_id: str, group: str | None = None) -> list[tuple[str, dict[str, Any]]]:
-    people = [(state.id, state.values()) for _org, state in _states(session, "individual", org_id)]
-    if group is not None:
-        people = [(pid, v) for pid, v in people if str(v.get("group", "")).casefold() == group.strip().casefold()]
-    return sorted(people, key=lambda p: (str(p[1].get("last_name", "")).casefold(), str(p[1].get("first_name", ""))))
-
-
-def behaviour_types(session: Session, org_id: str) -> list[tuple[str, dict[str, Any]]]:
-    found = [(state.id, state.values()) for _org, state in _states(session, "behaviour_type", org_id)]
-    return sorted(found, key=lambda b: (int(b[1].get("sort_order", 0)), str(b[1].get("label", "")).casefold()))
-
-
-def add_default_behaviours(session: Session, org_id: str, *, actor_id: str = orgs.SYSTEM_ACTOR) -> tuple[int, int]:
-    """Add the default clicker behaviours the organisation does not have yet (matched by label, any case);
-    existing ones are left as they are. Returns (added, already there)."""
-    existing = {str(v.get("label", "")).casefold() for _id, v in behaviour_types(session, org_id)}
-    start = max((int(v.get("sort_order", 0)) for _id, v in behaviour_types(session, org_id)), default=0)
-    added = 0
-    for label, valence, level, colour in DEFAULT_BEHAVIOURS:
-        if label.casefold() in existing:
-            continue
-        added += 1
-        orgs.upsert_behaviour_type(
-            session,
-            org_id,
-            label,
-            valence,
-            record_id=new_id(),  # a new record, even if a deleted one had this label
-            level=level,
-            colour=colour,
-            sort_order=start + added * 10,
-            actor_id=actor_id,
-        )
-    return added, len(DEFAULT_BEHAVIOURS) - added
-
-
 def _person_name(values: dict[str, Any]) -> str:
     preferred = values.get("preferred_name")
     first = values.get("first_name", "")
@@ -166,18 +76,37 @@ def _person_name(values: dict[str, Any]) -> str:
 # --- running a command -----------------------------------------------------------------------------
 
 
-class Context:
-    """What a subcommand works with: its arguments, the settings and the (migrated) database."""
+def operator_name(given: str | None) -> str:
+    """How the audit log names the person at the command line: "cli:<name>", the name from --operator or
+    else the OS account running the command."""
+    name = given
+    if name is None:
+        try:
+            name = getpass.getuser()
+        except (OSError, KeyError):  # no login name in the environment and no password-database entry
+            name = "unknown"
+    name = name.strip()
+    if not name or len(OPERATOR_PREFIX) + len(name) > OPERATOR_MAX_LENGTH:
+        raise CommandError(f"--operator needs a name of 1 to {OPERATOR_MAX_LENGTH - len(OPERATOR_PREFIX)} characters")
+    return OPERATOR_PREFIX + name
 
-    def __init__(self, args: argparse.Namespace) -> None:
+
+class Context:
+    """What a subcommand works with: its arguments, the settings, the (migrated) database and the operator
+    its writes are audited as."""
+
+    def __init__(self, args: argparse.Namespace, operator: str) -> None:
         self.args = args
+        self.operator = operator
         self.settings: Settings = settings_from(args)
         self.db = Database(self.settings.url, pool_size=2)
         self.db.upgrade()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
+        """A write transaction; every write made in it is audited as the operator's."""
         with self.db.session() as session:
+            set_operator(session, self.operator)
             yield session
 
     @contextmanager
@@ -245,7 +174,7 @@ def create_org(ctx: Context) -> None:
     }
     _check_record("organisation", org_fields)
     with ctx.write() as s:
-        taken = [org_id for org_id, name in list_organisations(s) if name.casefold() == a.name.strip().casefold()]
+        taken = [org_id for org_id, name in orgs.list_organisations(s) if name.casefold() == a.name.strip().casefold()]
         if taken:
             raise CommandError(f"an organisation called {a.name!r} already exists (id {taken[0]})")
         org_id = orgs.create_organisation(
@@ -257,21 +186,17 @@ def create_org(ctx: Context) -> None:
             settings=ctx.settings,
         )
         if not a.no_behaviours:
-            add_default_behaviours(s, org_id)
+            orgs.add_default_behaviours(s, org_id)
     _out(f"created organisation {a.name.strip()!r} (id {org_id}); incident references: {a.prefix}-10001, ...")
     if not a.no_behaviours:
-        _out(f"added the {len(DEFAULT_BEHAVIOURS)} default clicker behaviours (`admin behaviours list`)")
+        _out(f"added the {len(orgs.DEFAULT_BEHAVIOURS)} default clicker behaviours (`admin behaviours list`)")
 
 
 def list_orgs(ctx: Context) -> None:
     with ctx.read() as s:
         rows = []
-        for org_id, name in list_organisations(s):
-            settings = ", ".join(
-                f"{v.get('name')} ({v.get('setting_type')})"
-                for _o, st in _states(s, "setting", org_id)
-                for v in [st.values()]
-            )
+        for org_id, name in orgs.list_organisations(s):
+            settings = ", ".join(f"{v.get('name')} ({v.get('setting_type')})" for _id, v in orgs.settings_of(s, org_id))
             rows.append([org_id, name, settings or "-"])
     if not rows:
         _out("no organisations yet: create one with `admin create-org --name ...`")
@@ -282,10 +207,10 @@ def create_setting(ctx: Context) -> None:
     a = ctx.args
     _check_record("setting", {"name": a.name, "setting_type": a.type})
     with ctx.write() as s:
-        org_id, org_name = resolve_org(s, a.org)
-        for _o, state in _states(s, "setting", org_id):
-            if str(state.values().get("name", "")).casefold() == a.name.strip().casefold():
-                raise CommandError(f"{org_name} already has a setting called {a.name!r} (id {state.id})")
+        org_id, org_name = orgs.find_organisation(s, a.org)
+        for setting_id, values in orgs.settings_of(s, org_id):
+            if str(values.get("name", "")).casefold() == a.name.strip().casefold():
+                raise CommandError(f"{org_name} already has a setting called {a.name!r} (id {setting_id})")
         setting_id = orgs.create_setting(s, org_id, a.name.strip(), a.type)
     _out(f"created setting {a.name.strip()!r} ({a.type}) in {org_name} (id {setting_id})")
 
@@ -296,13 +221,13 @@ def create_user(ctx: Context) -> None:
     _check_record("staff", {"name": a.name, "email": email, "role": a.role})
     password = _password(a, allow_none=True)
     with ctx.write() as s:
-        org_id, org_name = resolve_org(s, a.org)
+        org_id, org_name = orgs.find_organisation(s, a.org)
         if orgs.find_user(s, email) is not None:
             raise CommandError(f"an account with the email {email} already exists")
         user_id = orgs.create_user(
             s, org_id, a.name.strip(), email, password, role=a.role, settings=ctx.settings, setting_ids=a.setting
         )
-        sees = _sees(s, org_id, a.role, _limit_of(s, user_id))
+        sees = _sees(s, org_id, a.role, orgs.setting_limit(s, user_id))
     _out(f"created {a.role} {a.name.strip()} <{email}> in {org_name} (id {user_id}); sees {sees}")
     if password is None:
         _out(f"they cannot sign in until a password is set: admin set-password --email {email}")
@@ -334,7 +259,7 @@ def update_user(ctx: Context) -> None:
             raise CommandError(f"an account with the email {changes['email']} already exists")
         orgs.update_user(s, user["id"], setting_ids=limit, **changes)
         role = changes.get("role", user["role"])
-        sees = _sees(s, user["org_id"], role, _limit_of(s, user["id"]))
+        sees = _sees(s, user["org_id"], role, orgs.setting_limit(s, user["id"]))
     described = ", ".join(f"{k}={v}" for k, v in changes.items())
     _out(f"updated {user['email']}: {', '.join(p for p in (described, f'sees {sees}') if p)}")
     if changes.get("active") is False:
@@ -350,40 +275,30 @@ def set_password(ctx: Context) -> None:
     _out(f"password set for {user['email']}; their open sessions have ended")
 
 
-def _limit_of(s: Session, user_id: str) -> list[str]:
-    found = orgs.get_record(s, user_id)
-    return list(found[1].values().get("setting_ids") or []) if found else []
-
-
 def _sees(s: Session, org_id: str, role: str, limit: list[str]) -> str:
     """Whom a user reaches, in words: the settings a lead is limited to, or how their role reaches."""
     if role == Role.STAFF:
         return "the individuals they are granted access to"
     if role == Role.LEAD and limit:
-        names = {st.id: str(st.values().get("name", st.id)) for _o, st in _states(s, "setting", org_id)}
+        names = {setting_id: str(v.get("name", setting_id)) for setting_id, v in orgs.settings_of(s, org_id)}
         return ", ".join(names.get(setting_id, setting_id) for setting_id in limit)
     return "the whole organisation"
 
 
 def list_users(ctx: Context) -> None:
     with ctx.read() as s:
-        org_id, _name = resolve_org(s, ctx.args.org)
-        rows = s.execute(
-            select(USER.c.id, USER.c.name, USER.c.email, USER.c.role, USER.c.active, USER.c.password_hash)
-            .where(USER.c.org_id == org_id)
-            .order_by(USER.c.name)
-        ).all()
+        org_id, _name = orgs.find_organisation(s, ctx.args.org)
         table = [
             [
-                r.id,
-                r.name,
-                r.email,
-                r.role,
-                "active" if r.active else "deactivated",
-                "yes" if r.password_hash else "no",
-                _sees(s, org_id, r.role, _limit_of(s, r.id) if r.role == Role.LEAD else []),
+                u["id"],
+                u["name"],
+                u["email"],
+                u["role"],
+                "active" if u["active"] else "deactivated",
+                "yes" if u["password_set"] else "no",
+                _sees(s, org_id, u["role"], orgs.setting_limit(s, u["id"]) if u["role"] == Role.LEAD else []),
             ]
-            for r in rows
+            for u in orgs.staff_accounts(s, org_id)
         ]
     if not table:
         _out("no staff yet")
@@ -412,7 +327,7 @@ def _import(ctx: Context, kind: str, run: Callable[..., Any]) -> None:
     path = Path(a.file)
     try:
         with ctx.write() as s:
-            org_id, org_name = resolve_org(s, a.org)
+            org_id, org_name = orgs.find_organisation(s, a.org)
             result = run(s, org_id, path, settings=ctx.settings, dry_run=a.dry_run)
     except ImportFailed as failed:
         lines = "\n".join(f"  {error}" for error in failed.errors)
@@ -433,8 +348,8 @@ def import_staff_command(ctx: Context) -> None:
 
 def list_individuals(ctx: Context) -> None:
     with ctx.read() as s:
-        org_id, _name = resolve_org(s, ctx.args.org)
-        people = individuals_of(s, org_id, ctx.args.group)
+        org_id, _name = orgs.find_organisation(s, ctx.args.org)
+        people = orgs.individuals_of(s, org_id, ctx.args.group)
     rows = []
     for pid, v in people:
         flags = ",".join(f for f, key in (("SEND", "send"), ("EHC", "ehc_plan"), ("LAC", "looked_after")) if v.get(key))
@@ -456,7 +371,7 @@ def _targets(s: Session, args: argparse.Namespace, user: dict[str, Any]) -> list
             raise CommandError(f"{user['email']} and the individual {pid} belong to different organisations")
         chosen[pid] = values
     for group in args.group or []:
-        people = individuals_of(s, user["org_id"], group)
+        people = orgs.individuals_of(s, user["org_id"], group)
         if not people:
             raise CommandError(f"no individuals in the group {group!r}")
         chosen.update(people)
@@ -471,7 +386,7 @@ def grant(ctx: Context) -> None:
         targets = _targets(s, ctx.args, user)
         for pid, _values in targets:
             orgs.grant_access(s, pid, user["id"])
-        limit = _limit_of(s, user["id"]) if user["role"] == Role.LEAD else []
+        limit = orgs.setting_limit(s, user["id"]) if user["role"] == Role.LEAD else []
     names = ", ".join(_person_name(v) for _pid, v in targets[:10]) + (" ..." if len(targets) > 10 else "")
     _out(f"{user['email']} may now see and record for {len(targets)} individual(s): {names}")
     if user["role"] != Role.STAFF and not limit:
@@ -483,7 +398,7 @@ def revoke(ctx: Context) -> None:
         user = resolve_user(s, ctx.args.email)
         targets = _targets(s, ctx.args, user)
         removed = sum(orgs.revoke_access(s, pid, user["id"]) for pid, _v in targets)
-        limit = _limit_of(s, user["id"]) if user["role"] == Role.LEAD else []
+        limit = orgs.setting_limit(s, user["id"]) if user["role"] == Role.LEAD else []
     _out(f"removed {removed} access grant(s) of {user['email']}; their devices drop those records at the next sync")
     if user["role"] != Role.STAFF and not limit:
         _out(f"(as a {user['role']} they still reach every individual of the organisation)")
@@ -515,8 +430,8 @@ def key_staff(ctx: Context) -> None:
 
 def behaviours_list(ctx: Context) -> None:
     with ctx.read() as s:
-        org_id, org_name = resolve_org(s, ctx.args.org)
-        found = behaviour_types(s, org_id)
+        org_id, org_name = orgs.find_organisation(s, ctx.args.org)
+        found = orgs.behaviour_types(s, org_id)
     rows = [
         [
             bid,
@@ -543,12 +458,12 @@ def behaviours_add(ctx: Context) -> None:
         fields["icon"] = a.icon
     _check_record("behaviour_type", {"label": a.label, "valence": a.valence, **fields, "sort_order": a.sort or 0})
     with ctx.write() as s:
-        org_id, org_name = resolve_org(s, a.org)
-        existing = {str(v.get("label", "")).casefold(): bid for bid, v in behaviour_types(s, org_id)}
+        org_id, org_name = orgs.find_organisation(s, a.org)
+        existing = {str(v.get("label", "")).casefold(): bid for bid, v in orgs.behaviour_types(s, org_id)}
         if a.sort is not None:
             fields["sort_order"] = a.sort
         elif a.label.strip().casefold() not in existing:
-            top = max((int(v.get("sort_order", 0)) for _b, v in behaviour_types(s, org_id)), default=0)
+            top = max((int(v.get("sort_order", 0)) for _b, v in orgs.behaviour_types(s, org_id)), default=0)
             fields["sort_order"] = min(10_000, top + 10)
         # The live behaviour with this label, or a new record (upsert by label alone would find a deleted one).
         record_id = existing.get(a.label.strip().casefold()) or new_id()
@@ -560,8 +475,8 @@ def behaviours_add(ctx: Context) -> None:
 def _set_behaviour_active(ctx: Context, active: bool) -> None:
     a = ctx.args
     with ctx.write() as s:
-        org_id, _org_name = resolve_org(s, a.org)
-        found = behaviour_types(s, org_id)
+        org_id, _org_name = orgs.find_organisation(s, a.org)
+        found = orgs.behaviour_types(s, org_id)
         match = [
             (bid, v)
             for bid, v in found
@@ -585,8 +500,8 @@ def behaviours_enable(ctx: Context) -> None:
 
 def behaviours_defaults(ctx: Context) -> None:
     with ctx.write() as s:
-        org_id, org_name = resolve_org(s, ctx.args.org)
-        added, kept = add_default_behaviours(s, org_id)
+        org_id, org_name = orgs.find_organisation(s, ctx.args.org)
+        added, kept = orgs.add_default_behaviours(s, org_id)
     _out(f"added {added} default behaviour(s) to {org_name}; {kept} were already there")
 
 
@@ -597,7 +512,7 @@ def devices_list(ctx: Context) -> None:
     a = ctx.args
     with ctx.read() as s:
         user_id = resolve_user(s, a.email)["id"] if a.email else None
-        org_id = resolve_org(s, a.org)[0] if a.org else None
+        org_id = orgs.find_organisation(s, a.org)[0] if a.org else None
         found = accounts.list_devices(s, user_id=user_id, org_id=org_id)
     rows = [
         [
@@ -617,7 +532,7 @@ def devices_list(ctx: Context) -> None:
 def _mark(ctx: Context, status: str) -> None:
     with ctx.write() as s:
         try:
-            accounts.mark_device(s, ctx.args.device_id, status)
+            accounts.mark_device(s, ctx.args.device_id, status, actor_id=ctx.operator)
         except LookupError:
             raise CommandError(f"no device {ctx.args.device_id} (`admin devices list` shows them)") from None
     if status == "active":
@@ -630,9 +545,14 @@ def _mark(ctx: Context, status: str) -> None:
 
 
 def _db(parser: argparse.ArgumentParser) -> None:
-    # SUPPRESS: a --db given before the subcommand is not overwritten by the subcommand's default.
+    # SUPPRESS: a --db (or --operator) given before the subcommand is not overwritten by the subcommand's default.
     parser.add_argument(
         "--db", dest="database_url", default=argparse.SUPPRESS, help="database URL (default: SQLite in the server home)"
+    )
+    parser.add_argument(
+        "--operator",
+        default=argparse.SUPPRESS,
+        help="who is running the command, as the audit log names them (cli:NAME; default: your OS user name)",
     )
 
 
@@ -662,7 +582,7 @@ def _who(parser: argparse.ArgumentParser) -> None:
 
 def arguments(parser: argparse.ArgumentParser) -> None:
     _db(parser)
-    parser.set_defaults(database_url=None)
+    parser.set_defaults(database_url=None, operator=None)
     sub = parser.add_subparsers(dest="admin_command", required=True, metavar="COMMAND")
 
     p = _leaf(sub, "create-org", "create an organisation (with the default clicker behaviours)", create_org)
@@ -780,7 +700,12 @@ def arguments(parser: argparse.ArgumentParser) -> None:
 @command("admin", "organisation administration (see `admin --help`)", arguments)
 def admin(args: argparse.Namespace) -> int:
     try:
-        ctx = Context(args)
+        operator = operator_name(args.operator)
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        ctx = Context(args, operator)
     except Exception as error:  # a bad URL or an unreachable database
         print(f"error: cannot open the database: {error}", file=sys.stderr)
         return 2

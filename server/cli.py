@@ -6,8 +6,8 @@ The database defaults to an SQLite file in the server's data directory (BESMART_
 ./.besmart/server); a `postgresql://` URL runs it on PostgreSQL, where several processes may serve one
 database. One uvicorn worker per process: to scale, run more processes.
 
-Other modules add subcommands with `@command(...)` (admin tools, the demo seeder); `main` imports
-`server.admin` and `server.demo` when they exist so theirs register.
+Other modules add subcommands with `@command(...)` (`server.admin`, `server.demo`); `main` imports them so
+theirs register.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {}
-OPTIONAL_COMMAND_MODULES = ("server.admin", "server.demo")
 
 
 def command(
@@ -120,15 +119,10 @@ def migrate(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Imported here, not at the top: they register their subcommands with this module's `command`.
+    from server import admin, demo  # noqa: F401
+
     argv = sys.argv[1:] if argv is None else argv
-    # The built-in commands never depend on the optional modules: `serve` starts whatever state they are in.
-    if not argv or argv[0] not in COMMANDS:
-        for module in OPTIONAL_COMMAND_MODULES:
-            try:
-                __import__(module)
-            except ModuleNotFoundError as error:
-                if error.name != module:
-                    raise
     parser = argparse.ArgumentParser(prog="python -m server", description="besmart sync server")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, entry in COMMANDS.items():

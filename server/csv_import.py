@@ -28,15 +28,13 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from server.core.config import Settings
-from server.models import Record, UserAccount
-from server.services.changes import finish
+from server.models import UserAccount
+from server.services.changes import finish_server_writes
 from server.services.clock import server_clock
-from server.services.organisations import AdminError, check_setting_limit
+from server.services.organisations import AdminError, check_setting_limit, live_states, settings_of
 from server.services.records import SYSTEM_ACTOR, RecordWriter, new_id
-from sync.merge import RecordState
 from sync.records import KINDS, Role
 
-RECORD = Record.__table__
 USER = UserAccount.__table__
 
 CONTACT_PREFIXES = ("contact_", "contact2_")
@@ -233,13 +231,6 @@ def _emails(value: str) -> list[str]:
 # --- what the organisation already holds -------------------------------------------------------------
 
 
-def _states(session: Session, org_id: str, kind: str) -> list[RecordState]:
-    rows = session.execute(
-        select(RECORD.c.state).where(RECORD.c.org_id == org_id, RECORD.c.kind == kind, RECORD.c.deleted.is_(False))
-    )
-    return [RecordState.model_validate_json(row.state) for row in rows]
-
-
 def _org_staff(session: Session, org_id: str) -> dict[str, Any]:
     """email -> account row of the organisation's staff."""
     rows = session.execute(select(USER.c.id, USER.c.email, USER.c.role, USER.c.active).where(USER.c.org_id == org_id))
@@ -264,12 +255,12 @@ class _IndividualPlan:
 def check_individuals(session: Session, org_id: str, lines: list[_Line]) -> tuple[list[_IndividualPlan], list[str]]:
     """Check every line; returns what to write and the problems found (`line N: column: problem`)."""
     today = dt.date.today()
-    settings = {s.id: s.values() for s in _states(session, org_id, "setting")}
+    settings = dict(settings_of(session, org_id))
     settings_by_name = {str(v.get("name", "")).casefold(): sid for sid, v in settings.items()}
     staff = _org_staff(session, org_id)
     existing = {
         _person_key(v.get("first_name", ""), v.get("last_name", ""), v.get("date_of_birth")): s.id
-        for s in _states(session, org_id, "individual")
+        for _org, s in live_states(session, "individual", org_id)
         for v in [s.values()]
     }
     seen: dict[tuple[str, str, str], int] = {}
@@ -353,21 +344,6 @@ def check_individuals(session: Session, org_id: str, lines: list[_Line]) -> tupl
     return plans, errors
 
 
-def _audit_and_finish(writer: RecordWriter, actor_id: str, settings: Settings) -> None:
-    if actor_id != SYSTEM_ACTOR:
-        for merged in writer.merged:
-            writer.audit(
-                org_id=merged.org_id,
-                actor_id=actor_id,
-                device_id=None,
-                action=merged.op.action,
-                record_kind=merged.op.kind,
-                record_id=merged.op.record_id,
-                profile_id=merged.op.profile_id,
-            )
-    finish(writer, settings)
-
-
 def import_individuals(
     session: Session,
     org_id: str,
@@ -403,7 +379,7 @@ def import_individuals(
         result.contacts += len(plan.contacts)
         result.grants += len(plan.access)
         result.key_staff += len(plan.key_staff)
-    _audit_and_finish(writer, actor_id, settings)
+    finish_server_writes(writer, settings, actor_id)
     return result
 
 
@@ -481,5 +457,5 @@ def import_staff(
     for fields in plans:
         merged = writer.server_write("staff", "create", fields, org_id=org_id, record_id=new_id(), actor_id=actor_id)
         result.created.append(merged.op.record_id)
-    _audit_and_finish(writer, actor_id, settings)
+    finish_server_writes(writer, settings, actor_id)
     return result

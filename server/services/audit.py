@@ -7,6 +7,10 @@ counts, the cursor range and the individuals whose records it carried (so "who h
 still answerable) — not one row per record, which made an initial sync of a large organisation write
 millions of rows. Rows are written with the rest of the transaction, so an audited read and the read
 itself commit together.
+
+A write an administrator makes outside the app (the admin command line, a CSV import) is made by the server
+(its ops carry the server as their actor) but audited as the operator's: `set_operator(session, "cli:ann")`
+names them for every write of that transaction, and `actor_id` in those rows is the operator's name.
 """
 
 from __future__ import annotations
@@ -21,6 +25,25 @@ from sqlmodel import Session
 from server.models import AuditLog
 
 AUDIT = AuditLog.__table__
+
+
+#: the key of `Session.info` that names the operator of a transaction's admin writes
+_OPERATOR = "besmart.audit.operator"
+#: an operator's name is stored in `audit_log.actor_id`
+OPERATOR_MAX_LENGTH = 64
+
+
+def set_operator(session: Session, operator: str) -> None:
+    """Name the person behind every admin write of this session's transaction (e.g. "cli:ann"): each one
+    is audited as theirs."""
+    if not operator.strip() or len(operator) > OPERATOR_MAX_LENGTH:
+        raise ValueError(f"an operator is named in 1 to {OPERATOR_MAX_LENGTH} characters")
+    session.info[_OPERATOR] = operator
+
+
+def operator_of(session: Session) -> str | None:
+    """The operator `set_operator` named for this session, if any."""
+    return session.info.get(_OPERATOR)
 
 
 def audit_entry(

@@ -1,10 +1,13 @@
 """Organisation administration as plain service calls: organisations, settings, users, individuals, key
-contacts, access grants, key staff and the behaviour catalogue.
+contacts, access grants, key staff and the behaviour catalogue (with the default one a new organisation
+starts from), and the look-ups an admin tool names them by.
 
 Each call writes records through the same path as a device's push — a server op, validated and merged by
 the pure sync core, numbered, notified and audited — so what an admin tool writes syncs to devices like
 anything else. Each takes the caller's open write transaction (`with db.session() as session: ...`) and
-an optional `actor_id`, the admin the audit log names (default: the server itself).
+an optional `actor_id`, the staff member the write is made as (default: the server itself). Writes made
+as a staff member, or in a session with an operator (`server.services.audit.set_operator`: an admin at the
+command line), are audited.
 
     with db.session() as s:
         org = create_organisation(s, "Oak Academy", incident_prefix="oak")
@@ -17,16 +20,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from server.core.config import Settings, load_settings
 from server.core.security import Passwords
 from server.models import ProfileStaff, Record, UserAccount
 from server.services import accounts
-from server.services.changes import finish
+from server.services.audit import audit_entry, operator_of, write_audit
+from server.services.changes import finish_server_writes
 from server.services.clock import server_clock
-from server.services.records import SYSTEM_ACTOR, RecordWriter, new_id
+from server.services.records import SYSTEM_ACTOR, RecordWriter, new_id, utcnow
 from server.services.references import ensure_counter
 from sync.merge import RecordState
 from sync.records import Role
@@ -36,28 +40,38 @@ PROFILE_STAFF = ProfileStaff.__table__
 USER = UserAccount.__table__
 
 
+#: The Behaviour Clicker catalogue a new organisation starts from: (label, valence, level, colour).
+#: Colours are dark enough for the clicker's white text (contrast 4.5:1 or more).
+DEFAULT_BEHAVIOURS: list[tuple[str, str, str, str]] = [
+    ("On task", "positive", "low", "#2e7d32"),
+    ("Kind to others", "positive", "low", "#2e7d32"),
+    ("Followed instructions", "positive", "low", "#00695c"),
+    ("Good effort", "positive", "low", "#00695c"),
+    ("Helped someone", "positive", "medium", "#1565c0"),
+    ("Managed feelings well", "positive", "medium", "#1565c0"),
+    ("Used a calm-down strategy", "positive", "medium", "#283593"),
+    ("Excellent contribution", "positive", "high", "#283593"),
+    ("Needed a movement break", "n/a", "low", "#455a64"),
+    ("Needed adult support to start", "n/a", "low", "#455a64"),
+    ("Shouting out", "negative", "low", "#a84300"),
+    ("Off task", "negative", "low", "#a84300"),
+    ("Talking over others", "negative", "low", "#a84300"),
+    ("Late to lesson", "negative", "low", "#8d5300"),
+    ("Unkind words", "negative", "medium", "#c62828"),
+    ("Refusal", "negative", "medium", "#c62828"),
+    ("Leaving the room", "negative", "medium", "#c62828"),
+    ("Swearing", "negative", "medium", "#ad1457"),
+    ("Damage to property", "negative", "high", "#8e0000"),
+    ("Physical aggression", "negative", "high", "#8e0000"),
+]
+
+
 class AdminError(ValueError):
     """An admin request that cannot be done; the message says why."""
 
 
 def _writer(session: Session) -> RecordWriter:
     return RecordWriter(session, server_clock())
-
-
-def _commit(writer: RecordWriter, actor_id: str, settings: Settings | None) -> None:
-    if actor_id != SYSTEM_ACTOR:
-        for merged in writer.merged:
-            if merged.op.actor_id == actor_id:
-                writer.audit(
-                    org_id=merged.org_id,
-                    actor_id=actor_id,
-                    device_id=None,
-                    action=merged.op.action,
-                    record_kind=merged.op.kind,
-                    record_id=merged.op.record_id,
-                    profile_id=merged.op.profile_id,
-                )
-    finish(writer, settings or load_settings())
 
 
 def write_record(
@@ -79,7 +93,7 @@ def write_record(
     merged = writer.server_write(
         kind, action, fields, org_id=org_id, record_id=record_id, profile_id=profile_id, actor_id=actor_id
     )
-    _commit(writer, actor_id, settings)
+    finish_server_writes(writer, settings or load_settings(), actor_id)
     return writer.get(merged.op.record_id).state  # type: ignore[union-attr]
 
 
@@ -87,6 +101,25 @@ def get_record(session: Session, record_id: str) -> tuple[str, RecordState] | No
     """A record's organisation and merged state (no permission check: for admin tools)."""
     row = session.execute(select(RECORD.c.org_id, RECORD.c.state).where(RECORD.c.id == record_id)).first()
     return (row.org_id, RecordState.model_validate_json(row.state)) if row else None
+
+
+def live_states(session: Session, kind: str, org_id: str | None = None) -> list[tuple[str, RecordState]]:
+    """(organisation id, merged state) of every live (not deleted) record of a kind, of one organisation
+    or of all."""
+    query = select(RECORD.c.org_id, RECORD.c.state).where(RECORD.c.kind == kind, RECORD.c.deleted.is_(False))
+    if org_id is not None:
+        query = query.where(RECORD.c.org_id == org_id)
+    return [(row.org_id, RecordState.model_validate_json(row.state)) for row in session.execute(query)]
+
+
+def count_records(session: Session, org_id: str) -> dict[str, int]:
+    """How many live records of each kind the organisation has."""
+    rows = session.execute(
+        select(RECORD.c.kind, func.count())
+        .where(RECORD.c.org_id == org_id, RECORD.c.deleted.is_(False))
+        .group_by(RECORD.c.kind)
+    )
+    return {kind: count for kind, count in sorted(rows.tuples())}
 
 
 def _org_of(session: Session, record_id: str, kind: str) -> str:
@@ -122,6 +155,33 @@ def create_organisation(
     return org_id
 
 
+def list_organisations(session: Session) -> list[tuple[str, str]]:
+    """(id, name) of every organisation, by name."""
+    found = [(state.id, str(state.values().get("name", ""))) for _org, state in live_states(session, "organisation")]
+    return sorted(found, key=lambda item: item[1].casefold())
+
+
+def find_organisation(session: Session, ref: str) -> tuple[str, str]:
+    """An organisation by id or by name (any case): (id, name); AdminError when none or several match."""
+    known = list_organisations(session)
+    for org_id, name in known:
+        if org_id == ref:
+            return org_id, name
+    matches = [(org_id, name) for org_id, name in known if name.casefold() == ref.strip().casefold()]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        ids = ", ".join(org_id for org_id, _ in matches)
+        raise AdminError(f"{len(matches)} organisations are called {ref!r}: name one by id ({ids})")
+    names = ", ".join(repr(name) for _, name in known) or "none yet: create one with `admin create-org`"
+    raise AdminError(f"no organisation {ref!r} (organisations: {names})")
+
+
+def settings_of(session: Session, org_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """(id, values) of an organisation's settings (schools, alternative provisions, children's homes)."""
+    return [(state.id, state.values()) for _org, state in live_states(session, "setting", org_id)]
+
+
 def create_setting(session: Session, org_id: str, name: str, setting_type: str, *, actor_id: str = SYSTEM_ACTOR) -> str:
     """A school, alternative provision or children's home of the organisation."""
     state = write_record(
@@ -139,6 +199,32 @@ def find_user(session: Session, email: str) -> dict[str, Any] | None:
     if row is None:
         return None
     return {k: v for k, v in row._mapping.items() if k != "password_hash"}
+
+
+def staff_accounts(session: Session, org_id: str) -> list[dict[str, Any]]:
+    """The organisation's accounts, by name: id, name, email, role, active and whether a password is set."""
+    rows = session.execute(
+        select(USER.c.id, USER.c.name, USER.c.email, USER.c.role, USER.c.active, USER.c.password_hash)
+        .where(USER.c.org_id == org_id)
+        .order_by(USER.c.name)
+    )
+    return [
+        {
+            "id": r.id,
+            "name": r.name,
+            "email": r.email,
+            "role": r.role,
+            "active": r.active,
+            "password_set": bool(r.password_hash),
+        }
+        for r in rows
+    ]
+
+
+def setting_limit(session: Session, user_id: str) -> list[str]:
+    """The settings a lead is limited to (empty: the whole organisation, or not a lead)."""
+    found = get_record(session, user_id)
+    return list(found[1].values().get("setting_ids") or []) if found else []
 
 
 def create_user(
@@ -231,12 +317,40 @@ def check_setting_limit(session: Session, org_id: str, role: str, setting_ids: l
     return chosen
 
 
+def emails_taken(session: Session, emails: list[str]) -> list[str]:
+    """Which of these emails (any case) an account already has."""
+    wanted = [email.strip().lower() for email in emails]
+    return list(session.execute(select(USER.c.email).where(USER.c.email.in_(wanted))).scalars())
+
+
+def set_organisation_password_hash(session: Session, org_id: str, password_hash: str) -> None:
+    """Give every account of the organisation the same password, already hashed (`Passwords.hash`, outside
+    the transaction: it is slow): a demo organisation's shared password."""
+    session.execute(update(USER).where(USER.c.org_id == org_id).values(password_hash=password_hash))
+
+
 def set_password(session: Session, user_id: str, password: str, *, settings: Settings | None = None) -> None:
-    """Set a user's password; their open sessions end."""
+    """Set a user's password; their open sessions end. Audited as the session's operator's, if it has one
+    (the password is not a record field, so no record write audits it)."""
+    org_id = _org_of(session, user_id, "staff")
     accounts.set_password(session, Passwords(settings or load_settings()), user_id, password)
+    operator = operator_of(session)
+    if operator is not None:
+        entry = audit_entry(
+            utcnow(), org_id, operator, None, "update", "staff", user_id, detail={"changed": "password"}
+        )
+        write_audit(session, [entry])
 
 
 # --- individuals -----------------------------------------------------------------------------------
+
+
+def individuals_of(session: Session, org_id: str, group: str | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """(id, values) of an organisation's individuals (of one group, any case), by last and first name."""
+    people = [(state.id, state.values()) for _org, state in live_states(session, "individual", org_id)]
+    if group is not None:
+        people = [(pid, v) for pid, v in people if str(v.get("group", "")).casefold() == group.strip().casefold()]
+    return sorted(people, key=lambda p: (str(p[1].get("last_name", "")).casefold(), str(p[1].get("first_name", ""))))
 
 
 def create_individual(
@@ -347,6 +461,37 @@ def set_key_staff(session: Session, profile_id: str, staff_ids: list[str], *, ac
 # --- the behaviour catalogue -----------------------------------------------------------------------
 
 
+def behaviour_types(session: Session, org_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """(id, values) of the organisation's clicker behaviours (disabled ones too), in the clicker's order."""
+    found = [(state.id, state.values()) for _org, state in live_states(session, "behaviour_type", org_id)]
+    return sorted(found, key=lambda b: (int(b[1].get("sort_order", 0)), str(b[1].get("label", "")).casefold()))
+
+
+def add_default_behaviours(session: Session, org_id: str, *, actor_id: str = SYSTEM_ACTOR) -> tuple[int, int]:
+    """Add the default clicker behaviours the organisation does not have yet (matched by label, any case),
+    after the ones it has; existing ones are left as they are. Returns (added, already there)."""
+    found = behaviour_types(session, org_id)
+    existing = {str(v.get("label", "")).casefold() for _id, v in found}
+    start = max((int(v.get("sort_order", 0)) for _id, v in found), default=0)
+    added = 0
+    for label, valence, level, colour in DEFAULT_BEHAVIOURS:
+        if label.casefold() in existing:
+            continue
+        added += 1
+        upsert_behaviour_type(
+            session,
+            org_id,
+            label,
+            valence,
+            record_id=new_id(),  # a new record, even if a deleted one had this label
+            level=level,
+            colour=colour,
+            sort_order=start + added * 10,
+            actor_id=actor_id,
+        )
+    return added, len(DEFAULT_BEHAVIOURS) - added
+
+
 def upsert_behaviour_type(
     session: Session,
     org_id: str,
@@ -360,16 +505,10 @@ def upsert_behaviour_type(
     """Add a Behaviour Clicker button, or update the one with this id (or else this label, any case);
     `fields`: level, colour, icon, active, sort_order."""
     if record_id is None:
-        rows = session.execute(
-            select(RECORD.c.id, RECORD.c.state).where(
-                RECORD.c.org_id == org_id, RECORD.c.kind == "behaviour_type", RECORD.c.deleted.is_(False)
-            )
-        )
-        for row in rows:
-            values = RecordState.model_validate_json(row.state).values()
-            if str(values.get("label", "")).casefold() == label.casefold():
-                record_id = row.id
-                break
+        same = [
+            bid for bid, v in behaviour_types(session, org_id) if str(v.get("label", "")).casefold() == label.casefold()
+        ]
+        record_id = same[0] if same else None
     values = {"label": label, "valence": valence, **fields}
     if record_id is not None and get_record(session, record_id) is not None:
         write_record(session, org_id, "behaviour_type", "update", values, record_id=record_id, actor_id=actor_id)

@@ -13,18 +13,33 @@ import pytest
 from sqlalchemy import select
 
 from server import cli
+from server.core.security import Passwords
 from server.db import Database
-from server.models import ProfileStaff
+from server.models import AuditLog, ProfileStaff
+from server.services import accounts
 from server.services import organisations as orgs
-from tests.support.server import PASSWORD, ROOT, TEST_ENV, Device, Org, ServerProcess
+from sync.protocol import LoginRequest
+from tests.support.fixtures import BACKENDS, make_database_url
+from tests.support.server import (
+    PASSWORD,
+    ROOT,
+    TEST_ENV,
+    Device,
+    Org,
+    ServerProcess,
+    drop_pg_database,
+    require_postgres,
+    settings_for,
+)
 
 PROFILE_STAFF = ProfileStaff.__table__
+AUDIT = AuditLog.__table__
 
 
 @pytest.fixture(scope="module")
 def backend() -> str:
     """These tests drive the command line and one server process: SQLite is enough (the services they call
-    run on both databases in the other tests)."""
+    run on both databases in the other tests; the audit of the command's writes is checked on both below)."""
     return "sqlite"
 
 
@@ -229,3 +244,85 @@ def test_a_device_reported_lost_is_wiped(
     assert again.status_code == 403
     code, out, _ = run(capsys, database_url, "devices", "activate", phone.device_id)
     assert code == 0 and "active again" in out
+
+
+def _audited_since(db: Database, after: int) -> tuple[int, set[tuple[str, str, str]]]:
+    """The newest audit row id, and (actor, action, record kind) of the rows written after `after`."""
+    with db.read_session() as s:
+        rows = s.execute(select(AUDIT).where(AUDIT.c.id > after)).all()
+    return max([after, *(r.id for r in rows)]), {(r.actor_id, r.action, r.record_kind) for r in rows}
+
+
+@pytest.mark.parametrize("engine", BACKENDS)
+def test_every_write_is_audited_as_the_operator(
+    engine: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each writing subcommand leaves audit rows naming its operator ("cli:" and --operator, else the OS user)
+    and what it did; reading subcommands and refused requests leave none. On SQLite and PostgreSQL."""
+    if engine == "postgresql":
+        require_postgres()
+    url = make_database_url(engine, tmp_path)
+    monkeypatch.setenv("LOGNAME", "pat")  # the OS user getpass finds first
+    db = Database(url, pool_size=1)
+    db.upgrade()
+    try:
+        staff_csv, pupils_csv = tmp_path / "staff.csv", tmp_path / "pupils.csv"
+        staff_csv.write_text("name,email\nRae Roe,rae@ash.example\n")
+        pupils_csv.write_text("first_name,last_name,group,access\nAmy,Ash,Year 8,sam@ash.example\n")
+        last = 0
+        ann, pat = "cli:ann", "cli:pat"
+        steps: list[tuple[list[str], set[tuple[str, str, str]]]] = [
+            (["create-org", "--name", "Ash Academy", "--operator", "ann"],
+             {(ann, "create", "organisation"), (ann, "create", "behaviour_type")}),
+            (["create-setting", "--org", "ash academy", "--name", "Ash", "--type", "school", "--operator", "ann"],
+             {(ann, "create", "setting")}),
+            (["create-user", "--org", "Ash Academy", "--email", "sam@ash.example", "--name", "Sam", "--no-password"],
+             {(pat, "create", "staff")}),
+            (["set-password", "--email", "sam@ash.example", "--password", PASSWORD], {(pat, "update", "staff")}),
+            (["update-user", "--email", "sam@ash.example", "--name", "Sam Simms"], {(pat, "update", "staff")}),
+            (["import-staff", "--org", "Ash Academy", str(staff_csv)], {(pat, "create", "staff")}),
+            (["import-individuals", "--org", "Ash Academy", str(pupils_csv)],
+             {(pat, "create", "individual"), (pat, "create", "access_grant")}),
+            (["list-individuals", "--org", "Ash Academy"], set()),
+            (["revoke", "--email", "sam@ash.example", "--group", "Year 8"], {(pat, "delete", "access_grant")}),
+            (["grant", "--email", "sam@ash.example", "--group", "Year 8"], {(pat, "create", "access_grant")}),
+            (["behaviours", "add", "--org", "Ash Academy", "--label", "Tidied up", "--valence", "positive"],
+             {(pat, "create", "behaviour_type")}),
+            (["behaviours", "disable", "--org", "Ash Academy", "Tidied up"], {(pat, "update", "behaviour_type")}),
+            (["create-org", "--name", "ash academy"], set()),  # refused: the name is taken
+        ]  # fmt: skip
+        for args, expected in steps:
+            code, _out, err = run(capsys, url, *args)
+            assert code == (2 if args[:3] == ["create-org", "--name", "ash academy"] else 0), (args, err)
+            last, audited = _audited_since(db, last)
+            assert audited == expected, args
+
+        with db.read_session() as s:
+            people = orgs.individuals_of(s, orgs.find_organisation(s, "Ash Academy")[0])
+            sam = orgs.find_user(s, "sam@ash.example")
+        assert sam is not None
+        code, _out, err = run(capsys, url, "key-staff", "--individual", people[0][0], "--email", "sam@ash.example")
+        assert code == 0, err
+        last, audited = _audited_since(db, last)
+        assert audited == {(pat, "create", "key_staff")}  # sam already had access: no new grant
+
+        settings = settings_for(url)
+        login = LoginRequest(email="sam@ash.example", password=PASSWORD, device_id="phone1")
+        accounts.login(db, settings, Passwords(settings), login, "127.0.0.1")
+        last, _login = _audited_since(db, last)
+        code, _out, err = run(capsys, url, "devices", "lost", "phone1", "--operator", "ann")
+        assert code == 0, err
+        last, audited = _audited_since(db, last)
+        assert audited == {(ann, "device_lost", "device")}
+
+        # The password change names the account it changed, and that it was the password.
+        with db.read_session() as s:
+            row = s.execute(select(AUDIT).where(AUDIT.c.record_id == sam["id"], AUDIT.c.detail.is_not(None))).one()
+        assert row.actor_id == pat and row.org_id == sam["org_id"] and "password" in row.detail
+
+        code, _out, err = run(capsys, url, "list-orgs", "--operator", "x" * 61)
+        assert code == 2 and "--operator needs a name of 1 to 60 characters" in err
+    finally:
+        db.dispose()
+        if engine == "postgresql":
+            drop_pg_database(url)

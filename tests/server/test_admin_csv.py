@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from server.csv_import import ImportFailed, import_individuals, import_staff
 from server.db import Database
-from server.models import Counter, ProfileStaff, Record, UserAccount
+from server.models import AuditLog, Counter, ProfileStaff, Record, UserAccount
 from server.services import organisations as orgs
+from server.services.audit import set_operator
 from sync.merge import RecordState
 from tests.support.server import Org
 
@@ -152,11 +153,11 @@ def test_a_failure_while_writing_leaves_nothing_behind(db: Database, org: Org, m
     """Every line is written in one transaction: an error after some records were written undoes them all."""
     import server.csv_import as csv_import
 
-    def broken_finish(writer: Any, settings: Any) -> None:
+    def broken_finish(writer: Any, settings: Any, actor_id: str) -> None:
         writer.flush()  # the records are in the database (uncommitted) ...
         raise RuntimeError("disk full")  # ... when something fails
 
-    monkeypatch.setattr(csv_import, "finish", broken_finish)
+    monkeypatch.setattr(csv_import, "finish_server_writes", broken_finish)
     before = _snapshot(db)
     with pytest.raises(RuntimeError, match="disk full"):
         _import(db, org, "first_name,last_name\nAnn,Bee\nCal,Dee\n")
@@ -192,6 +193,29 @@ def test_staff_import_and_duplicate_emails(db: Database, org: Org) -> None:
         "line 5: email: is not a valid email address",
     ]
     assert _snapshot(db) == before
+
+
+def test_an_import_is_audited_as_its_operator(db: Database, org: Org) -> None:
+    """Every record an import writes has an audit row naming the operator of the transaction (the admin
+    command line's "cli:<name>"); an import without one (a service call of the server's own) audits nothing."""
+    audit = AuditLog.__table__
+    header = "first_name,last_name,contact_name,contact_relationship,key_staff"
+    text = f"{header}\nUma,Vale,Ira Vale,Mother,{org.email('tia')}\n"
+    with db.session() as s:
+        set_operator(s, "cli:ann")
+        result = import_individuals(s, org.id, text, settings=org.settings)
+    uma = result.created[0]
+    with db.read_session() as s:
+        rows = s.execute(select(audit).where(audit.c.profile_id == uma)).all()
+        written = s.execute(select(RECORD.c.id, RECORD.c.kind).where(RECORD.c.profile_id == uma)).all()
+    assert {(r.actor_id, r.action, r.org_id, r.device_id) for r in rows} == {("cli:ann", "create", org.id, None)}
+    # one row per record written: the individual, the key contact, tia's access grant and key staff link
+    assert sorted((r.record_id, r.record_kind) for r in rows) == sorted((w.id, w.kind) for w in written)
+    assert {r.record_kind for r in rows} == {"individual", "key_contact", "access_grant", "key_staff"}
+
+    staff = _import(db, org, f"name,email\nVic Wu,vic.{org.tag}@example.org\n", kind="staff")
+    with db.read_session() as s:
+        assert s.execute(select(audit).where(audit.c.record_id == staff.created[0])).all() == []
 
 
 def test_a_dry_run_checks_without_writing(db: Database, org: Org) -> None:

@@ -21,7 +21,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from server import demo
+from server.demo import cast, seed_demo, words
+from server.demo.seeder import Seeder
 from server.db import Database
 from server.models import EmailJob, ProfileStaff, Record
 from sync.merge import RecordState
@@ -64,18 +65,18 @@ def _states(db: Database, kind: str) -> list[tuple[str | None, RecordState]]:
 
 def test_the_demo_prints_its_organisation_and_logins(seeded: subprocess.CompletedProcess[str]) -> None:
     out = seeded.stdout
-    assert f"Organisation: {demo.DEMO_ORG_NAME}" in out
+    assert f"Organisation: {cast.DEMO_ORG_NAME}" in out
     for email in ("teacher@", "lead@", "admin@", "carer@"):
-        assert f"{email}{demo.DOMAIN}" in out
-    assert f"Password for every demo account: {demo.DEMO_PASSWORD}" in out
-    assert len(demo.DEMO_PASSWORD) >= 12
+        assert f"{email}{cast.DOMAIN}" in out
+    assert f"Password for every demo account: {cast.DEMO_PASSWORD}" in out
+    assert len(cast.DEMO_PASSWORD) >= 12
 
 
 def test_the_volumes_are_in_range(seeded: subprocess.CompletedProcess[str], db: Database) -> None:
     with db.read_session() as s:
         counts = dict(s.execute(select(RECORD.c.kind, func.count()).group_by(RECORD.c.kind)).all())
     assert counts["organisation"] == 1 and counts["setting"] == 2 and counts["staff"] == 30
-    assert counts["behaviour_type"] == len(demo.DEMO_BEHAVIOURS)
+    assert counts["behaviour_type"] == len(cast.DEMO_BEHAVIOURS)
     # a tenth of the children: 4 per year group and the home's minimum of 3
     assert counts["individual"] == 5 * 4 + 3
     assert counts["key_contact"] >= counts["individual"] and counts["key_staff"] >= counts["individual"]
@@ -119,14 +120,14 @@ def test_the_logins_sign_in_and_staff_see_only_their_children(
     seeded: subprocess.CompletedProcess[str], db: Database, server: ServerProcess
 ) -> None:
     roles = {}
-    for _who, _name, email in demo._logins():
-        device = Device(server.url, email, demo.DEMO_PASSWORD)
+    for _who, _name, email in cast.logins():
+        device = Device(server.url, email, cast.DEMO_PASSWORD)
         roles[email.split("@")[0]] = device.session["user"]["role"]
     assert roles == {"teacher": "staff", "lead": "lead", "marcus.reid": "lead", "admin": "admin", "carer": "staff"}
 
     everyone = {st.id for _ref, st in _states(db, "individual")}
-    for email in (f"teacher@{demo.DOMAIN}", f"carer@{demo.DOMAIN}"):
-        device = Device(server.url, email, demo.DEMO_PASSWORD)
+    for email in (f"teacher@{cast.DOMAIN}", f"carer@{cast.DOMAIN}"):
+        device = Device(server.url, email, cast.DEMO_PASSWORD)
         device.pull(limit=1000)
         with db.read_session() as s:
             granted = set(
@@ -144,10 +145,10 @@ def test_the_logins_sign_in_and_staff_see_only_their_children(
         assert device.of_kind("incident") and device.of_kind("clicker_event")
     # Each lead sees their own setting, as their login's label says; the admin sees the whole trust.
     settings = {st.values()["name"]: st.id for _ref, st in _states(db, "setting")}
-    for who, _name, email in demo._logins():
+    for who, _name, email in cast.logins():
         if not who.startswith(("lead", "admin")):
             continue
-        device = Device(server.url, email, demo.DEMO_PASSWORD)
+        device = Device(server.url, email, cast.DEMO_PASSWORD)
         device.pull(limit=1000)
         seen = {st.id for st in device.of_kind("individual")}
         if who == "admin, whole organisation":
@@ -167,10 +168,10 @@ def test_taps_use_behaviours_that_fit_the_childs_setting(
     tapped: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
     for _ref, st in _states(db, "clicker_event"):
         tapped[st.profile_id in residents][labels[st.values()["behaviour_type_id"]]] += 1
-    home_only = {label for label, *_rest in demo.HOME_BEHAVIOURS}
-    assert tapped[True] and not set(tapped[True]) & demo.SCHOOL_ONLY_BEHAVIOURS  # no "Late to lesson" at home
+    home_only = {label for label, *_rest in cast.HOME_BEHAVIOURS}
+    assert tapped[True] and not set(tapped[True]) & cast.SCHOOL_ONLY_BEHAVIOURS  # no "Late to lesson" at home
     assert not set(tapped[False]) & home_only
-    assert set(tapped[True]) & home_only and set(tapped[False]) & demo.SCHOOL_ONLY_BEHAVIOURS
+    assert set(tapped[True]) & home_only and set(tapped[False]) & cast.SCHOOL_ONLY_BEHAVIOURS
 
 
 def test_seeding_again_changes_nothing(
@@ -212,7 +213,7 @@ def test_the_same_seed_and_anchor_give_the_same_organisation_and_no_email(tmp_pa
         settings = settings_for(url).with_overrides(smtp_host="127.0.0.1", smtp_port=9)  # email "switched on"
         db = Database(url, pool_size=1)
         db.upgrade()
-        result = demo.seed_demo(db, settings, scale=0.05, days=60, anchor=dt.date(2026, 3, 20))
+        result = seed_demo(db, settings, scale=0.05, days=60, anchor=dt.date(2026, 3, 20))
         assert result.created and result.counts["notification"] > 0
         with db.read_session() as s:
             assert s.execute(select(func.count()).select_from(EmailJob.__table__)).scalar_one() == 0
@@ -234,14 +235,27 @@ def _templates() -> list[str]:
             for item in value:
                 walk(item)
 
-    for name in dir(demo):
-        if name.isupper() and name not in ("STAFF", "LOGINS", "HOLIDAYS", "LESSONS"):
-            walk(getattr(demo, name))
+    for name in words.FILES:
+        walk(words.load(name))
     return [t for t in found if "{" in t]
 
 
+def test_the_text_files_ship_with_the_package() -> None:
+    """The text is read through importlib.resources from the installed package (pyproject's package-data
+    ships it): every file is there, and each holds what the seeder reads from it."""
+    from importlib import resources
+
+    shipped = {entry.name for entry in (resources.files("server.demo") / "data").iterdir()}
+    assert shipped == set(words.FILES)
+    assert len(words.GIRLS) > 50 and len(words.SCHOOL_CATEGORIES) > 10 and len(words.HOME_CATEGORIES) > 5
+    # a category names its learning bank in the file; the loader puts the bank itself there
+    banks = [c["pild"] for c in words.SCHOOL_CATEGORIES if "pild" in c]
+    assert banks and all(any(b is bank for bank in words.LEARNING.values()) for b in banks)
+    assert words.LEARNING["prejudice"]["perspective"] == words.LEARNING["peer"]["perspective"]
+
+
 def test_every_template_fills_in_for_every_child() -> None:
-    seeder = demo.Seeder(seed=1, anchor=dt.date(2026, 3, 20), days=30, scale=0.05)
+    seeder = Seeder(seed=1, anchor=dt.date(2026, 3, 20), days=30, scale=0.05)
     seeder.plan_people()
     kids = {kid.pronoun: kid for kid in seeder.kids}
     for pronoun in ("she", "he", "they"):
