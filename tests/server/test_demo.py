@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from server.db import Database
 from server.demo import cast, seed_demo, words
 from server.demo.seeder import Seeder
-from server.db import Database
 from server.models import EmailJob, ProfileStaff, Record
 from sync.merge import RecordState
 from sync.records import validate_record
