@@ -10,7 +10,7 @@ here, so no test reaches into the code to change a constant.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -241,10 +241,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     return _validated(values, lambda path: _setting(path).env)
 
 
-def _validated(values: dict[str, Any], name: Any) -> Settings:
+def _validated(values: dict[str, Any], name: Callable[[tuple[str, ...]], str]) -> Settings:
+    """Settings from raw values; a bad one raises SettingsError called by `name` (its variable or flag)."""
     try:
         return Settings.model_validate(values)
     except ValidationError as error:
         first = error.errors()[0]
         path = tuple(str(part) for part in first["loc"])
-        raise SettingsError(f"{name(path)}={first['input']!r}: {first['msg']}") from None
+        try:
+            where = name(path)
+        except KeyError:  # not one field's error
+            where = ".".join(path) or "settings"
+        raise SettingsError(f"{where}={first['input']!r}: {first['msg']}") from None
