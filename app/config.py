@@ -1,27 +1,28 @@
-"""The client's settings: `flet.toml`, overridden by environment variables, overridden by flags."""
+"""The client's settings, written once: the `ClientConfig` class holds every default and what each means.
+
+Where a value comes from, first match wins: the command line's flags (`load_config` arguments), then
+`BESMART_*` environment variables, then the `[app]` table of `flet.toml` (an installation's own choices,
+e.g. its organisation's server), then the defaults below.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass(frozen=True)
-class ClientConfig:
-    name: str = "besmart"
-    server_url: str = "http://127.0.0.1:8000"
-    data_dir: Path = Path()
-    web_port: int = 8550
-    #: lock after this long without a person's input (a fraction of a second is allowed: for tests)
-    idle_lock_seconds: float = 300
-    #: how often to sync while online and unlocked
-    sync_interval_seconds: int = 180
-    assets_dir: Path = PROJECT_ROOT / "assets"
+#: the installation's settings file (optional)
+FLET_TOML = PROJECT_ROOT / "flet.toml"
 
 
 def default_data_dir(app_name: str = "besmart") -> Path:
@@ -35,27 +36,65 @@ def default_data_dir(app_name: str = "besmart") -> Path:
     return base / app_name
 
 
-def load_config(
-    *,
-    toml_path: Path | None = None,
-    server_url: str | None = None,
-    data_dir: str | None = None,
-    web_port: int | None = None,
-) -> ClientConfig:
-    """Read flet.toml, then BESMART_* environment variables, then explicit arguments (flags)."""
-    path = toml_path or PROJECT_ROOT / "flet.toml"
-    section: dict[str, object] = {}
-    if path.exists():
-        section = tomllib.loads(path.read_text()).get("app", {})
-    env = os.environ
-    name = str(section.get("name", "besmart"))
-    chosen_dir = data_dir or env.get("BESMART_HOME") or str(section.get("data_dir") or "")
-    return ClientConfig(
-        name=name,
-        server_url=(server_url or env.get("BESMART_SERVER_URL") or str(section.get("server_url")))
-        or ClientConfig.server_url,
-        data_dir=Path(chosen_dir).expanduser() if chosen_dir else default_data_dir(name),
-        web_port=int(web_port or env.get("BESMART_WEB_PORT") or section.get("web_port") or 8550),
-        idle_lock_seconds=float(env.get("BESMART_IDLE_LOCK_S") or section.get("idle_lock_seconds") or 300),
-        sync_interval_seconds=int(env.get("BESMART_SYNC_INTERVAL_S") or section.get("sync_interval_seconds") or 180),
+class ClientConfig(BaseSettings):
+    """Everything the client can be told. Each field is read from `BESMART_<FIELD>` unless it names its own
+    variable, and from the same key in flet.toml's `[app]`; an unknown key there is an error."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BESMART_",
+        env_ignore_empty=True,
+        toml_file=FLET_TOML,
+        toml_table_header=("app",),
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
     )
+
+    name: str = Field("besmart", description="the app's name (and its data directory's)")
+    server_url: str = Field("http://127.0.0.1:8000", description="the sync server's address")
+    data_dir: Path = Field(
+        default_factory=lambda data: default_data_dir(data.get("name", "besmart")),
+        validation_alias="BESMART_HOME",
+        description="where the encrypted local data lives (default: the platform's user data directory)",
+    )
+    web_port: int = Field(8550, description="the port the web client is served on")
+    idle_lock_seconds: float = Field(
+        300,
+        validation_alias="BESMART_IDLE_LOCK_S",
+        description="lock after this long without a person's input (taps, typing); a sync does not count. "
+        "A fraction of a second is allowed: for tests",
+    )
+    sync_interval_seconds: int = Field(
+        180, validation_alias="BESMART_SYNC_INTERVAL_S", description="how often to sync while online and unlocked"
+    )
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _blank_is_the_default(cls, value: Any, info: Any) -> Any:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return default_data_dir(info.data.get("name", "besmart"))
+        return Path(value).expanduser()
+
+    @property
+    def assets_dir(self) -> Path:
+        """The app's images and fonts (part of the code, not a setting)."""
+        return PROJECT_ROOT / "assets"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
+
+
+def load_config(
+    *, server_url: str | None = None, data_dir: str | None = None, web_port: int | None = None
+) -> ClientConfig:
+    """The client's settings, with the command line's flags (None: not given) over everything else."""
+    flags: dict[str, Any] = {"server_url": server_url, "data_dir": data_dir, "web_port": web_port}
+    return ClientConfig(**{name: value for name, value in flags.items() if value})

@@ -2,8 +2,9 @@
 
     python -m server serve [--db URL] [--host H] [--port P] [--smtp-host ...]
 
-The database defaults to an SQLite file in the server's data directory (BESMART_SERVER_HOME, default
-./.besmart/server); a `postgresql://` URL runs it on PostgreSQL, where several processes may serve one
+Each flag sets one field of `server.core.config.Settings`, over its BESMART_* environment variable (the
+table in docs/server.md lists them all). The database defaults to an SQLite file in the server's data
+directory; a `postgresql://` URL runs it on PostgreSQL, where several processes may serve one
 database. One uvicorn worker per process: to scale, run more processes.
 
 Other modules add subcommands with `@command(...)` (`server.admin`, `server.demo`); `main` imports them so
@@ -17,8 +18,9 @@ import gc
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal, get_args, get_origin
 
-from server.core.config import Settings, load_settings
+from server.core.config import Settings, SettingsError, load_settings, settings_reference
 from server.db import Database
 
 Run = Callable[[argparse.Namespace], int]
@@ -46,34 +48,40 @@ def command(
     return register
 
 
+def add_setting_flag(parser: argparse.ArgumentParser, flag: str) -> None:
+    """The flag of one setting; its type, choices and help come from `Settings` (server.core.config)."""
+    setting = next(s for s in settings_reference() if s.flag == flag)
+    annotation = setting.field.annotation
+    choices = get_args(annotation) if get_origin(annotation) is Literal else None
+    kind: Callable[[str], Any] = annotation if annotation in (int, float) else str  # type: ignore[assignment]
+    parser.add_argument(
+        flag,
+        dest="_".join(setting.path),
+        type=kind,
+        choices=choices,
+        help=_plain(f"{setting.description} (default: {setting.default}; env {setting.env})"),
+    )
+
+
+def _plain(markdown: str) -> str:
+    """Help text from the docs' Markdown (argparse formats `%`)."""
+    return markdown.replace("`", "").replace("**", "").replace("%", "%%")
+
+
 def add_database_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", dest="database_url", help="database URL (default: SQLite in the server home)")
+    add_setting_flag(parser, "--db")
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """Environment settings (BESMART_*) with the command line's flags on top."""
-    fields = Settings.__dataclass_fields__
-    flags = {k: v for k, v in vars(args).items() if k in fields or k.startswith("smtp_")}
-    return load_settings().with_overrides(**flags)
+    flags = {"_".join(s.path) for s in settings_reference() if s.flag}
+    return load_settings().with_overrides(**{k: v for k, v in vars(args).items() if k in flags})
 
 
 def _serve_arguments(parser: argparse.ArgumentParser) -> None:
-    add_database_argument(parser)
-    parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to listen on (default 8000)")
-    parser.add_argument("--public-url", dest="public_url", help="the address people open (links in emails)")
-    parser.add_argument("--smtp-host", dest="smtp_host", help="SMTP server (no host: no email)")
-    parser.add_argument("--smtp-port", dest="smtp_port", type=int)
-    parser.add_argument("--smtp-tls", dest="smtp_tls", choices=["none", "starttls", "ssl"])
-    parser.add_argument("--smtp-username", dest="smtp_username")
-    parser.add_argument("--smtp-password", dest="smtp_password")
-    parser.add_argument("--smtp-from", dest="smtp_from_address", help="From: address of notification emails")
-    parser.add_argument("--log-level", dest="log_level", choices=["debug", "info", "warning", "error"])
-    parser.add_argument(
-        "--trusted-proxies",
-        dest="trusted_proxies",
-        help="comma-separated proxy addresses or networks whose X-Forwarded-For is believed (default: none)",
-    )
+    for setting in settings_reference():
+        if setting.flag:
+            add_setting_flag(parser, setting.flag)
 
 
 @command("serve", "run the sync server", _serve_arguments)
@@ -130,4 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         entry.arguments(child)
         child.set_defaults(run=entry.run)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except SettingsError as error:  # a bad BESMART_* variable or flag: say which, without a traceback
+        parser.exit(2, f"python -m server: {error}\n")

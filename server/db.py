@@ -3,7 +3,9 @@
 SQLite runs in WAL mode with a busy timeout; every write transaction starts with `BEGIN IMMEDIATE` (so two
 writers never deadlock upgrading a read lock) and, within one process, writers queue on a lock instead of
 spinning in SQLite's busy handler. On PostgreSQL (psycopg 3) several processes share one database; a
-transaction that loses a deadlock or serialisation race is retried whole.
+transaction that loses a deadlock or serialisation race is retried whole. A constraint violation is never
+retried: it fails the same way again. Code that creates a row another transaction may be creating at the
+same moment uses `insert_new`, which cannot fail on the other's row.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy import Engine, Table, create_engine, event, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult, make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session
 
 log = logging.getLogger("besmart.server.db")
@@ -78,12 +81,13 @@ class Database:
             yield session
 
     def run(self, work: Callable[[Session], T], *, attempts: int = 4) -> T:
-        """Run `work` in a write transaction, retrying it whole after a deadlock or a lost race."""
+        """Run `work` in a write transaction, retrying it whole after a deadlock, a lost serialisation race
+        or a busy SQLite file — what can succeed when tried again."""
         for attempt in range(attempts):
             try:
                 with self.session() as session:
                     return work(session)
-            except (OperationalError, IntegrityError) as error:
+            except OperationalError as error:
                 if attempt + 1 >= attempts or not _retryable(error):
                     raise
                 log.info("retrying a transaction after %s", type(error.orig).__name__)
@@ -115,10 +119,18 @@ class Database:
         self.engine.dispose()
 
 
+def insert_new(session: Session, table: Table, values: dict[str, Any]) -> bool:
+    """Insert a row unless one with the same primary key exists — committed, or being inserted by a
+    concurrent transaction (PostgreSQL waits for it); True when this call inserted it. For rows that two
+    transactions may create at once (a counter, a device), where a plain INSERT would fail one of them."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    key = [column.name for column in table.primary_key.columns]
+    statement = dialect.insert(table).values(**values).on_conflict_do_nothing(index_elements=key)
+    result: CursorResult[Any] = session.execute(statement)  # type: ignore[assignment]
+    return bool(result.rowcount)
+
+
 def _retryable(error: DBAPIError) -> bool:
-    if isinstance(error, IntegrityError):
-        # A concurrent transaction inserted the same key first (e.g. a counter row): trying again sees it.
-        return True
     sqlstate = getattr(error.orig, "sqlstate", None)
     if sqlstate in _RETRY_SQLSTATES:
         return True

@@ -1,5 +1,8 @@
-"""Server settings: read once from the environment (`BESMART_*`), overridable by `serve` flags.
+"""Server settings: one `Settings` class, read from `BESMART_*` environment variables, overridable by flags.
 
+Each setting is written here once — its type, default, environment variable, `serve` flag (if any) and what
+it means — and everything else is derived from that: the command line's flags (`server.cli`), the error
+for a bad value, and the table in docs/server.md (`settings_markdown`, kept equal to the docs by a test).
 Every tunable the tests need to make fast (argon2 cost, email poll interval and backoff, login limits) is
 here, so no test reaches into the code to change a constant.
 """
@@ -7,68 +10,150 @@ here, so no test reaches into the code to change a constant.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
+from pydantic_settings.sources.utils import parse_env_vars
+
 from sync.hlc import DEFAULT_MAX_AHEAD_MS
 
+PREFIX = "BESMART_"
 SmtpTls = Literal["none", "starttls", "ssl"]
+LogLevel = Literal["debug", "info", "warning", "error"]
+#: the SMTP port each TLS mode uses when none is given
+SMTP_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str = ""
-    port: int = 25
-    tls: SmtpTls = "none"
-    username: str = ""
-    password: str = field(default="", repr=False)
-    from_address: str = "besmart <no-reply@besmart.invalid>"
-    timeout_seconds: float = 20.0
+class SettingsError(ValueError):
+    """A setting with a value it cannot take; the message names the variable or flag, on one line."""
+
+
+def _flag(flag: str, **extra: Any) -> dict[str, Any]:
+    """The `serve` flag that sets a field (json_schema_extra; read by `server.cli`)."""
+    return {"flag": flag, **extra}
+
+
+class SmtpSettings(BaseModel):
+    """Outgoing email, `BESMART_SMTP_*`. No host: no email is sent."""
+
+    model_config = ConfigDict(frozen=True, validate_by_name=True, validate_by_alias=True)
+
+    host: str = Field("", description="SMTP server; none: no email is sent", json_schema_extra=_flag("--smtp-host"))
+    port: int = Field(
+        SMTP_PORTS["none"],
+        description="SMTP port",
+        json_schema_extra=_flag("--smtp-port", shown="25 / 587 / 465 by TLS mode"),
+    )
+    tls: SmtpTls = Field("none", description="`none`, `starttls` or `ssl`", json_schema_extra=_flag("--smtp-tls"))
+    username: str = Field("", description="SMTP user name", json_schema_extra=_flag("--smtp-username"))
+    password: str = Field("", repr=False, description="SMTP password", json_schema_extra=_flag("--smtp-password"))
+    from_address: str = Field(
+        "besmart <no-reply@besmart.invalid>",
+        validation_alias="from",
+        description="From: address of notification emails",
+        json_schema_extra=_flag("--smtp-from"),
+    )
+    timeout_seconds: float = Field(20.0, validation_alias="timeout", description="seconds per SMTP exchange")
+
+    @model_validator(mode="after")
+    def _port_follows_tls(self) -> SmtpSettings:
+        if "port" not in self.model_fields_set:
+            # Still "not set" afterwards, so that a later change of TLS mode (a flag) moves the port with it.
+            object.__setattr__(self, "port", SMTP_PORTS[self.tls])
+        return self
+
+    @field_validator("tls", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
     @property
     def enabled(self) -> bool:
         return bool(self.host)
 
 
-@dataclass(frozen=True)
-class Settings:
-    home: Path = Path(".besmart/server")
-    database_url: str = ""
-    host: str = "127.0.0.1"
-    port: int = 8000
-    #: the address people open; links in emails point here
-    public_url: str = "http://127.0.0.1:8000"
-    access_token_seconds: int = 60 * 60
-    refresh_token_seconds: int = 30 * 24 * 60 * 60
-    # argon2id cost (OWASP's second recommended profile by default); tests set cheap values via env.
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 64 * 1024
-    argon2_parallelism: int = 1
-    #: sign-in back-off (docs/server.md): attempts are forgotten after a quiet window; after the free
-    #: attempts (per account or device, per address) each waits a delay doubling from `login_delay_seconds`
-    login_window_seconds: int = 15 * 60
-    login_max_per_account: int = 5
-    login_max_per_address: int = 30
-    login_delay_seconds: float = 1.0
-    login_max_delay_seconds: float = 15 * 60
-    login_max_address_delay_seconds: float = 60
-    #: password hashes computed at once (each takes argon2_memory_kib); 0: one per CPU. Beyond them a
-    #: sign-in waits up to hash_wait_seconds, then gets 503 with Retry-After.
-    hash_concurrency: int = 0
-    hash_wait_seconds: float = 5.0
-    #: proxies (addresses or networks, comma-separated) whose X-Forwarded-For is believed; none by default
-    trusted_proxies: str = ""
-    max_body_bytes: int = 5 * 1024 * 1024
-    clock_max_ahead_ms: int = DEFAULT_MAX_AHEAD_MS
-    smtp: SmtpSettings = SmtpSettings()
-    email_poll_seconds: float = 5.0
-    email_backoff_seconds: float = 30.0
-    email_backoff_max_seconds: float = 60 * 60
-    #: how long a claimed email job belongs to one worker; longer than any SMTP exchange may take
-    email_lease_seconds: float = 5 * 60
-    log_level: str = "info"
+class Settings(BaseSettings):
+    """Everything the server can be told. `Settings()` reads `os.environ`; `load_settings` is the usual way in."""
+
+    # BESMART_<FIELD> for each field (unless it names its own variable), BESMART_SMTP_<FIELD> for the SMTP
+    # ones; an empty variable counts as unset.
+    model_config = SettingsConfigDict(
+        env_prefix=PREFIX,
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        env_ignore_empty=True,
+        frozen=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
+
+    home: Path = Field(
+        Path(".besmart/server"),
+        validation_alias="BESMART_SERVER_HOME",
+        description="data directory (the default SQLite file)",
+    )
+    database_url: str = Field(
+        "",
+        description="database URL; a `postgresql://` URL runs on PostgreSQL",
+        json_schema_extra=_flag("--db", shown="SQLite in the home"),
+    )
+    host: str = Field("127.0.0.1", description="address to listen on", json_schema_extra=_flag("--host"))
+    port: int = Field(8000, description="port to listen on", json_schema_extra=_flag("--port"))
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="the address in email links: set it to where people open the **web client**; a link is "
+        "`<public url>/open/<kind>/<id>`, which the client opens (after unlock) on that record",
+        json_schema_extra=_flag("--public-url"),
+    )
+    access_token_seconds: int = Field(60 * 60, description="access token lifetime")
+    refresh_token_seconds: int = Field(30 * 24 * 60 * 60, description="refresh token lifetime (30 days)")
+    # argon2id cost: OWASP's second recommended profile by default; tests set cheap values via env.
+    argon2_time_cost: int = Field(3, description="argon2id passes")
+    argon2_memory_kib: int = Field(64 * 1024, description="argon2id memory per password hash (KiB)")
+    argon2_parallelism: int = Field(1, description="argon2id lanes")
+    login_window_seconds: int = Field(15 * 60, description="sign-in attempts are forgotten after this long without one")
+    login_max_per_account: int = Field(
+        5, description="attempts per account (or known device) before the back-off starts (see Sign-in)"
+    )
+    login_max_per_address: int = Field(30, description="attempts per address before the back-off starts")
+    login_delay_seconds: float = Field(1.0, description="the first back-off delay; it doubles with each attempt")
+    login_max_delay_seconds: float = Field(15 * 60, description="longest delay per account or device")
+    login_max_address_delay_seconds: float = Field(60, description="longest delay per address")
+    hash_concurrency: int = Field(
+        0, description="password hashes computed at once (each holds the argon2 memory); 0: one per CPU"
+    )
+    hash_wait_seconds: float = Field(5.0, description="how long a sign-in waits for a hashing slot before 503")
+    trusted_proxies: str = Field(
+        "",
+        description="proxies (addresses or networks, comma-separated) whose `X-Forwarded-For` is believed",
+        json_schema_extra=_flag("--trusted-proxies"),
+    )
+    max_body_bytes: int = Field(5 * 1024 * 1024, description="larger request bodies get 413")
+    clock_max_ahead_ms: int = Field(DEFAULT_MAX_AHEAD_MS, description="device stamps further ahead are clamped")
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    email_poll_seconds: float = Field(5.0, description="how often the email worker looks for due jobs")
+    email_backoff_seconds: float = Field(30.0, description="first retry delay of an email; doubles per failure")
+    email_backoff_max_seconds: float = Field(60 * 60, description="longest retry delay of an email")
+    email_lease_seconds: float = Field(
+        5 * 60,
+        description="how long a worker owns a claimed email job; longer than any SMTP exchange may take",
+    )
+    log_level: LogLevel = Field("info", description="server log level", json_schema_extra=_flag("--log-level"))
+
+    @field_validator("public_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
 
     @property
     def sqlite_default_url(self) -> str:
@@ -80,65 +165,91 @@ class Settings:
         return self.database_url or self.sqlite_default_url
 
     def with_overrides(self, **changes: Any) -> Settings:
-        smtp_changes = {k[5:]: v for k, v in changes.items() if k.startswith("smtp_") and v is not None}
+        """These settings with some changed (`smtp_host=...` for the SMTP ones); None changes nothing.
+        Checked like the environment: a bad value raises SettingsError naming the flag."""
+        smtp = {k[5:]: v for k, v in changes.items() if k.startswith("smtp_") and v is not None}
         rest = {k: v for k, v in changes.items() if not k.startswith("smtp_") and v is not None}
-        return replace(self, smtp=replace(self.smtp, **smtp_changes), **rest)
+        # Only what was given is carried over, so that derived defaults (the SMTP port) follow the changes.
+        given = self.model_dump(exclude_unset=True, by_alias=False)
+        merged = {**given, **rest, "smtp": {**given.get("smtp", {}), **smtp}}
+        return _validated(merged, lambda path: _setting(path).flag or ".".join(path))
 
 
-def _get(env: Mapping[str, str], name: str, cast: Any, default: Any) -> Any:
-    raw = env.get(f"BESMART_{name}")
-    if raw is None or raw == "":
-        return default
-    try:
-        return cast(raw)
-    except ValueError:
-        raise SystemExit(f"BESMART_{name}={raw!r} is not a valid value") from None
+@dataclass(frozen=True)
+class Setting:
+    """One setting as people see it: where it is in `Settings`, its variable and flag, default and meaning."""
+
+    path: tuple[str, ...]
+    env: str
+    flag: str | None
+    default: str
+    description: str
+    field: FieldInfo
+
+
+def settings_reference() -> Iterator[Setting]:
+    """Every setting, in the order of the class."""
+    for name, field in Settings.model_fields.items():
+        if name == "smtp":
+            for sub, inner in SmtpSettings.model_fields.items():
+                yield _describe(("smtp", sub), inner, f"{PREFIX}SMTP_{str(inner.validation_alias or sub).upper()}")
+        else:
+            yield _describe((name,), field, str(field.validation_alias or f"{PREFIX}{name.upper()}"))
+
+
+def _describe(path: tuple[str, ...], field: FieldInfo, env: str) -> Setting:
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    shown = extra.get("shown")
+    if shown is None:
+        shown = f"`{field.default}`" if field.default not in ("", None) else "(none)"
+    return Setting(path, env, extra.get("flag"), str(shown), field.description or "", field)  # type: ignore[arg-type]
+
+
+def _setting(path: tuple[str, ...]) -> Setting:
+    """The setting at a validation error's location (by field name or by its variable's alias)."""
+    for setting in settings_reference():
+        aliases = {setting.path, (*setting.path[:-1], str(setting.field.validation_alias))}
+        if path[: len(setting.path)] in aliases:
+            return setting
+    raise KeyError(path)
+
+
+def settings_markdown() -> str:
+    """The table of settings in docs/server.md."""
+    lines = ["| variable | `serve` flag | default | |", "|---|---|---|---|"]
+    for s in settings_reference():
+        flag = f"`{s.flag}`" if s.flag else ""
+        lines.append(f"| `{s.env}` | {flag} | {s.default} | {s.description} |")
+    return "\n".join(lines) + "\n"
+
+
+class _MappingSource(EnvSettingsSource):
+    """The environment source reading a given mapping instead of `os.environ`."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._mapping = env
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(self._mapping, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str)
 
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
-    """Settings from `BESMART_*` environment variables, defaults for the rest."""
-    env = os.environ if env is None else env
-    d = Settings()
-    tls = _get(env, "SMTP_TLS", str, d.smtp.tls).lower()
-    if tls not in ("none", "starttls", "ssl"):
-        raise SystemExit("BESMART_SMTP_TLS must be none, starttls or ssl")
-    smtp = SmtpSettings(
-        host=_get(env, "SMTP_HOST", str, d.smtp.host),
-        port=_get(env, "SMTP_PORT", int, 465 if tls == "ssl" else 587 if tls == "starttls" else 25),
-        tls=tls,
-        username=_get(env, "SMTP_USERNAME", str, d.smtp.username),
-        password=_get(env, "SMTP_PASSWORD", str, d.smtp.password),
-        from_address=_get(env, "SMTP_FROM", str, d.smtp.from_address),
-        timeout_seconds=_get(env, "SMTP_TIMEOUT", float, d.smtp.timeout_seconds),
-    )
-    return Settings(
-        home=Path(_get(env, "SERVER_HOME", str, str(d.home))),
-        database_url=_get(env, "DATABASE_URL", str, d.database_url),
-        host=_get(env, "HOST", str, d.host),
-        port=_get(env, "PORT", int, d.port),
-        public_url=_get(env, "PUBLIC_URL", str, d.public_url).rstrip("/"),
-        access_token_seconds=_get(env, "ACCESS_TOKEN_SECONDS", int, d.access_token_seconds),
-        refresh_token_seconds=_get(env, "REFRESH_TOKEN_SECONDS", int, d.refresh_token_seconds),
-        argon2_time_cost=_get(env, "ARGON2_TIME_COST", int, d.argon2_time_cost),
-        argon2_memory_kib=_get(env, "ARGON2_MEMORY_KIB", int, d.argon2_memory_kib),
-        argon2_parallelism=_get(env, "ARGON2_PARALLELISM", int, d.argon2_parallelism),
-        login_window_seconds=_get(env, "LOGIN_WINDOW_SECONDS", int, d.login_window_seconds),
-        login_max_per_account=_get(env, "LOGIN_MAX_PER_ACCOUNT", int, d.login_max_per_account),
-        login_max_per_address=_get(env, "LOGIN_MAX_PER_ADDRESS", int, d.login_max_per_address),
-        login_delay_seconds=_get(env, "LOGIN_DELAY_SECONDS", float, d.login_delay_seconds),
-        login_max_delay_seconds=_get(env, "LOGIN_MAX_DELAY_SECONDS", float, d.login_max_delay_seconds),
-        login_max_address_delay_seconds=_get(
-            env, "LOGIN_MAX_ADDRESS_DELAY_SECONDS", float, d.login_max_address_delay_seconds
-        ),
-        hash_concurrency=_get(env, "HASH_CONCURRENCY", int, d.hash_concurrency),
-        hash_wait_seconds=_get(env, "HASH_WAIT_SECONDS", float, d.hash_wait_seconds),
-        trusted_proxies=_get(env, "TRUSTED_PROXIES", str, d.trusted_proxies),
-        max_body_bytes=_get(env, "MAX_BODY_BYTES", int, d.max_body_bytes),
-        clock_max_ahead_ms=_get(env, "CLOCK_MAX_AHEAD_MS", int, d.clock_max_ahead_ms),
-        smtp=smtp,
-        email_poll_seconds=_get(env, "EMAIL_POLL_SECONDS", float, d.email_poll_seconds),
-        email_backoff_seconds=_get(env, "EMAIL_BACKOFF_SECONDS", float, d.email_backoff_seconds),
-        email_backoff_max_seconds=_get(env, "EMAIL_BACKOFF_MAX_SECONDS", float, d.email_backoff_max_seconds),
-        email_lease_seconds=_get(env, "EMAIL_LEASE_SECONDS", float, d.email_lease_seconds),
-        log_level=_get(env, "LOG_LEVEL", str, d.log_level),
-    )
+    """Settings from `BESMART_*` environment variables (`env`, default `os.environ`), defaults for the rest;
+    SettingsError (one line, naming the variable) when a value does not fit."""
+    values = _MappingSource(Settings, os.environ if env is None else env)()
+    return _validated(values, lambda path: _setting(path).env)
+
+
+def _validated(values: dict[str, Any], name: Callable[[tuple[str, ...]], str]) -> Settings:
+    """Settings from raw values; a bad one raises SettingsError called by `name` (its variable or flag)."""
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        path = tuple(str(part) for part in first["loc"])
+        try:
+            where = name(path)
+        except KeyError:  # not one field's error
+            where = ".".join(path) or "settings"
+        raise SettingsError(f"{where}={first['input']!r}: {first['msg']}") from None

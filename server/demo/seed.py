@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -50,7 +50,7 @@ class DemoResult:
 
 def _quiet(settings: Settings) -> Settings:
     """The settings with email switched off: the seeder never queues an email, whatever the environment."""
-    return replace(settings, smtp=SmtpSettings())
+    return settings.model_copy(update={"smtp": SmtpSettings()})
 
 
 def _write(session: Session, org_id: str, writes: list[Write], notify: Settings | None) -> None:

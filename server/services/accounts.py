@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from server.core.config import Settings
 from server.core.security import Passwords, new_token, token_hash
-from server.db import Database
+from server.db import Database, insert_new
 from server.models import AuthToken, Device, LoginCounter, UserAccount
 from server.permissions import Actor
 from server.services.access import user_setting_limit
@@ -100,18 +100,20 @@ def _count_attempt(db: Database, settings: Settings, limits: list[_Limit]) -> No
         now = utcnow()
         rows, wait = {}, 0.0
         for limit in limits:
-            row = session.execute(select(COUNTER).where(COUNTER.c.key == limit.key).with_for_update()).first()
+            # A first attempt under this key creates its row (count 0: as good as none), so that attempts
+            # made in parallel all wait on the one row lock below instead of racing to insert it.
+            insert_new(session, COUNTER, {"key": limit.key, "window_start": now, "count": 0})
+            row = session.execute(select(COUNTER).where(COUNTER.c.key == limit.key).with_for_update()).one()
             # window_start holds the time of the last attempt; a quiet window forgets the earlier ones.
-            rows[limit.key] = 0 if row is None or row.window_start + window <= now else row.count
-            if row is not None and rows[limit.key]:
+            rows[limit.key] = 0 if row.window_start + window <= now else row.count
+            if rows[limit.key]:
                 since = (now - row.window_start).total_seconds()
                 wait = max(wait, _delay(settings, limit, rows[limit.key]) - since)
         if wait > 0:
             return wait
         for limit in limits:
             values = {"window_start": now, "count": rows[limit.key] + 1}
-            if session.execute(update(COUNTER).where(COUNTER.c.key == limit.key).values(**values)).rowcount == 0:
-                session.execute(insert(COUNTER).values(key=limit.key, **values))
+            session.execute(update(COUNTER).where(COUNTER.c.key == limit.key).values(**values))
         return 0.0
 
     wait = db.run(work)
@@ -203,28 +205,18 @@ def login(
     def work(session: Session) -> SessionMessage:
         now = utcnow()
         _forgive_attempt(session, limits)
-        device = session.execute(select(DEVICE).where(DEVICE.c.id == request.device_id).with_for_update()).first()
-        if device is not None and device.user_id != user.id:
+        # A new device is registered to this user; one registered already (perhaps by a sign-in running in
+        # parallel on the same device) is left as it is and checked below.
+        new_device = {"id": request.device_id, "user_id": user.id, "status": "active", "created_at": now}
+        insert_new(session, DEVICE, {**new_device, "name": request.device_name, "last_seen_at": now})
+        device = session.execute(select(DEVICE).where(DEVICE.c.id == request.device_id).with_for_update()).one()
+        if device.user_id != user.id:
             raise AuthError(409, "device_taken", "This device id is registered to another account.")
-        if device is not None and device.status != "active":
+        if device.status != "active":
             raise AuthError(403, "device_blocked", "This device was reported lost or revoked: it cannot sign in.")
-        if device is None:
-            session.execute(
-                insert(DEVICE).values(
-                    id=request.device_id,
-                    user_id=user.id,
-                    name=request.device_name,
-                    status="active",
-                    created_at=now,
-                    last_seen_at=now,
-                )
-            )
-        else:
-            session.execute(
-                update(DEVICE)
-                .where(DEVICE.c.id == request.device_id)
-                .values(name=request.device_name, last_seen_at=now)
-            )
+        session.execute(
+            update(DEVICE).where(DEVICE.c.id == request.device_id).values(name=request.device_name, last_seen_at=now)
+        )
         if rehashed is not None:
             session.execute(update(USER).where(USER.c.id == user.id).values(password_hash=rehashed))
         write_audit(session, [audit_entry(now, user.org_id, user.id, request.device_id, "login", "staff", user.id)])

@@ -18,9 +18,12 @@ command line), are audited.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from server.core.config import Settings, load_settings
@@ -243,18 +246,37 @@ def create_user(
     """A staff member (their `staff` record and account); without a password they cannot sign in yet.
     `setting_ids`: limit a lead to these settings of the organisation (default: the whole organisation)."""
     settings = settings or load_settings()
-    if find_user(session, email) is not None:
-        raise AdminError(f"an account with the email {email} already exists")
     fields: dict[str, Any] = {"name": name, "email": email.strip().lower(), "role": Role(role).value, "active": True}
     if setting_ids:
         fields["setting_ids"] = check_setting_limit(session, org_id, fields["role"], setting_ids)
     password_hash = Passwords(settings).hash(password) if password is not None else None
-    state = write_record(
-        session, org_id, "staff", "create", fields, record_id=user_id or new_id(), actor_id=actor_id, settings=settings
-    )
+    with _unique_email(session, email):
+        state = write_record(
+            session,
+            org_id,
+            "staff",
+            "create",
+            fields,
+            record_id=user_id or new_id(),
+            actor_id=actor_id,
+            settings=settings,
+        )
     if password_hash is not None:
         session.execute(update(USER).where(USER.c.id == state.id).values(password_hash=password_hash))
     return state.id
+
+
+@contextmanager
+def _unique_email(session: Session, email: str) -> Iterator[None]:
+    """Writes that give an account an email, undone with a clear AdminError when another account has it.
+    The database's unique index is the check — a look-up first would let two processes both pass it."""
+    try:
+        with session.begin_nested():  # a savepoint: the caller's transaction stays usable
+            yield
+    except IntegrityError as error:
+        if "email" not in str(error.orig):
+            raise
+        raise AdminError(f"an account with the email {email.strip().lower()} already exists") from None
 
 
 def update_user(
@@ -286,7 +308,8 @@ def update_user(
     elif fields.get("role", Role.LEAD) != Role.LEAD:
         fields["setting_ids"] = []  # a limit is a lead's: it does not linger for a later promotion
     if fields:
-        write_record(session, org_id, "staff", "update", fields, record_id=user_id, actor_id=actor_id)
+        with _unique_email(session, fields.get("email", "")):
+            write_record(session, org_id, "staff", "update", fields, record_id=user_id, actor_id=actor_id)
 
 
 def check_setting_limit(session: Session, org_id: str, role: str, setting_ids: list[str]) -> list[str]:

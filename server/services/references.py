@@ -8,16 +8,17 @@ backstop. The reference is written by a server op, so it syncs to every device l
 
 from __future__ import annotations
 
-from sqlalchemy import insert, select
 from sqlalchemy.exc import NoResultFound
 from sqlmodel import Session
 
+from server.db import insert_new
 from server.models import Counter
 from server.services.records import RecordWriter, field_value
 from sync.records import IncidentStatus
 
 FIRST_REFERENCE = 10001
 DEFAULT_PREFIX = "besmart"
+COUNTER = Counter.__table__
 
 
 def counter_name(org_id: str) -> str:
@@ -26,9 +27,7 @@ def counter_name(org_id: str) -> str:
 
 def ensure_counter(session: Session, org_id: str) -> None:
     """Create the organisation's incident counter if it does not exist yet."""
-    name = counter_name(org_id)
-    if session.execute(select(Counter.value).where(Counter.name == name)).first() is None:
-        session.execute(insert(Counter).values(name=name, value=FIRST_REFERENCE - 1))
+    insert_new(session, COUNTER, {"name": counter_name(org_id), "value": FIRST_REFERENCE - 1})
 
 
 def _needs_reference(writer: RecordWriter, record_id: str) -> bool:

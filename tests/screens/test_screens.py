@@ -8,7 +8,6 @@ The server URL is unreachable, so "Sync now" fails fast and the screens show the
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import re
 from typing import Any
@@ -129,7 +128,7 @@ def test_status_strip_shows_offline_and_pending(ui: UiHarness):
 
 def test_background_sync_notices_it_is_offline(config: ClientConfig, device: dict[str, str]):
     """With the background loop on, the first /health probe fails at once and the banner shows."""
-    config = dataclasses.replace(config, sync_interval_seconds=60)
+    config = config.model_copy(update={"sync_interval_seconds": 60})
 
     # The loop waits (asyncio.wait_for on an Event) between probes: it is background work too.
     async def main(page: ft.Page) -> None:
@@ -780,7 +779,7 @@ def test_idle_lock_shows_the_unlock_screen_and_keeps_the_draft(
     config: ClientConfig, device: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ):
     monkeypatch.setattr("screens.root.IDLE_CHECK_SECONDS", 0.05)
-    config = dataclasses.replace(config, idle_lock_seconds=0.3)
+    config = config.model_copy(update={"idle_lock_seconds": 0.3})
     with open_app(config) as ui:
         unlock(ui)
         start_report(ui)
@@ -800,7 +799,7 @@ def test_submitting_after_the_store_locked_itself_asks_for_the_passcode(
         await asyncio.sleep(3600)
 
     monkeypatch.setattr(Root, "_watch_idle", not_looked_yet)  # the idle watcher has not looked yet
-    config = dataclasses.replace(config, idle_lock_seconds=0.3)
+    config = config.model_copy(update={"idle_lock_seconds": 0.3})
     with open_app(config) as ui:
         unlock(ui)
         start_report(ui)

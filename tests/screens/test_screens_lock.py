@@ -7,7 +7,6 @@ sign-out with an unfinished draft, the lock screen's accounts in the web client,
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import re
 import time
@@ -65,7 +64,7 @@ def reload(ui: UiHarness) -> bytes:
 
 @pytest.fixture
 def quick(config: ClientConfig) -> ClientConfig:
-    return dataclasses.replace(config, idle_lock_seconds=0.6)
+    return config.model_copy(update={"idle_lock_seconds": 0.6})
 
 
 def test_background_refreshes_do_not_keep_the_device_unlocked(quick: ClientConfig, device: dict[str, str]):
@@ -144,7 +143,7 @@ def test_a_reconnect_after_the_store_locked_itself_shows_the_unlock_screen(
         await asyncio.sleep(3600)
 
     monkeypatch.setattr(Root, "_watch_idle", not_looked_yet)
-    with open_app(dataclasses.replace(config, idle_lock_seconds=0.3)) as ui:
+    with open_app(config.model_copy(update={"idle_lock_seconds": 0.3})) as ui:
         unlock(ui)
         ui.sleep(0.4)  # locked by idleness, the watcher has not looked yet
         conn = FakeConnection(ui)
@@ -429,7 +428,7 @@ def test_passcode_where_the_rule_allows_one(config: ClientConfig, device: dict[s
 
 def test_a_refused_sign_out_keeps_the_background_sync_running(config: ClientConfig, device: dict[str, str]):
     """Changes not yet sent: signing out is refused, and the sync that would send them keeps running."""
-    config = dataclasses.replace(config, sync_interval_seconds=3600)
+    config = config.model_copy(update={"sync_interval_seconds": 3600})
 
     async def main(page: ft.Page) -> None:
         await Root(page, config).start()

@@ -3,11 +3,15 @@ migrations against the models, the permissions document, and the op-by-op fallba
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.exc import DataError
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlmodel import Session
 
 from server.core.config import Settings
 from server.core.security import Passwords
@@ -18,7 +22,7 @@ from server.services import accounts
 from server.services import organisations as orgs
 from server.services.clock import server_clock
 from server.services.push import push
-from server.services.records import RecordWriter, created_state
+from server.services.records import RecordWriter, created_state, new_id, utcnow
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
 from sync.protocol import LoginRequest, PushRequest
@@ -69,6 +73,69 @@ def test_admin_services_write_records_like_pushes(db: Database, org: Org) -> Non
         ).scalars()
         assert set(staff) == {org.users["sam"]}
         assert orgs.find_user(s, org.email("sam").upper())["id"] == org.users["sam"]  # type: ignore[index]
+
+
+def test_a_constraint_violation_fails_at_once(db: Database, org: Org) -> None:
+    attempts = []
+
+    def duplicate_email(session: Session) -> None:
+        attempts.append(1)
+        row = {"id": new_id(), "org_id": org.id, "email": org.email("sam"), "name": "Copy", "role": "staff"}
+        session.execute(insert(UserAccount.__table__).values(**row, active=True, created_at=utcnow()))
+
+    with pytest.raises(IntegrityError):
+        db.run(duplicate_email)
+    assert len(attempts) == 1  # trying again could only fail the same way
+
+
+def test_a_busy_database_is_tried_again(db: Database) -> None:
+    attempts = []
+
+    def busy_once(session: Session) -> int:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+        return session.execute(select(func.count()).select_from(UserAccount.__table__)).scalar_one()
+
+    assert db.run(busy_once) >= 0
+    assert len(attempts) == 2
+
+
+def test_two_processes_creating_one_email_make_one_account(database_url: str, db: Database, org: Org) -> None:
+    email = f"twin.{org.tag}@example.org"
+    start = threading.Barrier(2)
+
+    def create(name: str) -> str | orgs.AdminError:
+        own = Database(database_url, pool_size=1)  # its own engine and writer lock, as another process has
+        try:
+            start.wait(10)
+            with own.session() as s:
+                return orgs.create_user(s, org.id, name, email, settings=org.settings)
+        except orgs.AdminError as error:
+            return error
+        finally:
+            own.dispose()
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(create, ["One", "Two"]))
+    created = [o for o in outcomes if isinstance(o, str)]
+    refused = [o for o in outcomes if isinstance(o, orgs.AdminError)]
+    assert len(created) == 1 and len(refused) == 1, outcomes
+    assert str(refused[0]) == f"an account with the email {email} already exists"
+    with db.read_session() as s:
+        users = s.execute(select(UserAccount.__table__.c.id).where(UserAccount.__table__.c.email == email)).scalars()
+        assert list(users) == created
+        assert orgs.get_record(s, created[0]) is not None
+
+
+def test_an_email_taken_by_another_account_is_refused_and_nothing_is_written(db: Database, org: Org) -> None:
+    with db.session() as s:
+        with pytest.raises(orgs.AdminError, match="already exists"):
+            orgs.update_user(s, org.users["sam"], name="Sam Renamed", email=org.email("tia").upper())
+        orgs.update_user(s, org.users["sam"], role=Role.LEAD)  # the transaction is still usable
+    with db.read_session() as s:
+        sam = orgs.find_user(s, org.email("sam"))
+        assert sam is not None and (sam["name"], sam["role"]) == ("Sam", "lead")
 
 
 def test_one_op_the_database_refuses_does_not_cost_the_others(

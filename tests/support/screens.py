@@ -7,7 +7,6 @@ The server URL is unreachable, so "Sync now" fails fast and the screens show the
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Iterator
@@ -46,7 +45,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory_keyring: Any)
     monkeypatch.setenv("BESMART_HOME", str(tmp_path / "home"))
     # One quick attempt per request: a failed "Sync now" must not sleep through the engine's backoff.
     monkeypatch.setattr(sync.engine, "RetryPolicy", functools.partial(sync.engine.RetryPolicy, attempts=1))
-    return dataclasses.replace(load_config(server_url=UNREACHABLE), sync_interval_seconds=0)
+    return load_config(server_url=UNREACHABLE).model_copy(update={"sync_interval_seconds": 0})
 
 
 def add_account(config: ClientConfig, user: UserInfo) -> LocalStore:
