@@ -29,6 +29,7 @@ from localdb.crypto import FieldCipher
 from localdb.queries import Queries
 from localdb.schema import migrate
 from sync.hlc import HybridClock, Stamp, wall_clock_ms
+from sync.ids import uuid7
 from sync.merge import RecordState, apply_op
 from sync.ops import Action, Op, validate_op
 from sync.records import kind_spec
@@ -97,15 +98,6 @@ def _storage_errors() -> Iterator[None]:
         if plain is None:
             raise
         raise plain from error
-
-
-def new_id() -> str:
-    """A random, time-ordered record id (UUIDv7 layout): reveals nothing but roughly when it was made."""
-    ms = wall_clock_ms()
-    rand = int.from_bytes(secrets.token_bytes(10), "big")
-    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64
-    value |= 0b10 << 62 | rand & ((1 << 62) - 1)
-    return str(uuid.UUID(int=value))
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -435,7 +427,7 @@ class LocalStore(Queries):
             if record_id is None:
                 if action != "create":
                     raise StoreError(f"{action} needs the id of the record to change")
-                record_id = new_id()
+                record_id = uuid7()
                 if kind == "individual":
                     profile_id = record_id
             else:

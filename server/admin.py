@@ -36,7 +36,7 @@ from server.db import Database
 from server.models import Record, UserAccount
 from server.services import accounts
 from server.services import organisations as orgs
-from server.services.records import new_id
+from sync.ids import uuid7
 from sync.merge import RecordState
 from sync.records import KINDS, BehaviourLevel, Role, SettingType, Valence
 
@@ -147,7 +147,7 @@ def add_default_behaviours(session: Session, org_id: str, *, actor_id: str = org
             org_id,
             label,
             valence,
-            record_id=new_id(),  # a new record, even if a deleted one had this label
+            record_id=uuid7(),  # a new record, even if a deleted one had this label
             level=level,
             colour=colour,
             sort_order=start + added * 10,
@@ -551,7 +551,7 @@ def behaviours_add(ctx: Context) -> None:
             top = max((int(v.get("sort_order", 0)) for _b, v in behaviour_types(s, org_id)), default=0)
             fields["sort_order"] = min(10_000, top + 10)
         # The live behaviour with this label, or a new record (upsert by label alone would find a deleted one).
-        record_id = existing.get(a.label.strip().casefold()) or new_id()
+        record_id = existing.get(a.label.strip().casefold()) or uuid7()
         bid = orgs.upsert_behaviour_type(s, org_id, a.label.strip(), a.valence, record_id=record_id, **fields)
     verb = "updated" if a.label.strip().casefold() in existing else "added"
     _out(f"{verb} {a.label.strip()!r} ({a.valence}, {a.level}) in {org_name} (id {bid})")

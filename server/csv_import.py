@@ -32,7 +32,8 @@ from server.models import Record, UserAccount
 from server.services.changes import finish
 from server.services.clock import server_clock
 from server.services.organisations import AdminError, check_setting_limit
-from server.services.records import SYSTEM_ACTOR, RecordWriter, new_id
+from server.services.records import SYSTEM_ACTOR, RecordWriter
+from sync.ids import uuid7
 from sync.merge import RecordState
 from sync.records import KINDS, Role
 
@@ -390,7 +391,7 @@ def import_individuals(
     writer = RecordWriter(session, server_clock())
     granted_by = None if actor_id == SYSTEM_ACTOR else actor_id
     for plan in plans:
-        profile_id = new_id()
+        profile_id = uuid7()
         write = _writer_for(writer, org_id, profile_id, actor_id)
         write("individual", plan.fields, record_id=profile_id)
         for contact in plan.contacts:
@@ -479,7 +480,7 @@ def import_staff(
         return result
     writer = RecordWriter(session, server_clock())
     for fields in plans:
-        merged = writer.server_write("staff", "create", fields, org_id=org_id, record_id=new_id(), actor_id=actor_id)
+        merged = writer.server_write("staff", "create", fields, org_id=org_id, record_id=uuid7(), actor_id=actor_id)
         result.created.append(merged.op.record_id)
     _audit_and_finish(writer, actor_id, settings)
     return result

@@ -26,8 +26,9 @@ from server.models import ProfileStaff, Record, UserAccount
 from server.services import accounts
 from server.services.changes import finish
 from server.services.clock import server_clock
-from server.services.records import SYSTEM_ACTOR, RecordWriter, new_id
+from server.services.records import SYSTEM_ACTOR, RecordWriter
 from server.services.references import ensure_counter
+from sync.ids import uuid7
 from sync.merge import RecordState
 from sync.records import Role
 
@@ -111,7 +112,7 @@ def create_organisation(
     settings: Settings | None = None,
 ) -> str:
     """A new organisation (its incident references will read `<incident_prefix>-10001`, ...)."""
-    org_id = org_id or new_id()
+    org_id = org_id or uuid7()
     fields = {"name": name, "incident_prefix": incident_prefix, "help_phone": help_phone}
     if help_email:
         fields["help_email"] = help_email
@@ -164,7 +165,7 @@ def create_user(
         fields["setting_ids"] = check_setting_limit(session, org_id, fields["role"], setting_ids)
     password_hash = Passwords(settings).hash(password) if password is not None else None
     state = write_record(
-        session, org_id, "staff", "create", fields, record_id=user_id or new_id(), actor_id=actor_id, settings=settings
+        session, org_id, "staff", "create", fields, record_id=user_id or uuid7(), actor_id=actor_id, settings=settings
     )
     if password_hash is not None:
         session.execute(update(USER).where(USER.c.id == state.id).values(password_hash=password_hash))
@@ -250,7 +251,7 @@ def create_individual(
     **fields: Any,
 ) -> str:
     """A child or young person (their profile); `fields`: any other `sync.records.Individual` field."""
-    profile_id = profile_id or new_id()
+    profile_id = profile_id or uuid7()
     write_record(
         session,
         org_id,

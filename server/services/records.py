@@ -15,9 +15,6 @@ after the other.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +25,7 @@ from sqlmodel import Session
 from server.models import AuditLog, Counter, EmailJob, OpLog, ProfileStaff, QuarantinedOp, Record, UserAccount
 from server.services.audit import audit_entry
 from sync.hlc import HybridClock
+from sync.ids import uuid7
 from sync.merge import Conflict, FieldValue, RecordState, apply_op
 from sync.ops import Op, validate_op
 from sync.records import kind_spec
@@ -83,14 +81,6 @@ def db_moment(moment: dt.datetime, dialect: str) -> Any:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def new_id() -> str:
-    """A UUIDv7 (time-ordered, random), the same shape devices use for record ids."""
-    ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    rand_a, rand_b = (rand >> 68) & 0xFFF, rand & ((1 << 62) - 1)
-    return str(uuid.UUID(int=(ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b))
 
 
 @dataclass(frozen=True)
@@ -195,7 +185,7 @@ class RecordWriter:
         if action != "create" and record_id is None:
             raise ValueError("an update or delete names its record")
         if record_id is None:
-            record_id = new_id()
+            record_id = uuid7()
             self._cache[record_id] = None  # a fresh id: known not to exist, no need to look
         current = self.get(record_id)
         names = set(fields or {})
