@@ -30,7 +30,7 @@ from localdb.queries import Queries
 from localdb.schema import migrate
 from sync.hlc import HybridClock, Stamp, wall_clock_ms
 from sync.ids import uuid7
-from sync.merge import RecordState, apply_op
+from sync.merge import RecordState, apply_op, field_value
 from sync.ops import Action, Op, validate_op
 from sync.records import kind_spec
 
@@ -512,7 +512,7 @@ class LocalStore(Queries):
                 state.id,
                 state.kind,
                 state.profile_id,
-                _time_of(state, time_field),
+                field_value(state, time_field) if time_field else None,
                 state.version,
                 state.deleted,
                 body,
@@ -681,13 +681,6 @@ class LocalStore(Queries):
             for table in ("record", "outbox", "draft", "sync_issue"):
                 db.execute(f"DELETE FROM {table} WHERE profile_id = ?", (profile_id,))
         self._checkpoint()
-
-
-def _time_of(state: RecordState, time_field: str | None) -> str | None:
-    if time_field is None:
-        return None
-    current = state.fields.get(time_field)
-    return current.value if current else None
 
 
 def _iso_now(wall: Callable[[], int]) -> str:

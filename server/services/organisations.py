@@ -29,7 +29,7 @@ from server.services.clock import server_clock
 from server.services.records import SYSTEM_ACTOR, RecordWriter
 from server.services.references import ensure_counter
 from sync.ids import uuid7
-from sync.merge import RecordState
+from sync.merge import RecordState, field_value
 from sync.records import Role
 
 RECORD = Record.__table__
@@ -196,7 +196,7 @@ def update_user(
     if active is not None:
         fields["active"] = active
     if setting_ids is not None:
-        role_now = fields.get("role") or get_record(session, user_id)[1].values().get("role")  # type: ignore[index]
+        role_now = fields.get("role") or field_value(get_record(session, user_id)[1], "role")  # type: ignore[index]
         fields["setting_ids"] = check_setting_limit(session, org_id, str(role_now), setting_ids)
     elif fields.get("role", Role.LEAD) != Role.LEAD:
         fields["setting_ids"] = []  # a limit is a lead's: it does not linger for a later promotion
@@ -215,7 +215,7 @@ def check_setting_limit(session: Session, org_id: str, role: str, setting_ids: l
             "and an admin administers the whole organisation"
         )
     known = {
-        row.id: str(RecordState.model_validate_json(row.state).values().get("name", ""))
+        row.id: str(field_value(RecordState.model_validate_json(row.state), "name", ""))
         for row in session.execute(
             select(RECORD.c.id, RECORD.c.state).where(RECORD.c.org_id == org_id, RECORD.c.kind == "setting")
         )

@@ -26,7 +26,7 @@ from server.models import AuditLog, Counter, EmailJob, OpLog, ProfileStaff, Quar
 from server.services.audit import audit_entry
 from sync.hlc import HybridClock
 from sync.ids import uuid7
-from sync.merge import Conflict, FieldValue, RecordState, apply_op
+from sync.merge import Conflict, FieldValue, RecordState, apply_op, field_value
 from sync.ops import Op, validate_op
 from sync.records import kind_spec
 
@@ -51,12 +51,6 @@ _ALLOCATE = (
     .values(value=COUNTER.c.value + bindparam("count"))
     .returning(COUNTER.c.value)
 )
-
-
-def field_value(state: RecordState | None, name: str, default: Any = None) -> Any:
-    """One field's current value (cheaper than `state.values()` when one is wanted)."""
-    found = state.fields.get(name) if state is not None else None
-    return default if found is None else found.value
 
 
 def created_state(op: Op) -> RecordState:
@@ -352,7 +346,7 @@ class RecordWriter:
                     "staff_id": s.state.values()["staff_id"],
                 }
                 for s in links
-                if not s.state.deleted and s.state.values().get("staff_id") and s.state.profile_id
+                if not s.state.deleted and field_value(s.state, "staff_id") and s.state.profile_id
             ]
             if live:
                 self.conn.execute(insert(PROFILE_STAFF), live)
