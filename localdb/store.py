@@ -26,6 +26,7 @@ from typing import Any
 
 from localdb import keys
 from localdb.crypto import FieldCipher
+from localdb.errors import LocalDbError
 from localdb.queries import Queries
 from localdb.schema import migrate
 from sync.hlc import HybridClock, Stamp, wall_clock_ms
@@ -42,7 +43,7 @@ CANCEL_UNSENT_KINDS = frozenset({"clicker_event"})
 DEFAULT_IDLE_LOCK_SECONDS = 300
 
 
-class StoreError(Exception):
+class StoreError(LocalDbError):
     """A store operation that cannot be done; the message says why in plain words."""
 
 

@@ -33,6 +33,7 @@ from server.core.config import Settings
 from server.core.security import MIN_PASSWORD_LENGTH
 from server.csv_import import ImportFailed, import_individuals, import_staff, model_problems
 from server.db import Database
+from server.errors import ServerSideError
 from server.models import Record, UserAccount
 from server.services import accounts
 from server.services import organisations as orgs
@@ -69,7 +70,7 @@ DEFAULT_BEHAVIOURS: list[tuple[str, str, str, str]] = [
 ]
 
 
-class CommandError(Exception):
+class CommandError(ServerSideError):
     """A request the command refuses; printed as `error: <message>` with exit status 2."""
 
 

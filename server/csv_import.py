@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from server.core.config import Settings
+from server.errors import ServerSideError
 from server.models import Record, UserAccount
 from server.services.changes import finish
 from server.services.clock import server_clock
@@ -79,7 +80,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
-class ImportFailed(Exception):
+class ImportFailed(ServerSideError):
     """The file was not imported (nothing was written); `errors` lists every problem found."""
 
     def __init__(self, errors: list[str]) -> None:

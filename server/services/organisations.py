@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from server.core.config import Settings, load_settings
 from server.core.security import Passwords
+from server.errors import ServerSideError
 from server.models import ProfileStaff, Record, UserAccount
 from server.services import accounts
 from server.services.changes import finish
@@ -37,7 +38,7 @@ PROFILE_STAFF = ProfileStaff.__table__
 USER = UserAccount.__table__
 
 
-class AdminError(ValueError):
+class AdminError(ServerSideError, ValueError):
     """An admin request that cannot be done; the message says why."""
 
 
