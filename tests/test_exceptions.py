@@ -13,6 +13,7 @@ import inspect
 import pkgutil
 import re
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -40,10 +41,10 @@ def _not_imported(name: str) -> bool:
     return name.endswith(".__main__") or name.startswith("server.migrations")
 
 
-def _modules(package: str) -> tuple[list[object], list[Path]]:
+def _modules(package: str) -> tuple[list[ModuleType], list[Path]]:
     """The package's modules, imported, and the files of those that are only read."""
     root = importlib.import_module(package)
-    imported: list[object] = [root]
+    imported = [root]
     read: list[Path] = []
     for info in pkgutil.walk_packages(root.__path__, f"{package}."):
         if _not_imported(info.name):
