@@ -1,1 +1,12 @@
-"""The besmart client: its services (every user action as a plain Python call) and composition root."""
+"""The besmart client: its services (every user action as a plain Python call) and composition root.
+
+Every exception its services raise derives from one root, `app.errors.AppError`; each message is for the
+person at the screen:
+
+    AppError                    app.errors
+    ├── ActionError             app.context — a user action that cannot be done; nothing was changed
+    │   ├── PermissionDenied                  the user's role does not allow it
+    │   └── StorageProblem                    the device's storage refused the write
+    └── SignInError             app.session — signing in or unlocking failed
+        └── UnfinishedWorkError               signing out would delete drafts never sent
+"""

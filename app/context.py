@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from app.errors import AppError
 from localdb.queries import Stored
 from localdb.store import LocalStore, StorageError, StorageFull
 from localdb.store import StoreLockedError as StoreLockedError  # re-exported for the screens
@@ -17,7 +18,7 @@ from sync.protocol import UserInfo
 from sync.records import Role
 
 
-class ActionError(Exception):
+class ActionError(AppError):
     """A user action that cannot be done; the message says why in plain words. Nothing was changed."""
 
 

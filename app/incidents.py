@@ -21,7 +21,7 @@ from typing import Any
 
 from app.context import ActionError, Context, PermissionDenied, now_utc, saving
 from localdb.queries import Draft, Stored
-from localdb.store import new_id
+from sync.ids import uuid7
 from sync.merge import Conflict
 from sync.permissions import Capability
 from sync.records import Incident, IncidentStatus, label
@@ -176,7 +176,7 @@ class Incidents:
         self.context.require(Capability.RECORD, "record incidents")
         self.context.get(profile_id, "individual")
         draft = IncidentDraft(
-            id=new_id(),
+            id=uuid7(),
             profile_id=profile_id,
             physical_intervention=physical_intervention,
             page=0,

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from app.config import ClientConfig
 from app.context import display_name
+from app.errors import AppError
 from app.sync_service import SyncService
 from localdb.keys import (
     MIN_PASSCODE_CHARS,
@@ -36,7 +37,7 @@ from sync.protocol import LoginRequest, Session, UserInfo
 USER_SECRET = "user"
 
 
-class SignInError(Exception):
+class SignInError(AppError):
     """Signing in or unlocking failed; the message is for the person at the screen."""
 
 

@@ -21,6 +21,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from localdb.errors import LocalDbError
+
 __all__ = [
     "FORMAT_VERSION",
     "KEY_BYTES",
@@ -40,7 +42,7 @@ _MAX_KEY_ID = 2**32 - 1
 _AAD_LABEL = b"besmart-field-v1"
 
 
-class TamperError(Exception):
+class TamperError(LocalDbError):
     """A ciphertext failed authentication: altered, truncated, or moved to another place."""
 
 

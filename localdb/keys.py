@@ -52,6 +52,7 @@ from keyring.backends import fail as keyring_fail
 from keyring.backends import null as keyring_null
 
 from localdb.crypto import KEY_BYTES, NONCE_BYTES, FieldCipher
+from localdb.errors import LocalDbError
 
 __all__ = [
     "KDF_N_STANDARD",
@@ -99,7 +100,7 @@ _WRAPPED_BYTES = KEY_BYTES + 16
 Policy = Literal["standard", "strengthened"]
 
 
-class KeysError(Exception):
+class KeysError(LocalDbError):
     """Base class of key-hierarchy errors."""
 
 

@@ -26,10 +26,12 @@ from typing import Any
 
 from localdb import keys
 from localdb.crypto import FieldCipher
+from localdb.errors import LocalDbError
 from localdb.queries import Queries
 from localdb.schema import migrate
 from sync.hlc import HybridClock, Stamp, wall_clock_ms
-from sync.merge import RecordState, apply_op
+from sync.ids import uuid7
+from sync.merge import RecordState, apply_op, field_value
 from sync.ops import Action, Op, validate_op
 from sync.records import kind_spec
 
@@ -41,7 +43,7 @@ CANCEL_UNSENT_KINDS = frozenset({"clicker_event"})
 DEFAULT_IDLE_LOCK_SECONDS = 300
 
 
-class StoreError(Exception):
+class StoreError(LocalDbError):
     """A store operation that cannot be done; the message says why in plain words."""
 
 
@@ -97,15 +99,6 @@ def _storage_errors() -> Iterator[None]:
         if plain is None:
             raise
         raise plain from error
-
-
-def new_id() -> str:
-    """A random, time-ordered record id (UUIDv7 layout): reveals nothing but roughly when it was made."""
-    ms = wall_clock_ms()
-    rand = int.from_bytes(secrets.token_bytes(10), "big")
-    value = (ms & ((1 << 48) - 1)) << 80 | 0x7 << 76 | (rand >> 68 & 0xFFF) << 64
-    value |= 0b10 << 62 | rand & ((1 << 62) - 1)
-    return str(uuid.UUID(int=value))
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -435,7 +428,7 @@ class LocalStore(Queries):
             if record_id is None:
                 if action != "create":
                     raise StoreError(f"{action} needs the id of the record to change")
-                record_id = new_id()
+                record_id = uuid7()
                 if kind == "individual":
                     profile_id = record_id
             else:
@@ -520,7 +513,7 @@ class LocalStore(Queries):
                 state.id,
                 state.kind,
                 state.profile_id,
-                _time_of(state, time_field),
+                field_value(state, time_field) if time_field else None,
                 state.version,
                 state.deleted,
                 body,
@@ -689,13 +682,6 @@ class LocalStore(Queries):
             for table in ("record", "outbox", "draft", "sync_issue"):
                 db.execute(f"DELETE FROM {table} WHERE profile_id = ?", (profile_id,))
         self._checkpoint()
-
-
-def _time_of(state: RecordState, time_field: str | None) -> str | None:
-    if time_field is None:
-        return None
-    current = state.fields.get(time_field)
-    return current.value if current else None
 
 
 def _iso_now(wall: Callable[[], int]) -> str:

@@ -34,17 +34,18 @@ from server.core.config import Settings
 from server.core.security import MIN_PASSWORD_LENGTH
 from server.csv_import import ImportFailed, import_individuals, import_staff, model_problems
 from server.db import Database
+from server.errors import ServerSideError
 from server.services import accounts
 from server.services import organisations as orgs
 from server.services.audit import OPERATOR_MAX_LENGTH, set_operator
-from server.services.records import new_id
+from sync.ids import uuid7
 from sync.records import KINDS, BehaviourLevel, Role, SettingType, Valence
 
 #: how an operator at the command line is named in the audit log: "cli:ann"
 OPERATOR_PREFIX = "cli:"
 
 
-class CommandError(Exception):
+class CommandError(ServerSideError):
     """A request the command refuses; printed as `error: <message>` with exit status 2."""
 
 
@@ -466,7 +467,7 @@ def behaviours_add(ctx: Context) -> None:
             top = max((int(v.get("sort_order", 0)) for _b, v in orgs.behaviour_types(s, org_id)), default=0)
             fields["sort_order"] = min(10_000, top + 10)
         # The live behaviour with this label, or a new record (upsert by label alone would find a deleted one).
-        record_id = existing.get(a.label.strip().casefold()) or new_id()
+        record_id = existing.get(a.label.strip().casefold()) or uuid7()
         bid = orgs.upsert_behaviour_type(s, org_id, a.label.strip(), a.valence, record_id=record_id, **fields)
     verb = "updated" if a.label.strip().casefold() in existing else "added"
     _out(f"{verb} {a.label.strip()!r} ({a.valence}, {a.level}) in {org_name} (id {bid})")

@@ -28,11 +28,13 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from server.core.config import Settings
+from server.errors import ServerSideError
 from server.models import UserAccount
 from server.services.changes import finish_server_writes
 from server.services.clock import server_clock
 from server.services.organisations import AdminError, check_setting_limit, live_states, settings_of
-from server.services.records import SYSTEM_ACTOR, RecordWriter, new_id
+from server.services.records import SYSTEM_ACTOR, RecordWriter
+from sync.ids import uuid7
 from sync.records import KINDS, Role
 
 USER = UserAccount.__table__
@@ -76,7 +78,7 @@ _ISO_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _UK_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
-class ImportFailed(Exception):
+class ImportFailed(ServerSideError):
     """The file was not imported (nothing was written); `errors` lists every problem found."""
 
     def __init__(self, errors: list[str]) -> None:
@@ -366,7 +368,7 @@ def import_individuals(
     writer = RecordWriter(session, server_clock())
     granted_by = None if actor_id == SYSTEM_ACTOR else actor_id
     for plan in plans:
-        profile_id = new_id()
+        profile_id = uuid7()
         write = _writer_for(writer, org_id, profile_id, actor_id)
         write("individual", plan.fields, record_id=profile_id)
         for contact in plan.contacts:
@@ -455,7 +457,7 @@ def import_staff(
         return result
     writer = RecordWriter(session, server_clock())
     for fields in plans:
-        merged = writer.server_write("staff", "create", fields, org_id=org_id, record_id=new_id(), actor_id=actor_id)
+        merged = writer.server_write("staff", "create", fields, org_id=org_id, record_id=uuid7(), actor_id=actor_id)
         result.created.append(merged.op.record_id)
     finish_server_writes(writer, settings, actor_id)
     return result

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sync.merge import RecordState
+from sync.merge import RecordState, field_value
 from sync.ops import Op
 from sync.permissions import CAPABILITIES, Capability, can, capability_table_markdown
 from sync.records import IncidentStatus, Role
@@ -138,11 +138,6 @@ IDENTITY_FIELDS: dict[str, str] = {
 }
 
 
-def _value(state: RecordState | None, name: str) -> object:
-    found = state.fields.get(name) if state is not None else None
-    return None if found is None else found.value
-
-
 def _reviewing(op: Op, values: dict[str, object], *, creating: bool) -> set[str]:
     """The review fields this op writes. A device's create carries every field (defaults filled in), so
     on create only the review fields it actually sets count."""
@@ -197,7 +192,7 @@ def _identity(op: Op, state: RecordState | None, action: str) -> str | None:
         return f"{name} must be the person recording it"
     if action == "update" and name in op.fields:
         # An update arriving before its record exists writes the field first: it must name its author.
-        recorded = _value(state, name) if state is not None else op.actor_id
+        recorded = field_value(state, name) if state is not None else op.actor_id
         if op.fields[name] != recorded:
             return f"who made this {op.kind.replace('_', ' ')} ({name}) cannot be changed"
     return None
@@ -216,7 +211,7 @@ def check_op(actor: Actor, op: Op, state: RecordState | None) -> str | None:
             return f"this {op.kind.replace('_', ' ')} already exists and cannot be changed"
         return f"{op.kind} cannot be {op.action}d"
     if op.kind == "notification" and action == "update":
-        recipient = _value(state, "recipient_id")
+        recipient = field_value(state, "recipient_id")
         if recipient != actor.id or set(op.fields) - {"read"}:
             return "only its recipient may mark a notification read"
         return None
@@ -229,7 +224,7 @@ def check_op(actor: Actor, op: Op, state: RecordState | None) -> str | None:
         return _incident(actor, op, state, creating=action == "create")
     if actor.can(rule.capability):
         return None
-    if rule.owner_field and _value(state, rule.owner_field) == actor.id:
+    if rule.owner_field and field_value(state, rule.owner_field) == actor.id:
         return None
     return f"your role ({actor.role}) may not {action} {op.kind.replace('_', ' ')} records"
 

@@ -30,6 +30,7 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
+from sync.errors import SyncError
 from sync.hlc import CLOCK_TOLERANCE_MS, HybridClock, Stamp
 from sync.merge import RecordState
 from sync.ops import Op
@@ -70,7 +71,7 @@ class SyncStore(Protocol):
     def set_clock_offset(self, offset_ms: int, floor: Stamp) -> None: ...
 
 
-class SyncFailure(Exception):
+class SyncFailure(SyncError):
     """Base of every sync failure; `str()` is a message for people."""
 
 

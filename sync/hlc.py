@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sync.errors import SyncError
+
 MAX_COUNTER = 99_999
 MAX_MS = 10**13 - 1  # 13 digits: the stamp's fixed width
 _STAMP_RE = re.compile(r"^(\d{13})\.(\d{5})\.([A-Za-z0-9_-]{1,64})$")
@@ -33,7 +35,7 @@ DEFAULT_MAX_AHEAD_MS = 5 * 60 * 1000
 CLOCK_TOLERANCE_MS = 5_000
 
 
-class ClockError(ValueError):
+class ClockError(SyncError, ValueError):
     """A stamp that cannot be accepted: malformed, or too far in the future."""
 
 

@@ -57,8 +57,7 @@ class RecordState(BaseModel):
 
     @property
     def deleted(self) -> bool:
-        tombstone = self.fields.get(DELETED_FIELD)
-        return bool(tombstone and tombstone.value)
+        return bool(field_value(self, DELETED_FIELD))
 
     @property
     def version(self) -> str:
@@ -87,6 +86,15 @@ class RecordState(BaseModel):
         """What a person settling a field's conflicts has been shown: every value it holds, with its echoes."""
         losers = sorted(c.version for c in (*self.conflicts, *self.echoes) if c.field == name)
         return ([self.fields[name].version] if name in self.fields else []) + losers
+
+
+def field_value(state: RecordState | None, name: str, default: Any = None) -> Any:
+    """One field's current (winning) value; `default` when there is no record or it has no such field.
+
+    The one way, on the device and on the server, to read a field of a record: cheaper than `state.values()`,
+    which builds them all, and it takes the "no record yet" case that callers comparing before and after have."""
+    found = state.fields.get(name) if state is not None else None
+    return default if found is None else found.value
 
 
 def apply_op(state: RecordState | None, op: Op) -> tuple[RecordState, list[Conflict]]:

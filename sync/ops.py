@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from sync.errors import SyncError
 from sync.hlc import ClockError, Stamp
 from sync.records import DELETED_FIELD, INT64_MAX, Id, RecordError, kind_spec, validate_fields, validate_record
 
@@ -40,7 +41,7 @@ class Op(BaseModel):
         return self.fields
 
 
-class OpError(ValueError):
+class OpError(SyncError, ValueError):
     """An op that must not be merged. The message says why, in plain words."""
 
 

@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from sync.errors import SyncError
+
 # --- value types -------------------------------------------------------------------------------------
 
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -566,7 +568,7 @@ KINDS: dict[str, KindSpec] = {
 DELETED_FIELD = "_deleted"
 
 
-class RecordError(ValueError):
+class RecordError(SyncError, ValueError):
     """A record or field value that does not fit its kind. The message names the field."""
 
 

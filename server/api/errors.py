@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.core.logs import escape
+from server.errors import ServerSideError
 from server.services.errors import ServiceError
 from sync.protocol import ErrorBody
 
@@ -62,7 +63,7 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
-class ApiError(HTTPException):
+class ApiError(HTTPException, ServerSideError):
     """An HTTP refusal with a machine-readable code."""
 
     def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:

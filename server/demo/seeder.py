@@ -12,7 +12,6 @@ import datetime as dt
 import math
 import random
 import unicodedata
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +76,8 @@ from server.demo.words import (
     TECHNIQUES,
     TRIGGER_LINES,
 )
+from server.errors import ServerSideError
+from sync.ids import uuid7
 
 LONDON = ZoneInfo("Europe/London")
 #: how the clicker's taps of each valence spread over the levels
@@ -88,7 +89,7 @@ LEVEL_WEIGHTS: dict[str, dict[str, float]] = {
 EFFECTIVENESS = ["effective", "partly_effective", "not_effective"]
 
 
-class DemoError(Exception):
+class DemoError(ServerSideError):
     """The demo cannot be seeded here; the message says why."""
 
 
@@ -211,20 +212,14 @@ class Seeder:
         self.writes: list[Write] = []
         self.reference: list[Write] = []
         self._order = 0
-        self.org_id = self.new_id(local(self.first_day, 9, 0))
-        self.school_id = self.new_id(local(self.first_day, 9, 1))
-        self.home_id = self.new_id(local(self.first_day, 9, 2))
+        self.org_id = uuid7(local(self.first_day, 9, 0), self.ids)
+        self.school_id = uuid7(local(self.first_day, 9, 1), self.ids)
+        self.home_id = uuid7(local(self.first_day, 9, 2), self.ids)
         self.staff: list[Staff] = []
         self.kids: list[Kid] = []
         self.behaviours: list[tuple[str, str, str, str]] = []  # (id, label, valence, level)
 
     # --- helpers --------------------------------------------------------------------------------
-
-    def new_id(self, when: dt.datetime) -> str:
-        """A UUIDv7 for a record made at `when`, its random bits from the seeded generator."""
-        ms = int(when.timestamp() * 1000)
-        rand_a, rand_b = self.ids.getrandbits(12), self.ids.getrandbits(62)
-        return str(uuid.UUID(int=(ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b))
 
     def add(
         self,
@@ -285,9 +280,9 @@ class Seeder:
         start = local(self.first_day, 9, 5)
         for spec in STAFF:
             slug = spec.name.lower().replace(" ", "-")
-            self.staff.append(Staff(spec, self.new_id(start), f"demo-{slug}"))
+            self.staff.append(Staff(spec, uuid7(start, self.ids), f"demo-{slug}"))
         for label, valence, level, _colour in DEMO_BEHAVIOURS:
-            self.behaviours.append((self.new_id(start), label, valence, level))
+            self.behaviours.append((uuid7(start, self.ids), label, valence, level))
         ay = academic_year(self.anchor - dt.timedelta(days=1))
         used: set[tuple[str, ...]] = set()
         for year in YEARS:
@@ -328,7 +323,7 @@ class Seeder:
         weight = self.rng.gammavariate(0.6, 1.0) * (1.7 if send else 1.0) * (1.6 if looked_after else 1.0)
         weight *= 1.25 if year in (9, 10) else 1.0
         return Kid(
-            id=self.new_id(local(since, 8, 30)),
+            id=uuid7(local(since, 8, 30), self.ids),
             first=first,
             last=last,
             preferred=preferred,
@@ -355,7 +350,7 @@ class Seeder:
             since = self.pick(self.days[30 : len(self.days) * 2 // 3])  # moved in during the year
         send = self.chance(0.6)
         return Kid(
-            id=self.new_id(local(since, 10, 0)),
+            id=uuid7(local(since, 10, 0), self.ids),
             first=first,
             last=last,
             preferred=preferred,
@@ -516,7 +511,7 @@ class Seeder:
                     start,
                     "key_contact",
                     contact,
-                    record_id=self.new_id(start),
+                    record_id=uuid7(start, self.ids),
                     profile_id=kid.id,
                     actor=admin.id,
                     reference=True,
@@ -526,7 +521,7 @@ class Seeder:
                     start,
                     "access_grant",
                     {"staff_id": staff.id, "granted_by": admin.id},
-                    record_id=self.new_id(start),
+                    record_id=uuid7(start, self.ids),
                     profile_id=kid.id,
                     actor=admin.id,
                     reference=True,
@@ -536,7 +531,7 @@ class Seeder:
                     start,
                     "key_staff",
                     {"staff_id": staff.id},
-                    record_id=self.new_id(start),
+                    record_id=uuid7(start, self.ids),
                     profile_id=kid.id,
                     actor=admin.id,
                     reference=True,
@@ -594,7 +589,12 @@ class Seeder:
                         "device_id": staff.device,
                     }
                     self.add(
-                        when, "clicker_event", fields, record_id=self.new_id(when), profile_id=kid.id, actor=staff.id
+                        when,
+                        "clicker_event",
+                        fields,
+                        record_id=uuid7(when, self.ids),
+                        profile_id=kid.id,
+                        actor=staff.id,
                     )
 
     def _clicker_time(self, kid: Kid, day: dt.date) -> dt.datetime:
@@ -636,7 +636,7 @@ class Seeder:
         bank = (SCHOOL_MESSAGES if kid.setting == "school" else HOME_MESSAGES)[valence]
         words = self.words(kid, author, peer=self._peer(kid)[0], subject=self._subject(author))
         message = self.say(bank, words) + self.say(CLOSINGS[valence], words)
-        comm_id = self.new_id(when)
+        comm_id = uuid7(when, self.ids)
         fields = {
             "valence": valence,
             "author_id": author.id,
@@ -659,7 +659,7 @@ class Seeder:
                 moment,
                 "communication_response",
                 {"communication_id": comm_id, "author_id": responder.id, "message": reply, "created_at": iso(moment)},
-                record_id=self.new_id(moment),
+                record_id=uuid7(moment, self.ids),
                 profile_id=kid.id,
                 actor=responder.id,
             )
@@ -727,7 +727,7 @@ class Seeder:
             present = [self.pick(colleagues)]
         adult2 = present[0] if present else recorder
         words = self.words(kid, recorder, adult2=adult2.spec.address, peer=peer_name, subject=subject, period=period)
-        incident_id = self.new_id(recorded)
+        incident_id = uuid7(recorded, self.ids)
         location = place or self._location(kid, cat, subject, words)
         fields: dict[str, Any] = {
             "status": "draft" if draft else "submitted",
@@ -980,7 +980,7 @@ class Seeder:
             "created_by": author.id,
             "created_at": iso(created),
         }
-        self.add(created, "smart_plan", fields, record_id=self.new_id(created), profile_id=kid.id, actor=author.id)
+        self.add(created, "smart_plan", fields, record_id=uuid7(created, self.ids), profile_id=kid.id, actor=author.id)
 
     def _lines(self, options: list[str], words: dict[str, Any], count: int) -> str:
         chosen = self.rng.sample(list(dict.fromkeys(options)), min(count, len(set(options))))

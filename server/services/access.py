@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from server.models import ProfileStaff, Record
 from server.permissions import Actor
-from sync.merge import RecordState
+from sync.merge import RecordState, field_value
 from sync.records import Role
 
 PROFILE_STAFF = ProfileStaff.__table__
@@ -38,10 +38,7 @@ def user_setting_limit(session: Session, user_id: str) -> frozenset[str]:
 
 def in_settings(individual: RecordState | None, settings: Iterable[str]) -> bool:
     """Whether an individual belongs to one of these settings."""
-    if individual is None:
-        return False
-    found = individual.fields.get("setting_id")
-    return found is not None and found.value in set(settings)
+    return individual is not None and field_value(individual, "setting_id") in set(settings)
 
 
 def granted_profiles(session: Session, actor: Actor) -> set[str]:

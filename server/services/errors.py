@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from server.errors import ServerSideError
 
-class ServiceError(Exception):
+
+class ServiceError(ServerSideError):
     def __init__(self, status: int, code: str, message: str, *, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status = status

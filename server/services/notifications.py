@@ -22,7 +22,8 @@ from sqlalchemy import bindparam, or_, select
 from server.core.config import Settings
 from server.models import ProfileStaff, UserAccount
 from server.services.access import in_settings, setting_limit
-from server.services.records import SYSTEM_ACTOR, Merged, RecordWriter, field_value
+from server.services.records import SYSTEM_ACTOR, Merged, RecordWriter
+from sync.merge import field_value
 
 PROFILE_STAFF = ProfileStaff.__table__
 USER_ACCOUNT = UserAccount.__table__

@@ -28,14 +28,16 @@ from sqlmodel import Session
 
 from server.core.config import Settings, load_settings
 from server.core.security import Passwords
+from server.errors import ServerSideError
 from server.models import ProfileStaff, Record, UserAccount
 from server.services import accounts
 from server.services.audit import audit_entry, operator_of, write_audit
 from server.services.changes import finish_server_writes
 from server.services.clock import server_clock
-from server.services.records import SYSTEM_ACTOR, RecordWriter, new_id, utcnow
+from server.services.records import SYSTEM_ACTOR, RecordWriter, utcnow
 from server.services.references import ensure_counter
-from sync.merge import RecordState
+from sync.ids import uuid7
+from sync.merge import RecordState, field_value
 from sync.records import Role
 
 RECORD = Record.__table__
@@ -69,7 +71,7 @@ DEFAULT_BEHAVIOURS: list[tuple[str, str, str, str]] = [
 ]
 
 
-class AdminError(ValueError):
+class AdminError(ServerSideError, ValueError):
     """An admin request that cannot be done; the message says why."""
 
 
@@ -147,7 +149,7 @@ def create_organisation(
     settings: Settings | None = None,
 ) -> str:
     """A new organisation (its incident references will read `<incident_prefix>-10001`, ...)."""
-    org_id = org_id or new_id()
+    org_id = org_id or uuid7()
     fields = {"name": name, "incident_prefix": incident_prefix, "help_phone": help_phone}
     if help_email:
         fields["help_email"] = help_email
@@ -257,7 +259,7 @@ def create_user(
             "staff",
             "create",
             fields,
-            record_id=user_id or new_id(),
+            record_id=user_id or uuid7(),
             actor_id=actor_id,
             settings=settings,
         )
@@ -303,7 +305,7 @@ def update_user(
     if active is not None:
         fields["active"] = active
     if setting_ids is not None:
-        role_now = fields.get("role") or get_record(session, user_id)[1].values().get("role")  # type: ignore[index]
+        role_now = fields.get("role") or field_value(get_record(session, user_id)[1], "role")  # type: ignore[index]
         fields["setting_ids"] = check_setting_limit(session, org_id, str(role_now), setting_ids)
     elif fields.get("role", Role.LEAD) != Role.LEAD:
         fields["setting_ids"] = []  # a limit is a lead's: it does not linger for a later promotion
@@ -323,7 +325,7 @@ def check_setting_limit(session: Session, org_id: str, role: str, setting_ids: l
             "and an admin administers the whole organisation"
         )
     known = {
-        row.id: str(RecordState.model_validate_json(row.state).values().get("name", ""))
+        row.id: str(field_value(RecordState.model_validate_json(row.state), "name", ""))
         for row in session.execute(
             select(RECORD.c.id, RECORD.c.state).where(RECORD.c.org_id == org_id, RECORD.c.kind == "setting")
         )
@@ -387,7 +389,7 @@ def create_individual(
     **fields: Any,
 ) -> str:
     """A child or young person (their profile); `fields`: any other `sync.records.Individual` field."""
-    profile_id = profile_id or new_id()
+    profile_id = profile_id or uuid7()
     write_record(
         session,
         org_id,
@@ -506,7 +508,7 @@ def add_default_behaviours(session: Session, org_id: str, *, actor_id: str = SYS
             org_id,
             label,
             valence,
-            record_id=new_id(),  # a new record, even if a deleted one had this label
+            record_id=uuid7(),  # a new record, even if a deleted one had this label
             level=level,
             colour=colour,
             sort_order=start + added * 10,

@@ -32,9 +32,9 @@ from server.services.changes import finish
 from server.services.clock import DeviceClock
 from server.services.errors import ServiceError
 from server.services.quarantine import quarantine_entry
-from server.services.records import RecordWriter, field_value
+from server.services.records import RecordWriter
 from sync.hlc import HybridClock, Stamp, clamp_future
-from sync.merge import RecordState
+from sync.merge import RecordState, field_value
 from sync.ops import Op, OpError, validate_op
 from sync.protocol import OpResult, PushRequest, PushResponse
 from sync.records import KINDS

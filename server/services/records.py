@@ -15,9 +15,6 @@ after the other.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import time
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +25,8 @@ from sqlmodel import Session
 from server.models import AuditLog, Counter, EmailJob, OpLog, ProfileStaff, QuarantinedOp, Record, UserAccount
 from server.services.audit import audit_entry
 from sync.hlc import HybridClock
-from sync.merge import Conflict, FieldValue, RecordState, apply_op
+from sync.ids import uuid7
+from sync.merge import Conflict, FieldValue, RecordState, apply_op, field_value
 from sync.ops import Op, validate_op
 from sync.records import kind_spec
 
@@ -55,12 +53,6 @@ _ALLOCATE = (
 )
 
 
-def field_value(state: RecordState | None, name: str, default: Any = None) -> Any:
-    """One field's current value (cheaper than `state.values()` when one is wanted)."""
-    found = state.fields.get(name) if state is not None else None
-    return default if found is None else found.value
-
-
 def created_state(op: Op) -> RecordState:
     """The state a create op makes of a record that did not exist, with no versions seen before — what
     `apply_op(None, op)` gives (a test keeps the two equal), built directly because the server makes
@@ -83,14 +75,6 @@ def db_moment(moment: dt.datetime, dialect: str) -> Any:
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def new_id() -> str:
-    """A UUIDv7 (time-ordered, random), the same shape devices use for record ids."""
-    ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(os.urandom(10), "big")
-    rand_a, rand_b = (rand >> 68) & 0xFFF, rand & ((1 << 62) - 1)
-    return str(uuid.UUID(int=(ms << 80) | (0x7 << 76) | (rand_a << 64) | (0b10 << 62) | rand_b))
 
 
 @dataclass(frozen=True)
@@ -195,7 +179,7 @@ class RecordWriter:
         if action != "create" and record_id is None:
             raise ValueError("an update or delete names its record")
         if record_id is None:
-            record_id = new_id()
+            record_id = uuid7()
             self._cache[record_id] = None  # a fresh id: known not to exist, no need to look
         current = self.get(record_id)
         names = set(fields or {})
@@ -362,7 +346,7 @@ class RecordWriter:
                     "staff_id": s.state.values()["staff_id"],
                 }
                 for s in links
-                if not s.state.deleted and s.state.values().get("staff_id") and s.state.profile_id
+                if not s.state.deleted and field_value(s.state, "staff_id") and s.state.profile_id
             ]
             if live:
                 self.conn.execute(insert(PROFILE_STAFF), live)

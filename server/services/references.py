@@ -13,7 +13,8 @@ from sqlmodel import Session
 
 from server.db import insert_new
 from server.models import Counter
-from server.services.records import RecordWriter, field_value
+from server.services.records import RecordWriter
+from sync.merge import field_value
 from sync.records import IncidentStatus
 
 FIRST_REFERENCE = 10001

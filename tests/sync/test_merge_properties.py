@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sync.hlc import Stamp
-from sync.merge import RecordState, apply_op, merge_ops
+from sync.merge import RecordState, apply_op, field_value, merge_ops
 from sync.ops import Op, validate_op
 
 FIELDS = ["location", "what_happened", "flagged"]
@@ -276,3 +276,13 @@ def test_append_only_records_never_conflict():
     )
     state = merge_ops([undo, create, undo])
     assert state.deleted and state.conflicts == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(op_sets())
+def test_field_value_reads_the_winning_value_or_the_default(ops):
+    state = merge_ops(ops)
+    assert state is not None
+    for name in [*FIELDS, "recorded_by", "never_written"]:
+        assert field_value(state, name, "absent") == state.values().get(name, "absent")
+    assert field_value(None, "location", "absent") == "absent"
