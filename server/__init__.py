@@ -15,5 +15,6 @@ is the client engine's name for a refusal as the device sees it):
     ├── ApiError (FastAPI HTTPException)   server.api.errors — an HTTP refusal with a code
     ├── CommandError                       server.admin — an admin command refused (exit status 2)
     ├── ImportFailed                       server.csv_import — a CSV file not imported
-    └── DemoError                          server.demo — the demo could not be seeded
+    ├── DemoError                          server.demo — the demo could not be seeded
+    └── SettingsError (ValueError)         server.core.config — a setting with a bad value
 """

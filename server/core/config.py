@@ -20,6 +20,7 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict
 from pydantic_settings.sources.utils import parse_env_vars
 
+from server.errors import ServerSideError
 from sync.hlc import DEFAULT_MAX_AHEAD_MS
 
 PREFIX = "BESMART_"
@@ -29,7 +30,7 @@ LogLevel = Literal["debug", "info", "warning", "error"]
 SMTP_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 
-class SettingsError(ValueError):
+class SettingsError(ServerSideError, ValueError):
     """A setting with a value it cannot take; the message names the variable or flag, on one line."""
 
 

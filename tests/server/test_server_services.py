@@ -22,7 +22,8 @@ from server.services import accounts
 from server.services import organisations as orgs
 from server.services.clock import server_clock
 from server.services.push import push
-from server.services.records import RecordWriter, created_state, new_id, utcnow
+from server.services.records import RecordWriter, created_state, utcnow
+from sync.ids import uuid7
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
 from sync.protocol import LoginRequest, PushRequest
@@ -80,7 +81,7 @@ def test_a_constraint_violation_fails_at_once(db: Database, org: Org) -> None:
 
     def duplicate_email(session: Session) -> None:
         attempts.append(1)
-        row = {"id": new_id(), "org_id": org.id, "email": org.email("sam"), "name": "Copy", "role": "staff"}
+        row = {"id": uuid7(), "org_id": org.id, "email": org.email("sam"), "name": "Copy", "role": "staff"}
         session.execute(insert(UserAccount.__table__).values(**row, active=True, created_at=utcnow()))
 
     with pytest.raises(IntegrityError):
