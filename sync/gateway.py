@@ -138,11 +138,13 @@ class Pulled:
 
 
 class _Connections:
-    """The HTTP connection pool, shared by a gateway and its `for_device` views; reopened after `close`."""
+    """What a gateway shares with its `for_device` views: the HTTP connection pool (reopened after `close`), and
+    the lock that lets one token refresh run at a time."""
 
     def __init__(self, base_url: str, timeout: float) -> None:
         self.base_url = base_url
         self.timeout = timeout
+        self.refreshing = asyncio.Lock()
         self._client: httpx.AsyncClient | None = None
 
     @property
@@ -181,7 +183,6 @@ class ServerGateway:
         self._connections = _Connections(base_url.rstrip("/"), timeout)
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self._refreshing = asyncio.Lock()
 
     @property
     def base_url(self) -> str:
@@ -193,7 +194,6 @@ class ServerGateway:
             return self
         view = copy.copy(self)
         view.device = device
-        view._refreshing = asyncio.Lock()
         return view
 
     async def aclose(self) -> None:
@@ -280,7 +280,7 @@ class ServerGateway:
 
     async def _refreshed(self, used: Session) -> Session:
         """A session newer than `used`: refreshed now, or by another request while this one waited."""
-        async with self._refreshing:
+        async with self._connections.refreshing:
             current = self.session()
             if current.access_token != used.access_token:
                 return current
