@@ -15,7 +15,6 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 from pydantic import ValidationError
 
 from app.config import ClientConfig
@@ -31,7 +30,7 @@ from localdb.keys import (
     secure_keyring_available,
 )
 from localdb.store import LocalStore, StorageError, StoreError, StoreLockedError
-from sync.engine import SESSION_SECRET, server_message
+from sync.gateway import OfflineError, RateLimited, ServerError, ServerGateway, SyncFailure
 from sync.protocol import LoginRequest, Session, UserInfo
 
 USER_SECRET = "user"
@@ -79,9 +78,10 @@ def account_dir(config: ClientConfig, email: str) -> Path:
 class ClientSession:
     """One person's use of the client on this device."""
 
-    def __init__(self, config: ClientConfig, *, http: httpx.AsyncClient | None = None) -> None:
+    def __init__(self, config: ClientConfig) -> None:
         self.config = config
-        self._http = http
+        #: every request to the server — sign-in, sign-out, and the syncs of the store opened here
+        self.gateway = ServerGateway(config.server_url)
         self.pending: PendingSignIn | None = None
         self.store: LocalStore | None = None
         self.user: UserInfo | None = None
@@ -157,11 +157,6 @@ class ClientSession:
 
     # --- signing in -----------------------------------------------------------------------------
 
-    def _client(self) -> httpx.AsyncClient:
-        if self._http is None:
-            self._http = httpx.AsyncClient(base_url=self.config.server_url, timeout=15.0)
-        return self._http
-
     async def sign_in(self, email: str, password: str) -> None:
         """Check email and password with the server. On a device that already holds this account's data,
         the new session is stored (the store must be unlocked); otherwise a passcode must be chosen next."""
@@ -176,25 +171,21 @@ class ClientSession:
             # e.g. a pasted control character or a 300-character "email": the server would refuse it too
             raise SignInError("That is not a work email address and password besmart can check.") from None
         try:
-            response = await self._client().post("/auth/login", json=request.model_dump())
-        except httpx.HTTPError:
+            session = await self.gateway.sign_in(request)
+        except OfflineError:
             raise SignInError(
                 f"Cannot reach the besmart server at {self.config.server_url}. Check your connection and try "
                 "again; the first sign-in on a device needs the server."
             ) from None
-        if response.status_code == 401:
-            raise SignInError("Wrong email or password.")
-        if response.status_code == 429:
-            wait = response.headers.get("Retry-After", "a few")
-            raise SignInError(f"Too many sign-in attempts. Try again in {wait} seconds.")
-        if response.status_code == 503:
-            wait = response.headers.get("Retry-After", "a few")
-            raise SignInError(f"The besmart server is busy. Try again in {wait} seconds.")
-        if response.status_code >= 400:
-            raise SignInError(server_message(response))
-        session = Session.model_validate(response.json())
+        except RateLimited as refused:
+            wait = refused.retry_after if refused.retry_after is not None else "a few"
+            if refused.status == 429:
+                raise SignInError(f"Too many sign-in attempts. Try again in {wait} seconds.") from None
+            raise SignInError(f"The besmart server is busy. Try again in {wait} seconds.") from None
+        except ServerError as refused:
+            raise SignInError("Wrong email or password." if refused.status == 401 else str(refused)) from None
         if existing is not None:
-            existing.put_secret(SESSION_SECRET, session.model_dump(mode="json"))
+            self.gateway.for_device(existing).keep_session(session)
             if self.sync is not None:
                 self.sync._set(needs_sign_in=False, error=None)
             return
@@ -216,7 +207,7 @@ class ClientSession:
         except WeakPassphraseError as error:
             store.wipe()
             raise SignInError(str(error)) from None
-        store.put_secret(SESSION_SECRET, self.pending.session.model_dump(mode="json"))
+        self.gateway.for_device(store).keep_session(self.pending.session)
         store.put_secret(USER_SECRET, self.pending.session.user.model_dump(mode="json"))
         self._remember(self.pending.email)
         self.pending = None
@@ -248,7 +239,7 @@ class ClientSession:
         self.store = store
         self.user = UserInfo.model_validate(store.get_secret(USER_SECRET))
         if self.sync is None or self.sync.store is not store:
-            self.sync = SyncService(store, self.config.server_url)
+            self.sync = SyncService(store, self.gateway)
 
     def lock(self) -> None:
         if self.store is not None:
@@ -288,13 +279,9 @@ class ClientSession:
                 f"{store.pending_count()} change(s) have not reached the server yet. Connect and sync before "
                 "signing out, so nothing is lost."
             )
-        session = store.get_secret(SESSION_SECRET)
-        if session:
-            # The wipe below is what protects the data; an unsent logout lets the token expire on its own.
-            with contextlib.suppress(httpx.HTTPError):
-                await self._client().post(
-                    "/auth/logout", headers={"Authorization": f"Bearer {session['access_token']}"}
-                )
+        # The wipe below is what protects the data; an unsent logout lets the token expire on its own.
+        with contextlib.suppress(SyncFailure):
+            await self.gateway.for_device(store).sign_out()
         email = self.user.email if self.user else None
         store.wipe()
         if email:
@@ -304,5 +291,4 @@ class ClientSession:
     async def aclose(self) -> None:
         if self.sync is not None:
             await self.sync.stop()
-        if self._http is not None:
-            await self._http.aclose()
+        await self.gateway.aclose()

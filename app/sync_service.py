@@ -16,17 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-import httpx
-
 from localdb.store import LocalStore, StorageError, StorageFull, StoreError
-from sync.engine import (
-    OfflineError,
-    ReauthRequired,
-    SyncEngine,
-    SyncFailure,
-    SyncProgress,
-    SyncReport,
-)
+from sync.engine import SyncEngine, SyncProgress, SyncReport
+from sync.gateway import OfflineError, ReauthRequired, ServerGateway, SyncFailure
 
 LAST_SYNCED_SECRET = "last_synced"
 #: a local change is pushed this long after the last of a burst of changes (taps come in bursts)
@@ -114,21 +106,19 @@ def _ago(minutes: int) -> str:
 
 
 class SyncService:
-    """Runs the sync engine for one unlocked store and keeps a status for the screens."""
+    """Runs the sync engine for one unlocked store, through `gateway`, and keeps a status for the screens."""
 
     def __init__(
         self,
         store: LocalStore,
-        server_url: str,
+        gateway: ServerGateway,
         *,
-        client: httpx.AsyncClient | None = None,
         on_change: Callable[[SyncStatus], None] | None = None,
-        engine: SyncEngine | None = None,
         push_delay_seconds: float = PUSH_DELAY_SECONDS,
         probe_seconds: float = PROBE_SECONDS,
     ) -> None:
         self.store = store
-        self.engine = engine or SyncEngine(store, server_url, client=client, on_progress=self._progress)
+        self.engine = SyncEngine(store, gateway, on_progress=self._progress)
         self.push_delay_seconds = push_delay_seconds
         self.probe_seconds = probe_seconds
         self._listeners: list[Callable[[SyncStatus], None]] = [on_change] if on_change else []
@@ -259,7 +249,7 @@ class SyncService:
             self._wake.clear()
             try:
                 was_offline = self.status.online is False
-                online = await self.engine.online()
+                online = await self.engine.gateway.healthy()
                 # Notified on every probe, not only on a change: "synced N min ago" stays true.
                 self._set(online=online)
                 if online and (woken or was_offline or time.monotonic() >= next_sync):
@@ -287,4 +277,5 @@ class SyncService:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
         self._loop_task = self._running = None
-        await self.engine.aclose()
+        # Like a locked device's keys, its connections are let go; the next sync opens new ones.
+        await self.engine.gateway.aclose()

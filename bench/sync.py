@@ -35,7 +35,8 @@ for _name, _value in TEST_ENV.items():
 
 from localdb.store import LocalStore  # noqa: E402
 from server.db import Database  # noqa: E402
-from sync.engine import SESSION_SECRET, SyncEngine  # noqa: E402
+from sync.engine import SyncEngine  # noqa: E402
+from sync.gateway import SESSION_SECRET, ServerGateway  # noqa: E402
 from sync.records import Role  # noqa: E402
 
 PASSPHRASE = "benchmark device passphrase"
@@ -79,11 +80,12 @@ def device_store(directory: Path, base_url: str, email: str) -> LocalStore:
 
 
 async def run_sync(store: LocalStore, base_url: str) -> float:
-    engine = SyncEngine(store, base_url, push_batch=500, pull_limit=1000)
+    gateway = ServerGateway(base_url)
+    engine = SyncEngine(store, gateway, push_batch=500, pull_limit=1000)
     start = time.perf_counter()
     await engine.sync()
     elapsed = time.perf_counter() - start
-    await engine.aclose()
+    await gateway.aclose()
     return elapsed
 
 

@@ -19,6 +19,7 @@ from app.services import Services
 from app.sync_service import STORAGE_FULL_SYNC, SyncService, SyncStatus, describe
 from server.db import Database
 from server.models import OpLog
+from sync.gateway import ServerGateway
 from tests.support.client import ClientDevice
 from tests.support.disk import fill_disk, free_disk
 from tests.support.server import Org, ServerProcess
@@ -47,7 +48,7 @@ class Watched:
     """A SyncService on a device, with the services the screens write through, and a count of sync runs."""
 
     def __init__(self, device: ClientDevice, url: str) -> None:
-        self.service = SyncService(device.store, url, push_delay_seconds=0.5, probe_seconds=0.3)
+        self.service = SyncService(device.store, ServerGateway(url), push_delay_seconds=0.5, probe_seconds=0.3)
         self.services = Services.of(Context(device.store, device.services.context.user, on_write=self.service.changed))
         self.runs = 0
         self._syncing = False

@@ -15,7 +15,8 @@ import httpx
 from app.context import Context
 from app.services import Services
 from localdb.store import LocalStore
-from sync.engine import SESSION_SECRET, RetryPolicy, SyncEngine, SyncReport
+from sync.engine import SyncEngine, SyncReport
+from sync.gateway import SESSION_SECRET, RetryPolicy, ServerGateway
 from sync.protocol import Session
 from tests.support.server import PASSWORD
 
@@ -74,15 +75,18 @@ class ClientDevice:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     def sync(self) -> SyncReport:
-        if self._engine is None or self._engine.base_url != self.base_url:
-            self._engine = SyncEngine(self.store, self.base_url, retry=self.retry, push_batch=100)
+        if self._engine is None or self._engine.gateway.base_url != self.base_url:
+            if self._engine is not None:
+                self._run(self._engine.gateway.aclose())
+            gateway = ServerGateway(self.base_url, retry=self.retry)
+            self._engine = SyncEngine(self.store, gateway, push_batch=100)
         return self._run(self._engine.sync())
 
     def close(self) -> None:
         """Close the HTTP client, the event loop and the store."""
         if self._loop is not None:
             if self._engine is not None:
-                self._run(self._engine.aclose())
+                self._run(self._engine.gateway.aclose())
             self._loop.call_soon_threadsafe(self._loop.stop)
             assert self._thread is not None
             self._thread.join()

@@ -16,7 +16,7 @@ from typing import Any
 import flet as ft
 import pytest
 
-import sync.engine
+import sync.gateway
 from app.config import ClientConfig, load_config
 from app.context import Context
 from app.session import ClientSession, PendingSignIn, account_dir
@@ -43,8 +43,8 @@ BACKGROUND = ("Root._watch_idle", "not_looked_yet")
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, memory_keyring: Any) -> ClientConfig:
     """A fresh device: its own BESMART_HOME, an in-memory keyring, an unreachable server, no background sync."""
     monkeypatch.setenv("BESMART_HOME", str(tmp_path / "home"))
-    # One quick attempt per request: a failed "Sync now" must not sleep through the engine's backoff.
-    monkeypatch.setattr(sync.engine, "RetryPolicy", functools.partial(sync.engine.RetryPolicy, attempts=1))
+    # One quick attempt per request: a failed "Sync now" must not sleep through the gateway's backoff.
+    monkeypatch.setattr(sync.gateway, "RetryPolicy", functools.partial(sync.gateway.RetryPolicy, attempts=1))
     return load_config(server_url=UNREACHABLE).model_copy(update={"sync_interval_seconds": 0})
 
 

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from server.db import Database
 from server.models import Record
-from sync.engine import SESSION_SECRET
+from sync.gateway import SESSION_SECRET
 from sync.merge import RecordState
 from sync.ops import Op
 from tests.support.client import ClientDevice

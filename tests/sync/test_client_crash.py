@@ -26,11 +26,12 @@ SYNC_SCRIPT = textwrap.dedent(
     """
     import asyncio, sys
     from localdb.store import LocalStore
-    from sync.engine import SyncEngine, RetryPolicy
+    from sync.engine import SyncEngine
+    from sync.gateway import RetryPolicy, ServerGateway
     store = LocalStore(sys.argv[1])
     store.unlock(sys.argv[2])
-    engine = SyncEngine(store, sys.argv[3], push_batch=50, pull_limit=25,
-                        retry=RetryPolicy(attempts=3, base_delay=0.05, max_delay=0.2),
+    gateway = ServerGateway(sys.argv[3], retry=RetryPolicy(attempts=3, base_delay=0.05, max_delay=0.2))
+    engine = SyncEngine(store, gateway, push_batch=50, pull_limit=25,
                         on_progress=lambda p: print(p.phase, p.done, flush=True))
     asyncio.run(engine.sync())
     print("synced", flush=True)

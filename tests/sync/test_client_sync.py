@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from server.db import Database
 from server.models import OpLog, Record
-from sync.engine import OfflineError, ReauthRequired
+from sync.gateway import OfflineError, ReauthRequired
 from tests.support.client import ClientDevice
 from tests.support.server import Org, ServerProcess
 
@@ -114,7 +114,7 @@ def test_an_unreachable_server_keeps_everything_queued(org: Org, tmp_path, serve
 
 
 def test_an_expired_session_asks_to_sign_in_and_keeps_the_outbox(server: ServerProcess, org: Org, tmp_path):
-    from sync.engine import SESSION_SECRET
+    from sync.gateway import SESSION_SECRET
 
     sam = ClientDevice.create(server.url, org.email("sam"), tmp_path / "sam")
     sam.sync()
