@@ -101,7 +101,7 @@ def world(
 
 @pytest.fixture(scope="module")
 def client(world, start_flet_app, tmp_path_factory: pytest.TempPathFactory) -> AppServer:
-    """`python -m app --web` with its own BESMART_HOME and no OS secure store."""
+    """`python main.py --web` with its own BESMART_HOME and no OS secure store."""
     server, _org, _db = world
     env = {
         "BESMART_HOME": str(tmp_path_factory.mktemp("e2e-client-home")),
@@ -109,7 +109,7 @@ def client(world, start_flet_app, tmp_path_factory: pytest.TempPathFactory) -> A
         "BESMART_KDF_TEST_FAST": "1",  # cheap scrypt; the passphrase policy is unchanged
     }
     return start_flet_app(
-        lambda port: [sys.executable, "-m", "app", "--web", "--port", str(port), "--server", server.url], env=env
+        lambda port: [sys.executable, "main.py", "--web", "--port", str(port), "--server", server.url], env=env
     )
 
 

@@ -1,6 +1,6 @@
 """Locking, reloads, email links and signing out, in a real browser against a real server and mail server.
 
-One client (`python -m app --web`, no OS secure store, a 10 s idle lock, a background sync every 2 s) and one
+One client (`python main.py --web`, no OS secure store, a 10 s idle lock, a background sync every 2 s) and one
 server (`python -m server serve` on SQLite, `BESMART_PUBLIC_URL` = the client, mail to aiosmtpd), in order:
 
 1. Sam starts an incident report and signs out: besmart names the unfinished report and keeps it; he submits it.
@@ -92,7 +92,7 @@ def client(world, start_flet_app, tmp_path_factory: pytest.TempPathFactory) -> A
         "BESMART_SYNC_INTERVAL_S": "2",  # syncing all the time: it must not keep the device unlocked
     }
     return start_flet_app(
-        lambda port: [sys.executable, "-m", "app", "--web", "--port", str(port), "--server", server.url],
+        lambda port: [sys.executable, "main.py", "--web", "--port", str(port), "--server", server.url],
         port=CLIENT_PORT,
         env=env,
     )
