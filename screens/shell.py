@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.context import ActionError, Context, StorageError, StoreLockedError
+from app.context import ActionError, StorageError, StoreLockedError
 from app.services import Services
 from app.session import ClientSession
 from app.sync_service import SyncStatus, describe
@@ -59,10 +59,9 @@ class Shell:
         self.root = root
         self.page = root.page
         self.session = session
-        store = session.require_store()
-        assert session.user is not None and session.sync is not None
+        self.services = Services.of_session(session, on_write=self._after_write)
+        assert session.sync is not None  # an unlocked session has its sync service
         self.sync = session.sync
-        self.services = Services.of(Context(store, session.user, on_write=self._after_write))
         self.status_text = ft.Text("", size=12)
         self.progress = ft.ProgressBar(visible=False, value=None)
         self.offline = ft.Container(
@@ -195,7 +194,9 @@ class Shell:
     # --- navigation -----------------------------------------------------------------------------
 
     def _nav_changed(self, e: ft.Event[ft.NavigationBar] | ft.Event[ft.NavigationRail]) -> None:
-        self.show(NAV[e.control.selected_index][0])
+        index = e.control.selected_index
+        if index is not None:
+            self.show(NAV[index][0])
 
     def show(self, name: str, **params: Any) -> None:
         """Render a screen by name in the content area, and put its URL in the browser's history."""
