@@ -142,3 +142,12 @@ def test_going_back_to_an_email_link_does_not_open_it_again(config: ClientConfig
         assert shown(ui) == "incident"
         ui.go(link)  # back again, to the link
         assert shown(ui) == "incident" and pushed(ui)[-1] == "/people"
+
+
+def test_signing_out_leaves_the_accounts_urls(ui: UiHarness, device: dict[str, str]):
+    """The next person to sign in on this device starts at the beginning, not at a record of the last one."""
+    ui.navigate_to("Directory")
+    ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
+    ui.click("Sign out")
+    assert ui.has_text("Sign in to besmart")
+    assert ui.page.route == "/" and root(ui).route == "/"
