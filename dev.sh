@@ -46,7 +46,7 @@ up() {
             2>/dev/null && break
         sleep 0.2
     done
-    "$PY" -m app --web --port "$WEB_PORT" --server "http://127.0.0.1:$SERVER_PORT" >"$DATA/client.log" 2>&1 &
+    "$PY" main.py --web --port "$WEB_PORT" --server "http://127.0.0.1:$SERVER_PORT" >"$DATA/client.log" 2>&1 &
     pids+=($!)
     cat <<MSG
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.context import Context
 from app.directory import Directory
@@ -10,6 +12,9 @@ from app.help import HelpCentre
 from app.incidents import Incidents
 from app.notifications import Notifications
 from app.recording import Clicker, Communications
+
+if TYPE_CHECKING:
+    from app.session import ClientSession
 
 
 @dataclass(frozen=True)
@@ -33,3 +38,11 @@ class Services:
             notifications=Notifications(context),
             help=HelpCentre(context),
         )
+
+    @classmethod
+    def of_session(cls, session: ClientSession, *, on_write: Callable[[], None] | None = None) -> Services:
+        """The services of the person unlocked in `session` (StoreLockedError if it is locked); `on_write` is
+        called after each change they save (the shell starts a sync)."""
+        store = session.require_store()
+        assert session.user is not None  # an unlocked store has its user
+        return cls.of(Context(store, session.user, on_write=on_write))

@@ -40,6 +40,8 @@ def incident_tile(shell: Shell, summary: IncidentSummary) -> ft.Control:
 
 class Dashboard:
     NAME = "dashboard"
+    ROUTE = "/dashboard"
+    refresh_after_sync = True
 
     def __init__(self, shell: Shell, window: str = "7") -> None:
         self.shell = shell
@@ -91,6 +93,8 @@ class Dashboard:
 
 class Inbox:
     NAME = "notifications"
+    ROUTE = "/inbox"
+    refresh_after_sync = True
 
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
@@ -125,6 +129,8 @@ class Inbox:
 
 class HelpCentre:
     NAME = "help"
+    ROUTE = "/help"
+    refresh_after_sync = True
 
     def __init__(self, shell: Shell) -> None:
         self.shell = shell

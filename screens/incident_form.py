@@ -65,6 +65,7 @@ TEXT_FIELDS = {
 
 class IncidentForm:
     NAME = "incident_form"
+    ROUTE = "/drafts/{draft_id}"
     refresh_after_sync = False  # never re-render a form under the user's fingers
 
     def __init__(self, shell: Shell, draft_id: str) -> None:

@@ -138,6 +138,7 @@ class IncidentList:
     """The incident list with search (reference, individual, words) and filters, a page at a time."""
 
     NAME = "incidents"
+    ROUTE = "/incidents"
     PAGE = 50
 
     def __init__(
@@ -305,6 +306,8 @@ class IncidentList:
 
 class IncidentDetail:
     NAME = "incident"
+    ROUTE = "/incidents/{record_id}"
+    refresh_after_sync = True
 
     def __init__(self, shell: Shell, record_id: str) -> None:
         self.shell = shell

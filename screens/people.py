@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 class Directory:
     NAME = "directory"
+    ROUTE = "/people"
+    refresh_after_sync = True
 
     def __init__(self, shell: Shell, search: str = "") -> None:
         self.shell = shell
@@ -77,7 +79,7 @@ def threads_view(shell: Shell, profile_id: str, profile: Profile | None = None) 
 
         def respond(_e: Any, cid: str = thread.communication.id, box: ft.TextField = answer) -> None:
             if shell.act(lambda: shell.services.communications.respond(cid, box.value or ""), done="Response saved"):
-                shell.show(type(shell.current).NAME, **shell.current.params)
+                shell.show_again()
 
         cards.append(
             card(
@@ -133,6 +135,7 @@ COMPACT_HEADER_BELOW = 720
 
 class ProfileScreen:
     NAME = "profile"
+    ROUTE = "/people/{profile_id}"
     refresh_after_sync = False  # "Sync now" must not wipe a response being typed
 
     def __init__(self, shell: Shell, profile_id: str, tab: int = 0) -> None:

@@ -31,6 +31,8 @@ def individual_picker(shell: Shell, value: str | None, on_pick: Any) -> ft.Contr
 
 class Record:
     NAME = "record"
+    ROUTE = "/record"
+    refresh_after_sync = True
 
     def __init__(self, shell: Shell, profile_id: str | None = None) -> None:
         self.shell = shell
@@ -118,6 +120,7 @@ class Record:
 
 class Clicker:
     NAME = "clicker"
+    ROUTE = "/people/{profile_id}/clicker"
     refresh_after_sync = False  # re-rendering mid-tap could drop a tap; counts are updated in place
 
     def __init__(self, shell: Shell, profile_id: str) -> None:
@@ -212,6 +215,7 @@ class Clicker:
 
 class CommunicationsScreen:
     NAME = "communications"
+    ROUTE = "/people/{profile_id}/communications"
     refresh_after_sync = False  # "Sync now" must not wipe a message being typed
 
     def __init__(self, shell: Shell, profile_id: str) -> None:

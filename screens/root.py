@@ -1,6 +1,9 @@
 """The client's top level: sign in, choose a passcode, unlock, lock, sign out — then the signed-in shell.
 
 One `Root` per browser session (web) or window (desktop); each has its own `ClientSession`.
+
+The URL outlives a lock: locking (by hand, after the idle time, or because the browser reloaded) leaves the
+browser at the screen's URL, and unlocking shows that screen again. Signing out goes back to "/".
 """
 
 from __future__ import annotations
@@ -46,8 +49,12 @@ class Root:
         self.session = ClientSession(config)
         self.shell: Shell | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        #: the URL the browser is at: the screen to show once the store is unlocked
+        self.route = page.route or "/"
         #: the record an email link asked for, opened once the store is unlocked
-        self.link: Link | None = parse_link(page.route)
+        self.link: Link | None = parse_link(self.route)
+        #: email links opened in this session: going back to one (browser history) does not open it again
+        self._links_opened: set[str] = set()
         #: the account unlocked in this browser session or window (the web lock screen names no other)
         self.mine: str | None = None
         self._watcher: Any = None
@@ -83,12 +90,19 @@ class Root:
         flet_session.dispatch_event = dispatch_noting_input  # type: ignore[method-assign]
 
     def _route_changed(self, e: ft.RouteChangeEvent) -> None:
-        """An email link opened in a tab that already runs besmart (or typed into its address bar)."""
+        """The browser went to another URL: a screen's (back and forward buttons, the address bar) or an email
+        link opened in a tab that already runs besmart."""
+        self.route = e.route
+        unlocked = self.shell is not None and self.session.state == "unlocked"
         link = parse_link(e.route)
         if link is None:
-            return
-        if self.shell is not None and self.session.state == "unlocked":
-            self._spawn(lambda: self._open_link(link))
+            if unlocked and self.shell is not None:
+                self.shell.follow(e.route)
+            return  # else shown after unlocking (or signing in)
+        if e.route in self._links_opened:
+            return  # back to a link already opened: its record is on the screen, or was left on purpose
+        if unlocked:
+            self.spawn(lambda: self._open_link(link))
         else:
             self.link = link  # opened after unlocking (or signing in)
 
@@ -96,6 +110,7 @@ class Root:
         shell = self.shell
         if shell is None:
             return
+        self._links_opened.add(f"/open/{link.kind}/{link.record_id}")
         try:
             shell.services.notifications.destination(link.kind, link.record_id)
         except ActionError:
@@ -125,7 +140,7 @@ class Root:
         self.session.lock()
         await self.session.aclose()
 
-    def _spawn(self, job: Callable[[], Coroutine[Any, Any, Any]]) -> None:
+    def spawn(self, job: Callable[[], Coroutine[Any, Any, Any]]) -> None:
         """Run a coroutine in the background. Not `page.run_task`: that needs a live connection, and
         locking must work while the browser is away (it crashed the idle watcher)."""
         try:
@@ -312,20 +327,21 @@ class Root:
     def enter(self) -> None:
         self.shell = Shell(self, self.session)
         self.page.controls = [self.shell.build()]
-        self.shell.start()
+        self.shell.start(self.route)
         if self.link is not None:
             link, self.link = self.link, None
-            self._spawn(lambda: self._open_link(link))
+            self.spawn(lambda: self._open_link(link))
 
     def _leave_shell(self) -> None:
         if self.shell is not None:
+            self.route = self.shell.route  # unlocking shows this screen again
             self.shell.detach()
         self.shell = None
 
     def lock(self) -> None:
         self.session.lock()
         if self.session.sync is not None:
-            self._spawn(self.session.sync.stop)
+            self.spawn(self.session.sync.stop)
         self._leave_shell()
         self.show_unlock()
 
@@ -344,6 +360,7 @@ class Root:
             return
         self._leave_shell()
         self.mine = None
+        self._forget_route()
         self.show_sign_in(notice="You have signed out. This account's data was removed from this device.")
 
     def _ask_before_losing(self, reports: list[UnfinishedReport]) -> None:
@@ -365,7 +382,7 @@ class Root:
                 spacing=8,
             ),
             "Sign out and delete it",
-            lambda: self._spawn(lambda: self.sign_out(discard_drafts=True)),
+            lambda: self.spawn(lambda: self.sign_out(discard_drafts=True)),
             cancel="Keep it and stay signed in",
         )
         self.page.update()
@@ -374,7 +391,14 @@ class Root:
         self._leave_shell()
         self.session.store = None
         self.mine = None
+        self._forget_route()
         self.show_sign_in("This device was reported lost or its access was revoked, so besmart erased its data.")
+
+    def _forget_route(self) -> None:
+        """The account's screens are gone from this device: the next one to sign in starts at "/"."""
+        if self.route != "/":
+            self.route = "/"
+            self.spawn(lambda: self.page.push_route("/"))
 
     async def _watch_idle(self) -> None:
         """Show the unlock screen once the store has locked itself after the idle time.

@@ -4,6 +4,9 @@ the left when the window is 900 px wide or more.
 
 `Shell` is also the screens' way to move around (`show`), tell the user something (`toast`), and reach the
 session's services. It starts the background sync when the store is unlocked.
+
+Each screen has a URL (`screens/registry.py`): showing a screen pushes its URL onto the browser's history, and a
+URL the browser goes to (the back and forward buttons, the address bar) shows its screen (`follow`).
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.context import ActionError, Context, StorageError, StoreLockedError
+from app.context import ActionError, StorageError, StoreLockedError
 from app.services import Services
 from app.session import ClientSession
 from app.sync_service import SyncStatus, describe
+from screens import registry
+from screens.contract import FollowsWidth, Screen
 from screens.ui import named
 
 if TYPE_CHECKING:
@@ -35,6 +40,9 @@ MAX_CONTENT_WIDTH = 960
 #: from this window width on, a navigation rail on the left replaces the bottom navigation bar
 RAIL_MIN_WIDTH = 900
 
+#: how many of its own URL pushes the shell remembers, to know them when the browser reports them back
+PUSHES_REMEMBERED = 20
+
 #: the navigation destination a screen belongs to, for screens that are not destinations themselves
 SECTION_OF = {
     "help": "dashboard",
@@ -51,10 +59,9 @@ class Shell:
         self.root = root
         self.page = root.page
         self.session = session
-        store = session.require_store()
-        assert session.user is not None and session.sync is not None
+        self.services = Services.of_session(session, on_write=self._after_write)
+        assert session.sync is not None  # an unlocked session has its sync service
         self.sync = session.sync
-        self.services = Services.of(Context(store, session.user, on_write=self._after_write))
         self.status_text = ft.Text("", size=12)
         self.progress = ft.ProgressBar(visible=False, value=None)
         self.offline = ft.Container(
@@ -87,7 +94,11 @@ class Shell:
             spacing=0,
             visible=False,
         )
-        self.current: Any = None
+        self.current: Screen | None = None
+        #: the URL of what is shown (the browser's, once it has reported the pushes below)
+        self.route = root.route
+        #: URLs pushed whose route change the browser has not reported yet (oldest first)
+        self._pushed: list[str] = []
         self._shown_generation = self.sync.status.generation
         self.sync.subscribe(self._sync_changed)
 
@@ -164,42 +175,77 @@ class Shell:
         wide = self.wide()
         self.rail_area.visible = wide
         self.page.navigation_bar = None if wide else self.nav
-        resized = getattr(self.current, "resized", None)
-        if resized is not None:
-            resized()  # a screen whose layout depends on the width adapts without being rebuilt
+        if isinstance(self.current, FollowsWidth):
+            self.current.resized()  # a screen whose layout depends on the width adapts without being rebuilt
         if update:
             self.page.update()
 
-    def start(self) -> None:
+    def start(self, route: str = "/") -> None:
+        """Show the screen at `route` (the URL the browser is at: after a reload, the screen it showed), or the
+        dashboard when the URL names no screen this person can open."""
         # sync_interval_seconds <= 0 turns the background sync off ("Sync now" still works): for tests.
         if self.root.config.sync_interval_seconds > 0:
             self.sync.start(self.root.config.sync_interval_seconds)
-        self.show("dashboard")
+        self.route = route
+        found = registry.screen_at(route)
+        if found is None or not self._render(*found):
+            self.show(registry.HOME)
 
     # --- navigation -----------------------------------------------------------------------------
 
     def _nav_changed(self, e: ft.Event[ft.NavigationBar] | ft.Event[ft.NavigationRail]) -> None:
-        self.show(NAV[e.control.selected_index][0])
+        index = e.control.selected_index
+        if index is not None:
+            self.show(NAV[index][0])
 
     def show(self, name: str, **params: Any) -> None:
-        """Render a screen by name in the content area."""
-        from screens import registry  # screens know the shell; the registry knows the screens
+        """Render a screen by name in the content area, and put its URL in the browser's history."""
+        if self._render(name, params) and self.current is not None:
+            self._push(registry.route_of(name, self.current.params))
 
+    def follow(self, route: str) -> None:
+        """The browser went to `route` (back, forward, the address bar): show its screen. A route change that
+        only reports one of the shell's own pushes changes nothing."""
+        if route == self.route:
+            self._pushed.clear()
+            return
+        if route in self._pushed:
+            # The browser reporting an earlier push after a later one: the later screen stays.
+            del self._pushed[: self._pushed.index(route) + 1]
+            return
+        self._pushed.clear()
+        found = registry.screen_at(route)
+        self.route = route
+        if found is None or not self._render(*found):
+            self.show(registry.HOME)
+
+    def _push(self, route: str) -> None:
+        if route == self.route:
+            return
+        self.route = route
+        self._pushed = [*self._pushed[-PUSHES_REMEMBERED + 1 :], route]
+        self.root.spawn(lambda: self.page.push_route(route))
+
+    def _render(self, name: str, params: dict[str, Any]) -> bool:
+        """Make screen `name` with `params` and show it; False (and a message, or the unlock screen) if it cannot
+        be shown."""
         section = SECTION_OF.get(name, name)
         index = next((i for i, (key, _, _) in enumerate(NAV) if key == section), None)
         if index is not None:
             self.nav.selected_index = index
             self.rail.selected_index = index
         try:
-            self.current = registry.SCREENS[name](self, **params)
-            self.content.content = self.current.build()
+            screen = registry.SCREENS[name](self, **params)
+            self.content.content = screen.build()
         except StoreLockedError:
             self.root.lock()
-            return
+            return False
         except ActionError as error:
             self.toast(str(error))
-            return
+            return False
+        self.current = screen
         self.page.update()
+        return True
 
     def open_record(self, kind: str, record_id: str) -> None:
         """Show the record a notification or an email link points at, or say in plain words why not."""
@@ -288,8 +334,13 @@ class Shell:
 
     def refresh(self) -> None:
         """Render the current screen again with fresh data, unless it is a form being filled in."""
-        if self.current is not None and getattr(self.current, "refresh_after_sync", True):
-            self.show(type(self.current).NAME, **getattr(self.current, "params", {}))
+        if self.current is not None and self.current.refresh_after_sync:
+            self.show_again()
+
+    def show_again(self) -> None:
+        """Render the current screen again from its parameters, with fresh data."""
+        if self.current is not None:
+            self.show(self.current.NAME, **self.current.params)
 
     async def _sign_out(self, _e: Any) -> None:
         await self.root.sign_out()

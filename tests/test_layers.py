@@ -1,15 +1,82 @@
-"""The screens render and nothing more: they import only flet, the standard library, `app/` and each other
-(docs/architecture.md). Issue #9 turns the whole layer map into import-linter contracts; this test keeps the screens'
-part true until then."""
+"""The layers hold: the import contracts in pyproject.toml (`[tool.importlinter]`) are kept, they catch the breaks
+they are written for, every module of sync/ is placed in the layers on purpose, and the screens import only flet,
+the standard library, `app/` and each other (an allow-list import-linter cannot express for outside packages)."""
 
 from __future__ import annotations
 
 import ast
+import shutil
+import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
-SCREENS = Path(__file__).resolve().parents[1] / "screens"
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENS = ROOT / "screens"
 ALLOWED = {"flet", "app", "screens", "__future__"}
+LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
+PACKAGES = ("app", "screens", "localdb", "sync", "server")
+
+
+def lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo"], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def contracts() -> list[dict]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+
+
+def test_the_import_contracts_are_kept():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(contracts())} kept, 0 broken" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "line", "contract"),
+    [
+        ("app/services.py", "import screens.shell", "Layers"),
+        ("localdb/store.py", "import app.context", "Layers"),
+        ("sync/records.py", "import sync.engine", "Layers"),
+        ("server/db.py", "import sync.engine", "Layers"),
+        ("server/db.py", "import localdb.store", "Layers"),
+        ("screens/ui.py", "import localdb.store", "Screens reach the store"),
+        ("app/context.py", "import server.db", "Nothing imports the server"),
+        ("app/context.py", "import main", "Nothing imports the composition root"),
+        ("sync/merge.py", "import httpx", "no network or UI work"),
+        ("server/db.py", "import flet", "client's UI"),
+    ],
+)
+def test_a_break_of_the_layers_fails(tmp_path: Path, module: str, line: str, contract: str):
+    """The contracts are not vacuous: one wrong import in a copy of the tree breaks the contract named."""
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "main.py").write_text("import screens.root\n")
+    target = tmp_path / module
+    target.write_text(target.read_text() + f"\n{line}  # noqa\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode != 0, result.stdout
+    broken = result.stdout.split("Broken contracts", 1)[-1]
+    assert contract in broken, result.stdout
+
+
+def test_every_sync_module_has_its_place_in_the_layers():
+    """A new module of sync/ is either the pure core (shared with the server) or the client's engine/gateway:
+    the layers contract names each one, so nobody adds one without deciding which."""
+    [layers] = [c for c in contracts() if c["type"] == "layers"]
+    named = {
+        name.strip().strip("()")
+        for layer in layers["layers"]
+        for name in layer.replace("|", ":").split(":")
+        if name.strip().startswith("(sync.") or name.strip().startswith("sync.")
+    }
+    modules = {f"sync.{p.stem}" for p in (ROOT / "sync").glob("*.py") if p.stem != "__init__"}
+    assert modules <= named, f"place these in the layers contract of pyproject.toml: {sorted(modules - named)}"
 
 
 def test_screens_import_only_flet_the_standard_library_and_app():

@@ -114,7 +114,7 @@ def start_app(
     """Start `cmd` (a Flet web app listening on host:port) and wait until it serves HTTP.
 
     `cmd` is a full command line, e.g.
-        [sys.executable, "-m", "app", "--web", "--port", str(port), "--server", server_url]
+        [sys.executable, "main.py", "--web", "--port", str(port), "--server", server_url]
     `env` is merged over os.environ. Output goes to `log_path` (default: tests/artifacts/app-PORT.log).
     Raises RuntimeError (with the app's log) if the process exits or the port never answers.
     """

@@ -63,7 +63,7 @@ def start_flet_app() -> Iterator[StartFletApp]:
     """Factory fixture. `start_flet_app(cmd_for_port, port=None, env=None, timeout=30)`.
 
     `cmd_for_port` is a command list, or a callable port -> command list (handy with a free port):
-        server = start_flet_app(lambda port: [sys.executable, "-m", "app", "--web", "--port", str(port)])
+        server = start_flet_app(lambda port: [sys.executable, "main.py", "--web", "--port", str(port)])
         open_app(browser_page, server.url)
     """
     servers: list[AppServer] = []

@@ -33,7 +33,7 @@ from tests.e2e.browser import (
     wait_for_text,
 )
 
-# The story's own module: its client fixture (`python -m app --web` on the `world` defined here) and helpers.
+# The story's own module: its client fixture (`python main.py --web` on the `world` defined here) and helpers.
 from tests.e2e.test_client_e2e import PASSPHRASE, SYNC_TIMEOUT_MS, client, pick_individual  # noqa: F401
 
 # The helpers that start a real server and seed an organisation (tests/support/server.py).
