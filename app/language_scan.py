@@ -1,0 +1,426 @@
+"""The emotive language scan: finds labels, slang, opinion given as fact, blame, victim-blaming, care-system
+jargon and euphemisms for restrictive practice in free text, and suggests neutral wording. Offline and pure.
+
+The words live in a curated, versioned data file (`app/data/emotive_lexicon.json`, read once on first use);
+this module owns turning it into a matcher and scanning text with it. It suggests and never rewrites:
+`replace` is what the one-tap "use this wording" calls, with the writer's choice.
+
+Matching: case-insensitive, on whole words; a phrase matches across spaces, line breaks or a hyphen
+("kicked off", "kicked-off"); the longest phrase starting at a word wins and flags never overlap. Near-misses
+are handled in the data: "allow" phrases ("guided reading", "work placement", "contact details") take the
+words they cover out of the scan, and an entry may require or forbid words just before or after it, or
+require a word in the same sentence (e.g. "consented" only beside words about sex or older men).
+
+Quotes: words inside a quotation of what someone said ("…", “…”, ‘…’, '…') are still flagged with their
+category, but with `quoted=True`: they are the speaker's words, which a record should keep as said, not the
+writer's language. The screens show them apart and offer no replacement for them.
+
+    python -m app.language_scan [FILE ...]    # stdin when no file; one JSON object per flag per line
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+__all__ = ["CATEGORIES", "Flag", "Lexicon", "lexicon", "replace", "scan"]
+
+# A word: letters/digits with inner apostrophes ("mum's", "didn't"); hyphens split words, so "kicked-off"
+# is two words joined by a hyphen.
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+# What may join the words of one phrase: whitespace (a line break included) or a hyphen, nothing else.
+_JOIN = re.compile(r"\s+|\s*[-‐‑–]\s*")
+_SENTENCE_END = re.compile(r"[.!?;:]\s|\n")
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One flagged phrase: `text[start:end] == phrase`; offsets are character (not byte) offsets."""
+
+    start: int
+    end: int
+    phrase: str
+    category: str
+    alternatives: tuple[str, ...]
+    rationale: str
+    quoted: bool = False
+    term: str = ""
+    source: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "phrase": self.phrase,
+            "category": self.category,
+            "alternatives": list(self.alternatives),
+            "quoted": self.quoted,
+        }
+
+
+@dataclass(frozen=True)
+class _Context:
+    preceded_by: tuple[tuple[str, ...], ...] = ()
+    followed_by: tuple[tuple[str, ...], ...] = ()
+    sentence_has: tuple[tuple[str, ...], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.preceded_by or self.followed_by or self.sentence_has)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    term: str
+    category: str  # "" for an allow phrase
+    alternatives: tuple[str, ...] = ()
+    rationale: str = ""
+    source: str = ""
+    requires: _Context = field(default_factory=_Context)
+    unless: _Context = field(default_factory=_Context)
+
+
+@dataclass
+class Lexicon:
+    """The loaded data file: metadata plus a trie of word sequences → entries (in file order)."""
+
+    version: str
+    reviewed: str
+    categories: dict[str, dict[str, str]]
+    sources: dict[str, str]
+    entries: list[_Entry]
+    trie: dict[str, Any]
+    forms: int  # how many word sequences the entries and allow phrases expand to
+
+
+# --------------------------------------------------------------------------- loading the data file
+
+
+def _norm(word: str) -> str:
+    return word.lower().replace("’", "'")
+
+
+def _verb_forms(base: str, irregular: dict[str, list[str]]) -> list[str]:
+    """base, -s, -ed, -ing of a regular English verb (or the irregular forms the data file lists)."""
+    if base in irregular:
+        return [base, *irregular[base]]
+    vowels = "aeiou"
+    if base.endswith("e") and not base.endswith("ee"):
+        return [base, base + "s", base + "d", base[:-1] + "ing"]
+    if base.endswith("y") and len(base) > 1 and base[-2] not in vowels:
+        return [base, base[:-1] + "ies", base[:-1] + "ied", base + "ing"]
+    if base.endswith(("s", "x", "z", "ch", "sh")):
+        return [base, base + "es", base + "ed", base + "ing"]
+    # one syllable ending consonant-vowel-consonant doubles its last letter (drop → dropped)
+    if (
+        len(base) <= 4
+        and len(base) >= 3
+        and base[-1] not in vowels + "wxy"
+        and base[-2] in vowels
+        and base[-3] not in vowels
+    ):
+        return [base, base + "s", base + base[-1] + "ed", base + base[-1] + "ing"]
+    return [base, base + "s", base + "ed", base + "ing"]
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    if noun.endswith("y") and len(noun) > 1 and noun[-2] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
+
+
+def _expand(phrase: str, sets: dict[str, list[str]]) -> list[tuple[str, ...]]:
+    """Word sequences a phrase stands for: `@set` is any member of a word set, `@set?` may also be absent."""
+    choices: list[list[tuple[str, ...]]] = []
+    for word in phrase.split():
+        if word.startswith("@"):
+            name = word[1:].rstrip("?")
+            options = [tuple(_norm(w) for w in _WORD.findall(member)) for member in sets[name]]
+            if word.endswith("?"):
+                options.append(())
+            choices.append(options)
+        else:
+            choices.append([tuple(_norm(w) for w in _WORD.findall(word))])
+    return [tuple(itertools.chain.from_iterable(combo)) for combo in itertools.product(*choices)]
+
+
+def _term_forms(spec: dict[str, Any], sets: dict[str, list[str]], irregular: dict[str, list[str]]) -> set[str]:
+    """The written forms of an entry: its term inflected as the data says, plus its variants."""
+    term = spec["term"]
+    head, _, rest = term.partition(" ")
+    inflect = spec.get("inflect")
+    if inflect == "verb":
+        forms = {" ".join(filter(None, (form, rest))) for form in _verb_forms(head, irregular)}
+    elif inflect == "noun":
+        *first, last = term.split(" ")
+        forms = {term, " ".join([*first, _plural(last)])}
+    else:
+        forms = {term}
+    return forms | set(spec.get("variants", ()))
+
+
+def _context(spec: dict[str, Any] | None, sets: dict[str, list[str]]) -> _Context:
+    if not spec:
+        return _Context()
+
+    def seqs(key: str) -> tuple[tuple[str, ...], ...]:
+        return tuple(s for phrase in spec.get(key, ()) for s in _expand(phrase, sets) if s)
+
+    return _Context(seqs("preceded_by"), seqs("followed_by"), seqs("sentence_has"))
+
+
+def _load(data: dict[str, Any]) -> Lexicon:
+    sets: dict[str, list[str]] = data.get("word_sets", {})
+    irregular: dict[str, list[str]] = data.get("irregular_verbs", {})
+    categories: dict[str, dict[str, str]] = data["categories"]
+    trie: dict[str, Any] = {}
+    entries: list[_Entry] = []
+    forms = 0
+
+    def add(words: tuple[str, ...], entry: _Entry) -> None:
+        node = trie
+        for word in words:
+            node = node.setdefault(word, {})
+        node.setdefault("", []).append(entry)
+
+    specs = [(spec, "") for spec in data.get("allow", ())] + [(spec, spec["category"]) for spec in data["entries"]]
+    for spec, category in specs:
+        if category and category not in categories:
+            raise ValueError(f"lexicon: {spec['term']!r} has an unknown category {category!r}")
+        entry = _Entry(
+            term=spec["term"],
+            category=category,
+            alternatives=tuple(spec.get("alternatives", ())),
+            rationale=spec.get("rationale", ""),
+            source=data.get("sources", {}).get(spec.get("source", ""), spec.get("source", "")),
+            requires=_context(spec.get("requires"), sets),
+            unless=_context(spec.get("unless"), sets),
+        )
+        if category and not (entry.alternatives and entry.rationale):
+            raise ValueError(f"lexicon: {spec['term']!r} needs alternatives and a rationale")
+        entries.append(entry)
+        for written in _term_forms(spec, sets, irregular):
+            for words in _expand(written, sets):
+                add(words, entry)
+                forms += 1
+    return Lexicon(
+        version=data["version"],
+        reviewed=data["reviewed"],
+        categories=categories,
+        sources=data.get("sources", {}),
+        entries=[e for e in entries if e.category],
+        trie=trie,
+        forms=forms,
+    )
+
+
+@functools.cache
+def lexicon() -> Lexicon:
+    """The shipped lexicon, loaded once."""
+    text = resources.files("app").joinpath("data", "emotive_lexicon.json").read_text(encoding="utf-8")
+    return _load(json.loads(text))
+
+
+CATEGORIES: tuple[str, ...] = (
+    "label",
+    "slang",
+    "judgement",
+    "blame",
+    "victim_blaming",
+    "jargon",
+    "restrictive_practice",
+)
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+def _quoted_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of text inside quotation marks. A straight or curly single quote between two letters is an
+    apostrophe (don't, mum’s), and a closing single quote after an "s" at a word's end may be one too (the
+    boys' room): it closes a quote only if one is open. An unclosed quote runs to the end of its line."""
+    spans: list[tuple[int, int]] = []
+    opener: str | None = None
+    start = 0
+    closers = {'"': '"', "“": "”", "‘": "’", "'": "'"}
+    for i, ch in enumerate(text):
+        before = text[i - 1] if i else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if opener is None:
+            if ch in '"“' or (ch in "'‘" and not before.isalnum() and after.strip() and after not in "'’"):
+                opener, start = ch, i + 1
+        elif ch == "\n" and opener in "'‘":
+            spans.append((start, i))
+            opener = None
+        elif ch == closers[opener] or (opener == '"' and ch == "”") or (opener == "“" and ch == '"'):
+            if ch in "'’" and before.isalnum() and after.isalnum():
+                continue  # an apostrophe inside a quoted word
+            spans.append((start, i))
+            opener = None
+    if opener is not None:
+        spans.append((start, len(text)))
+    return spans
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), _norm(m.group())) for m in _WORD.finditer(text)]
+
+
+def _sentence_ends(text: str) -> list[int]:
+    return [m.start() for m in _SENTENCE_END.finditer(text)]
+
+
+class _Scanner:
+    def __init__(self, text: str, lex: Lexicon) -> None:
+        self.text = text
+        self.lex = lex
+        self.tokens = _tokens(text)
+        self.words = [w for _, _, w in self.tokens]
+        self.quotes = _quoted_spans(text) if any(q in text for q in "\"“'‘") else []
+        self._sentences: list[int] | None = None
+
+    def joined(self, i: int) -> bool:
+        """Whether word i+1 follows word i as part of the same phrase (only spaces or one hyphen between)."""
+        return _JOIN.fullmatch(self.text, self.tokens[i][1], self.tokens[i + 1][0]) is not None
+
+    def _seq_at(self, seq: tuple[str, ...], i: int) -> bool:
+        return i >= 0 and i + len(seq) <= len(self.words) and tuple(self.words[i : i + len(seq)]) == seq
+
+    def _sentence(self, i: int, j: int) -> tuple[int, int]:
+        """Token range [a, b) of the sentence holding tokens i..j-1."""
+        if self._sentences is None:
+            self._sentences = _sentence_ends(self.text)
+        lo, hi = self.tokens[i][0], self.tokens[j - 1][1]
+        left = max((e for e in self._sentences if e < lo), default=-1)
+        right = min((e for e in self._sentences if e >= hi), default=len(self.text))
+        a = i
+        while a > 0 and self.tokens[a - 1][0] > left:
+            a -= 1
+        b = j
+        while b < len(self.tokens) and self.tokens[b][1] <= right:
+            b += 1
+        return a, b
+
+    def _holds(self, ctx: _Context, i: int, j: int) -> bool:
+        if any(self._seq_at(seq, i - len(seq)) for seq in ctx.preceded_by):
+            return True
+        if any(self._seq_at(seq, j) for seq in ctx.followed_by):
+            return True
+        if ctx.sentence_has:
+            a, b = self._sentence(i, j)
+            return any(self._seq_at(seq, k) for seq in ctx.sentence_has for k in range(a, b - len(seq) + 1))
+        return False
+
+    def _fits(self, entry: _Entry, i: int, j: int) -> bool:
+        if entry.requires and not self._holds(entry.requires, i, j):
+            return False
+        return not (entry.unless and self._holds(entry.unless, i, j))
+
+    def _candidates(self, i: int) -> Iterator[tuple[int, list[_Entry]]]:
+        """(end token, entries) for every phrase starting at word i, longest first."""
+        found: list[tuple[int, list[_Entry]]] = []
+        node = self.lex.trie.get(self.words[i])
+        j = i + 1
+        while node is not None:
+            if "" in node:
+                found.append((j, node[""]))
+            if j >= len(self.words) or not self.joined(j - 1):
+                break
+            node = node.get(self.words[j])
+            j += 1
+        return reversed(found)
+
+    def _quoted(self, start: int, end: int) -> bool:
+        return any(a <= start and end <= b for a, b in self.quotes)
+
+    def flags(self) -> list[Flag]:
+        out: list[Flag] = []
+        i = 0
+        while i < len(self.tokens):
+            match = next(
+                ((j, e) for j, entries in self._candidates(i) for e in entries if self._fits(e, i, j)),
+                None,
+            )
+            if match is None:
+                i += 1
+                continue
+            j, entry = match
+            if entry.category:  # an allow phrase only takes its words out of the scan
+                start, end = self.tokens[i][0], self.tokens[j - 1][1]
+                out.append(
+                    Flag(
+                        start=start,
+                        end=end,
+                        phrase=self.text[start:end],
+                        category=entry.category,
+                        alternatives=entry.alternatives,
+                        rationale=entry.rationale,
+                        quoted=self._quoted(start, end),
+                        term=entry.term,
+                        source=entry.source,
+                    )
+                )
+            i = j
+        return out
+
+
+def scan(text: str) -> list[Flag]:
+    """Every flagged phrase in `text`, in order, never overlapping."""
+    return _Scanner(text, lexicon()).flags()
+
+
+def replace(text: str, flag: Flag, choice: str) -> str:
+    """`text` with the flagged span replaced by `choice` (the writer's pick). The flag must come from this text:
+    if the span no longer holds the phrase (the text changed since the scan), nothing is replaced."""
+    if text[flag.start : flag.end] != flag.phrase:
+        raise ValueError("the text has changed since it was checked; check it again")
+    return text[: flag.start] + choice + text[flag.end :]
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m app.language_scan [FILE ...]`: flags as JSON lines, offsets into each input."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m app.language_scan",
+        description="Flag emotive language in records, templates or policies (one JSON object per flag per line; "
+        "offsets are character offsets into each input). Reads standard input when no file is given.",
+    )
+    parser.add_argument("files", nargs="*", metavar="FILE")
+    args = parser.parse_args(argv)
+    inputs: list[tuple[str, str]] = []
+    for name in args.files:
+        try:
+            with open(name, encoding="utf-8") as handle:
+                inputs.append((name, handle.read()))
+        except FileNotFoundError:
+            print(f"language_scan: no such file: {name}", file=sys.stderr)
+            return 2
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"language_scan: cannot read {name}: {exc}", file=sys.stderr)
+            return 2
+    if not args.files:
+        inputs.append(("-", sys.stdin.read()))
+    several = len(inputs) > 1
+    for name, text in inputs:
+        for flag in scan(text):
+            record = flag.as_json()
+            if several:
+                record["file"] = name
+            print(json.dumps(record, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
