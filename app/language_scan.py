@@ -25,7 +25,6 @@ import itertools
 import json
 import re
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -96,6 +95,7 @@ class Lexicon:
     sources: dict[str, str]
     entries: list[_Entry]
     trie: dict[str, Any]
+    skippable: frozenset[str]  # intensifiers that may sit inside a phrase ("went absolutely mental")
     forms: int  # how many word sequences the entries and allow phrases expand to
 
 
@@ -138,10 +138,13 @@ def _plural(noun: str) -> str:
 
 
 def _expand(phrase: str, sets: dict[str, list[str]]) -> list[tuple[str, ...]]:
-    """Word sequences a phrase stands for: `@set` is any member of a word set, `@set?` may also be absent."""
+    """Word sequences a phrase stands for: `@set` is any member of a word set, `*` any one word; a trailing `?`
+    makes either optional."""
     choices: list[list[tuple[str, ...]]] = []
     for word in phrase.split():
-        if word.startswith("@"):
+        if word.rstrip("?") == "*":  # any one word (a name, say)
+            choices.append([("*",), ()] if word.endswith("?") else [("*",)])
+        elif word.startswith("@"):
             name = word[1:].rstrip("?")
             options = [tuple(_norm(w) for w in _WORD.findall(member)) for member in sets[name]]
             if word.endswith("?"):
@@ -155,16 +158,21 @@ def _expand(phrase: str, sets: dict[str, list[str]]) -> list[tuple[str, ...]]:
 def _term_forms(spec: dict[str, Any], sets: dict[str, list[str]], irregular: dict[str, list[str]]) -> set[str]:
     """The written forms of an entry: its term inflected as the data says, plus its variants."""
     term = spec["term"]
-    head, _, rest = term.partition(" ")
+    head = term.partition(" ")[0]
     inflect = spec.get("inflect")
+    variants = set(spec.get("variants", ()))
     if inflect == "verb":
-        forms = {" ".join(filter(None, (form, rest))) for form in _verb_forms(head, irregular)}
+        # the verb is inflected in the term and in every variant that starts with it ("support * to @rp_dest")
+        forms = set()
+        for phrase in {term} | {v for v in variants if v.split(" ")[0] == head}:
+            tail = phrase.partition(" ")[2]
+            forms |= {" ".join(filter(None, (form, tail))) for form in _verb_forms(head, irregular)}
     elif inflect == "noun":
         *first, last = term.split(" ")
         forms = {term, " ".join([*first, _plural(last)])}
     else:
         forms = {term}
-    return forms | set(spec.get("variants", ()))
+    return forms | variants
 
 
 def _context(spec: dict[str, Any] | None, sets: dict[str, list[str]]) -> _Context:
@@ -218,6 +226,7 @@ def _load(data: dict[str, Any]) -> Lexicon:
         sources=data.get("sources", {}),
         entries=[e for e in entries if e.category],
         trie=trie,
+        skippable=frozenset(data.get("skippable", ())),
         forms=forms,
     )
 
@@ -292,7 +301,9 @@ class _Scanner:
         return _JOIN.fullmatch(self.text, self.tokens[i][1], self.tokens[i + 1][0]) is not None
 
     def _seq_at(self, seq: tuple[str, ...], i: int) -> bool:
-        return i >= 0 and i + len(seq) <= len(self.words) and tuple(self.words[i : i + len(seq)]) == seq
+        if i < 0 or i + len(seq) > len(self.words):
+            return False
+        return all(want in ("*", have) for want, have in zip(seq, self.words[i : i + len(seq)], strict=True))
 
     def _sentence(self, i: int, j: int) -> tuple[int, int]:
         """Token range [a, b) of the sentence holding tokens i..j-1."""
@@ -324,19 +335,29 @@ class _Scanner:
             return False
         return not (entry.unless and self._holds(entry.unless, i, j))
 
-    def _candidates(self, i: int) -> Iterator[tuple[int, list[_Entry]]]:
-        """(end token, entries) for every phrase starting at word i, longest first."""
+    def _candidates(self, i: int) -> list[tuple[int, list[_Entry]]]:
+        """(end token, entries) for every phrase starting at word i, longest first. Inside a phrase, `*` in the
+        data matches any word and an intensifier of the text may be passed over."""
         found: list[tuple[int, list[_Entry]]] = []
-        node = self.lex.trie.get(self.words[i])
-        j = i + 1
-        while node is not None:
-            if "" in node:
+        skippable = self.lex.skippable
+
+        def walk(node: dict[str, Any], j: int, may_end: bool) -> None:
+            if may_end and "" in node:
                 found.append((j, node[""]))
             if j >= len(self.words) or not self.joined(j - 1):
-                break
-            node = node.get(self.words[j])
-            j += 1
-        return reversed(found)
+                return
+            word = self.words[j]
+            for key in (word, "*"):
+                if key in node:
+                    walk(node[key], j + 1, True)
+            if word in skippable and len(node) > ("" in node):
+                walk(node, j + 1, False)
+
+        start = self.lex.trie.get(self.words[i])
+        if start is not None:
+            walk(start, i + 1, True)
+        found.sort(key=lambda hit: -hit[0])  # stable: at one length, the data's order
+        return found
 
     def _quoted(self, start: int, end: int) -> bool:
         return any(a <= start and end <= b for a, b in self.quotes)
