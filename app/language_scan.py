@@ -25,11 +25,12 @@ import itertools
 import json
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-__all__ = ["CATEGORIES", "Flag", "Lexicon", "lexicon", "replace", "scan"]
+__all__ = ["CATEGORIES", "Flag", "Lexicon", "Score", "lexicon", "replace", "scan", "score"]
 
 # A word: letters/digits with inner apostrophes ("mum's", "didn't"); hyphens split words, so "kicked-off"
 # is two words joined by a hyphen.
@@ -404,6 +405,52 @@ def replace(text: str, flag: Flag, choice: str) -> str:
     if text[flag.start : flag.end] != flag.phrase:
         raise ValueError("the text has changed since it was checked; check it again")
     return text[: flag.start] + choice + text[flag.end :]
+
+
+# --------------------------------------------------------------------------- measuring against a labelled set
+
+
+@dataclass(frozen=True)
+class Score:
+    """Phrase-span precision and recall: a flag is correct if its span overlaps an expected phrase of the same
+    category; an expected phrase is found if some correct flag overlaps it."""
+
+    correct: int
+    flagged: int
+    found: int
+    expected: int
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.flagged if self.flagged else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.expected if self.expected else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def score(samples: Iterable[tuple[str, list[dict[str, Any]]]]) -> Score:
+    """Score `scan` over (text, expected) pairs; each expected item has start, end and category."""
+    correct = flagged = found = expected = 0
+    for text, wanted in samples:
+        hit: set[int] = set()
+        for flag in scan(text):
+            flagged += 1
+            overlaps = {
+                k
+                for k, want in enumerate(wanted)
+                if want["category"] == flag.category and flag.start < want["end"] and want["start"] < flag.end
+            }
+            correct += bool(overlaps)
+            hit |= overlaps
+        found += len(hit)
+        expected += len(wanted)
+    return Score(correct, flagged, found, expected)
 
 
 # --------------------------------------------------------------------------- command line
