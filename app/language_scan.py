@@ -38,6 +38,7 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # What may join the words of one phrase: whitespace (a line break included) or a hyphen, nothing else.
 _JOIN = re.compile(r"\s+|\s*[-‐‑–]\s*")
 _SENTENCE_END = re.compile(r"[.!?;:]\s|\n")
+_QUOTE_OR_LINE = re.compile("[\"“”‘’'\n]")
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,14 @@ class Flag:
         }
 
 
+_Seqs = dict[str, tuple[tuple[str, ...], ...]]  # word sequences, indexed by the word the check looks at first
+
+
 @dataclass(frozen=True)
 class _Context:
-    preceded_by: tuple[tuple[str, ...], ...] = ()
-    followed_by: tuple[tuple[str, ...], ...] = ()
-    sentence_has: tuple[tuple[str, ...], ...] = ()
+    preceded_by: _Seqs = field(default_factory=dict)  # by last word
+    followed_by: _Seqs = field(default_factory=dict)  # by first word
+    sentence_has: _Seqs = field(default_factory=dict)  # by first word
 
     def __bool__(self) -> bool:
         return bool(self.preceded_by or self.followed_by or self.sentence_has)
@@ -138,6 +142,11 @@ def _plural(noun: str) -> str:
     return noun + "s"
 
 
+@functools.lru_cache(maxsize=4096)
+def _words(phrase: str) -> tuple[str, ...]:
+    return tuple(_norm(w) for w in _WORD.findall(phrase))
+
+
 def _expand(phrase: str, sets: dict[str, list[str]]) -> list[tuple[str, ...]]:
     """Word sequences a phrase stands for: `@set` is any member of a word set, `*` any one word; a trailing `?`
     makes either optional."""
@@ -147,12 +156,12 @@ def _expand(phrase: str, sets: dict[str, list[str]]) -> list[tuple[str, ...]]:
             choices.append([("*",), ()] if word.endswith("?") else [("*",)])
         elif word.startswith("@"):
             name = word[1:].rstrip("?")
-            options = [tuple(_norm(w) for w in _WORD.findall(member)) for member in sets[name]]
+            options = [_words(member) for member in sets[name]]
             if word.endswith("?"):
                 options.append(())
             choices.append(options)
         else:
-            choices.append([tuple(_norm(w) for w in _WORD.findall(word))])
+            choices.append([_words(word)])
     return [tuple(itertools.chain.from_iterable(combo)) for combo in itertools.product(*choices)]
 
 
@@ -180,10 +189,15 @@ def _context(spec: dict[str, Any] | None, sets: dict[str, list[str]]) -> _Contex
     if not spec:
         return _Context()
 
-    def seqs(key: str) -> tuple[tuple[str, ...], ...]:
-        return tuple(s for phrase in spec.get(key, ()) for s in _expand(phrase, sets) if s)
+    def seqs(key: str, index: int) -> _Seqs:
+        found: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in spec.get(key, ()):
+            for seq in _expand(phrase, sets):
+                if seq:
+                    found.setdefault(seq[index], []).append(seq)
+        return {word: tuple(group) for word, group in found.items()}
 
-    return _Context(seqs("preceded_by"), seqs("followed_by"), seqs("sentence_has"))
+    return _Context(seqs("preceded_by", -1), seqs("followed_by", 0), seqs("sentence_has", 0))
 
 
 def _load(data: dict[str, Any]) -> Lexicon:
@@ -261,7 +275,8 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     opener: str | None = None
     start = 0
     closers = {'"': '"', "“": "”", "‘": "’", "'": "'"}
-    for i, ch in enumerate(text):
+    for mark in _QUOTE_OR_LINE.finditer(text):
+        i, ch = mark.start(), mark.group()
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
         if opener is None:
@@ -281,11 +296,9 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _tokens(text: str) -> list[tuple[int, int, str]]:
-    return [(m.start(), m.end(), _norm(m.group())) for m in _WORD.finditer(text)]
-
-
-def _sentence_ends(text: str) -> list[int]:
-    return [m.start() for m in _SENTENCE_END.finditer(text)]
+    if "’" in text:
+        return [(m.start(), m.end(), _norm(m.group())) for m in _WORD.finditer(text)]
+    return [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
 
 
 class _Scanner:
@@ -295,40 +308,51 @@ class _Scanner:
         self.tokens = _tokens(text)
         self.words = [w for _, _, w in self.tokens]
         self.quotes = _quoted_spans(text) if any(q in text for q in "\"“'‘") else []
-        self._sentences: list[int] | None = None
+        self._sentence_of: list[tuple[int, int]] | None = None
 
     def joined(self, i: int) -> bool:
         """Whether word i+1 follows word i as part of the same phrase (only spaces or one hyphen between)."""
-        return _JOIN.fullmatch(self.text, self.tokens[i][1], self.tokens[i + 1][0]) is not None
+        start, end = self.tokens[i][1], self.tokens[i + 1][0]
+        if end - start == 1:  # the usual case: one space or one hyphen
+            gap = self.text[start]
+            return gap.isspace() or gap in "-‐‑–"
+        return _JOIN.fullmatch(self.text, start, end) is not None
 
     def _seq_at(self, seq: tuple[str, ...], i: int) -> bool:
         if i < 0 or i + len(seq) > len(self.words):
             return False
         return all(want in ("*", have) for want, have in zip(seq, self.words[i : i + len(seq)], strict=True))
 
-    def _sentence(self, i: int, j: int) -> tuple[int, int]:
-        """Token range [a, b) of the sentence holding tokens i..j-1."""
-        if self._sentences is None:
-            self._sentences = _sentence_ends(self.text)
-        lo, hi = self.tokens[i][0], self.tokens[j - 1][1]
-        left = max((e for e in self._sentences if e < lo), default=-1)
-        right = min((e for e in self._sentences if e >= hi), default=len(self.text))
-        a = i
-        while a > 0 and self.tokens[a - 1][0] > left:
-            a -= 1
-        b = j
-        while b < len(self.tokens) and self.tokens[b][1] <= right:
-            b += 1
-        return a, b
+    def _sentence(self, i: int) -> tuple[int, int]:
+        """Token range [a, b) of the sentence holding token i (sentences end at . ! ? ; : or a line break)."""
+        if self._sentence_of is None:
+            ends = [m.start() for m in _SENTENCE_END.finditer(self.text)] + [len(self.text)]
+            bounds: list[int] = []  # token index where each sentence starts
+            sentence_ids: list[int] = []
+            k = 0
+            for t, (start, _, _) in enumerate(self.tokens):
+                if not bounds or start > ends[k]:
+                    while start > ends[k]:
+                        k += 1
+                    bounds.append(t)
+                sentence_ids.append(len(bounds) - 1)
+            bounds.append(len(self.tokens))
+            self._sentence_of = [(bounds[n], bounds[n + 1]) for n in sentence_ids]
+        return self._sentence_of[i]
 
     def _holds(self, ctx: _Context, i: int, j: int) -> bool:
-        if any(self._seq_at(seq, i - len(seq)) for seq in ctx.preceded_by):
+        words = self.words
+        if i > 0 and any(
+            self._seq_at(seq, i - len(seq)) for key in (words[i - 1], "*") for seq in ctx.preceded_by.get(key, ())
+        ):
             return True
-        if any(self._seq_at(seq, j) for seq in ctx.followed_by):
+        if j < len(words) and any(
+            self._seq_at(seq, j) for key in (words[j], "*") for seq in ctx.followed_by.get(key, ())
+        ):
             return True
         if ctx.sentence_has:
-            a, b = self._sentence(i, j)
-            return any(self._seq_at(seq, k) for seq in ctx.sentence_has for k in range(a, b - len(seq) + 1))
+            a, b = self._sentence(i)
+            return any(self._seq_at(seq, k) for k in range(a, b) for seq in ctx.sentence_has.get(words[k], ()))
         return False
 
     def _fits(self, entry: _Entry, i: int, j: int) -> bool:
@@ -365,8 +389,12 @@ class _Scanner:
 
     def flags(self) -> list[Flag]:
         out: list[Flag] = []
+        trie, words = self.lex.trie, self.words
         i = 0
         while i < len(self.tokens):
+            if words[i] not in trie:  # most words start no phrase
+                i += 1
+                continue
             match = next(
                 ((j, e) for j, entries in self._candidates(i) for e in entries if self._fits(e, i, j)),
                 None,
