@@ -12,7 +12,7 @@ from typing import Any
 import flet as ft
 
 from app.language_scan import Flag, lexicon, replace, scan
-from screens.ui import muted, named
+from screens.ui import fit_width, muted, named
 
 CONTEXT_CHARS = 40  # of the text either side of a phrase, to show it in its sentence
 HIGHLIGHT = ft.TextStyle(weight=ft.FontWeight.BOLD, bgcolor=ft.Colors.AMBER_100, color=ft.Colors.BLACK)
@@ -35,7 +35,6 @@ def language_check(
     """The "Check language" action and its findings, to place right under `field`. `on_replaced` receives the
     field's new text after an alternative was tapped (a programmatic change fires no `on_change`)."""
     findings = ft.Column(spacing=8, visible=False)
-    categories = lexicon().categories
 
     def check(note: str = "") -> None:
         text = field.value or ""
@@ -64,7 +63,7 @@ def language_check(
         check(f"Replaced “{flag.phrase}” with “{choice}”.")
 
     def finding(text: str, flag: Flag, n: int) -> ft.Control:
-        name = categories[flag.category]["name"]
+        name = lexicon().categories[flag.category]["name"]  # loaded on the first check, not with the screen
         rows: list[ft.Control] = [
             _in_context(text, flag),
             ft.Text(
@@ -108,5 +107,6 @@ def language_check(
 def with_language_check(
     field: ft.TextField, *, identifier: str, on_replaced: Callable[[str], None] | None = None
 ) -> ft.Column:
-    """`field` with its "Check language" action underneath."""
-    return ft.Column([field, language_check(field, identifier=identifier, on_replaced=on_replaced)], spacing=0)
+    """`field` (as wide as the screen allows, like every input: `fit_width`) with "Check language" underneath."""
+    check = language_check(field, identifier=identifier, on_replaced=on_replaced)
+    return ft.Column([fit_width(field), check], spacing=0)

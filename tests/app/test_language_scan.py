@@ -282,3 +282,12 @@ def test_cli_missing_file_is_a_clear_error(tmp_path: Path):
     assert result.returncode == 2
     assert "no such file" in result.stderr and str(missing) in result.stderr
     assert result.stdout == ""
+
+
+def test_importing_the_scan_or_its_screen_control_loads_nothing():
+    """The lexicon is read on the first check, not when the app (or a form with long fields) starts."""
+    probe = "import app.language_scan as m, screens.language_check; print(m.lexicon.cache_info().currsize)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "0"
