@@ -340,14 +340,24 @@ class _Scanner:
             self._sentence_of = [(bounds[n], bounds[n + 1]) for n in sentence_ids]
         return self._sentence_of[i]
 
+    def _run(self, i: int, j: int) -> bool:
+        """Whether words i..j-1 run on as one phrase (no punctuation between them)."""
+        return all(self.joined(k) for k in range(i, j - 1))
+
     def _holds(self, ctx: _Context, i: int, j: int) -> bool:
+        """Words just before or after count only if they run on into the match ("had contact", not "had,
+        contact"); words of the sentence count anywhere in it."""
         words = self.words
         if i > 0 and any(
-            self._seq_at(seq, i - len(seq)) for key in (words[i - 1], "*") for seq in ctx.preceded_by.get(key, ())
+            self._seq_at(seq, i - len(seq)) and self._run(i - len(seq), i + 1)
+            for key in (words[i - 1], "*")
+            for seq in ctx.preceded_by.get(key, ())
         ):
             return True
         if j < len(words) and any(
-            self._seq_at(seq, j) for key in (words[j], "*") for seq in ctx.followed_by.get(key, ())
+            self._seq_at(seq, j) and self._run(j - 1, j + len(seq))
+            for key in (words[j], "*")
+            for seq in ctx.followed_by.get(key, ())
         ):
             return True
         if ctx.sentence_has:

@@ -166,6 +166,9 @@ def test_context_decides_near_misses():
     assert spans("She consented to sex with a 24-year-old man.") == [("consented", "victim_blaming")]
     assert spans("The men said she chose to go with them.") == [("chose to", "victim_blaming")]
     assert spans("She chose to sit near the door.") == []
+    assert spans("He refused to come in.") == [("refused", "judgement")]
+    assert spans("She was refused entry to the disco.") == []  # an adult's decision, not the child's
+    assert spans("Ask what he had. Contact the office if unsure.") == []  # context does not cross punctuation
 
 
 # --------------------------------------------------------------------------- quotes
