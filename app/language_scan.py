@@ -295,24 +295,29 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _tokens(text: str) -> list[tuple[int, int, str]]:
-    if "’" in text:
-        return [(m.start(), m.end(), _norm(m.group())) for m in _WORD.finditer(text)]
-    return [(m.start(), m.end(), m.group().lower()) for m in _WORD.finditer(text)]
+def _tokens(text: str) -> tuple[list[tuple[int, int]], list[str]]:
+    """(start, end) of every word, and the words as matched (lower case, curly apostrophes straightened)."""
+    spans = [m.span() for m in _WORD.finditer(text)]
+    lowered = text.lower()
+    words: list[str] = []
+    if len(lowered) == len(text):  # lower() kept every offset (it does, but for a few letters like 'İ')
+        words = _WORD.findall(_norm(lowered) if "’" in lowered else lowered)
+    if len(words) != len(spans):
+        words = [_norm(text[a:b]) for a, b in spans]
+    return spans, words
 
 
 class _Scanner:
     def __init__(self, text: str, lex: Lexicon) -> None:
         self.text = text
         self.lex = lex
-        self.tokens = _tokens(text)
-        self.words = [w for _, _, w in self.tokens]
+        self.tokens, self.words = _tokens(text)
         self.quotes = _quoted_spans(text) if any(q in text for q in "\"“'‘") else []
         self._sentence_of: list[tuple[int, int]] | None = None
 
     def joined(self, i: int) -> bool:
         """Whether word i+1 follows word i as part of the same phrase (only spaces or one hyphen between)."""
-        start, end = self.tokens[i][1], self.tokens[i + 1][0]
+        start, end = self.tokens[i][1], self.tokens[i + 1][0]  # the gap between the two words
         if end - start == 1:  # the usual case: one space or one hyphen
             gap = self.text[start]
             return gap.isspace() or gap in "-‐‑–"
@@ -330,7 +335,7 @@ class _Scanner:
             bounds: list[int] = []  # token index where each sentence starts
             sentence_ids: list[int] = []
             k = 0
-            for t, (start, _, _) in enumerate(self.tokens):
+            for t, (start, _) in enumerate(self.tokens):
                 if not bounds or start > ends[k]:
                     while start > ends[k]:
                         k += 1
@@ -397,20 +402,28 @@ class _Scanner:
     def _quoted(self, start: int, end: int) -> bool:
         return any(a <= start and end <= b for a, b in self.quotes)
 
+    def _may_match(self, node: dict[str, Any], i: int) -> bool:
+        """A cheap first look: word i ends a phrase, or the next word can carry one on."""
+        if "" in node:
+            return True
+        if i + 1 >= len(self.words):
+            return False
+        after = self.words[i + 1]
+        return (after in node or "*" in node or after in self.lex.skippable) and self.joined(i)
+
     def flags(self) -> list[Flag]:
         out: list[Flag] = []
-        trie, words = self.lex.trie, self.words
-        i = 0
-        while i < len(self.tokens):
-            if words[i] not in trie:  # most words start no phrase
-                i += 1
+        trie = self.lex.trie
+        taken = 0  # words before this are inside an earlier match
+        # most words start no phrase: visit only those that do
+        for i in [k for k, word in enumerate(self.words) if word in trie]:
+            if i < taken or not self._may_match(trie[self.words[i]], i):
                 continue
             match = next(
                 ((j, e) for j, entries in self._candidates(i) for e in entries if self._fits(e, i, j)),
                 None,
             )
             if match is None:
-                i += 1
                 continue
             j, entry = match
             if entry.category:  # an allow phrase only takes its words out of the scan
@@ -428,7 +441,7 @@ class _Scanner:
                         source=entry.source,
                     )
                 )
-            i = j
+            taken = j
         return out
 
 
