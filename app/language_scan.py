@@ -6,7 +6,9 @@ this module owns turning it into a matcher and scanning text with it. It suggest
 `replace` is what the one-tap "use this wording" calls, with the writer's choice.
 
 Matching: case-insensitive, on whole words; a phrase matches across spaces, line breaks or a hyphen
-("kicked off", "kicked-off"); the longest phrase starting at a word wins and flags never overlap. Near-misses
+("kicked off", "kicked-off"), with an intensifier inside ("went absolutely mental") or, where the data puts a
+`*`, any one word ("supported Amy to the floor"); the longest phrase starting at a word wins and flags never
+overlap. Near-misses
 are handled in the data: "allow" phrases ("guided reading", "work placement", "contact details") take the
 words they cover out of the scan, and an entry may require or forbid words just before or after it, or
 require a word in the same sentence (e.g. "consented" only beside words about sex or older men).
@@ -14,6 +16,8 @@ require a word in the same sentence (e.g. "consented" only beside words about se
 Quotes: words inside a quotation of what someone said ("…", “…”, ‘…’, '…') are still flagged with their
 category, but with `quoted=True`: they are the speaker's words, which a record should keep as said, not the
 writer's language. The screens show them apart and offer no replacement for them.
+
+`score` measures the scan against a labelled set (the test suite and `bench/language_scan.py` use it).
 
     python -m app.language_scan [FILE ...]    # stdin when no file; one JSON object per flag per line
 """
