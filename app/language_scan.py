@@ -253,7 +253,7 @@ def _load(data: dict[str, Any]) -> Lexicon:
 @functools.cache
 def lexicon() -> Lexicon:
     """The shipped lexicon, loaded once."""
-    text = resources.files("app").joinpath("data", "emotive_lexicon.json").read_text(encoding="utf-8")
+    text = resources.files("app").joinpath("data").joinpath("emotive_lexicon.json").read_text(encoding="utf-8")
     return _load(json.loads(text))
 
 
