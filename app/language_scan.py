@@ -274,7 +274,8 @@ CATEGORIES: tuple[str, ...] = (
 def _quoted_spans(text: str) -> list[tuple[int, int]]:
     """Spans of text inside quotation marks. A straight or curly single quote between two letters is an
     apostrophe (don't, mum’s), and a closing single quote after an "s" at a word's end may be one too (the
-    boys' room): it closes a quote only if one is open. An unclosed quote runs to the end of its line."""
+    boys' room): it closes a quote only if one is open. A straight double quote after a digit is inches (5'10"),
+    and a quote left open ends with its line, so one stray mark cannot turn the rest of a record into a quote."""
     spans: list[tuple[int, int]] = []
     opener: str | None = None
     start = 0
@@ -284,9 +285,11 @@ def _quoted_spans(text: str) -> list[tuple[int, int]]:
         before = text[i - 1] if i else " "
         after = text[i + 1] if i + 1 < len(text) else " "
         if opener is None:
-            if ch in '"“' or (ch in "'‘" and not before.isalnum() and after.strip() and after not in "'’"):
+            double = (ch == '"' and not before.isdigit()) or ch == "“"
+            single = ch in "'‘" and not before.isalnum() and after.strip() and after not in "'’"
+            if double or single:
                 opener, start = ch, i + 1
-        elif ch == "\n" and opener in "'‘":
+        elif ch == "\n":
             spans.append((start, i))
             opener = None
         elif ch == closers[opener] or (opener == '"' and ch == "”") or (opener == "“" and ch == '"'):

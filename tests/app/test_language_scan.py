@@ -195,6 +195,12 @@ def test_apostrophes_do_not_open_a_quotation():
     assert [(f.phrase, f.quoted) for f in flags] == [("rude", False)]
 
 
+def test_a_stray_quote_mark_does_not_make_the_rest_a_quotation():
+    assert [(f.phrase, f.quoted) for f in scan("He is 5'10\" tall and was violent.")] == [("violent", False)]
+    text = 'She said "leave me alone and ran off.\nLater she was violent.'
+    assert [(f.phrase, f.quoted) for f in scan(text)] == [("violent", False)]
+
+
 def test_writer_words_after_a_closed_quote_are_not_quoted():
     flags = scan('She said "I\'m not naughty" but she was clearly upset.')
     assert [(f.phrase, f.quoted) for f in flags] == [("naughty", True), ("clearly", False)]
