@@ -20,6 +20,7 @@ from app.vocabulary import (
     ReportRoute,
     options,
 )
+from screens.language_check import with_language_check
 from screens.ui import (
     ask,
     date_time_field,
@@ -149,13 +150,19 @@ class IncidentForm:
 
     # --- fields ---------------------------------------------------------------------------------
 
-    def text(self, name: str, *, multiline: bool = True) -> ft.TextField:
-        return ft.TextField(
+    def text(self, name: str, *, multiline: bool = True) -> ft.Control:
+        """A text field that saves as it is typed; a long one has "Check language" underneath."""
+        field = ft.TextField(
             label=TEXT_FIELDS[name],
             value=self.value(name),
             multiline=multiline,
             min_lines=2 if multiline else 1,
             on_change=lambda e: self.save(**{name: e.control.value or ""}),
+        )
+        if not multiline:
+            return field
+        return with_language_check(
+            field, identifier=name.replace("_", "-"), on_replaced=lambda text: self.save(**{name: text})
         )
 
     def save_checked(self, **values: Any) -> str | None:

@@ -1,0 +1,112 @@
+""" "Check language" under a long text field: runs the emotive language scan (`app/language_scan`) when asked and
+lists what it found — the phrase highlighted in its sentence, its category, why it matters and neutral
+alternatives as chips. Tapping a chip puts that wording in place of the phrase (and saves it as typing would);
+nothing changes unless the writer taps. Words inside a quotation are shown as a quote, with no alternatives:
+a record keeps what someone said in their own words."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import flet as ft
+
+from app.language_scan import Flag, lexicon, replace, scan
+from screens.ui import fit_width, muted, named
+
+CONTEXT_CHARS = 40  # of the text either side of a phrase, to show it in its sentence
+HIGHLIGHT = ft.TextStyle(weight=ft.FontWeight.BOLD, bgcolor=ft.Colors.AMBER_100, color=ft.Colors.BLACK)
+
+
+def _in_context(text: str, flag: Flag) -> ft.Text:
+    start = max(0, flag.start - CONTEXT_CHARS)
+    end = min(len(text), flag.end + CONTEXT_CHARS)
+    before = ("…" if start else "") + text[start : flag.start]
+    after = text[flag.end : end] + ("…" if end < len(text) else "")
+    return ft.Text(
+        spans=[ft.TextSpan(before), ft.TextSpan(flag.phrase, style=HIGHLIGHT), ft.TextSpan(after)],
+        semantics_label=f"{before}«{flag.phrase}»{after}",
+    )
+
+
+def language_check(
+    field: ft.TextField, *, identifier: str, on_replaced: Callable[[str], None] | None = None
+) -> ft.Column:
+    """The "Check language" action and its findings, to place right under `field`. `on_replaced` receives the
+    field's new text after an alternative was tapped (a programmatic change fires no `on_change`)."""
+    findings = ft.Column(spacing=8, visible=False)
+
+    def check(note: str = "") -> None:
+        text = field.value or ""
+        flags = scan(text)
+        findings.controls = [muted(note)] if note else []
+        if not flags:
+            findings.controls.append(muted("No emotive language found."))
+        else:
+            findings.controls.append(
+                muted(
+                    f"{len(flags)} to look at. These are suggestions: you decide. Words in [brackets] are for you "
+                    "to fill in."
+                )
+            )
+            findings.controls += [finding(text, flag, n) for n, flag in enumerate(flags, 1)]
+        findings.visible = True
+
+    def use(flag: Flag, choice: str) -> None:
+        try:
+            field.value = replace(field.value or "", flag, choice)
+        except ValueError:  # the text was edited after the check: offsets no longer hold
+            check("The text changed since the check, so it was checked again.")
+            return
+        if on_replaced is not None:
+            on_replaced(field.value)
+        check(f"Replaced “{flag.phrase}” with “{choice}”.")
+
+    def finding(text: str, flag: Flag, n: int) -> ft.Control:
+        name = lexicon().categories[flag.category]["name"]  # loaded on the first check, not with the screen
+        rows: list[ft.Control] = [
+            _in_context(text, flag),
+            ft.Text(
+                f"{name} — in a quotation" if flag.quoted else name,
+                weight=ft.FontWeight.BOLD,
+                size=13,
+            ),
+            muted(flag.rationale),
+        ]
+        if flag.quoted:
+            rows.append(muted("These are someone's own words: keep them as they were said."))
+        else:
+            rows.append(
+                ft.Row(
+                    [
+                        ft.Chip(label=ft.Text(choice), on_click=lambda _e, c=choice: use(flag, c))
+                        for choice in flag.alternatives
+                    ],
+                    wrap=True,
+                    spacing=6,
+                    run_spacing=6,
+                )
+            )
+        return named(
+            ft.Container(
+                ft.Column(rows, spacing=4),
+                padding=8,
+                border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+                border_radius=8,
+            ),
+            f"{identifier}-finding-{n}",
+        )
+
+    def tapped(_e: Any) -> None:
+        check()
+
+    button = ft.TextButton("Check language", icon=ft.Icons.SPELLCHECK, on_click=tapped)
+    return ft.Column([named(button, f"{identifier}-check"), findings], spacing=4)
+
+
+def with_language_check(
+    field: ft.TextField, *, identifier: str, on_replaced: Callable[[str], None] | None = None
+) -> ft.Column:
+    """`field` (as wide as the screen allows, like every input: `fit_width`) with "Check language" underneath."""
+    check = language_check(field, identifier=identifier, on_replaced=on_replaced)
+    return ft.Column([fit_width(field), check], spacing=0)
