@@ -7,6 +7,7 @@ import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,7 +45,7 @@ def load_config(
 ) -> ClientConfig:
     """Read flet.toml, then BESMART_* environment variables, then explicit arguments (flags)."""
     path = toml_path or PROJECT_ROOT / "flet.toml"
-    section: dict[str, object] = {}
+    section: dict[str, Any] = {}
     if path.exists():
         section = tomllib.loads(path.read_text()).get("app", {})
     env = os.environ

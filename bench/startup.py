@@ -10,7 +10,7 @@ need the network). The store is created under this machine's key policy with its
 Timed, in a fresh `python` process each run (`--child`): Python start → import the client (flet, app, screens)
 → build the real `Root` on a page → the unlock screen → type the passcode, Unlock (open the store: scrypt)
 → the dashboard → Record → choose the first individual → Behaviour Clicker, its buttons built → print
-"ready". The page is `tests/ui_harness.py`'s in-process `UiHarness` (a real flet Session and Page, no
+"ready". The page is `tests/support/ui_harness.py`'s in-process `UiHarness` (a real flet Session and Page, no
 browser): the browser's own Flutter/CanvasKit load (~3 s in headless Chromium, cached by a real browser) is
 the web runtime's start, not the app's, and is not part of this figure. The background sync starts on unlock
 as in the app; it finds the server unreachable and waits, which delays nothing.
@@ -66,7 +66,7 @@ def child(data_dir: str, server_url: str) -> None:
 
     from app.config import load_config
     from screens.root import Root
-    from tests.ui_harness import UiHarness
+    from tests.support.ui_harness import UiHarness
 
     mark("imported")
     config = load_config(server_url=server_url, data_dir=data_dir)
@@ -86,6 +86,7 @@ def child(data_dir: str, server_url: str) -> None:
     ui.navigate_to("Record")
     picker = ui.find(ft.Dropdown, label="Individual")
     first = picker.options[0]
+    assert first.key is not None, ui.dump()  # the picker keys each individual by its id
     ui.select(picker, first.key)
     ui.click("Behaviour Clicker")
     buttons = ui.find_all(ft.Semantics, where=lambda s: (s.identifier or "").startswith("clicker-"))
@@ -101,11 +102,9 @@ def child(data_dir: str, server_url: str) -> None:
 
 def prepare(tmp: Path, scale: float, email: str = DEMO_EMAIL) -> tuple[Path, str, dict[str, int]]:
     """A device data directory holding a synced copy of the demo organisation for one staff user."""
-    sys.path.insert(0, str(ROOT / "tests" / "server"))
-    from server_support import ServerProcess
-
     from app.config import load_config
     from app.session import ClientSession
+    from tests.support.server import ServerProcess
 
     url = f"sqlite:///{tmp / 'server.db'}"
     seeded = subprocess.run(

@@ -22,12 +22,13 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "server")]
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("BESMART_KDF_TEST_FAST", "1")  # key derivation is not what we measure
 
 import keyring  # noqa: E402
 from keyring.backends import fail  # noqa: E402
-from server_support import TEST_ENV, Device, ServerProcess, seed_org, settings_for  # noqa: E402
+
+from tests.support.server import TEST_ENV, Device, ServerProcess, seed_org, settings_for  # noqa: E402
 
 for _name, _value in TEST_ENV.items():
     os.environ.setdefault(_name, _value)

@@ -335,6 +335,6 @@ def server_message(response: httpx.Response) -> str:
         return f"The server refused the request ({response.status_code})."
     if isinstance(body, dict):
         for key in ("message", "detail"):
-            if isinstance(body.get(key), str):
-                return body[key]
+            if isinstance(message := body.get(key), str):
+                return message
     return f"The server refused the request ({response.status_code})."
