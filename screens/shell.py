@@ -179,7 +179,7 @@ class Shell:
     # --- navigation -----------------------------------------------------------------------------
 
     def _nav_changed(self, e: ft.Event[ft.NavigationBar] | ft.Event[ft.NavigationRail]) -> None:
-        self.show(NAV[e.control.selected_index][0])
+        self.show(NAV[e.control.selected_index or 0][0])
 
     def show(self, name: str, **params: Any) -> None:
         """Render a screen by name in the content area."""

@@ -51,6 +51,7 @@ from server.services.clock import server_clock
 from server.services.notifications import deliver_notifications
 from server.services.records import RecordWriter
 from server.services.references import assign_references
+from sync.ops import Action
 
 RECORD = Record.__table__
 USER = UserAccount.__table__
@@ -238,7 +239,7 @@ class Write:
     when: dt.datetime
     order: int
     kind: str
-    action: str
+    action: Action
     fields: dict[str, Any]
     record_id: str
     profile_id: str | None
@@ -347,7 +348,7 @@ class Seeder:
         record_id: str,
         profile_id: str | None,
         actor: str,
-        action: str = "create",
+        action: Action = "create",
         reference: bool = False,
     ) -> None:
         self._order += 1
@@ -764,8 +765,8 @@ class Seeder:
             moment = moment + dt.timedelta(minutes=self.rng.randrange(20, 26 * 60))
             if moment >= self.end:
                 break
-            bank = SCHOOL_REPLIES if kid.setting == "school" else HOME_REPLIES
-            reply = self.say(bank[valence] + bank["any"], self.words(kid, responder))
+            reply_bank = SCHOOL_REPLIES if kid.setting == "school" else HOME_REPLIES
+            reply = self.say(reply_bank[valence] + reply_bank["any"], self.words(kid, responder))
             self.add(
                 moment,
                 "communication_response",
@@ -1354,7 +1355,7 @@ HOME_LOCATIONS = [
     "Outside the front of the house",
 ]  # fmt: skip
 
-LEVEL_WEIGHTS = {
+LEVEL_WEIGHTS: dict[str, dict[str, float]] = {
     "positive": {"low": 6, "medium": 3, "high": 1},
     "n/a": {"low": 1, "medium": 1, "high": 1},
     "negative": {"low": 7, "medium": 3, "high": 0.4},

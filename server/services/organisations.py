@@ -29,6 +29,7 @@ from server.services.clock import server_clock
 from server.services.records import SYSTEM_ACTOR, RecordWriter, new_id
 from server.services.references import ensure_counter
 from sync.merge import RecordState
+from sync.ops import Action
 from sync.records import Role
 
 RECORD = Record.__table__
@@ -64,7 +65,7 @@ def write_record(
     session: Session,
     org_id: str,
     kind: str,
-    action: str,
+    action: Action,
     fields: dict[str, Any] | None = None,
     *,
     record_id: str | None = None,
@@ -80,7 +81,7 @@ def write_record(
         kind, action, fields, org_id=org_id, record_id=record_id, profile_id=profile_id, actor_id=actor_id
     )
     _commit(writer, actor_id, settings)
-    return writer.get(merged.op.record_id).state  # type: ignore[union-attr]
+    return writer.existing(merged.op.record_id).state
 
 
 def get_record(session: Session, record_id: str) -> tuple[str, RecordState] | None:
@@ -195,7 +196,11 @@ def update_user(
     if active is not None:
         fields["active"] = active
     if setting_ids is not None:
-        role_now = fields.get("role") or get_record(session, user_id)[1].values().get("role")  # type: ignore[index]
+        role_now = fields.get("role")
+        if role_now is None:
+            found = get_record(session, user_id)
+            assert found is not None  # `_org_of` above found this staff record
+            role_now = found[1].values().get("role")
         fields["setting_ids"] = check_setting_limit(session, org_id, str(role_now), setting_ids)
     elif fields.get("role", Role.LEAD) != Role.LEAD:
         fields["setting_ids"] = []  # a limit is a lead's: it does not linger for a later promotion

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import NoResultFound
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from server.models import Counter
 from server.services.records import RecordWriter, field_value
@@ -27,7 +27,7 @@ def counter_name(org_id: str) -> str:
 def ensure_counter(session: Session, org_id: str) -> None:
     """Create the organisation's incident counter if it does not exist yet."""
     name = counter_name(org_id)
-    if session.execute(select(Counter.value).where(Counter.name == name)).first() is None:
+    if session.execute(select(col(Counter.value)).where(col(Counter.name) == name)).first() is None:
         session.execute(insert(Counter).values(name=name, value=FIRST_REFERENCE - 1))
 
 
@@ -46,7 +46,7 @@ def assign_references(writer: RecordWriter) -> list[str]:
     for merged in writer.merged:
         record_id = merged.op.record_id
         if merged.op.kind == "incident" and _needs_reference(writer, record_id):
-            ids = by_org.setdefault(writer.get(record_id).org_id, [])  # type: ignore[union-attr]
+            ids = by_org.setdefault(writer.existing(record_id).org_id, [])
             if record_id not in ids:
                 ids.append(record_id)
     numbered = []
@@ -59,7 +59,7 @@ def assign_references(writer: RecordWriter) -> list[str]:
         organisation = writer.get(org_id)
         prefix = field_value(organisation.state if organisation else None, "incident_prefix") or DEFAULT_PREFIX
         for number, record_id in enumerate(ids, start=top - len(ids) + 1):
-            profile_id = writer.get(record_id).state.profile_id  # type: ignore[union-attr]
+            profile_id = writer.existing(record_id).state.profile_id
             writer.server_write(
                 "incident",
                 "update",
