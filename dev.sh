@@ -2,7 +2,10 @@
 # The two commands of README.md:
 #   ./dev.sh up    install everything into .venv, seed the demo organisation (first time), start the sync
 #                  server, a local mail catcher and the client; print the address to open and demo logins
-#   ./dev.sh test  install everything into .venv, then run the whole test suite
+#   ./dev.sh test  install everything into .venv, then run every check, stopping at the first failure: ruff
+#                  check, ruff format --check, mypy, the import contracts (lint-imports), then the whole test
+#                  suite (pytest; extra arguments go to it) — installing Chromium first when it is missing, so
+#                  the browser tests run instead of being skipped
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -20,6 +23,22 @@ install() {
     fi
     "$PY" -m pip install --quiet --upgrade pip
     "$PY" -m pip install --quiet -e ".[server,test,dev]"
+}
+
+# Lint, formatting, types and layers: each stops the run when it fails (set -e).
+checks() {
+    echo "==> ruff check"
+    "$VENV/bin/ruff" check .
+    echo "==> ruff format --check"
+    "$VENV/bin/ruff" format --check .
+    echo "==> mypy (configured in pyproject.toml)"
+    "$VENV/bin/mypy"
+    if grep -q '^\[tool\.importlinter\]' pyproject.toml; then
+        echo "==> lint-imports"
+        "$VENV/bin/lint-imports"
+    else
+        echo "==> lint-imports: skipped, pyproject.toml has no [tool.importlinter] contracts yet"
+    fi
 }
 
 up() {
@@ -68,6 +87,13 @@ case "${1:-}" in
     test)
         install
         shift
+        checks
+        # The browser tests need Debian's Chromium; they would be skipped without it.
+        if [ ! -x /usr/bin/chromium ]; then
+            echo "==> installing Chromium for the browser tests"
+            sh tests/e2e/ensure_chromium.sh
+        fi
+        echo "==> pytest"
         # Two workers, one test file each at a time (module fixtures such as a server or a browser stay in
         # one worker): the suite takes about 9 minutes instead of 13 on a 2-core machine.
         exec "$PY" -m pytest -n "${BESMART_TEST_WORKERS:-2}" --dist loadfile "$@"

@@ -15,6 +15,7 @@ else lists, opens or signs it off.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -62,7 +63,7 @@ LEARNING_PAGE = (
 
 def pages_for(physical_intervention: bool) -> list[tuple[str, tuple[str, ...]]]:
     """The report's pages in order: (title, fields)."""
-    pages = [("Incident", INCIDENT_PAGE)]
+    pages: list[tuple[str, tuple[str, ...]]] = [("Incident", INCIDENT_PAGE)]
     if physical_intervention:
         pages.append(("Physical intervention", PHYSICAL_INTERVENTION_PAGE))
     pages.append(("Post-incident learning", LEARNING_PAGE))
@@ -488,7 +489,8 @@ class Incidents:
 
     # --- conflicts ------------------------------------------------------------------------------
 
-    def conflicts(self, record_id: str) -> list[Conflict]:
+    # `builtins.list`: inside this class `list` is the method above.
+    def conflicts(self, record_id: str) -> builtins.list[Conflict]:
         return self.get(record_id).conflicts
 
     def resolve_conflict(self, record_id: str, field: str, value: Any) -> None:

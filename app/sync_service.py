@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from localdb.store import LocalStore, StorageError, StorageFull, StoreError
 from sync.engine import SyncEngine, SyncProgress, SyncReport
@@ -140,13 +141,13 @@ class SyncService:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
-    def _set(self, **changes: object) -> None:
+    def _set(self, **changes: Any) -> None:
         online = changes.get("online", self.status.online)
         if online is False and self.status.offline_since is None:
             changes["offline_since"] = dt.datetime.now(dt.UTC)
         elif online is not False:
             changes["offline_since"] = None
-        self.status = replace(self.status, **changes)  # type: ignore[arg-type]
+        self.status = replace(self.status, **changes)
         for listener in list(self._listeners):
             listener(self.status)
 

@@ -17,24 +17,29 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 
-from startup import PASSCODE, prepare  # noqa: E402
+from bench.startup import PASSCODE, prepare  # noqa: E402
 
 LEAD_EMAIL = "lead@brightwater.example"
 
 
-def timed(runs: int, action) -> tuple[float, float, object]:  # type: ignore[no-untyped-def]
-    """(first run, median of the runs, result)."""
-    times, result = [], None
+T = TypeVar("T")
+
+
+def timed(runs: int, action: Callable[[], T]) -> tuple[float, float, T]:
+    """(first run, median of the runs, the last run's result); `runs` is at least 1."""
+    times: list[float] = []
     for _ in range(runs):
         started = time.perf_counter()
         result = action()
@@ -80,9 +85,9 @@ def main() -> None:
         print(f"{'search':45s} {'first':>10s} {'median':>10s}")
         for name, query in cases.items():
             store.forget_decoded()  # the first run is cold: every row decrypted, as after unlocking
-            first, median, page = timed(args.runs, lambda q=query: services.incidents.search(q))
+            first, median, page = timed(args.runs, functools.partial(services.incidents.search, query))
             worst = max(worst, median)
-            total = page.total  # type: ignore[attr-defined]
+            total = page.total
             print(f"{name:45s} {first * 1000:7.1f} ms {median * 1000:7.1f} ms  ({total:,} match)")
         store.forget_decoded()
         first, median, found = timed(args.runs, lambda: services.incidents.by_reference(reference))

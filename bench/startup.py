@@ -86,6 +86,7 @@ def child(data_dir: str, server_url: str) -> None:
     ui.navigate_to("Record")
     picker = ui.find(ft.Dropdown, label="Individual")
     first = picker.options[0]
+    assert first.key is not None, ui.dump()  # the picker keys each individual by its id
     ui.select(picker, first.key)
     ui.click("Behaviour Clicker")
     buttons = ui.find_all(ft.Semantics, where=lambda s: (s.identifier or "").startswith("clicker-"))

@@ -149,6 +149,8 @@ class FieldCipher:
                 f"Encrypted value in {_where(table, column)} is truncated "
                 f"({len(blob)} bytes, at least {_MIN_BLOB} expected)."
             )
+        version: int
+        key_id: int
         version, key_id = _HEADER.unpack_from(blob)
         if version != FORMAT_VERSION:
             raise TamperError(f"Encrypted value in {_where(table, column)} has unknown format version {version}.")

@@ -95,14 +95,17 @@ _SELECT = "SELECT record.*, EXISTS (SELECT 1 FROM outbox WHERE outbox.record_id 
 
 
 class Queries:
-    db: sqlite3.Connection
     _lock: threading.RLock
     #: record id -> ((body blob, pending), decoded record), see `_remembered`
     _decoded: dict[str, tuple[tuple[bytes, bool], Stored]]
 
-    def _unlocked(self) -> Any: ...
-    def _state(self, row: Any, column: str = "body") -> RecordState: ...
-    def _open_blob(self, blob: bytes, table: str, column: str, row_id: str) -> Any: ...
+    if TYPE_CHECKING:
+        # What `LocalStore` supplies, declared for the type checker only (`db` is its read-only property).
+        @property
+        def db(self) -> sqlite3.Connection: ...
+        def _unlocked(self) -> Any: ...
+        def _state(self, row: Any, column: str = "body") -> RecordState: ...
+        def _open_blob(self, blob: bytes, table: str, column: str, row_id: str) -> Any: ...
 
     def _select(
         self,
@@ -181,7 +184,8 @@ class Queries:
         until: dt.datetime | None = None,
     ) -> list[Stored]:
         """Incidents from the last `days` days (None: all), and/or with since <= time < until, newest first."""
-        where, params = "kind = 'incident' AND kind != 'clicker_event'", ()  # the partial index
+        where = "kind = 'incident' AND kind != 'clicker_event'"  # the partial index
+        params: tuple[str, ...] = ()
         if profile_id is not None:
             where, params = where + " AND profile_id = ?", (profile_id,)
         if days is not None:

@@ -36,7 +36,7 @@ def migrate(db: sqlite3.Connection) -> int:
     """Bring the database to SCHEMA_VERSION in one transaction; returns the version it was at."""
     db.execute("BEGIN IMMEDIATE")
     try:
-        found = db.execute("PRAGMA user_version").fetchone()[0]
+        found: int = db.execute("PRAGMA user_version").fetchone()[0]
         if found > SCHEMA_VERSION:
             raise RuntimeError(
                 f"this data was written by a newer version of besmart (schema {found}, we know "

@@ -18,7 +18,7 @@ WINDOWS = {"7": ("Last 7 days", 7), "30": ("Last 30 days", 30), "all": ("All", N
 
 
 def incident_tile(shell: Shell, summary: IncidentSummary) -> ft.Control:
-    badges = []
+    badges: list[ft.Control] = []
     if summary.flagged:
         badges.append(ft.Icon(ft.Icons.FLAG, color=ft.Colors.RED_700, tooltip="Flagged"))
     if summary.parents_informed:
@@ -114,7 +114,7 @@ class Inbox:
 
     def build(self) -> ft.Control:
         items = self.shell.services.notifications.items()
-        tiles = []
+        tiles: list[ft.Control] = []
         for item in items:
             tiles.append(
                 ft.ListTile(

@@ -5,6 +5,7 @@ as it is made, so leaving or restarting the app resumes exactly here."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -214,7 +215,7 @@ class IncidentForm:
             self.save(**{name: list(chosen)})
 
         return ft.Column(
-            [labelled_toggle(label, key in chosen, lambda on, k=key: toggle(k, on)) for key, label in options.items()],
+            [labelled_toggle(label, key in chosen, functools.partial(toggle, key)) for key, label in options.items()],
             spacing=0,
         )
 
@@ -441,7 +442,7 @@ class IncidentForm:
                 ft.Column(
                     [
                         labelled_toggle(
-                            f"{code.value} — {label}", code.value in reasons, lambda on, c=code.value: toggle(c, on)
+                            f"{code.value} — {label}", code.value in reasons, functools.partial(toggle, code.value)
                         )
                         for code, label in EXCLUSION_REASON_LABELS.items()
                     ],
@@ -479,7 +480,7 @@ class IncidentForm:
         }[title]()
         name = self.shell.services.context.individual_names().get(self.draft.profile_id, "")
         last = index == len(pages) - 1
-        nav = [
+        nav: list[ft.Control] = [
             *([ft.OutlinedButton("Previous Page", on_click=lambda _: self._go_to(index - 1))] if index else []),
             ft.Button("Submit Report", icon=ft.Icons.SEND, on_click=self._submit)
             if last

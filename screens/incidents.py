@@ -354,14 +354,19 @@ class IncidentDetail:
             self.shell.show("incident_form", draft_id=draft.id)
 
     def _sign_off(self, _e: Any) -> None:
-        spoken_row = labelled_toggle("The child has been spoken to about it", False)
-        spoken = spoken_row.content.controls[0]
+        spoken = False
+
+        def spoken_changed(on: bool) -> None:
+            nonlocal spoken
+            spoken = on
+
+        spoken_row = labelled_toggle("The child has been spoken to about it", False, spoken_changed)
         notes = ft.TextField(label="Review notes", multiline=True)
 
         def confirm() -> None:
             self.shell.act(
                 lambda: self.shell.services.incidents.sign_off(
-                    self.record_id, child_spoken_to=bool(spoken.value), notes=notes.value or ""
+                    self.record_id, child_spoken_to=spoken, notes=notes.value or ""
                 ),
                 done="Signed off",
             )

@@ -72,7 +72,7 @@ def threads_view(shell: Shell, profile_id: str, profile: Profile | None = None) 
     """Communications with their responses, and a box to respond to each."""
     threads = profile.communications if profile else shell.services.communications.threads(profile_id)
     staff = shell.services.context.staff_names()
-    cards = []
+    cards: list[ft.Control] = []
     for thread in threads:
         values = thread.communication.values
         answer = ft.TextField(label="Respond", multiline=True, min_lines=1, dense=True, expand=True)
@@ -86,8 +86,10 @@ def threads_view(shell: Shell, profile_id: str, profile: Profile | None = None) 
                 ft.Row(
                     [
                         ft.Container(
-                            ft.Text(VALENCE_LABELS.get(values.get("valence"), "N/A"), color=ft.Colors.WHITE, size=12),
-                            bgcolor=VALENCE_COLOURS.get(values.get("valence"), ft.Colors.GREY),
+                            ft.Text(
+                                VALENCE_LABELS.get(values.get("valence", ""), "N/A"), color=ft.Colors.WHITE, size=12
+                            ),
+                            bgcolor=VALENCE_COLOURS.get(values.get("valence", ""), ft.Colors.GREY),
                             padding=ft.Padding.symmetric(horizontal=8, vertical=2),
                             border_radius=8,
                         ),
@@ -294,7 +296,7 @@ class ProfileScreen:
         ]
 
     def _clicker(self, profile: Profile) -> list[ft.Control]:
-        rows = [
+        rows: list[ft.Control] = [
             ft.ListTile(
                 title=ft.Text(profile.behaviour_labels.get(e.values.get("behaviour_type_id", ""), "Behaviour")),
                 subtitle=ft.Text(when(e.values.get("occurred_at"))),

@@ -47,12 +47,11 @@ class Record:
         self.shell.show(screen, profile_id=self.profile_id, **params)
 
     def _start_incident(self, physical: bool) -> None:
-        if not self.profile_id:
+        profile_id = self.profile_id  # narrowed here, read later by the lambda
+        if not profile_id:
             self.shell.toast("Choose the individual first.", error=True)
             return
-        draft = self.shell.act(
-            lambda: self.shell.services.incidents.start(self.profile_id, physical_intervention=physical)
-        )
+        draft = self.shell.act(lambda: self.shell.services.incidents.start(profile_id, physical_intervention=physical))
         if draft is not None:
             self.shell.show("incident_form", draft_id=draft.id)
 

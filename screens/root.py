@@ -82,11 +82,12 @@ class Root:
         flet_session = self.page.session
         dispatch = flet_session.dispatch_event
 
-        async def dispatch_noting_input(control_id: int, name: str, data: Any) -> None:
-            if name not in NOT_INPUT:
+        async def dispatch_noting_input(control_id: int, event_name: str, event_data: Any) -> None:
+            if event_name not in NOT_INPUT:
                 self.session.touch()  # before the handler: a tap after the idle time finds the store locked
-            await dispatch(control_id, name, data)
+            await dispatch(control_id, event_name, event_data)
 
+        # Flet has no hook for "every event": its method is wrapped in place, which mypy refuses by design.
         flet_session.dispatch_event = dispatch_noting_input  # type: ignore[method-assign]
 
     def _route_changed(self, e: ft.RouteChangeEvent) -> None:
@@ -175,7 +176,9 @@ class Root:
         error = error_text()
         show_error(error, message)
         news = ft.Container(
-            ft.Row([ft.Icon(ft.Icons.CHECK_CIRCLE_OUTLINE, color=ft.Colors.PRIMARY), ft.Text(notice, expand=True)]),
+            ft.Row(
+                [ft.Icon(ft.Icons.CHECK_CIRCLE_OUTLINE, color=ft.Colors.PRIMARY), ft.Text(notice or "", expand=True)]
+            ),
             bgcolor=ft.Colors.SECONDARY_CONTAINER,
             border_radius=8,
             padding=10,
@@ -201,7 +204,7 @@ class Root:
             self.enter()
 
         password.on_submit = next_step
-        buttons = [ft.Button("Next", on_click=next_step), busy]
+        buttons: list[ft.Control] = [ft.Button("Next", on_click=next_step), busy]
         if self.session.known_accounts():
             buttons.append(ft.TextButton("Unlock an account on this device", on_click=lambda _: self.show_unlock()))
         self._frame(

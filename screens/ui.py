@@ -189,7 +189,7 @@ def back_title(title: str, *, tooltip: str, identifier: str, on_back: Callable[.
 
 #: the share of the width (of 12 columns) an input takes at each breakpoint of the window's width: all of a
 #: phone's, most of a tablet's, two thirds of a desktop column (about 600 px) so a line stays readable
-FIELD_COLUMNS: dict[str, int] = {"xs": 12, "md": 10, "lg": 8}
+FIELD_COLUMNS: dict[str | ft.ResponsiveRowBreakpoint, int | float] = {"xs": 12, "md": 10, "lg": 8}
 
 
 def _is_input(control: ft.Control) -> bool:

@@ -20,6 +20,7 @@ The commands and the CSV columns are documented in docs/admin.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import sys
 from collections.abc import Callable, Iterator
@@ -694,7 +695,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         ("lost", "lost", "report a device lost: wiped (data and keys) at its next contact"),
         ("active", "activate", "make a revoked or lost device active again"),
     ):
-        p = _leaf(dev, name, text, lambda ctx, status=status: _mark(ctx, status))
+        p = _leaf(dev, name, text, functools.partial(_mark, status=status))
         p.add_argument("device_id")
 
 

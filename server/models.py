@@ -9,7 +9,7 @@ log that makes push idempotent, quarantined ops, the audit log, email jobs and c
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     BigInteger,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -64,6 +65,11 @@ NAMING = {
 
 class ServerTable(SQLModel, registry=registry(metadata=MetaData(naming_convention=NAMING))):
     """Base of the server's tables."""
+
+    if TYPE_CHECKING:
+        # SQLAlchemy sets `__table__` on every mapped class; SQLModel's types do not declare it. Services query
+        # the tables through it (`Record.__table__.c.seq`), so it is declared here for the type checker only.
+        __table__: ClassVar[Table]
 
 
 class Counter(ServerTable, table=True):

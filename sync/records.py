@@ -209,7 +209,7 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, str]] = {
         ExclusionType.SUSP: "Suspension",
         ExclusionType.LNCH: "Lunchtime suspension",
     },
-    ExclusionReason: dict(EXCLUSION_REASON_LABELS),
+    ExclusionReason: {reason: text for reason, text in EXCLUSION_REASON_LABELS.items()},
     DiscriminationCategory: {
         DiscriminationCategory.RACIST: "Racist",
         DiscriminationCategory.RELIGION_OR_BELIEF: "Religion or belief",
@@ -612,7 +612,9 @@ def _field_adapter(spec: KindSpec, name: str) -> TypeAdapter[Any]:
         info = spec.model.model_fields.get(name)
         if info is None:
             raise RecordError(f"invalid {spec.name}: {name}: unknown field for {spec.name}")
-        annotation = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        # A type expression built at run time (the field's type with its constraints): the checker cannot
+        # follow it, so it is typed as what it is to the checker, any type.
+        annotation: Any = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
         adapter = _FIELD_ADAPTERS[key] = TypeAdapter(annotation)
     return adapter
 

@@ -165,6 +165,6 @@ class BodyLimit:
                 if seen > self.max_bytes:
                     # Raised while the route reads its body, so the handlers above turn it into JSON.
                     raise ApiError(413, "too_large", too_large)
-            return message  # type: ignore[return-value]
+            return message
 
         await self.app(scope, limited, send)

@@ -78,6 +78,7 @@ from server.demo.words import (
 )
 from server.errors import ServerSideError
 from sync.ids import uuid7
+from sync.ops import Action
 
 LONDON = ZoneInfo("Europe/London")
 #: how the clicker's taps of each valence spread over the levels
@@ -143,7 +144,7 @@ class Write:
     when: dt.datetime
     order: int
     kind: str
-    action: str
+    action: Action
     fields: dict[str, Any]
     record_id: str
     profile_id: str | None
@@ -230,7 +231,7 @@ class Seeder:
         record_id: str,
         profile_id: str | None,
         actor: str,
-        action: str = "create",
+        action: Action = "create",
         reference: bool = False,
     ) -> None:
         self._order += 1

@@ -16,13 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Row, insert, select, update
 from sqlmodel import Session
 
 from server.core.config import Settings
 from server.core.security import Passwords, new_token, token_hash
-from server.db import Database, insert_new
+from server.db import Database, insert_new, rows_changed
 from server.models import AuthToken, Device, LoginCounter, UserAccount
 from server.permissions import Actor
 from server.services.access import user_setting_limit
@@ -57,8 +58,9 @@ class Caller:
     expired: bool
 
 
-def _user_info(row: object) -> UserInfo:
-    return UserInfo(id=row.id, organisation_id=row.org_id, name=row.name, email=row.email, role=row.role)  # type: ignore[attr-defined]
+def _user_info(row: Row[Any]) -> UserInfo:
+    """`row` holds the user_account columns (alone or among others)."""
+    return UserInfo(id=row.id, organisation_id=row.org_id, name=row.name, email=row.email, role=row.role)
 
 
 # --- sign-in back-off -------------------------------------------------------------------------------
@@ -105,7 +107,7 @@ def _count_attempt(db: Database, settings: Settings, limits: list[_Limit]) -> No
             insert_new(session, COUNTER, {"key": limit.key, "window_start": now, "count": 0})
             row = session.execute(select(COUNTER).where(COUNTER.c.key == limit.key).with_for_update()).one()
             # window_start holds the time of the last attempt; a quiet window forgets the earlier ones.
-            rows[limit.key] = 0 if row.window_start + window <= now else row.count
+            rows[limit.key] = 0 if row.window_start + window <= now else row._mapping["count"]
             if rows[limit.key]:
                 since = (now - row.window_start).total_seconds()
                 wait = max(wait, _delay(settings, limit, rows[limit.key]) - since)
@@ -141,9 +143,9 @@ def _forgive_attempt(session: Session, limits: list[_Limit]) -> None:
 # --- sessions --------------------------------------------------------------------------------------
 
 
-def _issue(session: Session, settings: Settings, user: object, device_id: str, now: dt.datetime) -> SessionMessage:
+def _issue(session: Session, settings: Settings, user: Row[Any], device_id: str, now: dt.datetime) -> SessionMessage:
     """New access and refresh tokens for a device; its earlier tokens stop working."""
-    user_id = user.id  # type: ignore[attr-defined]
+    user_id = user.id
     session.execute(update(TOKEN).where(TOKEN.c.device_id == device_id).values(revoked=True))
     access, refresh = new_token(), new_token()
     session.execute(
@@ -319,7 +321,7 @@ def set_password(session: Session, passwords: Passwords, user_id: str, password:
     found = session.execute(
         update(USER).where(USER.c.id == user_id).values(password_hash=new_hash, password_changed_at=utcnow())
     )
-    if found.rowcount == 0:
+    if rows_changed(found) == 0:
         raise LookupError(f"no account {user_id}")
     session.execute(update(TOKEN).where(TOKEN.c.user_id == user_id).values(revoked=True))
 

@@ -159,7 +159,8 @@ class EmailWorker:
                 except (smtplib.SMTPException, OSError) as error:
                     self._failed(job, token, error)
                     if not _permanent(error):
-                        client = _close(client)
+                        _close(client)
+                        client = None
                     continue
                 self._finish(job, token, status="sent", sent_at=utcnow(), claim_token=None, last_error="")
         finally:

@@ -16,6 +16,7 @@ about them: only that there is something to look at, the incident reference and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import bindparam, or_, select
 
@@ -72,14 +73,14 @@ def _events_of(writer: RecordWriter, merged: Merged, last_actor: dict[str, str],
         return []
     before = None if before is not None and before.deleted else before
 
-    def event(kind: str, actor: str, **extra: object) -> _Event:
-        return _Event(kind, merged.org_id, op.record_id, op.kind, after.profile_id, actor, **extra)  # type: ignore[arg-type]
+    def event(kind: str, actor: str, **extra: Any) -> _Event:
+        return _Event(kind, merged.org_id, op.record_id, op.kind, after.profile_id, actor, **extra)
 
     if op.kind == "incident":
         found = []
         old_reference = field_value(before, "reference")
         if op.actor_id == SYSTEM_ACTOR and "reference" in op.fields and op.record_id in numbered:
-            current = writer.get(op.record_id).state  # type: ignore[union-attr]
+            current = writer.existing(op.record_id).state
             found.append(
                 event(
                     "incident_submitted",

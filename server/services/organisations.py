@@ -38,6 +38,7 @@ from server.services.records import SYSTEM_ACTOR, RecordWriter, utcnow
 from server.services.references import ensure_counter
 from sync.ids import uuid7
 from sync.merge import RecordState, field_value
+from sync.ops import Action
 from sync.records import Role
 
 RECORD = Record.__table__
@@ -83,7 +84,7 @@ def write_record(
     session: Session,
     org_id: str,
     kind: str,
-    action: str,
+    action: Action,
     fields: dict[str, Any] | None = None,
     *,
     record_id: str | None = None,

@@ -24,7 +24,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlmodel import Session
 
 from server.db import Database
@@ -65,7 +65,7 @@ def _held(session: Session, device: Any, cursor: int) -> set[str]:
 
 def _page(session: Session, caller: Caller, scope: set[str], after: int, upto: int, limit: int) -> list[Any]:
     actor = caller.actor
-    visible = [
+    visible: list[ColumnElement[bool]] = [
         (RECORD.c.scope == "org") & (RECORD.c.kind != "audit_event"),
         (RECORD.c.scope == "recipient") & (RECORD.c.recipient_id == actor.id),
     ]

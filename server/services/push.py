@@ -36,7 +36,7 @@ from server.services.records import RecordWriter
 from sync.hlc import HybridClock, Stamp, clamp_future
 from sync.merge import RecordState, field_value
 from sync.ops import Op, OpError, validate_op
-from sync.protocol import OpResult, PushRequest, PushResponse
+from sync.protocol import OpResult, OpStatus, PushRequest, PushResponse
 from sync.records import KINDS
 
 log = logging.getLogger("besmart.server.push")
@@ -112,10 +112,10 @@ class _Batch:
         self.reach = Reach(session, caller.actor)
         self.session = session
         # Lock the device row: two pushes from one device (a retry racing the original) take turns.
-        device = session.execute(
+        row = session.execute(
             select(DEVICE.c.status).where(DEVICE.c.id == caller.actor.device_id).with_for_update()
         ).first()
-        self.blocked = caller.blocked or device is None or device.status != "active"
+        self.blocked = caller.blocked or row is None or row.status != "active"
         self.seen: dict[int, str] = {}
 
     def prepare(self, ops: list[Op]) -> None:
@@ -166,14 +166,14 @@ class _Batch:
         if stored is not None and stored.state.kind != op.kind:
             reason = f"record {op.record_id} is a {stored.state.kind}, not a {op.kind}"
             return OpResult(op_id=op.op_id, status="rejected", reason=reason, record_id=op.record_id)
-        reason = _refusal(self.writer, self.actor, self.reach, op, self.blocked)
-        if reason is not None:
+        refusal = _refusal(self.writer, self.actor, self.reach, op, self.blocked)
+        if refusal is not None:
             self.writer.log_op(op, "quarantined")
-            self.writer.pending.quarantine.append(quarantine_entry(op, self.actor.org_id, reason, self.writer.db_now))
+            self.writer.pending.quarantine.append(quarantine_entry(op, self.actor.org_id, refusal, self.writer.db_now))
             self.seen[op.op_id] = "quarantined"
-            return OpResult(op_id=op.op_id, status="quarantined", reason=reason, record_id=op.record_id)
+            return OpResult(op_id=op.op_id, status="quarantined", reason=refusal, record_id=op.record_id)
         merged = self.writer.merge(op, self.actor.org_id)
-        status = "conflict" if merged.conflicts else "applied"
+        status: OpStatus = "conflict" if merged.conflicts else "applied"
         self.writer.log_op(op, status)
         self.writer.audit(
             org_id=self.actor.org_id,
@@ -185,8 +185,8 @@ class _Batch:
             profile_id=op.profile_id,
         )
         self.seen[op.op_id] = status
-        reason = f"kept {len(merged.conflicts)} concurrent value(s) as conflicts" if merged.conflicts else None
-        return OpResult(op_id=op.op_id, status=status, reason=reason, record_id=op.record_id)
+        note = f"kept {len(merged.conflicts)} concurrent value(s) as conflicts" if merged.conflicts else None
+        return OpResult(op_id=op.op_id, status=status, reason=note, record_id=op.record_id)
 
     def references(self, results: list[OpResult], ops: list[Op]) -> list[OpResult]:
         out = []

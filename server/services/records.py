@@ -27,7 +27,7 @@ from server.services.audit import audit_entry
 from sync.hlc import HybridClock
 from sync.ids import uuid7
 from sync.merge import Conflict, FieldValue, RecordState, apply_op, field_value
-from sync.ops import Op, validate_op
+from sync.ops import Action, Op, validate_op
 from sync.records import kind_spec
 
 SERVER_NODE = "server"
@@ -144,6 +144,13 @@ class RecordWriter:
             self.load([record_id], lock=False)
         return self._cache[record_id]
 
+    def existing(self, record_id: str) -> Stored:
+        """A record this transaction knows exists (it merged it, or loaded it and found it)."""
+        stored = self.get(record_id)
+        if stored is None:
+            raise LookupError(f"no record {record_id}")
+        return stored
+
     # --- merging --------------------------------------------------------------------------------
 
     def merge(self, op: Op, org_id: str) -> Merged:
@@ -165,7 +172,7 @@ class RecordWriter:
     def server_write(
         self,
         kind: str,
-        action: str,
+        action: Action,
         fields: dict[str, Any] | None = None,
         *,
         org_id: str,
@@ -266,11 +273,10 @@ class RecordWriter:
         self.merged.clear()
         if not dirty:
             return
-        self._index_people([self._cache[i] for i in dirty])  # type: ignore[misc]
+        changed = {record_id: self.existing(record_id) for record_id in dirty}
+        self._index_people(list(changed.values()))
         inserts, updates = [], []
-        for record_id in dirty:
-            stored = self._cache[record_id]
-            assert stored is not None
+        for record_id, stored in changed.items():
             state = stored.state
             row = {
                 "seq": 0,  # numbered below
@@ -328,6 +334,8 @@ class RecordWriter:
             )
             return
         driver = self.conn.connection.driver_connection
+        if driver is None:  # only a connection that was closed under us has none
+            raise RuntimeError("the database connection is closed")
         with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(tuple(row[c] for c in columns))

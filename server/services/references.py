@@ -46,7 +46,7 @@ def assign_references(writer: RecordWriter) -> list[str]:
     for merged in writer.merged:
         record_id = merged.op.record_id
         if merged.op.kind == "incident" and _needs_reference(writer, record_id):
-            ids = by_org.setdefault(writer.get(record_id).org_id, [])  # type: ignore[union-attr]
+            ids = by_org.setdefault(writer.existing(record_id).org_id, [])
             if record_id not in ids:
                 ids.append(record_id)
     numbered = []
@@ -59,7 +59,7 @@ def assign_references(writer: RecordWriter) -> list[str]:
         organisation = writer.get(org_id)
         prefix = field_value(organisation.state if organisation else None, "incident_prefix") or DEFAULT_PREFIX
         for number, record_id in enumerate(ids, start=top - len(ids) + 1):
-            profile_id = writer.get(record_id).state.profile_id  # type: ignore[union-attr]
+            profile_id = writer.existing(record_id).state.profile_id
             writer.server_write(
                 "incident",
                 "update",
