@@ -125,7 +125,7 @@ def count_records(session: Session, org_id: str) -> dict[str, int]:
         .where(RECORD.c.org_id == org_id, RECORD.c.deleted.is_(False))
         .group_by(RECORD.c.kind)
     )
-    return {kind: count for kind, count in sorted(rows.tuples())}
+    return {str(kind): int(count) for kind, count in sorted(rows.all())}
 
 
 def _org_of(session: Session, record_id: str, kind: str) -> str:
