@@ -351,3 +351,12 @@ def test_as_time_passes_done_stays_done_and_overdue_never_returns_to_due(start: 
             assert all(order[before[rule]] <= order[after[rule]] for rule in before)
         recorded = [by_rule(done, rules, (start + gap).isoformat())[ClockRule.RECORDED] for gap in sorted(later)]
         assert all(c.state == ClockState.DONE and c.done_at == start + dt.timedelta(hours=30) for c in recorded)
+
+
+def test_the_new_report_fields_are_validated():
+    with pytest.raises(RecordError, match=r"pi_report_route_decided_at: .*timezone"):
+        validate_fields("incident", {"pi_report_route_decided_at": "2026-11-23T16:00:00"})
+    with pytest.raises(RecordError, match="parent_report_method"):
+        validate_fields("incident", {"parent_report_method": "carrier_pigeon"})
+    with pytest.raises(RecordError, match="authority_informed_by"):
+        validate_fields("incident", {"authority_informed_by": "not an id"})
