@@ -337,6 +337,11 @@ def test_a_deadline_is_always_after_its_start(start: dt.datetime, deadline: Dead
         assert local.time() == dt.time(0)
         last = local.date() - dt.timedelta(days=1)
         assert last == start.astimezone(LONDON).date() or is_working_day(last, holidays)
+    if deadline.unit == ClockUnit.WORKING_DAYS:
+        # Exactly `amount` working days lie after the start's day, up to the deadline.
+        first = start.astimezone(LONDON).date()
+        days = [first + dt.timedelta(days=n) for n in range(1, (end.astimezone(LONDON).date() - first).days)]
+        assert sum(is_working_day(day, holidays) for day in days) == deadline.amount
 
 
 @given(start=moments, later=st.lists(st.timedeltas(dt.timedelta(0), dt.timedelta(days=60)), min_size=2, max_size=6))
