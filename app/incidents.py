@@ -45,6 +45,7 @@ MOMENTS = {
     "occurred_at": "When it happened",
     "pi_started_at": "When the physical intervention started",
     "pi_ended_at": "When the physical intervention ended",
+    "pi_report_route_decided_at": "When it was decided not to tell the parents",
 }
 #: a device clock a little behind the server's must not make "now" look like the future
 CLOCK_SLACK = dt.timedelta(minutes=5)

@@ -73,6 +73,33 @@ class SettingType(StrEnum):
     CHILDRENS_HOME = "childrens_home"
 
 
+class Jurisdiction(StrEnum):
+    """Whose law a setting answers to (it chooses the statutory clocks and the bank holidays)."""
+
+    ENGLAND = "england"
+    SCOTLAND = "scotland"
+
+
+class ClockRule(StrEnum):
+    """A duty with a deadline after a restrictive intervention: one statutory clock (sync/compliance.py)."""
+
+    RECORDED = "recorded"
+    STAFF_SPOKEN_TO_AND_SIGNED = "staff_spoken_to_and_signed"
+    CHILD_SPOKEN_TO = "child_spoken_to"
+    PARENTS_WRITTEN_REPORT = "parents_written_report"
+    PARENTS_TOLD = "parents_told"
+    AUTHORITY_TOLD = "authority_told"
+
+
+class ClockUnit(StrEnum):
+    """How a clock's deadline is counted (sync/compliance.py, in Europe/London time)."""
+
+    SAME_DAY = "same_day"  # by the end of the day it started
+    HOURS = "hours"  # elapsed hours
+    DAYS = "days"  # calendar days, the same time of day
+    WORKING_DAYS = "working_days"  # by the end of the nth working day after (weekends, bank holidays skipped)
+
+
 class Role(StrEnum):
     """Staff roles. Capabilities per role live with the server's permission table."""
 
@@ -197,6 +224,21 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, str]] = {
         SettingType.ALTERNATIVE_PROVISION: "Alternative provision",
         SettingType.CHILDRENS_HOME: "Children's home",
     },
+    Jurisdiction: {Jurisdiction.ENGLAND: "England", Jurisdiction.SCOTLAND: "Scotland"},
+    ClockRule: {
+        ClockRule.RECORDED: "Recorded in writing",
+        ClockRule.STAFF_SPOKEN_TO_AND_SIGNED: "Staff spoken to and record signed",
+        ClockRule.CHILD_SPOKEN_TO: "Child spoken to",
+        ClockRule.PARENTS_WRITTEN_REPORT: "Written report to the parents",
+        ClockRule.PARENTS_TOLD: "Parents told",
+        ClockRule.AUTHORITY_TOLD: "Education authority told",
+    },
+    ClockUnit: {
+        ClockUnit.SAME_DAY: "The same day",
+        ClockUnit.HOURS: "Hours",
+        ClockUnit.DAYS: "Days",
+        ClockUnit.WORKING_DAYS: "Working days",
+    },
     Role: {Role.STAFF: "Staff", Role.LEAD: "Lead", Role.ADMIN: "Administrator"},
     IncidentStatus: {
         IncidentStatus.DRAFT: "Draft",
@@ -291,6 +333,28 @@ class PhysicalTechniqueUse(_Value):
     injuries: LongText = ""
 
 
+class ClockOverride(_Value):
+    """An admin's change to one statutory clock of a setting: another deadline, or the clock turned off."""
+
+    rule: ClockRule
+    unit: ClockUnit
+    amount: int = Field(default=0, ge=0, le=24 * 31, description="0 for the same day")
+    enabled: bool = True
+
+    def model_post_init(self, _context: Any) -> None:
+        if (self.unit == ClockUnit.SAME_DAY) != (self.amount == 0):
+            raise ValueError("a deadline is the same day (amount 0) or a number of hours or days (amount 1 or more)")
+        if self.unit != ClockUnit.HOURS and self.amount > 31:
+            raise ValueError("a deadline in days is at most 31 days")
+
+
+def _one_per_rule(overrides: list[ClockOverride]) -> list[ClockOverride]:
+    rules = [o.rule for o in overrides]
+    if len(set(rules)) != len(rules):
+        raise ValueError("each clock may be overridden once")
+    return overrides
+
+
 class Contributor(_Value):
     name: Name
     role: ContributorRole
@@ -316,6 +380,11 @@ class Setting(_Record):
 
     name: Name
     setting_type: SettingType
+    jurisdiction: Jurisdiction = Jurisdiction.ENGLAND
+    #: an admin's changes to the statutory clocks (sync/compliance.py); empty: the statutory deadlines
+    clock_overrides: Annotated[list[ClockOverride], AfterValidator(_one_per_rule)] = Field(
+        default_factory=list, max_length=len(ClockRule)
+    )
 
 
 class StaffUser(_Record):
@@ -452,6 +521,15 @@ class Incident(_Record):
     pi_support_after: LongText = ""
     pi_report_route: ReportRoute | None = None
     pi_report_route_reason: LongText = ""
+    # who decided the parents are not told (the local authority is instead), and when: the withheld report
+    pi_report_route_decided_by: Id | None = None
+    pi_report_route_decided_at: AwareMoment | None = None
+    # Reports after a restrictive intervention (their clocks: sync/compliance.py)
+    parent_report_sent_by: Id | None = None  # the written report to the parents
+    parent_report_sent_at: AwareMoment | None = None
+    parent_report_method: ContactMethod | None = None
+    authority_informed_by: Id | None = None  # the education authority (Scotland)
+    authority_informed_at: AwareMoment | None = None
     # Review and sign-off
     review_signed_off_by: Id | None = None
     review_signed_off_at: AwareMoment | None = None
