@@ -406,7 +406,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[s
     """The demo organisation (a third of its size, 120 days) on a real SQLite server; the lead's device synced;
     and the lead's records read straight from the server database."""
     from server.db import Database
-    from server.demo import seed_demo
+    from server.demo import DEMO_PASSWORD, seed_demo
     from server.models import Record, UserAccount
     from server.permissions import Actor
     from server.services.access import scope_profiles, user_setting_limit
@@ -435,7 +435,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, dict[s
             if not state.deleted:
                 records.setdefault(row.kind, []).append((state.id, row.profile_id, state.values()))
     server = ServerProcess(url, directory).start()
-    device = ClientDevice.create(server.base_url, LEAD_EMAIL, directory / "device")
+    device = ClientDevice.create(server.url, LEAD_EMAIL, directory / "device", password=DEMO_PASSWORD)
     try:
         device.sync()
         yield device, records
