@@ -544,3 +544,15 @@ def test_demo_working_set_catches_up_after_a_sync(demo: tuple[Any, dict[str, Any
     )
     device.sync()
     assert analytics.report("clicker", Filters(preset="all")).figure("taps").value == before + 1
+
+
+def test_every_csv_column_is_documented(analytics: Analytics, world: dict[str, str]) -> None:
+    from app.analytics import CLICK_COLUMNS, COMMUNICATION_COLUMNS
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "analytics.md").read_text()
+    for key in REPORTS:
+        columns = analytics.report(key, Filters(preset="all")).table.columns
+        line = next(line for line in doc.splitlines() if line.startswith(f"| `{key}` | `"))
+        assert line.rstrip(" |").split(" | ")[1].replace("`", "").split(", ") == list(columns), key
+    for columns in (INCIDENT_COLUMNS, CLICK_COLUMNS, COMMUNICATION_COLUMNS):
+        assert ", ".join(f"`{c}`" for c in columns) in doc
