@@ -195,13 +195,27 @@ class Queries:
         memory must not pay for all of them again after each tap or sync."""
         fingerprints: dict[str, bytes] = {}
         changed: list[PlainRecord] = []
+
+        def decode(row: Any, kind: str) -> PlainRecord:
+            body = self._open_blob(row["body"], "record", "body", row["id"])
+            values = {name: item["value"] for name, item in body.get("fields", {}).items() if name != DELETED_FIELD}
+            return PlainRecord(row["id"], kind, row["profile_id"], values)
+
         with self._lock:
             self._unlocked()
             for kind in kinds:
                 # Spelled out per kind so SQLite can use the partial index for everything but the taps.
                 where = "kind = ?" if kind == "clicker_event" else "kind = ? AND kind != 'clicker_event'"
+                if not known:
+                    # Nothing known yet (after unlock): one pass over the bodies, each decrypted.
+                    for row in self.db.execute(
+                        f"SELECT id, profile_id, body FROM record WHERE {where} AND deleted = 0", (kind,)
+                    ):
+                        fingerprints[row["id"]] = bytes(row["body"][:_FINGERPRINT_BYTES])
+                        changed.append(decode(row, kind))
+                    continue
                 rows = self.db.execute(
-                    f"SELECT id, profile_id, substr(body, 1, {_FINGERPRINT_BYTES}) AS print FROM record "
+                    f"SELECT id, substr(body, 1, {_FINGERPRINT_BYTES}) AS print FROM record "
                     f"WHERE {where} AND deleted = 0",
                     (kind,),
                 ).fetchall()
@@ -217,13 +231,7 @@ class Queries:
                     for row in self.db.execute(
                         f"SELECT id, profile_id, body FROM record WHERE id IN ({marks})", chunk
                     ).fetchall():
-                        body = self._open_blob(row["body"], "record", "body", row["id"])
-                        values = {
-                            name: item["value"]
-                            for name, item in body.get("fields", {}).items()
-                            if name != DELETED_FIELD
-                        }
-                        changed.append(PlainRecord(row["id"], kind, row["profile_id"], values))
+                        changed.append(decode(row, kind))
         gone = {record_id for record_id in known if record_id not in fingerprints}
         return RecordChanges(fingerprints, changed, gone)
 
