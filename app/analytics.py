@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import statistics
+import threading
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -154,6 +155,19 @@ class Person:
     looked_after: bool
 
 
+#: the kinds the working set holds
+WORKING_KINDS = (
+    "individual",
+    "staff",
+    "behaviour_type",
+    "setting",
+    "incident",
+    "communication",
+    "communication_response",
+    "clicker_event",
+)
+
+
 class WorkingSet:
     """The decrypted rows analytics reads, for one unlocked store (see the module docstring)."""
 
@@ -165,6 +179,9 @@ class WorkingSet:
         #: moves whenever the rows change: reports computed for an older version are stale
         self.version = 0
         self._derived: dict[str, Any] = {}
+        self._drops = 0
+        #: one refresh at a time (a screen and the dashboard may ask at once)
+        self._guard = threading.RLock()
         mine = weakref.ref(self)
 
         def forget() -> None:
@@ -177,6 +194,8 @@ class WorkingSet:
 
     def drop(self) -> None:
         """Forget every decrypted value (the store is locking)."""
+        # Takes no lock of its own: it runs inside the store's lock, which a refresh may be waiting for.
+        self._drops += 1
         self._records.clear()
         self._prints.clear()
         self._seen_changes.clear()
@@ -189,33 +208,45 @@ class WorkingSet:
         return sum(len(records) for records in self._records.values())
 
     def _kind(self, kind: str) -> dict[str, PlainRecord]:
-        if self.store.locked:
-            self.drop()
-            raise StoreLockedError("besmart is locked: unlock it to continue.")
-        count = self.store.change_count
-        if self._seen_changes.get(kind) != count:
-            changes = self.store.record_changes([kind], self._prints.get(kind, {}))
-            records = self._records.setdefault(kind, {})
-            for gone in changes.gone:
-                records.pop(gone, None)
-            for record in changes.changed:
-                records[record.id] = record
-            self._prints[kind] = changes.fingerprints
-            self._seen_changes[kind] = count
-            if changes.changed or changes.gone:
-                self.version += 1
-        return self._records[kind]
+        with self._guard:
+            drops = self._drops
+            if self.store.locked:
+                self.drop()
+                raise StoreLockedError("besmart is locked: unlock it to continue.")
+            count = self.store.change_count
+            if self._seen_changes.get(kind) != count:
+                changes = self.store.record_changes([kind], self._prints.get(kind, {}))
+                records = self._records.setdefault(kind, {})
+                for gone in changes.gone:
+                    records.pop(gone, None)
+                for record in changes.changed:
+                    records[record.id] = record
+                self._prints[kind] = changes.fingerprints
+                self._seen_changes[kind] = count
+                if changes.changed or changes.gone:
+                    self.version += 1
+            if self._drops != drops:
+                # The store locked while this was read: what was just put back must go too.
+                self.drop()
+                raise StoreLockedError("besmart is locked: unlock it to continue.")
+            return self._records[kind]
+
+    def warm(self) -> None:
+        """Decrypt every kind analytics reads now (e.g. in the background after unlock), so no report waits."""
+        for kind in WORKING_KINDS:
+            self._kind(kind)
 
     def _cached(self, key: str, kinds: Sequence[str], build: Callable[[], Any]) -> Any:
         """`build()` once per version of the rows it reads."""
-        for kind in kinds:
-            self._kind(kind)
-        hit = self._derived.get(key)
-        if hit is not None and hit[0] == self.version:
-            return hit[1]
-        value = build()
-        self._derived[key] = (self.version, value)
-        return value
+        with self._guard:
+            for kind in kinds:
+                self._kind(kind)
+            hit = self._derived.get(key)
+            if hit is not None and hit[0] == self.version:
+                return hit[1]
+            value = build()
+            self._derived[key] = (self.version, value)
+            return value
 
     def incidents(self) -> list[IncidentRow]:
         """Submitted and reviewed incidents, oldest first."""
