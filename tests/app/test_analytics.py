@@ -30,9 +30,10 @@ from app.analytics import (
     csv_cell,
     to_csv,
 )
-from app.context import Context, PermissionDenied
+from app.context import ActionError, Context, PermissionDenied
 from app.services import Services
 from localdb.store import LocalStore, StoreLockedError
+from sync.permissions import Capability
 from tests.support.device import PASSCODE, user
 
 TODAY = dt.date(2026, 11, 20)  # a Friday
@@ -318,9 +319,7 @@ def test_a_role_without_analytics_is_refused(store: LocalStore, world: dict[str,
         staff.report("global")
     with pytest.raises(PermissionDenied):
         staff.headline()
-    assert not Services.of(Context(store, user("staff", "u-sam"))).context.can(
-        __import__("sync.permissions").permissions.Capability.ANALYTICS
-    )
+    assert not Services.of(Context(store, user("staff", "u-sam"))).context.can(Capability.ANALYTICS)
 
 
 def test_csv_escapes_formulas_and_uses_iso_dates() -> None:
@@ -357,6 +356,8 @@ def test_saved_filter_sets_are_kept_encrypted(analytics: Analytics, store: Local
     analytics.save_filters("Year 8 worries", chosen)
     analytics.save_filters("Hall", Filters(locations=frozenset({"Hall"})))
     assert analytics.saved_filters() == {"Hall": Filters(locations=frozenset({"Hall"})), "Year 8 worries": chosen}
+    with pytest.raises(ActionError):
+        analytics.save_filters("  ", chosen)
     analytics.delete_filters("Hall")
     assert list(analytics.saved_filters()) == ["Year 8 worries"]
     raw = b"".join(bytes(v) for (v,) in store.db.execute("SELECT value FROM vault").fetchall())

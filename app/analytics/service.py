@@ -1,511 +1,34 @@
-"""Analytics on the device: the decrypted working set, filters, the eight reports, the dashboard's headline
-figures, related incidents, saved filter sets and CSV (docs/analytics.md).
-
-Reports read a **working set**: the records analytics needs (incidents, clicker taps, communications and
-their responses, individuals, staff, behaviour types, settings), decrypted once per unlock into plain rows
-and kept current by re-reading only the records whose ciphertext changed since (after a write or a sync; the
-store's change count says whether anything was written at all). Locking the store drops it. Kinds are loaded
-the first time a report needs them, so the first report after unlock does not wait for every clicker tap.
-It covers what the device holds, which is exactly the individuals the user may see. Draft incidents are
-their author's and are never counted.
-
-Every figure, chart point and table row carries the ids of the records behind it ("Show related
-incidents"). Day, hour and week buckets are in the organisation's time zone (`TIME_ZONE`).
-"""
+"""The analytics service: the eight reports over the working set, the dashboard's headline figures (the same
+code), related incidents, saved filter sets and CSV, for roles with the analytics capability."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import statistics
-import threading
-import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import replace
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from app.context import Context, StoreLockedError, now_utc
-from localdb.queries import PlainRecord
-from localdb.store import LocalStore
+from app.analytics.export import CLICK_COLUMNS, COMMUNICATION_COLUMNS, INCIDENT_COLUMNS, to_csv, yes_no
+from app.analytics.filters import Filters
+from app.analytics.report import REPORTS, Figure, Point, Report, Series, Table
+from app.analytics.working_set import (
+    LEVELS,
+    TIME_ZONE,
+    UNRECORDED,
+    WEEKDAYS,
+    ClickRow,
+    CommunicationRow,
+    IncidentRow,
+    Person,
+    WorkingSet,
+)
+from app.context import ActionError, Context, now_utc
 from sync.permissions import Capability
 
-#: where the organisation's days and hours are counted (English schools and homes)
-TIME_ZONE = ZoneInfo("Europe/London")
 #: the vault entry holding this user's saved filter sets (encrypted like every other value)
 SAVED_FILTERS_SECRET = "analytics_filters"
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-LEVELS = ("low", "medium", "high")
-UNRECORDED = "unrecorded"
-
-# --- working set rows --------------------------------------------------------------------------------
-
-
-def _moment(value: Any) -> dt.datetime | None:
-    if not value:
-        return None
-    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(TIME_ZONE)
-
-
-@dataclass(frozen=True)
-class IncidentRow:
-    id: str
-    profile_id: str
-    reference: str
-    status: str
-    occurred_at: dt.datetime  # in TIME_ZONE
-    location: str
-    recorded_by: str
-    staff_present: tuple[str, ...]
-    other_individuals: tuple[str, ...]
-    #: the highest behaviour level described in the physical intervention section ("unrecorded" if none)
-    level: str
-    injury: bool
-    injury_who: str
-    injury_treatment: bool
-    physical_intervention: bool
-    #: (technique, effectiveness, duration in minutes or None, staff ids)
-    techniques: tuple[tuple[str, str, int | None, tuple[str, ...]], ...]
-    #: (technique, effectiveness)
-    deescalation: tuple[tuple[str, str], ...]
-    pi_minutes: float | None
-    pi_plan_followed: bool | None
-    discriminatory: bool
-    categories: tuple[str, ...]
-    #: (type, sessions or None, reason codes)
-    exclusions: tuple[tuple[str, int | None, tuple[str, ...]], ...]
-    flagged: bool
-    parents_informed: bool | None
-
-    @classmethod
-    def of(cls, record: PlainRecord) -> IncidentRow:
-        v = record.values
-        level = next((lv for lv in reversed(LEVELS) if str(v.get(f"pi_behaviours_{lv}") or "").strip()), UNRECORDED)
-        started, ended = _moment(v.get("pi_started_at")), _moment(v.get("pi_ended_at"))
-        occurred = _moment(v.get("occurred_at")) or dt.datetime.min.replace(tzinfo=dt.UTC)
-        return cls(
-            id=record.id,
-            profile_id=record.profile_id or "",
-            reference=v.get("reference") or "",
-            status=v.get("status") or "draft",
-            occurred_at=occurred,
-            location=(v.get("location") or "").strip(),
-            recorded_by=v.get("recorded_by") or "",
-            staff_present=tuple(v.get("staff_present") or ()),
-            other_individuals=tuple(v.get("other_individuals") or ()),
-            level=level,
-            injury=bool(v.get("injury")),
-            injury_who=(v.get("injury_who") or "").strip(),
-            injury_treatment=bool(str(v.get("injury_treatment") or "").strip()),
-            physical_intervention=bool(v.get("physical_intervention")),
-            techniques=tuple(
-                (t["technique"], t["effectiveness"], t.get("duration_minutes"), tuple(t.get("used_by") or ()))
-                for t in v.get("pi_techniques") or ()
-            ),
-            deescalation=tuple((d["technique"], d["effectiveness"]) for d in v.get("pi_deescalation") or ()),
-            pi_minutes=(ended - started).total_seconds() / 60 if started and ended else None,
-            pi_plan_followed=v.get("pi_plan_followed"),
-            discriminatory=bool(v.get("discriminatory")),
-            categories=tuple(v.get("discriminatory_categories") or ()),
-            exclusions=tuple(
-                (e["type"], e.get("sessions"), tuple(e.get("reasons") or ())) for e in v.get("exclusions") or ()
-            ),
-            flagged=bool(v.get("flagged")),
-            parents_informed=v.get("parents_informed"),
-        )
-
-    @property
-    def staff(self) -> set[str]:
-        """Everyone on staff involved: the recorder, those present and those who used a technique."""
-        return {self.recorded_by, *self.staff_present, *(s for t in self.techniques for s in t[3])} - {""}
-
-
-@dataclass(frozen=True)
-class ClickRow:
-    id: str
-    profile_id: str
-    occurred_at: dt.datetime
-    behaviour_type_id: str
-    staff_id: str
-
-
-@dataclass(frozen=True)
-class CommunicationRow:
-    id: str
-    profile_id: str
-    created_at: dt.datetime
-    valence: str
-    author_id: str
-    added_to_plan: bool
-    #: when the first response came (None: none yet) and how many there are
-    first_response_at: dt.datetime | None
-    responses: int
-
-
-@dataclass(frozen=True)
-class Person:
-    id: str
-    name: str
-    group: str
-    setting_id: str
-    send: bool
-    ehc_plan: bool
-    looked_after: bool
-
-
-#: the kinds the working set holds
-WORKING_KINDS = (
-    "individual",
-    "staff",
-    "behaviour_type",
-    "setting",
-    "incident",
-    "communication",
-    "communication_response",
-    "clicker_event",
-)
-
-
-class WorkingSet:
-    """The decrypted rows analytics reads, for one unlocked store (see the module docstring)."""
-
-    def __init__(self, store: LocalStore) -> None:
-        self.store = store
-        self._records: dict[str, dict[str, PlainRecord]] = {}
-        self._prints: dict[str, dict[str, bytes]] = {}
-        self._seen_changes: dict[str, int] = {}
-        #: moves whenever the rows change: reports computed for an older version are stale
-        self.version = 0
-        self._derived: dict[str, Any] = {}
-        self._drops = 0
-        #: one refresh at a time (a screen and the dashboard may ask at once)
-        self._guard = threading.RLock()
-        mine = weakref.ref(self)
-
-        def forget() -> None:
-            # weakly held: a working set of an earlier unlock must not be kept alive by the store
-            working = mine()
-            if working is not None:
-                working.drop()
-
-        store.on_forget(forget)
-
-    def drop(self) -> None:
-        """Forget every decrypted value (the store is locking)."""
-        # Takes no lock of its own: it runs inside the store's lock, which a refresh may be waiting for.
-        self._drops += 1
-        self._records.clear()
-        self._prints.clear()
-        self._seen_changes.clear()
-        self._derived.clear()
-        self.version += 1
-
-    @property
-    def loaded(self) -> int:
-        """How many records are held in memory now."""
-        return sum(len(records) for records in self._records.values())
-
-    def _kind(self, kind: str) -> dict[str, PlainRecord]:
-        with self._guard:
-            drops = self._drops
-            if self.store.locked:
-                self.drop()
-                raise StoreLockedError("besmart is locked: unlock it to continue.")
-            count = self.store.change_count
-            if self._seen_changes.get(kind) != count:
-                changes = self.store.record_changes([kind], self._prints.get(kind, {}))
-                records = self._records.setdefault(kind, {})
-                for gone in changes.gone:
-                    records.pop(gone, None)
-                for record in changes.changed:
-                    records[record.id] = record
-                self._prints[kind] = changes.fingerprints
-                self._seen_changes[kind] = count
-                if changes.changed or changes.gone:
-                    self.version += 1
-            if self._drops != drops:
-                # The store locked while this was read: what was just put back must go too.
-                self.drop()
-                raise StoreLockedError("besmart is locked: unlock it to continue.")
-            return self._records[kind]
-
-    def warm(self) -> None:
-        """Decrypt every kind analytics reads now (e.g. in the background after unlock), so no report waits."""
-        for kind in WORKING_KINDS:
-            self._kind(kind)
-
-    def _cached(self, key: str, kinds: Sequence[str], build: Callable[[], Any]) -> Any:
-        """`build()` once per version of the rows it reads."""
-        with self._guard:
-            for kind in kinds:
-                self._kind(kind)
-            hit = self._derived.get(key)
-            if hit is not None and hit[0] == self.version:
-                return hit[1]
-            value = build()
-            self._derived[key] = (self.version, value)
-            return value
-
-    def incidents(self) -> list[IncidentRow]:
-        """Submitted and reviewed incidents, oldest first."""
-
-        def build() -> list[IncidentRow]:
-            rows = (IncidentRow.of(r) for r in self._kind("incident").values())
-            return sorted((r for r in rows if r.status != "draft"), key=lambda r: (r.occurred_at, r.id))
-
-        result: list[IncidentRow] = self._cached("incidents", ["incident"], build)
-        return result
-
-    def clicks(self) -> list[ClickRow]:
-        def build() -> list[ClickRow]:
-            rows = []
-            for r in self._kind("clicker_event").values():
-                at = _moment(r.values.get("occurred_at"))
-                if at is not None:
-                    rows.append(
-                        ClickRow(
-                            r.id,
-                            r.profile_id or "",
-                            at,
-                            r.values.get("behaviour_type_id", ""),
-                            r.values.get("staff_id", ""),
-                        )
-                    )
-            return sorted(rows, key=lambda r: (r.occurred_at, r.id))
-
-        result: list[ClickRow] = self._cached("clicks", ["clicker_event"], build)
-        return result
-
-    def communications(self) -> list[CommunicationRow]:
-        def build() -> list[CommunicationRow]:
-            firsts: dict[str, list[dt.datetime]] = defaultdict(list)
-            for r in self._kind("communication_response").values():
-                at = _moment(r.values.get("created_at"))
-                if at is not None:
-                    firsts[r.values.get("communication_id", "")].append(at)
-            rows = []
-            for r in self._kind("communication").values():
-                at = _moment(r.values.get("created_at"))
-                if at is None:
-                    continue
-                answers = firsts.get(r.id, [])
-                rows.append(
-                    CommunicationRow(
-                        r.id,
-                        r.profile_id or "",
-                        at,
-                        r.values.get("valence", ""),
-                        r.values.get("author_id", ""),
-                        bool(r.values.get("added_to_plan")),
-                        min(answers) if answers else None,
-                        len(answers),
-                    )
-                )
-            return sorted(rows, key=lambda r: (r.created_at, r.id))
-
-        result: list[CommunicationRow] = self._cached(
-            "communications", ["communication", "communication_response"], build
-        )
-        return result
-
-    def people(self) -> dict[str, Person]:
-        def build() -> dict[str, Person]:
-            people = {}
-            for r in self._kind("individual").values():
-                v = r.values
-                name = f"{v.get('preferred_name') or v.get('first_name', '')} {v.get('last_name', '')}".strip()
-                people[r.id] = Person(
-                    r.id,
-                    name,
-                    (v.get("group") or "").strip(),
-                    v.get("setting_id") or "",
-                    bool(v.get("send")),
-                    bool(v.get("ehc_plan")),
-                    bool(v.get("looked_after")),
-                )
-            return people
-
-        result: dict[str, Person] = self._cached("people", ["individual"], build)
-        return result
-
-    def names(self, kind: str, field_name: str) -> dict[str, str]:
-        """id -> name (or label) of the org records of one kind (staff, behaviour_type, setting)."""
-        return {r.id: str(r.values.get(field_name, "")) for r in self._kind(kind).values()}
-
-    def behaviour_types(self) -> dict[str, dict[str, Any]]:
-        return {r.id: r.values for r in self._kind("behaviour_type").values()}
-
-
-# --- filters -----------------------------------------------------------------------------------------
-
-PRESETS = ("7_days", "30_days", "this_term", "this_year", "all", "custom")
-
-
-def term_start(day: dt.date) -> dt.date:
-    """The start of the English school term holding `day`: autumn from 1 September, spring from 1 January,
-    summer from 1 April (fixed dates: term dates differ by school and Easter moves)."""
-    if day.month >= 9:
-        return dt.date(day.year, 9, 1)
-    if day.month >= 4:
-        return dt.date(day.year, 4, 1)
-    return dt.date(day.year, 1, 1)
-
-
-def year_start(day: dt.date) -> dt.date:
-    """The start of the school year holding `day` (1 September)."""
-    return dt.date(day.year if day.month >= 9 else day.year - 1, 9, 1)
-
-
-@dataclass(frozen=True)
-class Filters:
-    """What a report covers. Empty sets mean "all"; dates are whole days in `TIME_ZONE`, `end` exclusive."""
-
-    preset: str = "30_days"
-    start: dt.date | None = None  # custom range only
-    end: dt.date | None = None  # custom range only (exclusive)
-    individuals: frozenset[str] = frozenset()
-    groups: frozenset[str] = frozenset()
-    #: behaviour type ids (clicker taps)
-    behaviours: frozenset[str] = frozenset()
-    #: behaviour levels: a tap's behaviour level, an incident's highest described level
-    levels: frozenset[str] = frozenset()
-    locations: frozenset[str] = frozenset()
-    #: staff involved: an incident's recorder, staff present or technique users; a tap's or message's author
-    staff: frozenset[str] = frozenset()
-    #: physical intervention technique names (an incident matches if it used any)
-    interventions: frozenset[str] = frozenset()
-    #: valence of taps (by behaviour type) and communications
-    valence: frozenset[str] = frozenset()
-
-    def period(self, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
-        """The days covered, [start, end) (None: unbounded)."""
-        tomorrow = today + dt.timedelta(days=1)
-        if self.preset == "7_days":
-            return today - dt.timedelta(days=6), tomorrow
-        if self.preset == "30_days":
-            return today - dt.timedelta(days=29), tomorrow
-        if self.preset == "this_term":
-            return term_start(today), tomorrow
-        if self.preset == "this_year":
-            return year_start(today), tomorrow
-        if self.preset == "custom":
-            return self.start, self.end
-        if self.preset == "all":
-            return None, None
-        raise ValueError(f"unknown date preset {self.preset!r}")
-
-    def previous(self, today: dt.date) -> Filters:
-        """The same filters over the period just before this one, of the same length (for "change")."""
-        start, end = self.period(today)
-        if start is None or end is None:
-            return replace(self, preset="custom", start=dt.date.min, end=dt.date.min)
-        return replace(self, preset="custom", start=start - (end - start), end=start)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = sorted(value) if isinstance(value, frozenset) else value
-            if isinstance(value, dt.date):
-                out[f.name] = value.isoformat()
-        return out
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Filters:
-        kwargs: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name not in data:
-                continue
-            value = data[f.name]
-            if f.name in ("start", "end"):
-                kwargs[f.name] = dt.date.fromisoformat(value) if value else None
-            elif f.name == "preset":
-                kwargs[f.name] = value
-            else:
-                kwargs[f.name] = frozenset(value)
-        return cls(**kwargs)
-
-
-# --- report values -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One headline number; `previous` and `change` when compared with the period before."""
-
-    key: str
-    label: str
-    value: float
-    ids: tuple[str, ...] = ()
-    previous: float | None = None
-
-    @property
-    def change(self) -> float | None:
-        return None if self.previous is None else self.value - self.previous
-
-
-@dataclass(frozen=True)
-class Point:
-    """One bar, slice, line point or heat-map cell (`row` set for a grid)."""
-
-    label: str
-    value: float
-    ids: tuple[str, ...] = ()
-    row: str = ""
-
-
-@dataclass(frozen=True)
-class Series:
-    key: str
-    title: str
-    #: "time" (line), "category" (bar or pie), "grid" (heat map: points carry row and label as column)
-    shape: str
-    points: tuple[Point, ...]
-
-
-@dataclass(frozen=True)
-class Table:
-    #: stable column names (docs/analytics.md): the CSV header
-    columns: tuple[str, ...]
-    rows: tuple[tuple[Any, ...], ...]
-    #: the record ids behind each row, in the same order
-    ids: tuple[tuple[str, ...], ...]
-
-
-@dataclass(frozen=True)
-class Report:
-    key: str
-    title: str
-    filters: Filters
-    period: tuple[dt.date | None, dt.date | None]
-    #: what the ids are ids of: "incident", "clicker_event" or "communication"
-    record_kind: str
-    figures: tuple[Figure, ...]
-    series: tuple[Series, ...]
-    table: Table
-    #: every record the report counted (the "underlying rows" CSV)
-    record_ids: tuple[str, ...] = field(default=())
-
-    def figure(self, key: str) -> Figure:
-        return next(f for f in self.figures if f.key == key)
-
-    def chart(self, key: str) -> Series:
-        return next(s for s in self.series if s.key == key)
-
-
-REPORTS = {
-    "global": "Global Incident Report",
-    "intervention": "Intervention Report",
-    "involvement": "Involvement Report",
-    "injuries": "Injuries Report",
-    "communication": "Communication Report",
-    "clicker": "Clicker Report",
-    "discrimination": "Discriminatory, prejudiced and other behaviour",
-    "equality": "Equality and disproportionality",
-}
-
 
 # --- helpers -----------------------------------------------------------------------------------------
 
@@ -1172,7 +695,7 @@ class Analytics:
         self._require()
         name = name.strip()
         if not name:
-            raise ValueError("a saved filter set needs a name")
+            raise ActionError("Give the filter set a name to save it under.")
         saved = self.context.store.get_secret(SAVED_FILTERS_SECRET) or {}
         saved[name] = filters.to_json()
         self.context.store.put_secret(SAVED_FILTERS_SECRET, saved)
@@ -1246,10 +769,10 @@ class Analytics:
                     r.status,
                     r.location,
                     r.level,
-                    _yes(r.physical_intervention),
-                    _yes(r.injury),
+                    yes_no(r.physical_intervention),
+                    yes_no(r.injury),
                     r.injury_who,
-                    _yes(r.discriminatory),
+                    yes_no(r.discriminatory),
                     " ".join(r.categories),
                     " ".join(e[0] for e in r.exclusions),
                     sum(e[1] or 0 for e in r.exclusions),
@@ -1257,80 +780,12 @@ class Analytics:
                     "" if r.pi_minutes is None else round(r.pi_minutes, 1),
                     "; ".join(sorted(staff.get(s, s) for s in r.staff_present)),
                     "; ".join(sorted(_name(people, o) for o in r.other_individuals)),
-                    _yes(r.flagged),
+                    yes_no(r.flagged),
                 )
                 for r in self.working.incidents()
                 if r.id in wanted
             ],
         )
-
-
-INCIDENT_COLUMNS = (
-    "incident_id",
-    "reference",
-    "occurred_at",
-    "individual",
-    "group",
-    "status",
-    "location",
-    "behaviour_level",
-    "physical_intervention",
-    "injury",
-    "injured",
-    "discriminatory",
-    "discriminatory_categories",
-    "exclusion_types",
-    "sessions_lost",
-    "techniques",
-    "intervention_minutes",
-    "staff_present",
-    "other_individuals",
-    "flagged",
-)
-CLICK_COLUMNS = ("tap_id", "occurred_at", "individual", "group", "behaviour", "valence", "level", "staff")
-COMMUNICATION_COLUMNS = (
-    "communication_id",
-    "created_at",
-    "individual",
-    "group",
-    "valence",
-    "author",
-    "responses",
-    "first_response_at",
-    "added_to_plan",
-)
-
-#: what a spreadsheet would read as the start of a formula (or a cell control character)
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: Any) -> str:
-    """One CSV cell: dates in ISO 8601, booleans as yes/no, and text a spreadsheet would run as a formula
-    prefixed with an apostrophe (numbers, including negative ones, stay numbers)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _yes(value)
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, int | float):
-        return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def to_csv(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """A CSV document (RFC 4180, CRLF line ends) with a header; every cell through `csv_cell`."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([csv_cell(cell) for cell in row])
-    return out.getvalue()
-
-
-def _yes(value: bool) -> str:
-    return "yes" if value else "no"
 
 
 def _count(rows: Sequence[Any], test: Callable[[Any], bool]) -> tuple[int, tuple[str, ...]]:
