@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from app.analytics import Analytics
 from app.context import Context
 from app.directory import Directory
 from app.help import HelpCentre
@@ -26,6 +27,7 @@ class Services:
     directory: Directory
     notifications: Notifications
     help: HelpCentre
+    analytics: Analytics
 
     @classmethod
     def of(cls, context: Context) -> Services:
@@ -37,6 +39,7 @@ class Services:
             directory=Directory(context),
             notifications=Notifications(context),
             help=HelpCentre(context),
+            analytics=Analytics(context),
         )
 
     @classmethod

@@ -8,13 +8,14 @@ the rows are chosen. `Queries` is mixed into `localdb.store.LocalStore`, which s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
 from sync.merge import Conflict, RecordState
-from sync.records import kind_spec
+from sync.records import DELETED_FIELD, kind_spec
 
 if TYPE_CHECKING:
     import sqlite3
@@ -81,6 +82,26 @@ class SyncIssue:
 
 
 @dataclass(frozen=True)
+class PlainRecord:
+    """A live record's current field values, decrypted without building its model (for bulk readers)."""
+
+    id: str
+    kind: str
+    profile_id: str | None
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RecordChanges:
+    """What changed among some kinds' live records since a reader last looked (`Queries.record_changes`)."""
+
+    #: record id -> its fingerprint now, for every live record of the kinds (pass it back next time)
+    fingerprints: dict[str, bytes]
+    changed: list[PlainRecord]
+    gone: set[str]
+
+
+@dataclass(frozen=True)
 class CommunicationThread:
     communication: Stored
     responses: list[Stored]
@@ -91,6 +112,9 @@ def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
+#: a sealed blob starts with its format byte, key id and fresh random nonce: a rewrite always changes them
+_FINGERPRINT_BYTES = 17
+
 _SELECT = "SELECT record.*, EXISTS (SELECT 1 FROM outbox WHERE outbox.record_id = record.id) AS pending FROM record"
 
 
@@ -98,6 +122,8 @@ class Queries:
     _lock: threading.RLock
     #: record id -> ((body blob, pending), decoded record), see `_remembered`
     _decoded: dict[str, tuple[tuple[bytes, bool], Stored]]
+    #: called when decrypted data must leave memory (lock), see `on_forget`
+    _forget_hooks: list[Callable[[], None]]
 
     if TYPE_CHECKING:
         # What `LocalStore` supplies, declared for the type checker only (`db` is its read-only property).
@@ -142,8 +168,72 @@ class Queries:
         return stored
 
     def forget_decoded(self) -> None:
-        """Drop the decoded records kept by `_remembered` (on lock: nothing decrypted stays in memory)."""
+        """Drop the decoded records kept by `_remembered`, and tell the `on_forget` hooks to drop theirs (on
+        lock: nothing decrypted stays in memory)."""
         self._decoded.clear()
+        for hook in list(self._forget_hooks):
+            hook()
+
+    def on_forget(self, hook: Callable[[], None]) -> None:
+        """Call `hook` whenever the store forgets what it decrypted (on lock), so a reader keeping decrypted
+        values of its own (the analytics working set) drops them at the same moment."""
+        if hook not in self._forget_hooks:
+            self._forget_hooks.append(hook)
+
+    @property
+    def change_count(self) -> int:
+        """A number that moves with every row this store's connection changes (cheap: no query). Equal
+        numbers mean nothing was written in between."""
+        return int(self.db.total_changes)
+
+    def record_changes(self, kinds: Iterable[str], known: dict[str, bytes]) -> RecordChanges:
+        """The live records of `kinds` whose ciphertext differs from `known` (id -> fingerprint from the last
+        call), decrypted to plain values, and the ids no longer live.
+
+        Only the changed rows are decrypted, and without pydantic validation (a field value is as it was
+        merged): a lead's device holds tens of thousands of records, and a bulk reader keeping them in
+        memory must not pay for all of them again after each tap or sync."""
+        fingerprints: dict[str, bytes] = {}
+        changed: list[PlainRecord] = []
+
+        def decode(row: Any, kind: str) -> PlainRecord:
+            body = self._open_blob(row["body"], "record", "body", row["id"])
+            values = {name: item["value"] for name, item in body.get("fields", {}).items() if name != DELETED_FIELD}
+            return PlainRecord(row["id"], kind, row["profile_id"], values)
+
+        with self._lock:
+            self._unlocked()
+            for kind in kinds:
+                # Spelled out per kind so SQLite can use the partial index for everything but the taps.
+                where = "kind = ?" if kind == "clicker_event" else "kind = ? AND kind != 'clicker_event'"
+                if not known:
+                    # Nothing known yet (after unlock): one pass over the bodies, each decrypted.
+                    for row in self.db.execute(
+                        f"SELECT id, profile_id, body FROM record WHERE {where} AND deleted = 0", (kind,)
+                    ):
+                        fingerprints[row["id"]] = bytes(row["body"][:_FINGERPRINT_BYTES])
+                        changed.append(decode(row, kind))
+                    continue
+                rows = self.db.execute(
+                    f"SELECT id, substr(body, 1, {_FINGERPRINT_BYTES}) AS print FROM record "
+                    f"WHERE {where} AND deleted = 0",
+                    (kind,),
+                ).fetchall()
+                stale: list[str] = []
+                for row in rows:
+                    fingerprint = bytes(row["print"])
+                    fingerprints[row["id"]] = fingerprint
+                    if known.get(row["id"]) != fingerprint:
+                        stale.append(row["id"])
+                for start in range(0, len(stale), 500):
+                    chunk = stale[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for row in self.db.execute(
+                        f"SELECT id, profile_id, body FROM record WHERE id IN ({marks})", chunk
+                    ).fetchall():
+                        changed.append(decode(row, kind))
+        gone = {record_id for record_id in known if record_id not in fingerprints}
+        return RecordChanges(fingerprints, changed, gone)
 
     def get(self, record_id: str, *, include_deleted: bool = False) -> Stored | None:
         found = self._select("id = ?", (record_id,), include_deleted=include_deleted)

@@ -148,6 +148,7 @@ class LocalStore(Queries):
         self._clock: HybridClock | None = None
         self._last_activity = monotonic()
         self._decoded = {}
+        self._forget_hooks = []
         # One connection, used under self._lock: SQLite serialises writers anyway.
         self._db: sqlite3.Connection | None = None
         with _storage_errors():

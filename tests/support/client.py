@@ -49,9 +49,11 @@ class ClientDevice:
     _engine: SyncEngine | None = None
 
     @classmethod
-    def create(cls, base_url: str, email: str, directory: Path, *, device_id: str | None = None) -> ClientDevice:
+    def create(
+        cls, base_url: str, email: str, directory: Path, *, device_id: str | None = None, password: str = PASSWORD
+    ) -> ClientDevice:
         device_id = device_id or secrets.token_hex(8)
-        session = sign_in(base_url, email, device_id)
+        session = sign_in(base_url, email, device_id, password)
         store = LocalStore(directory)
         store.initialise(PASSCODE, device_id=device_id)
         store.put_secret(SESSION_SECRET, session.model_dump(mode="json"))

@@ -1,0 +1,86 @@
+"""What a report is made of — headline figures, chart series, a table — as plain dataclasses the screens,
+the documents layer and CSV read; each value carries the ids of the records behind it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.analytics.filters import Filters
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One headline number; `previous` and `change` when compared with the period before."""
+
+    key: str
+    label: str
+    value: float
+    ids: tuple[str, ...] = ()
+    previous: float | None = None
+
+    @property
+    def change(self) -> float | None:
+        return None if self.previous is None else self.value - self.previous
+
+
+@dataclass(frozen=True)
+class Point:
+    """One bar, slice, line point or heat-map cell (`row` set for a grid)."""
+
+    label: str
+    value: float
+    ids: tuple[str, ...] = ()
+    row: str = ""
+
+
+@dataclass(frozen=True)
+class Series:
+    key: str
+    title: str
+    #: "time" (line), "category" (bar or pie), "grid" (heat map: points carry row and label as column)
+    shape: str
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    #: stable column names (docs/analytics.md): the CSV header
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+    #: the record ids behind each row, in the same order
+    ids: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    key: str
+    title: str
+    filters: Filters
+    period: tuple[dt.date | None, dt.date | None]
+    #: what the ids are ids of: "incident", "clicker_event" or "communication"
+    record_kind: str
+    figures: tuple[Figure, ...]
+    series: tuple[Series, ...]
+    table: Table
+    #: every record the report counted (the "underlying rows" CSV)
+    record_ids: tuple[str, ...] = field(default=())
+
+    def figure(self, key: str) -> Figure:
+        return next(f for f in self.figures if f.key == key)
+
+    def chart(self, key: str) -> Series:
+        return next(s for s in self.series if s.key == key)
+
+
+REPORTS = {
+    "global": "Global Incident Report",
+    "intervention": "Intervention Report",
+    "involvement": "Involvement Report",
+    "injuries": "Injuries Report",
+    "communication": "Communication Report",
+    "clicker": "Clicker Report",
+    "discrimination": "Discriminatory, prejudiced and other behaviour",
+    "equality": "Equality and disproportionality",
+}
