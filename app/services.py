@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from app.context import Context
 from app.directory import Directory
+from app.downloads import Downloads
 from app.help import HelpCentre
 from app.incidents import Incidents
 from app.notifications import Notifications
@@ -21,15 +22,18 @@ class Services:
     directory: Directory
     notifications: Notifications
     help: HelpCentre
+    downloads: Downloads
 
     @classmethod
     def of(cls, context: Context) -> Services:
+        incidents = Incidents(context)
         return cls(
             context=context,
             clicker=Clicker(context),
             communications=Communications(context),
-            incidents=Incidents(context),
+            incidents=incidents,
             directory=Directory(context),
             notifications=Notifications(context),
             help=HelpCentre(context),
+            downloads=Downloads(context, incidents),
         )
