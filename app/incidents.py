@@ -25,7 +25,7 @@ from localdb.queries import Draft, Stored
 from sync.ids import uuid7
 from sync.merge import Conflict
 from sync.permissions import Capability
-from sync.records import Incident, IncidentStatus, label
+from sync.records import Effectiveness, ExclusionReason, ExclusionType, Incident, IncidentStatus, label
 
 INCIDENT_PAGE = (
     "occurred_at",
@@ -60,6 +60,72 @@ LEARNING_PAGE = (
     "discriminatory_categories",
     "exclusions",
 )
+
+#: what the report form asks for each text field: its label on the form, the detail and any document
+FIELD_LABELS = {
+    "location": "Where did it happen?",
+    "what_happened": "What happened?",
+    "what_happened_before": "What happened beforehand?",
+    "injury_who": "Who was injured?",
+    "injury_details": "What were the injuries?",
+    "injury_treatment": "What treatment was given?",
+    "pi_behaviours_low": "Low level behaviours displayed",
+    "pi_behaviours_medium": "Medium level behaviours displayed",
+    "pi_behaviours_high": "High level behaviours displayed",
+    "pi_staff_response": "How did staff respond?",
+    "pi_alternative_responses": "Alternative responses to try next time",
+    "pi_reason": "Why was physical intervention necessary?",
+    "pi_steps_to_avoid": "Steps taken to avoid it",
+    "pi_injuries": "Injuries from the intervention",
+    "pi_medical_treatment": "Medical treatment given",
+    "pi_support_after": "Support given afterwards",
+    "pi_report_route_reason": "Why this route (if not the parents)",
+    "pild_perspective": "What happened from the individual's perspective",
+    "pild_feelings": "How did this make them feel?",
+    "pild_next_time": "What could they do the next time they feel that way?",
+    "pild_triggers": "Likely triggers for the incident",
+    "pild_adjustments": "What reasonable adjustments could be made to support the individual?",
+    "pild_comments": "Any other comments",
+}
+
+#: what the detail calls the fields the form has no text label for
+FIELD_TITLES = {
+    "status": "Status",
+    "injury": "Injury",
+    "staff_present": "Staff present",
+    "other_individuals": "Other individuals",
+    "parents_informed": "Parents informed",
+    "parents_informed_method": "How parents were informed",
+    "parents_not_informed_reason": "Why parents were not informed",
+    "flagged": "Flagged",
+    "flag_reason": "Why it was flagged",
+    "discriminatory_categories": "Discriminatory, prejudiced or other behaviour",
+    "exclusions": "Suspensions / exclusions",
+    "pi_deescalation": "De-escalation",
+    "pi_techniques": "Physical techniques",
+    "pi_started_at": "Physical intervention started",
+    "pi_ended_at": "Physical intervention ended",
+    "pi_plan_followed": "Smart Plan followed",
+    "pi_report_route": "Reported to",
+    "review_notes": "Review notes",
+}
+
+
+def deescalation_line(use: dict[str, Any]) -> str:
+    """ "Calm talk: Partly effective. He covered his ears"."""
+    line = f"{use.get('technique', '')}: {label(Effectiveness, use.get('effectiveness'))}"
+    return line + (f". {use['notes']}" if use.get("notes") else "")
+
+
+def exclusion_line(exclusion: dict[str, Any]) -> str:
+    """ "Suspension, 2 sessions, from Tue 24 Nov 2026: Physical assault against an adult (PA)"."""
+    parts = [label(ExclusionType, exclusion.get("type"))]
+    if exclusion.get("sessions"):
+        parts.append(f"{exclusion['sessions']} sessions")
+    if exclusion.get("start_date"):
+        parts.append(f"from {exclusion['start_date']}")
+    reasons = ", ".join(f"{label(ExclusionReason, r)} ({r})" for r in exclusion.get("reasons", []))
+    return ", ".join(parts) + (f": {reasons}" if reasons else "")
 
 
 def pages_for(physical_intervention: bool) -> list[tuple[str, tuple[str, ...]]]:

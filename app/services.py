@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from app.analytics import Analytics
 from app.context import Context
 from app.directory import Directory
+from app.downloads import Downloads
 from app.help import HelpCentre
 from app.incidents import Incidents
 from app.notifications import Notifications
@@ -28,18 +29,21 @@ class Services:
     notifications: Notifications
     help: HelpCentre
     analytics: Analytics
+    downloads: Downloads
 
     @classmethod
     def of(cls, context: Context) -> Services:
+        incidents = Incidents(context)
         return cls(
             context=context,
             clicker=Clicker(context),
             communications=Communications(context),
-            incidents=Incidents(context),
+            incidents=incidents,
             directory=Directory(context),
             notifications=Notifications(context),
             help=HelpCentre(context),
             analytics=Analytics(context),
+            downloads=Downloads(context, incidents),
         )
 
     @classmethod

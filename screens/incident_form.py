@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.context import ActionError, StoreLockedError
+from app.incidents import FIELD_LABELS as TEXT_FIELDS
 from app.incidents import IncidentDraft
 from app.vocabulary import (
     EXCLUSION_REASON_LABELS,
@@ -37,32 +38,6 @@ from screens.ui import (
 
 if TYPE_CHECKING:
     from screens.shell import Shell
-
-TEXT_FIELDS = {
-    "location": "Where did it happen?",
-    "what_happened": "What happened?",
-    "what_happened_before": "What happened beforehand?",
-    "injury_who": "Who was injured?",
-    "injury_details": "What were the injuries?",
-    "injury_treatment": "What treatment was given?",
-    "pi_behaviours_low": "Low level behaviours displayed",
-    "pi_behaviours_medium": "Medium level behaviours displayed",
-    "pi_behaviours_high": "High level behaviours displayed",
-    "pi_staff_response": "How did staff respond?",
-    "pi_alternative_responses": "Alternative responses to try next time",
-    "pi_reason": "Why was physical intervention necessary?",
-    "pi_steps_to_avoid": "Steps taken to avoid it",
-    "pi_injuries": "Injuries from the intervention",
-    "pi_medical_treatment": "Medical treatment given",
-    "pi_support_after": "Support given afterwards",
-    "pi_report_route_reason": "Why this route (if not the parents)",
-    "pild_perspective": "What happened from the individual's perspective",
-    "pild_feelings": "How did this make them feel?",
-    "pild_next_time": "What could they do the next time they feel that way?",
-    "pild_triggers": "Likely triggers for the incident",
-    "pild_adjustments": "What reasonable adjustments could be made to support the individual?",
-    "pild_comments": "Any other comments",
-}
 
 
 class IncidentForm:

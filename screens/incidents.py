@@ -11,20 +11,28 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.context import ActionError
-from app.incidents import STATUS_CHOICES, IncidentFilter, date_range, reference_label
+from app.incidents import (
+    FIELD_LABELS as TEXT_FIELDS,
+)
+from app.incidents import (
+    FIELD_TITLES,
+    STATUS_CHOICES,
+    IncidentFilter,
+    date_range,
+    deescalation_line,
+    exclusion_line,
+    reference_label,
+)
 from app.vocabulary import (
     Capability,
     ContactMethod,
     DiscriminationCategory,
     Effectiveness,
-    ExclusionReason,
-    ExclusionType,
     IncidentStatus,
     ReportRoute,
     label,
 )
 from screens.dashboard import WINDOWS, incident_tile
-from screens.incident_form import TEXT_FIELDS
 from screens.ui import (
     ask,
     back_title,
@@ -63,29 +71,6 @@ ENUM_FIELDS = {
 }
 
 
-#: what the detail calls the fields the form has no text label for
-FIELD_TITLES = {
-    "status": "Status",
-    "injury": "Injury",
-    "staff_present": "Staff present",
-    "other_individuals": "Other individuals",
-    "parents_informed": "Parents informed",
-    "parents_informed_method": "How parents were informed",
-    "parents_not_informed_reason": "Why parents were not informed",
-    "flagged": "Flagged",
-    "flag_reason": "Why it was flagged",
-    "discriminatory_categories": "Discriminatory, prejudiced or other behaviour",
-    "exclusions": "Suspensions / exclusions",
-    "pi_deescalation": "De-escalation",
-    "pi_techniques": "Physical techniques",
-    "pi_started_at": "Physical intervention started",
-    "pi_ended_at": "Physical intervention ended",
-    "pi_plan_followed": "Smart Plan followed",
-    "pi_report_route": "Reported to",
-    "review_notes": "Review notes",
-}
-
-
 def field_title(field: str) -> str:
     """A field's name in words: the form's label, or the detail's, or the name without its section prefix."""
     if field in TEXT_FIELDS or field in FIELD_TITLES:
@@ -93,12 +78,6 @@ def field_title(field: str) -> str:
     for prefix in ("pild_", "pi_", "review_"):
         field = field.removeprefix(prefix)
     return field.replace("_", " ").capitalize()
-
-
-def deescalation_line(use: dict[str, Any]) -> str:
-    """ "Calm talk: Partly effective. He covered his ears"."""
-    line = f"{use.get('technique', '')}: {label(Effectiveness, use.get('effectiveness'))}"
-    return line + (f". {use['notes']}" if use.get("notes") else "")
 
 
 def technique_block(use: dict[str, Any], staff: dict[str, str]) -> ft.Control:
@@ -121,17 +100,6 @@ def technique_block(use: dict[str, Any], staff: dict[str, str]) -> ft.Control:
         padding=ft.Padding.only(left=12),
         border=ft.Border.only(left=ft.BorderSide(3, ft.Colors.OUTLINE_VARIANT)),
     )
-
-
-def exclusion_line(exclusion: dict[str, Any]) -> str:
-    """ "Suspension, 2 sessions, from Tue 24 Nov 2026: Physical assault against an adult (PA)"."""
-    parts = [label(ExclusionType, exclusion.get("type"))]
-    if exclusion.get("sessions"):
-        parts.append(f"{exclusion['sessions']} sessions")
-    if exclusion.get("start_date"):
-        parts.append(f"from {exclusion['start_date']}")
-    reasons = ", ".join(f"{label(ExclusionReason, r)} ({r})" for r in exclusion.get("reasons", []))
-    return ", ".join(parts) + (f": {reasons}" if reasons else "")
 
 
 class IncidentList:
@@ -313,9 +281,21 @@ class IncidentDetail:
         self.shell = shell
         self.params = {"record_id": record_id}
         self.record_id = record_id
+        self.picker: ft.FilePicker | None = None
 
     def _reload(self) -> None:
         self.shell.show("incident", record_id=self.record_id)
+
+    async def _download(self, _e: Any) -> None:
+        """The incident's PDF (built and audited by app.downloads): a browser download in the web client, a
+        save dialog on desktop. The picker is kept on the screen: Flet drops a service nothing refers to."""
+        download = self.shell.act(lambda: self.shell.services.downloads.incident(self.record_id))
+        if download is None:
+            return
+        self.picker = ft.FilePicker()
+        await self.picker.save_file(
+            dialog_title="Save the incident report", file_name=download.file_name, src_bytes=download.data
+        )
 
     def _parents_informed(self, _e: Any) -> None:
         method = ft.Dropdown(
@@ -414,6 +394,8 @@ class IncidentDetail:
             actions.append(ft.OutlinedButton("Edit", icon=ft.Icons.EDIT_OUTLINED, on_click=self._edit))
         if services.incidents.can_sign_off(incident):  # submitted reports only: never a draft
             actions.append(ft.OutlinedButton("Sign off", icon=ft.Icons.VERIFIED_OUTLINED, on_click=self._sign_off))
+        if services.downloads.allowed():
+            actions.append(ft.OutlinedButton("Download", icon=ft.Icons.DOWNLOAD_OUTLINED, on_click=self._download))
         if ctx.can(Capability.DELETE_INCIDENTS):
             actions.append(ft.OutlinedButton("Delete", icon=ft.Icons.DELETE_OUTLINE, on_click=self._delete))
 

@@ -112,8 +112,16 @@ OP_RULES: dict[str, dict[str, Rule]] = {
         "update": Rule(None, note="its recipient may mark it read"),
         "delete": SERVER,
     },
-    "audit_event": {"create": SERVER, "update": SERVER, "delete": SERVER},
+    "audit_event": {
+        "create": Rule(Capability.VIEW, self_field="actor_id", note="what the user did on this device"),
+        "update": SERVER,
+        "delete": SERVER,
+    },
 }
+
+#: what a device may audit itself (a download or export made on it, perhaps offline); every other action is
+#: audited by the server as it happens
+DEVICE_AUDIT_ACTIONS = frozenset({"download", "export"})
 
 #: Incident fields anyone who may record for the individual may set: the parents-informed thumbs-up and
 #: flagging for a lead's attention.
@@ -198,6 +206,15 @@ def _identity(op: Op, state: RecordState | None, action: str) -> str | None:
     return None
 
 
+def _device_audit(op: Op) -> str | None:
+    """A device audits only what its own user did on it: a download or export, on this device."""
+    if op.fields.get("action") not in DEVICE_AUDIT_ACTIONS:
+        return "a device may audit only its own downloads and exports"
+    if op.fields.get("device_id") != op.device_id:
+        return "an audit event must name the device it was made on"
+    return None
+
+
 def check_op(actor: Actor, op: Op, state: RecordState | None) -> str | None:
     """Why `actor` may not make this op (None: allowed). Reaching the individual is checked by the caller.
 
@@ -219,6 +236,8 @@ def check_op(actor: Actor, op: Op, state: RecordState | None) -> str | None:
         return f"{op.kind} records are written by the server only"
     refusal = _identity(op, state, action)
     if refusal:
+        return refusal
+    if op.kind == "audit_event" and (refusal := _device_audit(op)):
         return refusal
     if op.kind == "incident" and action in ("create", "update"):
         return _incident(actor, op, state, creating=action == "create")

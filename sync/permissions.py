@@ -21,6 +21,8 @@ class Capability(StrEnum):
     REVIEW_INCIDENTS = "review_incidents"  # manager sign-off, quarantine review
     ANALYTICS = "analytics"
     MANAGE_PLANS = "manage_plans"
+    #: take a record away as a file (an incident's PDF); every download is audited
+    DOWNLOAD_RECORDS = "download_records"
     ADMIN = "admin"  # users, access grants, key staff, behaviour catalogue, devices
     ALL_INDIVIDUALS = "all_individuals"  # organisation-wide access without per-child grants
 
@@ -32,6 +34,7 @@ _LEAD = _STAFF | {
     Capability.REVIEW_INCIDENTS,
     Capability.ANALYTICS,
     Capability.MANAGE_PLANS,
+    Capability.DOWNLOAD_RECORDS,
     Capability.ALL_INDIVIDUALS,
 }
 

@@ -3,7 +3,7 @@
 figures (`service`), and CSV (`export`). Every figure, chart point and table row carries the ids of the
 records behind it ("Show related incidents"). Draft incidents are their author's and are never counted."""
 
-from app.analytics.export import CLICK_COLUMNS, COMMUNICATION_COLUMNS, INCIDENT_COLUMNS, csv_cell, to_csv
+from app.analytics.export import CLICK_COLUMNS, COMMUNICATION_COLUMNS, INCIDENT_COLUMNS
 from app.analytics.filters import PRESETS, Filters
 from app.analytics.report import REPORTS, Figure, Point, Report, Series, Table
 from app.analytics.service import SAVED_FILTERS_SECRET, Analytics
@@ -26,6 +26,4 @@ __all__ = [
     "Series",
     "Table",
     "WorkingSet",
-    "csv_cell",
-    "to_csv",
 ]

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from app.analytics.export import CLICK_COLUMNS, COMMUNICATION_COLUMNS, INCIDENT_COLUMNS, to_csv, yes_no
+from app.analytics.export import CLICK_COLUMNS, COMMUNICATION_COLUMNS, INCIDENT_COLUMNS, yes_no
 from app.analytics.filters import Filters
 from app.analytics.report import REPORTS, Figure, Point, Report, Series, Table
 from app.analytics.working_set import (
@@ -25,6 +25,7 @@ from app.analytics.working_set import (
     WorkingSet,
 )
 from app.context import ActionError, Context, now_utc
+from app.documents import to_csv
 from sync.permissions import Capability
 
 #: the vault entry holding this user's saved filter sets (encrypted like every other value)
@@ -711,7 +712,7 @@ class Analytics:
     def table_csv(self, report: Report) -> str:
         """The report's table as CSV (columns: docs/analytics.md)."""
         self._require()
-        return to_csv(report.table.columns, report.table.rows)
+        return to_csv(report.table.rows, report.table.columns)
 
     def rows_csv(self, report: Report) -> str:
         """The records the report counted, one per line (columns: docs/analytics.md)."""
@@ -722,8 +723,8 @@ class Analytics:
         if report.record_kind == "clicker_event":
             types = self.working.behaviour_types()
             return to_csv(
-                CLICK_COLUMNS,
-                [
+                columns=CLICK_COLUMNS,
+                rows=[
                     (
                         r.id,
                         r.occurred_at.isoformat(),
@@ -740,8 +741,8 @@ class Analytics:
             )
         if report.record_kind == "communication":
             return to_csv(
-                COMMUNICATION_COLUMNS,
-                [
+                columns=COMMUNICATION_COLUMNS,
+                rows=[
                     (
                         r.id,
                         r.created_at.isoformat(),
@@ -758,8 +759,8 @@ class Analytics:
                 ],
             )
         return to_csv(
-            INCIDENT_COLUMNS,
-            [
+            columns=INCIDENT_COLUMNS,
+            rows=[
                 (
                     r.id,
                     r.reference,

@@ -175,18 +175,37 @@ class _Batch:
         merged = self.writer.merge(op, self.actor.org_id)
         status: OpStatus = "conflict" if merged.conflicts else "applied"
         self.writer.log_op(op, status)
+        if op.kind == "audit_event":
+            self._device_audit(op)
+        else:
+            self.writer.audit(
+                org_id=self.actor.org_id,
+                actor_id=self.actor.id,
+                device_id=self.actor.device_id,
+                action=op.action,
+                record_kind=op.kind,
+                record_id=op.record_id,
+                profile_id=op.profile_id,
+            )
+        self.seen[op.op_id] = status
+        note = f"kept {len(merged.conflicts)} concurrent value(s) as conflicts" if merged.conflicts else None
+        return OpResult(op_id=op.op_id, status=status, reason=note, record_id=op.record_id)
+
+    def _device_audit(self, op: Op) -> None:
+        """What the device audited (a download made on it, perhaps offline) becomes the audit log's row for it:
+        the action and record it names, and when it happened on the device (`detail.at`; the row's own time
+        is when the server heard of it)."""
+        event = op.fields
         self.writer.audit(
             org_id=self.actor.org_id,
             actor_id=self.actor.id,
             device_id=self.actor.device_id,
-            action=op.action,
-            record_kind=op.kind,
-            record_id=op.record_id,
-            profile_id=op.profile_id,
+            action=str(event["action"]),
+            record_kind=str(event["record_kind"]),
+            record_id=event.get("record_id"),
+            profile_id=event.get("profile_id"),
+            detail={"at": event.get("at"), "audit_event": op.record_id},
         )
-        self.seen[op.op_id] = status
-        note = f"kept {len(merged.conflicts)} concurrent value(s) as conflicts" if merged.conflicts else None
-        return OpResult(op_id=op.op_id, status=status, reason=note, record_id=op.record_id)
 
     def references(self, results: list[OpResult], ops: list[Op]) -> list[OpResult]:
         out = []

@@ -232,9 +232,10 @@ class RecordWriter:
         record_kind: str,
         record_id: str | None,
         profile_id: str | None,
+        detail: dict[str, Any] | None = None,
     ) -> None:
         self.pending.audit.append(
-            audit_entry(self.db_now, org_id, actor_id, device_id, action, record_kind, record_id, profile_id)
+            audit_entry(self.db_now, org_id, actor_id, device_id, action, record_kind, record_id, profile_id, detail)
         )
 
     # --- writing --------------------------------------------------------------------------------

@@ -27,10 +27,9 @@ from app.analytics import (
     TIME_ZONE,
     Analytics,
     Filters,
-    csv_cell,
-    to_csv,
 )
 from app.context import ActionError, Context, PermissionDenied
+from app.documents import csv_cell, to_csv
 from app.services import Services
 from localdb.store import LocalStore, StoreLockedError
 from sync.permissions import Capability
@@ -328,7 +327,7 @@ def test_csv_escapes_formulas_and_uses_iso_dates() -> None:
     assert csv_cell(-3) == "-3"  # a number stays a number
     assert csv_cell(dt.date(2026, 1, 2)) == "2026-01-02"
     assert csv_cell(True) == "yes"
-    text = to_csv(("a", "b"), [("=HYPERLINK(1)", 'say "hi", then')])
+    text = to_csv([("=HYPERLINK(1)", 'say "hi", then')], ("a", "b"))
     assert list(csv.reader(io.StringIO(text))) == [["a", "b"], ["'=HYPERLINK(1)", 'say "hi", then']]
 
 

@@ -540,6 +540,7 @@ def test_staff_cannot_delete_or_sign_off(ui: UiHarness):
     assert not ui.find_all(ft.OutlinedButton, text="Delete")
     assert not ui.find_all(ft.OutlinedButton, text="Sign off")
     assert not ui.find_all(ft.OutlinedButton, text="Edit")  # recorded by someone else
+    assert not ui.find_all(ft.OutlinedButton, text="Download")  # a lead's (download_records)
 
 
 def test_a_lead_can_sign_off_and_delete(config: ClientConfig):
@@ -550,6 +551,7 @@ def test_a_lead_can_sign_off_and_delete(config: ClientConfig):
         unlock(ui, email=LEAD.email)
         open_incident(ui, "besmart-10270")
         assert ui.find_all(ft.OutlinedButton, text="Edit")
+        assert ui.find_all(ft.OutlinedButton, text="Download")  # tests/e2e/test_incident_download.py presses it
         ui.click("Sign off")
         ui.set_value(toggle(ui, "The child has been spoken to about it"), True)
         ui.click(ui.find(ft.TextButton, text="Sign off"))

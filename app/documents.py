@@ -1,0 +1,306 @@
+"""Documents: a record (an incident, a plan, a report, a register) laid out as a `Document`, rendered to PDF
+bytes, and rows written as CSV — the one way the app makes a file for a person to take away.
+
+A `Document` is plain data: a title and subtitle, header facts (organisation, individual, version, dates),
+then sections of labelled paragraphs, tables, images and bar charts. `render_pdf` lays it out with fpdf2 in
+the DejaVu Sans font shipped in `assets/fonts/` (never a system font: the same glyphs on every device, and
+names such as "Zoë Ní Bhriain" drawn as written). Every page carries the classification (OFFICIAL-SENSITIVE)
+in its header and footer, "Page N of M" and the date it was generated; a table longer than a page splits
+across pages with its header row repeated.
+
+`to_csv` is the one CSV writer: the columns named by the caller in a stable order, dates and moments as
+ISO 8601, and every text cell that a spreadsheet would read as a formula (starting with = + - @, a tab or a
+carriage return) prefixed with an apostrophe, so opening an export can never run what a child's record
+happens to contain.
+
+This module knows nothing of records, the store or who may download: the services that build documents
+(`app/downloads.py`, and later plans, analytics and compliance exports) decide what goes in and audit it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.enums import TableCellFillMode, XPos, YPos
+from fpdf.fonts import FontFace
+
+#: the classification printed on every page (the Government Security Classifications' handling caveat for
+#: personal data about children)
+CLASSIFICATION = "OFFICIAL-SENSITIVE"
+FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+_FONT = "DejaVu"
+_FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+_GREY = (90, 90, 90)
+_RULE = (200, 200, 200)
+_HEAD_FILL = (230, 235, 240)
+_BAR = (60, 110, 160)
+
+
+# --- the model ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A labelled value: a header fact ("Individual: Zoë Ní Bhriain") or a paragraph under its label."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows under a header row. `widths` are relative column widths (None: equal)."""
+
+    columns: Sequence[str]
+    rows: Sequence[Sequence[str]]
+    title: str = ""
+    widths: Sequence[float] | None = None
+
+
+@dataclass(frozen=True)
+class Image:
+    """A picture (PNG or JPEG bytes), e.g. a chart drawn elsewhere, scaled to `width_mm` (None: full width)."""
+
+    data: bytes
+    caption: str = ""
+    width_mm: float | None = None
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """A horizontal bar chart drawn into the PDF itself (no picture needed): one bar per label."""
+
+    title: str
+    bars: Sequence[tuple[str, float]]
+    unit: str = ""
+
+
+Block = Fact | Table | Image | BarChart
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    blocks: Sequence[Block]
+
+
+@dataclass(frozen=True)
+class Document:
+    title: str
+    #: header facts under the title: organisation, individual, version, dates, filters
+    facts: Sequence[Fact] = ()
+    sections: Sequence[Section] = ()
+    subtitle: str = ""
+    classification: str = CLASSIFICATION
+    #: when it was generated (None: now); printed on every page
+    generated_at: dt.datetime | None = None
+    #: the name offered when the file is saved, e.g. "besmart-00042.pdf"
+    file_name: str = "document.pdf"
+
+
+# --- PDF ---------------------------------------------------------------------------------------------
+
+
+class _Pdf(FPDF):
+    def __init__(self, document: Document, generated: dt.datetime) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.document = document
+        self.generated = generated
+        for style, name in _FONT_FILES.items():
+            self.add_font(_FONT, style, str(FONT_DIR / name))
+        self.set_auto_page_break(auto=True, margin=20)
+        self.set_margins(18, 22, 18)
+        self.alias_nb_pages()
+
+    def header(self) -> None:
+        self.set_y(8)
+        self.set_font(_FONT, "B", 9)
+        self.set_text_color(160, 0, 0)
+        self.cell(0, 5, self.document.classification, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(0, 0, 0)
+        self.set_y(self.t_margin)
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_draw_color(*_RULE)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.set_font(_FONT, "", 8)
+        self.set_text_color(*_GREY)
+        width = (self.w - self.l_margin - self.r_margin) / 3
+        self.cell(width, 6, f"Generated {self.generated:%d %b %Y %H:%M} UTC", align="L")
+        self.set_font(_FONT, "B", 8)
+        self.set_text_color(160, 0, 0)
+        self.cell(width, 6, self.document.classification, align="C")
+        self.set_font(_FONT, "", 8)
+        self.set_text_color(*_GREY)
+        self.cell(width, 6, f"Page {self.page_no()} of {{nb}}", align="R")
+        self.set_text_color(0, 0, 0)
+
+
+def render_pdf(document: Document) -> bytes:
+    """The document as PDF bytes (A4, DejaVu Sans, classification, page numbers and date on every page)."""
+    generated = (document.generated_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    pdf = _Pdf(document, generated)
+    pdf.set_creator("besmart")
+    pdf.set_title(document.title)
+    pdf.set_creation_date(generated)
+    pdf.add_page()
+    _title(pdf, document)
+    for section in document.sections:
+        _section(pdf, section)
+    return bytes(pdf.output())
+
+
+def _width(pdf: FPDF) -> float:
+    return pdf.w - pdf.l_margin - pdf.r_margin
+
+
+def _title(pdf: _Pdf, document: Document) -> None:
+    pdf.set_font(_FONT, "B", 16)
+    pdf.multi_cell(0, 8, document.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if document.subtitle:
+        pdf.set_font(_FONT, "", 11)
+        pdf.set_text_color(*_GREY)
+        pdf.multi_cell(0, 6, document.subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+    pdf.ln(2)
+    label_width = 45.0
+    for fact in document.facts:
+        pdf.set_font(_FONT, "B", 9)
+        y = pdf.get_y()
+        pdf.multi_cell(label_width, 5, fact.label, new_x=XPos.RIGHT, new_y=YPos.TOP)
+        pdf.set_font(_FONT, "", 9)
+        pdf.multi_cell(_width(pdf) - label_width, 5, fact.value or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_y(max(pdf.get_y(), y + 5))
+    pdf.ln(2)
+    pdf.set_draw_color(*_RULE)
+    pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+    pdf.ln(3)
+
+
+def _section(pdf: FPDF, section: Section) -> None:
+    if pdf.get_y() > pdf.h - pdf.b_margin - 25:
+        pdf.add_page()  # never a section heading alone at the foot of a page
+    pdf.set_font(_FONT, "B", 12)
+    pdf.multi_cell(0, 7, section.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(1)
+    for block in section.blocks:
+        if isinstance(block, Fact):
+            _fact(pdf, block)
+        elif isinstance(block, Table):
+            _table(pdf, block)
+        elif isinstance(block, Image):
+            _image(pdf, block)
+        else:
+            _bar_chart(pdf, block)
+    pdf.ln(3)
+
+
+def _fact(pdf: FPDF, fact: Fact) -> None:
+    pdf.set_font(_FONT, "B", 9)
+    pdf.multi_cell(0, 5, fact.label, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(_FONT, "", 10)
+    pdf.multi_cell(0, 5, fact.value or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(2)
+
+
+def _table(pdf: FPDF, table: Table) -> None:
+    if table.title:
+        pdf.set_font(_FONT, "B", 10)
+        pdf.multi_cell(0, 6, table.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(_FONT, "", 9)
+    pdf.set_draw_color(*_RULE)
+    widths = tuple(table.widths) if table.widths else None
+    with pdf.table(
+        col_widths=widths,
+        headings_style=FontFace(family=_FONT, emphasis="BOLD", fill_color=_HEAD_FILL),
+        cell_fill_color=_HEAD_FILL,
+        cell_fill_mode=TableCellFillMode.NONE,
+        line_height=5,
+        repeat_headings=1,
+        text_align="LEFT",
+    ) as grid:
+        grid.row([str(c) for c in table.columns])
+        for row in table.rows:
+            grid.row(["" if v is None else str(v) for v in row])
+    pdf.ln(3)
+
+
+def _image(pdf: FPDF, image: Image) -> None:
+    pdf.image(io.BytesIO(image.data), w=image.width_mm or _width(pdf))
+    if image.caption:
+        pdf.set_font(_FONT, "", 8)
+        pdf.set_text_color(*_GREY)
+        pdf.multi_cell(0, 5, image.caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+    pdf.ln(2)
+
+
+def _bar_chart(pdf: FPDF, chart: BarChart) -> None:
+    bar, gap, label_width = 5.0, 2.0, 50.0
+    if pdf.get_y() + 8 + len(chart.bars) * (bar + gap) > pdf.h - pdf.b_margin:
+        pdf.add_page()
+    pdf.set_font(_FONT, "B", 10)
+    pdf.multi_cell(0, 6, chart.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    top = max((value for _, value in chart.bars), default=0) or 1
+    room = _width(pdf) - label_width - 20
+    pdf.set_font(_FONT, "", 8)
+    pdf.set_fill_color(*_BAR)
+    for name, value in chart.bars:
+        y = pdf.get_y()
+        pdf.set_xy(pdf.l_margin, y)
+        pdf.cell(label_width, bar, name[:40], align="R")
+        length = max(0.0, value) / top * room
+        if length:
+            pdf.rect(pdf.l_margin + label_width + 2, y, length, bar, style="F")
+        pdf.set_xy(pdf.l_margin + label_width + 4 + length, y)
+        pdf.cell(18, bar, f"{value:g}{chart.unit}")
+        pdf.set_y(y + bar + gap)
+    pdf.ln(2)
+
+
+# --- CSV ---------------------------------------------------------------------------------------------
+
+#: what a spreadsheet reads as the start of a formula (OWASP "CSV injection")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """One value as CSV text: None empty, moments and dates ISO 8601, booleans yes/no, lists joined
+    with "; ", enums by their value — and text a spreadsheet would run as a formula prefixed with '.
+    Numbers stay numbers (a negative count is not a formula)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, list | tuple | set | frozenset):
+        value = "; ".join(csv_cell(v).removeprefix("'") for v in value)
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_csv(rows: Iterable[Mapping[str, Any] | Sequence[Any]], columns: Sequence[str]) -> str:
+    """`rows` as CSV text (RFC 4180, CRLF line ends) with a header row of `columns`, in that order. A row is a
+    mapping (its other keys are left out, a missing one is empty) or a sequence in the columns' order. Every
+    CSV the app writes goes through here."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_cell(c) for c in columns])
+    for row in rows:
+        cells = [row.get(c) for c in columns] if isinstance(row, Mapping) else list(row)
+        writer.writerow([csv_cell(cell) for cell in cells])
+    return out.getvalue()

@@ -1,0 +1,233 @@
+"""Downloads: a record taken away as a file — today an incident's PDF — for those whose role allows it
+(`Capability.DOWNLOAD_RECORDS`), each one audited.
+
+A download happens on the device, possibly offline, so its audit is a record written on the device: an
+`audit_event` (action "download", the record and individual it was about, this device, the moment), synced
+to the server like every other write. The server accepts it only as its author's own and never sends it back
+to devices (docs/permissions.md). The audit is written before the file is handed over: if it cannot be
+saved, there is no download.
+
+What goes into the document is chosen here, from the report's own pages and labels (`app.incidents`); how it
+looks is `app.documents`'. File names carry the reference, never a child's name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from app.context import Context, now_utc
+from app.documents import Document, Fact, Section, Table, render_pdf
+from app.incidents import (
+    FIELD_LABELS,
+    FIELD_TITLES,
+    INCIDENT_PAGE,
+    LEARNING_PAGE,
+    MOMENTS,
+    PHYSICAL_INTERVENTION_PAGE,
+    Incidents,
+    deescalation_line,
+    exclusion_line,
+    reference_label,
+)
+from localdb.queries import Stored
+from sync.permissions import Capability
+from sync.records import ContactMethod, DiscriminationCategory, Effectiveness, IncidentStatus, ReportRoute, label
+
+PDF = "application/pdf"
+#: fields whose "No" is worth printing (for the others, False is simply "not filled in")
+_NO_MATTERS = frozenset({"pi_plan_followed"})
+#: fields shown elsewhere in the document, or as a table of their own
+_NOT_AS_FACTS = frozenset({"pi_deescalation", "pi_techniques", "discriminatory"})
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file for the person to save: its suggested name, bytes and media type."""
+
+    file_name: str
+    data: bytes
+    media_type: str = PDF
+
+
+class Downloads:
+    def __init__(self, context: Context, incidents: Incidents) -> None:
+        self.context = context
+        self.incidents = incidents
+
+    def allowed(self) -> bool:
+        """Whether the user's role may download records at all (screens offer Download only then)."""
+        return self.context.can(Capability.DOWNLOAD_RECORDS)
+
+    def incident(self, record_id: str) -> Download:
+        """The incident's PDF: every section filled in, with reference, status and sign-off. Audited."""
+        self.context.require(Capability.DOWNLOAD_RECORDS, "download records")
+        incident = self.incidents.get(record_id)  # never someone else's draft
+        document = self.incident_document(incident)
+        data = render_pdf(document)
+        self._audit("incident", record_id, incident.profile_id)
+        return Download(file_name=document.file_name, data=data)
+
+    def _audit(self, kind: str, record_id: str, profile_id: str | None) -> None:
+        self.context.write(
+            "audit_event",
+            "create",
+            {
+                "actor_id": self.context.user.id,
+                "action": "download",
+                "record_kind": kind,
+                "record_id": record_id,
+                "profile_id": profile_id,
+                "device_id": self.context.store.device_id,
+                "at": now_utc().isoformat(),
+            },
+            what="the record of this download (so nothing was downloaded)",
+        )
+
+    # --- the incident as a document ---------------------------------------------------------------
+
+    def incident_document(self, incident: Stored) -> Document:
+        v = incident.values
+        staff = self.context.staff_names()
+        people = self.context.individual_names()
+        individual = people.get(incident.profile_id or "", "Unknown")
+        status = v.get("status") or IncidentStatus.DRAFT.value
+        reference = reference_label(v.get("reference"), status=status, pending=incident.pending)
+        signed = v.get("review_signed_off_by")
+        facts = [
+            Fact("Organisation", self._organisation()),
+            Fact("Individual", individual),
+            Fact("Reference", reference),
+            Fact("Status", label(IncidentStatus, status)),
+            Fact("When it happened", moment(v.get("occurred_at"))),
+            Fact("Recorded by", f"{staff.get(v.get('recorded_by', ''), 'Unknown')}, {moment(v.get('recorded_at'))}"),
+            Fact(
+                "Signed off",
+                f"{staff.get(signed, 'Unknown')}, {moment(v.get('review_signed_off_at'))}" if signed else "Not yet",
+            ),
+            Fact("Downloaded by", staff.get(self.context.user.id) or self.context.user.name),
+        ]
+        names = {**people, **staff}
+        sections = [Section("Incident", self._facts(v, INCIDENT_PAGE, names) + self._after(v))]
+        if v.get("physical_intervention"):
+            sections.append(Section("Physical intervention", self._physical(v, names)))
+        learning = self._facts(v, LEARNING_PAGE, names)
+        if learning:
+            sections.append(Section("Post-incident learning", learning))
+        if signed:
+            sections.append(Section("Review and sign-off", self._review(v, staff)))
+        return Document(
+            title=f"Incident report {reference}",
+            subtitle=individual,
+            facts=facts,
+            sections=sections,
+            file_name=f"{v.get('reference') or 'incident'}.pdf",
+        )
+
+    def _organisation(self) -> str:
+        found = self.context.store.records("organisation")
+        return found[0].values.get("name", "") if found else ""
+
+    def _facts(self, values: dict[str, Any], fields: tuple[str, ...], names: dict[str, str]) -> list[Any]:
+        facts = []
+        for name in fields:
+            if name in _NOT_AS_FACTS:
+                continue
+            shown = _shown(name, values.get(name), names)
+            if shown:
+                facts.append(Fact(title(name), shown))
+        return facts
+
+    def _after(self, v: dict[str, Any]) -> list[Any]:
+        """The thumbs-up and the flag, set after the report was recorded."""
+        facts = []
+        if v.get("parents_informed"):
+            how = [label(ContactMethod, v.get("parents_informed_method")), moment(v.get("parents_informed_at"))]
+            facts.append(Fact("Parents informed", "Yes: " + ", ".join(p for p in how if p) if any(how) else "Yes"))
+        elif v.get("parents_informed") is False:
+            facts.append(Fact("Parents informed", f"No: {v.get('parents_not_informed_reason') or ''}".strip()))
+        if v.get("flagged"):
+            facts.append(Fact("Flagged", v.get("flag_reason") or "Yes"))
+        return facts
+
+    def _physical(self, v: dict[str, Any], names: dict[str, str]) -> list[Any]:
+        blocks: list[Any] = self._facts(v, PHYSICAL_INTERVENTION_PAGE, names)
+        deescalation = v.get("pi_deescalation") or []
+        if deescalation:
+            blocks.append(Fact(title("pi_deescalation"), "\n".join(deescalation_line(d) for d in deescalation)))
+        techniques = v.get("pi_techniques") or []
+        if techniques:
+            blocks.append(
+                Table(
+                    title=title("pi_techniques"),
+                    columns=("Technique", "How effective", "Minutes", "Used by", "Why it was used", "Injuries"),
+                    rows=[
+                        (
+                            t.get("technique", ""),
+                            label(Effectiveness, t.get("effectiveness")),
+                            "" if t.get("duration_minutes") is None else str(t["duration_minutes"]),
+                            ", ".join(names.get(s, "Unknown") for s in t.get("used_by", [])),
+                            t.get("reason", ""),
+                            t.get("injuries", ""),
+                        )
+                        for t in techniques
+                    ],
+                    widths=(3, 2, 1.2, 2.5, 4, 3),
+                )
+            )
+        return blocks
+
+    def _review(self, v: dict[str, Any], staff: dict[str, str]) -> list[Any]:
+        child = v.get("review_child_spoken_by")
+        return [
+            Fact(
+                "Signed off as accurate by",
+                f"{staff.get(v['review_signed_off_by'], 'Unknown')}, {moment(v.get('review_signed_off_at'))}",
+            ),
+            Fact("Staff involved spoken to", "Yes" if v.get("review_staff_spoken_to") else "No"),
+            Fact(
+                "Child spoken to",
+                f"Yes: {staff.get(child, 'Unknown')}, {moment(v.get('review_child_spoken_at'))}"
+                if child
+                else "Not yet",
+            ),
+            *([Fact("Review notes", v["review_notes"])] if v.get("review_notes") else []),
+        ]
+
+
+def title(field: str) -> str:
+    """What the report calls a field: the form's label, the detail's title, or the moment's name."""
+    return (
+        FIELD_LABELS.get(field) or FIELD_TITLES.get(field) or MOMENTS.get(field) or field.replace("_", " ").capitalize()
+    )
+
+
+def moment(value: str | None) -> str:
+    """An ISO moment on this device's clock, the UK way: 'Tue 1 Dec 2026, 09:15'."""
+    if not value:
+        return ""
+    try:
+        local = dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return value
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+
+
+def _shown(name: str, value: Any, names: dict[str, str]) -> str:
+    """A field's value in words ("" when it was not filled in)."""
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else ("No" if name in _NO_MATTERS else "")
+    if name in MOMENTS or name.endswith("_at"):
+        return moment(value)
+    if name == "discriminatory_categories":
+        return ", ".join(label(DiscriminationCategory, c) for c in value)
+    if name == "exclusions":
+        return "\n".join(exclusion_line(e) for e in value)
+    if name == "pi_report_route":
+        return label(ReportRoute, value)
+    if isinstance(value, list):
+        return ", ".join(names.get(str(p), "Unknown") for p in value)
+    return str(value)

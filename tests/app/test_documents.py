@@ -1,0 +1,184 @@
+"""The documents layer (app/documents.py): PDFs read back with pypdf — title, header facts, sections, the
+classification and "Page N of M" on every page, a long table split across pages with its header repeated,
+names outside ASCII — and the one CSV writer's formula escaping. Then an incident's download
+(app/downloads.py): every filled-in section, reference, status and sign-off, only for a role that may
+download, and audited on the device before the file is handed over."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from app.context import Context, PermissionDenied
+from app.documents import CLASSIFICATION, BarChart, Document, Fact, Section, Table, csv_cell, render_pdf, to_csv
+from app.services import Services
+from localdb.store import LocalStore
+from tests.support.device import user
+
+NAME = "Zoë Ní Bhriain"
+
+
+def pages(data: bytes) -> list[str]:
+    assert data.startswith(b"%PDF-")
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def long_document(rows: int = 150) -> Document:
+    return Document(
+        title="Restrictive-intervention register",
+        subtitle="Brightwater Academy, 1 Sep to 30 Nov 2026",
+        facts=[Fact("Organisation", "Brightwater Trust"), Fact("Individual", NAME), Fact("Version", "3")],
+        sections=[
+            Section("About me", [Fact("What matters to me", "Football, my dog Bran and my nan's cooking.")]),
+            Section(
+                "Register",
+                [
+                    Table(
+                        columns=("No.", "Individual", "Measure"),
+                        rows=[(str(i), NAME, f"Measure {i}") for i in range(rows)],
+                    )
+                ],
+            ),
+            Section("Behaviours", [BarChart("Last 4 weeks", [("Shouting out", 12), ("Leaving class", 3)])]),
+        ],
+        generated_at=dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC),
+    )
+
+
+def test_a_pdf_has_its_title_facts_and_sections_with_a_unicode_font():
+    text = "\n".join(pages(render_pdf(long_document(rows=3))))
+    for expected in (
+        "Restrictive-intervention register",
+        "Brightwater Academy, 1 Sep to 30 Nov 2026",
+        "Brightwater Trust",
+        NAME,  # drawn with the shipped font, read back as written
+        "About me",
+        "Football, my dog Bran and my nan's cooking.",
+        "Shouting out",
+        "Generated 01 Dec 2026 09:30 UTC",
+    ):
+        assert expected in text
+
+
+def test_every_page_is_classified_and_numbered_page_n_of_m():
+    texts = pages(render_pdf(long_document()))
+    total = len(texts)
+    assert total >= 3
+    for number, text in enumerate(texts, start=1):
+        assert text.count(CLASSIFICATION) >= 2, f"page {number}: header and footer"
+        assert f"Page {number} of {total}" in text
+
+
+def test_a_long_table_splits_across_pages_with_its_header_row_repeated():
+    texts = pages(render_pdf(long_document(rows=150)))
+    with_rows = [t for t in texts if "Measure " in t]
+    assert len(with_rows) >= 3
+    for text in with_rows:
+        assert "No. Individual Measure" in text  # the header row, on every page the table reaches
+    everything = "\n".join(texts)
+    assert all(f"Measure {i}\n" in everything or f"Measure {i} " in everything for i in (0, 75, 149))
+
+
+def test_csv_escapes_what_a_spreadsheet_would_run_as_a_formula():
+    rows = [
+        {"name": '=HYPERLINK("http://x")', "note": "+1", "b": "-2", "c": "@SUM(A1)", "d": "\tx", "e": "\rx"},
+        {"name": NAME, "note": "plain, with a comma", "b": -2, "c": 3.5, "d": True, "e": None},
+    ]
+    text = to_csv(rows, ["name", "note", "b", "c", "d", "e"])
+    read = list(csv.reader(io.StringIO(text)))
+    assert read[0] == ["name", "note", "b", "c", "d", "e"]
+    assert read[1] == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx"]
+    assert read[2] == [NAME, "plain, with a comma", "-2", "3.5", "yes", ""]  # numbers are not formulas
+
+
+def test_csv_columns_are_the_callers_in_order_with_iso_dates():
+    rows = [{"when": dt.datetime(2026, 11, 23, 10, 15, tzinfo=dt.UTC), "day": dt.date(2026, 11, 23), "extra": "x"}]
+    assert to_csv(rows, ["day", "when", "missing"]).splitlines() == [
+        "day,when,missing",
+        "2026-11-23,2026-11-23T10:15:00+00:00,",
+    ]
+    assert csv_cell(["=a", "b"]) == "'=a; b"
+
+
+# --- downloading an incident ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def incident(services: Services, child: str) -> str:
+    """A submitted report with physical intervention, recorded by Sam (staff) about Ada."""
+    draft = services.incidents.start(child, physical_intervention=True)
+    services.incidents.save_page(
+        draft.id,
+        {
+            "location": "Dining hall",
+            "what_happened": "Threw a chair towards another pupil.",
+            "pi_reason": "To stop a chair hitting a pupil.",
+            "pi_techniques": [
+                {
+                    "technique": "Single elbow",
+                    "effectiveness": "effective",
+                    "used_by": ["u-staff"],
+                    "duration_minutes": 2,
+                }
+            ],
+            "pild_triggers": "Noise at lunchtime",
+        },
+    )
+    return services.incidents.submit(draft.id)
+
+
+def as_lead(store: LocalStore) -> Services:
+    return Services.of(Context(store, user("lead", "u-lead")))
+
+
+def test_a_lead_downloads_an_incident_with_every_filled_in_section(store: LocalStore, services, incident: str):
+    services.context.write("organisation", "create", {"name": "Brightwater Trust"}, record_id="org1")
+    lead = as_lead(store)
+    lead.incidents.sign_off(incident, child_spoken_to=True, notes="Spoke to Sam and to Ada.")
+    download = lead.downloads.incident(incident)
+    assert download.media_type == "application/pdf"
+    assert download.file_name.endswith(".pdf") and "Ada" not in download.file_name
+    texts = pages(download.data)
+    text = "\n".join(texts)
+    for expected in (
+        "Incident report Waiting for sync",  # its reference, in words, until the server numbers it
+        "Brightwater Trust",
+        "Ada Lovelace",
+        "Reviewed and signed off",
+        "Dining hall",
+        "Threw a chair towards another pupil.",
+        "Physical intervention",
+        "To stop a chair hitting a pupil.",
+        "Single elbow",
+        "Post-incident learning",
+        "Noise at lunchtime",
+        "Review and sign-off",
+        "Spoke to Sam and to Ada.",
+    ):
+        assert expected in text
+    assert all(CLASSIFICATION in t for t in texts)
+
+
+def test_a_download_is_audited_on_the_device_before_the_file_is_handed_over(store: LocalStore, services, incident):
+    lead = as_lead(store)
+    before = {op.op_id for op in store.pending_ops()}
+    lead.downloads.incident(incident)
+    [audit] = [op for op in store.pending_ops() if op.op_id not in before]
+    assert audit.kind == "audit_event" and audit.action == "create" and audit.actor_id == "u-lead"
+    assert audit.fields["action"] == "download"
+    assert audit.fields["record_kind"] == "incident"
+    assert audit.fields["record_id"] == incident
+    assert audit.fields["device_id"] == store.device_id
+    assert audit.fields["profile_id"] == store.get(incident).profile_id
+
+
+def test_staff_may_not_download(services: Services, incident: str):
+    assert not services.downloads.allowed()
+    before = len(services.context.store.pending_ops())
+    with pytest.raises(PermissionDenied):
+        services.downloads.incident(incident)
+    assert len(services.context.store.pending_ops()) == before  # nothing audited: nothing downloaded
