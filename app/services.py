@@ -9,6 +9,8 @@ from app.directory import Directory
 from app.help import HelpCentre
 from app.incidents import Incidents
 from app.notifications import Notifications
+from app.plan_builder import PlanBuilder
+from app.plans import Plans
 from app.recording import Clicker, Communications
 
 
@@ -21,9 +23,12 @@ class Services:
     directory: Directory
     notifications: Notifications
     help: HelpCentre
+    plans: Plans
+    plan_builder: PlanBuilder
 
     @classmethod
     def of(cls, context: Context) -> Services:
+        plans = Plans(context)
         return cls(
             context=context,
             clicker=Clicker(context),
@@ -32,4 +37,6 @@ class Services:
             directory=Directory(context),
             notifications=Notifications(context),
             help=HelpCentre(context),
+            plans=plans,
+            plan_builder=PlanBuilder(context, plans),
         )
