@@ -339,6 +339,16 @@ class Plans:
             for key, title, items in PLAN_SECTIONS
         ]
 
+    def resolve_conflict(self, plan_id: str, field: str, value: Any) -> None:
+        """Settle an item two people changed at once: `value` replaces the current value and every kept one."""
+        plan = self.get(plan_id)
+        self._require_edit(plan, {field})
+        if not any(c.field == field for c in plan.conflicts):
+            raise ActionError("There is no conflict on that part of the plan any more.")
+        assert plan.state is not None
+        base = plan.state.resolution_base(field)
+        self.context.write("smart_plan", "update", {field: value}, record_id=plan_id, base={field: base})
+
     # --- contributions --------------------------------------------------------------------------
 
     def contribute(
