@@ -587,6 +587,8 @@ class SmartPlan(_Record):
     removed_reason: LongText = ""
     removed_by: Id | None = None
     removed_at: AwareMoment | None = None
+    #: the review reminders the server has sent for this version ("plan_review_due:2027-01-10"): server only
+    reminders_sent: list[ShortText] = Field(default_factory=list, max_length=100)
 
 
 #: The plan's sections in order: (key, title, ((field, label), ...)). Targets, contributors and the review log
@@ -797,7 +799,13 @@ KINDS: dict[str, KindSpec] = {
             time_field="occurred_at",
             server_fields=frozenset({"reference"}),
         ),
-        KindSpec("smart_plan", SmartPlan, "profile", time_field="created_at"),
+        KindSpec(
+            "smart_plan",
+            SmartPlan,
+            "profile",
+            time_field="created_at",
+            server_fields=frozenset({"reminders_sent"}),
+        ),
         KindSpec(
             "plan_contribution",
             PlanContribution,
