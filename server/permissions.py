@@ -275,11 +275,14 @@ def _contribution(actor: Actor, op: Op, state: RecordState | None, plan: RecordS
     values = plan.values() if plan is not None and not plan.deleted else None
     if values is None or plan is None or plan.kind != "smart_plan" or plan.profile_id != op.profile_id:
         return "unknown Smart Plan for this individual"
+    may_fold = actor.can(Capability.EDIT_PLANS) or _plan_lead(actor, values)
     if op.action == "create":
         if values.get("status") == PlanStatus.ARCHIVED or values.get("removed"):
             return "this version of the Smart Plan is archived: contribute to the current one"
+        if op.fields.get("used") and not may_fold:
+            return "only a lead or the plan's lead may mark a contribution used"
         return None if actor.can(Capability.CONTRIBUTE_PLANS) else f"your role ({actor.role}) may not contribute"
-    if op.action == "update" and not (actor.can(Capability.EDIT_PLANS) or _plan_lead(actor, values)):
+    if op.action == "update" and not may_fold:
         return "only a lead or the plan's lead may mark a contribution used"
     return None
 

@@ -87,6 +87,10 @@ def test_contributions_are_anyones_but_used_is_the_plan_leads(server: ServerProc
     assert push(sam, on_behalf) == ("applied", None)
     assert push(sam, contribution(sam, draft, author_id=tia.user_id))[1] == "author_id must be the person recording it"
     assert push(sam, contribution(sam, other))[0] == "quarantined"  # sam does not reach max
+    assert (
+        push(sam, contribution(sam, draft, used=True))[1]
+        == "only a lead or the plan's lead may mark a contribution used"
+    )
     wrong_child = contribution(lena, other)
     wrong_child["profile_id"] = kim
     assert push(lena, wrong_child)[1] == "unknown Smart Plan for this individual"
