@@ -10,6 +10,7 @@ from app.context import ActionError, Context, PermissionDenied
 from app.services import Services
 from localdb.store import LocalStore
 from sync.merge import FieldValue
+from sync.records import RecordError, validate_record
 from tests.support.device import user
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
@@ -268,3 +269,37 @@ def test_reflection_answers_the_four_questions_with_figures(lead: Services, chil
         ("besmart-00001", (NOW - dt.timedelta(days=2)).astimezone().date())
     ]
     assert sum(count for _day, count in figures.days) == 3
+
+
+def test_plans_recorded_before_the_sections_stay_valid_and_contributions_are_checked() -> None:
+    earlier = {
+        "status": "active",
+        "version": 1,
+        "title": "Smart Plan",
+        "review_date": "2026-01-10",
+        "contributors": [{"name": "Mum", "role": "parent"}],
+        "pupil_voice": "I need space",
+        "strategies": "- Music",
+        "triggers": "- Noise",
+        "early_signs": "- Pacing",
+        "reasonable_adjustments": "- Leave early",
+        "agreed_responses": "- Calm voice",
+        "communication_follow_up": "Phone home",
+        "linked_incident_ids": [],
+        "linked_communication_ids": [],
+        "created_by": "u-lead",
+        "created_at": "2025-10-01T09:00:00Z",
+    }
+    assert validate_record("smart_plan", earlier)["triggers"] == "- Noise"
+    contribution = {
+        "plan_id": "p1",
+        "section": "green",
+        "text": "Praise",
+        "author_id": "u",
+        "created_at": "2026-01-01T09:00:00Z",
+    }
+    assert validate_record("plan_contribution", contribution)["on_behalf_of"] == "self"
+    with pytest.raises(RecordError, match="unknown plan section"):
+        validate_record("plan_contribution", {**contribution, "section": "purple"})
+    with pytest.raises(RecordError, match="say whom"):
+        validate_record("plan_contribution", {**contribution, "on_behalf_of": "individual"})
