@@ -325,11 +325,16 @@ def check_op(actor: Actor, op: Op, state: RecordState | None, plan: RecordState 
     return f"your role ({actor.role}) may not {action} {op.kind.replace('_', ' ')} records"
 
 
-def can_read(actor: Actor, *, kind: str, scope: str, recipient_id: str | None, reaches_profile: bool) -> bool:
-    """Whether `actor` may read a record of their organisation."""
+def can_read(
+    actor: Actor, *, kind: str, scope: str, recipient_id: str | None, reaches_profile: bool, removed: bool = False
+) -> bool:
+    """Whether `actor` may read a record of their organisation. `removed`: a Smart Plan deleted with a reason,
+    kept for those who may delete plans."""
     if kind == "audit_event":
         return False
     if kind in ("smart_plan", "plan_contribution") and not actor.can(Capability.VIEW_PLANS):
+        return False
+    if removed and not actor.can(Capability.DELETE_PLANS):
         return False
     if scope == "org":
         return True

@@ -73,6 +73,7 @@ def test_plan_lifecycle_permissions(server: ServerProcess, org: Org) -> None:
     )
     answer = lena.get(f"/records/{first['record_id']}")
     assert answer.status_code == 200 and answer.json()["fields"]["removed_reason"]["value"] == "Wrong child"
+    assert sam.get(f"/records/{first['record_id']}").status_code == 403  # kept for leads
 
 
 def test_contributions_are_anyones_but_used_is_the_plan_leads(server: ServerProcess, org: Org) -> None:
