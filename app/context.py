@@ -142,7 +142,7 @@ _PLAIN_PHRASES = {
 
 def _plain(message: str) -> str:
     """Turn a validation message into something a person can act on."""
-    for kind in ("incident", "communication", "clicker_event", "smart_plan"):
+    for kind in ("incident", "communication", "clicker_event", "smart_plan", "plan_contribution"):
         message = message.replace(f"invalid {kind}: ", "Please check the form: ")
     for technical, plain in _PLAIN_PHRASES.items():
         message = message.replace(technical, plain)

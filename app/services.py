@@ -13,6 +13,8 @@ from app.downloads import Downloads
 from app.help import HelpCentre
 from app.incidents import Incidents
 from app.notifications import Notifications
+from app.plan_builder import PlanBuilder
+from app.plans import Plans
 from app.recording import Clicker, Communications
 
 if TYPE_CHECKING:
@@ -30,10 +32,13 @@ class Services:
     help: HelpCentre
     analytics: Analytics
     downloads: Downloads
+    plans: Plans
+    plan_builder: PlanBuilder
 
     @classmethod
     def of(cls, context: Context) -> Services:
         incidents = Incidents(context)
+        plans = Plans(context)
         return cls(
             context=context,
             clicker=Clicker(context),
@@ -44,6 +49,8 @@ class Services:
             help=HelpCentre(context),
             analytics=Analytics(context),
             downloads=Downloads(context, incidents),
+            plans=plans,
+            plan_builder=PlanBuilder(context, plans),
         )
 
     @classmethod

@@ -12,18 +12,24 @@ from enum import StrEnum
 from sync.permissions import Capability
 from sync.records import (
     EXCLUSION_REASON_LABELS,
+    PLAN_SECTIONS,
     ContactMethod,
     DiscriminationCategory,
     Effectiveness,
     ExclusionReason,
     ExclusionType,
     IncidentStatus,
+    OnBehalfOf,
+    PlanStatus,
+    PlanType,
     ReportRoute,
+    ReviewKind,
     label,
 )
 
 __all__ = [
     "EXCLUSION_REASON_LABELS",
+    "PLAN_SECTIONS",
     "Capability",
     "ContactMethod",
     "DiscriminationCategory",
@@ -31,7 +37,11 @@ __all__ = [
     "ExclusionReason",
     "ExclusionType",
     "IncidentStatus",
+    "OnBehalfOf",
+    "PlanStatus",
+    "PlanType",
     "ReportRoute",
+    "ReviewKind",
     "label",
     "options",
 ]

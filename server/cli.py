@@ -126,6 +126,23 @@ def migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+@command(
+    "remind-plans",
+    "send today's Smart Plan review reminders (run daily; nothing is sent twice)",
+    add_database_argument,
+)
+def remind_plans(args: argparse.Namespace) -> int:
+    from server.services.plan_reminders import run_reminders
+
+    settings = settings_from(args)
+    db = Database(settings.url)
+    db.upgrade()
+    made = run_reminders(db, settings)
+    db.dispose()
+    print(f"{made} review reminders sent")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     # Imported here, not at the top: they register their subcommands with this module's `command`.
     from server import admin, demo  # noqa: F401

@@ -26,7 +26,14 @@ from dataclasses import dataclass
 from sync.merge import RecordState, field_value
 from sync.ops import Op
 from sync.permissions import CAPABILITIES, Capability, can, capability_table_markdown
-from sync.records import IncidentStatus, Role
+from sync.records import (
+    PLAN_CONTENT_FIELDS,
+    PLAN_LIVE_FIELDS,
+    PLAN_REMOVAL_FIELDS,
+    IncidentStatus,
+    PlanStatus,
+    Role,
+)
 
 __all__ = [
     "CAPABILITIES",
@@ -76,7 +83,6 @@ class Rule:
 
 SERVER = Rule(None, note="server only")
 _ADMIN = Rule(Capability.ADMIN)
-_PLANS = Rule(Capability.MANAGE_PLANS)
 
 #: kind -> action -> rule. Profile kinds also need the individual to be reachable (grant or org-wide role).
 OP_RULES: dict[str, dict[str, Rule]] = {
@@ -106,7 +112,16 @@ OP_RULES: dict[str, dict[str, Rule]] = {
         "update": Rule(Capability.EDIT_INCIDENTS, note="per field group, see below"),
         "delete": Rule(Capability.DELETE_INCIDENTS),
     },
-    "smart_plan": {"create": _PLANS, "update": _PLANS, "delete": _PLANS},
+    "smart_plan": {
+        "create": Rule(Capability.EDIT_PLANS, self_field="created_by", note="as a draft"),
+        "update": Rule(Capability.EDIT_PLANS, note="per status and field group, see below"),
+        "delete": Rule(Capability.DELETE_PLANS, note="a draft only (a published plan is removed with a reason)"),
+    },
+    "plan_contribution": {
+        "create": Rule(Capability.CONTRIBUTE_PLANS, self_field="author_id", note="to a draft or active plan"),
+        "update": Rule(Capability.EDIT_PLANS, note="only `used`, or the plan's lead"),
+        "delete": Rule(Capability.DELETE_PLANS, owner_field="author_id", note="or your own"),
+    },
     "notification": {
         "create": SERVER,
         "update": Rule(None, note="its recipient may mark it read"),
@@ -215,12 +230,82 @@ def _device_audit(op: Op) -> str | None:
     return None
 
 
-def check_op(actor: Actor, op: Op, state: RecordState | None) -> str | None:
+def _plan_lead(actor: Actor, plan: dict[str, object]) -> bool:
+    return bool(plan.get("plan_lead")) and plan.get("plan_lead") == actor.id
+
+
+def _smart_plan(actor: Actor, op: Op, state: RecordState | None, *, creating: bool) -> str | None:
+    """A plan is written as a draft by a lead (or its named plan lead); publishing and archiving need
+    `publish_plans`; an archived version is read-only; a published one is removed, with a reason, not deleted."""
+    values = state.values() if state is not None and not state.deleted else {}
+    fields = set(op.fields)
+    if creating:
+        if not actor.can(Capability.EDIT_PLANS):
+            return f"your role ({actor.role}) may not start a Smart Plan"
+        if op.fields.get("status", PlanStatus.DRAFT) != PlanStatus.DRAFT and not actor.can(Capability.PUBLISH_PLANS):
+            return "a Smart Plan starts as a draft: only a lead may publish it"
+        return None
+    status = values.get("status", PlanStatus.DRAFT)
+    removing = fields & PLAN_REMOVAL_FIELDS
+    if removing:
+        if not actor.can(Capability.DELETE_PLANS):
+            return f"your role ({actor.role}) may not delete Smart Plans"
+        if (
+            op.fields.get("removed", values.get("removed"))
+            and not str(op.fields.get("removed_reason", values.get("removed_reason")) or "").strip()
+        ):
+            return "deleting a published Smart Plan needs a reason"
+        if op.fields.get("removed_by") not in (None, op.actor_id):
+            return "removed_by must be the person deleting the plan"
+    rest = fields - removing
+    if not rest:
+        return None
+    if status == PlanStatus.ARCHIVED or values.get("removed"):
+        return "this version of the Smart Plan is archived (or deleted) and can no longer be changed"
+    may_edit = actor.can(Capability.EDIT_PLANS) or _plan_lead(actor, values)
+    if "status" in rest or "published_at" in rest:
+        new_status = op.fields.get("status", status)
+        if not actor.can(Capability.PUBLISH_PLANS):
+            return "only a lead may publish or archive a Smart Plan"
+        if new_status == PlanStatus.DRAFT and status != PlanStatus.DRAFT:
+            return "a published Smart Plan cannot go back to draft: start a new version"
+        rest -= {"status", "published_at"}
+    if not rest:
+        return None
+    if not may_edit:
+        return "only a lead or the plan's lead may edit a Smart Plan"
+    if status == PlanStatus.ACTIVE and rest - PLAN_LIVE_FIELDS:
+        return "this Smart Plan is published: start a new version to change it"
+    if status == PlanStatus.DRAFT and rest - PLAN_CONTENT_FIELDS - {"linked_incident_ids", "linked_communication_ids"}:
+        return "a Smart Plan's version, series and author are set when it is started"
+    return None
+
+
+def _contribution(actor: Actor, op: Op, state: RecordState | None, plan: RecordState | None) -> str | None:
+    """A contribution is added to a draft or active plan of the same individual; marking it used is the plan
+    lead's (or a lead's)."""
+    values = plan.values() if plan is not None and not plan.deleted else None
+    if values is None or plan is None or plan.kind != "smart_plan" or plan.profile_id != op.profile_id:
+        return "unknown Smart Plan for this individual"
+    may_fold = actor.can(Capability.EDIT_PLANS) or _plan_lead(actor, values)
+    if op.action == "create":
+        if values.get("status") == PlanStatus.ARCHIVED or values.get("removed"):
+            return "this version of the Smart Plan is archived: contribute to the current one"
+        if op.fields.get("used") and not may_fold:
+            return "only a lead or the plan's lead may mark a contribution used"
+        return None if actor.can(Capability.CONTRIBUTE_PLANS) else f"your role ({actor.role}) may not contribute"
+    if op.action == "update" and not may_fold:
+        return "only a lead or the plan's lead may mark a contribution used"
+    return None
+
+
+def check_op(actor: Actor, op: Op, state: RecordState | None, plan: RecordState | None = None) -> str | None:
     """Why `actor` may not make this op (None: allowed). Reaching the individual is checked by the caller.
 
     `state` is the stored record (None: it does not exist): a create over it is checked as the update it
     is. When a lead applies someone else's quarantined op, `actor` is the lead (they must be allowed to do
-    it) while the fields naming who made the record must name the op's author (`op.actor_id`)."""
+    it) while the fields naming who made the record must name the op's author (`op.actor_id`). For a plan
+    contribution, `plan` is the stored plan it names."""
     action = "update" if op.action == "create" and state is not None else op.action
     rule = OP_RULES.get(op.kind, {}).get(action)
     if rule is None:
@@ -241,6 +326,12 @@ def check_op(actor: Actor, op: Op, state: RecordState | None) -> str | None:
         return refusal
     if op.kind == "incident" and action in ("create", "update"):
         return _incident(actor, op, state, creating=action == "create")
+    if op.kind == "smart_plan" and action in ("create", "update"):
+        return _smart_plan(actor, op, state, creating=action == "create")
+    if op.kind == "smart_plan" and action == "delete" and field_value(state, "status") not in (None, PlanStatus.DRAFT):
+        return "a published Smart Plan is not erased: delete it with a reason (it is kept for leads)"
+    if op.kind == "plan_contribution" and action in ("create", "update"):
+        return _contribution(actor, op, state, plan)
     if actor.can(rule.capability):
         return None
     if rule.owner_field and field_value(state, rule.owner_field) == actor.id:
@@ -248,9 +339,16 @@ def check_op(actor: Actor, op: Op, state: RecordState | None) -> str | None:
     return f"your role ({actor.role}) may not {action} {op.kind.replace('_', ' ')} records"
 
 
-def can_read(actor: Actor, *, kind: str, scope: str, recipient_id: str | None, reaches_profile: bool) -> bool:
-    """Whether `actor` may read a record of their organisation."""
+def can_read(
+    actor: Actor, *, kind: str, scope: str, recipient_id: str | None, reaches_profile: bool, removed: bool = False
+) -> bool:
+    """Whether `actor` may read a record of their organisation. `removed`: a Smart Plan deleted with a reason,
+    kept for those who may delete plans."""
     if kind == "audit_event":
+        return False
+    if kind in ("smart_plan", "plan_contribution") and not actor.can(Capability.VIEW_PLANS):
+        return False
+    if removed and not actor.can(Capability.DELETE_PLANS):
         return False
     if scope == "org":
         return True
@@ -297,6 +395,22 @@ def permissions_markdown() -> str:
             "  was present at, until it has been reviewed;",
             "- an incident still in draft: only the person who recorded it and the staff present, until it is",
             "  submitted (nobody may review it before then).",
+            "",
+            "Smart Plan updates, by status and field group:",
+            "",
+            "- a draft's content: `edit_plans`, or the plan's lead (`plan_lead`); a draft is created with",
+            "  `edit_plans` (created active only with `publish_plans`);",
+            "- `status` and `published_at` (publish a draft, archive the version it replaces): `publish_plans`;",
+            "  a published version never goes back to draft;",
+            "- an active version: only "
+            + ", ".join(f"`{name}`" for name in sorted(PLAN_LIVE_FIELDS))
+            + " (`edit_plans` or the plan's lead); other changes need a new version;",
+            "- an archived (or removed) version: read-only;",
+            "- `removed` with `removed_reason` (deleting a published plan: it is kept, for leads): `delete_plans`;",
+            "  erasing a plan (a delete op) only while it is a draft.",
+            "",
+            "A plan contribution is added to a draft or active plan of the same individual; only its `used`",
+            "changes afterwards, by `edit_plans` or the plan's lead.",
             "",
             "Creating a record that already exists is checked as an update of the stored record (and refused",
             "for kinds that are never edited). Who made a record can never be changed: "

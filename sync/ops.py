@@ -72,8 +72,9 @@ def validate_op(op: Op, *, from_server: bool = False) -> Op:
         raise OpError("an individual is its own profile: profile_id must equal record_id")
     if spec.scope != "profile" and op.profile_id:
         raise OpError(f"{op.kind} is not kept per individual: profile_id must be empty")
-    if op.action == "update" and spec.append_only:
-        raise OpError(f"{op.kind} is append-only: it can be created or deleted, not edited")
+    if op.action == "update" and spec.append_only and set(op.fields) - spec.mutable_fields:
+        changeable = f" (except {', '.join(sorted(spec.mutable_fields))})" if spec.mutable_fields else ""
+        raise OpError(f"{op.kind} is append-only: it can be created or deleted, not edited{changeable}")
     if op.action == "delete" and op.fields:
         raise OpError("a delete carries no fields")
     if op.action == "update" and not op.fields:

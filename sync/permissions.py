@@ -20,20 +20,36 @@ class Capability(StrEnum):
     DELETE_INCIDENTS = "delete_incidents"
     REVIEW_INCIDENTS = "review_incidents"  # manager sign-off, quarantine review
     ANALYTICS = "analytics"
-    MANAGE_PLANS = "manage_plans"
+    VIEW_PLANS = "view_plans"  # see the Smart Plans of the individuals they reach
+    CONTRIBUTE_PLANS = "contribute_plans"  # add contributions to a draft or active plan
+    EDIT_PLANS = "edit_plans"  # start and edit drafts (a plan's named lead may edit it without this)
+    PUBLISH_PLANS = "publish_plans"  # make a draft the active version (archiving the one before)
+    DELETE_PLANS = "delete_plans"  # delete a draft; remove a published plan with a reason (kept for leads)
+    DOWNLOAD_PLANS = "download_plans"  # download a plan as a document (audited)
     #: take a record away as a file (an incident's PDF); every download is audited
     DOWNLOAD_RECORDS = "download_records"
     ADMIN = "admin"  # users, access grants, key staff, behaviour catalogue, devices
     ALL_INDIVIDUALS = "all_individuals"  # organisation-wide access without per-child grants
 
 
-_STAFF = frozenset({Capability.RECORD, Capability.VIEW, Capability.EDIT_OWN_INCIDENTS})
+_STAFF = frozenset(
+    {
+        Capability.RECORD,
+        Capability.VIEW,
+        Capability.EDIT_OWN_INCIDENTS,
+        Capability.VIEW_PLANS,
+        Capability.CONTRIBUTE_PLANS,
+        Capability.DOWNLOAD_PLANS,
+    }
+)
 _LEAD = _STAFF | {
     Capability.EDIT_INCIDENTS,
     Capability.DELETE_INCIDENTS,
     Capability.REVIEW_INCIDENTS,
     Capability.ANALYTICS,
-    Capability.MANAGE_PLANS,
+    Capability.EDIT_PLANS,
+    Capability.PUBLISH_PLANS,
+    Capability.DELETE_PLANS,
     Capability.DOWNLOAD_RECORDS,
     Capability.ALL_INDIVIDUALS,
 }

@@ -212,6 +212,25 @@ class ContributorRole(StrEnum):
     OTHER = "other"
 
 
+class PlanType(StrEnum):
+    INTERIM = "interim"
+    FULL = "full"
+
+
+class ReviewKind(StrEnum):
+    SCHEDULED = "scheduled"
+    AFTER_INCIDENT = "after_incident"
+
+
+class OnBehalfOf(StrEnum):
+    """Whose words a plan contribution records: the author's own, or someone they spoke with."""
+
+    SELF = "self"
+    PARENT_CARER = "parent_carer"
+    INDIVIDUAL = "individual"
+    OTHER_PROFESSIONAL = "other_professional"
+
+
 # --- labels: what a person sees for each stored value ------------------------------------------------
 
 #: The user-facing label of every stored enum value: the one place that maps them, so no screen shows a raw
@@ -281,6 +300,14 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, str]] = {
         ContributorRole.PARENT: "Parent or carer",
         ContributorRole.PUPIL: "The individual",
         ContributorRole.OTHER: "Other",
+    },
+    PlanType: {PlanType.INTERIM: "Interim", PlanType.FULL: "Full"},
+    ReviewKind: {ReviewKind.SCHEDULED: "Scheduled review", ReviewKind.AFTER_INCIDENT: "Review after an incident"},
+    OnBehalfOf: {
+        OnBehalfOf.SELF: "Their own",
+        OnBehalfOf.PARENT_CARER: "On behalf of a parent or carer",
+        OnBehalfOf.INDIVIDUAL: "On behalf of the individual",
+        OnBehalfOf.OTHER_PROFESSIONAL: "On behalf of another professional",
     },
 }
 
@@ -359,6 +386,24 @@ class Contributor(_Value):
     name: Name
     role: ContributorRole
     staff_id: Id | None = None
+    #: what they do (class teacher, mum, educational psychologist), and when they contributed
+    title: ShortText = ""
+    date: dt.date | None = None
+
+
+class PlanTarget(_Value):
+    target: Annotated[str, Field(min_length=1, max_length=2_000)]
+    measured_by: LongText = ""
+
+
+class PlanReview(_Value):
+    """One entry of a plan's review log."""
+
+    date: dt.date
+    kind: ReviewKind = ReviewKind.SCHEDULED
+    incident_id: Id | None = None  # the incident that prompted a review after an incident
+    changes: LongText = ""
+    reviewed_by: Name
 
 
 # --- record kinds ------------------------------------------------------------------------------------
@@ -544,24 +589,217 @@ class Incident(_Record):
 
 
 class SmartPlan(_Record):
-    """A behaviour support plan."""
+    """One version of a behaviour support plan. Each section item is its own field, so that two people editing
+    different parts never conflict (`PLAN_SECTIONS` lists them in order). The versions of one plan share a
+    `series_id` (the first version's id; empty on the first version itself). Older names kept from the first
+    plans (`pupil_voice`, `strategies`, `triggers`, `early_signs`, `reasonable_adjustments`, `agreed_responses`,
+    `communication_follow_up`) are items of their sections, so plans recorded before stay valid."""
 
+    # Header
     status: PlanStatus = PlanStatus.DRAFT
     version: int = Field(default=1, ge=1)
+    series_id: Id | None = None
+    plan_type: PlanType = PlanType.FULL
     title: ShortText = "Smart Plan"
-    review_date: dt.date | None = None
-    contributors: list[Contributor] = Field(default_factory=list, max_length=50)
-    pupil_voice: LongText = ""
+    plan_lead: Id | None = None
+    review_date: dt.date | None = None  # the next review
+    link_ehcp: bool | None = None
+    link_ehcp_note: ShortText = ""
+    link_pep: bool | None = None
+    link_pep_note: ShortText = ""
+    link_placement_plan: bool | None = None
+    link_placement_plan_note: ShortText = ""
+    link_risk_assessment: bool | None = None
+    link_risk_assessment_note: ShortText = ""
+    # About me
+    about_strengths: LongText = ""
+    about_what_matters: LongText = ""
+    about_finds_hard: LongText = ""
+    about_communication: LongText = ""
     strategies: LongText = ""  # what helps them feel safe and regulated
+    pupil_voice: LongText = ""  # in their own words
+    about_views_gathered: LongText = ""
+    # Understanding behaviour
+    behaviours_of_concern: LongText = ""
+    setting_events: LongText = ""
     triggers: LongText = ""
+    behaviour_function: LongText = ""
     early_signs: LongText = ""
+    # Proactive (green)
     reasonable_adjustments: LongText = ""
-    agreed_responses: LongText = ""
-    communication_follow_up: LongText = ""  # how staff communicate and follow up after incidents
+    green_environment: LongText = ""
+    green_skills: LongText = ""
+    green_reinforce: LongText = ""
+    green_phrases_help: LongText = ""
+    green_phrases_avoid: LongText = ""
+    # When anxiety rises (amber)
+    amber_signs: LongText = ""
+    amber_helps: LongText = ""
+    amber_avoid: LongText = ""
+    # Crisis (red)
+    agreed_responses: LongText = ""  # least-restrictive first
+    red_techniques_agreed: LongText = ""
+    red_techniques_ruled_out: LongText = ""  # for medical reasons
+    red_why_restrictive: LongText = ""
+    red_reduce_aim: LongText = ""
+    # After an incident
+    after_recovery: LongText = ""
+    after_repair: LongText = ""
+    after_debrief: LongText = ""
+    after_parents_told: LongText = ""
+    communication_follow_up: LongText = ""  # follow-up
+    # Targets
+    targets: list[PlanTarget] = Field(default_factory=list, max_length=50)
+    # Contributors and agreement
+    contributors: list[Contributor] = Field(default_factory=list, max_length=50)
+    parent_agrees: bool | None = None
+    individual_agrees: bool | None = None
+    # Review log
+    review_log: list[PlanReview] = Field(default_factory=list, max_length=200)
+    # Where it came from
     linked_incident_ids: list[Id] = Field(default_factory=list, max_length=500)
     linked_communication_ids: list[Id] = Field(default_factory=list, max_length=500)
     created_by: Id
     created_at: AwareMoment
+    published_at: AwareMoment | None = None
+    # A published plan is never erased: deleting it with a reason hides it from all but leads
+    removed: bool = False
+    removed_reason: LongText = ""
+    removed_by: Id | None = None
+    removed_at: AwareMoment | None = None
+    #: the review reminders the server has sent for this version ("plan_review_due:2027-01-10"): server only
+    reminders_sent: list[ShortText] = Field(default_factory=list, max_length=100)
+
+
+#: The plan's sections in order: (key, title, ((field, label), ...)). Targets, contributors and the review log
+#: are lists; the header's fields are the plan's own (status, version, lead...).
+PLAN_SECTIONS: tuple[tuple[str, str, tuple[tuple[str, str], ...]], ...] = (
+    (
+        "header",
+        "Plan details",
+        (
+            ("plan_type", "Plan type"),
+            ("title", "Title"),
+            ("plan_lead", "Plan lead"),
+            ("review_date", "Next review date"),
+            ("link_ehcp", "EHCP"),
+            ("link_ehcp_note", "EHCP note"),
+            ("link_pep", "PEP"),
+            ("link_pep_note", "PEP note"),
+            ("link_placement_plan", "Placement plan"),
+            ("link_placement_plan_note", "Placement plan note"),
+            ("link_risk_assessment", "Risk assessment"),
+            ("link_risk_assessment_note", "Risk assessment note"),
+        ),
+    ),
+    (
+        "about_me",
+        "About me",
+        (
+            ("about_strengths", "My strengths and interests"),
+            ("about_what_matters", "What matters to me"),
+            ("about_finds_hard", "What I find hard"),
+            ("about_communication", "How I communicate"),
+            ("strategies", "What helps me feel safe and regulated"),
+            ("pupil_voice", "In my own words"),
+            ("about_views_gathered", "How my views were gathered"),
+        ),
+    ),
+    (
+        "understanding",
+        "Understanding my behaviour",
+        (
+            ("behaviours_of_concern", "Behaviours of concern"),
+            ("setting_events", "Setting events"),
+            ("triggers", "Triggers"),
+            ("behaviour_function", "What the behaviour may be communicating"),
+            ("early_signs", "Early warning signs"),
+        ),
+    ),
+    (
+        "green",
+        "Proactive (green)",
+        (
+            ("reasonable_adjustments", "Reasonable adjustments"),
+            ("green_environment", "Environment and routines"),
+            ("green_skills", "Skills to teach"),
+            ("green_reinforce", "What to praise and reinforce"),
+            ("green_phrases_help", "Phrases that help"),
+            ("green_phrases_avoid", "Phrases to avoid"),
+        ),
+    ),
+    (
+        "amber",
+        "When anxiety rises (amber)",
+        (
+            ("amber_signs", "Signs"),
+            ("amber_helps", "What helps"),
+            ("amber_avoid", "What to avoid"),
+        ),
+    ),
+    (
+        "red",
+        "Crisis (red)",
+        (
+            ("agreed_responses", "Agreed responses, least restrictive first"),
+            ("red_techniques_agreed", "Physical techniques agreed"),
+            ("red_techniques_ruled_out", "Techniques ruled out for medical reasons"),
+            ("red_why_restrictive", "Why restrictive practice might be needed"),
+            ("red_reduce_aim", "Our aim to reduce it"),
+        ),
+    ),
+    (
+        "after",
+        "After an incident",
+        (
+            ("after_recovery", "Recovery"),
+            ("after_repair", "Repair and restorative conversation"),
+            ("after_debrief", "Debrief for the individual and staff"),
+            ("after_parents_told", "How and when parents or carers are told"),
+            ("communication_follow_up", "Follow-up"),
+        ),
+    ),
+    ("targets", "Targets", (("targets", "Targets and how progress is measured"),)),
+    (
+        "agreement",
+        "Contributors and agreement",
+        (
+            ("contributors", "Contributors"),
+            ("parent_agrees", "The parent or carer agrees with the plan"),
+            ("individual_agrees", "The individual agrees with the plan"),
+        ),
+    ),
+    ("review_log", "Review log", (("review_log", "Reviews"),)),
+)
+
+#: field -> the key of its section
+PLAN_FIELD_SECTION: dict[str, str] = {name: key for key, _title, items in PLAN_SECTIONS for name, _label in items}
+#: the fields a plan's author writes (its content): everything in a section
+PLAN_CONTENT_FIELDS = frozenset(PLAN_FIELD_SECTION)
+#: fields that may still change once a version is published (active): its review date, agreement and review log
+PLAN_LIVE_FIELDS = frozenset({"review_date", "review_log", "contributors", "parent_agrees", "individual_agrees"})
+#: fields that soft-delete a published plan
+PLAN_REMOVAL_FIELDS = frozenset({"removed", "removed_reason", "removed_by", "removed_at"})
+
+
+class PlanContribution(_Record):
+    """A contribution to one section of a plan (append-only: only `used` changes, when the plan lead has folded
+    it into the plan text)."""
+
+    plan_id: Id
+    section: Annotated[str, Field(min_length=1, max_length=40)]
+    text: Annotated[str, Field(min_length=1, max_length=20_000)]
+    author_id: Id
+    on_behalf_of: OnBehalfOf = OnBehalfOf.SELF
+    on_behalf_name: ShortText = ""  # whom it was recorded on behalf of
+    created_at: AwareMoment
+    used: bool = False
+
+    def model_post_init(self, _context: Any) -> None:
+        if self.section not in {key for key, _title, _items in PLAN_SECTIONS}:
+            raise ValueError(f"section: unknown plan section {self.section!r}")
+        if self.on_behalf_of != OnBehalfOf.SELF and not self.on_behalf_name.strip():
+            raise ValueError("on_behalf_name: say whom the contribution was recorded on behalf of")
 
 
 class Notification(_Record):
@@ -573,6 +811,9 @@ class Notification(_Record):
         "communication",
         "communication_response",
         "plan_updated",
+        "plan_review_due",
+        "plan_review_overdue",
+        "plan_review_after_incident",
     ]
     subject: ShortText
     body: LongText = ""
@@ -607,6 +848,8 @@ class KindSpec:
     time_field: str | None = None
     #: fields only the server may set (a device that sends them is rejected)
     server_fields: frozenset[str] = frozenset()
+    #: the fields an append-only record may still change after it was created (e.g. a contribution's `used`)
+    mutable_fields: frozenset[str] = frozenset()
 
 
 KINDS: dict[str, KindSpec] = {
@@ -636,7 +879,21 @@ KINDS: dict[str, KindSpec] = {
             time_field="occurred_at",
             server_fields=frozenset({"reference"}),
         ),
-        KindSpec("smart_plan", SmartPlan, "profile", time_field="created_at"),
+        KindSpec(
+            "smart_plan",
+            SmartPlan,
+            "profile",
+            time_field="created_at",
+            server_fields=frozenset({"reminders_sent"}),
+        ),
+        KindSpec(
+            "plan_contribution",
+            PlanContribution,
+            "profile",
+            append_only=True,
+            time_field="created_at",
+            mutable_fields=frozenset({"used"}),
+        ),
         KindSpec("notification", Notification, "recipient", time_field="created_at"),
         KindSpec("audit_event", AuditEvent, "org", append_only=True, time_field="at"),
     )

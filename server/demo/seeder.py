@@ -59,6 +59,8 @@ from server.demo.words import (
     LOOKED_AFTER_NOT_INFORMED,
     NEUTRAL,
     NOT_INFORMED,
+    PLAN_CONTRIBUTIONS,
+    PLAN_SECTION_WORDS,
     PREFERRED,
     PRONOUNS,
     ROOMS,
@@ -206,6 +208,7 @@ class Seeder:
         self.ids = random.Random(seed + 1)
         self.anchor = anchor
         self.end = dt.datetime(anchor.year, anchor.month, anchor.day, tzinfo=dt.UTC)
+        self._active_plans = 0
         self.first_day = anchor - dt.timedelta(days=days)
         self.days = [self.first_day + dt.timedelta(days=i) for i in range(days)]
         self.school_days = [d for d in self.days if is_school_day(d)]
@@ -934,24 +937,45 @@ class Seeder:
             if created >= self.end:
                 continue
             versions = 2 if self.chance(0.35) and created + dt.timedelta(days=120) < self.end else 1
+            if versions == 2 and created + dt.timedelta(days=260) < self.end and self.chance(0.5):
+                versions = 3  # a plan with a longer history
+            series: str | None = None
+            reviews: list[dict[str, Any]] = []
             for version in range(1, versions + 1):
-                self._plan(kid, created, version, final=version == versions)
-                created += dt.timedelta(days=self.rng.randrange(100, 150))
+                series = self._plan(kid, created, version, final=version == versions, series=series, reviews=reviews)
+                created += dt.timedelta(days=self.rng.randrange(100, 130))
 
-    def _plan(self, kid: Kid, created: dt.datetime, version: int, *, final: bool) -> None:
+    def _plan(
+        self,
+        kid: Kid,
+        created: dt.datetime,
+        version: int,
+        *,
+        final: bool,
+        series: str | None,
+        reviews: list[dict[str, Any]],
+    ) -> str:
+        """One version of a kid's plan (all its sections); returns the series id. The final version is active
+        (its review due soon, overdue or later) or, when recent, a draft; the versions before are archived."""
         leads = [s for s in self.staff if s.spec.role == "lead" and s.spec.setting == kid.setting]
         author = self.pick(
             leads if kid.setting == "home" or not kid.send else [s for s in leads if "SENCo" in s.spec.title]
         )
         words = self.words(kid, author)
         contact = next((c for c in kid.contacts if c.get("parental_responsibility")), None)
+        day = created.date().isoformat()
         contributors = [
-            {"name": author.spec.name, "role": "staff", "staff_id": author.id},
-            *({"name": s.spec.name, "role": "staff", "staff_id": s.id} for s in kid.key_staff if s is not author),
-            {"name": f"{kid.name} {kid.last}", "role": "pupil"},
+            {"name": author.spec.name, "role": "staff", "staff_id": author.id, "title": author.spec.title, "date": day},
+            *(
+                {"name": s.spec.name, "role": "staff", "staff_id": s.id, "title": s.spec.title, "date": day}
+                for s in kid.key_staff
+                if s is not author
+            ),
+            {"name": f"{kid.name} {kid.last}", "role": "pupil", "date": day},
         ]
         if contact:
-            contributors.append({"name": contact["name"], "role": "parent"})
+            parent = {"name": contact["name"], "role": "parent", "title": contact["relationship"], "date": day}
+            contributors.append(parent)
         linked = [i for w, i, _c in sorted(kid.incidents) if w < created][-6:]
         comms = [(w, i, f) for w, i, f in kid.communications if w < created and f["valence"] != "n/a"][-2:]
         for _w, _i, comm_fields in comms:
@@ -962,13 +986,30 @@ class Seeder:
         if final and created > self.end - dt.timedelta(days=10) and self.chance(0.5):
             status = "draft"
         review = (created + dt.timedelta(weeks=12)).date()
+        if status == "active":
+            # Some reviews are due within the week, some overdue, the rest later: the reminders have work.
+            review = self.end.date() + dt.timedelta(days=REVIEW_OFFSETS[self._active_plans % len(REVIEW_OFFSETS)])
+            self._active_plans += 1
         top = categories.most_common(1)[0][0] if categories else ""
+        record_id = uuid7(created, self.ids)
+        sections = {name: self.say(options, words) for name, options in PLAN_SECTION_WORDS.items() if name != "targets"}
         fields = {
             "status": status,
             "version": version,
-            "title": f"Smart Plan for {kid.name} (v{version})",
+            "series_id": series,
+            "plan_type": "interim" if version == 1 and not final else "full",
+            "title": f"Smart Plan for {kid.name}",
+            "plan_lead": author.id,
             "review_date": review.isoformat(),
+            "link_ehcp": kid.ehc,
+            "link_ehcp_note": "Outcomes in section E reflected in the targets" if kid.ehc else "",
+            "link_pep": kid.looked_after,
+            "link_placement_plan": kid.setting == "home",
+            "link_risk_assessment": True,
+            "link_risk_assessment_note": "Reviewed alongside this plan",
             "contributors": contributors,
+            "parent_agrees": True if contact else None,
+            "individual_agrees": self.chance(0.8),
             "pupil_voice": self.say(bank["voice"], words),
             "strategies": self._lines(bank["strategies"], words, 4),
             "triggers": self._lines(TRIGGER_LINES.get(top, bank["triggers"]) + bank["triggers"], words, 3),
@@ -976,16 +1017,77 @@ class Seeder:
             "reasonable_adjustments": self._lines(bank["adjustments"], words, 3),
             "agreed_responses": self._lines(bank["responses"], words, 4),
             "communication_follow_up": self.say(bank["follow_up"], words),
+            **sections,
+            "targets": [
+                {"target": target.format_map(words), "measured_by": measure}
+                for target, measure in self.rng.sample(PLAN_SECTION_WORDS["targets"], 2)
+            ],
+            "review_log": list(reviews),
             "linked_incident_ids": linked,
             "linked_communication_ids": [i for _w, i, _f in comms],
             "created_by": author.id,
             "created_at": iso(created),
         }
-        self.add(created, "smart_plan", fields, record_id=uuid7(created, self.ids), profile_id=kid.id, actor=author.id)
+        if status != "draft":
+            fields["published_at"] = iso(created + dt.timedelta(days=1))
+        self.add(created, "smart_plan", fields, record_id=record_id, profile_id=kid.id, actor=author.id)
+        reviews.append(
+            {
+                "date": review.isoformat(),
+                "kind": "after_incident" if self.chance(0.4) else "scheduled",
+                "changes": "Triggers and the amber strategies updated from recent incidents; targets reviewed.",
+                "reviewed_by": author.spec.name,
+            }
+        )
+        if final:
+            self._contributions(kid, record_id, created, author, contact)
+        return series or record_id
+
+    def _contributions(
+        self, kid: Kid, plan_id: str, created: dt.datetime, lead: Staff, contact: dict[str, Any] | None
+    ) -> None:
+        """Contributions to the current version: staff's own, and recorded on behalf of a parent and the pupil;
+        the older ones already folded in by the plan lead (used)."""
+        when = created + dt.timedelta(hours=3)
+        for on_behalf, options in PLAN_CONTRIBUTIONS.items():
+            if on_behalf == "parent_carer" and contact is None:
+                continue
+            author = self.pick(kid.key_staff or [lead])
+            section, text = self.pick(options)
+            when += dt.timedelta(days=self.rng.randrange(1, 4))
+            if when >= self.end:
+                return
+            name = {"parent_carer": (contact or {}).get("name", ""), "individual": kid.name}.get(on_behalf, "")
+            record_id = uuid7(when, self.ids)
+            fields = {
+                "plan_id": plan_id,
+                "section": section,
+                "text": text.format_map(self.words(kid, author)),
+                "author_id": author.id,
+                "on_behalf_of": "self" if on_behalf == "self" else on_behalf,
+                "on_behalf_name": name,
+                "created_at": iso(when),
+            }
+            self.add(when, "plan_contribution", fields, record_id=record_id, profile_id=kid.id, actor=author.id)
+            used_at = when + dt.timedelta(days=2)
+            if self.chance(0.5) and used_at < self.end:
+                self.add(
+                    used_at,
+                    "plan_contribution",
+                    {"used": True},
+                    record_id=record_id,
+                    profile_id=kid.id,
+                    actor=lead.id,
+                    action="update",
+                )
 
     def _lines(self, options: list[str], words: dict[str, Any], count: int) -> str:
         chosen = self.rng.sample(list(dict.fromkeys(options)), min(count, len(set(options))))
         return "\n".join(f"- {line.format_map(words)}" for line in chosen)
+
+
+#: days from the demo's last day to the next review of its active plans, in turn: overdue, due this week, later
+REVIEW_OFFSETS = (-3, 4, 30, -9, 2, 45, 60)
 
 
 def _narrative(entry: str | dict[str, str]) -> tuple[str, str | None, str | None]:

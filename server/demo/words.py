@@ -101,3 +101,7 @@ HOME_REPLIES: dict[str, list[str]] = _communications["home_replies"]
 SCHOOL_PLAN: dict[str, list[str]] = _plans["school_plan"]
 HOME_PLAN: dict[str, list[str]] = _plans["home_plan"]
 TRIGGER_LINES: dict[str, list[str]] = _plans["trigger_lines"]
+#: Smart Plan section items -> options (targets: [target, how measured])
+PLAN_SECTION_WORDS: dict[str, list] = _plans["sections"]
+#: on whose behalf -> [section, text] contributions
+PLAN_CONTRIBUTIONS: dict[str, list[list[str]]] = _plans["contributions"]

@@ -27,4 +27,12 @@ def op_refusal(writer: RecordWriter, actor: Actor, reach: Reach, op: Op) -> str 
             return "unknown individual"
         if not creating_individual and not reach(op.profile_id):
             return "you do not have access to this individual (any more)"
-    return check_op(actor, op, stored.state if stored else None)
+    plan = None
+    if op.kind == "plan_contribution":
+        # A contribution's plan: the one it names on create, the one it was stored with afterwards.
+        plan_id = op.fields.get("plan_id") if op.action == "create" else None
+        if plan_id is None and stored is not None:
+            plan_id = stored.state.values().get("plan_id")
+        found = writer.get(str(plan_id)) if plan_id else None
+        plan = found.state if found is not None and found.org_id == actor.org_id else None
+    return check_op(actor, op, stored.state if stored else None, plan)

@@ -5,7 +5,11 @@
   present later are invited then;
 - an incident flagged → the leads (likewise);
 - a communication → the individual's key staff;
-- a response → the author of the communication it answers.
+- a response → the author of the communication it answers;
+- an incident submitted with a physical intervention, or saying the plan was not followed → the lead of the
+  individual's active Smart Plan, asking them to review it ("plan_review_after_incident");
+- a plan's review a week away or overdue → its plan lead and the individual's key staff (made by
+  `server.services.plan_reminders`, sent through `send`).
 
 Never the person who made the change. One notification per recipient per event. Notifications are records
 addressed to their recipient, so they reach that person's devices with the next pull. Emails are queued in
@@ -21,12 +25,13 @@ from typing import Any
 from sqlalchemy import bindparam, or_, select
 
 from server.core.config import Settings
-from server.models import ProfileStaff, UserAccount
+from server.models import ProfileStaff, Record, UserAccount
 from server.services.access import in_settings, setting_limit
 from server.services.records import SYSTEM_ACTOR, Merged, RecordWriter
-from sync.merge import field_value
+from sync.merge import RecordState, field_value
 
 PROFILE_STAFF = ProfileStaff.__table__
+RECORD = Record.__table__
 USER_ACCOUNT = UserAccount.__table__
 _NOTIFYING = frozenset({"incident", "communication", "communication_response"})
 _KEY_STAFF = select(PROFILE_STAFF.c.profile_id, PROFILE_STAFF.c.staff_id).where(
@@ -41,7 +46,7 @@ _ACCOUNTS = select(USER_ACCOUNT.c.id, USER_ACCOUNT.c.email, USER_ACCOUNT.c.role,
 
 
 @dataclass
-class _Event:
+class Event:
     kind: str  # incident_submitted, invited_to_collaborate, incident_flagged, communication(_response)
     org_id: str
     record_id: str
@@ -56,8 +61,8 @@ class _Event:
     named: list[str] = field(default_factory=list)  # staff present / a communication's author
 
 
-def _detect(writer: RecordWriter, numbered: set[str]) -> list[_Event]:
-    events: list[_Event] = []
+def _detect(writer: RecordWriter, numbered: set[str]) -> list[Event]:
+    events: list[Event] = []
     last_actor: dict[str, str] = {}
     for merged in writer.merged:
         op = merged.op
@@ -67,14 +72,14 @@ def _detect(writer: RecordWriter, numbered: set[str]) -> list[_Event]:
     return events
 
 
-def _events_of(writer: RecordWriter, merged: Merged, last_actor: dict[str, str], numbered: set[str]) -> list[_Event]:
+def _events_of(writer: RecordWriter, merged: Merged, last_actor: dict[str, str], numbered: set[str]) -> list[Event]:
     op, before, after = merged.op, merged.before, merged.after
     if op.kind not in _NOTIFYING or after.deleted:
         return []
     before = None if before is not None and before.deleted else before
 
-    def event(kind: str, actor: str, **extra: Any) -> _Event:
-        return _Event(kind, merged.org_id, op.record_id, op.kind, after.profile_id, actor, **extra)
+    def event(kind: str, actor: str, **extra: object) -> Event:
+        return Event(kind, merged.org_id, op.record_id, op.kind, after.profile_id, actor, **extra)  # type: ignore[arg-type]
 
     if op.kind == "incident":
         found = []
@@ -91,6 +96,9 @@ def _events_of(writer: RecordWriter, merged: Merged, last_actor: dict[str, str],
                     named=list(field_value(current, "staff_present") or []),
                 )
             )
+            review = _plan_review(writer, merged, current, last_actor.get(op.record_id, SYSTEM_ACTOR))
+            if review is not None:
+                found.append(review)
         elif op.actor_id != SYSTEM_ACTOR and old_reference and "staff_present" in op.fields:
             earlier = field_value(before, "staff_present") or []
             added = [s for s in field_value(after, "staff_present") or [] if s not in earlier]
@@ -108,6 +116,47 @@ def _events_of(writer: RecordWriter, merged: Merged, last_actor: dict[str, str],
     return [event("communication_response", op.actor_id, named=[author] if author else [])]
 
 
+def active_plans(writer: RecordWriter, *, profile_id: str | None = None, org_id: str | None = None) -> list[Any]:
+    """The active (published, not removed) Smart Plans of an individual, or of an organisation."""
+    query = select(RECORD.c.id, RECORD.c.org_id, RECORD.c.profile_id, RECORD.c.state).where(
+        RECORD.c.kind == "smart_plan", RECORD.c.deleted.is_(False)
+    )
+    if profile_id is not None:
+        query = query.where(RECORD.c.profile_id == profile_id)
+    if org_id is not None:
+        query = query.where(RECORD.c.org_id == org_id)
+    found = []
+    for row in writer.conn.execute(query):
+        stored = writer.get(row.id)  # this transaction's view, which may be newer than the row
+        if stored is None or stored.state.deleted:
+            continue
+        values = stored.state.values()
+        if values.get("status") == "active" and not values.get("removed"):
+            found.append(stored)
+    return found
+
+
+def _plan_review(writer: RecordWriter, merged: Merged, incident: RecordState | None, actor: str) -> Event | None:
+    """An incident with physical intervention, or where the plan was not followed, asks the lead of the
+    individual's active plan to review it."""
+    if not (field_value(incident, "physical_intervention") or field_value(incident, "pi_plan_followed") is False):
+        return None
+    for plan in active_plans(writer, profile_id=merged.after.profile_id):
+        lead = field_value(plan.state, "plan_lead")
+        if lead:
+            return Event(
+                "plan_review_after_incident",
+                merged.org_id,
+                plan.state.id,
+                "smart_plan",
+                merged.after.profile_id,
+                actor,
+                reference=field_value(incident, "reference"),
+                named=[lead],
+            )
+    return None
+
+
 def _lead_reaches(writer: RecordWriter, lead_id: str, profile_id: str | None) -> bool:
     """Whether a lead hears of this individual's incidents: a lead limited to settings hears only of theirs."""
     stored = writer.get(lead_id)
@@ -118,7 +167,7 @@ def _lead_reaches(writer: RecordWriter, lead_id: str, profile_id: str | None) ->
     return in_settings(individual.state if individual else None, limit)
 
 
-def _resolve(writer: RecordWriter, events: list[_Event]) -> dict[str, tuple[str, str]]:
+def _resolve(writer: RecordWriter, events: list[Event]) -> dict[str, tuple[str, str]]:
     """Fill in each event's recipients; returns the active accounts involved: id -> (email, role)."""
     profiles = {e.profile_id for e in events if e.key_staff and e.profile_id}
     key_staff: dict[str, list[str]] = {}
@@ -153,6 +202,9 @@ SUBJECTS = {
     "incident_flagged": "Incident {ref} was flagged for attention",
     "communication": "A new behaviour communication for someone you are key staff for",
     "communication_response": "Someone responded to your behaviour communication",
+    "plan_review_due": "A Smart Plan you lead or support is due for review within a week",
+    "plan_review_overdue": "A Smart Plan you lead or support is overdue for review",
+    "plan_review_after_incident": "Incident {ref} asks for a review of the Smart Plan you lead",
 }
 
 
@@ -180,7 +232,12 @@ def _message_id(notification_id: str, settings: Settings) -> str:
 
 def deliver_notifications(writer: RecordWriter, settings: Settings, numbered: list[str]) -> int:
     """Create the notifications (and queue the emails) for what was merged in this transaction."""
-    events = _detect(writer, set(numbered))
+    return send(writer, settings, _detect(writer, set(numbered)))
+
+
+def send(writer: RecordWriter, settings: Settings, events: list[Event]) -> int:
+    """Create the notifications of these events for their recipients, and queue their emails; returns how
+    many notifications were made."""
     if not events:
         return 0
     accounts = _resolve(writer, events)

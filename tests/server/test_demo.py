@@ -281,3 +281,34 @@ def test_the_full_size_demo(tmp_path: Path) -> None:
     total = int(re.search(r": ([\d,]+) records", done.stdout)[1].replace(",", ""))  # type: ignore[index]
     assert 30_000 <= total <= 60_000
     print(done.stdout.splitlines()[0])
+
+
+def test_the_demo_has_smart_plans_to_review_version_and_contribute_to(
+    seeded: subprocess.CompletedProcess[str], db: Database
+) -> None:
+    plans = [state for _ref, state in _states(db, "smart_plan")]
+    anchor = dt.date.fromisoformat(ANCHOR)
+    for plan in plans:
+        validate_record("smart_plan", plan.values())
+    active = [p.values() for p in plans if p.values()["status"] == "active"]
+    reviews = [dt.date.fromisoformat(p["review_date"]) for p in active]
+    assert any(r < anchor for r in reviews) and any(anchor <= r <= anchor + dt.timedelta(days=7) for r in reviews)
+    series = Counter(p.values().get("series_id") or p.id for p in plans)
+    assert max(series.values()) >= 2
+    for first_id, count in series.items():
+        if count > 1:
+            versions = sorted(
+                (p for p in plans if (p.values().get("series_id") or p.id) == first_id),
+                key=lambda p: p.values()["version"],
+            )
+            assert [p.values()["status"] for p in versions[:-1]] == ["archived"] * (count - 1)
+            assert len(versions[-1].values()["review_log"]) == count - 1
+    assert all(p["plan_lead"] and p["about_strengths"] and p["targets"] and "{" not in p["amber_helps"] for p in active)
+    contributions = [state.values() for _ref, state in _states(db, "plan_contribution")]
+    by = Counter(c["on_behalf_of"] for c in contributions)
+    assert by["self"] and by["parent_carer"] and by["individual"]
+    assert any(c["used"] for c in contributions) and any(not c["used"] for c in contributions)
+    plan_ids = {p.id for p in plans}
+    assert all(c["plan_id"] in plan_ids for c in contributions)
+    communications = [state.values() for _ref, state in _states(db, "communication")]
+    assert any(c["added_to_plan"] for c in communications)

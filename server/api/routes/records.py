@@ -41,6 +41,8 @@ def get_record(record_id: IdPath, caller: CurrentCaller, state: State) -> Respon
             scope=row.scope,
             recipient_id=row.recipient_id,
             reaches_profile=row.scope == "profile" and reaches(session, actor, row.profile_id),
+            removed=row.kind == "smart_plan"
+            and bool(RecordState.model_validate_json(row.state).values().get("removed")),
         )
         if not allowed:
             raise ApiError(403, "forbidden", "You do not have access to this record.")

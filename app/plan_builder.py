@@ -1,0 +1,213 @@
+"""The Smart Plan Builder's help: suggestions drawn from the individual's record, and reflection with data.
+
+Suggestions come from what was recorded — post-incident learning (triggers, adjustments, the individual's own
+words), de-escalation rated effective or not, the low-level behaviours seen before an incident escalated, and
+communications marked "add to Smart Plan" — each with its source (incident reference and date, or the
+communication) and the plan item it would go to. Nothing is added unasked: the person accepts one (as it is
+or edited), which appends it to that item, or dismisses it, which this device remembers (in its encrypted
+vault) so it is not offered again for that plan.
+
+Reflection answers the four questions of the plan process with figures from the record: which behaviours
+(last 4 weeks against the 4 before), which triggers, times, days and places, which techniques worked, and the
+incidents where the physical-intervention page says the plan was not followed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.context import ActionError, Context
+from app.plans import Plans
+from localdb.queries import Stored
+from sync.permissions import Capability
+from sync.records import PLAN_FIELD_SECTION, Effectiveness, IncidentStatus, Valence
+
+#: incident field -> the plan item its words are offered for
+_INCIDENT_TEXT = {
+    "pild_triggers": "triggers",
+    "pild_adjustments": "reasonable_adjustments",
+    "pild_perspective": "pupil_voice",
+    "pild_next_time": "pupil_voice",
+    "pi_behaviours_low": "early_signs",
+}
+#: a de-escalation technique's rating -> the amber item it is offered for
+_RATED = {Effectiveness.EFFECTIVE.value: "amber_helps", Effectiveness.NOT_EFFECTIVE.value: "amber_avoid"}
+_DISMISSED = "plan-builder-dismissed:"
+WEEK = dt.timedelta(weeks=1)
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    key: str  # stable: source record, source field, plan item
+    field: str  # the plan item it is offered for
+    section: str
+    text: str
+    source_kind: str  # "incident" / "communication"
+    source_id: str
+    #: where it came from, as shown: "besmart-00012, 3 Nov 2026" or "Communication, 3 Nov 2026"
+    source: str
+
+
+@dataclass(frozen=True)
+class TechniqueFigures:
+    technique: str
+    effective: int = 0
+    partly_effective: int = 0
+    not_effective: int = 0
+
+
+@dataclass(frozen=True)
+class Reflection:
+    """The four reflection questions, answered with the individual's figures."""
+
+    #: behaviour label -> (taps in the last 4 weeks, taps in the 4 weeks before)
+    behaviours: dict[str, tuple[int, int]]
+    incidents: tuple[int, int]
+    triggers: list[tuple[str, int]]
+    times_of_day: list[tuple[str, int]]
+    days: list[tuple[str, int]]
+    locations: list[tuple[str, int]]
+    techniques: list[TechniqueFigures]
+    #: (incident id, reference label, date) where the plan was not followed
+    plan_not_followed: list[tuple[str, str, dt.date]] = field(default_factory=list)
+
+
+def _day(moment: str) -> dt.date:
+    return dt.datetime.fromisoformat(moment).astimezone().date()
+
+
+def _lines(text: str) -> list[str]:
+    """The separate points of a free-text answer (one a line, list markers dropped)."""
+    return [line.strip().lstrip("-•* ").strip() for line in text.splitlines() if line.strip().lstrip("-•* ").strip()]
+
+
+class PlanBuilder:
+    def __init__(self, context: Context, plans: Plans) -> None:
+        self.context = context
+        self.plans = plans
+
+    def _incidents(self, profile_id: str) -> list[Stored]:
+        """The individual's recorded incidents (submitted or reviewed: a draft is not yet the record)."""
+        return [
+            i
+            for i in self.context.store.incidents(profile_id=profile_id)
+            if (i.values.get("status") or IncidentStatus.DRAFT.value) != IncidentStatus.DRAFT.value
+        ]
+
+    # --- suggestions ----------------------------------------------------------------------------
+
+    def suggestions(self, plan_id: str) -> list[Suggestion]:
+        """What the record offers for this plan, newest source first: not yet in the plan, not dismissed."""
+        plan = self.plans.get(plan_id)
+        profile_id = plan.profile_id or ""
+        dismissed = set(self._dismissed(plan_id))
+        found: list[Suggestion] = []
+
+        def offer(target: str, text: str, kind: str, source_id: str, source: str, origin: str) -> None:
+            # Stable across restarts (unlike hash()): a dismissed suggestion stays dismissed.
+            key = f"{source_id}:{origin}:{target}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+            if key in dismissed or text.casefold() in str(plan.values.get(target) or "").casefold():
+                return
+            found.append(Suggestion(key, target, PLAN_FIELD_SECTION[target], text, kind, source_id, source))
+
+        for incident in self._incidents(profile_id):
+            values = incident.values
+            source = f"{values.get('reference') or 'Incident'}, {_day(values['occurred_at']):%-d %b %Y}"
+            for origin, target in _INCIDENT_TEXT.items():
+                for line in _lines(str(values.get(origin) or "")):
+                    offer(target, line, "incident", incident.id, source, origin)
+            for use in values.get("pi_deescalation") or []:
+                rated = use.get("effectiveness")
+                if rated in _RATED:
+                    offer(_RATED[rated], use["technique"], "incident", incident.id, source, "pi_deescalation")
+        for thread in self.context.store.communications(profile_id):
+            communication = thread.communication
+            if not communication.values.get("added_to_plan"):
+                continue
+            valence = communication.values.get("valence")
+            target = "green_reinforce" if valence == Valence.POSITIVE.value else "behaviours_of_concern"
+            source = f"Communication, {_day(communication.values['created_at']):%-d %b %Y}"
+            for line in _lines(communication.values.get("message", "")):
+                offer(target, line, "communication", communication.id, source, "message")
+        return found
+
+    def accept(self, plan_id: str, suggestion: Suggestion, text: str | None = None) -> None:
+        """Add the suggestion (or the person's edited words for it) to its plan item, and link its source."""
+        plan = self.plans.get(plan_id)
+        words = (suggestion.text if text is None else text).strip()
+        if not words:
+            raise ActionError("The suggestion is empty: edit it or dismiss it.")
+        current = str(plan.values.get(suggestion.field) or "").rstrip()
+        values: dict[str, Any] = {suggestion.field: f"{current}\n- {words}" if current else f"- {words}"}
+        self.plans.edit(plan_id, values)
+        links = "linked_incident_ids" if suggestion.source_kind == "incident" else "linked_communication_ids"
+        linked = list(plan.values.get(links) or [])
+        if suggestion.source_id not in linked:
+            # Where the plan's words came from: a separate write, so it never overwrites a colleague's text.
+            self.context.write("smart_plan", "update", {links: [*linked, suggestion.source_id]}, record_id=plan_id)
+
+    def dismiss(self, plan_id: str, suggestion: Suggestion) -> None:
+        self.plans.get(plan_id)
+        self.context.store.put_secret(_DISMISSED + plan_id, [*self._dismissed(plan_id), suggestion.key])
+
+    def _dismissed(self, plan_id: str) -> list[str]:
+        return list(self.context.store.get_secret(_DISMISSED + plan_id) or [])
+
+    # --- reflection -----------------------------------------------------------------------------
+
+    def reflection(self, profile_id: str, *, now: dt.datetime | None = None) -> Reflection:
+        """Figures for the four questions, from the last 8 weeks of the individual's record."""
+        self.context.require(Capability.VIEW_PLANS, "see Smart Plans")
+        end = now or dt.datetime.now(dt.UTC)
+        middle, start = end - 4 * WEEK, end - 8 * WEEK
+        labels = {t.id: t.values.get("label", "") for t in self.context.store.behaviour_types(active_only=False)}
+        recent: Counter[str] = Counter()
+        before: Counter[str] = Counter()
+        for tap in self.context.store.clicker_events(profile_id, start, end):
+            label = labels.get(tap.values.get("behaviour_type_id", ""), "Other")
+            (recent if tap.values["occurred_at"] >= middle.isoformat() else before)[label] += 1
+        incidents = [i for i in self._incidents(profile_id) if i.values["occurred_at"] >= start.isoformat()]
+        recent_incidents = sum(1 for i in incidents if dt.datetime.fromisoformat(i.values["occurred_at"]) >= middle)
+        triggers: Counter[str] = Counter()
+        hours: Counter[str] = Counter()
+        days: Counter[str] = Counter()
+        places: Counter[str] = Counter()
+        techniques: dict[str, Counter[str]] = {}
+        not_followed = []
+        for incident in incidents:
+            values = incident.values
+            local = dt.datetime.fromisoformat(values["occurred_at"]).astimezone()
+            hours[f"{local.hour:02d}:00–{(local.hour + 1) % 24:02d}:00"] += 1
+            days[f"{local:%A}"] += 1
+            if values.get("location"):
+                places[values["location"]] += 1
+            for line in _lines(str(values.get("pild_triggers") or "")):
+                triggers[line] += 1
+            for use in [*(values.get("pi_deescalation") or []), *(values.get("pi_techniques") or [])]:
+                techniques.setdefault(use["technique"], Counter())[use["effectiveness"]] += 1
+            if values.get("pi_plan_followed") is False:
+                not_followed.append((incident.id, values.get("reference") or "Not yet numbered", local.date()))
+        return Reflection(
+            behaviours={
+                name: (recent[name], before[name]) for name in sorted(set(recent) | set(before), key=str.casefold)
+            },
+            incidents=(recent_incidents, len(incidents) - recent_incidents),
+            triggers=triggers.most_common(5),
+            times_of_day=hours.most_common(3),
+            days=days.most_common(3),
+            locations=places.most_common(3),
+            techniques=[
+                TechniqueFigures(
+                    name,
+                    counts[Effectiveness.EFFECTIVE.value],
+                    counts[Effectiveness.PARTLY_EFFECTIVE.value],
+                    counts[Effectiveness.NOT_EFFECTIVE.value],
+                )
+                for name, counts in sorted(techniques.items(), key=lambda kv: -kv[1].total())
+            ],
+            plan_not_followed=sorted(not_followed, key=lambda row: row[2], reverse=True),
+        )

@@ -1,0 +1,75 @@
+"""Smart Plan review reminders: a week before an active plan's review date, and once it is overdue, its plan
+lead and the individual's key staff are told — in the app and by email (no child data: see `notifications`).
+
+Each reminder is sent once per plan version, review date and kind: the server notes what it sent in the plan's
+`reminders_sent` (a field only the server writes), so running the check again — daily, from `besmart-server
+remind-plans` or a scheduler — sends nothing twice, and a new review date is reminded afresh.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from server.core.config import Settings
+from server.db import Database
+from server.services.clock import server_clock
+from server.services.notifications import Event, active_plans, send
+from server.services.records import SYSTEM_ACTOR, RecordWriter
+from sync.merge import field_value
+
+#: how long before the review date the "due" reminder goes
+DUE_WITHIN = dt.timedelta(days=7)
+
+
+def reminder_kind(review_date: dt.date, today: dt.date) -> str | None:
+    """ "plan_review_overdue", "plan_review_due" (within a week) or None."""
+    if review_date < today:
+        return "plan_review_overdue"
+    if review_date - today <= DUE_WITHIN:
+        return "plan_review_due"
+    return None
+
+
+def remind_plans(writer: RecordWriter, settings: Settings, today: dt.date) -> int:
+    """Send the review reminders due today, in the writer's transaction; returns the notifications made."""
+    events: list[Event] = []
+    for plan in active_plans(writer):
+        review = field_value(plan.state, "review_date")
+        kind = reminder_kind(dt.date.fromisoformat(review), today) if review else None
+        if kind is None:
+            continue
+        key = f"{kind}:{review}"
+        sent = list(field_value(plan.state, "reminders_sent") or [])
+        if key in sent:
+            continue
+        lead = field_value(plan.state, "plan_lead")
+        events.append(
+            Event(
+                kind,
+                plan.org_id,
+                plan.state.id,
+                "smart_plan",
+                plan.state.profile_id,
+                SYSTEM_ACTOR,
+                key_staff=True,
+                named=[lead] if lead else [],
+            )
+        )
+        writer.server_write(
+            "smart_plan",
+            "update",
+            {"reminders_sent": [*sent, key]},
+            org_id=plan.org_id,
+            record_id=plan.state.id,
+            profile_id=plan.state.profile_id,
+        )
+    return send(writer, settings, events)
+
+
+def run_reminders(db: Database, settings: Settings, today: dt.date | None = None) -> int:
+    """One pass over every organisation's active plans, in one transaction."""
+    with db.session() as session:
+        writer = RecordWriter(session, server_clock())
+        made = remind_plans(writer, settings, today or dt.date.today())
+        writer.flush()
+    return made

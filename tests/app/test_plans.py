@@ -1,0 +1,305 @@
+"""Smart Plans on one device: every action of `app.plans` and `app.plan_builder`, and who may take it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from app.context import ActionError, Context, PermissionDenied
+from app.services import Services
+from localdb.store import LocalStore
+from sync.merge import FieldValue
+from sync.records import RecordError, validate_record
+from tests.support.device import user
+
+NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def lead(store: LocalStore, child: str) -> Services:
+    return Services.of(Context(store, user("lead", "u-lead")))
+
+
+def incident(services: Services, profile_id: str, when: dt.datetime, **fields: object) -> str:
+    """A submitted incident; with `reference`, numbered as the server numbers it (arriving with a pull)."""
+    reference = fields.pop("reference", None)
+    store = services.context.store
+    record_id = services.context.write(
+        "incident",
+        "create",
+        {
+            "recorded_by": services.context.user.id,
+            "recorded_at": when.isoformat(),
+            "occurred_at": when.isoformat(),
+            "status": "submitted",
+            **fields,
+        },
+        profile_id=profile_id,
+    )
+    if reference:
+        state = store.get(record_id).state
+        assert state is not None
+        numbered = FieldValue(value=reference, version=state.version, actor_id="server", device_id="server")
+        store.apply_pulled([state.model_copy(update={"fields": {**state.fields, "reference": numbered}})], 1)
+    return record_id
+
+
+def test_a_lead_drafts_publishes_and_versions_a_plan(lead: Services, child: str) -> None:
+    plans = lead.plans
+    first = plans.start(child, plan_type="interim")
+    plans.edit(first, {"triggers": "- Loud corridors", "amber_helps": "- Quiet space", "link_ehcp": True})
+    with pytest.raises(ActionError, match="already has a Smart Plan"):
+        plans.start(child)
+    with pytest.raises(ActionError, match="Not a part"):
+        plans.edit(first, {"status": "active"})
+    plans.publish(first)
+    assert plans.get(first).values["status"] == "active"
+    with pytest.raises(ActionError, match="published: start a new version"):
+        plans.edit(first, {"triggers": "changed"})
+
+    second = plans.start_next_version(first)
+    copied = plans.get(second).values
+    assert (copied["version"], copied["series_id"], copied["status"]) == (2, first, "draft")
+    assert copied["triggers"] == "- Loud corridors" and copied["plan_type"] == "interim"
+    with pytest.raises(ActionError, match="already being drafted"):
+        plans.start_next_version(first)
+    plans.edit(second, {"triggers": "- Loud corridors\n- Cover lessons"})
+    plans.publish(second)
+    assert plans.get(first).values["status"] == "archived"
+    assert plans.get(second).values["status"] == "active"
+    assert [v.id for v in plans.versions(first)] == [first, second]
+    with pytest.raises(ActionError, match="archived"):
+        plans.edit(first, {"review_date": "2027-01-01"})
+
+    changes = {s.key: s for s in plans.compare(first, second)}
+    assert changes["understanding"].changed and not changes["amber"].changed
+    triggers = next(i for i in changes["understanding"].items if i.field == "triggers")
+    assert (triggers.before, triggers.after) == ("- Loud corridors", "- Loud corridors\n- Cover lessons")
+
+
+def test_staff_see_and_contribute_but_do_not_edit_publish_or_delete(services: Services, lead: Services, child: str):
+    plan = lead.plans.start(child)
+    staff = services.plans
+    assert [p.id for p in staff.find()] == [plan]
+    for action in (
+        lambda: staff.start(child),
+        lambda: staff.edit(plan, {"triggers": "x"}),
+        lambda: staff.publish(plan),
+        lambda: staff.delete(plan, "wrong child"),
+    ):
+        with pytest.raises(PermissionDenied):
+            action()
+    own = staff.contribute(plan, "green", "Praise quietly, one to one")
+    with pytest.raises(ActionError, match="on behalf of"):
+        staff.contribute(plan, "about_me", "Likes drawing", on_behalf_of="parent_carer")
+    mum = staff.contribute(plan, "about_me", "Loves drawing horses", on_behalf_of="parent_carer", name="Mum")
+    with pytest.raises(ActionError, match="section"):
+        staff.contribute(plan, "nowhere", "text")
+    listed = staff.contributions(plan)
+    assert [c.id for c in listed] == [own, mum]
+    assert listed[1].values["on_behalf_of"] == "parent_carer" and listed[1].values["on_behalf_name"] == "Mum"
+    assert [c.id for c in staff.contributions(plan, section="green")] == [own]
+    assert staff.find()[0].unused_contributions == 2
+    with pytest.raises(PermissionDenied):
+        staff.mark_used(own)
+    lead.plans.mark_used(own)
+    assert staff.contributions(plan)[0].values["used"] is True
+
+
+def test_the_plan_lead_may_edit_their_draft_without_being_a_lead(services: Services, lead: Services, child: str):
+    plan = lead.plans.start(child, plan_lead="u-staff")
+    services.plans.edit(plan, {"about_strengths": "Art and football"})
+    contribution = services.plans.contribute(plan, "about_me", "Said she likes art")
+    services.plans.mark_used(contribution)
+    assert services.plans.get(plan).values["about_strengths"] == "Art and football"
+    with pytest.raises(PermissionDenied):
+        services.plans.publish(plan)
+
+
+def test_deleting_needs_a_reason_erases_a_draft_and_keeps_a_published_plan_for_leads(
+    services: Services, lead: Services, child: str
+) -> None:
+    draft = lead.plans.start(child)
+    with pytest.raises(ActionError, match="why"):
+        lead.plans.delete(draft, "  ")
+    lead.plans.delete(draft, "started by mistake")
+    assert lead.plans.find() == []
+    published = lead.plans.start(child)
+    lead.plans.publish(published)
+    lead.plans.delete(published, "wrong individual")
+    kept = lead.plans.get(published).values
+    assert kept["removed"] and kept["removed_reason"] == "wrong individual" and kept["removed_by"] == "u-lead"
+    assert [p.id for p in lead.plans.find()] == [published]
+    assert services.plans.find() == []
+    with pytest.raises(ActionError, match="deleted"):
+        services.plans.get(published)
+    with pytest.raises(ActionError):
+        services.plans.contribute(published, "green", "too late")
+
+
+def test_review_log_and_review_filters(lead: Services, child: str) -> None:
+    plans = lead.plans
+    plan = plans.start(child)
+    plans.edit(plan, {"review_date": "2026-12-04"})
+    assert plans.find(review="due", today=dt.date(2026, 11, 30)) == []  # a draft has no review due
+    plans.publish(plan)
+    assert [p.review for p in plans.find(today=dt.date(2026, 11, 30))] == ["due"]
+    assert [p.id for p in plans.find(review="overdue", today=dt.date(2026, 12, 5))] == [plan]
+    assert plans.find(review="due", today=dt.date(2026, 11, 1)) == []
+    assert plans.find(status="draft") == [] and len(plans.find(status="active")) == 1
+    plans.add_review(plan, changes="Added a movement break", kind="after_incident", next_review=dt.date(2027, 3, 1))
+    values = plans.get(plan).values
+    assert values["review_log"][0]["changes"] == "Added a movement break"
+    assert values["review_log"][0]["reviewed_by"] == "Lee Lead" and values["review_log"][0]["kind"] == "after_incident"
+    assert values["review_date"] == "2027-03-01"
+
+
+def test_suggestions_are_traced_to_their_source_and_added_only_when_accepted(lead: Services, child: str) -> None:
+    when = NOW - dt.timedelta(days=3)
+    source = incident(
+        lead,
+        child,
+        when,
+        reference="besmart-00042",
+        pild_triggers="- Being told off in front of the class",
+        pild_adjustments="Warn him before cover lessons",
+        pild_perspective="I wanted them to stop laughing",
+        pi_behaviours_low="Pacing by the door",
+        physical_intervention=True,
+        pi_deescalation=[
+            {"technique": "Offering a choice", "effectiveness": "effective"},
+            {"technique": "Raised voice", "effectiveness": "not_effective"},
+        ],
+    )
+    draft = lead.context.write(
+        "incident",
+        "create",
+        {
+            "recorded_by": "u-lead",
+            "recorded_at": NOW.isoformat(),
+            "occurred_at": NOW.isoformat(),
+            "pild_triggers": "Draft trigger",
+        },
+        profile_id=child,
+    )
+    comm = lead.context.write(
+        "communication",
+        "create",
+        {
+            "valence": "positive",
+            "author_id": "u-lead",
+            "message": "Great listening in maths",
+            "created_at": NOW.isoformat(),
+            "added_to_plan": True,
+        },
+        profile_id=child,
+    )
+    lead.context.write(
+        "communication",
+        "create",
+        {"valence": "negative", "author_id": "u-lead", "message": "Not for the plan", "created_at": NOW.isoformat()},
+        profile_id=child,
+    )
+    plan = lead.plans.start(child)
+    offered = {(s.field, s.text): s for s in lead.plan_builder.suggestions(plan)}
+    assert set(offered) == {
+        ("triggers", "Being told off in front of the class"),
+        ("reasonable_adjustments", "Warn him before cover lessons"),
+        ("pupil_voice", "I wanted them to stop laughing"),
+        ("early_signs", "Pacing by the door"),
+        ("amber_helps", "Offering a choice"),
+        ("amber_avoid", "Raised voice"),
+        ("green_reinforce", "Great listening in maths"),
+    }
+    trigger = offered[("triggers", "Being told off in front of the class")]
+    assert (trigger.source_id, trigger.source_kind, trigger.section) == (source, "incident", "understanding")
+    assert trigger.source.startswith("besmart-00042, ") and "Nov 2026" in trigger.source
+    praise = offered[("green_reinforce", "Great listening in maths")]
+    assert praise.source_id == comm and praise.source.startswith("Communication, ")
+    assert all(s.source_id != draft for s in offered.values())
+    assert lead.plans.get(plan).values["triggers"] == ""  # nothing added unasked
+
+    lead.plan_builder.accept(plan, trigger)
+    lead.plan_builder.accept(plan, praise, "Praise his listening, privately")
+    lead.plan_builder.dismiss(plan, offered[("amber_avoid", "Raised voice")])
+    values = lead.plans.get(plan).values
+    assert values["triggers"] == "- Being told off in front of the class"
+    assert values["green_reinforce"] == "- Praise his listening, privately"
+    assert values["linked_incident_ids"] == [source] and values["linked_communication_ids"] == [comm]
+    left = {(s.field, s.text) for s in lead.plan_builder.suggestions(plan)}
+    assert ("triggers", "Being told off in front of the class") not in left
+    assert ("amber_avoid", "Raised voice") not in left
+    assert ("early_signs", "Pacing by the door") in left
+
+
+def test_reflection_answers_the_four_questions_with_figures(lead: Services, child: str) -> None:
+    types = {t.values["label"]: t.id for t in lead.context.store.behaviour_types()}
+    for days_ago, label in ((1, "Shouting out"), (2, "Shouting out"), (3, "On task"), (40, "Shouting out")):
+        lead.clicker.tap(child, types[label], at=NOW - dt.timedelta(days=days_ago))
+    incident(
+        lead,
+        child,
+        NOW - dt.timedelta(days=2),
+        reference="besmart-00001",
+        location="Corridor",
+        pild_triggers="Cover lesson",
+        pi_plan_followed=False,
+        physical_intervention=True,
+        pi_techniques=[{"technique": "Single elbow", "effectiveness": "partly_effective"}],
+    )
+    incident(
+        lead,
+        child,
+        NOW - dt.timedelta(days=9),
+        location="Corridor",
+        pild_triggers="- Cover lesson\n- Noise",
+        pi_deescalation=[{"technique": "Offering a choice", "effectiveness": "effective"}],
+    )
+    incident(lead, child, NOW - dt.timedelta(days=35), location="Playground")
+    incident(lead, child, NOW - dt.timedelta(days=80), location="Old")
+    figures = lead.plan_builder.reflection(child, now=NOW)
+    assert figures.behaviours == {"On task": (1, 0), "Shouting out": (2, 1)}
+    assert figures.incidents == (2, 1)
+    assert figures.triggers[0] == ("Cover lesson", 2)
+    assert figures.locations[0] == ("Corridor", 2) and ("Old", 1) not in figures.locations
+    techniques = {t.technique: t for t in figures.techniques}
+    assert techniques["Offering a choice"].effective == 1 and techniques["Single elbow"].partly_effective == 1
+    assert [(ref, day) for _id, ref, day in figures.plan_not_followed] == [
+        ("besmart-00001", (NOW - dt.timedelta(days=2)).astimezone().date())
+    ]
+    assert sum(count for _day, count in figures.days) == 3
+
+
+def test_plans_recorded_before_the_sections_stay_valid_and_contributions_are_checked() -> None:
+    earlier = {
+        "status": "active",
+        "version": 1,
+        "title": "Smart Plan",
+        "review_date": "2026-01-10",
+        "contributors": [{"name": "Mum", "role": "parent"}],
+        "pupil_voice": "I need space",
+        "strategies": "- Music",
+        "triggers": "- Noise",
+        "early_signs": "- Pacing",
+        "reasonable_adjustments": "- Leave early",
+        "agreed_responses": "- Calm voice",
+        "communication_follow_up": "Phone home",
+        "linked_incident_ids": [],
+        "linked_communication_ids": [],
+        "created_by": "u-lead",
+        "created_at": "2025-10-01T09:00:00Z",
+    }
+    assert validate_record("smart_plan", earlier)["triggers"] == "- Noise"
+    contribution = {
+        "plan_id": "p1",
+        "section": "green",
+        "text": "Praise",
+        "author_id": "u",
+        "created_at": "2026-01-01T09:00:00Z",
+    }
+    assert validate_record("plan_contribution", contribution)["on_behalf_of"] == "self"
+    with pytest.raises(RecordError, match="unknown plan section"):
+        validate_record("plan_contribution", {**contribution, "section": "purple"})
+    with pytest.raises(RecordError, match="say whom"):
+        validate_record("plan_contribution", {**contribution, "on_behalf_of": "individual"})
