@@ -12,6 +12,7 @@ from app.directory import Directory
 from app.downloads import Downloads
 from app.help import HelpCentre
 from app.incidents import Incidents
+from app.letters import Letters
 from app.notifications import Notifications
 from app.recording import Clicker, Communications
 
@@ -30,10 +31,12 @@ class Services:
     help: HelpCentre
     analytics: Analytics
     downloads: Downloads
+    letters: Letters
 
     @classmethod
     def of(cls, context: Context) -> Services:
         incidents = Incidents(context)
+        downloads = Downloads(context, incidents)
         return cls(
             context=context,
             clicker=Clicker(context),
@@ -43,7 +46,8 @@ class Services:
             notifications=Notifications(context),
             help=HelpCentre(context),
             analytics=Analytics(context),
-            downloads=Downloads(context, incidents),
+            downloads=downloads,
+            letters=Letters(context, incidents, downloads),
         )
 
     @classmethod
