@@ -142,6 +142,12 @@ class Letters:
             return [LetterKind.GOOD_NEWS, LetterKind.PLAN_REVIEW] if positive else [LetterKind.PLAN_REVIEW]
         return [LetterKind.PLAN_REVIEW]
 
+    def source(self, record_id: str) -> tuple[str, str | None]:
+        """What the letter is drafted from: the record's kind ("incident", "communication" or "individual") and
+        the individual it is about (where the screen goes back to)."""
+        record = self._record(record_id)
+        return record.kind, (record.id if record.kind == "individual" else record.profile_id)
+
     def _record(self, record_id: str) -> Stored:
         found = self.context.store.get(record_id)
         if found is None:
