@@ -264,7 +264,9 @@ class Letters:
         values = {
             "permanent": permanent,
             "exclusion_title": label(ExclusionType, kind),
-            "decision": "permanently exclude" if permanent else "suspend",
+            "decision": "permanently exclude"
+            if permanent
+            else ("suspend at lunchtime" if kind == ExclusionType.LNCH.value else "suspend"),
             "sessions": f"{sessions} session" + ("" if sessions == 1 else "s"),
             "days": f"{days:g} school day" + ("" if days == 1 else "s"),
             "start_date": _day(exclusion.get("start_date")) or "[date]",

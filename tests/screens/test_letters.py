@@ -60,3 +60,13 @@ def test_a_lead_downloads_the_edited_letter_as_a_pdf_audited(config: ClientConfi
         assert "information only" in text
         [audit] = [op for op in store_of(ui).pending_ops() if op.op_id not in before]
         assert audit.fields["action"] == "download" and audit.fields["record_id"] == ids["besmart-10270"]
+
+
+def test_good_news_is_drafted_from_a_positive_communication(ui: UiHarness, device: dict[str, str]):
+    ui.go(f"/people/{device['ada']}/communications")
+    ui.click(ui.find(ft.TextButton, text="Draft a good-news letter"))
+    assert ui.has_text(WARNING)
+    text = letter(ui).value
+    assert text.startswith("Dear Mary Lovelace,") and "Ada helped a classmate" in text
+    ui.click("Back")
+    assert ui.has_text("Behaviour Communications — Ada Lovelace")
