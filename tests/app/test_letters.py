@@ -193,3 +193,27 @@ def test_staff_may_draft_but_not_download(services: Services, incident: str):
     with pytest.raises(PermissionDenied):
         services.letters.letter_pdf(draft)
     assert len(services.context.store.pending_ops()) == before
+
+
+def test_a_report_sent_to_the_local_authority_is_flagged_before_a_parents_letter(services: Services, incident: str):
+    assert "Caution" not in {f.label for f in services.letters.draft(incident, LetterKind.RESTRAINT).facts}
+    services.context.write(
+        "incident",
+        "update",
+        {"pi_report_route": "local_authority", "pi_report_route_reason": "Risk of significant harm at home."},
+        record_id=incident,
+    )
+    facts = {f.label: f.value for f in services.letters.draft(incident, LetterKind.RESTRAINT).facts}
+    assert "local authority, not the parents" in facts["Caution"]
+
+
+def test_the_plan_review_invitation_gives_the_plans_review_date(services: Services, family: str):
+    services.context.write(
+        "smart_plan",
+        "create",
+        {"review_date": "2027-01-15", "created_by": "u-staff", "created_at": "2026-11-01T09:00:00+00:00"},
+        profile_id=family,
+    )
+    invite = services.letters.draft(family, LetterKind.PLAN_REVIEW, Register.INFORMAL)
+    assert "15 January 2027" in invite.text and "[date]" in invite.text
+    assert services.letters.source(family) == ("individual", family)
