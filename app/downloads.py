@@ -1,5 +1,5 @@
 """Downloads: a record taken away as a file — today an incident's PDF — for those whose role allows it
-(`Capability.DOWNLOAD_RECORDS`), each one audited.
+(`Capability.DOWNLOAD_RECORDS`), each one audited. Other services' documents (letters) are audited here too.
 
 A download happens on the device, possibly offline, so its audit is a record written on the device: an
 `audit_event` (action "download", the record and individual it was about, this device, the moment), synced
@@ -67,6 +67,14 @@ class Downloads:
         document = self.incident_document(incident)
         data = render_pdf(document)
         self._audit("incident", record_id, incident.profile_id)
+        return Download(file_name=document.file_name, data=data)
+
+    def document(self, document: Document, kind: str, record_id: str, profile_id: str | None) -> Download:
+        """Any other document made from a record (e.g. a letter, `app/letters.py`) as a PDF, audited the same way
+        as an incident: the role must allow downloads, and the audit is saved before the file is handed over."""
+        self.context.require(Capability.DOWNLOAD_RECORDS, "download records")
+        data = render_pdf(document)
+        self._audit(kind, record_id, profile_id)
         return Download(file_name=document.file_name, data=data)
 
     def _audit(self, kind: str, record_id: str, profile_id: str | None) -> None:

@@ -12,6 +12,7 @@ from app.directory import Directory
 from app.downloads import Downloads
 from app.help import HelpCentre
 from app.incidents import Incidents
+from app.letters import Letters
 from app.notifications import Notifications
 from app.plan_builder import PlanBuilder
 from app.plans import Plans
@@ -34,11 +35,13 @@ class Services:
     downloads: Downloads
     plans: Plans
     plan_builder: PlanBuilder
+    letters: Letters
 
     @classmethod
     def of(cls, context: Context) -> Services:
         incidents = Incidents(context)
         plans = Plans(context)
+        downloads = Downloads(context, incidents)
         return cls(
             context=context,
             clicker=Clicker(context),
@@ -48,9 +51,10 @@ class Services:
             notifications=Notifications(context),
             help=HelpCentre(context),
             analytics=Analytics(context),
-            downloads=Downloads(context, incidents),
+            downloads=downloads,
             plans=plans,
             plan_builder=PlanBuilder(context, plans),
+            letters=Letters(context, incidents, downloads),
         )
 
     @classmethod

@@ -396,6 +396,13 @@ class IncidentDetail:
             actions.append(ft.OutlinedButton("Sign off", icon=ft.Icons.VERIFIED_OUTLINED, on_click=self._sign_off))
         if services.downloads.allowed():
             actions.append(ft.OutlinedButton("Download", icon=ft.Icons.DOWNLOAD_OUTLINED, on_click=self._download))
+        actions.append(
+            ft.OutlinedButton(
+                "Draft a letter",
+                icon=ft.Icons.MAIL_OUTLINE,
+                on_click=lambda _: self.shell.show("letter", record_id=self.record_id),
+            )
+        )
         if ctx.can(Capability.DELETE_INCIDENTS):
             actions.append(ft.OutlinedButton("Delete", icon=ft.Icons.DELETE_OUTLINE, on_click=self._delete))
 

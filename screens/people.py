@@ -125,6 +125,19 @@ def threads_view(shell: Shell, profile_id: str, profile: Profile | None = None) 
                         ),
                     ]
                 ),
+                *(
+                    [
+                        ft.TextButton(
+                            "Draft a good-news letter",
+                            icon=ft.Icons.MAIL_OUTLINE,
+                            on_click=lambda _e, cid=thread.communication.id: shell.show(
+                                "letter", record_id=cid, kind="good_news"
+                            ),
+                        )
+                    ]
+                    if values.get("valence") == "positive"
+                    else []
+                ),
             )
         )
     return cards or [empty("No communications yet.")]

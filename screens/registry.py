@@ -15,6 +15,7 @@ from screens.contract import Screen
 from screens.dashboard import Dashboard, HelpCentre, Inbox
 from screens.incident_form import IncidentForm
 from screens.incidents import IncidentDetail, IncidentList
+from screens.letters import LetterScreen
 from screens.people import Directory, ProfileScreen
 from screens.record import Clicker, CommunicationsScreen, Record
 
@@ -32,6 +33,7 @@ SCREENS: dict[str, type[Screen]] = {
         IncidentForm,
         IncidentList,
         IncidentDetail,
+        LetterScreen,
     )
 }
 
