@@ -23,11 +23,13 @@ class Capability(StrEnum):
     MANAGE_PLANS = "manage_plans"
     #: take a record away as a file (an incident's PDF); every download is audited
     DOWNLOAD_RECORDS = "download_records"
+    #: ask the organisation's language model (server-side; which roles may is also a server setting)
+    AI_ASSISTANT = "ai_assistant"
     ADMIN = "admin"  # users, access grants, key staff, behaviour catalogue, devices
     ALL_INDIVIDUALS = "all_individuals"  # organisation-wide access without per-child grants
 
 
-_STAFF = frozenset({Capability.RECORD, Capability.VIEW, Capability.EDIT_OWN_INCIDENTS})
+_STAFF = frozenset({Capability.RECORD, Capability.VIEW, Capability.EDIT_OWN_INCIDENTS, Capability.AI_ASSISTANT})
 _LEAD = _STAFF | {
     Capability.EDIT_INCIDENTS,
     Capability.DELETE_INCIDENTS,
