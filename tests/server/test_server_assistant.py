@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +32,7 @@ from sync.gateway import ServerGateway
 from sync.merge import RecordState
 from tests.support.client import FAST_RETRY, ClientDevice
 from tests.support.llm import ANSWER_PREFIX, StubModel
-from tests.support.server import Org, ServerProcess, free_port
+from tests.support.server import ROOT, TEST_ENV, Org, ServerProcess, free_port
 
 STUB_PORT = free_port()
 SERVER_ENV = {
@@ -184,6 +188,30 @@ def test_the_log_is_purged_after_its_retention(
         assert purge_log(s, settings, later) >= 1
     with db.read_session() as s:
         assert s.execute(select(LOG).where(LOG.c.org_id == org.id)).first() is None
+
+
+def admin(database_url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", "admin", *args, "--db", database_url],
+        cwd=ROOT,
+        env={**os.environ, **TEST_ENV, "PYTHONPATH": str(ROOT), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_an_admin_reads_the_log_and_purges_it(stub: StubModel, device: Any, org: Org, database_url: str) -> None:
+    ask(device("lena"), lambda a: a.improve_letter("Dear Mrs Test, Kim was kind today."))
+    listed = admin(database_url, "assistant-log", "--org", org.id)
+    assert listed.returncode == 0, listed.stderr
+    entries = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert entries and entries[0]["actor_id"] == org.users["lena"] and entries[0]["task"] == "improve_letter"
+    assert "Kim" not in listed.stdout and "[PERSON_" in entries[0]["request"]
+    kept = admin(database_url, "assistant-purge")  # the default retention keeps today's
+    assert kept.returncode == 0 and "purged 0 " in kept.stdout
+    purged = admin(database_url, "assistant-purge", env={"BESMART_ASSISTANT_LOG_DAYS": "0"})
+    assert purged.returncode == 0 and admin(database_url, "assistant-log", "--org", org.id).stdout == ""
 
 
 def test_nothing_of_the_demo_organisation_reaches_the_model(
