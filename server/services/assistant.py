@@ -63,7 +63,8 @@ _DATE = re.compile(
     r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{4}\b",
     re.IGNORECASE,
 )
-_PLACEHOLDER = re.compile(r"\[(?:PERSON|DOB|REF|EMAIL|PHONE|POSTCODE|DATE)_\d+\]")
+#: a placeholder in an answer (a model may change its case: "[Person_1]")
+_PLACEHOLDER = re.compile(r"\[(?:PERSON|DOB|REF|EMAIL|PHONE|POSTCODE|DATE)_\d+\]", re.IGNORECASE)
 #: names shorter than this are not replaced on their own (initials would match ordinary words)
 _MIN_NAME = 2
 
@@ -106,7 +107,7 @@ class Pseudonymiser:
         return text
 
     def restore(self, text: str) -> str:
-        return _PLACEHOLDER.sub(lambda m: self._originals.get(m.group(), m.group()), text)
+        return _PLACEHOLDER.sub(lambda m: self._originals.get(m.group().upper(), m.group()), text)
 
 
 def _names(*values: object) -> Iterable[str]:
@@ -141,9 +142,8 @@ def pseudonymiser_for(session: Session, org_id: str) -> Pseudonymiser:
 
     prefix = ""
     rows = session.execute(
-        select(RECORD.c.kind, RECORD.c.state, RECORD.c.reference).where(
-            RECORD.c.org_id == org_id,
-            RECORD.c.kind.in_(("organisation", "individual", "staff", "key_contact", "incident")),
+        select(RECORD.c.kind, RECORD.c.state).where(
+            RECORD.c.org_id == org_id, RECORD.c.kind.in_(("organisation", "individual", "staff", "key_contact"))
         )
     )
     for row in rows:
@@ -156,12 +156,15 @@ def pseudonymiser_for(session: Session, org_id: str) -> Pseudonymiser:
             first, last = values.get("first_name") or "", values.get("last_name") or ""
             add([f"{first} {last}".strip(), f"{values.get('preferred_name') or first} {last}".strip()], "PERSON")
             add(_dates(values.get("date_of_birth")), "DOB")
-        elif row.kind in ("staff", "key_contact"):
+        else:
             add(_names(values.get("name")), "PERSON")
             add([str(values["email"])] if values.get("email") else [], "EMAIL")
             add([str(values["phone"])] if values.get("phone") else [], "PHONE")
-        if row.reference:
-            add([row.reference], "REF")
+    # Incident references from their own column: an organisation's incidents are many, their states large.
+    references = session.execute(
+        select(RECORD.c.reference).where(RECORD.c.org_id == org_id, RECORD.c.reference.is_not(None))
+    )
+    add((row.reference for row in references), "REF")
     return Pseudonymiser(known, prefix)
 
 

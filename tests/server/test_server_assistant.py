@@ -26,7 +26,7 @@ from server.core.config import Settings
 from server.db import Database
 from server.demo import cast, seed_demo
 from server.models import AssistantLog, AuditLog, Record
-from server.services.assistant import purge_log
+from server.services.assistant import Pseudonymiser, purge_log
 from server.services.records import utcnow
 from sync.gateway import ServerGateway
 from sync.merge import RecordState
@@ -238,3 +238,11 @@ def test_nothing_of_the_demo_organisation_reaches_the_model(
     sent = stub.sent_text()
     assert answered >= 3 and len(stub.received) == answered and "Recent incidents" in sent and "[PERSON_" in sent
     assert not leaked(identifying(db, org_id), sent)
+
+
+def test_the_pseudonymiser_keeps_words_that_merely_contain_a_name() -> None:
+    pseudonyms = Pseudonymiser({"kim": "PERSON", "kim test": "PERSON", "2014-03-14": "DOB"}, "oak")
+    hidden = pseudonyms.hide("Kim Test (born 2014-03-14) asked Kimberley about OAK-12 and kim.")
+    assert hidden == "[PERSON_1] (born [DOB_1]) asked Kimberley about [REF_1] and [PERSON_2]."
+    # a model that changes a placeholder's case still gets the name back
+    assert pseudonyms.restore("[person_1] and [Ref_1]; [PERSON_9] stays") == "Kim Test and OAK-12; [PERSON_9] stays"
