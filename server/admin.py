@@ -37,8 +37,10 @@ from server.csv_import import ImportFailed, import_individuals, import_staff, mo
 from server.db import Database
 from server.errors import ServerSideError
 from server.services import accounts
+from server.services import assistant as ai
 from server.services import organisations as orgs
 from server.services.audit import OPERATOR_MAX_LENGTH, set_operator
+from server.services.records import utcnow
 from sync.ids import uuid7
 from sync.records import KINDS, BehaviourLevel, Role, SettingType, Valence
 
@@ -683,6 +685,15 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     p = _leaf(beh, "defaults", "add the default behaviours the organisation does not have yet", behaviours_defaults)
     p.add_argument("--org", required=True)
 
+    p = _leaf(
+        sub, "assistant-log", "the AI assistant's log of an organisation (pseudonymised, newest first)", assistant_log
+    )
+    p.add_argument("--org", required=True, help="organisation id or name")
+    p.add_argument("--limit", type=int, default=100, help="how many entries (default 100)")
+    _leaf(
+        sub, "assistant-purge", "delete AI assistant log entries older than BESMART_ASSISTANT_LOG_DAYS", assistant_purge
+    )
+
     dev = sub.add_parser("devices", help="registered devices").add_subparsers(
         dest="devices_command", required=True, metavar="ACTION"
     )
@@ -697,6 +708,19 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     ):
         p = _leaf(dev, name, text, functools.partial(_mark, status=status))
         p.add_argument("device_id")
+
+
+def assistant_log(ctx: Context) -> None:
+    with ctx.read() as s:
+        org_id = orgs.find_organisation(s, ctx.args.org)[0]
+        rows = ai.list_log(s, org_id, limit=ctx.args.limit)
+    _out(*(ai.log_json(row) for row in rows))
+
+
+def assistant_purge(ctx: Context) -> None:
+    with ctx.write() as s:
+        gone = ai.purge_log(s, ctx.settings, utcnow())
+    _out(f"purged {gone} assistant log entries older than {ctx.settings.assistant_log_days} days")
 
 
 @command("admin", "organisation administration (see `admin --help`)", arguments)

@@ -241,6 +241,26 @@ class AuditLog(ServerTable, table=True):
     detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
+class AssistantLog(ServerTable, table=True):
+    """One request to the language model and its answer, both pseudonymised (as the model saw them), with
+    who asked and for which individual; kept for the organisation's review, purged after a retention period."""
+
+    __tablename__ = "assistant_log"
+    __table_args__ = (Index("ix_assistant_log_org_at", "org_id", "at"),)
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    at: dt.datetime = _moment(index=True)
+    org_id: str = Field(max_length=64)
+    actor_id: str = Field(max_length=64)
+    device_id: str | None = Field(default=None, max_length=64)
+    task: str = Field(max_length=32)
+    profile_id: str | None = Field(default=None, max_length=64)
+    model: str = Field(default="", max_length=200)
+    #: ok | failed (the endpoint did not answer usefully)
+    status: str = Field(max_length=16)
+    request: str = Field(sa_column=Column(Text, nullable=False))
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+
+
 class EmailJob(ServerTable, table=True):
     """One email to send, with its retries. `message_id` is fixed when the job is made, so a message that
     must be sent again after a crash carries the same Message-ID and receivers can drop the copy."""

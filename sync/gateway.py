@@ -49,6 +49,8 @@ from sync.protocol import (
     CLOCK_OFFSET_HEADER,
     DEVICE_OFFSET_HEADER,
     DEVICE_TIME_HEADER,
+    AssistantAnswer,
+    AssistantRequest,
     LoginRequest,
     PasswordChange,
     PullResponse,
@@ -255,6 +257,12 @@ class ServerGateway:
         params = {"cursor": cursor, "limit": limit}
         response = await self._authed("GET", "/sync/pull", idempotent=True, clocked=True, params=params)
         return Pulled(_parse(PullResponse, response), _clock_offset(response))
+
+    async def assistant(self, request: AssistantRequest) -> AssistantAnswer:
+        """POST /assistant: one request to the organisation's language model (sent once: it is not idempotent,
+        and a model's answer is slow and costly)."""
+        response = await self._authed("POST", "/assistant", idempotent=False, json=request.model_dump(mode="json"))
+        return _parse(AssistantAnswer, response)
 
     async def healthy(self) -> bool:
         """GET /health: whether the server answers right now (one try, a short timeout, never raises)."""

@@ -28,6 +28,8 @@ class Capability(StrEnum):
     DOWNLOAD_PLANS = "download_plans"  # download a plan as a document (audited)
     #: take a record away as a file (an incident's PDF); every download is audited
     DOWNLOAD_RECORDS = "download_records"
+    #: ask the organisation's language model (server-side; which roles may is also a server setting)
+    AI_ASSISTANT = "ai_assistant"
     ADMIN = "admin"  # users, access grants, key staff, behaviour catalogue, devices
     ALL_INDIVIDUALS = "all_individuals"  # organisation-wide access without per-child grants
 
@@ -40,6 +42,7 @@ _STAFF = frozenset(
         Capability.VIEW_PLANS,
         Capability.CONTRIBUTE_PLANS,
         Capability.DOWNLOAD_PLANS,
+        Capability.AI_ASSISTANT,
     }
 )
 _LEAD = _STAFF | {

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sync.merge import RecordState
 from sync.ops import Op
-from sync.records import NoNul
+from sync.records import Id, NoNul
 
 MAX_PUSH_OPS = 500
 MAX_PULL_LIMIT = 2000
@@ -120,3 +120,25 @@ class Session(_Message):
     expires_in: int
     device_id: str
     user: UserInfo
+
+
+# --- the assistant ---------------------------------------------------------------------------------------
+# POST /assistant (AssistantRequest, bearer) -> AssistantAnswer. Online only; the server pseudonymises what
+# it sends to the organisation's language model and restores names in the answer.
+
+AssistantTask = Literal["improve_letter", "summarise_individual"]
+#: the longest draft the assistant takes
+MAX_ASSISTANT_TEXT = 20_000
+
+
+class AssistantRequest(_Message):
+    #: improve_letter: `text` is the draft; summarise_individual: the server reads `individual_id`'s records
+    task: AssistantTask
+    text: NoNul = Field(default="", max_length=MAX_ASSISTANT_TEXT)
+    #: the individual the request is about (required to summarise; optional for a letter)
+    individual_id: Id | None = None
+
+
+class AssistantAnswer(_Message):
+    #: the model's answer, with the placeholders it was given restored to the names they stood for
+    text: str

@@ -48,6 +48,7 @@ REFUSALS: dict[int, str] = {
     413: "The request body is too large",
     422: "A field or parameter is missing or invalid (the message names it)",
     429: "Too many attempts: wait the seconds in the Retry-After header",
+    502: "The organisation's language model did not answer usefully (nothing of it is shown)",
     503: "The server is busy: try again after the seconds in the Retry-After header",
 }
 #: what any route with a JSON body can answer besides its own refusals

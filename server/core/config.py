@@ -145,8 +145,23 @@ class Settings(BaseSettings):
         description="how long a worker owns a claimed email job; longer than any SMTP exchange may take",
     )
     log_level: LogLevel = Field("info", description="server log level", json_schema_extra=_flag("--log-level"))
+    # The optional language model (issue #12): off while no URL is set. Names never reach it
+    # (server.services.assistant pseudonymises everything it sends).
+    assistant_url: str = Field(
+        "",
+        description="base URL of an OpenAI-compatible endpoint (`<url>/chat/completions`); none: the assistant is off",
+    )
+    assistant_model: str = Field("", description="the model name sent with each request")
+    assistant_api_key: str = Field("", repr=False, description="bearer key for the endpoint (never logged)")
+    assistant_timeout_seconds: float = Field(60.0, description="seconds to wait for the model's answer")
+    assistant_roles: str = Field(
+        "lead,admin", description="roles that may use the assistant (comma-separated: staff, lead, admin)"
+    )
+    assistant_log_days: int = Field(
+        90, description="days a pseudonymised request and answer are kept (`admin assistant-purge`)"
+    )
 
-    @field_validator("public_url")
+    @field_validator("public_url", "assistant_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")
@@ -155,6 +170,14 @@ class Settings(BaseSettings):
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
+
+    @property
+    def assistant_enabled(self) -> bool:
+        return bool(self.assistant_url)
+
+    def assistant_allows(self, role: str) -> bool:
+        """Whether a role may use the assistant (it being on is checked apart)."""
+        return role in {part.strip().lower() for part in self.assistant_roles.split(",")}
 
     @property
     def sqlite_default_url(self) -> str:
