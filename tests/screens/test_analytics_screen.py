@@ -161,3 +161,14 @@ def test_analytics_at_phone_and_desktop_sizes(lead: UiHarness):
         for key in REPORTS:
             lead.select("Report", key)
         assert lead.page.width == width
+
+
+def test_download_csv_of_the_table_and_the_rows(lead: UiHarness):
+    lead.navigate_to("Analytics")
+    lead.click("Download CSV (table)")
+    lead.click("Download CSV (all rows)")
+    saved = [args for name, args in lead.invoked if name == "save_file"]
+    assert [a["file_name"].rsplit("-", 3)[0] for a in saved] == ["besmart-global-table", "besmart-global-rows"]
+    table, rows = (bytes(a["src_bytes"]).decode("utf-8").splitlines() for a in saved)
+    assert table == ["individual,group,incidents,physical_interventions,injuries", "Ada Lovelace,Year 7,2,0,0"]
+    assert rows[0].startswith("incident_id,reference,occurred_at,") and len(rows) == 3
