@@ -15,6 +15,7 @@ import pytest
 from app.analytics import REPORTS, Filters
 from app.config import ClientConfig
 from screens.dashboard import FIGURE_LABELS
+from tests.screens.test_screens import unnamed
 from tests.support.screens import LEAD, add_account, open_app, root, seed, unlock
 from tests.support.ui_harness import UiHarness
 
@@ -172,3 +173,15 @@ def test_download_csv_of_the_table_and_the_rows(lead: UiHarness):
     table, rows = (bytes(a["src_bytes"]).decode("utf-8").splitlines() for a in saved)
     assert table == ["individual,group,incidents,physical_interventions,injuries", "Ada Lovelace,Year 7,2,0,0"]
     assert rows[0].startswith("incident_id,reference,occurred_at,") and len(rows) == 3
+
+
+def test_every_dropdown_has_a_name(lead: UiHarness):
+    assert unnamed(lead) == []  # the dashboard at a glance
+    lead.navigate_to("Analytics")
+    open_filters(lead)
+    lead.select("Period", "custom")
+    lead.select("Locations", "Hall")
+    lead.type("Save these filters as", "Hall")
+    lead.click("Save filters")
+    assert lead.find_all(ft.Dropdown, label="Saved filters")
+    assert unnamed(lead) == []
