@@ -112,6 +112,14 @@ def show_related(shell: Shell, ids: tuple[str, ...], title: str = "Related incid
     )
 
 
+def preparing() -> ft.Control:
+    """Shown until the working set is decrypted after unlock (the shell shows the figures then)."""
+    return ft.Row(
+        [ft.ProgressRing(width=18, height=18), ft.Text("Working out the figures…", expand=True)],
+        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+    )
+
+
 def figure_card(figure: Figure, on_click: Any = None, *, compare: bool = False) -> ft.Control:
     """One headline number (with its change against the previous period when `compare`)."""
     lines: list[ft.Control] = [
@@ -363,6 +371,8 @@ class AnalyticsScreen:
     def build(self) -> ft.Control:
         if self.report_key not in REPORTS:
             raise ActionError("There is no such report.")
+        if not self.shell.analytics_ready:
+            return page_body(heading("Analytics"), preparing())
         report = self.report = self.analytics.report(self.report_key, self.filters, bucket=self.bucket)
         chooser = ft.Dropdown(
             label="Report",

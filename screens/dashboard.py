@@ -13,7 +13,7 @@ from app.analytics import Filters
 from app.incidents import IncidentSummary
 from app.notifications import InboxItem
 from app.vocabulary import Capability
-from screens.analytics import figure_card, show_related
+from screens.analytics import figure_card, preparing, show_related
 from screens.charts import chart
 from screens.ui import card, empty, heading, muted, page_body, selectable, when
 
@@ -124,6 +124,8 @@ class Dashboard:
         services = self.shell.services
         if not services.context.can(Capability.ANALYTICS):
             return []
+        if not self.shell.analytics_ready:
+            return [heading("At a glance", size=18), preparing()]
         preset, bucket = WINDOW_PRESETS[self.window]
         filters = Filters(preset=preset)
         figures = [replace(f, label=FIGURE_LABELS.get(f.key, f.label)) for f in services.analytics.headline(filters)]

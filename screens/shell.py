@@ -40,6 +40,9 @@ NAV = [
 #: destinations only some roles have: (capability, destination), added after NAV's
 GATED_NAV = [(Capability.ANALYTICS, ("analytics", "Analytics", ft.Icons.INSIGHTS_OUTLINED))]
 
+#: the screens that wait for analytics' working set, shown again once it is ready
+ANALYTICS_SCREENS = ("dashboard", "analytics", "analytics_report")
+
 MAX_CONTENT_WIDTH = 960
 #: from this window width on, a navigation rail on the left replaces the bottom navigation bar
 RAIL_MIN_WIDTH = 900
@@ -102,6 +105,8 @@ class Shell:
             visible=False,
         )
         self.current: Screen | None = None
+        #: whether analytics' working set has been decrypted since unlock (`_warm_analytics`)
+        self.analytics_ready = False
         #: the URL of what is shown (the browser's, once it has reported the pushes below)
         self.route = root.route
         #: URLs pushed whose route change the browser has not reported yet (oldest first)
@@ -199,12 +204,21 @@ class Shell:
             self.show(registry.HOME)
         if self.services.context.can(Capability.ANALYTICS):
             self.root.spawn(self._warm_analytics)
+        else:
+            self.analytics_ready = True
 
     async def _warm_analytics(self) -> None:
-        """Decrypt analytics' working set in a thread after unlock, so the first report does not wait and the
-        event loop never does. A lock meanwhile simply ends it (the working set is dropped with the keys)."""
-        with contextlib.suppress(StoreLockedError):
+        """Decrypt analytics' working set in a thread after unlock, so the event loop never waits for it; the
+        screens showing figures say they are being worked out until then (`analytics_ready`), and show them
+        after. A lock meanwhile simply ends it (the working set is dropped with the keys)."""
+        try:
             await asyncio.to_thread(self.services.analytics.working.warm)
+        except StoreLockedError:
+            return
+        finally:
+            self.analytics_ready = True  # on another failure the screens read it themselves, and say why
+        if self.root.shell is self and self.current is not None and self.current.NAME in ANALYTICS_SCREENS:
+            self.refresh()
 
     # --- navigation -----------------------------------------------------------------------------
 

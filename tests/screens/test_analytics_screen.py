@@ -15,6 +15,7 @@ import pytest
 from app.analytics import REPORTS, Filters
 from app.config import ClientConfig
 from screens.dashboard import FIGURE_LABELS
+from screens.shell import Shell
 from tests.screens.test_screens import unnamed
 from tests.support.screens import LEAD, add_account, open_app, root, seed, unlock
 from tests.support.ui_harness import UiHarness
@@ -185,3 +186,27 @@ def test_every_dropdown_has_a_name(lead: UiHarness):
     lead.click("Save filters")
     assert lead.find_all(ft.Dropdown, label="Saved filters")
     assert unnamed(lead) == []
+
+
+def test_figures_wait_for_the_working_set_after_unlock(
+    config: ClientConfig, lead_device: dict[str, str], monkeypatch: pytest.MonkeyPatch
+):
+    """Until the working set is decrypted (in a thread, after unlock) the figures are said to be on their way;
+    the event loop is not held up decrypting."""
+    warmed: list[Shell] = []
+
+    async def not_yet(shell: Shell) -> None:
+        warmed.append(shell)
+
+    monkeypatch.setattr(Shell, "_warm_analytics", not_yet)
+    with open_app(config) as ui:
+        unlock(ui, email=LEAD.email)
+        assert ui.has_text("Working out the figures…")
+        assert not ui.find_all(ft.Semantics, where=lambda s: str(s.label or "").startswith("Incidents: "))
+        assert warmed == [root(ui).shell]
+        ui.navigate_to("Analytics")
+        assert ui.has_text("Working out the figures…")
+        shell = root(ui).shell
+        shell.analytics_ready = True
+        ui.navigate_to("Analytics")
+        assert value_of(ui, "Incidents") == "2"
