@@ -1,20 +1,46 @@
-"""Dashboard (incidents from the last 7 days, 30 days or all; notifications; Help Centre), the
-notifications inbox, and the Help Centre."""
+"""Dashboard (at a glance: the analytics headline figures with their change and a small trend, for roles with
+analytics; incidents from the last 7 days, 30 days or all; notifications; Help Centre), the notifications
+inbox, and the Help Centre."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.analytics import Filters
 from app.incidents import IncidentSummary
 from app.notifications import InboxItem
+from app.vocabulary import Capability
+from screens.analytics import figure_card, preparing, show_related
+from screens.charts import chart
 from screens.ui import card, empty, heading, muted, page_body, selectable, when
 
 if TYPE_CHECKING:
     from screens.shell import Shell
 
 WINDOWS = {"7": ("Last 7 days", 7), "30": ("Last 30 days", 30), "all": ("All", None)}
+#: the analytics date preset and trend bucket of each window
+WINDOW_PRESETS = {"7": ("7_days", "day"), "30": ("30_days", "day"), "all": ("all", "month")}
+#: the report (and the valence filtered on) each headline figure opens; None: its incidents, listed
+FIGURE_REPORTS: dict[str, tuple[str, frozenset[str]] | None] = {
+    "incidents": ("global", frozenset()),
+    "physical_intervention": ("intervention", frozenset()),
+    "injuries": ("injuries", frozenset()),
+    "positive_communications": ("communication", frozenset({"positive"})),
+    "negative_communications": ("communication", frozenset({"negative"})),
+    "positive_clicks": ("clicker", frozenset({"positive"})),
+    "negative_clicks": ("clicker", frozenset({"negative"})),
+    "follow_ups_open": None,
+}
+#: the dashboard's own words for figures whose report label needs its report to make sense ("Positive")
+FIGURE_LABELS = {
+    "positive_communications": "Positive communications",
+    "negative_communications": "Negative communications",
+    "positive_clicks": "Positive clicks",
+    "negative_clicks": "Negative clicks",
+}
 
 
 def incident_tile(shell: Shell, summary: IncidentSummary) -> ft.Control:
@@ -85,10 +111,45 @@ class Dashboard:
                 if drafts
                 else []
             ),
-            heading("Incidents", size=18),
             picker,
+            *self.at_a_glance(),
+            heading("Incidents", size=18),
             *([incident_tile(self.shell, i) for i in incidents] or [empty("No incidents in this period.")]),
         )
+
+    def at_a_glance(self) -> list[ft.Control]:
+        """The headline figures with their change against the previous period, and the incidents' trend: the
+        analytics engine's own figures (`Analytics.headline`), so they always match the reports. Only for roles
+        with analytics: the figures cover everyone the device holds, more than a staff member's own work."""
+        services = self.shell.services
+        if not services.context.can(Capability.ANALYTICS):
+            return []
+        if not self.shell.analytics_ready:
+            return [heading("At a glance", size=18), preparing()]
+        preset, bucket = WINDOW_PRESETS[self.window]
+        filters = Filters(preset=preset)
+        figures = [replace(f, label=FIGURE_LABELS.get(f.key, f.label)) for f in services.analytics.headline(filters)]
+        trend = services.analytics.report("global", filters, bucket=bucket).chart("over_time")
+        compare = preset != "all"  # "all" has no previous period
+
+        def opener(key: str, ids: tuple[str, ...], label: str) -> Any:
+            target = FIGURE_REPORTS.get(key)
+            if target is None:
+                return lambda _e: show_related(self.shell, ids, label)
+            report, valence = target
+            return lambda _e: self.shell.show(
+                "analytics_report", report=report, filters=replace(filters, valence=valence)
+            )
+
+        return [
+            heading("At a glance", size=18),
+            ft.ResponsiveRow(
+                [figure_card(f, opener(f.key, f.ids, f.label), compare=compare) for f in figures],
+                spacing=8,
+                run_spacing=8,
+            ),
+            chart(trend) if trend.points else muted("No incidents in this period."),
+        ]
 
 
 class Inbox:

@@ -281,7 +281,6 @@ class IncidentDetail:
         self.shell = shell
         self.params = {"record_id": record_id}
         self.record_id = record_id
-        self.picker: ft.FilePicker | None = None
 
     def _reload(self) -> None:
         self.shell.show("incident", record_id=self.record_id)
@@ -292,10 +291,7 @@ class IncidentDetail:
         download = self.shell.act(lambda: self.shell.services.downloads.incident(self.record_id))
         if download is None:
             return
-        self.picker = ft.FilePicker()
-        await self.picker.save_file(
-            dialog_title="Save the incident report", file_name=download.file_name, src_bytes=download.data
-        )
+        await self.shell.save_file(download, "Save the incident report")
 
     def _parents_informed(self, _e: Any) -> None:
         method = ft.Dropdown(

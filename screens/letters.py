@@ -34,7 +34,6 @@ class LetterScreen:
         self.params: dict[str, Any] = {"record_id": record_id, "kind": kind, "register": register}
         self.text = ft.TextField(label="The letter (edit it before you use it)", multiline=True, min_lines=12)
         # Kept on the screen: Flet drops a service nothing refers to.
-        self.picker: ft.FilePicker | None = None
         self.clipboard: ft.Clipboard | None = None
 
     def _choose(self, *, kind: str | None = None, register: str | None = None) -> None:
@@ -56,10 +55,7 @@ class LetterScreen:
         )
         if download is None:
             return
-        self.picker = ft.FilePicker()
-        await self.picker.save_file(
-            dialog_title="Save the letter", file_name=download.file_name, src_bytes=download.data
-        )
+        await self.shell.save_file(download, "Save the letter")
 
     async def _copy(self, _e: Any) -> None:
         self.clipboard = ft.Clipboard()

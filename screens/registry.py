@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
 
+from screens.analytics import AnalyticsReport, AnalyticsScreen
 from screens.contract import Screen
 from screens.dashboard import Dashboard, HelpCentre, Inbox
 from screens.incident_form import IncidentForm
@@ -34,6 +35,8 @@ SCREENS: dict[str, type[Screen]] = {
         IncidentList,
         IncidentDetail,
         LetterScreen,
+        AnalyticsScreen,
+        AnalyticsReport,
     )
 }
 

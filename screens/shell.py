@@ -11,6 +11,7 @@ URL the browser goes to (the back and forward buttons, the address bar) shows it
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -18,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.context import ActionError, StorageError, StoreLockedError
+from app.downloads import Download
 from app.services import Services
 from app.session import ClientSession
 from app.sync_service import SyncStatus, describe
+from app.vocabulary import Capability
 from screens import registry
 from screens.contract import FollowsWidth, Screen
 from screens.ui import named
@@ -35,6 +38,11 @@ NAV = [
     ("incidents", "Incidents", ft.Icons.REPORT_OUTLINED),
     ("notifications", "Inbox", ft.Icons.NOTIFICATIONS_OUTLINED),
 ]
+#: destinations only some roles have: (capability, destination), added after NAV's
+GATED_NAV = [(Capability.ANALYTICS, ("analytics", "Analytics", ft.Icons.INSIGHTS_OUTLINED))]
+
+#: the screens that wait for analytics' working set, shown again once it is ready
+ANALYTICS_SCREENS = ("dashboard", "analytics", "analytics_report")
 
 MAX_CONTENT_WIDTH = 960
 #: from this window width on, a navigation rail on the left replaces the bottom navigation bar
@@ -51,6 +59,7 @@ SECTION_OF = {
     "communications": "record",
     "incident_form": "record",
     "incident": "incidents",
+    "analytics_report": "analytics",
 }
 
 
@@ -78,13 +87,15 @@ class Shell:
         # A fixed width inside an aligning parent is a maximum: Flutter clamps it to the space there is, so the
         # margins stay equal on any screen (a width computed from page.width ignored the page's padding and
         # pushed the right edge off the screen).
+        #: the navigation destinations this person's role has
+        self.destinations = NAV + [item for capability, item in GATED_NAV if self.services.context.can(capability)]
         self.content = ft.Container(padding=ft.Padding.symmetric(horizontal=12, vertical=8), width=MAX_CONTENT_WIDTH)
         self.nav = ft.NavigationBar(
-            destinations=[ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in NAV],
+            destinations=[ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in self.destinations],
             on_change=self._nav_changed,
         )
         self.rail = ft.NavigationRail(
-            destinations=[ft.NavigationRailDestination(icon=icon, label=label) for _, label, icon in NAV],
+            destinations=[ft.NavigationRailDestination(icon=icon, label=label) for _, label, icon in self.destinations],
             label_type=ft.NavigationRailLabelType.ALL,
             min_width=96,  # room for "Record & Plan" on one line
             on_change=self._nav_changed,
@@ -95,6 +106,8 @@ class Shell:
             visible=False,
         )
         self.current: Screen | None = None
+        #: whether analytics' working set has been decrypted since unlock (`_warm_analytics`)
+        self.analytics_ready = False
         #: the URL of what is shown (the browser's, once it has reported the pushes below)
         self.route = root.route
         #: URLs pushed whose route change the browser has not reported yet (oldest first)
@@ -190,13 +203,30 @@ class Shell:
         found = registry.screen_at(route)
         if found is None or not self._render(*found):
             self.show(registry.HOME)
+        if self.services.context.can(Capability.ANALYTICS):
+            self.root.spawn(self._warm_analytics)
+        else:
+            self.analytics_ready = True
+
+    async def _warm_analytics(self) -> None:
+        """Decrypt analytics' working set in a thread after unlock, so the event loop never waits for it; the
+        screens showing figures say they are being worked out until then (`analytics_ready`), and show them
+        after. A lock meanwhile simply ends it (the working set is dropped with the keys)."""
+        try:
+            await asyncio.to_thread(self.services.analytics.working.warm)
+        except StoreLockedError:
+            return
+        finally:
+            self.analytics_ready = True  # on another failure the screens read it themselves, and say why
+        if self.root.shell is self and self.current is not None and self.current.NAME in ANALYTICS_SCREENS:
+            self.refresh()
 
     # --- navigation -----------------------------------------------------------------------------
 
     def _nav_changed(self, e: ft.Event[ft.NavigationBar] | ft.Event[ft.NavigationRail]) -> None:
         index = e.control.selected_index
         if index is not None:
-            self.show(NAV[index][0])
+            self.show(self.destinations[index][0])
 
     def show(self, name: str, **params: Any) -> None:
         """Render a screen by name in the content area, and put its URL in the browser's history."""
@@ -230,7 +260,7 @@ class Shell:
         """Make screen `name` with `params` and show it; False (and a message, or the unlock screen) if it cannot
         be shown."""
         section = SECTION_OF.get(name, name)
-        index = next((i for i, (key, _, _) in enumerate(NAV) if key == section), None)
+        index = next((i for i, (key, _, _) in enumerate(self.destinations) if key == section), None)
         if index is not None:
             self.nav.selected_index = index
             self.rail.selected_index = index
@@ -273,6 +303,14 @@ class Shell:
 
     _snack: ft.SnackBar | None = None
     _page_padding: ft.PaddingValue | None = None
+    #: kept while a save is under way: Flet drops a service nothing refers to
+    _picker: ft.FilePicker | None = None
+
+    async def save_file(self, download: Download, title: str) -> None:
+        """Hand a file (built and audited by app.downloads) to the person: a browser download in the web client,
+        a save dialog on the desktop. The one way every screen delivers a file."""
+        self._picker = ft.FilePicker()
+        await self._picker.save_file(dialog_title=title, file_name=download.file_name, src_bytes=download.data)
 
     def toast(
         self,

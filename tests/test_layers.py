@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENS = ROOT / "screens"
-ALLOWED = {"flet", "app", "screens", "__future__"}
+ALLOWED = {"flet", "flet_charts", "app", "screens", "__future__"}
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 PACKAGES = ("app", "screens", "localdb", "sync", "server")
 

@@ -1,0 +1,430 @@
+"""The Analytics screen (docs/analytics.md), for roles with the analytics capability: the report dropdown,
+the filters ("Show or Create filters", saved filter sets), a report's headline figures, its charts (each with
+a table equivalent), its table, "Show related incidents" from a figure, bar, cell or row, and CSV downloads.
+
+The filters are a screen parameter, not part of the URL (`/analytics/<report>`): a URL names records only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.analytics import PRESETS, REPORTS, Figure, Filters, Point, Report, Series
+from app.context import ActionError
+from app.downloads import Download
+from screens.charts import chart
+from screens.ui import card, empty, heading, muted, named, page_body, when
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
+
+PRESET_LABELS = {
+    "7_days": "Last 7 days",
+    "30_days": "Last 30 days",
+    "this_term": "This term",
+    "this_year": "This school year",
+    "all": "All time",
+    "custom": "Custom range",
+}
+#: the filter sets of `Filters` the form offers, with their labels (Analytics.options() gives their values)
+DIMENSIONS = {
+    "individuals": "Individuals",
+    "groups": "Groups",
+    "behaviours": "Behaviours",
+    "levels": "Behaviour levels",
+    "locations": "Locations",
+    "staff": "Staff",
+    "interventions": "Intervention types",
+    "valence": "Valence",
+}
+BUCKETS = {"day": "Day", "week": "Week", "month": "Month"}
+#: table rows shown on screen (the CSV has them all)
+MAX_ROWS = 50
+#: related incidents listed at once
+MAX_RELATED = 100
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _parse_day(text: str) -> dt.date | None:
+    """A day typed the UK way (dd/mm/yyyy) or as ISO 8601 (yyyy-mm-dd)."""
+    text = text.strip()
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def show_related(shell: Shell, ids: tuple[str, ...], title: str = "Related incidents") -> None:
+    """The incidents behind a figure, bar, cell or row, in a dialog; each opens the incident."""
+    analytics = shell.services.analytics
+    rows = shell.act(lambda: analytics.related(ids))
+    if rows is None:
+        return
+    people = analytics.working.people()
+    page = shell.page
+
+    def open_incident(record_id: str) -> None:
+        page.pop_dialog()
+        shell.show("incident", record_id=record_id)
+
+    tiles: list[ft.Control] = [
+        ft.ListTile(
+            title=ft.Text(r.reference or "Incident (not yet numbered)", weight=ft.FontWeight.BOLD),
+            subtitle=ft.Text(
+                " · ".join(
+                    x
+                    for x in (
+                        people[r.profile_id].name if r.profile_id in people else "",
+                        when(r.occurred_at.isoformat()),
+                        r.location,
+                    )
+                    if x
+                )
+            ),
+            on_click=lambda _e, i=r.id: open_incident(i),
+        )
+        for r in rows[:MAX_RELATED]
+    ]
+    if len(rows) > MAX_RELATED:
+        tiles.append(muted(f"The {MAX_RELATED} most recent of {len(rows)}: narrow the filters to see the others."))
+    page.show_dialog(
+        ft.AlertDialog(
+            title=ft.Text(f"{title} ({len(rows)})"),
+            content=ft.Column(
+                tiles or [empty("No incidents behind this figure.")], scroll=ft.ScrollMode.AUTO, width=420
+            ),
+            actions=[ft.TextButton("Close", on_click=lambda _: page.pop_dialog())],
+        )
+    )
+
+
+def preparing() -> ft.Control:
+    """Shown until the working set is decrypted after unlock (the shell shows the figures then)."""
+    return ft.Row(
+        [ft.ProgressRing(width=18, height=18), ft.Text("Working out the figures…", expand=True)],
+        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+    )
+
+
+def figure_card(figure: Figure, on_click: Any = None, *, compare: bool = False) -> ft.Control:
+    """One headline number (with its change against the previous period when `compare`)."""
+    lines: list[ft.Control] = [
+        ft.Text(_number(figure.value), size=24, weight=ft.FontWeight.BOLD),
+        ft.Text(figure.label, size=12),
+    ]
+    spoken = f"{figure.label}: {_number(figure.value)}"
+    if compare and figure.change is not None:
+        change = figure.change
+        arrow = "▲" if change > 0 else "▼" if change < 0 else "="
+        words = f"{'+' if change > 0 else ''}{_number(change)} on the previous period"
+        lines.append(ft.Text(f"{arrow} {words}", size=11, color=ft.Colors.ON_SURFACE_VARIANT))
+        spoken += f", {words}"
+    box = ft.Container(
+        ft.Column(lines, spacing=2),
+        padding=10,
+        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+        border_radius=8,
+        on_click=on_click,
+        col={"xs": 6, "sm": 4, "md": 3},
+    )
+    return ft.Semantics(
+        content=box,
+        label=spoken,
+        button=on_click is not None,
+        exclude_semantics=True,  # the label says it all, the change in words rather than an arrow
+        on_tap=on_click,  # a screen reader's "activate": the card's own tap is excluded with its semantics
+        col={"xs": 6, "sm": 4, "md": 3},
+    )
+
+
+class AnalyticsScreen:
+    NAME = "analytics"
+    ROUTE = "/analytics"
+    refresh_after_sync = True
+
+    def __init__(
+        self,
+        shell: Shell,
+        report: str = "global",
+        filters: Filters | None = None,
+        bucket: str = "week",
+        editing: bool = False,
+    ) -> None:
+        self.shell = shell
+        self.report_key = report
+        self.filters = filters or Filters()
+        self.bucket = bucket if bucket in BUCKETS else "week"
+        self.editing = editing
+        self.params: dict[str, Any] = {
+            "report": report,
+            "filters": self.filters,
+            "bucket": self.bucket,
+            "editing": editing,
+        }
+        self.report: Report | None = None
+
+    @property
+    def analytics(self) -> Any:
+        return self.shell.services.analytics
+
+    def _apply(self, **changes: Any) -> None:
+        params = {**self.params, **changes}
+        self.shell.show("analytics_report", **params)
+
+    def _filter(self, **changes: Any) -> None:
+        self._apply(filters=replace(self.filters, **changes))
+
+    # --- filters ----------------------------------------------------------------------------------
+
+    def _summary(self) -> str:
+        f = self.filters
+        if f.preset == "custom":
+            start = f.start.strftime("%d/%m/%Y") if f.start else "the start"
+            end = (f.end - dt.timedelta(days=1)).strftime("%d/%m/%Y") if f.end else "today"
+            parts = [f"From {start} to {end}"]
+        else:
+            parts = [PRESET_LABELS[f.preset]]
+        parts += [f"{DIMENSIONS[d]}: {len(getattr(f, d))}" for d in DIMENSIONS if getattr(f, d)]
+        return " · ".join(parts)
+
+    def _dimension(self, key: str, options: list[tuple[str, str]]) -> list[ft.Control]:
+        chosen: frozenset[str] = getattr(self.filters, key)
+        labels = dict(options)
+        dropdown = ft.Dropdown(
+            label=DIMENSIONS[key],
+            options=[ft.DropdownOption(key=v, text=t) for v, t in options if v not in chosen],
+            enable_filter=len(options) > 10,
+            editable=len(options) > 10,
+            on_select=lambda e: self._filter(**{key: chosen | {e.control.value}}) if e.control.value else None,
+        )
+        out: list[ft.Control] = [named(dropdown, f"filter-{key}", DIMENSIONS[key])]
+        if chosen:
+            out.append(
+                ft.Row(
+                    [
+                        ft.Chip(
+                            label=ft.Text(labels.get(v, v)),
+                            on_delete=lambda _e, v=v: self._filter(**{key: chosen - {v}}),
+                            delete_icon_tooltip=f"Remove {labels.get(v, v)}",
+                        )
+                        for v in sorted(chosen, key=lambda v: labels.get(v, v))
+                    ],
+                    wrap=True,
+                )
+            )
+        return out
+
+    def _custom_range(self) -> list[ft.Control]:
+        start = ft.TextField(
+            label="From (dd/mm/yyyy)", value=self.filters.start.strftime("%d/%m/%Y") if self.filters.start else ""
+        )
+        end = ft.TextField(
+            label="To (dd/mm/yyyy)",
+            value=(self.filters.end - dt.timedelta(days=1)).strftime("%d/%m/%Y") if self.filters.end else "",
+        )
+
+        def apply(_e: Any) -> None:
+            first, last = _parse_day(start.value or ""), _parse_day(end.value or "")
+            if (start.value and first is None) or (end.value and last is None):
+                self.shell.toast("Type the days as dd/mm/yyyy, for example 01/09/2026.", error=True)
+                return
+            if first and last and last < first:
+                self.shell.toast("The range ends before it starts.", error=True)
+                return
+            self._filter(preset="custom", start=first, end=last + dt.timedelta(days=1) if last else None)
+
+        return [start, end, ft.OutlinedButton("Apply dates", on_click=apply)]
+
+    def _saved(self) -> list[ft.Control]:
+        saved = self.analytics.saved_filters()
+        name = ft.TextField(label="Save these filters as")
+
+        def save(_e: Any) -> None:
+            if self.shell.act(
+                lambda: self.analytics.save_filters(name.value or "", self.filters) or True, done="Filters saved"
+            ):
+                self._apply()
+
+        out: list[ft.Control] = []
+        if saved:
+            out.append(
+                named(
+                    ft.Dropdown(
+                        label="Saved filters",
+                        options=[ft.DropdownOption(key=n, text=n) for n in saved],
+                        on_select=lambda e: self._apply(filters=saved[e.control.value]) if e.control.value else None,
+                    ),
+                    "saved-filters",
+                    "Saved filters",
+                )
+            )
+        out += [name, ft.Row([ft.OutlinedButton("Save filters", on_click=save)], wrap=True)]
+        return out
+
+    def _filter_panel(self) -> list[ft.Control]:
+        toggle = ft.TextButton(
+            "Hide filters" if self.editing else "Show or create filters",
+            icon=ft.Icons.FILTER_LIST,
+            on_click=lambda _: self._apply(editing=not self.editing),
+        )
+        out: list[ft.Control] = [ft.Row([toggle, ft.Text(self._summary(), size=12, expand=True)], wrap=False)]
+        if not self.editing:
+            return out
+        period = ft.Dropdown(
+            label="Period",
+            value=self.filters.preset,
+            options=[ft.DropdownOption(key=p, text=PRESET_LABELS[p]) for p in PRESETS],
+            on_select=lambda e: self._filter(preset=e.control.value) if e.control.value else None,
+        )
+        controls: list[ft.Control] = [named(period, "filter-period", "Period")]
+        if self.filters.preset == "custom":
+            controls += self._custom_range()
+        options = self.analytics.options()
+        for key in DIMENSIONS:
+            controls += self._dimension(key, options.get(key, []))
+        controls.append(ft.Row([ft.OutlinedButton("Clear filters", on_click=lambda _: self._apply(filters=Filters()))]))
+        controls += self._saved()
+        out.append(card(*controls))
+        return out
+
+    # --- the report -------------------------------------------------------------------------------
+
+    def _pick(self, report: Report) -> Any:
+        """ "Show related incidents" for a point, if this report counts incidents."""
+        if report.record_kind != "incident":
+            return None
+
+        def pick(point: Point) -> None:
+            show_related(self.shell, point.ids, title=f"{point.row + ' ' if point.row else ''}{point.label}")
+
+        return pick
+
+    def _series(self, series: Series, report: Report) -> ft.Control:
+        pick = self._pick(report)
+        shown = [p for p in series.points if p.value or series.shape != "grid"]
+        rows: list[ft.Control] = []
+        for p in shown:
+            label = f"{p.row} {p.label}" if p.row else p.label
+            items: list[ft.Control] = [ft.Text(f"{label}: {_number(p.value)}", expand=True, size=13)]
+            if pick and p.ids:
+                items.append(ft.TextButton("Show related incidents", on_click=lambda _e, p=p: pick(p)))
+            rows.append(ft.Row(items))
+        return card(
+            heading(series.title, size=16),
+            chart(series, pick) if shown else empty("Nothing to show for these filters."),
+            ft.ExpansionTile(
+                title=ft.Text(f"{series.title}: as a table", size=13),
+                controls=rows or [muted("Nothing to show.")],
+            ),
+        )
+
+    def _table(self, report: Report) -> ft.Control:
+        table = report.table
+        if not table.rows:
+            return empty("No rows for these filters.")
+        related = report.record_kind == "incident"
+        columns = [ft.DataColumn(label=ft.Text(c.replace("_", " "))) for c in table.columns]
+        if related:
+            columns.append(ft.DataColumn(label=ft.Text("related")))
+        rows = []
+        for values, ids in list(zip(table.rows, table.ids, strict=True))[:MAX_ROWS]:
+            cells = [ft.DataCell(ft.Text(str(v))) for v in values]
+            if related:
+                cells.append(
+                    ft.DataCell(
+                        ft.TextButton(
+                            "Show related incidents", on_click=lambda _e, ids=ids: show_related(self.shell, tuple(ids))
+                        )
+                    )
+                )
+            rows.append(ft.DataRow(cells=cells))
+        out: list[ft.Control] = [ft.Row([ft.DataTable(columns=columns, rows=rows)], scroll=ft.ScrollMode.AUTO)]
+        if len(table.rows) > MAX_ROWS:
+            out.append(muted(f"The first {MAX_ROWS} of {len(table.rows)} rows: download the CSV for all of them."))
+        return ft.Column(out, spacing=4)
+
+    async def _download(self, which: str) -> None:
+        report = self.report
+        if report is None:
+            return
+        analytics = self.analytics
+        downloads = self.shell.services.downloads
+        name = f"besmart-{report.key}-{which}-{dt.date.today().isoformat()}.csv"
+
+        def export() -> Download:
+            text = analytics.table_csv(report) if which == "table" else analytics.rows_csv(report)
+            return downloads.export(f"analytics_{report.key}_{which}", name, text.encode("utf-8"), "text/csv")
+
+        download = self.shell.act(export)
+        if download is not None:
+            await self.shell.save_file(download, "Save the CSV file")
+
+    def build(self) -> ft.Control:
+        if self.report_key not in REPORTS:
+            raise ActionError("There is no such report.")
+        if not self.shell.analytics_ready:
+            return page_body(heading("Analytics"), preparing())
+        report = self.report = self.analytics.report(self.report_key, self.filters, bucket=self.bucket)
+        chooser = ft.Dropdown(
+            label="Report",
+            value=self.report_key,
+            options=[ft.DropdownOption(key=k, text=t) for k, t in REPORTS.items()],
+            on_select=lambda e: self._apply(report=e.control.value) if e.control.value else None,
+        )
+        bucket = ft.Dropdown(
+            label="Over time by",
+            value=self.bucket,
+            options=[ft.DropdownOption(key=k, text=t) for k, t in BUCKETS.items()],
+            on_select=lambda e: self._apply(bucket=e.control.value) if e.control.value else None,
+            width=160,
+        )
+        pick = self._pick(report)
+        figures = ft.ResponsiveRow(
+            [
+                figure_card(f, (lambda _e, f=f: show_related(self.shell, f.ids, f.label)) if pick and f.ids else None)
+                for f in report.figures
+            ],
+            spacing=8,
+            run_spacing=8,
+        )
+
+        async def table_csv(_e: Any) -> None:
+            await self._download("table")
+
+        async def rows_csv(_e: Any) -> None:
+            await self._download("rows")
+
+        return page_body(
+            heading("Analytics"),
+            named(chooser, "report-chooser", "Report"),
+            *self._filter_panel(),
+            heading(report.title, size=18),
+            figures,
+            named(bucket, "bucket-chooser", "Over time by"),
+            *[self._series(s, report) for s in report.series],
+            heading("Table", size=16),
+            self._table(report),
+            ft.Row(
+                [
+                    ft.OutlinedButton("Download CSV (table)", icon=ft.Icons.DOWNLOAD_OUTLINED, on_click=table_csv),
+                    ft.OutlinedButton("Download CSV (all rows)", icon=ft.Icons.DOWNLOAD_OUTLINED, on_click=rows_csv),
+                ],
+                wrap=True,
+            ),
+        )
+
+
+class AnalyticsReport(AnalyticsScreen):
+    """The same screen at a report's own URL, `/analytics/<report>`."""
+
+    NAME = "analytics_report"
+    ROUTE = "/analytics/{report}"

@@ -1,0 +1,177 @@
+"""Charts of analytics series (`app.analytics.Series`) with flet-charts: a line over time, bars or a pie for
+categories, the heat map as a grid of coloured cells. Each chart is wrapped in a Semantics label that reads
+its values (a canvas is silent to a screen reader), and tapping a bar, slice, point or cell hands that
+point to `on_pick` ("Show related incidents")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import flet as ft
+import flet_charts as fch
+
+from app.analytics import Point, Series
+
+#: bars drawn at most (the rest are in the chart's table): more do not fit a phone's 360 px
+MAX_BARS = 12
+#: a category series with this many points or fewer is a pie
+PIE_MAX = 3
+HEIGHT = 180
+COLOURS = (ft.Colors.BLUE_700, ft.Colors.ORANGE_700, ft.Colors.GREEN_700, ft.Colors.PURPLE_400)
+
+Pick = Callable[[Point], None]
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def describe(series: Series) -> str:
+    """The chart in words, for assistive technology: its title and every non-empty point."""
+    parts = [
+        f"{p.row + ' ' if p.row else ''}{p.label}: {_number(p.value)}" for p in series.points if p.value or not p.row
+    ]
+    return f"{series.title}. " + ("; ".join(parts) if parts else "nothing to show") + "."
+
+
+def _picked(points: Sequence[Point], on_pick: Pick | None) -> Callable[[Any], None] | None:
+    if on_pick is None:
+        return None
+
+    def handler(e: Any) -> None:
+        if getattr(e, "type", None) != fch.ChartEventType.TAP_UP:
+            return
+        index = getattr(e, "group_index", None)
+        if index is None:
+            index = getattr(e, "section_index", None)
+        if index is None and getattr(e, "spots", None):
+            index = e.spots[0].spot_index
+        if index is not None and 0 <= index < len(points):
+            on_pick(points[index])
+
+    return handler
+
+
+def _bars(points: Sequence[Point], on_pick: Pick | None) -> fch.BarChart:
+    shown = list(points[:MAX_BARS])
+    top = max((p.value for p in shown), default=0) or 1
+    return fch.BarChart(
+        groups=[
+            fch.BarChartGroup(
+                x=i,
+                rods=[
+                    fch.BarChartRod(to_y=p.value, width=14, color=COLOURS[0], tooltip=f"{p.label}: {_number(p.value)}")
+                ],
+            )
+            for i, p in enumerate(shown)
+        ],
+        bottom_axis=fch.ChartAxis(
+            labels=[
+                fch.ChartAxisLabel(value=i, label=ft.Text(p.label[:6], size=9, no_wrap=True))
+                for i, p in enumerate(shown)
+            ],
+            label_size=18,
+        ),
+        left_axis=fch.ChartAxis(label_size=28),
+        max_y=top * 1.1,
+        height=HEIGHT,
+        on_event=_picked(shown, on_pick),
+    )
+
+
+def _line(points: Sequence[Point], on_pick: Pick | None) -> fch.LineChart:
+    step = max(1, len(points) // 4)  # four or five dates fit under a phone's chart
+    return fch.LineChart(
+        data_series=[
+            fch.LineChartData(
+                points=[fch.LineChartDataPoint(x=i, y=p.value) for i, p in enumerate(points)],
+                color=COLOURS[0],
+                point=True,
+            )
+        ],
+        bottom_axis=fch.ChartAxis(
+            labels=[
+                fch.ChartAxisLabel(value=i, label=ft.Text(p.label[5:] or p.label, size=9))
+                for i, p in enumerate(points)
+                if i % step == 0
+            ],
+            label_size=18,
+        ),
+        left_axis=fch.ChartAxis(label_size=28),
+        min_y=0,
+        height=HEIGHT,
+        on_event=_picked(points, on_pick),
+    )
+
+
+def _pie(points: Sequence[Point], on_pick: Pick | None) -> fch.PieChart:
+    return fch.PieChart(
+        sections=[
+            fch.PieChartSection(
+                value=p.value,
+                title=f"{p.label} {_number(p.value)}",
+                color=COLOURS[i % len(COLOURS)],
+                radius=60,
+                title_style=ft.TextStyle(size=11, color=ft.Colors.WHITE),
+            )
+            for i, p in enumerate(points)
+        ],
+        center_space_radius=20,
+        height=HEIGHT,
+        on_event=_picked(points, on_pick),
+    )
+
+
+def _heat_map(points: Sequence[Point], on_pick: Pick | None) -> ft.Control:
+    rows: dict[str, list[Point]] = {}
+    for p in points:
+        rows.setdefault(p.row, []).append(p)
+    top = max((p.value for p in points), default=0) or 1
+    columns = next(iter(rows.values()), [])
+
+    def cell(p: Point) -> ft.Control:
+        share = p.value / top
+        colour = ft.Colors.with_opacity(0.08 + 0.92 * share, ft.Colors.RED_700) if p.value else ft.Colors.GREY_100
+        return ft.Container(
+            ft.Text(_number(p.value) if p.value else "", size=9, color=ft.Colors.WHITE if share > 0.5 else None),
+            width=24,
+            height=22,
+            bgcolor=colour,
+            alignment=ft.Alignment.CENTER,
+            tooltip=f"{p.row} {p.label}: {_number(p.value)}",
+            on_click=(lambda _e, point=p: on_pick(point)) if on_pick and p.value else None,
+        )
+
+    label_width = 64
+    header_cells: list[ft.Control] = [ft.Container(width=label_width)]
+    header_cells += [
+        ft.Container(ft.Text(p.label[:4], size=9), width=24, alignment=ft.Alignment.CENTER) for p in columns
+    ]
+    header = ft.Row(header_cells, spacing=1)
+    body = [
+        ft.Row(
+            [ft.Container(ft.Text(row[:10], size=10), width=label_width), *(cell(p) for p in cells)],
+            spacing=1,
+        )
+        for row, cells in rows.items()
+    ]
+    # A 24-hour grid is wider than a phone: it scrolls sideways rather than shrinking its cells unreadably.
+    return ft.Row([ft.Column([header, *body], spacing=1)], scroll=ft.ScrollMode.AUTO)
+
+
+def chart(series: Series, on_pick: Pick | None = None) -> ft.Control:
+    """The series drawn as its shape asks, labelled with its values for a screen reader."""
+    points = series.points
+    if series.shape == "grid":
+        drawn = _heat_map(points, on_pick)
+    elif series.shape == "time":
+        drawn = _line(points, on_pick)
+    elif len(points) <= PIE_MAX and any(p.value for p in points):
+        drawn = _pie(points, on_pick)
+    else:
+        drawn = _bars(points, on_pick)
+    if series.shape != "grid":
+        drawn = ft.Container(drawn, padding=ft.Padding.only(top=16, right=12))  # room for the top axis label
+    # The words replace the drawing's own (axis labels out of context); the chart's table keeps the buttons.
+    return ft.Semantics(content=drawn, label=describe(series), identifier=f"chart-{series.key}", exclude_semantics=True)

@@ -1,0 +1,115 @@
+"""Analytics in a real browser (issue #11): the demo lead signs in on a new device (Flet web client in headless
+Chromium) and syncs the demo organisation from a real server process on SQLite; then opens Analytics, switches
+through every report, applies a filter and opens the incidents behind a figure.
+
+Each report is saved under tests/artifacts/e2e-analytics-<report>-*.png at phone and desktop size.
+"""
+
+# The client/page fixtures are reused from test_client_e2e (they take this module's `world`).
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.analytics import REPORTS
+from server.db import Database
+from server.demo import DEMO_PASSWORD, seed_demo
+from tests.e2e.browser import (
+    DESKTOP,
+    aria_tree,
+    by_id,
+    click_button,
+    click_tab,
+    expect_synced,
+    screenshot,
+    select_option,
+    set_size,
+    sign_in_on_a_new_device,
+    wait_for_text,
+)
+from tests.e2e.test_client_e2e import (  # noqa: F401  (client, page: fixtures)
+    PASSPHRASE,
+    SYNC_TIMEOUT_MS,
+    ServerProcess,
+    client,
+    page,
+    settings_for,
+    shoot,
+)
+
+LEAD_EMAIL = "lead@brightwater.example"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, dict[str, Any], Database]]:
+    """The demo organisation (60 days at a fifth of its size) in SQLite, served by a real server process."""
+    directory = tmp_path_factory.mktemp("e2e-analytics-server")
+    url = f"sqlite:///{directory / 'server.db'}"
+    db = Database(url, pool_size=2)
+    db.upgrade()
+    seed_demo(db, settings_for(url), scale=0.2, days=60)
+    server = ServerProcess(url, directory).start()
+    yield server, {}, db
+    server.stop()
+    db.dispose()
+
+
+def spoken(locator: Any) -> str:
+    """What a screen reader hears for a node (Flutter puts a Semantics label in aria-label or in the text)."""
+    return str(locator.first.evaluate("e => e.getAttribute('aria-label') || e.textContent || ''"))
+
+
+def figure(page: Page, label: str) -> Any:
+    """A headline figure (a button named "<label>: <value>[, <change>]")."""
+    return page.get_by_role("button", name=re.compile(rf"^{re.escape(label)}: \d")).first
+
+
+def test_analytics_reports_filter_and_related_incidents(page: Page, world) -> None:
+    try:
+        sign_in_on_a_new_device(page, LEAD_EMAIL, DEMO_PASSWORD, PASSPHRASE)
+        wait_for_text(page, re.compile(r"^Hello, "))
+        expect_synced(page, timeout_ms=SYNC_TIMEOUT_MS * 3)
+        wait_for_text(page, "At a glance")
+        expect(figure(page, "Incidents")).to_be_attached()
+        click_tab(page, "Analytics")  # the phone's navigation bar (the desktop's rail has buttons)
+        set_size(page, DESKTOP)
+        wait_for_text(page, "Global Incident Report", exact=True)
+        for key, title in REPORTS.items():
+            select_option(page, "report-chooser", title)
+            wait_for_text(page, title, exact=True)
+            expect(page).to_have_url(re.compile(rf"/analytics/{key}$"))
+            shoot(page, f"analytics-{key}")
+            set_size(page, DESKTOP)
+
+        # A filter: the busiest location; the incidents figure narrows to it.
+        select_option(page, "report-chooser", REPORTS["global"])
+        before = spoken(figure(page, "Incidents"))
+        # "By location. Hall: 12; Playground: 9; ..." (the chart's words for a screen reader), busiest first
+        busiest = spoken(by_id(page, "chart-by_location")).split(". ", 1)[1].split(":", 1)[0]
+        click_button(page, "Show or create filters")
+        select_option(page, "filter-locations", busiest)
+        wait_for_text(page, re.compile(r"Locations: 1"))
+        click_button(page, "Hide filters")  # the figures come back into view (Flutter scrolls, not the DOM)
+        expect(figure(page, "Incidents")).not_to_have_accessible_name(before)
+        shoot(page, "analytics-filtered")
+        set_size(page, DESKTOP)
+
+        # Show related incidents: the figure's incidents, each opening the incident.
+        figure(page, "Incidents").click()
+        related = page.get_by_role("button", name=re.compile(r"^besmart-\d+")).first
+        expect(related).to_be_attached()
+        shoot(page, "analytics-related")
+        set_size(page, DESKTOP)
+        related.click()
+        expect(page).to_have_url(re.compile(r"/incidents/[^/]+$"))
+        wait_for_text(page, busiest)
+    except Exception:
+        screenshot(page, "e2e-analytics-failure")
+        print(aria_tree(page))
+        raise
