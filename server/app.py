@@ -3,6 +3,8 @@ handlers, the body size limit and (when SMTP is configured) the email worker."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,8 +20,20 @@ from server.core.security import Passwords
 from server.db import Database
 from server.services.clock import server_clock
 from server.services.mail import EmailWorker
+from server.services.plan_reminders import run_reminders
 
 log = logging.getLogger("besmart.server")
+
+
+async def _remind_plans_every(database: Database, settings: Settings, seconds: int) -> None:
+    """Smart Plan review reminders, checked at start and then every `seconds` (in a thread: the check reads the
+    database). Running it often is safe: each reminder is sent once (server/services/plan_reminders.py)."""
+    while True:
+        try:
+            await asyncio.to_thread(run_reminders, database, settings)
+        except Exception as error:  # a failed check must not stop the server; the next one tries again
+            log.warning("plan reminders: %s", type(error).__name__)
+        await asyncio.sleep(seconds)
 
 
 def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
@@ -35,9 +49,18 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         else:
             log.info("SMTP is not configured: notifications are delivered in the app only")
         app.state.email_worker = worker
+        reminders = (
+            asyncio.create_task(_remind_plans_every(database, settings, settings.plan_reminder_interval_seconds))
+            if settings.plan_reminder_interval_seconds
+            else None
+        )
         try:
             yield
         finally:
+            if reminders is not None:
+                reminders.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reminders
             if worker is not None:
                 worker.stop()
             database.dispose()

@@ -160,6 +160,12 @@ class Settings(BaseSettings):
     assistant_log_days: int = Field(
         90, description="days a pseudonymised request and answer are kept (`admin assistant-purge`)"
     )
+    plan_reminder_interval_seconds: int = Field(
+        3600,
+        ge=0,
+        description="how often the running server checks for Smart Plan review reminders (0: never; "
+        "`remind-plans` does it once)",
+    )
 
     @field_validator("public_url", "assistant_url")
     @classmethod

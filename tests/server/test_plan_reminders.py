@@ -6,6 +6,7 @@ intervention (or the plan not followed) asks the plan lead to review."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -25,6 +26,7 @@ SERVER_ENV = {
     "BESMART_SMTP_FROM": "besmart <notify@besmart.example>",
     "BESMART_EMAIL_POLL_SECONDS": "0.2",
     "BESMART_PUBLIC_URL": "https://besmart.example",
+    "BESMART_PLAN_REMINDER_INTERVAL_SECONDS": "0",  # these tests run the check themselves, on a chosen day
 }
 TODAY = dt.date(2026, 12, 1)
 
@@ -122,3 +124,21 @@ def test_an_incident_with_physical_intervention_asks_the_plan_lead_to_review(ser
     assert len(asks) == 2 and {a["record_id"] for a in asks} == {plan}
     assert all(a["subject"].startswith("Incident ") and "besmart-" in a["subject"] for a in asks)
     assert inbox_of(sam, "plan_review_after_incident") == []
+
+
+def test_the_running_server_sends_reminders_by_itself(
+    server: ServerProcess, org: Org, database_url: str, tmp_path
+) -> None:
+    """No scheduler needed: a server checks for reminders at start and then every interval."""
+    lena, sam = Device(server.url, org.email("lena")), Device(server.url, org.email("sam"))
+    overdue = publish(lena, org.children["kim"], dt.date.today() - dt.timedelta(days=3), plan_lead=sam.user_id)
+    checking = ServerProcess(database_url, tmp_path, {"BESMART_PLAN_REMINDER_INTERVAL_SECONDS": "1"}).start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not inbox_of(sam, "plan_review_overdue"):
+            time.sleep(0.3)
+        assert [n["record_id"] for n in inbox_of(sam, "plan_review_overdue")] == [overdue]
+        time.sleep(2.5)  # two more checks: nothing twice
+        assert len(inbox_of(sam, "plan_review_overdue")) == 1
+    finally:
+        checking.stop()
