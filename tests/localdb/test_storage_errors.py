@@ -4,35 +4,21 @@ nothing saved earlier is lost, and everything works again once space returns."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from app.config import ClientConfig
-from app.context import Context, StorageProblem
+from app.context import StorageProblem
 from app.services import Services
 from app.session import ClientSession, SignInError, account_dir
 from localdb.store import LocalStore, StorageFull, StorageUnavailable
-from tests.support.device import PASSCODE, user
 from tests.support.disk import fill_disk, free_disk, read_only
 
 TAP_NOT_SAVED = "This device is out of storage: the tap was not saved. Free some space and try again."
 
 
-@pytest.fixture
-def store(tmp_path: Path, memory_keyring) -> Iterator[LocalStore]:
-    opened = LocalStore(tmp_path / "data")
-    opened.initialise(PASSCODE)
-    yield opened
-    opened.close()
-
-
-@pytest.fixture
-def services(store: LocalStore) -> Services:
-    return Services.of(Context(store, user()))
-
-
+# `store` and `services` are the device fixtures of tests/support/device.py; this child has less around it.
 @pytest.fixture
 def child(services: Services) -> str:
     ctx = services.context

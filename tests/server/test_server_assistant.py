@@ -215,10 +215,8 @@ def test_an_admin_reads_the_log_and_purges_it(stub: StubModel, device: Any, org:
 
 
 def test_nothing_of_the_demo_organisation_reaches_the_model(
-    backend: str, stub: StubModel, device: Any, db: Database, settings: Settings
+    stub: StubModel, device: Any, db: Database, settings: Settings
 ) -> None:
-    if backend != "sqlite":
-        pytest.skip("the demo is seeded once, on SQLite")
     result = seed_demo(db, settings, scale=0.05, days=60)
     lead = device("demo-lead", f"lead@{cast.DOMAIN}", cast.DEMO_PASSWORD)
     org_id = result.org_id
