@@ -789,6 +789,9 @@ def test_idle_lock_shows_the_unlock_screen_and_keeps_the_draft(
         ui.sleep(0.5)  # idle: the store locks itself, the watcher notices
         assert ui.has_text("Unlock besmart") and ui.page.navigation_bar is None
         unlock(ui)
+        # From here the test reads the draft back: on a loaded machine a step can take longer than 0.3 s, so
+        # the store must not lock itself again while it does (store_of: the store the unlock opened).
+        store_of(ui).idle_lock_seconds = 300
         ui.navigate_to("Record & Plan")
         ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Incident report — Ada Lovelace"))
         assert ui.find(ft.TextField, label="What happened?").value == "Left the room"
