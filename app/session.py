@@ -245,6 +245,11 @@ class ClientSession:
         if self.store is not None:
             self.store.lock()
 
+    def forget_wiped_store(self) -> None:
+        """The server had this device's data erased (reported lost, or access revoked) and the sync did it: the
+        session holds no store any more, so the next person starts at sign-in."""
+        self.store = None
+
     def touch(self) -> None:
         """The person at the screen did something: the idle lock's clock starts again (see LocalStore.touch)."""
         if self.store is not None:

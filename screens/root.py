@@ -392,7 +392,7 @@ class Root:
 
     def wiped(self) -> None:
         self._leave_shell()
-        self.session.store = None
+        self.session.forget_wiped_store()
         self.mine = None
         self._forget_route()
         self.show_sign_in("This device was reported lost or its access was revoked, so besmart erased its data.")
