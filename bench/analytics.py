@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -28,8 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.incident_search import LEAD_EMAIL, timed  # noqa: E402
-from bench.startup import PASSCODE, prepare  # noqa: E402
+from bench.incident_search import lead_device, timed  # noqa: E402
 
 
 def main() -> None:
@@ -39,19 +37,9 @@ def main() -> None:
     args = parser.parse_args()
 
     from app.analytics import REPORTS, Filters
-    from app.config import load_config
-    from app.context import Context
-    from app.services import Services
-    from app.session import ClientSession
 
-    with tempfile.TemporaryDirectory(prefix="bench-analytics-") as tmp:
-        data_dir, server_url, counts = prepare(Path(tmp), args.scale, LEAD_EMAIL)
-        print(f"records on the lead's device: {sum(counts.values()):,} ({counts.get('incident', 0):,} incidents)")
-        session = ClientSession(load_config(server_url=server_url, data_dir=str(data_dir)))
-        session.unlock(LEAD_EMAIL, PASSCODE)
-        store = session.require_store()
-        assert session.user is not None
-        analytics = Services.of(Context(store, session.user)).analytics
+    with lead_device(args.scale, "bench-analytics-") as (_store, services):
+        analytics = services.analytics
 
         started = time.perf_counter()
         first = analytics.report("global", Filters(preset="this_year"))
@@ -114,7 +102,6 @@ def main() -> None:
                 f"    {key:40s} {spent * 1000:7.1f} ms  ({len(report.record_ids):,} rows, {len(text) / 2**10:,.0f} KiB)"
             )
         print(f"    all eight: {total * 1000:.1f} ms")
-        store.close()
         print(f"analytics_filter_ms {worst * 1000:.1f}")
 
 

@@ -22,16 +22,43 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.startup import PASSCODE, prepare  # noqa: E402
 
+if TYPE_CHECKING:
+    from app.services import Services
+    from localdb.store import LocalStore
+
 LEAD_EMAIL = "lead@brightwater.example"
+
+
+@contextmanager
+def lead_device(scale: float, prefix: str) -> Iterator[tuple[LocalStore, Services]]:
+    """The demo lead's device, synced with the whole demo organisation (not timed) and unlocked: its store
+    and services. Shared by the benchmarks that measure what a lead's device does with that much data."""
+    from app.config import load_config
+    from app.context import Context
+    from app.services import Services
+    from app.session import ClientSession
+
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        data_dir, server_url, counts = prepare(Path(tmp), scale, LEAD_EMAIL)
+        print(f"records on the lead's device: {sum(counts.values()):,} ({counts.get('incident', 0):,} incidents)")
+        session = ClientSession(load_config(server_url=server_url, data_dir=str(data_dir)))
+        session.unlock(LEAD_EMAIL, PASSCODE)
+        store = session.require_store()
+        assert session.user is not None
+        try:
+            yield store, Services.of(Context(store, session.user))
+        finally:
+            store.close()
 
 
 T = TypeVar("T")
@@ -53,20 +80,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     args = parser.parse_args()
 
-    from app.config import load_config
-    from app.context import Context
     from app.incidents import IncidentFilter
-    from app.services import Services
-    from app.session import ClientSession
 
-    with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-        data_dir, server_url, counts = prepare(Path(tmp), args.scale, LEAD_EMAIL)
-        print(f"records on the lead's device: {sum(counts.values()):,} ({counts.get('incident', 0):,} incidents)")
-        session = ClientSession(load_config(server_url=server_url, data_dir=str(data_dir)))
-        session.unlock(LEAD_EMAIL, PASSCODE)
-        store = session.require_store()
-        assert session.user is not None
-        services = Services.of(Context(store, session.user))
+    with lead_device(args.scale, "bench-search-") as (store, services):
         newest = services.incidents.search(IncidentFilter(), limit=200).items
         reference = next(i.reference for i in newest[120:] if i.reference)
         someone = newest[7].individual
@@ -93,7 +109,6 @@ def main() -> None:
         first, median, found = timed(args.runs, lambda: services.incidents.by_reference(reference))
         assert found is not None
         print(f"{'open by reference (by_reference)':45s} {first * 1000:7.1f} ms {median * 1000:7.1f} ms")
-        store.close()
         print(f"incident_search_p50_s {worst:.3f}")
 
 
