@@ -15,6 +15,7 @@ from sync.hlc import Stamp
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
 from tests.support.device import PASSCODE, user
+from tests.support.screens import server_create
 
 
 def test_clicker_taps_count_today_and_undo(services: Services, child: str):
@@ -211,24 +212,13 @@ def test_directory_and_profile(services: Services, child: str):
 
 
 def test_notifications_can_be_marked_read(services: Services, store: LocalStore):
-    note = validate_op(
-        Op(
-            op_id=1,
-            device_id="server",
-            actor_id="server",
-            record_id="n1",
-            kind="notification",
-            action="create",
-            fields={
-                "recipient_id": "u-staff",
-                "kind": "communication",
-                "subject": "New communication",
-                "created_at": "2026-11-23T10:00:00Z",
-            },
-            hlc="1763892000000.00000.server",
-        )
-    )
-    store.apply_pulled([apply_op(None, note)[0]], cursor=1)
+    notification = {
+        "recipient_id": "u-staff",
+        "kind": "communication",
+        "subject": "New communication",
+        "created_at": "2026-11-23T10:00:00Z",
+    }
+    server_create(store, "notification", "n1", notification)
     assert services.notifications.unread_count() == 1
     services.notifications.mark_read("n1")
     assert services.notifications.unread_count() == 0

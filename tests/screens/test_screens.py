@@ -36,6 +36,7 @@ from tests.support.screens import (
     pick_person,
     root,
     seed,
+    server_create,
     snack,
     start_report,
     status,
@@ -630,27 +631,15 @@ def test_a_conflict_is_shown_and_resolved_on_the_incident(ui: UiHarness, device:
 def test_inbox_opens_the_incident_and_marks_it_read(config: ClientConfig, device: dict[str, str]):
     store = LocalStore(account_dir(config, STAFF.email))
     store.unlock(PASSCODE)
-    note = validate_op(
-        Op(
-            op_id=1,
-            device_id="server",
-            actor_id="server",
-            record_id="n1",
-            kind="notification",
-            action="create",
-            fields={
-                "recipient_id": "u-staff",
-                "kind": "incident_submitted",
-                "subject": "Incident besmart-10281 submitted",
-                "record_id": device["besmart-10281"],
-                "record_kind": "incident",
-                "created_at": dt.datetime.now(dt.UTC).isoformat(),
-            },
-            hlc=Stamp(int(dt.datetime.now(dt.UTC).timestamp() * 1000), 0, "server").encode(),
-        ),
-        from_server=True,
-    )
-    store.apply_pulled([apply_op(None, note)[0]], cursor=store.cursor + 1)
+    notification = {
+        "recipient_id": "u-staff",
+        "kind": "incident_submitted",
+        "subject": "Incident besmart-10281 submitted",
+        "record_id": device["besmart-10281"],
+        "record_kind": "incident",
+        "created_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    server_create(store, "notification", "n1", notification)
     store.close()
     with open_app(config) as ui:
         unlock(ui)

@@ -58,6 +58,24 @@ def add_account(config: ClientConfig, user: UserInfo) -> LocalStore:
     return session.store
 
 
+def server_create(store: LocalStore, kind: str, record_id: str, fields: dict[str, Any]) -> None:
+    """The server made a record (e.g. a notification) now; the device pulled it."""
+    op = validate_op(
+        Op(
+            op_id=1,
+            device_id="server",
+            actor_id="server",
+            record_id=record_id,
+            kind=kind,
+            action="create",
+            fields=fields,
+            hlc=Stamp(int(dt.datetime.now(dt.UTC).timestamp() * 1000), 0, "server").encode(),
+        ),
+        from_server=True,
+    )
+    store.apply_pulled([apply_op(None, op)[0]], cursor=store.cursor + 1)
+
+
 def server_update(store: LocalStore, record_id: str, fields: dict[str, Any]) -> None:
     """The server changed a record (e.g. numbered an incident); the device pulled it."""
     mine = store.get(record_id)
