@@ -8,7 +8,7 @@ to devices (docs/permissions.md). The audit is written before the file is handed
 saved, there is no download.
 
 What goes into the document is chosen here, from the report's own pages and labels (`app.incidents`); how it
-looks is `app.documents`'. File names carry the reference, never a child's name.
+looks is `documents`'. File names carry the reference, never a child's name.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.context import Context, now_utc
-from app.documents import Document, Fact, Section, Table, render_pdf
 from app.incidents import (
     FIELD_LABELS,
     FIELD_TITLES,
@@ -31,6 +30,7 @@ from app.incidents import (
     exclusion_line,
     reference_label,
 )
+from documents import Document, Fact, Section, Table, render_pdf
 from localdb.queries import Stored
 from sync.permissions import Capability
 from sync.records import ContactMethod, DiscriminationCategory, Effectiveness, IncidentStatus, ReportRoute, label

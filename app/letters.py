@@ -25,10 +25,10 @@ from typing import Any
 import jinja2
 
 from app.context import ActionError, Context, display_name
-from app.documents import Document, Fact, Section
 from app.downloads import Download, Downloads, moment
 from app.incidents import Incidents, deescalation_line, reference_label
 from app.language_scan import Flag, scan
+from documents import Document, Fact, Section
 from localdb.queries import Stored
 from sync.records import Effectiveness, ExclusionReason, ExclusionType, IncidentStatus, Valence, label
 

@@ -25,7 +25,7 @@ from app.analytics.working_set import (
     WorkingSet,
 )
 from app.context import ActionError, Context, now_utc
-from app.documents import to_csv
+from documents import to_csv
 from sync.permissions import Capability
 
 #: the vault entry holding this user's saved filter sets (encrypted like every other value)

@@ -29,8 +29,8 @@ from app.analytics import (
     Filters,
 )
 from app.context import ActionError, Context, PermissionDenied
-from app.documents import csv_cell, to_csv
 from app.services import Services
+from documents import csv_cell, to_csv
 from localdb.store import LocalStore, StoreLockedError
 from sync.permissions import Capability
 from tests.support.device import PASSCODE, user

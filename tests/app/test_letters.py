@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from app.context import ActionError, Context, PermissionDenied
-from app.documents import CLASSIFICATION
 from app.letters import WARNING, LetterKind, Register
 from app.services import Services
+from documents import CLASSIFICATION
 from localdb.store import LocalStore
 from tests.support.device import user
 

@@ -1,5 +1,6 @@
 """Documents: a record (an incident, a plan, a report, a register) laid out as a `Document`, rendered to PDF
-bytes, and rows written as CSV — the one way the app makes a file for a person to take away.
+bytes, and rows written as CSV — the one way besmart makes a file for a person to take away, on the device
+(the app's downloads) and on the server (the admin's exports) alike.
 
 A `Document` is plain data: a title and subtitle, header facts (organisation, individual, version, dates),
 then sections of labelled paragraphs, tables, images and bar charts. `render_pdf` lays it out with fpdf2 in
@@ -13,8 +14,9 @@ ISO 8601, and every text cell that a spreadsheet would read as a formula (starti
 carriage return) prefixed with an apostrophe, so opening an export can never run what a child's record
 happens to contain.
 
-This module knows nothing of records, the store or who may download: the services that build documents
-(`app/downloads.py`, and later plans, analytics and compliance exports) decide what goes in and audit it.
+This package knows nothing of records, the store, the server or who may download (an import contract keeps
+it so): the services that build documents (`app/downloads.py`, letters, analytics, the server's exports)
+decide what goes in and audit it.
 """
 
 from __future__ import annotations

@@ -1,0 +1,97 @@
+"""The documents layer (documents/): PDFs read back with pypdf — title, header facts, sections, the
+classification and "Page N of M" on every page, a long table split across pages with its header repeated,
+names outside ASCII — and the one CSV writer's formula escaping."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from pypdf import PdfReader
+
+from documents import CLASSIFICATION, BarChart, Document, Fact, Section, Table, csv_cell, render_pdf, to_csv
+
+NAME = "Zoë Ní Bhriain"
+
+
+def pages(data: bytes) -> list[str]:
+    assert data.startswith(b"%PDF-")
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def long_document(rows: int = 150) -> Document:
+    return Document(
+        title="Restrictive-intervention register",
+        subtitle="Brightwater Academy, 1 Sep to 30 Nov 2026",
+        facts=[Fact("Organisation", "Brightwater Trust"), Fact("Individual", NAME), Fact("Version", "3")],
+        sections=[
+            Section("About me", [Fact("What matters to me", "Football, my dog Bran and my nan's cooking.")]),
+            Section(
+                "Register",
+                [
+                    Table(
+                        columns=("No.", "Individual", "Measure"),
+                        rows=[(str(i), NAME, f"Measure {i}") for i in range(rows)],
+                    )
+                ],
+            ),
+            Section("Behaviours", [BarChart("Last 4 weeks", [("Shouting out", 12), ("Leaving class", 3)])]),
+        ],
+        generated_at=dt.datetime(2026, 12, 1, 9, 30, tzinfo=dt.UTC),
+    )
+
+
+def test_a_pdf_has_its_title_facts_and_sections_with_a_unicode_font():
+    text = "\n".join(pages(render_pdf(long_document(rows=3))))
+    for expected in (
+        "Restrictive-intervention register",
+        "Brightwater Academy, 1 Sep to 30 Nov 2026",
+        "Brightwater Trust",
+        NAME,  # drawn with the shipped font, read back as written
+        "About me",
+        "Football, my dog Bran and my nan's cooking.",
+        "Shouting out",
+        "Generated 01 Dec 2026 09:30 UTC",
+    ):
+        assert expected in text
+
+
+def test_every_page_is_classified_and_numbered_page_n_of_m():
+    texts = pages(render_pdf(long_document()))
+    total = len(texts)
+    assert total >= 3
+    for number, text in enumerate(texts, start=1):
+        assert text.count(CLASSIFICATION) >= 2, f"page {number}: header and footer"
+        assert f"Page {number} of {total}" in text
+
+
+def test_a_long_table_splits_across_pages_with_its_header_row_repeated():
+    texts = pages(render_pdf(long_document(rows=150)))
+    with_rows = [t for t in texts if "Measure " in t]
+    assert len(with_rows) >= 3
+    for text in with_rows:
+        assert "No. Individual Measure" in text  # the header row, on every page the table reaches
+    everything = "\n".join(texts)
+    assert all(f"Measure {i}\n" in everything or f"Measure {i} " in everything for i in (0, 75, 149))
+
+
+def test_csv_escapes_what_a_spreadsheet_would_run_as_a_formula():
+    rows = [
+        {"name": '=HYPERLINK("http://x")', "note": "+1", "b": "-2", "c": "@SUM(A1)", "d": "\tx", "e": "\rx"},
+        {"name": NAME, "note": "plain, with a comma", "b": -2, "c": 3.5, "d": True, "e": None},
+    ]
+    text = to_csv(rows, ["name", "note", "b", "c", "d", "e"])
+    read = list(csv.reader(io.StringIO(text)))
+    assert read[0] == ["name", "note", "b", "c", "d", "e"]
+    assert read[1] == ['\'=HYPERLINK("http://x")', "'+1", "'-2", "'@SUM(A1)", "'\tx", "'\rx"]
+    assert read[2] == [NAME, "plain, with a comma", "-2", "3.5", "yes", ""]  # numbers are not formulas
+
+
+def test_csv_columns_are_the_callers_in_order_with_iso_dates():
+    rows = [{"when": dt.datetime(2026, 11, 23, 10, 15, tzinfo=dt.UTC), "day": dt.date(2026, 11, 23), "extra": "x"}]
+    assert to_csv(rows, ["day", "when", "missing"]).splitlines() == [
+        "day,when,missing",
+        "2026-11-23,2026-11-23T10:15:00+00:00,",
+    ]
+    assert csv_cell(["=a", "b"]) == "'=a; b"
