@@ -1,5 +1,6 @@
-"""Downloads: a record taken away as a file — today an incident's PDF — for those whose role allows it
-(`Capability.DOWNLOAD_RECORDS`), each one audited. Other services' documents (letters) are audited here too.
+"""Downloads: a record taken away as a file — an incident's PDF for those whose role allows it
+(`Capability.DOWNLOAD_RECORDS`), a Smart Plan's for all who may see plans (`Capability.DOWNLOAD_PLANS`) —
+each one audited. Other services' documents (letters) are audited here too.
 
 A download happens on the device, possibly offline, so its audit is a record written on the device: an
 `audit_event` (action "download", the record and individual it was about, this device, the moment), synced
@@ -30,10 +31,24 @@ from app.incidents import (
     exclusion_line,
     reference_label,
 )
+from app.plans import Plans
 from documents import Document, Fact, Section, Table, render_pdf
 from localdb.queries import Stored
 from sync.permissions import Capability
-from sync.records import ContactMethod, DiscriminationCategory, Effectiveness, IncidentStatus, ReportRoute, label
+from sync.records import (
+    PLAN_SECTIONS,
+    ContactMethod,
+    ContributorRole,
+    DiscriminationCategory,
+    Effectiveness,
+    IncidentStatus,
+    OnBehalfOf,
+    PlanStatus,
+    PlanType,
+    ReportRoute,
+    ReviewKind,
+    label,
+)
 
 PDF = "application/pdf"
 #: fields whose "No" is worth printing (for the others, False is simply "not filled in")
@@ -52,9 +67,10 @@ class Download:
 
 
 class Downloads:
-    def __init__(self, context: Context, incidents: Incidents) -> None:
+    def __init__(self, context: Context, incidents: Incidents, plans: Plans) -> None:
         self.context = context
         self.incidents = incidents
+        self.plans = plans
 
     def allowed(self) -> bool:
         """Whether the user's role may download records at all (screens offer Download only then)."""
@@ -69,10 +85,25 @@ class Downloads:
         self._audit("incident", record_id, incident.profile_id)
         return Download(file_name=document.file_name, data=data)
 
-    def document(self, document: Document, kind: str, record_id: str, profile_id: str | None) -> Download:
+    def plan(self, plan_id: str) -> Download:
+        """One version of a Smart Plan as a PDF: every section filled in, its contributors, agreement and review
+        log, the contributions folded into it. For all who may see plans (`Capability.DOWNLOAD_PLANS`). Audited."""
+        plan = self.plans.get(plan_id)  # never a deleted plan, for those who may not see it
+        return self.document(
+            self.plan_document(plan), "smart_plan", plan.id, plan.profile_id, Capability.DOWNLOAD_PLANS
+        )
+
+    def document(
+        self,
+        document: Document,
+        kind: str,
+        record_id: str,
+        profile_id: str | None,
+        capability: Capability = Capability.DOWNLOAD_RECORDS,
+    ) -> Download:
         """Any other document made from a record (e.g. a letter, `app/letters.py`) as a PDF, audited the same way
         as an incident: the role must allow downloads, and the audit is saved before the file is handed over."""
-        self.context.require(Capability.DOWNLOAD_RECORDS, "download records")
+        self.context.require(capability, "download this")
         data = render_pdf(document)
         self._audit(kind, record_id, profile_id)
         return Download(file_name=document.file_name, data=data)
@@ -138,6 +169,93 @@ class Downloads:
             facts=facts,
             sections=sections,
             file_name=f"{v.get('reference') or 'incident'}.pdf",
+        )
+
+    # --- a Smart Plan as a document ---------------------------------------------------------------
+
+    def plan_document(self, plan: Stored) -> Document:
+        v = plan.values
+        staff = self.context.staff_names()
+        individual = self.context.individual_names().get(plan.profile_id or "", "Unknown")
+        version = int(v.get("version") or 1)
+        facts = [
+            Fact("Organisation", self._organisation()),
+            Fact("Individual", individual),
+            Fact("Plan", f"{label(PlanType, v.get('plan_type') or PlanType.FULL)}, version {version}"),
+            Fact("Status", label(PlanStatus, v.get("status") or PlanStatus.DRAFT)),
+            Fact("Plan lead", staff.get(v.get("plan_lead") or "", "Not named")),
+            Fact("Published", moment(v.get("published_at")) or "Not yet"),
+            Fact("Next review", _day(v.get("review_date")) or "Not set"),
+            Fact("Downloaded by", staff.get(self.context.user.id) or self.context.user.name),
+        ]
+        sections = []
+        for key, heading, items in PLAN_SECTIONS:
+            if key == "header":
+                blocks: list[Any] = [Fact(name, text) for name, text in _plan_links(v)]
+            elif key == "targets":
+                targets = v.get("targets") or []
+                blocks = (
+                    [
+                        Table(
+                            ("Target", "How progress is measured"),
+                            [(t["target"], t.get("measured_by", "")) for t in targets],
+                        )
+                    ]
+                    if targets
+                    else []
+                )
+            elif key == "agreement":
+                blocks = _agreement(v)
+            elif key == "review_log":
+                reviews = v.get("review_log") or []
+                blocks = (
+                    [
+                        Table(
+                            ("Date", "Kind", "What changed", "Reviewed by"),
+                            [
+                                (
+                                    _day(r.get("date")),
+                                    label(ReviewKind, r.get("kind")),
+                                    r.get("changes", ""),
+                                    r.get("reviewed_by", ""),
+                                )
+                                for r in reviews
+                            ],
+                        )
+                    ]
+                    if reviews
+                    else []
+                )
+            else:
+                blocks = [Fact(text, str(v[name])) for name, text in items if v.get(name)]
+            if blocks:
+                sections.append(Section(heading, blocks))
+        used = [c for c in self.plans.contributions(plan.id) if c.values.get("used")]
+        if used:
+            sections.append(
+                Section(
+                    "Contributions folded into this plan",
+                    [
+                        Table(
+                            ("Section", "From", "Contribution"),
+                            [
+                                (
+                                    _section_title(c.values.get("section", "")),
+                                    _from(c.values, staff),
+                                    c.values.get("text", ""),
+                                )
+                                for c in used
+                            ],
+                        )
+                    ],
+                )
+            )
+        return Document(
+            title=str(v.get("title") or "Smart Plan"),
+            subtitle=f"{individual} — version {version}",
+            facts=facts,
+            sections=sections,
+            file_name=f"smart-plan-v{version}-{plan.id[-8:]}.pdf",
         )
 
     def _organisation(self) -> str:
@@ -227,6 +345,71 @@ def moment(value: str | None) -> str:
     except ValueError:
         return value
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+
+
+def _day(value: str | None) -> str:
+    """An ISO date the UK way: '8 Jan 2027'."""
+    if not value:
+        return ""
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return value
+    return f"{day.day} {day:%b %Y}"
+
+
+def _plan_links(v: dict[str, Any]) -> list[tuple[str, str]]:
+    """The other plans this one links to (EHCP, PEP, placement plan, risk assessment), with their notes."""
+    links = []
+    for field, name in (
+        ("link_ehcp", "EHCP"),
+        ("link_pep", "PEP"),
+        ("link_placement_plan", "Placement plan"),
+        ("link_risk_assessment", "Risk assessment"),
+    ):
+        if v.get(field) is None and not v.get(f"{field}_note"):
+            continue
+        linked = v.get(field)
+        shown = "" if linked is None else ("Yes" if linked else "No")
+        note = v.get(f"{field}_note") or ""
+        links.append((name, ": ".join(part for part in (shown, note) if part)))
+    return links
+
+
+def _agreement(v: dict[str, Any]) -> list[Any]:
+    contributors = v.get("contributors") or []
+    blocks: list[Any] = []
+    if contributors:
+        blocks.append(
+            Table(
+                ("Name", "Role", "Contributed"),
+                [
+                    (
+                        ", ".join(p for p in (c.get("name", ""), c.get("title", "")) if p),
+                        label(ContributorRole, c.get("role")),
+                        _day(c.get("date")),
+                    )
+                    for c in contributors
+                ],
+            )
+        )
+    for field, who in (("parent_agrees", "The parent or carer agrees"), ("individual_agrees", "The individual agrees")):
+        if v.get(field) is not None:
+            blocks.append(Fact(who, "Yes" if v[field] else "No"))
+    return blocks
+
+
+def _section_title(key: str) -> str:
+    return next((title for k, title, _items in PLAN_SECTIONS if k == key), key)
+
+
+def _from(values: dict[str, Any], staff: dict[str, str]) -> str:
+    author = staff.get(values.get("author_id", ""), "Unknown")
+    on_behalf = values.get("on_behalf_of") or OnBehalfOf.SELF
+    if on_behalf == OnBehalfOf.SELF:
+        return author
+    whom = values.get("on_behalf_name") or label(OnBehalfOf, on_behalf)
+    return f"{whom} (recorded by {author})"
 
 
 def _shown(name: str, value: Any, names: dict[str, str]) -> str:

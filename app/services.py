@@ -41,7 +41,7 @@ class Services:
     def of(cls, context: Context) -> Services:
         incidents = Incidents(context)
         plans = Plans(context)
-        downloads = Downloads(context, incidents)
+        downloads = Downloads(context, incidents, plans)
         return cls(
             context=context,
             clicker=Clicker(context),

@@ -8,7 +8,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from app.context import Context, PermissionDenied
+from app.context import ActionError, Context, PermissionDenied
 from app.services import Services
 from documents import CLASSIFICATION
 from localdb.store import LocalStore
@@ -95,3 +95,71 @@ def test_staff_may_not_download(services: Services, incident: str):
     with pytest.raises(PermissionDenied):
         services.downloads.incident(incident)
     assert len(services.context.store.pending_ops()) == before  # nothing audited: nothing downloaded
+
+
+# --- downloading a Smart Plan -----------------------------------------------------------------------------
+
+
+def test_a_plan_downloads_with_its_sections_contributors_review_log_and_folded_contributions(
+    store: LocalStore, services: Services, child: str
+):
+    """Staff may download a plan (download_plans) though not records; the PDF holds what the plan says, and the
+    download is audited before the file is handed over."""
+    lead = as_lead(store)
+    plan = lead.plans.start(child, plan_type="interim")
+    lead.plans.edit(
+        plan,
+        {
+            "title": "Ada's Smart Plan",
+            "triggers": "Loud corridors at changeover",
+            "amber_helps": "Offer the quiet room with a timer",
+            "link_ehcp": True,
+            "link_ehcp_note": "Annual review in March",
+            "targets": [{"target": "Asks for a break with the card", "measured_by": "Clicker: break card used"}],
+            "contributors": [{"name": "Mrs Patel", "role": "parent", "title": "Mum", "date": "2026-11-20"}],
+            "parent_agrees": True,
+        },
+    )
+    mum = services.plans.contribute(
+        plan, "green", "Praise quietly, one to one", on_behalf_of="parent_carer", name="Mum"
+    )
+    lead.plans.mark_used(mum)
+    lead.plans.publish(plan)
+    lead.plans.add_review(plan, changes="Quiet room added after the October incidents")
+    audits_before = len(store.records("audit_event"))
+
+    download = services.downloads.plan(plan)
+
+    text = "\n".join(pages(download.data))
+    for expected in (
+        "Ada's Smart Plan",
+        "Interim, version 1",
+        "Loud corridors at changeover",
+        "Offer the quiet room with a timer",
+        "EHCP",
+        "Yes: Annual review in March",
+        "Asks for a break with the card",
+        "Mrs Patel, Mum",
+        "The parent or carer agrees",
+        "Quiet room added after the October incidents",
+        "Praise quietly, one to one",
+        "Mum (recorded by",
+        CLASSIFICATION,
+    ):
+        assert expected in text, expected
+    assert download.file_name.startswith("smart-plan-v1-") and "Ada" not in download.file_name
+    audits = store.records("audit_event")
+    assert len(audits) == audits_before + 1
+    assert audits[-1].values["record_kind"] == "smart_plan" and audits[-1].values["record_id"] == plan
+
+
+def test_a_deleted_plan_cannot_be_downloaded_by_staff(store: LocalStore, services: Services, child: str):
+    lead = as_lead(store)
+    plan = lead.plans.start(child)
+    lead.plans.publish(plan)
+    lead.plans.delete(plan, "Recorded against the wrong child")
+    audits_before = len(store.records("audit_event"))
+    with pytest.raises(ActionError, match="deleted"):
+        services.downloads.plan(plan)
+    assert len(store.records("audit_event")) == audits_before
+    assert lead.downloads.plan(plan).data.startswith(b"%PDF-")  # kept for leads
