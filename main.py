@@ -16,7 +16,7 @@ import os
 
 import flet as ft
 
-from app.config import load_config
+from app.config import ConfigError, load_config
 from screens.root import Root
 
 
@@ -27,7 +27,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--web", action="store_true", help="serve the UI for a browser instead of a window")
     parser.add_argument("--data-dir", help="where the encrypted local data lives (default: BESMART_HOME)")
     args = parser.parse_args(argv)
-    config = load_config(server_url=args.server, data_dir=args.data_dir, web_port=args.port)
+    try:
+        config = load_config(server_url=args.server, data_dir=args.data_dir, web_port=args.port)
+    except ConfigError as error:  # one line naming the setting, not a traceback
+        parser.exit(2, f"main.py: {error}\n")
     # Children's data is never logged: keep Flet's and httpx's chatter to warnings.
     logging.basicConfig(level=logging.WARNING)
 

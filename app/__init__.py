@@ -9,5 +9,6 @@ person at the screen:
     │   └── StorageProblem                    the device's storage refused the write
     ├── SignInError             app.session — signing in or unlocking failed
     │   └── UnfinishedWorkError               signing out would delete drafts never sent
-    └── AssistantUnavailable    app.assistant — the AI assistant cannot answer (offline, off, refused)
+    ├── AssistantUnavailable    app.assistant — the AI assistant cannot answer (offline, off, refused)
+    └── ConfigError             app.config — a setting's value does not fit (named, with why)
 """

@@ -12,13 +12,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from app.errors import AppError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: the installation's settings file (optional)
@@ -92,9 +94,29 @@ class ClientConfig(BaseSettings):
         return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
 
 
+class ConfigError(AppError):
+    """A setting whose value does not fit: the message names it (its variable and flet.toml key) and why."""
+
+
 def load_config(
     *, server_url: str | None = None, data_dir: str | None = None, web_port: int | None = None
 ) -> ClientConfig:
-    """The client's settings, with the command line's flags (None: not given) over everything else."""
+    """The client's settings, with the command line's flags (None: not given) over everything else.
+    ConfigError (one line) when a value does not fit — checked by tests/app/test_config.py."""
     flags: dict[str, Any] = {"server_url": server_url, "data_dir": data_dir, "web_port": web_port}
-    return ClientConfig(**{name: value for name, value in flags.items() if value})
+    try:
+        return ClientConfig(**{name: value for name, value in flags.items() if value})
+    except ValidationError as error:
+        first = error.errors()[0]
+        key = str(first["loc"][0]) if first["loc"] else ""
+        field = next(
+            (name for name, info in ClientConfig.model_fields.items() if key in (name, info.validation_alias)), key
+        )
+        info = ClientConfig.model_fields.get(field)
+        variable = (info.validation_alias if info and isinstance(info.validation_alias, str) else None) or (
+            f"BESMART_{field.upper()}"
+        )
+        raise ConfigError(
+            f"the setting {field} ({variable}, or {field} in flet.toml, or its flag) "
+            f"cannot be {first['input']!r}: {first['msg']}"
+        ) from None

@@ -3,6 +3,9 @@ which are written there only."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -10,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 from pydantic_settings import SettingsConfigDict
 
-from app.config import FLET_TOML, ClientConfig, default_data_dir, load_config
+from app.config import FLET_TOML, ClientConfig, ConfigError, default_data_dir, load_config
 
 VARIABLES = ("BESMART_SERVER_URL", "BESMART_HOME", "BESMART_WEB_PORT", "BESMART_IDLE_LOCK_S", "BESMART_SYNC_INTERVAL_S")
 
@@ -82,3 +85,33 @@ def test_flet_toml_repeats_no_default(clean_env: pytest.MonkeyPatch) -> None:
     for default in defaults:
         assert default not in text, f"flet.toml quotes the default {default!r}: it would drift"
     ClientConfig()  # and the file loads
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("BESMART_IDLE_LOCK_S", "soon", "idle_lock_seconds (BESMART_IDLE_LOCK_S"),
+        ("BESMART_WEB_PORT", "x", "BESMART_WEB_PORT"),
+    ],
+)
+def test_a_bad_value_is_one_line_naming_the_setting(clean_env: pytest.MonkeyPatch, variable, value, named) -> None:
+    clean_env.setenv(variable, value)
+    with pytest.raises(ConfigError) as raised:
+        load_config()
+    message = str(raised.value)
+    assert named in message and repr(value) in message and "\n" not in message
+
+
+def test_the_client_refuses_a_bad_value_with_that_line_and_no_traceback(clean_env: pytest.MonkeyPatch) -> None:
+    """`python main.py` with a bad variable exits 2 with the one line: nothing started, no traceback."""
+    env = {**os.environ, "BESMART_WEB_PORT": "eighty"}
+    done = subprocess.run(
+        [sys.executable, str(FLET_TOML.parent / "main.py"), "--web"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "BESMART_WEB_PORT" in done.stderr and "'eighty'" in done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""

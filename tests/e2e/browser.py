@@ -238,13 +238,26 @@ def fill_textbox(
     exact: bool = True,
     timeout_ms: int = STEP_TIMEOUT_MS,
 ) -> None:
-    """Type into the TextField labelled `label`, key by key (Flutter ignores Playwright's fill())."""
+    """Type into the TextField labelled `label`, key by key (Flutter ignores Playwright's fill()).
+
+    With `clear`, the field must end up holding exactly `text`: on a loaded machine Flutter web now and then
+    moves the focus into the field after the first keys have gone (the click scrolled the form), so the typing
+    is done again once when the field does not show it."""
     box = textbox(page, label, exact=exact)
-    box.click(timeout=timeout_ms)
-    if clear:
-        box.press("ControlOrMeta+a")
-        box.press("Delete")
-    box.press_sequentially(text, timeout=timeout_ms)
+    for attempt in (1, 2):
+        box.click(timeout=timeout_ms)
+        if clear:
+            box.press("ControlOrMeta+a")
+            box.press("Delete")
+        box.press_sequentially(text, timeout=timeout_ms)
+        if not clear:
+            return
+        try:
+            expect(box).to_have_value(text, timeout=timeout_ms if attempt == 2 else 3_000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
 
 
 def wait_for_text(

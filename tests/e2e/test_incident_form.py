@@ -156,6 +156,7 @@ def test_pick_people_by_typing_and_the_date_with_the_picker(signed_in: Page, wor
         expect(button(page, "Tom")).to_be_attached()  # the matches are the server's answer to the typing
         page.keyboard.press("Enter")  # the first match, from the keyboard
         expect(chip(page, "Tom")).to_be_attached()
+        expect(textbox(page, re.compile("^Staff present"), exact=False)).to_have_value("")  # ready for the next
         click_button(page, "Remove Priya")  # the chip's cross
         expect(chip(page, "Priya")).to_have_count(0)
         fill_textbox(page, re.compile("^Other individuals"), "jo", exact=False)
