@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from sqlalchemy import CursorResult, delete, insert, select
+from sqlalchemy import CursorResult, delete, func, insert, select
 from sqlmodel import Session
 
 from server.core.config import Settings
@@ -28,7 +28,7 @@ from server.db import Database
 from server.models import AssistantLog, Record
 from server.permissions import Actor
 from server.services.access import reaches
-from server.services.audit import audit_entry, write_audit
+from server.services.audit import audit_entry, operator_of, write_audit
 from server.services.errors import ServiceError
 from server.services.records import utcnow
 from sync.merge import RecordState
@@ -321,9 +321,22 @@ def list_log(session: Session, org_id: str, *, limit: int = 100) -> list[dict[st
 
 
 def purge_log(session: Session, settings: Settings, now: dt.datetime) -> int:
-    """Delete the exchanges older than the retention period; how many went."""
+    """Delete the exchanges older than the retention period; how many went. Each organisation whose log lost
+    entries gets one audit row (`purge`, kind `assistant_log`, the count and cut-off in its detail), as the
+    operator's (`set_operator`) or the server's: tests/server/test_server_assistant.py checks it."""
     cutoff = now - dt.timedelta(days=settings.assistant_log_days)
-    result: CursorResult[Any] = session.execute(delete(LOG).where(LOG.c.at < cutoff))  # type: ignore[assignment]
+    old = LOG.c.at < cutoff
+    counts = session.execute(select(LOG.c.org_id, func.count()).where(old).group_by(LOG.c.org_id)).all()
+    result: CursorResult[Any] = session.execute(delete(LOG).where(old))  # type: ignore[assignment]
+    actor = operator_of(session) or "server"
+    detail = {"before": cutoff.isoformat()}
+    write_audit(
+        session,
+        [
+            audit_entry(now, org_id, actor, None, "purge", "assistant_log", None, detail={**detail, "entries": n})
+            for org_id, n in counts
+        ],
+    )
     return result.rowcount or 0
 
 

@@ -201,7 +201,9 @@ def admin(database_url: str, *args: str, env: dict[str, str] | None = None) -> s
     )
 
 
-def test_an_admin_reads_the_log_and_purges_it(stub: StubModel, device: Any, org: Org, database_url: str) -> None:
+def test_an_admin_reads_the_log_and_purges_it(
+    stub: StubModel, device: Any, org: Org, database_url: str, db: Database
+) -> None:
     ask(device("lena"), lambda a: a.improve_letter("Dear Mrs Test, Kim was kind today."))
     listed = admin(database_url, "assistant-log", "--org", org.id)
     assert listed.returncode == 0, listed.stderr
@@ -210,8 +212,13 @@ def test_an_admin_reads_the_log_and_purges_it(stub: StubModel, device: Any, org:
     assert "Kim" not in listed.stdout and "[PERSON_" in entries[0]["request"]
     kept = admin(database_url, "assistant-purge")  # the default retention keeps today's
     assert kept.returncode == 0 and "purged 0 " in kept.stdout
-    purged = admin(database_url, "assistant-purge", env={"BESMART_ASSISTANT_LOG_DAYS": "0"})
+    purged = admin(database_url, "assistant-purge", "--operator", "ann", env={"BESMART_ASSISTANT_LOG_DAYS": "0"})
     assert purged.returncode == 0 and admin(database_url, "assistant-log", "--org", org.id).stdout == ""
+    with db.read_session() as s:
+        purges = s.execute(select(AUDIT).where(AUDIT.c.org_id == org.id, AUDIT.c.action == "purge")).all()
+    assert [(p.actor_id, p.record_kind, json.loads(p.detail)["entries"]) for p in purges] == [
+        ("cli:ann", "assistant_log", 1)
+    ]
 
 
 def test_nothing_of_the_demo_organisation_reaches_the_model(
