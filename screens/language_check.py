@@ -29,11 +29,28 @@ def _in_context(text: str, flag: Flag) -> ft.Text:
     )
 
 
+def finding_text(text: str, flag: Flag) -> str:
+    """A finding as words (what a report of a problem with it carries): the phrase in its sentence, its
+    category, why it matters and the alternatives offered."""
+    start, end = max(0, flag.start - CONTEXT_CHARS), min(len(text), flag.end + CONTEXT_CHARS)
+    name = lexicon().categories[flag.category]["name"]
+    lines = [f"“{flag.phrase}” in: …{text[start:end]}…", f"{name}{' (in a quotation)' if flag.quoted else ''}"]
+    lines.append(flag.rationale)
+    if flag.alternatives and not flag.quoted:
+        lines.append("Alternatives offered: " + "; ".join(flag.alternatives))
+    return "\n".join(lines)
+
+
 def language_check(
-    field: ft.TextField, *, identifier: str, on_replaced: Callable[[str], None] | None = None
+    field: ft.TextField,
+    *,
+    identifier: str,
+    on_replaced: Callable[[str], None] | None = None,
+    report: Callable[[str, str], ft.Control] | None = None,
 ) -> ft.Column:
     """The "Check language" action and its findings, to place right under `field`. `on_replaced` receives the
-    field's new text after an alternative was tapped (a programmatic change fires no `on_change`)."""
+    field's new text after an alternative was tapped (a programmatic change fires no `on_change`). `report`
+    makes the "Report a problem with this output" link of one finding (from its text and an identifier)."""
     findings = ft.Column(spacing=8, visible=False)
 
     def check(note: str = "") -> None:
@@ -87,6 +104,8 @@ def language_check(
                     run_spacing=6,
                 )
             )
+        if report is not None:
+            rows.append(report(finding_text(text, flag), f"{identifier}-report-{n}"))
         return named(
             ft.Container(
                 ft.Column(rows, spacing=4),
@@ -105,8 +124,12 @@ def language_check(
 
 
 def with_language_check(
-    field: ft.TextField, *, identifier: str, on_replaced: Callable[[str], None] | None = None
+    field: ft.TextField,
+    *,
+    identifier: str,
+    on_replaced: Callable[[str], None] | None = None,
+    report: Callable[[str, str], ft.Control] | None = None,
 ) -> ft.Column:
     """`field` (as wide as the screen allows, like every input: `fit_width`) with "Check language" underneath."""
-    check = language_check(field, identifier=identifier, on_replaced=on_replaced)
+    check = language_check(field, identifier=identifier, on_replaced=on_replaced, report=report)
     return ft.Column([fit_width(field), check], spacing=0)
