@@ -1,6 +1,6 @@
 """Reports of a problem with a tool's output ("Report a problem with this output"): anyone shown an output — a
-letter draft, a language check, an AI Support suggestion — can send it with a note; leads and administrators
-list the reports (open first) and resolve them with a note.
+letter draft, a language check, an AI Support suggestion — can send it with a note and later see the answer;
+leads and administrators list the reports (open first) and resolve them with a note.
 
 A report is an `output_feedback` record: written to the encrypted store offline and synced like any other.
 The output may quote a child's record, so the server sends a report only to its author and to the leads and
@@ -93,21 +93,23 @@ class Feedback:
         return self.context.can(Capability.REVIEW_FEEDBACK)
 
     def items(self, *, status: FeedbackStatus | None = None) -> list[FeedbackItem]:
-        """The reports on this device, open first, newest first within each (a lead's or an administrator's:
-        the server sends them every report about individuals they reach)."""
-        self.context.require(Capability.REVIEW_FEEDBACK, "see reports of problems with outputs")
+        """The reports this person may see, open first, newest first within each: for a lead or an
+        administrator every report on the device (the server sends them those about individuals they reach),
+        for anyone else their own, with the answer once a lead has resolved it."""
         staff = self.context.staff_names()
+        mine_only = not self.may_review()
         found = [
             self._item(record, staff)
             for record in self.context.store.records("output_feedback")
-            if status is None or record.values.get("status") == status
+            if (status is None or record.values.get("status") == status)
+            and not (mine_only and record.values.get("author_id") != self.context.user.id)
         ]
         found.sort(key=lambda item: item.created_at, reverse=True)
         found.sort(key=lambda item: not item.open)
         return found
 
     def open_count(self) -> int:
-        return sum(1 for item in self.items() if item.open) if self.may_review() else 0
+        return sum(1 for item in self.items() if item.open)
 
     def resolve(self, feedback_id: str, resolution: str) -> None:
         """Mark a report resolved, saying what was done about it."""

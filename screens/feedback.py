@@ -1,6 +1,6 @@
 """ "Report a problem with this output": the link every tool's output carries (`feedback_link`), its dialog for the
-person's note, and the leads' list of reports (`FeedbackScreen`, from the Help Centre) where they are resolved
-with a note. Saving works offline; the report syncs like any record (`app/feedback.py`)."""
+person's note, and the list of reports (`FeedbackScreen`, from the Help Centre) where leads resolve them with a
+note and their authors see the answer. Saving works offline; the report syncs like any record (`app/feedback.py`)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from screens.shell import Shell
 
 REPORT = "Report a problem with this output"
+TITLE = "Reports of problems with outputs"
+MINE = "Your reports of problems with outputs"
 
 
 def feedback_link(
@@ -89,14 +91,16 @@ def language_report(shell: Shell, about: str | None = None) -> Callable[[str, st
 
 
 def feedback_entry(shell: Shell) -> list[ft.Control]:
-    """The way to the reports for those who resolve them (the Help Centre shows it); nothing for others."""
+    """The way to the reports (the Help Centre shows it): for those who resolve them, and for anyone who has
+    made one (to see the answer); nothing for others."""
     feedback = shell.services.feedback
-    if not feedback.may_review():
+    reviewing = feedback.may_review()
+    if not reviewing and not feedback.items():
         return []
     count = feedback.open_count()
     return [
         card(
-            heading("Reports of problems with outputs", size=16),
+            heading(TITLE if reviewing else MINE, size=16),
             muted(f"{count} open report{'' if count == 1 else 's'}." if count else "No open reports."),
             named(
                 ft.OutlinedButton("See the reports", on_click=lambda _: shell.show(FeedbackScreen.NAME)),
@@ -107,7 +111,8 @@ def feedback_entry(shell: Shell) -> list[ft.Control]:
 
 
 class FeedbackScreen:
-    """Leads and administrators: every report on this device, open first; resolve one with a note."""
+    """Leads and administrators: every report on this device, open first; resolve one with a note. Anyone
+    else: their own reports, and the answers to them."""
 
     NAME = "output_feedback"
     ROUTE = "/feedback"
@@ -143,7 +148,7 @@ class FeedbackScreen:
         ]
         if item.pending:
             rows.append(muted("Waiting for sync."))
-        if item.open:
+        if item.open and self.shell.services.feedback.may_review():
             text = ft.TextField(label="What was done about it", multiline=True, min_lines=2)
             error = error_text()
             rows += [
@@ -154,16 +159,20 @@ class FeedbackScreen:
                     f"feedback-resolve-{n}",
                 ),
             ]
+        elif item.open:
+            rows.append(muted("Open: a lead will look into it."))
         else:
             rows.append(muted(f"Resolved by {item.resolved_by or 'a lead'}, {when(item.resolved_at)}"))
             rows.append(selectable(item.resolution))
         return named(card(*rows), f"feedback-item-{n}")
 
     def build(self) -> ft.Control:
-        items = self.shell.services.feedback.items()
+        feedback = self.shell.services.feedback
+        items = feedback.items()
+        reviewing = feedback.may_review()
         return page_body(
             back_title(
-                "Reports of problems with outputs",
+                TITLE if reviewing else MINE,
                 tooltip="Back to the Help Centre",
                 identifier="back-to-help",
                 on_back=lambda _: self.shell.show("help"),
@@ -171,6 +180,8 @@ class FeedbackScreen:
             muted(
                 "What staff reported about a letter draft, a language check or another tool's output. Check the "
                 "output, act on it, then resolve the report saying what was done."
+                if reviewing
+                else "What you reported, and what a lead did about it."
             ),
             *([self._item(item, n) for n, item in enumerate(items, 1)] or [empty("No reports yet.")]),
         )

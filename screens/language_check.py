@@ -2,7 +2,8 @@
 lists what it found — the phrase highlighted in its sentence, its category, why it matters and neutral
 alternatives as chips. Tapping a chip puts that wording in place of the phrase (and saves it as typing would);
 nothing changes unless the writer taps. Words inside a quotation are shown as a quote, with no alternatives:
-a record keeps what someone said in their own words."""
+a record keeps what someone said in their own words. A screen that passes `report` gets "Report a problem with
+this output" under each finding (screens/feedback.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Pull: a page of record states after the device's cursor, in the user's scope, plus scope changes.
 
 Scope = the individuals the user reaches (their records), the organisation's reference data (organisation,
-settings, staff, behaviour types) and the notifications addressed to the user. Records are paged by the
+settings, staff, behaviour types), the notifications addressed to the user, and the reports of a problem with an
+output the user made or may resolve (about an individual they reach, or none). Records are paged by the
 sequence number of their last change; the page ends at the counter value read at its start, and every
 number up to that value has committed (see `records`), so no later commit can fill a gap behind a cursor.
 

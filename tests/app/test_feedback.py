@@ -1,6 +1,6 @@
 """app/feedback.py on a real encrypted store: a report is saved offline (encrypted, queued to sync) with the record
 and individual it was about; bad input is refused with nothing saved; leads list reports open first and
-resolve them with a note; staff may not."""
+resolve them with a note; staff see their own reports and the answers, and may not resolve."""
 
 from __future__ import annotations
 
@@ -58,19 +58,19 @@ def test_leads_list_open_reports_first_and_resolve_them(services: Services, chil
     first = services.feedback.report("letter", "Letter one", "First", about=child)
     second = services.feedback.report("language_check", "Finding", "Second")
     third = services.feedback.report("suggestions", "A suggestion", "Third")
-    with pytest.raises(PermissionDenied):
-        services.feedback.items()
+    leads = lead(store).feedback
+    own = leads.report("letter", "Letter two", "The lead's own")
     with pytest.raises(PermissionDenied):
         services.feedback.resolve(first, "Done")
-    assert services.feedback.open_count() == 0  # nothing to show staff
-    leads = lead(store).feedback
+    assert [i.id for i in services.feedback.items()] == [third, second, first]  # staff: their own only
     leads.resolve(second, "Lexicon corrected")
+    assert services.feedback.items()[-1].resolution == "Lexicon corrected"  # the answer, for its author
     items = leads.items()
-    assert [i.id for i in items] == [third, first, second]  # open (newest first), then resolved
-    assert [i.tool for i in items] == ["Suggestions", "Letter draft", "Language check"]
-    assert items[1].about == "Ada Lovelace" and items[1].author == "Sam Staff" and items[1].pending
-    assert not items[2].open and items[2].resolved_by == "Lee Lead" and items[2].status_label == "Resolved"
-    assert leads.open_count() == 2
+    assert [i.id for i in items] == [own, third, first, second]  # open (newest first), then resolved
+    assert [i.tool for i in items] == ["Letter draft", "Suggestions", "Letter draft", "Language check"]
+    assert items[2].about == "Ada Lovelace" and items[2].author == "Sam Staff" and items[2].pending
+    assert not items[3].open and items[3].resolved_by == "Lee Lead" and items[3].status_label == "Resolved"
+    assert leads.open_count() == 3 and services.feedback.open_count() == 2
     with pytest.raises(ActionError, match="Say what was done"):
         leads.resolve(first, " ")
     with pytest.raises(ActionError, match="not on this device"):

@@ -1,6 +1,7 @@
 """ "Report a problem with this output" in process (screens/feedback.py): under a letter draft and under a language
 check's finding, the dialog asks for a note (refusing none) and saves the report offline; a lead finds the
-reports in the Help Centre, open first, and resolves one with a note; staff have no way to the list."""
+reports in the Help Centre, open first, and resolves one with a note; staff see their own there, and cannot
+resolve them."""
 
 from __future__ import annotations
 
@@ -56,7 +57,11 @@ def test_staff_report_a_letter_draft_and_a_language_finding(ui: UiHarness, devic
     assert "“kicked off”" in finding.fields["output"] and "Slang or vague wording" in finding.fields["output"]
 
     ui.click(ui.find(ft.IconButton, label="Help Centre"))
-    assert not ui.has_text("Reports of problems with outputs")  # staff do not resolve reports
+    assert not ui.has_text("Reports of problems with outputs") and ui.has_text("2 open reports.")
+    ui.click(ui.find(ft.OutlinedButton, text="See the reports"))
+    assert ui.has_text("Your reports of problems with outputs")
+    assert len(ui.find_all(ft.Text, text="Open: a lead will look into it.")) == 2
+    assert not ui.find_all(ft.Button, text="Resolve")  # staff do not resolve reports
 
 
 def test_a_lead_resolves_a_report_from_the_help_centre(config: ClientConfig) -> None:
