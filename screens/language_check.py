@@ -19,11 +19,15 @@ CONTEXT_CHARS = 40  # of the text either side of a phrase, to show it in its sen
 HIGHLIGHT = ft.TextStyle(weight=ft.FontWeight.BOLD, bgcolor=ft.Colors.AMBER_100, color=ft.Colors.BLACK)
 
 
-def _in_context(text: str, flag: Flag) -> ft.Text:
+def _around(text: str, flag: Flag) -> tuple[str, str]:
+    """The text just before and just after the phrase, with "…" where it goes on."""
     start = max(0, flag.start - CONTEXT_CHARS)
     end = min(len(text), flag.end + CONTEXT_CHARS)
-    before = ("…" if start else "") + text[start : flag.start]
-    after = text[flag.end : end] + ("…" if end < len(text) else "")
+    return ("…" if start else "") + text[start : flag.start], text[flag.end : end] + ("…" if end < len(text) else "")
+
+
+def _in_context(text: str, flag: Flag) -> ft.Text:
+    before, after = _around(text, flag)
     return ft.Text(
         spans=[ft.TextSpan(before), ft.TextSpan(flag.phrase, style=HIGHLIGHT), ft.TextSpan(after)],
         semantics_label=f"{before}«{flag.phrase}»{after}",
@@ -33,9 +37,9 @@ def _in_context(text: str, flag: Flag) -> ft.Text:
 def finding_text(text: str, flag: Flag) -> str:
     """A finding as words (what a report of a problem with it carries): the phrase in its sentence, its
     category, why it matters and the alternatives offered."""
-    start, end = max(0, flag.start - CONTEXT_CHARS), min(len(text), flag.end + CONTEXT_CHARS)
+    before, after = _around(text, flag)
     name = lexicon().categories[flag.category]["name"]
-    lines = [f"“{flag.phrase}” in: …{text[start:end]}…", f"{name}{' (in a quotation)' if flag.quoted else ''}"]
+    lines = [f"“{flag.phrase}” in: {before}{flag.phrase}{after}", name + (" (in a quotation)" if flag.quoted else "")]
     lines.append(flag.rationale)
     if flag.alternatives and not flag.quoted:
         lines.append("Alternatives offered: " + "; ".join(flag.alternatives))

@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from app.context import ActionError
+from server.models import AuditLog
 from server.services import organisations as orgs
 from sync.records import FeedbackStatus, Role
 from tests.support.client import ClientDevice
 from tests.support.server import PASSWORD, Device, Org, ServerProcess, now_iso
 
+AUDIT = AuditLog.__table__
 OUTPUT = "Dear Mrs Test, Kim kicked off in the hall and was restrained."
 
 
@@ -120,6 +123,13 @@ def test_only_the_author_and_the_leads_who_reach_the_child_receive_a_report(serv
     assert feedback_ids(lou) == {about_nobody["record_id"]}  # a lead limited to a setting Kim is not in
     for reader, status in ((sam, 200), (lena, 200), (tia, 403), (lou, 403)):
         assert reader.get(f"/records/{about_kim['record_id']}").status_code == status
+    with org.db.session() as s:  # a read of a report quoting a child is audited, with the child
+        views = s.execute(
+            select(AUDIT.c.actor_id, AUDIT.c.profile_id).where(
+                AUDIT.c.record_id == about_kim["record_id"], AUDIT.c.action == "view"
+            )
+        ).all()
+    assert sorted(views) == sorted([(sam.user_id, kim), (lena.user_id, kim)])
 
 
 def test_the_server_refuses_what_a_report_may_not_be(server: ServerProcess, org: Org) -> None:
