@@ -76,6 +76,14 @@ PAGES: tuple[HelpPage, ...] = (
         "present) until it is submitted: nobody else sees it, and only a submitted report can be signed off.",
     ),
     HelpPage(
+        "Reporting a problem with an output",
+        "Under a letter draft and under each finding of Check language there is Report a problem with this "
+        "output. Use it when an output looks inaccurate or raises a concern: say what looks wrong, then Send "
+        "report. It is saved on this device (even offline) and reaches your leads when you sync. Leads see the "
+        "reports in the Help Centre, open ones first, and resolve each one saying what was done; you see the "
+        "answer on your device.",
+    ),
+    HelpPage(
         "Good practice, safeguarding and data protection",
         "Keep records factual, respectful and child-centred. Only record what you are authorised to record "
         "and never share reports with anyone without permission. If in doubt, speak with your safeguarding lead.",

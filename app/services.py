@@ -10,6 +10,7 @@ from app.analytics import Analytics
 from app.context import Context
 from app.directory import Directory
 from app.downloads import Downloads
+from app.feedback import Feedback
 from app.help import HelpCentre
 from app.incidents import Incidents
 from app.letters import Letters
@@ -36,6 +37,7 @@ class Services:
     plans: Plans
     plan_builder: PlanBuilder
     letters: Letters
+    feedback: Feedback
 
     @classmethod
     def of(cls, context: Context) -> Services:
@@ -55,6 +57,7 @@ class Services:
             plans=plans,
             plan_builder=PlanBuilder(context, plans),
             letters=Letters(context, incidents, downloads),
+            feedback=Feedback(context),
         )
 
     @classmethod

@@ -15,6 +15,7 @@ from app.notifications import InboxItem
 from app.vocabulary import Capability
 from screens.analytics import figure_card, preparing, show_related
 from screens.charts import chart
+from screens.feedback import feedback_entry
 from screens.ui import card, empty, heading, muted, page_body, selectable, when
 
 if TYPE_CHECKING:
@@ -210,6 +211,7 @@ class HelpCentre:
         return page_body(
             heading("Help Centre"),
             card(heading("Contact", size=16), *contact_lines),
+            *feedback_entry(self.shell),
             heading("Help files", size=18),
             *[
                 ft.ExpansionTile(title=ft.Text(page.title), controls=[ft.Container(ft.Text(page.body), padding=12)])

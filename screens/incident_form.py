@@ -22,6 +22,7 @@ from app.vocabulary import (
     ReportRoute,
     options,
 )
+from screens.feedback import language_report
 from screens.language_check import with_language_check
 from screens.ui import (
     ask,
@@ -138,7 +139,10 @@ class IncidentForm:
         if not multiline:
             return field
         return with_language_check(
-            field, identifier=name.replace("_", "-"), on_replaced=lambda text: self.save(**{name: text})
+            field,
+            identifier=name.replace("_", "-"),
+            on_replaced=lambda text: self.save(**{name: text}),
+            report=language_report(self.shell, self.draft.profile_id),
         )
 
     def save_checked(self, **values: Any) -> str | None:

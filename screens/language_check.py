@@ -2,7 +2,8 @@
 lists what it found — the phrase highlighted in its sentence, its category, why it matters and neutral
 alternatives as chips. Tapping a chip puts that wording in place of the phrase (and saves it as typing would);
 nothing changes unless the writer taps. Words inside a quotation are shown as a quote, with no alternatives:
-a record keeps what someone said in their own words."""
+a record keeps what someone said in their own words. A screen that passes `report` gets "Report a problem with
+this output" under each finding (screens/feedback.py)."""
 
 from __future__ import annotations
 
@@ -18,22 +19,43 @@ CONTEXT_CHARS = 40  # of the text either side of a phrase, to show it in its sen
 HIGHLIGHT = ft.TextStyle(weight=ft.FontWeight.BOLD, bgcolor=ft.Colors.AMBER_100, color=ft.Colors.BLACK)
 
 
-def _in_context(text: str, flag: Flag) -> ft.Text:
+def _around(text: str, flag: Flag) -> tuple[str, str]:
+    """The text just before and just after the phrase, with "…" where it goes on."""
     start = max(0, flag.start - CONTEXT_CHARS)
     end = min(len(text), flag.end + CONTEXT_CHARS)
-    before = ("…" if start else "") + text[start : flag.start]
-    after = text[flag.end : end] + ("…" if end < len(text) else "")
+    return ("…" if start else "") + text[start : flag.start], text[flag.end : end] + ("…" if end < len(text) else "")
+
+
+def _in_context(text: str, flag: Flag) -> ft.Text:
+    before, after = _around(text, flag)
     return ft.Text(
         spans=[ft.TextSpan(before), ft.TextSpan(flag.phrase, style=HIGHLIGHT), ft.TextSpan(after)],
         semantics_label=f"{before}«{flag.phrase}»{after}",
     )
 
 
+def finding_text(text: str, flag: Flag) -> str:
+    """A finding as words (what a report of a problem with it carries): the phrase in its sentence, its
+    category, why it matters and the alternatives offered."""
+    before, after = _around(text, flag)
+    name = lexicon().categories[flag.category]["name"]
+    lines = [f"“{flag.phrase}” in: {before}{flag.phrase}{after}", name + (" (in a quotation)" if flag.quoted else "")]
+    lines.append(flag.rationale)
+    if flag.alternatives and not flag.quoted:
+        lines.append("Alternatives offered: " + "; ".join(flag.alternatives))
+    return "\n".join(lines)
+
+
 def language_check(
-    field: ft.TextField, *, identifier: str, on_replaced: Callable[[str], None] | None = None
+    field: ft.TextField,
+    *,
+    identifier: str,
+    on_replaced: Callable[[str], None] | None = None,
+    report: Callable[[str, str], ft.Control] | None = None,
 ) -> ft.Column:
     """The "Check language" action and its findings, to place right under `field`. `on_replaced` receives the
-    field's new text after an alternative was tapped (a programmatic change fires no `on_change`)."""
+    field's new text after an alternative was tapped (a programmatic change fires no `on_change`). `report`
+    makes the "Report a problem with this output" link of one finding (from its text and an identifier)."""
     findings = ft.Column(spacing=8, visible=False)
 
     def check(note: str = "") -> None:
@@ -87,6 +109,8 @@ def language_check(
                     run_spacing=6,
                 )
             )
+        if report is not None:
+            rows.append(report(finding_text(text, flag), f"{identifier}-report-{n}"))
         return named(
             ft.Container(
                 ft.Column(rows, spacing=4),
@@ -105,8 +129,12 @@ def language_check(
 
 
 def with_language_check(
-    field: ft.TextField, *, identifier: str, on_replaced: Callable[[str], None] | None = None
+    field: ft.TextField,
+    *,
+    identifier: str,
+    on_replaced: Callable[[str], None] | None = None,
+    report: Callable[[str, str], ft.Control] | None = None,
 ) -> ft.Column:
     """`field` (as wide as the screen allows, like every input: `fit_width`) with "Check language" underneath."""
-    check = language_check(field, identifier=identifier, on_replaced=on_replaced)
+    check = language_check(field, identifier=identifier, on_replaced=on_replaced, report=report)
     return ft.Column([fit_width(field), check], spacing=0)

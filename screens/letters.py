@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.letters import KIND_LABELS, Register
+from screens.feedback import feedback_link, language_report
 from screens.language_check import with_language_check
 from screens.ui import back_title, card, heading, muted, named, page_body
 
@@ -117,6 +118,9 @@ class LetterScreen:
                 if flags
                 else "The language check found nothing to look at in this draft."
             ),
-            with_language_check(self.text, identifier="letter-text"),
+            with_language_check(
+                self.text, identifier="letter-text", report=language_report(self.shell, self.record_id)
+            ),
             ft.Row(actions, wrap=True),
+            feedback_link(self.shell, "letter", draft.text, self.record_id),
         )

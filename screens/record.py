@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from screens.feedback import language_report
 from screens.language_check import language_check
 from screens.people import threads_view
 from screens.ui import VALENCE_LABELS, back_title, card, empty, error_text, heading, muted, named, page_body, show_error
@@ -257,7 +258,7 @@ class CommunicationsScreen:
                 valence,
                 author,
                 named(message, "message"),
-                language_check(message, identifier="message"),
+                language_check(message, identifier="message", report=language_report(self.shell, self.profile_id)),
                 error,
                 ft.Button("Save", icon=ft.Icons.SAVE, on_click=save),
             ),

@@ -54,6 +54,7 @@ PUSHES_REMEMBERED = 20
 #: the navigation destination a screen belongs to, for screens that are not destinations themselves
 SECTION_OF = {
     "help": "dashboard",
+    "output_feedback": "dashboard",
     "profile": "directory",
     "clicker": "record",
     "communications": "record",

@@ -7,6 +7,7 @@
     python -m server admin grant --email sam@oak.example --group "Year 8"
     python -m server admin behaviours defaults --org "Oak Academy"
     python -m server admin devices lost 3f2a9c...
+    python -m server admin feedback resolve --id 01f... --note "Lexicon entry corrected"
 
 Every subcommand takes `--db URL` (default: the SQLite file in the server home) and writes through the
 service calls of `server.services.organisations`, so what it changes syncs to devices like anything else.
@@ -38,11 +39,12 @@ from server.db import Database
 from server.errors import ServerSideError
 from server.services import accounts
 from server.services import assistant as ai
+from server.services import feedback as fb
 from server.services import organisations as orgs
 from server.services.audit import OPERATOR_MAX_LENGTH, set_operator
 from server.services.records import utcnow
 from sync.ids import uuid7
-from sync.records import KINDS, BehaviourLevel, Role, SettingType, Valence
+from sync.records import KINDS, BehaviourLevel, FeedbackStatus, Role, SettingType, Valence
 
 #: how an operator at the command line is named in the audit log: "cli:ann"
 OPERATOR_PREFIX = "cli:"
@@ -545,6 +547,57 @@ def _mark(ctx: Context, status: str) -> None:
         _out(f"device {ctx.args.device_id} marked {status}: it will be wiped (data and keys) at its next contact")
 
 
+# --- reports of a problem with an output -------------------------------------------------------------
+
+
+def _staff_name(s: Session, staff_id: object) -> str:
+    found = orgs.get_record(s, str(staff_id)) if staff_id else None
+    if found is None or found[1].kind != "staff":
+        return str(staff_id or "-")
+    values = found[1].values()
+    return f"{values.get('name')} <{values.get('email')}>"
+
+
+def _indented(label: str, text: object) -> list[str]:
+    lines = str(text or "").splitlines() or [""]
+    return [f"  {label}: {lines[0]}", *(f"    {line}" for line in lines[1:])]
+
+
+def feedback_list(ctx: Context) -> None:
+    a = ctx.args
+    # A write session: every report shown is audited as a view by the operator (the output may quote a child).
+    with ctx.write() as s:
+        org_id = orgs.find_organisation(s, a.org)[0] if a.org else None
+        reports = fb.list_feedback(s, org_id=org_id, status=a.status)
+        blocks = []
+        for r in reports:
+            v = r.values
+            about = " ".join(str(v[k]) for k in ("record_kind", "record_id") if v.get(k))
+            if v.get("profile_id"):
+                about += f" (individual {v['profile_id']})"
+            lines = [
+                f"{r.id}  {v.get('status')}  {v.get('tool')}  {str(v.get('created_at', ''))[:16]}  "
+                f"{_staff_name(s, v.get('author_id'))}" + (f"  about: {about.strip()}" if about else ""),
+                *_indented("note", v.get("note")),
+                *_indented("output", v.get("output")),
+            ]
+            if not r.open:
+                lines += _indented(
+                    f"resolved by {_staff_name(s, v.get('resolved_by'))} at {str(v.get('resolved_at', ''))[:16]}",
+                    v.get("resolution"),
+                )
+            blocks.append("\n".join(lines))
+    if not blocks:
+        _out("no reports" + (f" {a.status}" if a.status else ""))
+    _out(*blocks)
+
+
+def feedback_resolve(ctx: Context) -> None:
+    with ctx.write() as s:
+        report = fb.resolve_feedback(s, ctx.args.id, ctx.args.note, resolved_by=ctx.operator)
+    _out(f"resolved report {report.id} ({report.values.get('tool')}) as {ctx.operator}")
+
+
 # --- the parser -----------------------------------------------------------------------------------------
 
 
@@ -693,6 +746,16 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     _leaf(
         sub, "assistant-purge", "delete AI assistant log entries older than BESMART_ASSISTANT_LOG_DAYS", assistant_purge
     )
+
+    fdb = sub.add_parser("feedback", help="reports of a problem with a tool's output").add_subparsers(
+        dest="feedback_command", required=True, metavar="ACTION"
+    )
+    p = _leaf(fdb, "list", "list the reports (open first), with their output and note", feedback_list)
+    p.add_argument("--org", help="only this organisation (id or name)")
+    p.add_argument("--status", choices=[s.value for s in FeedbackStatus], help="only open or only resolved reports")
+    p = _leaf(fdb, "resolve", "resolve a report, saying what was done", feedback_resolve)
+    p.add_argument("--id", required=True, help="the report's id (`feedback list` shows it)")
+    p.add_argument("--note", required=True, help="what was done about it")
 
     dev = sub.add_parser("devices", help="registered devices").add_subparsers(
         dest="devices_command", required=True, metavar="ACTION"

@@ -27,9 +27,11 @@ from sync.merge import RecordState, field_value
 from sync.ops import Op
 from sync.permissions import CAPABILITIES, Capability, can, capability_table_markdown
 from sync.records import (
+    FEEDBACK_RESOLUTION_FIELDS,
     PLAN_CONTENT_FIELDS,
     PLAN_LIVE_FIELDS,
     PLAN_REMOVAL_FIELDS,
+    FeedbackStatus,
     IncidentStatus,
     PlanStatus,
     Role,
@@ -125,6 +127,11 @@ OP_RULES: dict[str, dict[str, Rule]] = {
     "notification": {
         "create": SERVER,
         "update": Rule(None, note="its recipient may mark it read"),
+        "delete": SERVER,
+    },
+    "output_feedback": {
+        "create": Rule(Capability.VIEW, self_field="author_id", note="open, about an output the user was shown"),
+        "update": Rule(Capability.REVIEW_FEEDBACK, note="only its resolution, see below"),
         "delete": SERVER,
     },
     "audit_event": {
@@ -299,6 +306,23 @@ def _contribution(actor: Actor, op: Op, state: RecordState | None, plan: RecordS
     return None
 
 
+def _feedback(actor: Actor, op: Op, *, creating: bool) -> str | None:
+    """A report is made open by whoever was shown the output; afterwards only a lead's (or an administrator's)
+    resolution changes, and it names the person resolving it."""
+    if creating:
+        resolved = {f for f in FEEDBACK_RESOLUTION_FIELDS - {"status"} if op.fields.get(f) not in (None, "")}
+        if op.fields.get("status", FeedbackStatus.OPEN) != FeedbackStatus.OPEN or resolved:
+            return "a report of a problem with an output is made open: a lead resolves it"
+        return None if actor.can(Capability.VIEW) else f"your role ({actor.role}) may not report a problem"
+    if not actor.can(Capability.REVIEW_FEEDBACK):
+        return "only a lead or an administrator may resolve a report of a problem with an output"
+    if set(op.fields) - FEEDBACK_RESOLUTION_FIELDS:
+        return "a report of a problem with an output cannot be changed: only its resolution can"
+    if op.fields.get("resolved_by") not in (None, op.actor_id):
+        return "resolved_by must be the person resolving the report"
+    return None
+
+
 def check_op(actor: Actor, op: Op, state: RecordState | None, plan: RecordState | None = None) -> str | None:
     """Why `actor` may not make this op (None: allowed). Reaching the individual is checked by the caller.
 
@@ -332,6 +356,8 @@ def check_op(actor: Actor, op: Op, state: RecordState | None, plan: RecordState 
         return "a published Smart Plan is not erased: delete it with a reason (it is kept for leads)"
     if op.kind == "plan_contribution" and action in ("create", "update"):
         return _contribution(actor, op, state, plan)
+    if op.kind == "output_feedback" and action in ("create", "update"):
+        return _feedback(actor, op, creating=action == "create")
     if actor.can(rule.capability):
         return None
     if rule.owner_field and field_value(state, rule.owner_field) == actor.id:
@@ -342,10 +368,15 @@ def check_op(actor: Actor, op: Op, state: RecordState | None, plan: RecordState 
 def can_read(
     actor: Actor, *, kind: str, scope: str, recipient_id: str | None, reaches_profile: bool, removed: bool = False
 ) -> bool:
-    """Whether `actor` may read a record of their organisation. `removed`: a Smart Plan deleted with a reason,
-    kept for those who may delete plans."""
+    """Whether `actor` may read a record of their organisation. `reaches_profile`: whether they reach the
+    individual the record belongs to or is about (True for a record about none). `removed`: a Smart Plan deleted
+    with a reason, kept for those who may delete plans. A report of a problem with an output (it may quote a
+    child's record) is its author's (`recipient_id`) and the leads' and administrators' who reach its
+    individual."""
     if kind == "audit_event":
         return False
+    if kind == "output_feedback":
+        return recipient_id == actor.id or (actor.can(Capability.REVIEW_FEEDBACK) and reaches_profile)
     if kind in ("smart_plan", "plan_contribution") and not actor.can(Capability.VIEW_PLANS):
         return False
     if removed and not actor.can(Capability.DELETE_PLANS):
@@ -411,6 +442,12 @@ def permissions_markdown() -> str:
             "",
             "A plan contribution is added to a draft or active plan of the same individual; only its `used`",
             "changes afterwards, by `edit_plans` or the plan's lead.",
+            "",
+            "A report of a problem with an output (`output_feedback`) is made open, by its author, about an",
+            "individual they reach (if any); afterwards only "
+            + ", ".join(f"`{name}`" for name in sorted(FEEDBACK_RESOLUTION_FIELDS))
+            + " change (`review_feedback`, `resolved_by` the user). Its author and those with `review_feedback`",
+            "who reach its individual receive it; nobody else does.",
             "",
             "Creating a record that already exists is checked as an update of the stored record (and refused",
             "for kinds that are never edited). Who made a record can never be changed: "

@@ -30,6 +30,8 @@ class Capability(StrEnum):
     DOWNLOAD_RECORDS = "download_records"
     #: ask the organisation's language model (server-side; which roles may is also a server setting)
     AI_ASSISTANT = "ai_assistant"
+    #: see everyone's reports of a problem with a tool's output, and resolve them
+    REVIEW_FEEDBACK = "review_feedback"
     ADMIN = "admin"  # users, access grants, key staff, behaviour catalogue, devices
     ALL_INDIVIDUALS = "all_individuals"  # organisation-wide access without per-child grants
 
@@ -55,6 +57,7 @@ _LEAD = _STAFF | {
     Capability.DELETE_PLANS,
     Capability.DOWNLOAD_RECORDS,
     Capability.ALL_INDIVIDUALS,
+    Capability.REVIEW_FEEDBACK,
 }
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {

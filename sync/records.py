@@ -222,6 +222,13 @@ class ReviewKind(StrEnum):
     AFTER_INCIDENT = "after_incident"
 
 
+class FeedbackStatus(StrEnum):
+    """Where a report about a tool's output stands: open until a lead or an administrator resolves it."""
+
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
 class OnBehalfOf(StrEnum):
     """Whose words a plan contribution records: the author's own, or someone they spoke with."""
 
@@ -302,6 +309,7 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, str]] = {
         ContributorRole.OTHER: "Other",
     },
     PlanType: {PlanType.INTERIM: "Interim", PlanType.FULL: "Full"},
+    FeedbackStatus: {FeedbackStatus.OPEN: "Open", FeedbackStatus.RESOLVED: "Resolved"},
     ReviewKind: {ReviewKind.SCHEDULED: "Scheduled review", ReviewKind.AFTER_INCIDENT: "Review after an incident"},
     OnBehalfOf: {
         OnBehalfOf.SELF: "Their own",
@@ -824,6 +832,37 @@ class Notification(_Record):
     read: bool = False
 
 
+#: the longest output a report of a problem with it keeps
+FEEDBACK_OUTPUT_MAX = 20_000
+
+
+class OutputFeedback(_Record):
+    """A report that an output of a tool (a letter draft, a language check, an AI Support suggestion) looks
+    wrong or raises a concern: the output as the person saw it, their note, and a lead's resolution. The
+    output may quote a child's record, so only its author and the leads and administrators who reach the
+    individual it is about receive it (server.permissions)."""
+
+    tool: Annotated[str, Field(min_length=1, max_length=100)]
+    output: Annotated[str, Field(min_length=1, max_length=FEEDBACK_OUTPUT_MAX)]
+    note: Annotated[str, Field(min_length=1, max_length=20_000)]
+    author_id: Id
+    created_at: AwareMoment
+    #: the record the output was made from (an incident, a communication, an individual), if any
+    record_id: Id | None = None
+    record_kind: ShortText | None = None
+    #: the individual the output is about, if any: who may read the report depends on it
+    profile_id: Id | None = None
+    status: FeedbackStatus = FeedbackStatus.OPEN
+    #: the lead who resolved it (their staff id), or "cli:NAME" for an operator at the server's command line
+    resolved_by: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    resolved_at: AwareMoment | None = None
+    resolution: LongText = ""
+
+
+#: the fields that resolve a report (all a lead may change after it was made)
+FEEDBACK_RESOLUTION_FIELDS = frozenset({"status", "resolved_by", "resolved_at", "resolution"})
+
+
 class AuditEvent(_Record):
     actor_id: Id
     action: Literal["view", "create", "update", "delete", "download", "export", "login"]
@@ -895,6 +934,7 @@ KINDS: dict[str, KindSpec] = {
             mutable_fields=frozenset({"used"}),
         ),
         KindSpec("notification", Notification, "recipient", time_field="created_at"),
+        KindSpec("output_feedback", OutputFeedback, "org", time_field="created_at"),
         KindSpec("audit_event", AuditEvent, "org", append_only=True, time_field="at"),
     )
 }

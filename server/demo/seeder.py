@@ -34,6 +34,7 @@ from server.demo.cast import (
     StaffSpec,
     behaviour_fits,
 )
+from server.demo.feedback import plan_feedback
 from server.demo.words import (
     ADULT_MEN,
     ADULT_WOMEN,
@@ -563,6 +564,7 @@ class Seeder:
         self._communications()
         self._incidents()
         self._plans()
+        plan_feedback(self)  # last: it draws only record ids, so the history before it is unchanged
 
     def _days_for(self, kid: Kid) -> list[dt.date]:
         days = self.school_days if kid.setting == "school" else self.days

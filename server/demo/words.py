@@ -1,5 +1,6 @@
 """The demo's text, read from the JSON files in `server/demo/data/` (shipped with the package): names,
-places, incident narratives, post-incident learning, physical interventions, communications and Smart Plans.
+places, incident narratives, post-incident learning, physical interventions, communications, Smart Plans and
+reports of a problem with a tool's output.
 
 Templates hold `{name}`, `{they}`, `{adult}`, `{peer}`, ... filled in by `Seeder.words`. Each file starts with
 an `_about` line saying what it holds. A category's `pild` names a bank of `learning.json`, and a bank's
@@ -21,6 +22,7 @@ FILES = (
     "interventions.json",
     "communications.json",
     "plans.json",
+    "feedback.json",
 )
 
 
@@ -91,6 +93,9 @@ DEESCALATION: list[str] = _interventions["deescalation"]
 TECHNIQUES: list[str] = _interventions["techniques"]
 SCHOOL_PI: dict[str, list[str]] = _interventions["school_pi"]
 HOME_PI: dict[str, list[str]] = _interventions["home_pi"]
+
+#: two reports of a problem with a tool's output: "open" and "resolved" (tool, output, note, resolution)
+FEEDBACK: dict[str, dict[str, str]] = load("feedback.json")
 
 SCHOOL_MESSAGES: dict[str, list[str]] = _communications["school_messages"]
 HOME_MESSAGES: dict[str, list[str]] = _communications["home_messages"]

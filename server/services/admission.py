@@ -9,6 +9,16 @@ from server.services.records import RecordWriter
 from sync.ops import Op
 
 
+def _unreached(writer: RecordWriter, actor: Actor, reach: Reach, profile_id: str) -> str | None:
+    """Why the actor may not write about this individual (None: they reach it)."""
+    individual = writer.get(profile_id)
+    if individual is None or individual.state.kind != "individual" or individual.org_id != actor.org_id:
+        return "unknown individual"
+    if not reach(profile_id):
+        return "you do not have access to this individual (any more)"
+    return None
+
+
 def op_refusal(writer: RecordWriter, actor: Actor, reach: Reach, op: Op) -> str | None:
     """Why `actor` may not have this validated op merged (None: it may). The record and the individual it
     names must be of the actor's organisation and agree with each other, the actor must reach the
@@ -19,14 +29,16 @@ def op_refusal(writer: RecordWriter, actor: Actor, reach: Reach, op: Op) -> str 
     if stored is not None and stored.state.profile_id != op.profile_id:
         return "the record belongs to another individual"
     if op.profile_id:
-        individual = writer.get(op.profile_id)
-        creating_individual = op.kind == "individual" and individual is None
-        if not creating_individual and (
-            individual is None or individual.state.kind != "individual" or individual.org_id != actor.org_id
-        ):
-            return "unknown individual"
-        if not creating_individual and not reach(op.profile_id):
-            return "you do not have access to this individual (any more)"
+        creating_individual = op.kind == "individual" and writer.get(op.profile_id) is None
+        if not creating_individual and (refusal := _unreached(writer, actor, reach, op.profile_id)):
+            return refusal
+    if op.kind == "output_feedback":
+        # A report names the individual its output is about: one the author reaches, and so must its resolver.
+        about = op.fields.get("profile_id") if op.action == "create" else None
+        if about is None and stored is not None:
+            about = stored.state.values().get("profile_id")
+        if about and (refusal := _unreached(writer, actor, reach, str(about))):
+            return refusal
     plan = None
     if op.kind == "plan_contribution":
         # A contribution's plan: the one it names on create, the one it was stored with afterwards.

@@ -1,7 +1,8 @@
 """Pull: a page of record states after the device's cursor, in the user's scope, plus scope changes.
 
 Scope = the individuals the user reaches (their records), the organisation's reference data (organisation,
-settings, staff, behaviour types) and the notifications addressed to the user. Records are paged by the
+settings, staff, behaviour types), the notifications addressed to the user, and the reports of a problem with an
+output the user made or may resolve (about an individual they reach, or none). Records are paged by the
 sequence number of their last change; the page ends at the counter value read at its start, and every
 number up to that value has committed (see `records`), so no later commit can fill a gap behind a cursor.
 
@@ -29,6 +30,7 @@ from sqlmodel import Session
 
 from server.db import Database
 from server.models import Counter, Device, DeviceProfile, Record
+from server.permissions import Capability
 from server.services.access import scope_profiles
 from server.services.accounts import Caller
 from server.services.audit import audit_entry, write_audit
@@ -66,9 +68,16 @@ def _held(session: Session, device: Any, cursor: int) -> set[str]:
 def _page(session: Session, caller: Caller, scope: set[str], after: int, upto: int, limit: int) -> list[Any]:
     actor = caller.actor
     visible: list[ColumnElement[bool]] = [
-        (RECORD.c.scope == "org") & (RECORD.c.kind != "audit_event"),
+        (RECORD.c.scope == "org") & RECORD.c.kind.not_in(("audit_event", "output_feedback")),
         (RECORD.c.scope == "recipient") & (RECORD.c.recipient_id == actor.id),
+        # A report of a problem with an output: its author's, and the reviewers' who reach its individual.
+        (RECORD.c.kind == "output_feedback") & (RECORD.c.recipient_id == actor.id),
     ]
+    if actor.can(Capability.REVIEW_FEEDBACK) and actor.org_wide:
+        visible.append(RECORD.c.kind == "output_feedback")
+    elif actor.can(Capability.REVIEW_FEEDBACK):
+        about = RECORD.c.profile_id.is_(None) | RECORD.c.profile_id.in_(scope)
+        visible.append((RECORD.c.kind == "output_feedback") & about)
     if actor.org_wide:
         visible.append(RECORD.c.scope == "profile")
     elif scope:
@@ -104,7 +113,7 @@ def _sync_audit(
 ) -> dict[str, Any]:
     """One audit row for a page: what it sent, and whose records."""
     actor = caller.actor
-    child_rows = [r for r in rows if r.scope == "profile"]
+    child_rows = [r for r in rows if r.profile_id]  # a child's records, and reports quoting one
     detail = {
         "records": len(rows),
         "child_records": len(child_rows),

@@ -284,7 +284,7 @@ class RecordWriter:
                 "deleted": state.deleted,
                 "state": state.model_dump_json(),
                 "reference": field_value(state, "reference") if state.kind == "incident" else None,
-                "recipient_id": field_value(state, "recipient_id") if state.kind == "notification" else None,
+                "recipient_id": _person(state),
                 "updated_at": self.db_now,
             }
             if stored.in_db:
@@ -297,7 +297,7 @@ class RecordWriter:
                         "kind": state.kind,
                         "org_id": stored.org_id,
                         "scope": spec.scope,
-                        "profile_id": state.profile_id,
+                        "profile_id": state.profile_id or _about(state),
                         **row,
                     }
                 )
@@ -361,6 +361,22 @@ class RecordWriter:
                 self.conn.execute(insert(PROFILE_STAFF), live)
         for stored in (s for s in changed if s.state.kind == "staff"):
             _mirror_staff(self.conn, stored, self.now)
+
+
+def _person(state: RecordState) -> str | None:
+    """The one person a record is for (the `recipient_id` column): a notification's recipient; the author of a
+    report of a problem with an output, who receives it back."""
+    if state.kind == "notification":
+        return field_value(state, "recipient_id")
+    if state.kind == "output_feedback":
+        return field_value(state, "author_id")
+    return None
+
+
+def _about(state: RecordState) -> str | None:
+    """The individual an organisation record is about (the `profile_id` column, for reads to check reach):
+    a report of a problem with an output names it (it never changes after the report is made)."""
+    return field_value(state, "profile_id") if state.kind == "output_feedback" else None
 
 
 def _mirror_staff(conn: Connection, stored: Stored, now: dt.datetime) -> None:

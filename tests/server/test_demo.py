@@ -312,3 +312,22 @@ def test_the_demo_has_smart_plans_to_review_version_and_contribute_to(
     assert all(c["plan_id"] in plan_ids for c in contributions)
     communications = [state.values() for _ref, state in _states(db, "communication")]
     assert any(c["added_to_plan"] for c in communications)
+
+
+def test_the_demo_has_an_open_and_a_resolved_report_of_a_problem_with_an_output(
+    seeded: subprocess.CompletedProcess[str], db: Database, server: ServerProcess
+) -> None:
+    reports = {st.values()["status"]: st for _ref, st in _states(db, "output_feedback")}
+    assert set(reports) == {"open", "resolved"}
+    for report in reports.values():
+        validate_record("output_feedback", report.values())
+    letter, check = reports["open"].values(), reports["resolved"].values()
+    assert letter["tool"] == "letter" and "guided" in letter["output"] and "{" not in letter["note"]
+    assert check["tool"] == "language_check" and "meltdown" in check["output"] and check["resolution"]
+    incidents = {st.id: st for _ref, st in _states(db, "incident")}
+    for values in (letter, check):
+        assert incidents[values["record_id"]].profile_id == values["profile_id"]
+    lead = Device(server.url, f"lead@{cast.DOMAIN}", cast.DEMO_PASSWORD)
+    lead.pull(limit=1000)
+    assert {st.id for st in lead.of_kind("output_feedback")} == {r.id for r in reports.values()}
+    assert check["resolved_by"] == lead.user_id

@@ -40,13 +40,13 @@ def get_record(record_id: IdPath, caller: CurrentCaller, state: State) -> Respon
             kind=row.kind,
             scope=row.scope,
             recipient_id=row.recipient_id,
-            reaches_profile=row.scope == "profile" and reaches(session, actor, row.profile_id),
+            reaches_profile=reaches(session, actor, row.profile_id) if row.profile_id else row.scope != "profile",
             removed=row.kind == "smart_plan"
             and bool(RecordState.model_validate_json(row.state).values().get("removed")),
         )
         if not allowed:
             raise ApiError(403, "forbidden", "You do not have access to this record.")
-        if row.scope == "profile":
+        if row.profile_id:  # a child's record, or a report quoting one
             write_audit(
                 session,
                 [
