@@ -7,6 +7,9 @@
     python -m server admin grant --email sam@oak.example --group "Year 8"
     python -m server admin behaviours defaults --org "Oak Academy"
     python -m server admin devices lost 3f2a9c...
+    python -m server admin register --from 2026-09-01 --to 2026-12-31 --format pdf --out register.pdf
+
+The statutory exports (register, exclusions, subject-access) are in `server.admin_exports`.
 
 Every subcommand takes `--db URL` (default: the SQLite file in the server home) and writes through the
 service calls of `server.services.organisations`, so what it changes syncs to devices like anything else.
@@ -693,6 +696,11 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     _leaf(
         sub, "assistant-purge", "delete AI assistant log entries older than BESMART_ASSISTANT_LOG_DAYS", assistant_purge
     )
+
+    # The statutory exports live in their own module (it imports this one's helpers, hence here).
+    from server.admin_exports import add_commands as export_commands
+
+    export_commands(sub)
 
     dev = sub.add_parser("devices", help="registered devices").add_subparsers(
         dest="devices_command", required=True, metavar="ACTION"
