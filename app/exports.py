@@ -11,29 +11,23 @@ The rows are `sync.exports`' (the server's admin commands make the same from its
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Literal
 
 from app.context import ActionError, Context, display_name
 from app.downloads import Download, Downloads
-from documents import bundle, render_pdf, sheet_csv, sheets_document
+from documents import export_file
 from sync.exports import (
     ExportError,
     Held,
+    ListKind,
     Names,
-    Sheet,
-    census_codes,
-    exclusions,
-    register,
-    register_overview,
-    register_summary,
-    subject_access,
-    subject_summary,
+    list_export,
+    subject_access_export,
 )
 from sync.permissions import Capability
 
 Format = Literal["csv", "pdf"]
-_MEDIA = {"csv": "text/csv", "pdf": "application/pdf"}
-ZIP = "application/zip"
+_MEDIA = {"csv": "text/csv", "pdf": "application/pdf", "zip": "application/zip"}
 
 
 class Exports:
@@ -62,59 +56,52 @@ class Exports:
             settings={s.id: s.values for s in store.records("setting")},
         )
 
-    def _incidents(self) -> list[Held]:
-        return [Held(i.id, i.profile_id, i.values) for i in self.context.store.records("incident")]
+    def _organisation(self) -> str:
+        found = self.context.store.records("organisation")
+        return str(found[0].values.get("name", "")) if found else ""
 
-    def _facts(self, date_from: dt.date, date_to: dt.date, setting_id: str | None, names: Names) -> list[Any]:
-        organisation = self.context.store.records("organisation")
-        return [
-            ("Organisation", organisation[0].values.get("name", "") if organisation else ""),
-            ("Setting", names.setting(setting_id) if setting_id else "All settings on this device"),
-            ("Period", f"{date_from:%d/%m/%Y} to {date_to:%d/%m/%Y} (inclusive)"),
-            ("Exported by", self.context.staff_names().get(self.context.user.id) or self.context.user.name),
-        ]
+    def _me(self) -> str:
+        return self.context.staff_names().get(self.context.user.id) or self.context.user.name
 
     def register(
         self, date_from: dt.date, date_to: dt.date, setting_id: str | None = None, fmt: Format = "pdf"
     ) -> Download:
         """The restrictive-intervention register (reg 35 fields) of the interventions that started in the period."""
-        self.context.require(Capability.DOWNLOAD_RECORDS, "export the register")
-        names = self._names()
-        sheet = _checked(lambda: register(self._incidents(), names, date_from, date_to, setting_id))
-        facts = self._facts(date_from, date_to, setting_id, names) + register_summary(sheet)
-        shown = [register_overview(sheet), sheet]
-        return self._export(sheet, shown, facts, "Restrictive-intervention register", date_from, date_to, fmt)
+        return self._list("register", date_from, date_to, setting_id, fmt)
 
     def exclusions(
         self, date_from: dt.date, date_to: dt.date, setting_id: str | None = None, fmt: Format = "csv"
     ) -> Download:
         """The suspensions and permanent exclusions that started in the period, in the School Census layout."""
-        self.context.require(Capability.DOWNLOAD_RECORDS, "export the exclusions")
-        names = self._names()
-        sheet = _checked(lambda: exclusions(self._incidents(), names, date_from, date_to, setting_id))
-        facts = self._facts(date_from, date_to, setting_id, names)
-        facts.append(("Suspensions and exclusions", str(len(sheet.rows))))
-        shown = [sheet, census_codes()]
-        return self._export(sheet, shown, facts, "Suspensions and permanent exclusions", date_from, date_to, fmt)
+        return self._list("exclusions", date_from, date_to, setting_id, fmt)
 
-    def _export(
+    def _list(
         self,
-        sheet: Sheet,
-        shown: list[Sheet],
-        facts: list[Any],
-        title: str,
+        kind: ListKind,
         date_from: dt.date,
         date_to: dt.date,
+        setting_id: str | None,
         fmt: Format,
     ) -> Download:
-        if fmt not in _MEDIA:
+        self.context.require(Capability.DOWNLOAD_RECORDS, "export records")
+        if fmt not in ("csv", "pdf"):
             raise ActionError("Choose CSV or PDF.")
-        name = f"besmart-{sheet.name}-{date_from.isoformat()}-to-{date_to.isoformat()}.{fmt}"
-        if fmt == "csv":
-            data = sheet_csv(sheet).encode("utf-8")
-        else:
-            data = render_pdf(sheets_document(title, shown, facts=facts, file_name=name))
-        return self.downloads.export(sheet.name, name, data, _MEDIA[fmt])
+        incidents = [Held(i.id, i.profile_id, i.values) for i in self.context.store.records("incident")]
+        try:
+            export = list_export(
+                kind,
+                incidents,
+                self._names(),
+                date_from,
+                date_to,
+                setting_id,
+                organisation=self._organisation(),
+                facts=[("Exported by", self._me()), ("From", "The records on this device")],
+            )
+        except ExportError as error:
+            raise ActionError(f"{str(error)[0].upper()}{str(error)[1:]}.") from None
+        name = f"besmart-{export.name}-{date_from.isoformat()}-to-{date_to.isoformat()}.{fmt}"
+        return self.downloads.export(export.name, name, export_file(export, fmt), _MEDIA[fmt])
 
     def subject_access(self, profile_id: str) -> Download:
         """Everything this device holds about one individual, as a ZIP: `subject-access.pdf` and a CSV per kind
@@ -124,30 +111,17 @@ class Exports:
         store = self.context.store
         if store.get(profile_id) is None:
             raise ActionError("That individual is not on this device.")
-        names = self._names()
         states = [s.state for s in store.held_about(profile_id) if s.state is not None]
         audit = [a.values for a in store.records("audit_event") if a.values.get("profile_id") == profile_id]
-        sheets = subject_access(profile_id, states, audit, names)
-        organisation = store.records("organisation")
-        facts = [
-            ("Organisation", organisation[0].values.get("name", "") if organisation else ""),
-            *subject_summary(profile_id, sheets, names),
-            ("Held on", "This device (what it holds for the person exporting)"),
-        ]
-        document = sheets_document(
-            "Subject access: everything held",
-            sheets,
-            subtitle=names.individual(profile_id),
-            facts=facts,
-            file_name="subject-access.pdf",
+        export = subject_access_export(
+            profile_id,
+            states,
+            audit,
+            self._names(),
+            organisation=self._organisation(),
+            facts=[("Exported by", self._me()), ("Held on", "This device (what it holds for the person exporting)")],
         )
         name = f"besmart-subject-access-{profile_id[-8:]}-{dt.date.today().isoformat()}.zip"
-        return self.downloads.export("subject_access", name, bundle(document, sheets), ZIP, profile_id=profile_id)
-
-
-def _checked(make: Any) -> Sheet:
-    try:
-        sheet: Sheet = make()
-    except ExportError as error:
-        raise ActionError(f"{str(error)[0].upper()}{str(error)[1:]}.") from None
-    return sheet
+        return self.downloads.export(
+            "subject_access", name, export_file(export, "zip"), _MEDIA["zip"], profile_id=profile_id
+        )

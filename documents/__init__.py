@@ -9,9 +9,9 @@ names such as "Zoë Ní Bhriain" drawn as written). Every page carries the class
 in its header and footer, "Page N of M" and the date it was generated; a table longer than a page splits
 across pages with its header row repeated.
 
-`sheets_document` lays out tables of rows (an export's `Sheet`s: named columns, rows as mappings) as a
-`Document` — a table each, or one block per row when the rows are wide — and `bundle` puts a PDF and one CSV
-per sheet in a ZIP (a subject access request's answer).
+`export_file` makes an export (title, facts, sheets of rows under named columns) into a PDF — a table per
+sheet, or one block per row when the rows are wide — its CSV, or a ZIP of the PDF and one CSV per sheet (a
+subject access request's answer).
 
 `to_csv` is the one CSV writer: the columns named by the caller in a stable order, dates and moments as
 ISO 8601, and every text cell that a spreadsheet would read as a formula (starting with = + - @, a tab or a
@@ -401,25 +401,50 @@ def _sheet_blocks(sheet: Tabular) -> list[Block]:
     return blocks
 
 
-def sheets_document(
-    title: str,
-    sheets: Sequence[Tabular],
-    *,
-    facts: Sequence[tuple[str, str]] = (),
-    subtitle: str = "",
-    file_name: str = "document.pdf",
-    generated_at: dt.datetime | None = None,
-) -> Document:
-    """Sheets of rows as a document: the facts under the title, then a section per sheet — its rows as one
-    table, or (a sheet with a `heading`) one label/value table per row, for rows too wide for a page."""
+class Exportable(Protocol):
+    """An export ready to lay out (`sync.exports.Export` is one): title, header facts, the sheets the PDF shows,
+    and `table`, the sheet a CSV holds (None: the export is a ZIP of every sheet). `name` names its files."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def subtitle(self) -> str: ...
+
+    @property
+    def facts(self) -> Sequence[tuple[str, str]]: ...
+
+    @property
+    def sheets(self) -> Sequence[Tabular]: ...
+
+    @property
+    def table(self) -> Tabular | None: ...
+
+
+def export_document(export: Exportable, file_name: str = "document.pdf") -> Document:
+    """An export as a document: its facts under the title, then a section per sheet — its rows as one table,
+    or (a sheet with a `heading`) one label/value table per row, for rows too wide for a page."""
     return Document(
-        title=title,
-        subtitle=subtitle,
-        facts=[Fact(label, value) for label, value in facts],
-        sections=[Section(f"{sheet.title} ({len(sheet.rows)})", _sheet_blocks(sheet)) for sheet in sheets],
+        title=export.title,
+        subtitle=export.subtitle,
+        facts=[Fact(label, value) for label, value in export.facts],
+        sections=[Section(f"{sheet.title} ({len(sheet.rows)})", _sheet_blocks(sheet)) for sheet in export.sheets],
         file_name=file_name,
-        generated_at=generated_at,
     )
+
+
+def export_file(export: Exportable, fmt: str) -> bytes:
+    """An export as the file asked for: "pdf", "csv" (its `table`) or "zip" (a PDF and one CSV per sheet)."""
+    if fmt == "pdf":
+        return render_pdf(export_document(export))
+    if fmt == "csv" and export.table is not None:
+        return sheet_csv(export.table).encode("utf-8")
+    if fmt == "zip":
+        return bundle(export_document(export, f"{export.name}.pdf"), export.sheets)
+    raise ValueError(f"an export is made as pdf, csv or zip, not {fmt!r}")
 
 
 def bundle(document: Document, sheets: Sequence[Tabular]) -> bytes:

@@ -25,7 +25,7 @@ from sqlmodel import Session
 from server.admin import CommandError, Context, _leaf, _out, resolve_individual
 from server.services import exports
 from server.services import organisations as orgs
-from sync.exports import ExportError, check_period
+from sync.exports import ExportError, ListKind, check_period
 
 FORMATS = ("csv", "pdf")
 
@@ -90,14 +90,13 @@ def _write(ctx: Context, path: Path, data: bytes, org_id: str, kind: str, **audi
         raise
 
 
-def _list(ctx: Context, kind: str) -> None:
+def _list(ctx: Context, kind: ListKind) -> None:
     a = ctx.args
     date_from, date_to = _period(a)
     path = _target(a.out, f".{a.format}")
-    make = exports.register_export if kind == "register" else exports.exclusions_export
     with ctx.read() as s:
         org_id, setting_id = _scope(s, a)
-        data, count = make(s, org_id, date_from, date_to, setting_id, a.format)
+        data, count = exports.period_list(s, kind, org_id, date_from, date_to, setting_id, a.format)
     detail = {"from": date_from.isoformat(), "to": date_to.isoformat(), "setting": setting_id, "rows": count}
     _write(ctx, path, data, org_id, kind, detail=detail)
     what = "restrictive interventions" if kind == "register" else "suspensions and exclusions"
@@ -116,7 +115,7 @@ def subject_access_command(ctx: Context) -> None:
     path = _target(ctx.args.out, ".zip")
     with ctx.read() as s:
         profile_id, org_id, _values = resolve_individual(s, ctx.args.individual)
-        data = exports.subject_access_export(s, org_id, profile_id)
+        data = exports.subject_access(s, org_id, profile_id)
     _write(ctx, path, data, org_id, "subject_access", profile_id=profile_id)
     _out(f"wrote {path}: everything held about the individual {profile_id} (a PDF and a CSV per kind of record)")
 

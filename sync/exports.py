@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from sync.compliance import LONDON, started_at, starts_clocks
 from sync.errors import SyncError
@@ -59,6 +59,20 @@ class Sheet:
     columns: tuple[tuple[str, str], ...]
     rows: list[dict[str, Any]]
     heading: str | None = None
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export ready to lay out (`documents.export_pdf`, `export_csv`, `export_zip`): its title and header
+    facts, the sheets its PDF shows, and `table`, the one sheet its CSV holds (None: a ZIP of every sheet).
+    `name` names its files (`register.pdf`, `subject-access.pdf` in the ZIP)."""
+
+    name: str
+    title: str
+    facts: tuple[tuple[str, str], ...]
+    sheets: tuple[Sheet, ...]
+    table: Sheet | None = None
+    subtitle: str = ""
 
 
 @dataclass(frozen=True)
@@ -335,6 +349,46 @@ def census_codes() -> Sheet:
     return Sheet("codes", "Census codes", (("code", "Code"), ("meaning", "Meaning")), rows)
 
 
+def _period_facts(
+    organisation: str, date_from: dt.date, date_to: dt.date, setting_id: str | None, names: Names
+) -> tuple[tuple[str, str], ...]:
+    return (
+        ("Organisation", organisation),
+        ("Setting", names.setting(setting_id) if setting_id else "All settings"),
+        ("Period", f"{date_from:%d/%m/%Y} to {date_to:%d/%m/%Y} (inclusive)"),
+    )
+
+
+ListKind = Literal["register", "exclusions"]
+LIST_TITLES: dict[str, str] = {
+    "register": "Restrictive-intervention register",
+    "exclusions": "Suspensions and permanent exclusions",
+}
+
+
+def list_export(
+    kind: ListKind,
+    incidents: Iterable[Held],
+    names: Names,
+    date_from: dt.date,
+    date_to: dt.date,
+    setting_id: str | None = None,
+    *,
+    organisation: str = "",
+    facts: Sequence[tuple[str, str]] = (),
+) -> Export:
+    """The register (with the counts of interventions and children, a table at a glance, then each one) or the
+    census list (then the key to its codes) as an export; `facts` are added to the header."""
+    if kind == "register":
+        sheet = register(incidents, names, date_from, date_to, setting_id)
+        counts, shown = register_summary(sheet), (register_overview(sheet), sheet)
+    else:
+        sheet = exclusions(incidents, names, date_from, date_to, setting_id)
+        counts, shown = [("Suspensions and exclusions", str(len(sheet.rows)))], (sheet, census_codes())
+    header = (*_period_facts(organisation, date_from, date_to, setting_id, names), *facts, *counts)
+    return Export(kind, LIST_TITLES[kind], header, shown, sheet)
+
+
 # --- subject access -----------------------------------------------------------------------------------------
 
 #: the order a bundle shows an individual's records in: the individual, then the people around them, then
@@ -494,11 +548,27 @@ def _by_moment(key: str) -> Callable[[Mapping[str, Any]], dt.datetime]:
     return lambda row: row[key] or floor
 
 
-def subject_summary(profile_id: str, sheets: Sequence[Sheet], names: Names) -> list[tuple[str, str]]:
-    """The bundle's header facts: who it is about and how much of each kind it holds."""
+def subject_access_export(
+    profile_id: str,
+    records: Iterable[RecordState],
+    audit: Iterable[Mapping[str, Any]],
+    names: Names,
+    *,
+    organisation: str = "",
+    facts: Sequence[tuple[str, str]] = (),
+) -> Export:
+    """Everything held about one individual as an export (a ZIP of every sheet): who it is about and how much
+    of each kind it holds, then the sheets of `subject_access`."""
+    sheets = subject_access(profile_id, records, audit, names)
     individual = names.individuals.get(profile_id) or {}
-    facts = [("Individual", names.individual(profile_id))]
+    header = [("Organisation", organisation), ("Individual", names.individual(profile_id))]
     if individual.get("date_of_birth"):
-        facts.append(("Date of birth", str(individual["date_of_birth"])))
-    facts += [(s.title, str(len(s.rows))) for s in sheets]
-    return facts
+        header.append(("Date of birth", str(individual["date_of_birth"])))
+    header += [*facts, *((s.title, str(len(s.rows))) for s in sheets)]
+    return Export(
+        "subject-access",
+        "Subject access: everything held",
+        tuple(header),
+        tuple(sheets),
+        subtitle=names.individual(profile_id),
+    )

@@ -15,22 +15,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session
 
-from documents import bundle, render_pdf, sheet_csv, sheets_document
+from documents import export_file
 from server.services import organisations as orgs
 from server.services.audit import audit_entry, list_audit, write_audit
 from server.services.records import RECORD, SYSTEM_ACTOR, utcnow
-from sync.exports import (
-    Held,
-    Names,
-    Sheet,
-    census_codes,
-    exclusions,
-    register,
-    register_overview,
-    register_summary,
-    subject_access,
-    subject_summary,
-)
+from sync.exports import Held, ListKind, Names, list_export, subject_access_export
 from sync.merge import RecordState
 
 #: how many audit rows a subject access request reads at most (far more than any child's record has)
@@ -48,67 +37,40 @@ def names_of(session: Session, org_id: str) -> Names:
     )
 
 
-def _incidents(session: Session, org_id: str) -> list[Held]:
-    return [Held(s.id, s.profile_id, s.values()) for _org, s in orgs.live_states(session, "incident", org_id)]
-
-
-def _period(date_from: dt.date, date_to: dt.date, setting: str | None, names: Names) -> list[tuple[str, str]]:
-    where = names.setting(setting) if setting else "All settings"
-    return [("Setting", where), ("Period", f"{date_from:%d/%m/%Y} to {date_to:%d/%m/%Y} (inclusive)")]
-
-
-def register_export(
-    session: Session, org_id: str, date_from: dt.date, date_to: dt.date, setting_id: str | None, fmt: str
-) -> tuple[bytes, int]:
-    """The restrictive-intervention register as CSV or PDF bytes, and how many interventions it lists."""
-    names = names_of(session, org_id)
-    sheet = register(_incidents(session, org_id), names, date_from, date_to, setting_id)
-    facts = [("Organisation", _organisation(session, org_id)), *_period(date_from, date_to, setting_id, names)]
-    facts += register_summary(sheet)
-    shown = [register_overview(sheet), sheet]
-    return _file(sheet, shown, facts, "Restrictive-intervention register", fmt), len(sheet.rows)
-
-
-def exclusions_export(
-    session: Session, org_id: str, date_from: dt.date, date_to: dt.date, setting_id: str | None, fmt: str
-) -> tuple[bytes, int]:
-    """The suspensions and permanent exclusions in the census layout as CSV or PDF bytes, and how many."""
-    names = names_of(session, org_id)
-    sheet = exclusions(_incidents(session, org_id), names, date_from, date_to, setting_id)
-    facts = [("Organisation", _organisation(session, org_id)), *_period(date_from, date_to, setting_id, names)]
-    facts.append(("Suspensions and exclusions", str(len(sheet.rows))))
-    return _file(sheet, [sheet, census_codes()], facts, "Suspensions and permanent exclusions", fmt), len(sheet.rows)
-
-
-def _file(sheet: Sheet, shown: list[Sheet], facts: list[tuple[str, str]], title: str, fmt: str) -> bytes:
-    if fmt == "csv":
-        return sheet_csv(sheet).encode("utf-8")
-    return render_pdf(sheets_document(title, shown, facts=facts, file_name=f"{sheet.name}.pdf"))
-
-
 def _organisation(session: Session, org_id: str) -> str:
     found = orgs.get_record(session, org_id)
     return str(found[1].values().get("name", "")) if found else ""
 
 
-def subject_access_export(session: Session, org_id: str, profile_id: str) -> bytes:
+def period_list(
+    session: Session,
+    kind: ListKind,
+    org_id: str,
+    date_from: dt.date,
+    date_to: dt.date,
+    setting_id: str | None,
+    fmt: str,
+) -> tuple[bytes, int]:
+    """The register or the census list (`kind`) as CSV or PDF bytes, and how many rows it holds."""
+    incidents = [Held(s.id, s.profile_id, s.values()) for _org, s in orgs.live_states(session, "incident", org_id)]
+    names = names_of(session, org_id)
+    organisation = _organisation(session, org_id)
+    export = list_export(kind, incidents, names, date_from, date_to, setting_id, organisation=organisation)
+    assert export.table is not None
+    return export_file(export, fmt), len(export.table.rows)
+
+
+def subject_access(session: Session, org_id: str, profile_id: str) -> bytes:
     """Everything the organisation holds about one individual as a ZIP: `subject-access.pdf` and one CSV per
     kind of record, `history.csv` and `audit.csv`."""
-    names = names_of(session, org_id)
     rows = session.execute(
         select(RECORD.c.state).where(RECORD.c.org_id == org_id, RECORD.c.profile_id == profile_id)
     ).scalars()
     states = [RecordState.model_validate_json(state) for state in rows]
     audit = list_audit(session, org_id, profile_id=profile_id, limit=_AUDIT_LIMIT)
-    sheets = subject_access(profile_id, states, audit, names)
-    document = sheets_document(
-        "Subject access: everything held",
-        sheets,
-        subtitle=names.individual(profile_id),
-        facts=[("Organisation", _organisation(session, org_id)), *subject_summary(profile_id, sheets, names)],
-        file_name="subject-access.pdf",
-    )
-    return bundle(document, sheets)
+    names = names_of(session, org_id)
+    export = subject_access_export(profile_id, states, audit, names, organisation=_organisation(session, org_id))
+    return export_file(export, "zip")
 
 
 def audit_export(

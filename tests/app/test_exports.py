@@ -27,27 +27,23 @@ def lead(store: LocalStore, child: str) -> Services:
     return Services.of(Context(store, user("lead", "u-lead")))
 
 
+#: Sam's restraint of Ada, as the report's pages say it
+RESTRAINT = {
+    "location": "Dining hall",
+    "what_happened": "Threw a chair towards another pupil.",
+    "pi_reason": "To stop a chair hitting a pupil.",
+    "pi_techniques": [
+        dict(technique="Single elbow", effectiveness="effective", used_by=["u-staff"], duration_minutes=3)
+    ],
+    "exclusions": [dict(type="SUSP", sessions=2, start_date=TODAY.isoformat(), reasons=["VA"])],
+}
+
+
 @pytest.fixture
 def incident(services: Services, child: str) -> str:
     """Sam's submitted report of a restrictive intervention on Ada, with a suspension."""
     draft = services.incidents.start(child, physical_intervention=True)
-    services.incidents.save_page(
-        draft.id,
-        {
-            "location": "Dining hall",
-            "what_happened": "Threw a chair towards another pupil.",
-            "pi_reason": "To stop a chair hitting a pupil.",
-            "pi_techniques": [
-                {
-                    "technique": "Single elbow",
-                    "effectiveness": "effective",
-                    "used_by": ["u-staff"],
-                    "duration_minutes": 3,
-                }
-            ],
-            "exclusions": [{"type": "SUSP", "sessions": 2, "start_date": TODAY.isoformat(), "reasons": ["VA"]}],
-        },
-    )
+    services.incidents.save_page(draft.id, RESTRAINT)
     return services.incidents.submit(draft.id)
 
 

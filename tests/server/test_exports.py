@@ -18,6 +18,7 @@ from sqlalchemy import select
 from server import cli
 from server.models import AuditLog
 from server.services import organisations as orgs
+from sync.exports import SUBJECT_KINDS
 from tests.support.server import Device, Org, ServerProcess, seed_org
 
 AUDIT = AuditLog.__table__
@@ -270,20 +271,7 @@ def test_subject_access_holds_everything_about_one_individual(world: World, tmp_
     assert kim in said
     archive = zipfile.ZipFile(out)
     names = set(archive.namelist())
-    kinds = (
-        "individual",
-        "key_contact",
-        "key_staff",
-        "access_grant",
-        "incident",
-        "smart_plan",
-        "plan_contribution",
-        "communication",
-        "communication_response",
-        "clicker_event",
-        "history",
-        "audit",
-    )
+    kinds = (*SUBJECT_KINDS, "history", "audit")
     assert names == {"subject-access.pdf", *(f"{kind}.csv" for kind in kinds)}
     tables = {kind: list(csv.DictReader(io.StringIO(archive.read(f"{kind}.csv").decode("utf-8")))) for kind in kinds}
     assert all(tables[kind] for kind in kinds), [kind for kind in kinds if not tables[kind]]
