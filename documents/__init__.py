@@ -319,7 +319,7 @@ def to_csv(rows: Iterable[Mapping[str, Any] | Sequence[Any]], columns: Sequence[
 class Tabular(Protocol):
     """Rows under named columns, as an export hands them over (`sync.exports.Sheet` is one): `name` is the CSV
     file's stem, `columns` (key, label) pairs, and `heading` the column titling each row when the rows are
-    shown one by one (None: as one table)."""
+    shown one by one (None: as one table); `csv_only`: the PDF counts the rows, the CSV holds them."""
 
     @property
     def name(self) -> str: ...
@@ -335,6 +335,9 @@ class Tabular(Protocol):
 
     @property
     def heading(self) -> str | None: ...
+
+    @property
+    def csv_only(self) -> bool: ...
 
 
 def cell_text(value: Any) -> str:
@@ -380,6 +383,8 @@ def _pieces(text: str, size: int) -> list[str]:
 def _sheet_blocks(sheet: Tabular) -> list[Block]:
     if not sheet.rows:
         return [Fact("", "None.")]
+    if sheet.csv_only:
+        return [Fact("", f"{len(sheet.rows)} rows, every one in {sheet.name}.csv beside this file.")]
     labels = [label for _key, label in sheet.columns]
     if sheet.heading is None:
         whole = f"… (in full in {sheet.name}.csv)"

@@ -52,13 +52,15 @@ class Held:
 class Sheet:
     """One table of an export: `name` is its CSV file's stem; `columns` are (key, label) pairs, the keys the CSV
     header and the labels the PDF's; `heading` names the column that titles each row when the PDF shows rows
-    one by one (None: the rows as one table)."""
+    one by one (None: the rows as one table); a `csv_only` sheet's rows are in its CSV, the PDF only counts them."""
 
     name: str
     title: str
     columns: tuple[tuple[str, str], ...]
     rows: list[dict[str, Any]]
     heading: str | None = None
+    #: a long list of short rows (a child's clicker taps, every field's history) is only counted in the PDF
+    csv_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -519,12 +521,13 @@ def subject_access(
         of_kind = sorted((r for r in mine if r.kind == kind), key=lambda r: r.id)
         fields = KINDS[kind].model.model_fields
         columns = (("id", "Record"), ("deleted", "Deleted"), *((n, n.replace("_", " ").capitalize()) for n in fields))
-        heading = None if kind == "clicker_event" else "id"
-        sheets.append(Sheet(kind, _TITLES[kind], columns, [_record_row(r, names) for r in of_kind], heading))
+        taps = kind == "clicker_event"
+        rows = [_record_row(r, names) for r in of_kind]
+        sheets.append(Sheet(kind, _TITLES[kind], columns, rows, None if taps else "id", csv_only=taps))
     history = [
         row for r in sorted(mine, key=lambda r: (SUBJECT_KINDS.index(r.kind), r.id)) for row in _history(r, names)
     ]
-    sheets.append(Sheet("history", "History of every record", HISTORY_COLUMNS, history))
+    sheets.append(Sheet("history", "History of every record", HISTORY_COLUMNS, history, csv_only=True))
     audit_rows = [
         {
             "at": _moment(a.get("at")),
