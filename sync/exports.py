@@ -467,11 +467,21 @@ def _shown(name: str, value: Any, names: Names) -> Any:
     if name == "other_individuals" and value:
         # Other children are never named in someone else's subject access answer.
         return f"{len(value)} other individual{'' if len(value) == 1 else 's'} (not named)"
-    if name in _PEOPLE_FIELDS:
+    if name in _PEOPLE_FIELDS or name == "used_by":
         return names.people(value) if isinstance(value, list) else names.person(value)
-    if isinstance(value, list | dict):
-        return value if all(isinstance(v, str) for v in value) else str(value)
+    if isinstance(value, dict):
+        # a technique used, an exclusion, a target: "(technique: Single elbow; used by: Sam Staff; ...)"
+        parts = (
+            f"{k.replace('_', ' ')}: {_text(_shown(k, v, names))}" for k, v in value.items() if v not in ("", None, [])
+        )
+        return "(" + "; ".join(parts) + ")"
+    if isinstance(value, list):
+        return [_shown(name, v, names) for v in value]
     return value
+
+
+def _text(value: Any) -> str:
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
 def _record_row(state: RecordState, names: Names) -> dict[str, Any]:

@@ -279,6 +279,9 @@ def test_subject_access_holds_everything_about_one_individual(world: World, tmp_
     incidents = {r["id"] for r in tables["incident"]}
     assert incidents == {world.in_period, world.draft, world.earlier}
     assert {r["record_id"] for r in tables["history"]} >= incidents | {kim}
+    [restraint] = [r for r in tables["incident"] if r["id"] == world.in_period]
+    assert restraint["pi_techniques"].startswith("(technique: Single elbow; effectiveness: effective; used by: Sam;")
+    assert restraint["staff_present"] == "Sam; Tia"  # people by name, not by id
     written = [r for r in tables["history"] if r["record_id"] == world.in_period and r["field"] == "location"]
     assert [(r["value"], r["written_by"], r["kept_as"]) for r in written] == [("Dining hall", "Sam", "current")]
     # who touched the records: Sam's writes from the device and the download audited on it
