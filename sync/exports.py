@@ -65,7 +65,7 @@ class Sheet:
 
 @dataclass(frozen=True)
 class Export:
-    """An export ready to lay out (`documents.export_pdf`, `export_csv`, `export_zip`): its title and header
+    """An export ready to lay out as PDF, CSV or ZIP (`documents.export_file`): its title and header
     facts, the sheets its PDF shows, and `table`, the one sheet its CSV holds (None: a ZIP of every sheet).
     `name` names its files (`register.pdf`, `subject-access.pdf` in the ZIP)."""
 
@@ -86,6 +86,7 @@ class Names:
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def person(self, staff_id: str | None) -> str:
+        """A member of staff's name; an admin at the command line as the audit log names them ("cli:ann")."""
         if not staff_id:
             return ""
         return self.staff.get(staff_id) or (staff_id if staff_id.startswith("cli:") else "Unknown")
@@ -109,6 +110,7 @@ class Names:
 
 
 def check_period(date_from: dt.date, date_to: dt.date) -> None:
+    """Refuse a period that ends before it starts (ExportError, in words)."""
     if date_to < date_from:
         raise ExportError(f"the period ends ({date_to.isoformat()}) before it starts ({date_from.isoformat()})")
 
