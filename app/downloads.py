@@ -108,11 +108,14 @@ class Downloads:
         self._audit(kind, record_id, profile_id)
         return Download(file_name=document.file_name, data=data)
 
-    def export(self, kind: str, file_name: str, data: bytes, media_type: str) -> Download:
-        """A file made from many records (an analytics report's CSV): the role must allow downloads, and the
-        audit (action `export`, the `kind` of export, no single record) is saved before the file is handed over."""
+    def export(
+        self, kind: str, file_name: str, data: bytes, media_type: str, *, profile_id: str | None = None
+    ) -> Download:
+        """A file made from many records (an analytics report's CSV, a register; everything about one individual,
+        `profile_id`): the role must allow downloads, and the audit (action `export`, the `kind` of export, no
+        single record) is saved before the file is handed over."""
         self.context.require(Capability.DOWNLOAD_RECORDS, "download records")
-        self._audit(kind, None, None, action="export")
+        self._audit(kind, None, profile_id, action="export")
         return Download(file_name=file_name, data=data, media_type=media_type)
 
     def _audit(self, kind: str, record_id: str | None, profile_id: str | None, action: str = "download") -> None:

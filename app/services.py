@@ -10,6 +10,7 @@ from app.analytics import Analytics
 from app.context import Context
 from app.directory import Directory
 from app.downloads import Downloads
+from app.exports import Exports
 from app.feedback import Feedback
 from app.help import HelpCentre
 from app.incidents import Incidents
@@ -34,6 +35,7 @@ class Services:
     help: HelpCentre
     analytics: Analytics
     downloads: Downloads
+    exports: Exports
     plans: Plans
     plan_builder: PlanBuilder
     letters: Letters
@@ -54,6 +56,7 @@ class Services:
             help=HelpCentre(context),
             analytics=Analytics(context),
             downloads=downloads,
+            exports=Exports(context, downloads),
             plans=plans,
             plan_builder=PlanBuilder(context, plans),
             letters=Letters(context, incidents, downloads),

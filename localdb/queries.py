@@ -247,6 +247,10 @@ class Queries:
             return self._select(where, (kind,), order="occurred_at DESC")
         return self._select("kind = ? AND profile_id = ?", (kind, profile_id), order="occurred_at DESC")
 
+    def held_about(self, profile_id: str) -> list[Stored]:
+        """Every record this device holds about one individual, deleted ones too (a subject access request)."""
+        return self._select("profile_id = ?", (profile_id,), include_deleted=True)
+
     def individuals(self) -> list[Stored]:
         """The individuals on this device, by last then first name."""
         people = self.records("individual")

@@ -17,7 +17,8 @@ from app.analytics import PRESETS, REPORTS, Figure, Filters, Point, Report, Seri
 from app.context import ActionError
 from app.downloads import Download
 from screens.charts import chart
-from screens.ui import card, empty, heading, muted, named, page_body, when
+from screens.exports import exports_button
+from screens.ui import card, empty, heading, muted, named, page_body, parse_day, when
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -50,17 +51,6 @@ MAX_RELATED = 100
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
-
-
-def _parse_day(text: str) -> dt.date | None:
-    """A day typed the UK way (dd/mm/yyyy) or as ISO 8601 (yyyy-mm-dd)."""
-    text = text.strip()
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
 
 
 def show_related(shell: Shell, ids: tuple[str, ...], title: str = "Related incidents") -> None:
@@ -233,7 +223,7 @@ class AnalyticsScreen:
         )
 
         def apply(_e: Any) -> None:
-            first, last = _parse_day(start.value or ""), _parse_day(end.value or "")
+            first, last = parse_day(start.value or ""), parse_day(end.value or "")
             if (start.value and first is None) or (end.value and last is None):
                 self.shell.toast("Type the days as dd/mm/yyyy, for example 01/09/2026.", error=True)
                 return
@@ -417,6 +407,7 @@ class AnalyticsScreen:
                 [
                     ft.OutlinedButton("Download CSV (table)", icon=ft.Icons.DOWNLOAD_OUTLINED, on_click=table_csv),
                     ft.OutlinedButton("Download CSV (all rows)", icon=ft.Icons.DOWNLOAD_OUTLINED, on_click=rows_csv),
+                    *exports_button(self.shell),
                 ],
                 wrap=True,
             ),

@@ -14,6 +14,7 @@ from urllib.parse import quote, unquote
 from screens.analytics import AnalyticsReport, AnalyticsScreen
 from screens.contract import Screen
 from screens.dashboard import Dashboard, HelpCentre, Inbox
+from screens.exports import ExportsScreen
 from screens.feedback import FeedbackScreen
 from screens.incident_form import IncidentForm
 from screens.incidents import IncidentDetail, IncidentList
@@ -39,6 +40,7 @@ SCREENS: dict[str, type[Screen]] = {
         AnalyticsScreen,
         AnalyticsReport,
         FeedbackScreen,
+        ExportsScreen,
     )
 }
 

@@ -43,6 +43,17 @@ def _local(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone()
 
 
+def parse_day(text: str) -> dt.date | None:
+    """A day typed the UK way (dd/mm/yyyy) or as ISO 8601 (yyyy-mm-dd); None if it is neither."""
+    text = text.strip()
+    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
 def uk_moment(moment: dt.datetime) -> str:
     """A moment the UK way, as shown and as typed: '1 Dec 2026, 09:15'."""
     return f"{moment.day} {moment:%b %Y, %H:%M}"

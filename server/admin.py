@@ -8,6 +8,9 @@
     python -m server admin behaviours defaults --org "Oak Academy"
     python -m server admin devices lost 3f2a9c...
     python -m server admin feedback resolve --id 01f... --note "Lexicon entry corrected"
+    python -m server admin register --from 2026-09-01 --to 2026-12-31 --format pdf --out register.pdf
+
+The statutory exports (register, exclusions, subject-access) are in `server.admin_exports`.
 
 Every subcommand takes `--db URL` (default: the SQLite file in the server home) and writes through the
 service calls of `server.services.organisations`, so what it changes syncs to devices like anything else.
@@ -756,6 +759,10 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     p = _leaf(fdb, "resolve", "resolve a report, saying what was done", feedback_resolve)
     p.add_argument("--id", required=True, help="the report's id (`feedback list` shows it)")
     p.add_argument("--note", required=True, help="what was done about it")
+    # The statutory exports live in their own module (it imports this one's helpers, hence here).
+    from server.admin_exports import add_commands as export_commands
+
+    export_commands(sub)
 
     dev = sub.add_parser("devices", help="registered devices").add_subparsers(
         dest="devices_command", required=True, metavar="ACTION"

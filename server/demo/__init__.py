@@ -19,6 +19,7 @@ the logins again.
     words.py    its text, read from data/*.json (names, places, narratives, learning, messages, plans)
     seeder.py   the Seeder: plans people and history in memory, as writes in time order
     seed.py     seed_demo: writes the plan in one transaction (or finds the demo already there)
+    audit_trail.py  who opened, downloaded and exported the serious records lately (the audit log's story)
     command.py  the `demo` subcommand of `python -m server`
 
     from server.demo import seed_demo

@@ -18,9 +18,11 @@ from sqlmodel import Session
 from server.core.config import Settings, SmtpSettings
 from server.core.security import Passwords
 from server.db import Database
+from server.demo.audit_trail import audit_trail
 from server.demo.cast import DEMO_ORG_NAME, DEMO_PASSWORD, DEMO_SEED, DOMAIN, MIN_PASSWORD, STAFF, logins
 from server.demo.seeder import DemoError, Seeder, Write
 from server.services import organisations as orgs
+from server.services.audit import write_audit
 from server.services.clock import server_clock
 from server.services.notifications import deliver_notifications
 from server.services.records import RecordWriter
@@ -128,5 +130,6 @@ def seed_demo(
             _write(session, seeder.org_id, old[start : start + BATCH], None)
         for start in range(0, len(recent), BATCH):
             _write(session, seeder.org_id, recent[start : start + BATCH], quiet)
+        write_audit(session, audit_trail(seeder))
         counts = orgs.count_records(session, seeder.org_id)
     return DemoResult(seeder.org_id, DEMO_ORG_NAME, True, time.perf_counter() - started, counts, logins(), password)
