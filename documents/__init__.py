@@ -3,7 +3,8 @@ bytes, and rows written as CSV — the one way besmart makes a file for a person
 (the app's downloads) and on the server (the admin's exports) alike.
 
 A `Document` is plain data: a title and subtitle, header facts (organisation, individual, version, dates),
-then sections of labelled paragraphs, tables, images and bar charts. `render_pdf` lays it out with fpdf2 in
+then sections of labelled paragraphs, tables, images, headline figures and charts (bars, a line, a pie, a
+heat map: `documents.charts`, drawn with fpdf2's own primitives). `render_pdf` lays it out with fpdf2 in
 the DejaVu Sans font shipped in `assets/fonts/` (never a system font: the same glyphs on every device, and
 names such as "Zoë Ní Bhriain" drawn as written). Every page carries the classification (OFFICIAL-SENSITIVE)
 in its header and footer, "Page N of M" and the date it was generated; a table longer than a page splits
@@ -34,16 +35,22 @@ from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
+from documents.charts import FONT, Chart, draw_chart, draw_figures
+from documents.charts import BarChart as BarChart  # the blocks a caller builds, re-exported
+from documents.charts import Figures as Figures
+from documents.charts import HeatMap as HeatMap
+from documents.charts import LineChart as LineChart
+from documents.charts import PieChart as PieChart
+
 #: the classification printed on every page (the Government Security Classifications' handling caveat for
 #: personal data about children)
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
 FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
-_FONT = "DejaVu"
+_FONT = FONT
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 _GREY = (90, 90, 90)
 _RULE = (200, 200, 200)
 _HEAD_FILL = (230, 235, 240)
-_BAR = (60, 110, 160)
 
 
 # --- the model ---------------------------------------------------------------------------------------
@@ -76,16 +83,7 @@ class Image:
     width_mm: float | None = None
 
 
-@dataclass(frozen=True)
-class BarChart:
-    """A horizontal bar chart drawn into the PDF itself (no picture needed): one bar per label."""
-
-    title: str
-    bars: Sequence[tuple[str, float]]
-    unit: str = ""
-
-
-Block = Fact | Table | Image | BarChart
+Block = Fact | Table | Image | Figures | Chart
 
 
 @dataclass(frozen=True)
@@ -201,8 +199,10 @@ def _section(pdf: FPDF, section: Section) -> None:
             _table(pdf, block)
         elif isinstance(block, Image):
             _image(pdf, block)
+        elif isinstance(block, Figures):
+            draw_figures(pdf, block)
         else:
-            _bar_chart(pdf, block)
+            draw_chart(pdf, block)
     pdf.ln(3)
 
 
@@ -243,29 +243,6 @@ def _image(pdf: FPDF, image: Image) -> None:
         pdf.set_text_color(*_GREY)
         pdf.multi_cell(0, 5, image.caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0, 0, 0)
-    pdf.ln(2)
-
-
-def _bar_chart(pdf: FPDF, chart: BarChart) -> None:
-    bar, gap, label_width = 5.0, 2.0, 50.0
-    if pdf.get_y() + 8 + len(chart.bars) * (bar + gap) > pdf.h - pdf.b_margin:
-        pdf.add_page()
-    pdf.set_font(_FONT, "B", 10)
-    pdf.multi_cell(0, 6, chart.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    top = max((value for _, value in chart.bars), default=0) or 1
-    room = _width(pdf) - label_width - 20
-    pdf.set_font(_FONT, "", 8)
-    pdf.set_fill_color(*_BAR)
-    for name, value in chart.bars:
-        y = pdf.get_y()
-        pdf.set_xy(pdf.l_margin, y)
-        pdf.cell(label_width, bar, name[:40], align="R")
-        length = max(0.0, value) / top * room
-        if length:
-            pdf.rect(pdf.l_margin + label_width + 2, y, length, bar, style="F")
-        pdf.set_xy(pdf.l_margin + label_width + 4 + length, y)
-        pdf.cell(18, bar, f"{value:g}{chart.unit}")
-        pdf.set_y(y + bar + gap)
     pdf.ln(2)
 
 
