@@ -15,8 +15,6 @@ from app.analytics import Point, Series
 
 #: bars drawn at most (the rest are in the chart's table): more do not fit a phone's 360 px
 MAX_BARS = 12
-#: a category series with this many points or fewer is a pie
-PIE_MAX = 3
 HEIGHT = 180
 COLOURS = (ft.Colors.BLUE_700, ft.Colors.ORANGE_700, ft.Colors.GREEN_700, ft.Colors.PURPLE_400)
 
@@ -162,16 +160,16 @@ def _heat_map(points: Sequence[Point], on_pick: Pick | None) -> ft.Control:
 
 def chart(series: Series, on_pick: Pick | None = None) -> ft.Control:
     """The series drawn as its shape asks, labelled with its values for a screen reader."""
-    points = series.points
-    if series.shape == "grid":
+    points, drawing = series.points, series.drawing
+    if drawing == "grid":
         drawn = _heat_map(points, on_pick)
-    elif series.shape == "time":
+    elif drawing == "line":
         drawn = _line(points, on_pick)
-    elif len(points) <= PIE_MAX and any(p.value for p in points):
+    elif drawing == "pie":
         drawn = _pie(points, on_pick)
     else:
         drawn = _bars(points, on_pick)
-    if series.shape != "grid":
+    if drawing != "grid":
         drawn = ft.Container(drawn, padding=ft.Padding.only(top=16, right=12))  # room for the top axis label
     # The words replace the drawing's own (axis labels out of context); the chart's table keeps the buttons.
     return ft.Semantics(content=drawn, label=describe(series), identifier=f"chart-{series.key}", exclude_semantics=True)
