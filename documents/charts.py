@@ -9,7 +9,8 @@ paper copy says its numbers without anyone measuring a bar.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from fpdf import FPDF
@@ -113,7 +114,26 @@ def _nothing(pdf: FPDF) -> None:
     pdf.set_text_color(0, 0, 0)
 
 
+@contextmanager
+def _colours_kept(pdf: FPDF) -> Iterator[None]:
+    """The colours and line width as they were before a drawing: a table after a pie must not take its last
+    slice's colour as its cells' background (fpdf2 starts a table from the current style)."""
+    fill, draw, text, width = pdf.fill_color, pdf.draw_color, pdf.text_color, pdf.line_width
+    try:
+        yield
+    finally:
+        for colour, restore in ((fill, pdf.set_fill_color), (draw, pdf.set_draw_color), (text, pdf.set_text_color)):
+            if colour is not None:
+                restore(colour)
+        pdf.set_line_width(width)
+
+
 def draw_figures(pdf: FPDF, figures: Figures) -> None:
+    with _colours_kept(pdf):
+        _draw_figures(pdf, figures)
+
+
+def _draw_figures(pdf: FPDF, figures: Figures) -> None:
     per_row, gap, height = 4, 3.0, 18.0
     width = (_width(pdf) - gap * (per_row - 1)) / per_row
     for start in range(0, len(figures.items), per_row):
@@ -280,11 +300,12 @@ def draw_heat_map(pdf: FPDF, chart: HeatMap) -> None:
 
 
 def draw_chart(pdf: FPDF, chart: Chart) -> None:
-    if isinstance(chart, BarChart):
-        draw_bar_chart(pdf, chart)
-    elif isinstance(chart, LineChart):
-        draw_line_chart(pdf, chart)
-    elif isinstance(chart, PieChart):
-        draw_pie_chart(pdf, chart)
-    else:
-        draw_heat_map(pdf, chart)
+    with _colours_kept(pdf):
+        if isinstance(chart, BarChart):
+            draw_bar_chart(pdf, chart)
+        elif isinstance(chart, LineChart):
+            draw_line_chart(pdf, chart)
+        elif isinstance(chart, PieChart):
+            draw_pie_chart(pdf, chart)
+        else:
+            draw_heat_map(pdf, chart)

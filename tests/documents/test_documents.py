@@ -156,3 +156,12 @@ def test_a_chart_is_never_split_across_pages():
     texts = pages(data)  # the second does not fit under the first: it starts a page rather than split
     assert len(texts) == 2
     assert all(t.count("Many bars") == 1 and "Bar 0 0" in t and "Bar 29 29" in t for t in texts)
+
+
+def test_a_table_after_a_chart_keeps_its_plain_background():
+    pie = PieChart("By status", [("submitted", 3), ("reviewed", 1)])  # its last slice is orange
+    table = Table(("Individual", "Incidents"), [(f"Child {i}", str(i)) for i in range(8)])
+    data = render_pdf(Document(title="Report", sections=[Section("Charts", [pie]), Section("Table", [table])]))
+    content = PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data().decode("latin-1")
+    # filled and outlined boxes ("re B"): the heading row's two cells only, never a row of children in orange
+    assert content.count(" re B") == 2
