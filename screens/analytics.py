@@ -1,8 +1,8 @@
 """The Analytics screen (docs/analytics.md), for roles with the analytics capability: the report dropdown,
-the filters ("Show or Create filters", saved filter sets), a report's headline figures, its charts (each with
-a table equivalent), its table, "Show related incidents" from a figure, bar, cell or row, CSV downloads and
-"Print (PDF)" (the report as shown, `Analytics.document`), each audited as an export, for roles that may
-download records.
+the filters ("Show or Create filters", saved filter sets: save, pick, delete), a report's headline figures,
+its charts (each with a table equivalent), its table, "Show related incidents" from a figure, bar, cell or
+row, CSV downloads and "Print (PDF)" (the report as shown, `Analytics.document`), each audited as an export,
+for roles that may download records.
 
 The filters are a screen parameter, not part of the URL (`/analytics/<report>`): a URL names records only.
 """
@@ -226,12 +226,19 @@ class AnalyticsScreen:
             ):
                 self._apply()
 
+        def forget(chosen: str) -> None:
+            if self.shell.act(lambda: self.analytics.delete_filters(chosen) or True, done="Saved filters deleted"):
+                self._apply()
+
+        # the saved sets these filters are (picked from the list, or saved just now): each may be deleted
+        current = [n for n, f in saved.items() if f == self.filters]
         out: list[ft.Control] = []
         if saved:
             out.append(
                 named(
                     ft.Dropdown(
                         label="Saved filters",
+                        value=current[0] if current else None,
                         options=[ft.DropdownOption(key=n, text=n) for n in saved],
                         on_select=lambda e: self._apply(filters=saved[e.control.value]) if e.control.value else None,
                     ),
@@ -239,6 +246,14 @@ class AnalyticsScreen:
                     "Saved filters",
                 )
             )
+        out += [
+            ft.TextButton(
+                f"Delete the saved filters “{n}”",
+                icon=ft.Icons.DELETE_OUTLINE,
+                on_click=lambda _e, n=n: forget(n),
+            )
+            for n in current
+        ]
         out += [name, ft.Row([ft.OutlinedButton("Save filters", on_click=save)], wrap=True)]
         return out
 

@@ -137,6 +137,10 @@ def test_save_and_pick_a_filter_set(lead: UiHarness):
     assert value_of(lead, "Incidents") == "1"
     saved = root(lead).shell.services.analytics.saved_filters()
     assert set(saved) == {"Playground"} and saved["Playground"].locations == frozenset({"Playground"})
+    # the set picked can be deleted; the filters stay as they are
+    lead.click("Delete the saved filters “Playground”")
+    assert root(lead).shell.services.analytics.saved_filters() == {}
+    assert not lead.find_all(ft.Dropdown, label="Saved filters") and value_of(lead, "Incidents") == "1"
 
 
 def test_dashboard_figures_are_the_engines(lead: UiHarness):
