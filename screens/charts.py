@@ -5,6 +5,7 @@ point to `on_pick` ("Show related incidents")."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -51,6 +52,11 @@ def _picked(points: Sequence[Point], on_pick: Pick | None) -> Callable[[Any], No
     return handler
 
 
+def _value_axis(top: float) -> fch.ChartAxis:
+    """The value axis in whole steps, four or five labels: a fraction ("0.2") wraps in the axis' narrow column."""
+    return fch.ChartAxis(label_size=28, label_spacing=max(1, math.ceil(top / 4)))
+
+
 def _bars(points: Sequence[Point], on_pick: Pick | None) -> fch.BarChart:
     shown = list(points[:MAX_BARS])
     top = max((p.value for p in shown), default=0) or 1
@@ -71,7 +77,7 @@ def _bars(points: Sequence[Point], on_pick: Pick | None) -> fch.BarChart:
             ],
             label_size=18,
         ),
-        left_axis=fch.ChartAxis(label_size=28),
+        left_axis=_value_axis(top),
         max_y=top * 1.1,
         height=HEIGHT,
         on_event=_picked(shown, on_pick),
@@ -96,7 +102,7 @@ def _line(points: Sequence[Point], on_pick: Pick | None) -> fch.LineChart:
             ],
             label_size=18,
         ),
-        left_axis=fch.ChartAxis(label_size=28),
+        left_axis=_value_axis(max((p.value for p in points), default=0)),
         min_y=0,
         height=HEIGHT,
         on_event=_picked(points, on_pick),
