@@ -51,6 +51,8 @@ _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 _GREY = (90, 90, 90)
 _RULE = (200, 200, 200)
 _HEAD_FILL = (230, 235, 240)
+#: a table with more columns than this is set in smaller type
+_WIDE = 6
 
 
 # --- the model ---------------------------------------------------------------------------------------
@@ -66,12 +68,14 @@ class Fact:
 
 @dataclass(frozen=True)
 class Table:
-    """Rows under a header row. `widths` are relative column widths (None: equal)."""
+    """Rows under a header row. `widths` are relative column widths (None: equal, or with `fit` as wide as
+    each column's heading words and cells need, so words wrap between themselves rather than inside)."""
 
     columns: Sequence[str]
     rows: Sequence[Sequence[str]]
     title: str = ""
     widths: Sequence[float] | None = None
+    fit: bool = False
 
 
 @dataclass(frozen=True)
@@ -218,15 +222,22 @@ def _table(pdf: FPDF, table: Table) -> None:
     if table.title:
         pdf.set_font(_FONT, "B", 10)
         pdf.multi_cell(0, 6, table.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, "", 9)
-    pdf.set_draw_color(*_RULE)
+    # a wide table (an analytics register) in smaller type, so its headings' words fit their columns
+    size = 9 if len(table.columns) <= _WIDE else 7
     widths = tuple(table.widths) if table.widths else None
+    if widths is None and table.fit:
+        for size in (9, 8, 7, 6):  # the largest type in which every column gets what it needs
+            widths = _fitted(pdf, table, size)
+            if sum(widths) <= _width(pdf):
+                break
+    pdf.set_font(_FONT, "", size)
+    pdf.set_draw_color(*_RULE)
     with pdf.table(
         col_widths=widths,
         headings_style=FontFace(family=_FONT, emphasis="BOLD", fill_color=_HEAD_FILL),
         cell_fill_color=_HEAD_FILL,
         cell_fill_mode=TableCellFillMode.NONE,
-        line_height=5,
+        line_height=size * 0.55,
         repeat_headings=1,
         text_align="LEFT",
     ) as grid:
@@ -234,6 +245,20 @@ def _table(pdf: FPDF, table: Table) -> None:
         for row in table.rows:
             grid.row(["" if v is None else str(v) for v in row])
     pdf.ln(3)
+
+
+def _fitted(pdf: FPDF, table: Table, size: float) -> tuple[float, ...]:
+    """Column widths (mm, relative) from their content: the widest word of the heading, in bold, and the
+    widest cell up to a third of the page (a longer one wraps)."""
+    cap = _width(pdf) / 3
+    widths = []
+    for i, column in enumerate(table.columns):
+        pdf.set_font(_FONT, "B", size)
+        word = max((pdf.get_string_width(w) for w in str(column).split()), default=1.0)
+        pdf.set_font(_FONT, "", size)
+        cells = (pdf.get_string_width("" if row[i] is None else str(row[i])) for row in table.rows if i < len(row))
+        widths.append(max(word, min(max(cells, default=1.0), cap)) + 2 * pdf.c_margin + 1)  # and its margins
+    return tuple(widths)
 
 
 def _image(pdf: FPDF, image: Image) -> None:

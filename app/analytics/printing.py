@@ -6,6 +6,7 @@ with the classification and page numbers on every page; `Downloads.export_docume
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from app.analytics.report import Report, Series
@@ -16,7 +17,7 @@ from documents.charts import Chart, number
 PRINT_MAX_BARS = 20
 #: table rows printed at most (the CSV has them all; a longer table takes seconds to lay out)
 PRINT_MAX_ROWS = 200
-RECORDS = {"incident": "incidents", "clicker_event": "taps", "communication": "communications"}
+RECORDS = {"incident": "incident", "clicker_event": "tap", "communication": "communication"}
 
 
 def _chart(series: Series) -> Chart:
@@ -45,14 +46,32 @@ def _chart(series: Series) -> Chart:
     return BarChart(series.title, [(p.label, p.value) for p in shown], note=more)
 
 
+def _cell(value: object) -> str:
+    """A table value for a reader: numbers as the screen shows them, a moment the UK way ("18 Nov 2026, 10:00"
+    in its own offset: the working set's London time); the CSV keeps ISO 8601 for machines."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return number(value)
+    text = str(value)
+    if len(text) > 16 and text[4:5] == "-" and text[10:11] == "T":
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        return f"{moment.day} {moment:%b %Y, %H:%M}"
+    return text
+
+
 def _table(report: Report) -> list[Fact | Table]:
     table = report.table
     if not table.rows:
         return [Fact("", "No rows for these filters.")]
-    rows = [["" if v is None else number(v) if isinstance(v, float) else str(v) for v in row] for row in table.rows]
-    out: list[Fact | Table] = [Table([c.replace("_", " ") for c in table.columns], rows[:PRINT_MAX_ROWS])]
-    if len(rows) > PRINT_MAX_ROWS:
-        out.append(Fact("", f"The first {PRINT_MAX_ROWS} of {len(rows)} rows: download the CSV for all of them."))
+    rows = [[_cell(v) for v in row] for row in table.rows[:PRINT_MAX_ROWS]]
+    columns = [c.replace("_", " ") for c in table.columns]
+    out: list[Fact | Table] = [Table(columns, rows, fit=True)]
+    if len(table.rows) > PRINT_MAX_ROWS:
+        out.append(Fact("", f"The first {PRINT_MAX_ROWS} of {len(table.rows)} rows: the CSV has all of them."))
     return out
 
 
@@ -60,7 +79,8 @@ def report_document(report: Report, *, subtitle: str, facts: Sequence[Fact], fil
     """The report laid out for print: `subtitle` is its filters in words, `facts` the header (organisation,
     who printed it, what it counted)."""
     figures = Figures([(number(f.value), f.label) for f in report.figures])
-    counted = Fact("Records counted", f"{len(report.record_ids)} {RECORDS.get(report.record_kind, 'records')}")
+    count = len(report.record_ids)
+    counted = Fact("Records counted", f"{count} {RECORDS.get(report.record_kind, 'record')}{'' if count == 1 else 's'}")
     return Document(
         title=report.title,
         subtitle=subtitle,

@@ -394,6 +394,10 @@ def test_every_report_prints(analytics: Analytics, lead_ctx: Context, world: dic
         text = "\n".join(pdf_pages(downloads.export_document(analytics.document(report), f"analytics_{key}_pdf").data))
         assert title in text.replace("\n", " ") and "All time" in text, key
         assert all(f.label in text.replace("\n", " ") for f in report.figures), key
+    register = analytics.report("intervention", Filters(preset="all"))
+    text = "\n".join(pdf_pages(downloads.export_document(analytics.document(register), "analytics_x_pdf").data))
+    words = " ".join(text.split())
+    assert "18 Nov 2026, 10:00" in words and "Records counted 1 incident " in words  # a moment the UK way
     nothing = analytics.report("intervention", Filters(preset="custom", start=TODAY, end=TODAY))
     text = "\n".join(
         pdf_pages(downloads.export_document(analytics.document(nothing), "analytics_intervention_pdf").data)

@@ -165,3 +165,14 @@ def test_a_table_after_a_chart_keeps_its_plain_background():
     content = PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data().decode("latin-1")
     # filled and outlined boxes ("re B"): the heading row's two cells only, never a row of children in orange
     assert content.count(" re B") == 2
+
+
+def test_a_fitted_table_gives_each_column_the_room_its_words_need():
+    counted = ("individuals", "incidents", "interventions", "suspensions") * 2
+    columns = ["cohort", *(f"{word} per 100" for word in counted), "n"]
+    rows = [["not_looked_after", "66.7", "200", "50", "1", "2", "3", "4", "5", "6"]]
+    wide = Document(title="Wide", sections=[Section("Table", [Table(columns, rows, fit=True)])])
+    text = "\n".join(pages(render_pdf(wide)))
+    words = text.split()
+    for word in ("individuals", "incidents", "interventions", "suspensions", "not_looked_after"):
+        assert word in words, word  # whole, never broken across two lines of its cell
