@@ -51,8 +51,6 @@ _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 _GREY = (90, 90, 90)
 _RULE = (200, 200, 200)
 _HEAD_FILL = (230, 235, 240)
-#: a table with more columns than this is set in smaller type
-_WIDE = 6
 
 
 # --- the model ---------------------------------------------------------------------------------------
@@ -222,11 +220,11 @@ def _table(pdf: FPDF, table: Table) -> None:
     if table.title:
         pdf.set_font(_FONT, "B", 10)
         pdf.multi_cell(0, 6, table.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    # a wide table (an analytics register) in smaller type, so its headings' words fit their columns
-    size = 9 if len(table.columns) <= _WIDE else 7
+    size = 9
     widths = tuple(table.widths) if table.widths else None
     if widths is None and table.fit:
-        for size in (9, 8, 7, 6):  # the largest type in which every column gets what it needs
+        # the largest type in which every column gets what it needs: a wide register in smaller type
+        for size in (9, 8, 7, 6):
             widths = _fitted(pdf, table, size)
             if sum(widths) <= _width(pdf):
                 break
