@@ -8,7 +8,8 @@ heat map: `documents.charts`, drawn with fpdf2's own primitives). `render_pdf` l
 the DejaVu Sans font shipped in `assets/fonts/` (never a system font: the same glyphs on every device, and
 names such as "Zoë Ní Bhriain" drawn as written). Every page carries the classification (OFFICIAL-SENSITIVE)
 in its header and footer, "Page N of M" and the date it was generated; a table longer than a page splits
-across pages with its header row repeated.
+across pages with its header row repeated, and a fitted table (`Table.fit`) sizes its columns and type to
+their words.
 
 `to_csv` is the one CSV writer: the columns named by the caller in a stable order, dates and moments as
 ISO 8601, and every text cell that a spreadsheet would read as a formula (starting with = + - @, a tab or a
