@@ -16,7 +16,7 @@ from documents.charts import Chart, number
 #: bars printed at most (a chart of every individual would run over pages; the table and the CSV have all)
 PRINT_MAX_BARS = 20
 #: table rows printed at most (the CSV has them all; a longer table takes seconds to lay out)
-PRINT_MAX_ROWS = 200
+PRINT_MAX_ROWS = 100
 RECORDS = {"incident": "incident", "clicker_event": "tap", "communication": "communication"}
 
 
@@ -38,11 +38,7 @@ def _chart(series: Series) -> Chart:
             return HeatMap(series.title, (), (), ())  # "Nothing to show", as on screen
         return HeatMap(series.title, list(rows), [c.replace("_", " ") for c in columns], list(rows.values()))
     shown = points[:PRINT_MAX_BARS]
-    more = (
-        f"The first {len(shown)} of {len(points)}: the table and the CSV have them all."
-        if len(points) > len(shown)
-        else ""
-    )
+    more = f"The first {len(shown)} of {len(points)}: the CSV has them all." if len(points) > len(shown) else ""
     return BarChart(series.title, [(p.label, p.value) for p in shown], note=more)
 
 

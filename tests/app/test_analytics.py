@@ -28,6 +28,7 @@ from app.analytics import (
     TIME_ZONE,
     Analytics,
     Filters,
+    printing,
 )
 from app.context import ActionError, Context, PermissionDenied
 from app.services import Services
@@ -403,6 +404,18 @@ def test_every_report_prints(analytics: Analytics, lead_ctx: Context, world: dic
         pdf_pages(downloads.export_document(analytics.document(nothing), "analytics_intervention_pdf").data)
     )
     assert "Nothing to show." in text and "No rows for these filters." in text
+
+
+def test_a_long_print_says_what_it_left_to_the_csv(
+    analytics: Analytics, lead_ctx: Context, world: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(printing, "PRINT_MAX_ROWS", 2)
+    monkeypatch.setattr(printing, "PRINT_MAX_BARS", 1)
+    report = analytics.report("global", Filters(preset="all"))  # Ada, Bob and Cy in the table
+    data = Services.of(lead_ctx).downloads.export_document(analytics.document(report), "analytics_global_pdf").data
+    text = " ".join(" ".join(pdf_pages(data)).split())
+    assert "The first 2 of 3 rows: the CSV has all of them." in text
+    assert "The first 1 of 4: the CSV has them all." in text  # the bars by level (three or fewer: a pie)
 
 
 def test_print_is_refused_to_a_role_without_it(store: LocalStore, analytics: Analytics, world: dict[str, str]) -> None:
