@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -196,16 +196,7 @@ def _section(pdf: FPDF, section: Section) -> None:
     pdf.multi_cell(0, 7, section.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
     for block in section.blocks:
-        if isinstance(block, Fact):
-            _fact(pdf, block)
-        elif isinstance(block, Table):
-            _table(pdf, block)
-        elif isinstance(block, Image):
-            _image(pdf, block)
-        elif isinstance(block, Figures):
-            draw_figures(pdf, block)
-        else:
-            draw_chart(pdf, block)
+        _BLOCKS.get(type(block), draw_chart)(pdf, block)  # anything else is a chart
     pdf.ln(3)
 
 
@@ -268,6 +259,9 @@ def _image(pdf: FPDF, image: Image) -> None:
         pdf.multi_cell(0, 5, image.caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0, 0, 0)
     pdf.ln(2)
+
+
+_BLOCKS: dict[type, Callable[[FPDF, Any], None]] = {Fact: _fact, Table: _table, Image: _image, Figures: draw_figures}
 
 
 # --- CSV ---------------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ paper copy says its numbers without anyone measuring a bar.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -299,13 +300,14 @@ def draw_heat_map(pdf: FPDF, chart: HeatMap) -> None:
     _note(pdf, chart.note)
 
 
+_DRAW: dict[type, Callable[[FPDF, Any], None]] = {
+    BarChart: draw_bar_chart,
+    LineChart: draw_line_chart,
+    PieChart: draw_pie_chart,
+    HeatMap: draw_heat_map,
+}
+
+
 def draw_chart(pdf: FPDF, chart: Chart) -> None:
     with _colours_kept(pdf):
-        if isinstance(chart, BarChart):
-            draw_bar_chart(pdf, chart)
-        elif isinstance(chart, LineChart):
-            draw_line_chart(pdf, chart)
-        elif isinstance(chart, PieChart):
-            draw_pie_chart(pdf, chart)
-        else:
-            draw_heat_map(pdf, chart)
+        _DRAW[type(chart)](pdf, chart)
