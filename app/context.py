@@ -109,6 +109,10 @@ class Context:
         names = {s.id: s.values.get("name", "") for s in self.store.records("setting")}
         return f"{title} · " + ", ".join(names.get(setting_id) or "a setting" for setting_id in limit)
 
+    def organisation_name(self) -> str:
+        found = self.store.records("organisation")
+        return str(found[0].values.get("name", "")) if found else ""
+
     def staff_names(self) -> dict[str, str]:
         return {s.id: s.values.get("name", "") for s in self.store.records("staff")}
 

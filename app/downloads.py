@@ -1,6 +1,7 @@
 """Downloads: a record taken away as a file — an incident's PDF for those whose role allows it
 (`Capability.DOWNLOAD_RECORDS`), a Smart Plan's for all who may see plans (`Capability.DOWNLOAD_PLANS`) —
-each one audited. Other services' documents (letters) are audited here too.
+each one audited. Other services' documents (letters) and exports made from many records (an analytics
+report's CSV and its printed PDF) are audited here too.
 
 A download happens on the device, possibly offline, so its audit is a record written on the device: an
 `audit_event` (action "download", the record and individual it was about, this device, the moment), synced
@@ -118,6 +119,12 @@ class Downloads:
         self._audit(kind, None, profile_id, action="export")
         return Download(file_name=file_name, data=data, media_type=media_type)
 
+    def export_document(self, document: Document, kind: str) -> Download:
+        """A document made from many records (an analytics report printed) as a PDF, audited as an export like
+        its CSV: the role must allow downloads, and the audit is saved before the file is handed over."""
+        self.context.require(Capability.DOWNLOAD_RECORDS, "download records")
+        return self.export(kind, document.file_name, render_pdf(document), PDF)
+
     def _audit(self, kind: str, record_id: str | None, profile_id: str | None, action: str = "download") -> None:
         self.context.write(
             "audit_event",
@@ -145,7 +152,7 @@ class Downloads:
         reference = reference_label(v.get("reference"), status=status, pending=incident.pending)
         signed = v.get("review_signed_off_by")
         facts = [
-            Fact("Organisation", self._organisation()),
+            Fact("Organisation", self.context.organisation_name()),
             Fact("Individual", individual),
             Fact("Reference", reference),
             Fact("Status", label(IncidentStatus, status)),
@@ -182,7 +189,7 @@ class Downloads:
         individual = self.context.individual_names().get(plan.profile_id or "", "Unknown")
         version = int(v.get("version") or 1)
         facts = [
-            Fact("Organisation", self._organisation()),
+            Fact("Organisation", self.context.organisation_name()),
             Fact("Individual", individual),
             Fact("Plan", f"{label(PlanType, v.get('plan_type') or PlanType.FULL)}, version {version}"),
             Fact("Status", label(PlanStatus, v.get("status") or PlanStatus.DRAFT)),
@@ -260,10 +267,6 @@ class Downloads:
             sections=sections,
             file_name=f"smart-plan-v{version}-{plan.id[-8:]}.pdf",
         )
-
-    def _organisation(self) -> str:
-        found = self.context.store.records("organisation")
-        return found[0].values.get("name", "") if found else ""
 
     def _facts(self, values: dict[str, Any], fields: tuple[str, ...], names: dict[str, str]) -> list[Any]:
         facts = []

@@ -56,10 +56,6 @@ class Exports:
             settings={s.id: s.values for s in store.records("setting")},
         )
 
-    def _organisation(self) -> str:
-        found = self.context.store.records("organisation")
-        return str(found[0].values.get("name", "")) if found else ""
-
     def _me(self) -> str:
         return self.context.staff_names().get(self.context.user.id) or self.context.user.name
 
@@ -95,7 +91,7 @@ class Exports:
                 date_from,
                 date_to,
                 setting_id,
-                organisation=self._organisation(),
+                organisation=self.context.organisation_name(),
                 facts=[("Exported by", self._me()), ("From", "The records on this device")],
             )
         except ExportError as error:
@@ -118,7 +114,7 @@ class Exports:
             states,
             audit,
             self._names(),
-            organisation=self._organisation(),
+            organisation=self.context.organisation_name(),
             facts=[("Exported by", self._me()), ("Held on", "This device (what it holds for the person exporting)")],
         )
         name = f"besmart-subject-access-{profile_id[-8:]}-{dt.date.today().isoformat()}.zip"

@@ -3,11 +3,13 @@ bytes, and rows written as CSV — the one way besmart makes a file for a person
 (the app's downloads) and on the server (the admin's exports) alike.
 
 A `Document` is plain data: a title and subtitle, header facts (organisation, individual, version, dates),
-then sections of labelled paragraphs, tables, images and bar charts. `render_pdf` lays it out with fpdf2 in
+then sections of labelled paragraphs, tables, images, headline figures and charts (bars, a line, a pie, a
+heat map: `documents.charts`, drawn with fpdf2's own primitives). `render_pdf` lays it out with fpdf2 in
 the DejaVu Sans font shipped in `assets/fonts/` (never a system font: the same glyphs on every device, and
 names such as "Zoë Ní Bhriain" drawn as written). Every page carries the classification (OFFICIAL-SENSITIVE)
 in its header and footer, "Page N of M" and the date it was generated; a table longer than a page splits
-across pages with its header row repeated.
+across pages with its header row repeated, and a fitted table (`Table.fit`) sizes its columns and type to
+their words.
 
 `export_file` makes an export (title, facts, sheets of rows under named columns) into a PDF — a table per
 sheet, or one block per row when the rows are wide — its CSV, or a ZIP of the PDF and one CSV per sheet (a
@@ -29,7 +31,7 @@ import csv
 import datetime as dt
 import io
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -39,16 +41,22 @@ from fpdf import FPDF
 from fpdf.enums import TableCellFillMode, XPos, YPos
 from fpdf.fonts import FontFace
 
+from documents.charts import FONT, Chart, draw_chart, draw_figures
+from documents.charts import BarChart as BarChart  # the blocks a caller builds, re-exported
+from documents.charts import Figures as Figures
+from documents.charts import HeatMap as HeatMap
+from documents.charts import LineChart as LineChart
+from documents.charts import PieChart as PieChart
+
 #: the classification printed on every page (the Government Security Classifications' handling caveat for
 #: personal data about children)
 CLASSIFICATION = "OFFICIAL-SENSITIVE"
 FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
-_FONT = "DejaVu"
+_FONT = FONT
 _FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 _GREY = (90, 90, 90)
 _RULE = (200, 200, 200)
 _HEAD_FILL = (230, 235, 240)
-_BAR = (60, 110, 160)
 
 
 # --- the model ---------------------------------------------------------------------------------------
@@ -64,12 +72,14 @@ class Fact:
 
 @dataclass(frozen=True)
 class Table:
-    """Rows under a header row. `widths` are relative column widths (None: equal)."""
+    """Rows under a header row. `widths` are relative column widths (None: equal, or with `fit` as wide as
+    each column's heading words and cells need, so words wrap between themselves rather than inside)."""
 
     columns: Sequence[str]
     rows: Sequence[Sequence[str]]
     title: str = ""
     widths: Sequence[float] | None = None
+    fit: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,16 +91,7 @@ class Image:
     width_mm: float | None = None
 
 
-@dataclass(frozen=True)
-class BarChart:
-    """A horizontal bar chart drawn into the PDF itself (no picture needed): one bar per label."""
-
-    title: str
-    bars: Sequence[tuple[str, float]]
-    unit: str = ""
-
-
-Block = Fact | Table | Image | BarChart
+Block = Fact | Table | Image | Figures | Chart
 
 
 @dataclass(frozen=True)
@@ -200,14 +201,7 @@ def _section(pdf: FPDF, section: Section) -> None:
     pdf.multi_cell(0, 7, section.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1)
     for block in section.blocks:
-        if isinstance(block, Fact):
-            _fact(pdf, block)
-        elif isinstance(block, Table):
-            _table(pdf, block)
-        elif isinstance(block, Image):
-            _image(pdf, block)
-        else:
-            _bar_chart(pdf, block)
+        _BLOCKS.get(type(block), draw_chart)(pdf, block)  # anything else is a chart
     pdf.ln(3)
 
 
@@ -223,15 +217,22 @@ def _table(pdf: FPDF, table: Table) -> None:
     if table.title:
         pdf.set_font(_FONT, "B", 10)
         pdf.multi_cell(0, 6, table.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, "", 9)
-    pdf.set_draw_color(*_RULE)
+    size = 9
     widths = tuple(table.widths) if table.widths else None
+    if widths is None and table.fit:
+        # the largest type in which every column gets what it needs: a wide register in smaller type
+        for size in (9, 8, 7, 6):
+            widths = _fitted(pdf, table, size)
+            if sum(widths) <= _width(pdf):
+                break
+    pdf.set_font(_FONT, "", size)
+    pdf.set_draw_color(*_RULE)
     with pdf.table(
         col_widths=widths,
         headings_style=FontFace(family=_FONT, emphasis="BOLD", fill_color=_HEAD_FILL),
         cell_fill_color=_HEAD_FILL,
         cell_fill_mode=TableCellFillMode.NONE,
-        line_height=5,
+        line_height=size * 0.55,
         repeat_headings=1,
         text_align="LEFT",
     ) as grid:
@@ -239,6 +240,20 @@ def _table(pdf: FPDF, table: Table) -> None:
         for row in table.rows:
             grid.row(["" if v is None else str(v) for v in row])
     pdf.ln(3)
+
+
+def _fitted(pdf: FPDF, table: Table, size: float) -> tuple[float, ...]:
+    """Column widths (mm, relative) from their content: the widest word of the heading, in bold, and the
+    widest cell up to a third of the page (a longer one wraps)."""
+    cap = _width(pdf) / 3
+    widths = []
+    for i, column in enumerate(table.columns):
+        pdf.set_font(_FONT, "B", size)
+        word = max((pdf.get_string_width(w) for w in str(column).split()), default=1.0)
+        pdf.set_font(_FONT, "", size)
+        cells = (pdf.get_string_width("" if row[i] is None else str(row[i])) for row in table.rows if i < len(row))
+        widths.append(max(word, min(max(cells, default=1.0), cap)) + 2 * pdf.c_margin + 1)  # and its margins
+    return tuple(widths)
 
 
 def _image(pdf: FPDF, image: Image) -> None:
@@ -251,27 +266,7 @@ def _image(pdf: FPDF, image: Image) -> None:
     pdf.ln(2)
 
 
-def _bar_chart(pdf: FPDF, chart: BarChart) -> None:
-    bar, gap, label_width = 5.0, 2.0, 50.0
-    if pdf.get_y() + 8 + len(chart.bars) * (bar + gap) > pdf.h - pdf.b_margin:
-        pdf.add_page()
-    pdf.set_font(_FONT, "B", 10)
-    pdf.multi_cell(0, 6, chart.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    top = max((value for _, value in chart.bars), default=0) or 1
-    room = _width(pdf) - label_width - 20
-    pdf.set_font(_FONT, "", 8)
-    pdf.set_fill_color(*_BAR)
-    for name, value in chart.bars:
-        y = pdf.get_y()
-        pdf.set_xy(pdf.l_margin, y)
-        pdf.cell(label_width, bar, name[:40], align="R")
-        length = max(0.0, value) / top * room
-        if length:
-            pdf.rect(pdf.l_margin + label_width + 2, y, length, bar, style="F")
-        pdf.set_xy(pdf.l_margin + label_width + 4 + length, y)
-        pdf.cell(18, bar, f"{value:g}{chart.unit}")
-        pdf.set_y(y + bar + gap)
-    pdf.ln(2)
+_BLOCKS: dict[type, Callable[[FPDF, Any], None]] = {Fact: _fact, Table: _table, Image: _image, Figures: draw_figures}
 
 
 # --- CSV ---------------------------------------------------------------------------------------------

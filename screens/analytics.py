@@ -1,6 +1,8 @@
 """The Analytics screen (docs/analytics.md), for roles with the analytics capability: the report dropdown,
-the filters ("Show or Create filters", saved filter sets), a report's headline figures, its charts (each with
-a table equivalent), its table, "Show related incidents" from a figure, bar, cell or row, and CSV downloads.
+the filters ("Show or Create filters", saved filter sets: save, pick, delete), a report's headline figures,
+its charts (each with a table equivalent), its table, "Show related incidents" from a figure, bar, cell or
+row, CSV downloads and "Print (PDF)" (the report as shown, `Analytics.document`), each audited as an export,
+for roles that may download records.
 
 The filters are a screen parameter, not part of the URL (`/analytics/<report>`): a URL names records only.
 """
@@ -13,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.analytics import PRESETS, REPORTS, Figure, Filters, Point, Report, Series
+from app.analytics import DIMENSIONS, PRESET_LABELS, PRESETS, REPORTS, Figure, Filters, Point, Report, Series
 from app.context import ActionError
 from app.downloads import Download
 from screens.charts import chart
@@ -23,25 +25,6 @@ from screens.ui import card, empty, heading, muted, named, page_body, parse_day,
 if TYPE_CHECKING:
     from screens.shell import Shell
 
-PRESET_LABELS = {
-    "7_days": "Last 7 days",
-    "30_days": "Last 30 days",
-    "this_term": "This term",
-    "this_year": "This school year",
-    "all": "All time",
-    "custom": "Custom range",
-}
-#: the filter sets of `Filters` the form offers, with their labels (Analytics.options() gives their values)
-DIMENSIONS = {
-    "individuals": "Individuals",
-    "groups": "Groups",
-    "behaviours": "Behaviours",
-    "levels": "Behaviour levels",
-    "locations": "Locations",
-    "staff": "Staff",
-    "interventions": "Intervention types",
-    "valence": "Valence",
-}
 BUCKETS = {"day": "Day", "week": "Week", "month": "Month"}
 #: table rows shown on screen (the CSV has them all)
 MAX_ROWS = 50
@@ -175,17 +158,6 @@ class AnalyticsScreen:
 
     # --- filters ----------------------------------------------------------------------------------
 
-    def _summary(self) -> str:
-        f = self.filters
-        if f.preset == "custom":
-            start = f.start.strftime("%d/%m/%Y") if f.start else "the start"
-            end = (f.end - dt.timedelta(days=1)).strftime("%d/%m/%Y") if f.end else "today"
-            parts = [f"From {start} to {end}"]
-        else:
-            parts = [PRESET_LABELS[f.preset]]
-        parts += [f"{DIMENSIONS[d]}: {len(getattr(f, d))}" for d in DIMENSIONS if getattr(f, d)]
-        return " · ".join(parts)
-
     def _dimension(self, key: str, options: list[tuple[str, str]]) -> list[ft.Control]:
         chosen: frozenset[str] = getattr(self.filters, key)
         labels = dict(options)
@@ -244,12 +216,19 @@ class AnalyticsScreen:
             ):
                 self._apply()
 
+        def forget(chosen: str) -> None:
+            if self.shell.act(lambda: self.analytics.delete_filters(chosen) or True, done="Saved filters deleted"):
+                self._apply()
+
+        # the saved sets these filters are (picked from the list, or saved just now): each may be deleted
+        current = [n for n, f in saved.items() if f == self.filters]
         out: list[ft.Control] = []
         if saved:
             out.append(
                 named(
                     ft.Dropdown(
                         label="Saved filters",
+                        value=current[0] if current else None,
                         options=[ft.DropdownOption(key=n, text=n) for n in saved],
                         on_select=lambda e: self._apply(filters=saved[e.control.value]) if e.control.value else None,
                     ),
@@ -257,6 +236,14 @@ class AnalyticsScreen:
                     "Saved filters",
                 )
             )
+        out += [
+            ft.TextButton(
+                f"Delete the saved filters “{n}”",
+                icon=ft.Icons.DELETE_OUTLINE,
+                on_click=lambda _e, n=n: forget(n),
+            )
+            for n in current
+        ]
         out += [name, ft.Row([ft.OutlinedButton("Save filters", on_click=save)], wrap=True)]
         return out
 
@@ -266,7 +253,8 @@ class AnalyticsScreen:
             icon=ft.Icons.FILTER_LIST,
             on_click=lambda _: self._apply(editing=not self.editing),
         )
-        out: list[ft.Control] = [ft.Row([toggle, ft.Text(self._summary(), size=12, expand=True)], wrap=False)]
+        summary = ft.Text(self.analytics.describe(self.filters), size=12, expand=True)
+        out: list[ft.Control] = [ft.Row([toggle, summary], wrap=False)]
         if not self.editing:
             return out
         period = ft.Dropdown(
@@ -343,20 +331,47 @@ class AnalyticsScreen:
         return ft.Column(out, spacing=4)
 
     async def _download(self, which: str) -> None:
+        """A CSV ("table" or "rows") or the printed report ("pdf"), audited as an export, then saved."""
         report = self.report
         if report is None:
             return
         analytics = self.analytics
         downloads = self.shell.services.downloads
-        name = f"besmart-{report.key}-{which}-{dt.date.today().isoformat()}.csv"
+        kind = f"analytics_{report.key}_{which}"
 
         def export() -> Download:
+            if which == "pdf":
+                return downloads.export_document(analytics.document(report), kind)
+            name = f"besmart-{report.key}-{which}-{dt.date.today().isoformat()}.csv"
             text = analytics.table_csv(report) if which == "table" else analytics.rows_csv(report)
-            return downloads.export(f"analytics_{report.key}_{which}", name, text.encode("utf-8"), "text/csv")
+            return downloads.export(kind, name, text.encode("utf-8"), "text/csv")
 
         download = self.shell.act(export)
         if download is not None:
-            await self.shell.save_file(download, "Save the CSV file")
+            await self.shell.save_file(download, "Save the report" if which == "pdf" else "Save the CSV file")
+
+    def _downloads(self) -> list[ft.Control]:
+        """CSV and print, for roles that may take records away (the capability table): each is an export."""
+        if not self.shell.services.downloads.allowed():
+            return []
+
+        def button(text: str, icon: ft.IconData, which: str) -> ft.Control:
+            async def click(_e: Any) -> None:
+                await self._download(which)
+
+            return ft.OutlinedButton(text, icon=icon, on_click=click)
+
+        return [
+            ft.Row(
+                [
+                    button("Download CSV (table)", ft.Icons.DOWNLOAD_OUTLINED, "table"),
+                    button("Download CSV (all rows)", ft.Icons.DOWNLOAD_OUTLINED, "rows"),
+                    button("Print (PDF)", ft.Icons.PRINT_OUTLINED, "pdf"),
+                    *exports_button(self.shell),
+                ],
+                wrap=True,
+            )
+        ]
 
     def build(self) -> ft.Control:
         if self.report_key not in REPORTS:
@@ -387,30 +402,17 @@ class AnalyticsScreen:
             run_spacing=8,
         )
 
-        async def table_csv(_e: Any) -> None:
-            await self._download("table")
-
-        async def rows_csv(_e: Any) -> None:
-            await self._download("rows")
-
         return page_body(
             heading("Analytics"),
             named(chooser, "report-chooser", "Report"),
             *self._filter_panel(),
             heading(report.title, size=18),
+            *self._downloads(),  # at the top, in reach on a phone without scrolling past every chart
             figures,
             named(bucket, "bucket-chooser", "Over time by"),
             *[self._series(s, report) for s in report.series],
             heading("Table", size=16),
             self._table(report),
-            ft.Row(
-                [
-                    ft.OutlinedButton("Download CSV (table)", icon=ft.Icons.DOWNLOAD_OUTLINED, on_click=table_csv),
-                    ft.OutlinedButton("Download CSV (all rows)", icon=ft.Icons.DOWNLOAD_OUTLINED, on_click=rows_csv),
-                    *exports_button(self.shell),
-                ],
-                wrap=True,
-            ),
         )
 
 

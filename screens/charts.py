@@ -5,6 +5,7 @@ point to `on_pick` ("Show related incidents")."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,8 +16,6 @@ from app.analytics import Point, Series
 
 #: bars drawn at most (the rest are in the chart's table): more do not fit a phone's 360 px
 MAX_BARS = 12
-#: a category series with this many points or fewer is a pie
-PIE_MAX = 3
 HEIGHT = 180
 COLOURS = (ft.Colors.BLUE_700, ft.Colors.ORANGE_700, ft.Colors.GREEN_700, ft.Colors.PURPLE_400)
 
@@ -53,6 +52,11 @@ def _picked(points: Sequence[Point], on_pick: Pick | None) -> Callable[[Any], No
     return handler
 
 
+def _value_axis(top: float) -> fch.ChartAxis:
+    """The value axis in whole steps, four or five labels: a fraction ("0.2") wraps in the axis' narrow column."""
+    return fch.ChartAxis(label_size=28, label_spacing=max(1, math.ceil(top / 4)))
+
+
 def _bars(points: Sequence[Point], on_pick: Pick | None) -> fch.BarChart:
     shown = list(points[:MAX_BARS])
     top = max((p.value for p in shown), default=0) or 1
@@ -73,7 +77,7 @@ def _bars(points: Sequence[Point], on_pick: Pick | None) -> fch.BarChart:
             ],
             label_size=18,
         ),
-        left_axis=fch.ChartAxis(label_size=28),
+        left_axis=_value_axis(top),
         max_y=top * 1.1,
         height=HEIGHT,
         on_event=_picked(shown, on_pick),
@@ -98,7 +102,7 @@ def _line(points: Sequence[Point], on_pick: Pick | None) -> fch.LineChart:
             ],
             label_size=18,
         ),
-        left_axis=fch.ChartAxis(label_size=28),
+        left_axis=_value_axis(max((p.value for p in points), default=0)),
         min_y=0,
         height=HEIGHT,
         on_event=_picked(points, on_pick),
@@ -162,16 +166,16 @@ def _heat_map(points: Sequence[Point], on_pick: Pick | None) -> ft.Control:
 
 def chart(series: Series, on_pick: Pick | None = None) -> ft.Control:
     """The series drawn as its shape asks, labelled with its values for a screen reader."""
-    points = series.points
-    if series.shape == "grid":
+    points, drawing = series.points, series.drawing
+    if drawing == "grid":
         drawn = _heat_map(points, on_pick)
-    elif series.shape == "time":
+    elif drawing == "line":
         drawn = _line(points, on_pick)
-    elif len(points) <= PIE_MAX and any(p.value for p in points):
+    elif drawing == "pie":
         drawn = _pie(points, on_pick)
     else:
         drawn = _bars(points, on_pick)
-    if series.shape != "grid":
+    if drawing != "grid":
         drawn = ft.Container(drawn, padding=ft.Padding.only(top=16, right=12))  # room for the top axis label
     # The words replace the drawing's own (axis labels out of context); the chart's table keeps the buttons.
     return ft.Semantics(content=drawn, label=describe(series), identifier=f"chart-{series.key}", exclude_semantics=True)

@@ -4,7 +4,7 @@ figures (`service`), and CSV (`export`). Every figure, chart point and table row
 records behind it ("Show related incidents"). Draft incidents are their author's and are never counted."""
 
 from app.analytics.export import CLICK_COLUMNS, COMMUNICATION_COLUMNS, INCIDENT_COLUMNS
-from app.analytics.filters import PRESETS, Filters
+from app.analytics.filters import DIMENSIONS, PRESET_LABELS, PRESETS, Filters
 from app.analytics.report import REPORTS, Figure, Point, Report, Series, Table
 from app.analytics.service import SAVED_FILTERS_SECRET, Analytics
 from app.analytics.working_set import TIME_ZONE, WORKING_KINDS, WorkingSet
@@ -12,8 +12,10 @@ from app.analytics.working_set import TIME_ZONE, WORKING_KINDS, WorkingSet
 __all__ = [
     "CLICK_COLUMNS",
     "COMMUNICATION_COLUMNS",
+    "DIMENSIONS",
     "INCIDENT_COLUMNS",
     "PRESETS",
+    "PRESET_LABELS",
     "REPORTS",
     "SAVED_FILTERS_SECRET",
     "TIME_ZONE",

@@ -4,10 +4,30 @@ staff, intervention types and valence a report covers (saved by name as JSON).""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
 PRESETS = ("7_days", "30_days", "this_term", "this_year", "all", "custom")
+PRESET_LABELS = {
+    "7_days": "Last 7 days",
+    "30_days": "Last 30 days",
+    "this_term": "This term",
+    "this_year": "This school year",
+    "all": "All time",
+    "custom": "Custom range",
+}
+#: the sets of `Filters` a person chooses values for, with their names (`Analytics.options()` gives the values)
+DIMENSIONS = {
+    "individuals": "Individuals",
+    "groups": "Groups",
+    "behaviours": "Behaviours",
+    "levels": "Behaviour levels",
+    "locations": "Locations",
+    "staff": "Staff",
+    "interventions": "Intervention types",
+    "valence": "Valence",
+}
 
 
 def term_start(day: dt.date) -> dt.date:
@@ -93,3 +113,34 @@ class Filters:
             else:
                 kwargs[f.name] = frozenset(value)
         return cls(**kwargs)
+
+
+def day_label(day: dt.date) -> str:
+    """A day the UK way: '1 Sep 2026'."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def describe(
+    filters: Filters, period: tuple[dt.date | None, dt.date | None], labels: Mapping[str, Mapping[str, str]]
+) -> str:
+    """The filters in words, the same on screen and on a printed report: the period with its first and last
+    day, then each chosen set with the names of its values (`labels`: dimension -> value -> name), e.g.
+    "Last 30 days: 2 Nov 2026 to 1 Dec 2026 · Locations: Hall, Playground"."""
+    start, end = period
+    if start is None and end is None:
+        when = PRESET_LABELS["all"]
+    else:
+        first = day_label(start) if start else "the start"
+        last = day_label(end - dt.timedelta(days=1)) if end else "today"
+        when = (
+            f"From {first} to {last}"
+            if filters.preset == "custom"
+            else f"{PRESET_LABELS[filters.preset]}: {first} to {last}"
+        )
+    parts = [when]
+    for key, name in DIMENSIONS.items():
+        chosen: frozenset[str] = getattr(filters, key)
+        if chosen:
+            names = labels.get(key, {})
+            parts.append(f"{name}: " + ", ".join(sorted(names.get(v, v) for v in chosen)))
+    return " · ".join(parts)

@@ -35,6 +35,10 @@ class Point:
     row: str = ""
 
 
+#: a category series with this many points or fewer is drawn as a pie (on screen and on paper)
+PIE_MAX = 3
+
+
 @dataclass(frozen=True)
 class Series:
     key: str
@@ -42,6 +46,15 @@ class Series:
     #: "time" (line), "category" (bar or pie), "grid" (heat map: points carry row and label as column)
     shape: str
     points: tuple[Point, ...]
+
+    @property
+    def drawing(self) -> str:
+        """How the chart is drawn, the same on screen and in print: "line", "pie", "bars" or "grid"."""
+        if self.shape == "grid":
+            return "grid"
+        if self.shape == "time":
+            return "line"
+        return "pie" if len(self.points) <= PIE_MAX and any(p.value for p in self.points) else "bars"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from dataclasses import replace
 from typing import Any
 
 from app.analytics.export import CLICK_COLUMNS, COMMUNICATION_COLUMNS, INCIDENT_COLUMNS, yes_no
-from app.analytics.filters import Filters
+from app.analytics.filters import Filters, day_label, describe
+from app.analytics.printing import report_document
 from app.analytics.report import REPORTS, Figure, Point, Report, Series, Table
 from app.analytics.working_set import (
     LEVELS,
@@ -25,7 +26,7 @@ from app.analytics.working_set import (
     WorkingSet,
 )
 from app.context import ActionError, Context, now_utc
-from documents import to_csv
+from documents import Document, Fact, to_csv
 from sync.permissions import Capability
 
 #: the vault entry holding this user's saved filter sets (encrypted like every other value)
@@ -194,6 +195,14 @@ class Analytics:
             "interventions": [(x, x) for x in sorted({t[0] for r in incidents for t in r.techniques})],
             "valence": [("positive", "Positive"), ("negative", "Negative"), ("n/a", "Neither")],
         }
+
+    def describe(self, filters: Filters) -> str:
+        """The filters in words, with the names of what was chosen (the screen's summary, a print's subtitle)."""
+        self._require()
+        chosen = [key for key, value in filters.to_json().items() if isinstance(value, list) and value]
+        options = self.options() if chosen else {}
+        labels = {key: dict(pairs) for key, pairs in options.items()}
+        return describe(filters, filters.period(self._today()), labels)
 
     # --- reports ----------------------------------------------------------------------------------
 
@@ -706,6 +715,26 @@ class Analytics:
         saved = self.context.store.get_secret(SAVED_FILTERS_SECRET) or {}
         saved.pop(name, None)
         self.context.store.put_secret(SAVED_FILTERS_SECRET, saved)
+
+    # --- print ------------------------------------------------------------------------------------
+
+    def document(self, report: Report) -> Document:
+        """The report as shown, laid out for print (`app/analytics/printing.py`): hand it to
+        `Downloads.export_document`, which makes the PDF and audits it as an export."""
+        self._require()
+        me = self.context.staff_names().get(self.context.user.id) or self.context.user.name
+        today = self._today()
+        facts = [
+            Fact("Organisation", self.context.organisation_name()),
+            Fact("Printed by", f"{me} ({self.context.role_label()})"),
+            Fact("Printed on", day_label(today)),
+        ]
+        return report_document(
+            report,
+            subtitle=self.describe(report.filters),
+            facts=facts,
+            file_name=f"besmart-{report.key}-report-{today.isoformat()}.pdf",
+        )
 
     # --- CSV --------------------------------------------------------------------------------------
 

@@ -76,6 +76,7 @@ from server.demo.words import (
     SEND_DETAILS,
     SUBJECTS,
     SURNAMES,
+    TECHNIQUE_EFFECTIVENESS,
     TECHNIQUES,
     TRIGGER_LINES,
 )
@@ -862,7 +863,7 @@ class Seeder:
             techniques.append(
                 {
                     "technique": technique,
-                    "effectiveness": self.rng.choices(EFFECTIVENESS, [65, 28, 7])[0],
+                    "effectiveness": self.rng.choices(EFFECTIVENESS, _rated(technique))[0],
                     "used_by": staff_ids[:2],
                     "duration_minutes": minutes,
                     "reason": reason,
@@ -1090,6 +1091,11 @@ class Seeder:
 
 #: days from the demo's last day to the next review of its active plans, in turn: overdue, due this week, later
 REVIEW_OFFSETS = (-3, 4, 30, -9, 2, 45, 60)
+
+
+def _rated(technique: str) -> list[float]:
+    """How staff rate a technique (one stands out as mostly not effective: a pattern for a lead to find)."""
+    return TECHNIQUE_EFFECTIVENESS.get(technique, TECHNIQUE_EFFECTIVENESS["default"])
 
 
 def _narrative(entry: str | dict[str, str]) -> tuple[str, str | None, str | None]:

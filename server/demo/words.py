@@ -91,6 +91,8 @@ HOME_REVIEW_NOTES: list[str] = _incidents["home_review_notes"]
 
 DEESCALATION: list[str] = _interventions["deescalation"]
 TECHNIQUES: list[str] = _interventions["techniques"]
+#: technique -> weights of effective, partly effective, not effective ("default" for the others)
+TECHNIQUE_EFFECTIVENESS: dict[str, list[float]] = _interventions["effectiveness"]
 SCHOOL_PI: dict[str, list[str]] = _interventions["school_pi"]
 HOME_PI: dict[str, list[str]] = _interventions["home_pi"]
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from app.analytics import (
@@ -27,10 +28,11 @@ from app.analytics import (
     TIME_ZONE,
     Analytics,
     Filters,
+    printing,
 )
 from app.context import ActionError, Context, PermissionDenied
 from app.services import Services
-from documents import csv_cell, to_csv
+from documents import CLASSIFICATION, csv_cell, to_csv
 from localdb.store import LocalStore, StoreLockedError
 from sync.permissions import Capability
 from tests.support.device import PASSCODE, user
@@ -346,6 +348,86 @@ def test_csv_of_table_and_rows(analytics: Analytics, lead_ctx: Context, world: d
     i4 = next(r for r in rows if r["incident_id"] == world["i4"])
     assert i4["location"] == "'=cmd|' /C calc'!A0"
     assert dt.datetime.fromisoformat(i4["occurred_at"]) == dt.datetime.fromisoformat(at(20, 9))
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    assert data.startswith(b"%PDF-")
+    return [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def test_a_report_prints_as_shown_and_is_audited_as_an_export(
+    analytics: Analytics, lead_ctx: Context, store: LocalStore, world: dict[str, str]
+) -> None:
+    lead_ctx.write("organisation", "create", {"name": "Brightwater Trust"})
+    filters = Filters(
+        preset="30_days", locations=frozenset({"Hall"}), individuals=frozenset({world["ada"], world["cy"]})
+    )
+    report = analytics.report("global", filters, bucket="day")
+    before = {op.op_id for op in store.pending_ops()}
+    download = Services.of(lead_ctx).downloads.export_document(analytics.document(report), "analytics_global_pdf")
+    assert (download.file_name, download.media_type) == ("besmart-global-report-2026-11-20.pdf", "application/pdf")
+    texts = pdf_pages(download.data)
+    text = "\n".join(texts)
+    assert texts[0].startswith(CLASSIFICATION) and "Global Incident Report" in texts[0]
+    # the filters in words, with the names of what was chosen, as the screen's summary says them
+    subtitle = "Last 30 days: 22 Oct 2026 to 20 Nov 2026 · Individuals: Ada Lovelace, Cy Cole · Locations: Hall"
+    assert subtitle in " ".join(text.split()) and analytics.describe(filters) == subtitle  # (justified: spaces)
+    assert "Brightwater Trust" in text and "Records counted 3 incidents" in text
+    for value, label in (("3", "Incidents"), ("1", "With physical intervention"), ("1", "With an injury")):
+        assert f"{value}\n{label}" in text  # each headline figure's tile: its number over its label
+    # every chart, drawn from the same series, with its values: the pie's legend, the heat map's cells
+    for series in report.series:
+        assert series.title in text
+    assert "Hall: 3 (100%)" in text and "submitted: 3 (100%)" in text
+    assert "Ada Lovelace Year 7 2 1 1" in text and "Cy Cole Year 8 1 0 0" in text  # the table
+    for number, page in enumerate(texts, start=1):
+        assert page.count(CLASSIFICATION) >= 2 and f"Page {number} of {len(texts)}" in page
+    audits = [op.fields for op in store.pending_ops() if op.op_id not in before and op.kind == "audit_event"]
+    assert [(a["action"], a["record_kind"], a["record_id"]) for a in audits] == [
+        ("export", "analytics_global_pdf", None)
+    ]
+
+
+def test_every_report_prints(analytics: Analytics, lead_ctx: Context, world: dict[str, str]) -> None:
+    downloads = Services.of(lead_ctx).downloads
+    for key, title in REPORTS.items():
+        report = analytics.report(key, Filters(preset="all"))
+        text = "\n".join(pdf_pages(downloads.export_document(analytics.document(report), f"analytics_{key}_pdf").data))
+        assert title in text.replace("\n", " ") and "All time" in text, key
+        assert all(f.label in text.replace("\n", " ") for f in report.figures), key
+    register = analytics.report("intervention", Filters(preset="all"))
+    text = "\n".join(pdf_pages(downloads.export_document(analytics.document(register), "analytics_x_pdf").data))
+    words = " ".join(text.split())
+    assert "18 Nov 2026, 10:00" in words and "Records counted 1 incident " in words  # a moment the UK way
+    nothing = analytics.report("intervention", Filters(preset="custom", start=TODAY, end=TODAY))
+    text = "\n".join(
+        pdf_pages(downloads.export_document(analytics.document(nothing), "analytics_intervention_pdf").data)
+    )
+    assert "Nothing to show." in text and "No rows for these filters." in text
+
+
+def test_a_long_print_says_what_it_left_to_the_csv(
+    analytics: Analytics, lead_ctx: Context, world: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(printing, "PRINT_MAX_ROWS", 2)
+    monkeypatch.setattr(printing, "PRINT_MAX_BARS", 1)
+    report = analytics.report("global", Filters(preset="all"))  # Ada, Bob and Cy in the table
+    data = Services.of(lead_ctx).downloads.export_document(analytics.document(report), "analytics_global_pdf").data
+    text = " ".join(" ".join(pdf_pages(data)).split())
+    assert "The first 2 of 3 rows: the CSV has all of them." in text
+    assert "The first 1 of 4: the CSV has them all." in text  # the bars by level (three or fewer: a pie)
+
+
+def test_print_is_refused_to_a_role_without_it(store: LocalStore, analytics: Analytics, world: dict[str, str]) -> None:
+    staff = Context(store, user("staff", "u-sam"))
+    report = analytics.report("global")
+    document = analytics.document(report)
+    before = len(store.pending_ops())
+    with pytest.raises(PermissionDenied):
+        Analytics(staff).document(report)
+    with pytest.raises(PermissionDenied):
+        Services.of(staff).downloads.export_document(document, "analytics_global_pdf")
+    assert len(store.pending_ops()) == before  # nothing audited, nothing handed over
 
 
 def test_saved_filter_sets_are_kept_encrypted(analytics: Analytics, store: LocalStore, world: dict[str, str]) -> None:

@@ -1,6 +1,7 @@
 """The documents layer (documents/): PDFs read back with pypdf — title, header facts, sections, the
 classification and "Page N of M" on every page, a long table split across pages with its header repeated,
-names outside ASCII — and the one CSV writer's formula escaping."""
+names outside ASCII, headline figures and charts drawn with their values, never split — and the one CSV
+writer's formula escaping."""
 
 from __future__ import annotations
 
@@ -10,7 +11,21 @@ import io
 
 from pypdf import PdfReader
 
-from documents import CLASSIFICATION, BarChart, Document, Fact, Section, Table, csv_cell, render_pdf, to_csv
+from documents import (
+    CLASSIFICATION,
+    BarChart,
+    Document,
+    Fact,
+    Figures,
+    HeatMap,
+    LineChart,
+    PieChart,
+    Section,
+    Table,
+    csv_cell,
+    render_pdf,
+    to_csv,
+)
 
 NAME = "Zoë Ní Bhriain"
 
@@ -95,3 +110,69 @@ def test_csv_columns_are_the_callers_in_order_with_iso_dates():
         "2026-11-23,2026-11-23T10:15:00+00:00,",
     ]
     assert csv_cell(["=a", "b"]) == "'=a; b"
+
+
+def test_charts_and_figures_are_drawn_into_the_pdf_with_their_values():
+    hours = [f"{h:02d}" for h in range(24)]
+    document = Document(
+        title="Global Incident Report",
+        sections=[
+            Section("Headline figures", [Figures([("12", "Incidents"), ("2.5", "Median duration (minutes)")])]),
+            Section(
+                "Charts",
+                [
+                    LineChart("By week", [("2026-11-02", 3), ("2026-11-09", 7), ("2026-11-16", 0)]),
+                    PieChart("By status", [("submitted", 3), ("reviewed", 1)]),
+                    BarChart("By location", [("Hall", 9), ("Playground", 4)], note="The first 2 of 7."),
+                    HeatMap("Day × hour", ["Mon", "Tue"], hours, [[0] * 23 + [5], [2] + [0] * 23]),
+                    PieChart("Nothing yet", [("yes", 0), ("no", 0)]),
+                ],
+            ),
+        ],
+    )
+    text = "\n".join(pages(render_pdf(document)))
+    for expected in (
+        "12\nIncidents",  # a figure's tile: its number over its label
+        "2.5\nMedian duration (minutes)",
+        "By week",
+        "2026-11-02",  # the line's labels under the axis, its values at the points
+        "7",
+        "submitted: 3 (75%)",  # the pie's legend
+        "reviewed: 1 (25%)",
+        "Hall",
+        "9",
+        "The first 2 of 7.",
+        "Day × hour",
+        "Mon",
+        "23",
+        "Nothing to show.",  # an empty pie says so instead of drawing nothing
+    ):
+        assert expected in text, expected
+
+
+def test_a_chart_is_never_split_across_pages():
+    long = BarChart("Many bars", [(f"Bar {i}", i) for i in range(30)])
+    data = render_pdf(Document(title="Charts", sections=[Section("One", [long]), Section("Two", [long])]))
+    texts = pages(data)  # the second does not fit under the first: it starts a page rather than split
+    assert len(texts) == 2
+    assert all(t.count("Many bars") == 1 and "Bar 0 0" in t and "Bar 29 29" in t for t in texts)
+
+
+def test_a_table_after_a_chart_keeps_its_plain_background():
+    pie = PieChart("By status", [("submitted", 3), ("reviewed", 1)])  # its last slice is orange
+    table = Table(("Individual", "Incidents"), [(f"Child {i}", str(i)) for i in range(8)])
+    data = render_pdf(Document(title="Report", sections=[Section("Charts", [pie]), Section("Table", [table])]))
+    content = PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data().decode("latin-1")
+    # filled and outlined boxes ("re B"): the heading row's two cells only, never a row of children in orange
+    assert content.count(" re B") == 2
+
+
+def test_a_fitted_table_gives_each_column_the_room_its_words_need():
+    counted = ("individuals", "incidents", "interventions", "suspensions") * 2
+    columns = ["cohort", *(f"{word} per 100" for word in counted), "n"]
+    rows = [["not_looked_after", "66.7", "200", "50", "1", "2", "3", "4", "5", "6"]]
+    wide = Document(title="Wide", sections=[Section("Table", [Table(columns, rows, fit=True)])])
+    text = "\n".join(pages(render_pdf(wide)))
+    words = text.split()
+    for word in ("individuals", "incidents", "interventions", "suspensions", "not_looked_after"):
+        assert word in words, word  # whole, never broken across two lines of its cell

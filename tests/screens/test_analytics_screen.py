@@ -7,13 +7,17 @@ days (Library) ago, and one positive communication today.
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Iterator
 
 import flet as ft
 import pytest
+from pypdf import PdfReader
 
 from app.analytics import REPORTS, Filters
 from app.config import ClientConfig
+from app.downloads import Downloads
 from screens.dashboard import FIGURE_LABELS
 from screens.shell import Shell
 from tests.screens.test_screens import unnamed
@@ -133,6 +137,10 @@ def test_save_and_pick_a_filter_set(lead: UiHarness):
     assert value_of(lead, "Incidents") == "1"
     saved = root(lead).shell.services.analytics.saved_filters()
     assert set(saved) == {"Playground"} and saved["Playground"].locations == frozenset({"Playground"})
+    # the set picked can be deleted; the filters stay as they are
+    lead.click("Delete the saved filters “Playground”")
+    assert root(lead).shell.services.analytics.saved_filters() == {}
+    assert not lead.find_all(ft.Dropdown, label="Saved filters") and value_of(lead, "Incidents") == "1"
 
 
 def test_dashboard_figures_are_the_engines(lead: UiHarness):
@@ -181,6 +189,32 @@ def test_download_csv_of_the_table_and_the_rows(lead: UiHarness):
         ("export", "analytics_global_table"),
         ("export", "analytics_global_rows"),
     ]
+
+
+def test_print_every_report_as_a_pdf(lead: UiHarness):
+    lead.navigate_to("Analytics")
+    open_filters(lead)
+    lead.select("Locations", "Hall")
+    assert lead.has_text(re.compile(r"^Last 30 days: .* · Locations: Hall$"))  # the summary names the place
+    before = {op.op_id for op in store_of(lead).pending_ops()}
+    for key, title in REPORTS.items():
+        lead.select("Report", key)
+        lead.click("Print (PDF)")
+        saved = [args for name, args in lead.invoked if name == "save_file"][-1]
+        assert saved["file_name"].startswith(f"besmart-{key}-report-") and saved["file_name"].endswith(".pdf")
+        pdf = PdfReader(io.BytesIO(bytes(saved["src_bytes"])))
+        text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+        assert title in text and "Locations: Hall" in text and "OFFICIAL-SENSITIVE" in text, key
+    audits = [op.fields for op in store_of(lead).pending_ops() if op.op_id not in before and op.kind == "audit_event"]
+    assert [(a["action"], a["record_kind"]) for a in audits] == [("export", f"analytics_{k}_pdf") for k in REPORTS]
+
+
+def test_no_downloads_for_a_role_that_may_not_take_records_away(lead: UiHarness, monkeypatch: pytest.MonkeyPatch):
+    # Every role with analytics may download today; the capability table decides, not the screen.
+    monkeypatch.setattr(Downloads, "allowed", lambda self: False)
+    lead.navigate_to("Analytics")
+    assert lead.has_text("Global Incident Report")
+    assert not lead.has_text("Print (PDF)") and not lead.has_text("Download CSV (table)")
 
 
 def test_every_dropdown_has_a_name(lead: UiHarness):
