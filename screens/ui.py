@@ -403,7 +403,21 @@ def people_picker(
     `people` maps id -> name; `on_change` gets the chosen ids after every change. The search field is
     `<identifier>` and each match's tile `<identifier>-match`."""
     chosen = list(chosen)
-    search = ft.TextField(label=label, hint_text="Type a name", prefix_icon=ft.Icons.SEARCH)
+
+    def new_search(*, focused: bool = False) -> ft.TextField:
+        """A fresh, empty search field. A pick replaces the field instead of setting its value to "": the
+        browser's text could stay on screen when Flet had not yet heard the last keys typed (seen in Chromium:
+        "tom" left in the field after Enter picked Tom)."""
+        return ft.TextField(
+            label=label,
+            hint_text="Type a name",
+            prefix_icon=ft.Icons.SEARCH,
+            autofocus=focused,
+            on_change=lambda _e: render(),
+            on_submit=lambda e: submitted(e),
+        )
+
+    search = new_search()
     chips = ft.Row(wrap=True, spacing=6, run_spacing=6)
     matches = ft.Column(spacing=0)
     shown: list[str] = []  # the ids of the matches on screen, in order
@@ -452,10 +466,12 @@ def people_picker(
         on_change(list(chosen))
         box.update()  # on_change may have updated something else (a toast), which skips the auto-update
 
-    def add(pid: str) -> None:
+    def add(pid: str, *, from_keyboard: bool = False) -> None:
+        nonlocal search
         if pid not in chosen:
             chosen.append(pid)
-        search.value = ""
+        search = new_search(focused=from_keyboard)  # the keyboard user types the next name straight away
+        box.controls[0] = named(search, identifier)
         changed()
 
     def remove(pid: str) -> None:
@@ -466,10 +482,8 @@ def people_picker(
     def submitted(_e: Any) -> None:
         """Enter picks the first match, so a keyboard user never has to leave the field."""
         if shown:
-            add(shown[0])
+            add(shown[0], from_keyboard=True)
 
-    search.on_change = lambda _e: render()
-    search.on_submit = submitted
     render()
     box = ft.Column([named(search, identifier), chips, matches], spacing=6)
     return box

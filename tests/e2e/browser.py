@@ -250,7 +250,7 @@ def fill_textbox(
             box.press("ControlOrMeta+a")
             box.press("Delete")
         box.press_sequentially(text, timeout=timeout_ms)
-        if not clear:
+        if not clear or box.get_attribute("type") == "password":  # a passphrase's value is not exposed
             return
         try:
             expect(box).to_have_value(text, timeout=timeout_ms if attempt == 2 else 3_000)
