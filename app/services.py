@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.analytics import Analytics
+from app.compliance import Compliance
 from app.context import Context
 from app.directory import Directory
 from app.downloads import Downloads
@@ -36,6 +37,7 @@ class Services:
     plans: Plans
     plan_builder: PlanBuilder
     letters: Letters
+    compliance: Compliance
 
     @classmethod
     def of(cls, context: Context) -> Services:
@@ -55,6 +57,7 @@ class Services:
             plans=plans,
             plan_builder=PlanBuilder(context, plans),
             letters=Letters(context, incidents, downloads),
+            compliance=Compliance(context, incidents),
         )
 
     @classmethod

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from screens.analytics import AnalyticsReport, AnalyticsScreen
+from screens.compliance import ComplianceScreen
 from screens.contract import Screen
 from screens.dashboard import Dashboard, HelpCentre, Inbox
 from screens.incident_form import IncidentForm
@@ -37,6 +38,7 @@ SCREENS: dict[str, type[Screen]] = {
         LetterScreen,
         AnalyticsScreen,
         AnalyticsReport,
+        ComplianceScreen,
     )
 }
 

@@ -30,6 +30,8 @@ class Capability(StrEnum):
     DOWNLOAD_RECORDS = "download_records"
     #: ask the organisation's language model (server-side; which roles may is also a server setting)
     AI_ASSISTANT = "ai_assistant"
+    #: the Compliance screen: every open statutory clock across the individuals they reach
+    COMPLIANCE = "compliance"
     ADMIN = "admin"  # users, access grants, key staff, behaviour catalogue, devices
     ALL_INDIVIDUALS = "all_individuals"  # organisation-wide access without per-child grants
 
@@ -54,6 +56,7 @@ _LEAD = _STAFF | {
     Capability.PUBLISH_PLANS,
     Capability.DELETE_PLANS,
     Capability.DOWNLOAD_RECORDS,
+    Capability.COMPLIANCE,
     Capability.ALL_INDIVIDUALS,
 }
 
