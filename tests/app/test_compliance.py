@@ -13,6 +13,7 @@ from app.context import ActionError, Context, PermissionDenied
 from app.services import Services
 from localdb.store import LocalStore
 from tests.support.device import user
+from tests.support.screens import server_create
 
 MONDAY = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.UTC)
 
@@ -124,3 +125,15 @@ def test_childrens_home_clocks_stop_at_sign_off(store: LocalStore, services: Ser
     assert states == [ClockState.DONE, ClockState.DUE, ClockState.DUE]
     lead.incidents.sign_off(record, child_spoken_to=True)
     assert {c.state for c in lead.compliance.clocks(lead.incidents.get(record))} == {ClockState.DONE}
+
+
+def test_a_clock_reminder_opens_its_incident(store: LocalStore, services: Services, child: str) -> None:
+    school_child(services, child)
+    record = force(services, child)
+    server_create(store, "notification", "n-clock", {
+        "recipient_id": "u-staff", "kind": "clock_overdue", "subject": "Incident besmart-1 has missed a statutory "
+        "deadline", "record_id": record, "record_kind": "incident", "profile_id": child,
+        "created_at": MONDAY.isoformat(),
+    })  # fmt: skip
+    destination = services.notifications.destination("incident", record)
+    assert (destination.screen, destination.params) == ("incident", {"record_id": record})
