@@ -127,9 +127,9 @@ def test_clock_reminders_before_and_at_the_deadline_once(
     assert [n["record_id"] for n in notices(lena, "clock_overdue")] == [record]
 
     # The lead signs off with the child spoken to: the 5-day clock is done, nothing more is sent.
-    signed = dict(status="reviewed", review_signed_off_by=lena.user_id, review_staff_spoken_to=True,
-                  review_signed_off_at=(start + dt.timedelta(hours=50)).isoformat(),
-                  review_child_spoken_by=lena.user_id, review_child_spoken_at=(start + dt.timedelta(hours=50)).isoformat())  # fmt: skip
+    at = (start + dt.timedelta(hours=50)).isoformat()
+    signed = {"status": "reviewed", "review_signed_off_by": lena.user_id, "review_staff_spoken_to": True,
+              "review_signed_off_at": at, "review_child_spoken_by": lena.user_id, "review_child_spoken_at": at}  # fmt: skip
     assert update(lena, record, kim, **signed)[0] == "applied"
     assert run_reminders(db, mailing, now=start + dt.timedelta(days=5)) == 0
     noted = values(lena, record)["reminders_sent"]
