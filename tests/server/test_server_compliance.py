@@ -128,8 +128,14 @@ def test_clock_reminders_before_and_at_the_deadline_once(
 
     # The lead signs off with the child spoken to: the 5-day clock is done, nothing more is sent.
     at = (start + dt.timedelta(hours=50)).isoformat()
-    signed = {"status": "reviewed", "review_signed_off_by": lena.user_id, "review_staff_spoken_to": True,
-              "review_signed_off_at": at, "review_child_spoken_by": lena.user_id, "review_child_spoken_at": at}  # fmt: skip
+    signed = {
+        "status": "reviewed",
+        "review_signed_off_by": lena.user_id,
+        "review_staff_spoken_to": True,
+        "review_signed_off_at": at,
+        "review_child_spoken_by": lena.user_id,
+        "review_child_spoken_at": at,
+    }
     assert update(lena, record, kim, **signed)[0] == "applied"
     assert run_reminders(db, mailing, now=start + dt.timedelta(days=5)) == 0
     noted = values(lena, record)["reminders_sent"]
