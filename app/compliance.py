@@ -117,20 +117,7 @@ class Compliance:
         self.context.require(Capability.RECORD, "mark the written report sent")
         if method not in {m.value for m in ContactMethod}:
             raise ActionError("Choose how the report was sent.")
-        incident = self.incidents.get(record_id)
-        when = sent_at or now_utc()
-        self._not_before(incident, when)
-        self.context.write(
-            "incident",
-            "update",
-            {
-                "parent_report_sent_by": self.context.user.id,
-                "parent_report_sent_at": when.isoformat(),
-                "parent_report_method": method,
-            },
-            record_id=record_id,
-            what="the written report",
-        )
+        self._done(record_id, "parent_report_sent", sent_at, {"parent_report_method": method})
 
     def withhold(self, record_id: str, reason: str) -> None:
         """A lead's decision that telling the parents would put the child at risk of significant harm: the
@@ -138,35 +125,20 @@ class Compliance:
         self.context.require(Capability.REVIEW_INCIDENTS, "decide the parents are not told")
         if not reason.strip():
             raise ActionError("Give the reason the report to the parents is withheld.")
-        self.incidents.get(record_id)
-        self.context.write(
-            "incident",
-            "update",
-            {
-                "pi_report_route": ReportRoute.LOCAL_AUTHORITY.value,
-                "pi_report_route_reason": reason.strip(),
-                "pi_report_route_decided_by": self.context.user.id,
-                "pi_report_route_decided_at": now_utc().isoformat(),
-            },
-            record_id=record_id,
-            what="the decision",
-        )
+        route = {"pi_report_route": ReportRoute.LOCAL_AUTHORITY.value, "pi_report_route_reason": reason.strip()}
+        self._done(record_id, "pi_report_route_decided", None, route)
 
     def authority_told(self, record_id: str, *, told_at: dt.datetime | None = None) -> None:
         """The education authority was told (Scotland), by this user, now (or `told_at`)."""
         self.context.require(Capability.RECORD, "record that the education authority was told")
-        incident = self.incidents.get(record_id)
-        when = told_at or now_utc()
-        self._not_before(incident, when)
-        self.context.write(
-            "incident",
-            "update",
-            {"authority_informed_by": self.context.user.id, "authority_informed_at": when.isoformat()},
-            record_id=record_id,
-        )
+        self._done(record_id, "authority_informed", told_at, {})
 
-    @staticmethod
-    def _not_before(incident: Stored, when: dt.datetime) -> None:
+    def _done(self, record_id: str, duty: str, at: dt.datetime | None, fields: dict[str, str]) -> None:
+        """Write `<duty>_by` (this user) and `<duty>_at` (now, or `at`: not before the incident) with `fields`."""
+        incident = self.incidents.get(record_id)
+        when = at or now_utc()
         occurred = incident.values.get("occurred_at")
         if occurred and when < dt.datetime.fromisoformat(str(occurred).replace("Z", "+00:00")):
             raise ActionError("That is before the incident happened: check the date and time.")
+        moment = {f"{duty}_by": self.context.user.id, f"{duty}_at": when.isoformat()}
+        self.context.write("incident", "update", {**fields, **moment}, record_id=record_id)

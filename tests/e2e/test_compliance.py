@@ -3,8 +3,9 @@ statutory clock (a children's home: reg 35's 48 hours to speak to the staff and 
 incident, signs it off, and the clock turns done — on the incident and off the Compliance list, where the
 5-day clock to speak to the child stays due. Screenshots at phone (360×640) and desktop (1280×800) size.
 
-A seeded organisation on SQLite behind a real server process; Kim lives at a children's home, and tia records
-the incident (three days ago) from a device of her own before the lead signs in.
+The world of `test_incident_download.py` (a seeded organisation on SQLite behind a real server process); Kim
+lives at a children's home, and tia records the incident (three days ago) from a device of her own before the
+lead signs in.
 """
 
 # The client/page fixtures are reused from test_client_e2e (they take this module's `world`).
@@ -14,13 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from server.db import Database
 from server.services import organisations as orgs
 from tests.e2e.browser import (
     aria_tree,
@@ -35,36 +34,23 @@ from tests.e2e.browser import (
 from tests.e2e.test_client_e2e import (  # noqa: F401  (client, page: fixtures)
     PASSPHRASE,
     SYNC_TIMEOUT_MS,
-    ServerProcess,
     client,
     page,
-    settings_for,
 )
-from tests.support.server import PASSWORD, Device, Org, seed_org
+from tests.e2e.test_incident_download import world  # noqa: F401  (a fixture: the module's own server)
+from tests.support.server import PASSWORD, Device
 
 WHAT_HAPPENED = "Held in the lounge after throwing a chair."
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, Org, Database]]:
-    directory = tmp_path_factory.mktemp("e2e-compliance-server")
-    url = f"sqlite:///{directory / 'server.db'}"
-    db = Database(url, pool_size=2)
-    db.upgrade()
-    org = seed_org(db, settings_for(url))
+def restraint(world) -> dict[str, Any]:
+    """Kim lives at a children's home; a physical intervention with her three days ago, recorded at once: its
+    sign-off (48 hours) is overdue."""
+    server, org, db = world
     with db.session() as s:
         home = orgs.create_setting(s, org.id, "Harbour View", "childrens_home")
         orgs.update_individual(s, org.children["kim"], setting_id=home)
-    server = ServerProcess(url, directory, {"BESMART_PLAN_REMINDER_INTERVAL_SECONDS": "0"}).start()
-    yield server, org, db
-    server.stop()
-    db.dispose()
-
-
-@pytest.fixture(scope="module")
-def restraint(world) -> dict[str, Any]:
-    """A physical intervention with Kim three days ago, recorded at once: its sign-off is overdue."""
-    server, org, _db = world
     tia = Device(server.url, org.email("tia"))
     happened = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
     op = tia.incident(

@@ -13,6 +13,7 @@ import flet as ft
 from app.context import Context
 from localdb.store import LocalStore
 from sync.protocol import UserInfo
+from tests.screens.test_screens import _inside
 from tests.support.screens import LEAD, STAFF, add_account, open_app, seed, server_update, store_of, unlock
 from tests.support.ui_harness import UiHarness
 
@@ -51,15 +52,6 @@ def in_dialog(ui: UiHarness, type_: type, **kw: Any) -> Any:
     found = [c for c in ui.find_all(type_, **kw) if _inside(c, dialog)]
     assert len(found) == 1, found
     return found[0]
-
-
-def _inside(control: Any, ancestor: Any) -> bool:
-    node = control
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.parent
-    return False
 
 
 def test_a_lead_opens_an_overdue_report_from_compliance_and_marks_it_sent(config, memory_keyring) -> None:

@@ -4,53 +4,30 @@ before a deadline and when it is missed — in the app and by email at a real SM
 recorder, key staff and leads, once per clock and stage, with no child data, at chosen moments (the check
 takes its "now")."""
 
+# ruff: noqa: F811  (the imported fixtures are parameters)
+
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from server.core.config import Settings
 from server.db import Database
 from server.services import organisations as orgs
 from server.services.plan_reminders import run_reminders
+
+# The plan reminders' world: a real SMTP server (`inbox`), and a server process (`SERVER_ENV`) whose email
+# worker sends what the checks queue; the checks themselves run in the tests, at chosen moments.
+from tests.server.test_plan_reminders import SERVER_ENV, inbox, mailing  # noqa: F401
+from tests.server.test_server_permissions import values
 from tests.support.mail import Inbox
-from tests.support.server import Device, Org, ServerProcess, free_port
-
-SMTP_PORT = free_port()
-SERVER_ENV = {  # the server process's email worker sends what the checks queue
-    "BESMART_SMTP_HOST": "127.0.0.1",
-    "BESMART_SMTP_PORT": str(SMTP_PORT),
-    "BESMART_SMTP_TLS": "none",
-    "BESMART_SMTP_FROM": "besmart <notify@besmart.example>",
-    "BESMART_EMAIL_POLL_SECONDS": "0.2",
-    "BESMART_PUBLIC_URL": "https://besmart.example",
-    "BESMART_PLAN_REMINDER_INTERVAL_SECONDS": "0",  # these tests run the check themselves, at chosen moments
-}
-
-
-@pytest.fixture
-def inbox() -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
+from tests.support.server import Device, Org, ServerProcess
 
 
 def in_setting(org: Org, child: str, setting_type: str) -> None:
     with org.db.session() as s:
         setting = orgs.create_setting(s, org.id, f"{setting_type} {org.tag}", setting_type)
         orgs.update_individual(s, org.children[child], setting_id=setting)
-
-
-def values(device: Device, record_id: str) -> dict[str, Any]:
-    answer = device.get(f"/records/{record_id}")
-    assert answer.status_code == 200, answer.text
-    return {name: field["value"] for name, field in answer.json()["fields"].items()}
 
 
 def update(device: Device, record_id: str, profile_id: str, **fields: Any) -> tuple[str, str | None]:
@@ -110,20 +87,17 @@ def test_clock_reminders_before_and_at_the_deadline_once(
     incident = sam.incident(kim, occurred_at=start.isoformat(), physical_intervention=True)
     assert sam.push([incident]).results[0].status == "applied"
     record = incident["record_id"]
-    mailing = settings.with_overrides(
-        smtp_host="127.0.0.1", smtp_port=SMTP_PORT, smtp_tls="none", public_url="https://besmart.example"
-    )
 
     # Reg 35: recorded (done on submit), signed within 48 hours, the child spoken to within 5 days.
-    assert run_reminders(db, mailing, now=start + dt.timedelta(hours=2)) == 0
+    assert run_reminders(db, mailing(settings), now=start + dt.timedelta(hours=2)) == 0
     # 12 hours before the 48-hour deadline (a quarter of it): sam recorded it, tia is key staff, lena leads.
-    assert run_reminders(db, mailing, now=start + dt.timedelta(hours=37)) == 3
-    assert run_reminders(db, mailing, now=start + dt.timedelta(hours=38)) == 0  # once
+    assert run_reminders(db, mailing(settings), now=start + dt.timedelta(hours=37)) == 3
+    assert run_reminders(db, mailing(settings), now=start + dt.timedelta(hours=38)) == 0  # once
     for device in (sam, tia, lena):
         (due,) = notices(device, "clock_due")
         assert (due["record_id"], due["record_kind"]) == (record, "incident")
         assert due["subject"].startswith("Incident besmart-")
-    assert run_reminders(db, mailing, now=start + dt.timedelta(hours=48, minutes=1)) == 3
+    assert run_reminders(db, mailing(settings), now=start + dt.timedelta(hours=48, minutes=1)) == 3
     assert [n["record_id"] for n in notices(lena, "clock_overdue")] == [record]
 
     # The lead signs off with the child spoken to: the 5-day clock is done, nothing more is sent.
@@ -137,7 +111,7 @@ def test_clock_reminders_before_and_at_the_deadline_once(
         "review_child_spoken_at": at,
     }
     assert update(lena, record, kim, **signed)[0] == "applied"
-    assert run_reminders(db, mailing, now=start + dt.timedelta(days=5)) == 0
+    assert run_reminders(db, mailing(settings), now=start + dt.timedelta(days=5)) == 0
     noted = values(lena, record)["reminders_sent"]
     assert [key.split(":")[:2] for key in noted] == [
         ["staff_spoken_to_and_signed", "clock_due"],
