@@ -11,7 +11,7 @@ import flet as ft
 
 from app.compliance import PARENTS_CLOCKS, Clock, ClockRule, ClockState, OpenClock, state_text
 from app.context import now_utc
-from app.vocabulary import Capability, ContactMethod, label
+from app.vocabulary import Capability, ContactMethod, ReportRoute, label
 from screens.ui import ask, card, empty, heading, muted, named, page_body
 
 if TYPE_CHECKING:
@@ -76,7 +76,10 @@ def clocks_panel(shell: Shell, record_id: str) -> list[ft.Control]:
         ask(shell.page, "Written report sent", content, "Confirm", confirm)
 
     def withhold(_e: Any) -> None:
-        reason = ft.TextField(label="Why are the parents not told?", multiline=True)
+        # The recorder may have given the route and its reason already: the lead confirms or corrects it.
+        routed = incident.values.get("pi_report_route") == ReportRoute.LOCAL_AUTHORITY
+        given = incident.values.get("pi_report_route_reason") if routed else ""
+        reason = ft.TextField(label="Why are the parents not told?", value=given or "", multiline=True)
 
         def confirm() -> None:
             shell.act(lambda: services.compliance.withhold(record_id, reason.value or ""), done="Decision recorded")

@@ -88,6 +88,7 @@ def test_withholding_needs_a_reason_and_then_shows_withheld(config, memory_keyri
         assert ui.has_text(re.compile(r"Give the reason"))
         assert store_of(ui).get(ids["besmart-10302"]).values.get("pi_report_route_decided_by") is None
         ui.click("Withhold (risk of harm)")
+        assert in_dialog(ui, ft.TextField).value == ""  # the recorder gave no route or reason
         ui.type(in_dialog(ui, ft.TextField), "Telling Dad would put Ada at risk of significant harm")
         ui.click(in_dialog(ui, ft.TextButton, text="Record decision"))
         values = store_of(ui).get(ids["besmart-10302"]).values
