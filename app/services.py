@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.analytics import Analytics
+from app.compliance import Compliance
 from app.context import Context
 from app.directory import Directory
 from app.downloads import Downloads
@@ -40,6 +41,7 @@ class Services:
     plan_builder: PlanBuilder
     letters: Letters
     feedback: Feedback
+    compliance: Compliance
 
     @classmethod
     def of(cls, context: Context) -> Services:
@@ -61,6 +63,7 @@ class Services:
             plan_builder=PlanBuilder(context, plans),
             letters=Letters(context, incidents, downloads),
             feedback=Feedback(context),
+            compliance=Compliance(context, incidents),
         )
 
     @classmethod

@@ -32,6 +32,7 @@ from app.vocabulary import (
     ReportRoute,
     label,
 )
+from screens.compliance import clocks_panel
 from screens.dashboard import WINDOWS, incident_tile
 from screens.ui import (
     ask,
@@ -415,6 +416,7 @@ class IncidentDetail:
                 + (" · waiting for sync" if incident.pending else "")
             ),
             ft.Row(actions, wrap=True),
+            *clocks_panel(self.shell, self.record_id),
         ]
         if incident.conflicts:
             sections.append(

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from screens.analytics import AnalyticsReport, AnalyticsScreen
+from screens.compliance import ComplianceScreen
 from screens.contract import Screen
 from screens.dashboard import Dashboard, HelpCentre, Inbox
 from screens.exports import ExportsScreen
@@ -41,6 +42,7 @@ SCREENS: dict[str, type[Screen]] = {
         AnalyticsReport,
         FeedbackScreen,
         ExportsScreen,
+        ComplianceScreen,
     )
 }
 

@@ -128,7 +128,7 @@ def migrate(args: argparse.Namespace) -> int:
 
 @command(
     "remind-plans",
-    "send today's Smart Plan review reminders (run daily; nothing is sent twice)",
+    "send the Smart Plan review and statutory clock reminders due now (nothing is sent twice)",
     add_database_argument,
 )
 def remind_plans(args: argparse.Namespace) -> int:
@@ -139,7 +139,7 @@ def remind_plans(args: argparse.Namespace) -> int:
     db.upgrade()
     made = run_reminders(db, settings)
     db.dispose()
-    print(f"{made} review reminders sent")
+    print(f"{made} reminders sent")
     return 0
 
 

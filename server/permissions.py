@@ -158,6 +158,23 @@ INCIDENT_RECORDER_FIELDS = frozenset(
         "flag_reason",
     }
 )
+#: The reports after a restrictive intervention — the written report to the parents sent, the education
+#: authority told — stop their statutory clocks (sync/compliance.py): anyone who may record for the individual
+#: may mark them, as themselves, whether or not a lead has signed the incident off.
+INCIDENT_REPORT_FIELDS = frozenset(
+    {
+        "parent_report_sent_by",
+        "parent_report_sent_at",
+        "parent_report_method",
+        "authority_informed_by",
+        "authority_informed_at",
+    }
+)
+#: Deciding the parents are not told (it would put the child at risk of significant harm; the local authority
+#: is told instead) is a lead's decision, as themselves; once decided, its route and reason are a lead's too.
+INCIDENT_WITHHELD_FIELDS = frozenset({"pi_report_route_decided_by", "pi_report_route_decided_at"})
+#: the fields naming who did it: the user writing them (or empty)
+_INCIDENT_DOER_FIELDS = ("parent_report_sent_by", "authority_informed_by", "pi_report_route_decided_by")
 
 
 #: kind -> the field naming who made the record: the op's author on create, never changed afterwards
@@ -195,11 +212,19 @@ def _incident(actor: Actor, op: Op, state: RecordState | None, *, creating: bool
         signer = op.fields.get("review_signed_off_by")
         if signer is not None and signer != op.actor_id:
             return "review_signed_off_by must be the lead signing off"
+    withholding = {f for f in INCIDENT_WITHHELD_FIELDS if f in fields and (not creating or op.fields[f] is not None)}
+    if values.get("pi_report_route_decided_by"):
+        withholding |= fields & {"pi_report_route", "pi_report_route_reason"}
+    if withholding and not actor.can(Capability.REVIEW_INCIDENTS):
+        return "only a lead may decide that the parents are not told (or change that decision)"
+    for name in _INCIDENT_DOER_FIELDS:
+        if op.fields.get(name) not in (None, op.actor_id):
+            return f"{name} must be the person recording it"
     if creating:
         return None if actor.can(Capability.RECORD) else f"your role ({actor.role}) may not create incident records"
-    if fields & INCIDENT_RECORDER_FIELDS and not actor.can(Capability.RECORD):
+    if fields & (INCIDENT_RECORDER_FIELDS | INCIDENT_REPORT_FIELDS) and not actor.can(Capability.RECORD):
         return "your role may not update incidents"
-    editing = fields - reviewing - INCIDENT_RECORDER_FIELDS
+    editing = fields - reviewing - withholding - INCIDENT_RECORDER_FIELDS - INCIDENT_REPORT_FIELDS
     involved = values.get("recorded_by") == actor.id or actor.id in (values.get("staff_present") or [])
     if values.get("status") == IncidentStatus.DRAFT and not involved:
         # A draft is its author's (and the colleagues they named as present) until it is submitted.
@@ -406,6 +431,8 @@ def rules_table_markdown() -> str:
 def permissions_markdown() -> str:
     """The generated part of docs/permissions.md."""
     recorder = ", ".join(sorted(INCIDENT_RECORDER_FIELDS))
+    reports = ", ".join(sorted(INCIDENT_REPORT_FIELDS))
+    withheld = ", ".join(sorted(INCIDENT_WITHHELD_FIELDS))
     roles = ", ".join(r.value for r in Role)
     return "\n".join(
         [
@@ -420,6 +447,9 @@ def permissions_markdown() -> str:
             "Incident updates, per field group:",
             "",
             f"- {recorder}: `record`;",
+            f"- {reports}: `record`, at any time (also after review); the `_by` field must be the user;",
+            f"- {withheld} (the parents' report withheld), and `pi_report_route` / `pi_report_route_reason` once",
+            "  that is decided: `review_incidents`; `pi_report_route_decided_by` must be the user;",
             "- `review_*` fields, and setting or changing status `reviewed`: `review_incidents`, once the",
             "  incident has been submitted (a draft is its author's); `review_signed_off_by` must be the user;",
             "- every other field: `edit_incidents`, or `edit_own_incidents` for an incident the user recorded or",

@@ -32,6 +32,8 @@ class Capability(StrEnum):
     AI_ASSISTANT = "ai_assistant"
     #: see everyone's reports of a problem with a tool's output, and resolve them
     REVIEW_FEEDBACK = "review_feedback"
+    #: the Compliance screen: every open statutory clock across the individuals they reach
+    COMPLIANCE = "compliance"
     ADMIN = "admin"  # users, access grants, key staff, behaviour catalogue, devices
     ALL_INDIVIDUALS = "all_individuals"  # organisation-wide access without per-child grants
 
@@ -56,6 +58,7 @@ _LEAD = _STAFF | {
     Capability.PUBLISH_PLANS,
     Capability.DELETE_PLANS,
     Capability.DOWNLOAD_RECORDS,
+    Capability.COMPLIANCE,
     Capability.ALL_INDIVIDUALS,
     Capability.REVIEW_FEEDBACK,
 }

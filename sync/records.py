@@ -590,6 +590,8 @@ class Incident(_Record):
     review_child_spoken_by: Id | None = None
     review_child_spoken_at: AwareMoment | None = None
     review_notes: LongText = ""
+    #: the clock reminders the server has sent ("parents_written_report:due"): server only
+    reminders_sent: list[ShortText] = Field(default_factory=list, max_length=100)
 
     def model_post_init(self, _context: Any) -> None:
         if self.pi_started_at and self.pi_ended_at and self.pi_ended_at < self.pi_started_at:
@@ -822,6 +824,8 @@ class Notification(_Record):
         "plan_review_due",
         "plan_review_overdue",
         "plan_review_after_incident",
+        "clock_due",
+        "clock_overdue",
     ]
     subject: ShortText
     body: LongText = ""
@@ -916,7 +920,7 @@ KINDS: dict[str, KindSpec] = {
             Incident,
             "profile",
             time_field="occurred_at",
-            server_fields=frozenset({"reference"}),
+            server_fields=frozenset({"reference", "reminders_sent"}),
         ),
         KindSpec(
             "smart_plan",

@@ -163,8 +163,8 @@ class Settings(BaseSettings):
     plan_reminder_interval_seconds: int = Field(
         3600,
         ge=0,
-        description="how often the running server checks for Smart Plan review reminders (0: never; "
-        "`remind-plans` does it once)",
+        description="how often the running server checks for Smart Plan review and statutory clock reminders "
+        "(0: never; `remind-plans` does it once)",
     )
 
     @field_validator("public_url", "assistant_url")

@@ -208,6 +208,10 @@ class Seeder:
     def __init__(self, *, seed: int, anchor: dt.date, days: int, scale: float) -> None:
         self.rng = random.Random(seed)
         self.ids = random.Random(seed + 1)
+        #: the statutory reports' own draws, so adding them left the rest of the story as it was
+        self.reports_rng = random.Random(seed + 2)
+        #: the schools' uses of force: (kid, incident id, recorder, when recorded, report route, words)
+        self.school_force: list[tuple[Kid, str, Staff, dt.datetime, str, dict[str, Any]]] = []
         self.anchor = anchor
         self.end = dt.datetime(anchor.year, anchor.month, anchor.day, tzinfo=dt.UTC)
         self._active_plans = 0
@@ -711,6 +715,7 @@ class Seeder:
                 kid = self.pick(mine)
                 categories = SCHOOL_CATEGORIES if kid.setting == "school" else HOME_CATEGORIES
                 self._incident(kid, self.pick(recent[kid.id]), self.pick(categories[:3]), author=author, draft=True)
+        self._written_reports()
 
     def _incident(self, kid: Kid, day: dt.date, cat: dict[str, Any], *, author: Staff | None = None,
                   draft: bool = False) -> None:  # fmt: skip
@@ -779,6 +784,8 @@ class Seeder:
         self.add(recorded, "incident", fields, record_id=incident_id, profile_id=kid.id, actor=recorder.id)
         kid.incidents.append((when, incident_id, cat["key"]))
         self._review(kid, incident_id, recorder.id, when, pi, words)
+        if pi and school:
+            self.school_force.append((kid, incident_id, recorder, recorded, fields["pi_report_route"], words))
 
     def _incident_time(self, kid: Kid, day: dt.date, cat: dict[str, Any], slot: str | None) -> dt.datetime:
         when = cat.get("when", "lesson")
@@ -927,6 +934,49 @@ class Seeder:
                 by = self.pick([*kid.key_staff, lead])
                 fields.update(review_child_spoken_by=by.id, review_child_spoken_at=iso(spoken))
         self.add(signed, "incident", fields, record_id=incident_id, profile_id=kid.id, actor=lead.id, action="update")
+
+    def _written_reports(self) -> None:
+        """The written report to the parents after force (a school's statutory clock): mostly sent within hours,
+        now and then the next day (late); the two latest not yet — the Compliance screen's overdue clocks. A
+        report withheld (the local authority told instead) is a lead's recorded decision; the third latest is
+        one, so every demo shows that path."""
+        rng = self.reports_rng
+        leads = [s for s in self.staff if s.spec.role == "lead" and s.spec.setting == "school"]
+        forced = sorted(self.school_force, key=lambda f: f[3])
+        # Every change comes after the report was recorded: a create fills in the fields it does not name.
+        for number, (kid, incident_id, recorder, when, route, words) in enumerate(reversed(forced)):
+            if number < 2:
+                continue
+            if number == 2 and route != "local_authority":
+                route = "local_authority"
+                fields = {
+                    "pi_report_route": route,
+                    # the risk-of-harm reason (the other says the child is looked after, which this one may not be)
+                    "pi_report_route_reason": LA_ROUTE_REASONS[-1].format_map(words),
+                }
+                self.add(when + dt.timedelta(minutes=20), "incident", fields, record_id=incident_id,
+                         profile_id=kid.id, actor=recorder.id, action="update")  # fmt: skip
+            if route == "local_authority":
+                lead = rng.choice(leads)
+                decided = min(when + dt.timedelta(minutes=rng.randrange(30, 240)), self.end - dt.timedelta(minutes=1))
+                fields = {"pi_report_route_decided_by": lead.id, "pi_report_route_decided_at": iso(decided)}
+                self.add(decided, "incident", fields, record_id=incident_id, profile_id=kid.id, actor=lead.id,
+                         action="update")  # fmt: skip
+                continue
+            late = rng.random() < 0.08
+            sent = when + (
+                dt.timedelta(hours=rng.randrange(18, 30)) if late else dt.timedelta(minutes=rng.randrange(40, 300))
+            )
+            sent = min(sent, self.end - dt.timedelta(minutes=1))
+            sender = recorder if rng.random() < 0.7 else rng.choice(leads)
+            fields = {
+                "parent_report_sent_by": sender.id,
+                "parent_report_sent_at": iso(sent),
+                "parent_report_method": rng.choice(["email", "email", "letter", "app_message"]),
+            }
+            self.add(
+                sent, "incident", fields, record_id=incident_id, profile_id=kid.id, actor=sender.id, action="update"
+            )
 
     # smart plans -----------------------------------------------------------------------------
 

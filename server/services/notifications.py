@@ -9,7 +9,9 @@
 - an incident submitted with a physical intervention, or saying the plan was not followed → the lead of the
   individual's active Smart Plan, asking them to review it ("plan_review_after_incident");
 - a plan's review a week away or overdue → its plan lead and the individual's key staff (made by
-  `server.services.plan_reminders`, sent through `send`).
+  `server.services.plan_reminders`, sent through `send`);
+- an incident's statutory clock near its deadline or past it → whoever recorded it, the individual's key staff
+  and the leads (made by `server.services.clock_reminders`, sent through `send`).
 
 Never the person who made the change. One notification per recipient per event. Notifications are records
 addressed to their recipient, so they reach that person's devices with the next pull. Emails are queued in
@@ -205,6 +207,8 @@ SUBJECTS = {
     "plan_review_due": "A Smart Plan you lead or support is due for review within a week",
     "plan_review_overdue": "A Smart Plan you lead or support is overdue for review",
     "plan_review_after_incident": "Incident {ref} asks for a review of the Smart Plan you lead",
+    "clock_due": "Incident {ref} has a statutory deadline coming up",
+    "clock_overdue": "Incident {ref} has missed a statutory deadline",
 }
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 from server.core.config import Settings
 from server.db import Database
 from server.services.clock import server_clock
+from server.services.clock_reminders import remind_clocks
 from server.services.notifications import Event, active_plans, send
 from server.services.records import SYSTEM_ACTOR, RecordWriter
 from sync.merge import field_value
@@ -66,10 +67,14 @@ def remind_plans(writer: RecordWriter, settings: Settings, today: dt.date) -> in
     return send(writer, settings, events)
 
 
-def run_reminders(db: Database, settings: Settings, today: dt.date | None = None) -> int:
-    """One pass over every organisation's active plans, in one transaction."""
+def run_reminders(
+    db: Database, settings: Settings, today: dt.date | None = None, *, now: dt.datetime | None = None
+) -> int:
+    """One pass over every organisation's active plans and incidents' statutory clocks
+    (`clock_reminders`), in one transaction: the one reminder check the running server makes."""
     with db.session() as session:
         writer = RecordWriter(session, server_clock())
         made = remind_plans(writer, settings, today or dt.date.today())
+        made += remind_clocks(writer, settings, now or dt.datetime.now(dt.UTC))
         writer.flush()
     return made
