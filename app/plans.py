@@ -316,6 +316,8 @@ class Plans:
     ) -> None:
         """Add an entry to the review log (reviewed by the signed-in person), and set the next review date."""
         plan = self.get(plan_id)
+        if not changes.strip():
+            raise ActionError("Say what the review changed, or that nothing needed to change.")
         fields: dict[str, Any] = {
             "review_log": [
                 *plan.values.get("review_log", []),

@@ -35,6 +35,7 @@ from screens.ui import (
     muted,
     named,
     page_body,
+    parse_day,
     selectable,
     uk_day,
     when,
@@ -243,6 +244,31 @@ class SmartPlanView:
         if download is not None:
             await self.shell.save_file(download, "Save the Smart Plan")
 
+    def _form_dialog(
+        self, title: str, controls: list[ft.Control], action: str, attempt: Callable[[], bool], after: Callable[[], Any]
+    ) -> None:
+        """A dialog that stays open, its fields saying what is missing, until `attempt` succeeds (True); then
+        `after`. `attempt` shows a problem on a field and returns False: nothing was changed."""
+
+        def confirm(_e: Any) -> None:
+            result = self.shell.act(attempt)
+            if result is False:
+                dialog.update()
+                return
+            self.shell.page.pop_dialog()
+            if result:
+                after()
+
+        dialog = ft.AlertDialog(
+            title=ft.Text(title),
+            content=ft.Column(controls, tight=True, scroll=ft.ScrollMode.AUTO),
+            actions=[
+                ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
+                ft.TextButton(action, on_click=confirm),
+            ],
+        )
+        self.shell.page.show_dialog(dialog)
+
     def _delete(self, _e: Any) -> None:
         """Deleting needs a reason: the dialog stays open, saying so, until one is given."""
         reason = ft.TextField(label="Why is it being deleted?", multiline=True, min_lines=2)
@@ -255,35 +281,51 @@ class SmartPlanView:
                 return False
             return True
 
-        def confirm(_e: Any) -> None:
-            deleted = self.shell.act(attempt)
-            if deleted is False:
-                reason.update()  # no reason given: the dialog says so, and nothing was changed
-                return
-            self.shell.page.pop_dialog()
-            if deleted:
-                self.shell.toast("Smart Plan deleted")
-                self.shell.show("smart_plans")
+        def deleted() -> None:
+            self.shell.toast("Smart Plan deleted")
+            self.shell.show("smart_plans")
 
-        self.shell.page.show_dialog(
-            ft.AlertDialog(
-                title=ft.Text("Delete this Smart Plan?"),
-                content=ft.Column(
-                    [
-                        ft.Text(
-                            "A draft is removed for everyone. A published plan is kept for leads, with your reason. "
-                            "This is recorded in the audit log."
-                        ),
-                        named(reason, "plan-delete-reason"),
-                    ],
-                    tight=True,
-                ),
-                actions=[
-                    ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
-                    ft.TextButton("Delete", on_click=confirm),
-                ],
-            )
+        intro = ft.Text(
+            "A draft is removed for everyone. A published plan is kept for leads, with your reason. "
+            "This is recorded in the audit log."
         )
+        self._form_dialog(
+            "Delete this Smart Plan?", [intro, named(reason, "plan-delete-reason")], "Delete", attempt, deleted
+        )
+
+    def _review(self, _e: Any) -> None:
+        """A review: what changed, whether it was scheduled or after an incident, and the next review date."""
+        changes = ft.TextField(label="What the review changed", multiline=True, min_lines=2)
+        kind = ft.Dropdown(
+            label="Review",
+            value=ReviewKind.SCHEDULED.value,
+            options=[ft.DropdownOption(key=k, text=t) for k, t in options(ReviewKind).items()],
+        )
+        next_review = ft.TextField(label="Next review date", hint_text="e.g. 8/1/2027")
+
+        def attempt() -> bool:
+            typed = (next_review.value or "").strip()
+            day = parse_day(typed) if typed else None
+            next_review.error = "Type the date like 8/1/2027, or leave it empty." if typed and day is None else None
+            changes.error = None
+            if next_review.error:
+                return False
+            try:
+                self.shell.services.plans.add_review(
+                    self.plan_id, changes=changes.value or "", kind=kind.value or "", next_review=day
+                )
+            except ActionError as error:
+                changes.error = str(error)
+                return False
+            return True
+
+        controls: list[ft.Control] = [named(kind, "review-kind", "Review"), changes, next_review]
+
+        def added() -> None:
+            self.shell.toast("Review added")
+            self.shell.show_again()
+
+        self._form_dialog("Add a review", controls, "Save", attempt, added)
 
     def _resolve(self, field: str, value: Any) -> None:
         self._done(lambda: self.shell.services.plans.resolve_conflict(self.plan_id, field, value), "Conflict resolved")
@@ -359,6 +401,8 @@ class SmartPlanView:
             actions.append(ft.OutlinedButton("Publish", icon=ft.Icons.PUBLISH_OUTLINED, on_click=self._publish))
         if ctx.can(Capability.DOWNLOAD_PLANS):
             actions.append(ft.OutlinedButton("Download PDF", icon=ft.Icons.DOWNLOAD_OUTLINED, on_click=self._download))
+        if status == PlanStatus.ACTIVE.value and services.plans.can_edit(plan):
+            actions.append(ft.OutlinedButton("Add a review", icon=ft.Icons.RATE_REVIEW_OUTLINED, on_click=self._review))
         if ctx.can(Capability.DELETE_PLANS) and not removed:
             actions.append(ft.OutlinedButton("Delete", icon=ft.Icons.DELETE_OUTLINE, on_click=self._delete))
         return actions

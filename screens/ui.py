@@ -105,21 +105,28 @@ def parse_moment(text: str, *, today: dt.date | None = None) -> dt.datetime | No
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if time_match["ampm"] == "pm" else 0)
-    date_text = date_text.strip()
+    day = parse_day(date_text, today=today)
+    try:
+        return None if day is None else dt.datetime.combine(day, dt.time(hour, minute))
+    except ValueError:  # 25:00
+        return None
+
+
+def parse_day(text: str, *, today: dt.date | None = None) -> dt.date | None:
+    """A typed UK date, day first ('8/1/2027', '8 Jan 2027', '2027-01-08', 'today'); None if it is not one."""
+    date_text = re.sub(r"\s+", " ", text.strip().lower().replace(",", " ")).strip()
     base = today or dt.date.today()
     try:
         if date_text in ("today", "yesterday"):
-            day = base - dt.timedelta(days=1 if date_text == "yesterday" else 0)
-        elif found := (_NUMERIC_DATE.match(date_text) or _ISO_DATE.match(date_text)):
+            return base - dt.timedelta(days=1 if date_text == "yesterday" else 0)
+        if found := (_NUMERIC_DATE.match(date_text) or _ISO_DATE.match(date_text)):
             year = int(found["y"]) + (2000 if len(found["y"]) == 2 else 0)
-            day = dt.date(year, int(found["mo"]), int(found["d"]))
-        elif (found := _WORD_DATE.match(date_text)) and found["mo"] in _MONTHS:
-            day = dt.date(int(found["y"]), _MONTHS[found["mo"]], int(found["d"]))
-        else:
-            return None
-        return dt.datetime.combine(day, dt.time(hour, minute))
-    except ValueError:  # 31/02/2026, 25:00
+            return dt.date(year, int(found["mo"]), int(found["d"]))
+        if (found := _WORD_DATE.match(date_text)) and found["mo"] in _MONTHS:
+            return dt.date(int(found["y"]), _MONTHS[found["mo"]], int(found["d"]))
+    except ValueError:  # 31/02/2026
         return None
+    return None
 
 
 def parse_local_input(text: str) -> str | None:

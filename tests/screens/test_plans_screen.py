@@ -50,6 +50,13 @@ def device_with_plans(config: ClientConfig, user: UserInfo) -> dict[str, str]:
     return ids
 
 
+def signed_in(config: ClientConfig, user: UserInfo) -> Iterator[UiHarness]:
+    """The app unlocked by `user`, on the dashboard of a phone-sized window."""
+    with open_app(config) as h:
+        unlock(h, email=user.email)
+        yield h
+
+
 @pytest.fixture
 def staff_ids(config: ClientConfig) -> dict[str, str]:
     return device_with_plans(config, STAFF)
@@ -57,10 +64,7 @@ def staff_ids(config: ClientConfig) -> dict[str, str]:
 
 @pytest.fixture
 def staff(config: ClientConfig, staff_ids: dict[str, str]) -> Iterator[UiHarness]:
-    """Sam (staff), unlocked, on the dashboard of a phone-sized window."""
-    with open_app(config) as h:
-        unlock(h)
-        yield h
+    yield from signed_in(config, STAFF)
 
 
 @pytest.fixture
@@ -70,9 +74,7 @@ def lead_ids(config: ClientConfig) -> dict[str, str]:
 
 @pytest.fixture
 def lead(config: ClientConfig, lead_ids: dict[str, str]) -> Iterator[UiHarness]:
-    with open_app(config) as h:
-        unlock(h, email=LEAD.email)
-        yield h
+    yield from signed_in(config, LEAD)
 
 
 def tiles(ui: UiHarness) -> list[str]:
@@ -174,7 +176,9 @@ def test_staff_contribute_in_their_own_words_or_on_behalf_of_a_parent(staff: UiH
     assert len(plans.contributions(staff_ids["second"])) == before
     staff.type("Their name", "Mary Lovelace")
     staff.click(staff.find(ft.FilledButton, text="Add contribution"))
-    assert staff.has_text(re.compile("^" + re.escape("Mary Lovelace, recorded by Sam Staff (on behalf of a parent or carer)")))
+    assert staff.has_text(
+        re.compile("^" + re.escape("Mary Lovelace, recorded by Sam Staff (on behalf of a parent or carer)"))
+    )
     assert staff.has_text("She loves horses and the farm visit")
     assert not staff.find_all(ft.TextButton, text="Mark used")  # the plan lead's, not staff's
     assert len(plans.contributions(staff_ids["second"], section="about_me")) == 1
@@ -248,3 +252,28 @@ def test_staff_see_the_profile_tab_without_start(staff: UiHarness, staff_ids: di
     staff.go(f"/people/{staff_ids['bo']}")
     assert staff.has_text("Bo's plan")
     assert not staff.find_all(ft.FilledButton, text="Start a plan")
+
+
+def test_a_lead_adds_a_review_and_sets_the_next_date(lead: UiHarness, lead_ids: dict[str, str]):
+    lead.go(f"/plans/{lead_ids['second']}")
+    lead.click(lead.find(ft.OutlinedButton, text="Add a review"))
+    lead.type("Next review date", "31/02/2027")
+    lead.click(lead.find(ft.TextButton, text="Save"))  # a date that is not one, and nothing said: nothing saved
+    assert lead.find(ft.TextField, label="Next review date").error == "Type the date like 8/1/2027, or leave it empty."
+    lead.type("Next review date", "8/3/2027")
+    lead.click(lead.find(ft.TextButton, text="Save"))
+    changes = lead.find(ft.TextField, label="What the review changed")
+    assert changes.error == "Say what the review changed, or that nothing needed to change."
+    plans = Services.of(Context(store_of(lead), LEAD)).plans
+    assert plans.get(lead_ids["second"]).values["review_log"] == []
+    lead.select("Review", "after_incident")
+    lead.type(changes, "Added a movement break before maths")
+    lead.click(lead.find(ft.TextButton, text="Save"))
+    assert lead.has_text(re.compile(r"Review after an incident, Lee Lead: Added a movement break before maths$"))
+    assert lead.has_text("8 Mar 2027")
+    assert plans.get(lead_ids["second"]).values["review_date"] == "2027-03-08"
+
+
+def test_staff_may_not_add_a_review(staff: UiHarness, staff_ids: dict[str, str]):
+    staff.go(f"/plans/{staff_ids['second']}")
+    assert staff.has_text("Plan details") and not staff.find_all(ft.OutlinedButton, text="Add a review")
