@@ -160,7 +160,16 @@ def test_directory_search_and_profile_tabs(ui: UiHarness):
     ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
 
     tab_names = [t.label for t in ui.find(ft.TabBar).tabs]
-    assert tab_names == ["Overview", "Incidents", "Communications", "Clickers", "Details", "Key Contacts", "Access"]
+    assert tab_names == [
+        "Overview",
+        "Incidents",
+        "Communications",
+        "Clickers",
+        "Smart Plans",
+        "Details",
+        "Key Contacts",
+        "Access",
+    ]
     bodies = dict(zip(tab_names, ui.find(ft.TabBarView).controls, strict=True))
 
     def shows(tab: str, text: str | re.Pattern[str]) -> bool:
@@ -171,6 +180,7 @@ def test_directory_search_and_profile_tabs(ui: UiHarness):
     assert all(shows("Incidents", r) for r in ("besmart-10281", "besmart-10270", "besmart-10001"))
     assert shows("Communications", "Ada helped a classmate")
     assert shows("Clickers", "No clicker logs in the last 30 days.")
+    assert shows("Smart Plans", "No Smart Plans yet.")
     assert shows("Details", "Year 7") and shows("Details", "Lovelace")
     assert shows("Key Contacts", "Mary Lovelace") and shows("Key Contacts", "Phone: 01234 567890")
     assert shows("Access", "Lee Lead") and shows("Access", "Ola Other")
@@ -189,7 +199,7 @@ def test_profile_sections_menu_and_compact_header(ui: UiHarness):
     menu = ui.find(ft.PopupMenuButton, label="All sections")
     assert [item.content.value for item in menu.items] == [t.label for t in ui.find(ft.TabBar).tabs]
     ui.click(ui.find(ft.PopupMenuItem, label="Access"))
-    assert tabs.selected_index == 6 and root(ui).shell.current.params["tab"] == 6
+    assert tabs.selected_index == 7 and root(ui).shell.current.params["tab"] == 7
     # On a phone the actions are icons beside the name; from a tablet's width on, labelled buttons.
     assert ui.find(ft.IconButton, label="Behaviour Clicker") and not ui.find_all(ft.Button, text="Clicker")
     ui.resize(768, 1024)
