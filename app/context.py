@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import AppError
-from localdb.queries import Stored
+from localdb.queries import Stored as Stored  # re-exported for the screens (a record as read)
 from localdb.store import LocalStore, StorageError, StorageFull
 from localdb.store import StoreLockedError as StoreLockedError  # re-exported for the screens
 from sync.ops import Action, OpError

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.context import ActionError
+from app.context import ActionError, Stored
 from app.plans import REVIEW_CHOICES, SECTION_TITLES, PlanSummary, SectionChange
 from app.vocabulary import (
     PLAN_SECTIONS,
@@ -42,7 +42,6 @@ from screens.ui import (
 )
 
 if TYPE_CHECKING:
-    from localdb.queries import Stored
     from screens.shell import Shell
 
 #: the status filter's choices: (key, label); "" is every status
@@ -174,7 +173,7 @@ class SmartPlans:
                 value=self.params[name],
                 options=[ft.DropdownOption(key=k, text=t) for k, t in choices],
                 on_select=chosen,
-                width=180,
+                width=200,
             ),
             f"plans-{name}-filter",
             text,
@@ -377,7 +376,9 @@ class SmartPlanView:
         controls += [self._section(key, title, items, v, staff) for key, title, items in PLAN_SECTIONS]
         controls.append(self._versions(plan))
         controls.append(self._contributions(plan, staff))
-        return page_body(*controls)
+        body = page_body(*controls)
+        body.horizontal_alignment = ft.CrossAxisAlignment.STRETCH  # the sections' cards as wide as the column
+        return body
 
     def _actions(self, plan: Stored) -> list[ft.Control]:
         services = self.shell.services

@@ -103,6 +103,11 @@ def test_smart_plans_is_under_more_on_a_phone_and_in_the_rail_on_a_desktop(staff
     assert shell.nav.selected_index == 4  # "More" is marked while one of its destinations is shown
     staff.navigate_to("Inbox")
     assert shell.route == "/inbox"
+    staff.navigate_to("Incidents")
+    staff.select_index(staff.find(ft.NavigationBar), 4)  # "More", then closed without choosing
+    [sheet] = [d for d in staff.open_dialogs() if isinstance(d, ft.BottomSheet)]
+    staff.event(sheet, "dismiss")
+    assert shell.nav.selected_index == 3 and shell.route == "/incidents"  # what is shown is marked again
     staff.resize(1280, 800)
     rail = [d.label for d in staff.find(ft.NavigationRail).destinations]
     assert rail == ["Dashboard", "Directory", "Record & Plan", "Incidents", "Inbox", "Smart Plans"]
