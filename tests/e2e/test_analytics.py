@@ -25,8 +25,8 @@ from tests.e2e.browser import (
     aria_tree,
     by_id,
     click_button,
-    click_tab,
     expect_synced,
+    navigate,
     screenshot,
     select_option,
     set_size,
@@ -77,7 +77,7 @@ def test_analytics_reports_filter_and_related_incidents(page: Page, world) -> No
         expect_synced(page, timeout_ms=SYNC_TIMEOUT_MS * 3)
         wait_for_text(page, "At a glance")
         expect(figure(page, "Incidents")).to_be_attached()
-        click_tab(page, "Analytics")  # the phone's navigation bar (the desktop's rail has buttons)
+        navigate(page, "Analytics")  # under the phone bar's "More" (the desktop's rail has buttons)
         set_size(page, DESKTOP)
         wait_for_text(page, "Global Incident Report", exact=True)
         for key, title in REPORTS.items():
