@@ -29,6 +29,7 @@ from screens import registry
 from screens.ui import (
     back_title,
     card,
+    conflicts_panel,
     empty,
     heading,
     labelled,
@@ -430,38 +431,16 @@ class SmartPlanView:
 
     def _conflicts(self, plan: Stored, staff: dict[str, str]) -> ft.Control:
         """Items two people changed at the same time: both kept until the plan's lead or a lead keeps one."""
-        can_resolve = self.shell.services.plans.can_edit(plan)
         labels = {field: text for _key, _title, items in PLAN_SECTIONS for field, text in items}
-        rows: list[ft.Control] = [
-            heading("Needs review: edits made at the same time", size=16),
-            muted(
-                "Both versions are kept. Choose the one to keep."
-                if can_resolve
-                else "Both versions are kept until a lead, or the plan's lead, chooses one."
-            ),
-        ]
-        for conflict in plan.conflicts:
-            now = plan.values.get(conflict.field)
-            choices = [
-                ("Now", now),
-                (f"{staff.get(conflict.actor_id, 'Someone')}'s", conflict.value),
-            ]
-            rows.append(ft.Text(labels.get(conflict.field, conflict.field), weight=ft.FontWeight.BOLD))
-            for who, value in choices:
-                text = ft.Text(f"{who}: {item_text(conflict.field, value, staff) or '—'}", expand=True)
-                rows.append(
-                    ft.Row(
-                        [
-                            text,
-                            ft.TextButton(
-                                "Keep this", on_click=lambda _, f=conflict.field, val=value: self._resolve(f, val)
-                            ),
-                        ]
-                    )
-                    if can_resolve
-                    else text
-                )
-        return ft.Container(ft.Column(rows, spacing=6), bgcolor=ft.Colors.AMBER_50, padding=12, border_radius=8)
+        return conflicts_panel(
+            plan.conflicts,
+            plan.values,
+            title_of=lambda field: labels.get(field, field),
+            shown=lambda field, value: item_text(field, value, staff) or "—",
+            names=staff,
+            on_keep=self._resolve if self.shell.services.plans.can_edit(plan) else None,
+            who_decides="a lead, or the plan's lead,",
+        )
 
     # --- versions -------------------------------------------------------------------------------
 

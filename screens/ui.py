@@ -192,6 +192,49 @@ def labelled_toggle(
     )
 
 
+def conflicts_panel(
+    conflicts: list[Any],
+    values: dict[str, Any],
+    *,
+    title_of: Callable[[str], str],
+    shown: Callable[[str, Any], str],
+    names: dict[str, str],
+    on_keep: Callable[[str, Any], Any] | None,
+    who_decides: str,
+) -> ft.Container:
+    """Items two people changed at the same time, both kept by the sync: each with its value now and the other
+    person's, and "Keep this" beside each for whoever may choose (`on_keep(field, value)`; None: not this user,
+    and the panel says `who_decides`)."""
+    rows: list[ft.Control] = [
+        heading("Needs review: edits made at the same time", size=16),
+        muted(
+            "Both versions are kept. Choose the one to keep."
+            if on_keep
+            else f"Both versions are kept until {who_decides} chooses one."
+        ),
+    ]
+
+    def choice(text: str, field: str, value: Any) -> ft.Control:
+        if on_keep is None:
+            return ft.Text(text)
+        return ft.Row(
+            [ft.Text(text, expand=True), ft.TextButton("Keep this", on_click=lambda _: on_keep(field, value))]
+        )
+
+    for conflict in conflicts:
+        now = values.get(conflict.field)
+        rows += [
+            ft.Text(title_of(conflict.field), weight=ft.FontWeight.BOLD),
+            choice(f"Now: {shown(conflict.field, now)}", conflict.field, now),
+            choice(
+                f"{names.get(conflict.actor_id, 'Someone')}'s: {shown(conflict.field, conflict.value)}",
+                conflict.field,
+                conflict.value,
+            ),
+        ]
+    return ft.Container(ft.Column(rows, spacing=6), bgcolor=ft.Colors.AMBER_50, padding=12, border_radius=8)
+
+
 def back_title(title: str, *, tooltip: str, identifier: str, on_back: Callable[..., Any]) -> ft.Row:
     """A back arrow and the screen's title. The title wraps beside the arrow: in a plain or wrapping Row a long
     name runs off a phone's screen or drops onto a line of its own."""

@@ -19,7 +19,7 @@ from app.context import Context
 from app.services import Services
 from localdb.store import LocalStore
 from sync.protocol import UserInfo
-from tests.support.screens import LEAD, STAFF, add_account, open_app, root, seed, store_of, unlock
+from tests.support.screens import LEAD, STAFF, add_account, make_conflict, open_app, root, seed, store_of, unlock
 from tests.support.ui_harness import UiHarness
 
 
@@ -282,3 +282,26 @@ def test_a_lead_adds_a_review_and_sets_the_next_date(lead: UiHarness, lead_ids: 
 def test_staff_may_not_add_a_review(staff: UiHarness, staff_ids: dict[str, str]):
     staff.go(f"/plans/{staff_ids['second']}")
     assert staff.has_text("Plan details") and not staff.find_all(ft.OutlinedButton, text="Add a review")
+
+
+def test_a_conflict_on_a_draft_is_shown_and_the_lead_keeps_one(lead: UiHarness, lead_ids: dict[str, str]):
+    """Two people changed the same item of a draft at once: both kept and shown; a lead keeps one."""
+    store = store_of(lead)
+    make_conflict(store, LEAD, lead_ids["bo_plan"], "early_signs", "Hums", "Taps the table", by="u-other")
+    lead.go(f"/plans/{lead_ids['bo_plan']}")
+    assert lead.has_text("Needs review: edits made at the same time")
+    assert lead.has_text("Now: Taps the table") and lead.has_text("Lee Lead's: Hums")
+    [keep_mine] = [
+        b for b in lead.find_all(ft.TextButton, text="Keep this") if b.parent.controls[0].value == "Lee Lead's: Hums"
+    ]
+    lead.click(keep_mine)
+    assert not lead.has_text("Needs review: edits made at the same time")
+    resolved = Services.of(Context(store, LEAD)).plans.get(lead_ids["bo_plan"])
+    assert resolved.values["early_signs"] == "Hums" and not resolved.conflicts
+
+
+def test_staff_see_a_conflict_but_may_not_choose(staff: UiHarness, staff_ids: dict[str, str]):
+    make_conflict(store_of(staff), LEAD, staff_ids["bo_plan"], "early_signs", "Hums", "Taps the table")
+    staff.go(f"/plans/{staff_ids['bo_plan']}")
+    assert staff.has_text("Both versions are kept until a lead, or the plan's lead, chooses one.")
+    assert not staff.find_all(ft.TextButton, text="Keep this")

@@ -16,14 +16,10 @@ import flet as ft
 import pytest
 
 from app.config import ClientConfig
-from app.context import Context
 from app.session import account_dir
 from localdb.store import LocalStore
 from screens.root import Root
 from screens.ui import FIELD_COLUMNS, card, fit_width, named, parse_moment, people_picker, uk_moment, when
-from sync.hlc import Stamp
-from sync.merge import apply_op
-from sync.ops import Op, validate_op
 from tests.support.screens import (
     BACKGROUND,
     LEAD,
@@ -31,6 +27,7 @@ from tests.support.screens import (
     STAFF,
     add_account,
     chips,
+    make_conflict,
     open_app,
     pick_individual,
     pick_person,
@@ -587,33 +584,10 @@ def test_editing_my_own_incident(ui: UiHarness):
     assert ui.has_text("Tore up a worksheet, then apologised")
 
 
-def make_conflict(store: LocalStore, record_id: str, mine: str, theirs: str) -> None:
-    """This device changed the location while a lead changed it on another device; the server kept both."""
-    Context(store, STAFF).write("incident", "update", {"location": mine}, record_id=record_id)
-    current = store.get(record_id)
-    assert current is not None and current.state is not None
-    op = validate_op(
-        Op(
-            op_id=1,
-            device_id="other",
-            actor_id="u-lead",
-            record_id=record_id,
-            kind="incident",
-            profile_id=current.profile_id,
-            action="update",
-            fields={"location": theirs},
-            hlc=Stamp(Stamp.parse(current.version).ms + 10, 0, "other").encode(),
-        )
-    )
-    server_state, _ = apply_op(current.state, op)
-    store.acknowledge(o.op_id for o in store.pending_ops(10_000))
-    store.apply_pulled([server_state], cursor=store.cursor + 1)
-
-
 def test_a_conflict_is_shown_and_resolved_on_the_incident(ui: UiHarness, device: dict[str, str]):
     store = store_of(ui)
-    make_conflict(store, device["besmart-10281"], "Dining hall", "Main hall")  # recorded by someone else
-    make_conflict(store, device["besmart-10270"], "Field", "Top field")  # Sam's own
+    make_conflict(store, STAFF, device["besmart-10281"], "location", "Dining hall", "Main hall")  # someone else's
+    make_conflict(store, STAFF, device["besmart-10270"], "location", "Field", "Top field")  # Sam's own
 
     open_incident(ui, "besmart-10281")
     assert ui.has_text("Needs review: edits made at the same time")
