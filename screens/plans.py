@@ -27,6 +27,7 @@ from app.vocabulary import (
 )
 from screens import registry
 from screens.ui import (
+    ask,
     back_title,
     card,
     conflicts_panel,
@@ -132,6 +133,13 @@ def open_draft(shell: Shell, plan_id: str) -> None:
         shell.show("smart_plan", plan_id=plan_id)
 
 
+def start_plan(shell: Shell, profile_id: str) -> None:
+    """A new draft (version 1) for the individual, opened in the builder; a plan they have already is said."""
+    plan_id = shell.act(lambda: shell.services.plans.start(profile_id), done="Smart Plan started")
+    if plan_id:
+        open_draft(shell, plan_id)
+
+
 def profile_plans(shell: Shell, profile_id: str) -> list[ft.Control]:
     """The profile's Smart Plans tab: the individual's plans, newest version first, and "Start a plan"."""
     plans = shell.services.plans
@@ -140,14 +148,10 @@ def profile_plans(shell: Shell, profile_id: str) -> list[ft.Control]:
     found = plans.find(profile_id=profile_id)
     controls: list[ft.Control] = []
     if shell.services.context.can(Capability.EDIT_PLANS):
-
-        def start(_e: Any) -> None:
-            plan_id = shell.act(lambda: plans.start(profile_id), done="Smart Plan started")
-            if plan_id:
-                open_draft(shell, plan_id)
-
         controls.append(
-            ft.Row([ft.FilledButton("Start a plan", icon=ft.Icons.ADD, on_click=start)], wrap=True),
+            ft.Row(
+                [ft.FilledButton("Start a plan", icon=ft.Icons.ADD, on_click=lambda _: start_plan(shell, profile_id))]
+            ),
         )
     controls += [plan_tile(shell, s, with_name=False) for s in found] or [empty("No Smart Plans yet.")]
     return controls
@@ -180,6 +184,25 @@ class SmartPlans:
             text,
         )
 
+    def _start(self, _e: Any) -> None:
+        """Start a plan for an individual chosen here (the profile's Smart Plans tab does it for its own)."""
+        people = self.shell.services.directory.people()
+        individual = ft.Dropdown(
+            label="Individual",
+            options=[ft.DropdownOption(key=p.id, text=p.name) for p in people],
+            enable_filter=True,
+            editable=True,
+        )
+
+        def start() -> None:
+            if individual.value:
+                start_plan(self.shell, individual.value)
+            else:
+                self.shell.toast("Choose the individual the plan is for.", error=True)
+
+        content = named(individual, "plan-individual", "Individual")
+        ask(self.shell.page, "Start a Smart Plan", content, "Start", start)
+
     def build(self) -> ft.Control:
         found = self.shell.services.plans.find(status=self.params["status"], review=self.params["review"])
         filtered = any(self.params.values())
@@ -187,8 +210,15 @@ class SmartPlans:
         tiles = [plan_tile(self.shell, s) for s in found] or [
             empty("No Smart Plans match these filters." if filtered else "No Smart Plans yet.")
         ]
+        starting = self.shell.services.context.can(Capability.EDIT_PLANS)
         return page_body(
-            heading("Smart Plans"),
+            ft.Row(
+                [
+                    ft.Container(heading("Smart Plans"), expand=True),
+                    *([ft.FilledButton("Start a plan", icon=ft.Icons.ADD, on_click=self._start)] if starting else []),
+                ],
+                vertical_alignment=ft.CrossAxisAlignment.CENTER,
+            ),
             ft.Row(
                 [
                     self._dropdown("status", "Status", STATUS_CHOICES),

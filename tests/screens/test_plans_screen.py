@@ -305,3 +305,22 @@ def test_staff_see_a_conflict_but_may_not_choose(staff: UiHarness, staff_ids: di
     staff.go(f"/plans/{staff_ids['bo_plan']}")
     assert staff.has_text("Both versions are kept until a lead, or the plan's lead, chooses one.")
     assert not staff.find_all(ft.TextButton, text="Keep this")
+
+
+def test_a_lead_starts_a_plan_from_the_list(lead: UiHarness, lead_ids: dict[str, str]):
+    lead.navigate_to("Smart Plans")
+    lead.click(lead.find(ft.FilledButton, text="Start a plan"))
+    lead.click(lead.find(ft.TextButton, text="Start"))  # no one chosen: said, nothing started
+    assert lead.has_text("Choose the individual the plan is for.") and root(lead).shell.route == "/plans"
+    lead.click(lead.find(ft.FilledButton, text="Start a plan"))
+    lead.select("Individual", lead_ids["cy"])
+    lead.click(lead.find(ft.TextButton, text="Start"))
+    shell = root(lead).shell
+    assert shell.current.NAME in ("plan_builder", "smart_plan")
+    started = Services.of(Context(store_of(lead), LEAD)).plans.get(shell.current.params["plan_id"])
+    assert started.profile_id == lead_ids["cy"] and started.values["status"] == "draft"
+
+
+def test_staff_do_not_start_plans(staff: UiHarness):
+    staff.navigate_to("Smart Plans")
+    assert staff.has_text("Bo Peep — Bo's plan") and not staff.find_all(ft.FilledButton, text="Start a plan")
