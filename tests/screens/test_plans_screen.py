@@ -19,7 +19,18 @@ from app.context import Context
 from app.services import Services
 from localdb.store import LocalStore
 from sync.protocol import UserInfo
-from tests.support.screens import LEAD, STAFF, add_account, make_conflict, open_app, root, seed, store_of, unlock
+from tests.support.screens import (
+    LEAD,
+    STAFF,
+    add_account,
+    make_conflict,
+    open_app,
+    root,
+    seed,
+    server_create,
+    store_of,
+    unlock,
+)
 from tests.support.ui_harness import UiHarness
 
 
@@ -324,3 +335,19 @@ def test_a_lead_starts_a_plan_from_the_list(lead: UiHarness, lead_ids: dict[str,
 def test_staff_do_not_start_plans(staff: UiHarness):
     staff.navigate_to("Smart Plans")
     assert staff.has_text("Bo Peep — Bo's plan") and not staff.find_all(ft.FilledButton, text="Start a plan")
+
+
+def test_a_review_reminder_in_the_inbox_opens_the_plan(staff: UiHarness, staff_ids: dict[str, str]):
+    reminder = {
+        "recipient_id": "u-staff",
+        "kind": "plan_review_due",
+        "subject": "A Smart Plan review is due in a week",
+        "record_id": staff_ids["second"],
+        "record_kind": "smart_plan",
+        "created_at": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    server_create(store_of(staff), "notification", "n-plan", reminder)
+    staff.navigate_to("Inbox")
+    staff.click(staff.find(ft.ListTile, where=lambda t: t.title.value == "A Smart Plan review is due in a week"))
+    assert root(staff).shell.route == f"/plans/{staff_ids['second']}"
+    assert staff.has_text(re.compile(r"^Ada Lovelace · Full plan · Version 2 · Active"))
