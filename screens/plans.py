@@ -244,13 +244,20 @@ class SmartPlanView:
 
     NAME = "smart_plan"
     ROUTE = "/plans/{plan_id}"
-    refresh_after_sync = False  # a sync must not wipe a contribution being typed
 
     def __init__(self, shell: Shell, plan_id: str, audited: bool = False) -> None:
         self.shell = shell
         self.params: dict[str, Any] = {"plan_id": plan_id, "audited": audited}
         self.plan_id = plan_id
         self.comparison = ft.Column(spacing=6)
+        #: the contribution being typed, if any
+        self.typing: ft.TextField | None = None
+
+    @property
+    def refresh_after_sync(self) -> bool:
+        """A sync shows what it brought (a colleague's contribution), unless a contribution is being typed or a
+        comparison is open: showing the plan again would wipe them."""
+        return not (self.typing is not None and self.typing.value) and not self.comparison.controls
 
     # --- actions --------------------------------------------------------------------------------
 
@@ -624,7 +631,7 @@ class SmartPlanView:
             options=[ft.DropdownOption(key=k, text=t) for k, t in options(OnBehalfOf).items()],
         )
         name = ft.TextField(label="Their name", visible=False)
-        text = ft.TextField(label="Contribution", multiline=True, min_lines=2)
+        text = self.typing = ft.TextField(label="Contribution", multiline=True, min_lines=2)
 
         def whose_changed(_e: Any) -> None:
             name.visible = whose.value != OnBehalfOf.SELF.value

@@ -167,8 +167,15 @@ def test_staff_read_a_plan_compare_versions_and_may_not_publish_or_delete(staff:
     assert staff.find_all(ft.OutlinedButton, text="Download PDF")
     # Opening it was audited once; showing it again after a change or a sync is not another view.
     assert [(a["record_kind"], a["record_id"]) for a in audits(staff, "view")] == [("smart_plan", staff_ids["second"])]
-    root(staff).shell.show_again()
-    assert len(audits(staff, "view")) == 1
+    shell = root(staff).shell
+    shown = shell.current
+    shell.refresh()  # a sync brought changes: the plan is shown again, not viewed again
+    assert shell.current is not shown and len(audits(staff, "view")) == 1
+    staff.type("Contribution", "Half typed")
+    shown = shell.current
+    shell.refresh()  # not while a contribution is being typed
+    assert shell.current is shown and staff.find(ft.TextField, label="Contribution").value == "Half typed"
+    staff.type("Contribution", "")
     staff.click(staff.find(ft.FilledButton, text="Compare"))
     assert staff.has_text("Before: Loud corridors") and staff.has_text("After: Loud corridors\nCover lessons")
     assert staff.has_text("Before: —") and staff.has_text("After: Drawing horses")
