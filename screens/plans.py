@@ -1,5 +1,6 @@
 """Smart Plans on screen: the list of every plan the user can see (filtered by status and by review due or
-overdue), an individual's plans for their profile's tab (`profile_plans`), and one plan — its header and every
+overdue), an individual's plans for their profile's tab (`profile_plans`), starting a plan (`start_plan`, opened
+in the Smart Plan Builder), and one plan — its header and every
 section as the plan holds them, status, version, review log and contributors; Edit, Publish, Delete (with a
 reason) and Download PDF as the role allows; its versions compared section by section; and its contributions
 thread. What may be done, and what it changes, is app.plans' to decide: these screens only render and ask.
@@ -99,6 +100,8 @@ def _status_line(summary: PlanSummary) -> str:
         parts.append(REVIEW_WORDS[summary.review])
     if summary.removed:
         parts.append("deleted")
+    if summary.conflicts:
+        parts.append("needs review: edits made at the same time")
     if summary.unused_contributions:
         parts.append(
             f"{summary.unused_contributions} new contribution{'s' if summary.unused_contributions > 1 else ''}"
@@ -232,7 +235,7 @@ class SmartPlans:
                 wrap=True,
                 run_spacing=12,
             ),
-            muted(count + (" match" if filtered else "")),
+            muted(count + ((" matches" if len(found) == 1 else " match") if filtered else "")),
             *tiles,
         )
 

@@ -144,7 +144,7 @@ def test_the_list_filters_by_status_and_review_date(staff: UiHarness):
     assert staff.has_text(f"Version 2 · Active · review {due} · review due · 1 new contribution · waiting for sync")
     assert staff.has_text("Version 1 · Archived · waiting for sync")
     staff.select("Status", "draft")
-    assert tiles(staff) == ["Bo Peep — Bo's plan"] and staff.has_text("1 plan match")
+    assert tiles(staff) == ["Bo Peep — Bo's plan"] and staff.has_text("1 plan matches")
     staff.select("Status", "")
     staff.select("Review", "due")
     assert tiles(staff) == ["Ada Lovelace — Ada's Smart Plan"]
@@ -320,6 +320,8 @@ def test_a_conflict_on_a_draft_is_shown_and_the_lead_keeps_one(lead: UiHarness, 
 
 def test_staff_see_a_conflict_but_may_not_choose(staff: UiHarness, staff_ids: dict[str, str]):
     make_conflict(store_of(staff), LEAD, staff_ids["bo_plan"], "early_signs", "Hums", "Taps the table")
+    staff.navigate_to("Smart Plans")
+    assert staff.has_text(re.compile(r"^Version 1 · Draft · needs review: edits made at the same time"))
     staff.go(f"/plans/{staff_ids['bo_plan']}")
     assert staff.has_text("Both versions are kept until a lead, or the plan's lead, chooses one.")
     assert not staff.find_all(ft.TextButton, text="Keep this")
