@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 
 from app.analytics import REPORTS
 from server.db import Database
-from server.demo import DEMO_PASSWORD, seed_demo
+from server.demo import DEMO_PASSWORD, DemoResult, seed_demo
 from tests.e2e.browser import (
     DESKTOP,
     aria_tree,
@@ -47,15 +47,15 @@ LEAD_EMAIL = "lead@brightwater.example"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, dict[str, Any], Database]]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, DemoResult, Database]]:
     """The demo organisation (60 days at a fifth of its size) in SQLite, served by a real server process."""
     directory = tmp_path_factory.mktemp("e2e-analytics-server")
     url = f"sqlite:///{directory / 'server.db'}"
     db = Database(url, pool_size=2)
     db.upgrade()
-    seed_demo(db, settings_for(url), scale=0.2, days=60)
+    demo = seed_demo(db, settings_for(url), scale=0.2, days=60)
     server = ServerProcess(url, directory).start()
-    yield server, {}, db
+    yield server, demo, db
     server.stop()
     db.dispose()
 

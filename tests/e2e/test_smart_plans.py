@@ -1,7 +1,7 @@
 """Smart Plans in a real browser (issue #10): the demo lead signs in on a new device (Flet web client in headless
 Chromium) and syncs the demo organisation from a real server process on SQLite; opens Smart Plans from the
 phone's "More", narrows the list to overdue reviews and back, opens an active plan and downloads its PDF
-(Playwright's download event), read with pypdf.
+(Playwright's download event), read with pypdf; the view and the download reach the server's audit log.
 
 The list and the plan are saved as tests/artifacts/e2e-smart-plans-*.png at phone and desktop size.
 """
@@ -41,6 +41,7 @@ from tests.e2e.test_client_e2e import (  # noqa: F401  (client, page: fixtures)
     client,
     page,
 )
+from tests.support.server import audited
 
 
 #: a plan in the list: a button named "<individual> — <title> <version · status · ...>"
@@ -81,6 +82,7 @@ def test_a_lead_opens_a_smart_plan_and_downloads_its_pdf(page: Page, world) -> N
         individual = found[1]
         plan.click()
         expect(page).to_have_url(re.compile(r"/plans/[^/]+$"), timeout=SYNC_TIMEOUT_MS)
+        plan_id = page.url.rsplit("/", 1)[1]
         wait_for_text(page, f"{individual} · Full plan · Version ")
         # A card reads as one group named by its headings and labels: the plan's sections are there.
         expect(page.get_by_role("group", name=re.compile(r"^Plan details Plan type"))).to_be_attached()
@@ -99,3 +101,10 @@ def test_a_lead_opens_a_smart_plan_and_downloads_its_pdf(page: Page, world) -> N
     texts = [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages]
     assert individual in texts[0] and "Active" in texts[0]
     assert all("OFFICIAL-SENSITIVE" in t for t in texts)
+    # The device audited the view and the download itself (the plan was read from its own store): both reach
+    # the server's audit log, as the lead's, when the device next syncs.
+    _server, demo, db = world
+    [view] = audited(db, demo.org_id, plan_id, "view", timeout=SYNC_TIMEOUT_MS / 1000)
+    [download_row] = audited(db, demo.org_id, plan_id, "download", timeout=SYNC_TIMEOUT_MS / 1000)
+    assert (view["record_kind"], download_row["record_kind"]) == ("smart_plan", "smart_plan")
+    assert download_row["actor_id"] == view["actor_id"] and download_row["device_id"] == view["device_id"]
