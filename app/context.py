@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.errors import AppError
-from localdb.queries import Stored
+from localdb.queries import Stored as Stored  # re-exported for the screens (a record as read)
 from localdb.store import LocalStore, StorageError, StorageFull
 from localdb.store import StoreLockedError as StoreLockedError  # re-exported for the screens
 from sync.ops import Action, OpError
@@ -94,6 +94,25 @@ class Context:
         if self.on_write is not None:
             self.on_write()
         return op.record_id
+
+    def audit(self, action: str, kind: str, record_id: str | None, profile_id: str | None, *, what: str) -> None:
+        """Record what this user did on this device with a record (viewed it, downloaded it) as an
+        `audit_event`, synced like any write; the server writes it to its audit log (docs/permissions.md).
+        A failure to save it is an ActionError naming `what`: the caller then does not go on."""
+        self.write(
+            "audit_event",
+            "create",
+            {
+                "actor_id": self.user.id,
+                "action": action,
+                "record_kind": kind,
+                "record_id": record_id,
+                "profile_id": profile_id,
+                "device_id": self.store.device_id,
+                "at": now_utc().isoformat(),
+            },
+            what=what,
+        )
 
     def role_label(self) -> str:
         """The user's role and whom it lets them see, as the account menu shows it: "Lead · Brightwater

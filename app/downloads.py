@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from app.context import Context, now_utc
+from app.context import Context
 from app.incidents import (
     FIELD_LABELS,
     FIELD_TITLES,
@@ -126,19 +126,8 @@ class Downloads:
         return self.export(kind, document.file_name, render_pdf(document), PDF)
 
     def _audit(self, kind: str, record_id: str | None, profile_id: str | None, action: str = "download") -> None:
-        self.context.write(
-            "audit_event",
-            "create",
-            {
-                "actor_id": self.context.user.id,
-                "action": action,
-                "record_kind": kind,
-                "record_id": record_id,
-                "profile_id": profile_id,
-                "device_id": self.context.store.device_id,
-                "at": now_utc().isoformat(),
-            },
-            what="the record of this download (so nothing was downloaded)",
+        self.context.audit(
+            action, kind, record_id, profile_id, what="the record of this download (so nothing was downloaded)"
         )
 
     # --- the incident as a document ---------------------------------------------------------------

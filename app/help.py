@@ -84,6 +84,15 @@ PAGES: tuple[HelpPage, ...] = (
         "answer on your device.",
     ),
     HelpPage(
+        "Smart Plans",
+        "Open Smart Plans (under More on a phone) to see every plan you can see; narrow them by status, or to "
+        "those whose review is due or overdue. An individual's profile has a Smart Plans tab too. A plan shows "
+        "every section, its versions (choose two and Compare to see what changed) and its contributions: add "
+        "yours to a section, or record what a parent or carer, the individual or another professional told you. "
+        "Depending on your role you can download it as a PDF, start the next version, publish a draft or delete "
+        "a plan with a reason. Opening and downloading a plan are recorded in the audit log.",
+    ),
+    HelpPage(
         "Good practice, safeguarding and data protection",
         "Keep records factual, respectful and child-centred. Only record what you are authorised to record "
         "and never share reports with anyone without permission. If in doubt, speak with your safeguarding lead.",

@@ -1,5 +1,5 @@
 """The notifications inbox: what the server told this user (incidents submitted, invitations to
-collaborate, communications and responses, flags), newest first; read state syncs back.
+collaborate, communications and responses, flags, Smart Plan reviews), newest first; read state syncs back.
 
 Also where a record a notification or an email link points at is shown: an email link is
 `<public url>/open/<kind>/<record id>` (server/services/notifications.py), and `parse_link` reads it.
@@ -123,4 +123,8 @@ class Notifications:
                 return Destination("communications", {"profile_id": profile_id})
         if kind == "individual":
             return Destination("profile", {"profile_id": record_id})
+        if kind == "smart_plan":  # a review reminder, a plan changed
+            return Destination("smart_plan", {"plan_id": record_id})
+        if kind == "plan_contribution" and record.values.get("plan_id"):
+            return Destination("smart_plan", {"plan_id": str(record.values["plan_id"])})
         raise ActionError("besmart cannot open that kind of record here.")

@@ -6,7 +6,8 @@ conflict); publishing it makes it the active version and archives the one before
 Anyone who reaches the individual may add a contribution to a section of a draft or active plan, their own or
 recorded on behalf of a parent or carer, the individual or another professional; the plan lead folds it into
 the plan text and marks it used. A published plan is never erased: deleting it needs a reason and keeps it for
-leads. What each role may do comes from the one capability table (the server checks it again).
+leads. Reading a plan (`view`) is audited, as every view and download is. What each role may do comes from the
+one capability table (the server checks it again).
 Suggestions from the record and the reflection figures are `app.plan_builder`'s.
 """
 
@@ -113,6 +114,13 @@ class Plans:
         plan = self.context.get(plan_id, "smart_plan")
         if not self.visible(plan):
             raise ActionError("That Smart Plan was deleted.")
+        return plan
+
+    def view(self, plan_id: str) -> Stored:
+        """The plan, for the person to read it: the view is audited (on this device, synced to the server's
+        audit log), like a single record read from the server."""
+        plan = self.get(plan_id)
+        self.context.audit("view", "smart_plan", plan.id, plan.profile_id, what="the record that you opened this plan")
         return plan
 
     def find(
@@ -308,6 +316,8 @@ class Plans:
     ) -> None:
         """Add an entry to the review log (reviewed by the signed-in person), and set the next review date."""
         plan = self.get(plan_id)
+        if not changes.strip():
+            raise ActionError("Say what the review changed, or that nothing needed to change.")
         fields: dict[str, Any] = {
             "review_log": [
                 *plan.values.get("review_log", []),

@@ -5,7 +5,6 @@ kept from concurrent edits."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -38,6 +37,7 @@ from screens.ui import (
     ask,
     back_title,
     card,
+    conflicts_panel,
     empty,
     error_text,
     heading,
@@ -539,29 +539,12 @@ class IncidentDetail:
                 return "—"
             return label(enum, value) if enum else str(value)
 
-        def choice(text: str, keep: Callable[..., Any]) -> ft.Control:
-            if not can_resolve:
-                return ft.Text(text)
-            return ft.Row([ft.Text(text, expand=True), ft.TextButton("Keep this", on_click=keep)])
-
-        rows: list[ft.Control] = [
-            heading("Needs review: edits made at the same time", size=16),
-            muted(
-                "Both versions are kept. Choose the one to keep."
-                if can_resolve
-                else "Both versions are kept until a lead, or the person who recorded it, chooses one."
-            ),
-        ]
-        for conflict in conflicts:
-            rows += [
-                ft.Text(field_title(conflict.field), weight=ft.FontWeight.BOLD),
-                choice(
-                    f"Now: {shown(conflict.field, values.get(conflict.field))}",
-                    lambda _, c=conflict: self._resolve(c.field, values.get(c.field)),
-                ),
-                choice(
-                    f"{names.get(conflict.actor_id, 'Someone')}'s: {shown(conflict.field, conflict.value)}",
-                    lambda _, c=conflict: self._resolve(c.field, c.value),
-                ),
-            ]
-        return ft.Container(ft.Column(rows, spacing=6), bgcolor=ft.Colors.AMBER_50, padding=12, border_radius=8)
+        return conflicts_panel(
+            conflicts,
+            values,
+            title_of=field_title,
+            shown=shown,
+            names=names,
+            on_keep=self._resolve if can_resolve else None,
+            who_decides="a lead, or the person who recorded it,",
+        )

@@ -1,5 +1,5 @@
 """Directory and Profile: choose an individual; their overview, incidents, communications, clicker history
-(Clickers), details, key contacts and access permissions, as tabs under a compact header."""
+(Clickers), Smart Plans, details, key contacts and access permissions, as tabs under a compact header."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import flet as ft
 
 from app.directory import Profile
 from screens.dashboard import incident_tile
+from screens.plans import profile_plans
 from screens.ui import (
     VALENCE_COLOURS,
     VALENCE_LABELS,
@@ -203,6 +204,7 @@ class ProfileScreen:
             ("Incidents", [incident_tile(self.shell, i) for i in profile.incidents] or [empty("No incidents.")]),
             ("Communications", threads_view(self.shell, self.profile_id, profile)),
             ("Clickers", self._clicker(profile)),
+            ("Smart Plans", profile_plans(self.shell, self.profile_id)),
             (
                 "Details",
                 [

@@ -21,6 +21,7 @@ from screens.incident_form import IncidentForm
 from screens.incidents import IncidentDetail, IncidentList
 from screens.letters import LetterScreen
 from screens.people import Directory, ProfileScreen
+from screens.plans import SmartPlans, SmartPlanView
 from screens.record import Clicker, CommunicationsScreen, Record
 
 SCREENS: dict[str, type[Screen]] = {
@@ -43,6 +44,8 @@ SCREENS: dict[str, type[Screen]] = {
         FeedbackScreen,
         ExportsScreen,
         ComplianceScreen,
+        SmartPlans,
+        SmartPlanView,
     )
 }
 

@@ -1,6 +1,7 @@
 """The frame every signed-in screen sits in: the app bar, the sync status strip (offline banner, one status
 sentence, progress bar, "Sync now"), the content area, and the navigation: a bar at the bottom, or a rail on
-the left when the window is 900 px wide or more.
+the left when the window is 900 px wide or more. The rail shows every destination; a phone's bar at most
+five, the last of them "More" (a sheet listing the rest) when there are more.
 
 `Shell` is also the screens' way to move around (`show`), tell the user something (`toast`), and reach the
 session's services. It starts the background sync when the store is unlocked.
@@ -40,9 +41,14 @@ NAV = [
 ]
 #: destinations only some roles have: (capability, destination), added after NAV's
 GATED_NAV = [
+    (Capability.VIEW_PLANS, ("smart_plans", "Smart Plans", ft.Icons.ASSIGNMENT_OUTLINED)),
     (Capability.ANALYTICS, ("analytics", "Analytics", ft.Icons.INSIGHTS_OUTLINED)),
     (Capability.COMPLIANCE, ("compliance", "Compliance", ft.Icons.GAVEL_OUTLINED)),
 ]
+#: a phone's navigation bar shows at most this many destinations (Material's limit: more do not fit 360 px);
+#: beyond it, the last one is MORE, which lists the rest
+BAR_MAX = 5
+MORE = ("more", "More", ft.Icons.MORE_HORIZ)
 
 #: the screens that wait for analytics' working set, shown again once it is ready
 ANALYTICS_SCREENS = ("dashboard", "analytics", "analytics_report")
@@ -64,6 +70,8 @@ SECTION_OF = {
     "incident_form": "record",
     "incident": "incidents",
     "analytics_report": "analytics",
+    "smart_plan": "smart_plans",
+    "plan_builder": "smart_plans",
 }
 
 
@@ -93,10 +101,17 @@ class Shell:
         # pushed the right edge off the screen).
         #: the navigation destinations this person's role has
         self.destinations = NAV + [item for capability, item in GATED_NAV if self.services.context.can(capability)]
+        #: the phone's bar: every destination if they fit, else the first few and "More"
+        fits = len(self.destinations) <= BAR_MAX
+        self.bar_destinations = self.destinations if fits else [*self.destinations[: BAR_MAX - 1], MORE]
+        #: the destinations listed under "More"
+        self.overflow = [] if fits else self.destinations[BAR_MAX - 1 :]
         self.content = ft.Container(padding=ft.Padding.symmetric(horizontal=12, vertical=8), width=MAX_CONTENT_WIDTH)
         self.nav = ft.NavigationBar(
-            destinations=[ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in self.destinations],
-            on_change=self._nav_changed,
+            destinations=[
+                ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in self.bar_destinations
+            ],
+            on_change=self._bar_changed,
         )
         self.rail = ft.NavigationRail(
             destinations=[ft.NavigationRailDestination(icon=icon, label=label) for _, label, icon in self.destinations],
@@ -227,10 +242,69 @@ class Shell:
 
     # --- navigation -----------------------------------------------------------------------------
 
-    def _nav_changed(self, e: ft.Event[ft.NavigationBar] | ft.Event[ft.NavigationRail]) -> None:
+    def _nav_changed(self, e: ft.Event[ft.NavigationRail]) -> None:
         index = e.control.selected_index
         if index is not None:
             self.show(self.destinations[index][0])
+
+    def _bar_changed(self, e: ft.Event[ft.NavigationBar]) -> None:
+        index = e.control.selected_index
+        if index is None:
+            return
+        name = self.bar_destinations[index][0]
+        if name == MORE[0]:
+            self._more()
+        else:
+            self.show(name)
+
+    def _more(self) -> None:
+        """The destinations that do not fit a phone's bar, in a sheet; closing it leaves the screen as it was."""
+        section = self._section()
+
+        def chosen(name: str) -> None:
+            self.page.pop_dialog()
+            self.show(name)
+
+        def dismissed(_e: Any) -> None:
+            self._select_section(self._section())  # the bar marked "More" when tapped: back to what is shown
+            self.page.update()
+
+        self.page.show_dialog(
+            ft.BottomSheet(
+                content=ft.SafeArea(
+                    content=ft.Column(
+                        [
+                            named(
+                                ft.ListTile(
+                                    leading=ft.Icon(icon),
+                                    title=ft.Text(text),
+                                    selected=key == section,
+                                    on_click=lambda _e, key=key: chosen(key),
+                                ),
+                                f"more-{key}",
+                            )
+                            for key, text, icon in self.overflow
+                        ],
+                        tight=True,
+                        spacing=0,
+                    )
+                ),
+                on_dismiss=dismissed,
+            )
+        )
+        self.page.update()
+
+    def _section(self) -> str | None:
+        """The destination the screen shown belongs to."""
+        return SECTION_OF.get(self.current.NAME, self.current.NAME) if self.current is not None else None
+
+    def _select_section(self, section: str | None) -> None:
+        """Mark the destination a section belongs to in the rail and the bar ("More" for one listed there)."""
+        keys = [key for key, _, _ in self.destinations]
+        bar_keys = [key for key, _, _ in self.bar_destinations]
+        if section in keys:
+            self.rail.selected_index = keys.index(section)
+            self.nav.selected_index = bar_keys.index(section) if section in bar_keys else len(bar_keys) - 1
 
     def show(self, name: str, **params: Any) -> None:
         """Render a screen by name in the content area, and put its URL in the browser's history."""
@@ -263,11 +337,7 @@ class Shell:
     def _render(self, name: str, params: dict[str, Any]) -> bool:
         """Make screen `name` with `params` and show it; False (and a message, or the unlock screen) if it cannot
         be shown."""
-        section = SECTION_OF.get(name, name)
-        index = next((i for i, (key, _, _) in enumerate(self.destinations) if key == section), None)
-        if index is not None:
-            self.nav.selected_index = index
-            self.rail.selected_index = index
+        self._select_section(SECTION_OF.get(name, name))
         try:
             screen = registry.SCREENS[name](self, **params)
             self.content.content = screen.build()

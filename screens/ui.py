@@ -43,17 +43,6 @@ def _local(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone()
 
 
-def parse_day(text: str) -> dt.date | None:
-    """A day typed the UK way (dd/mm/yyyy) or as ISO 8601 (yyyy-mm-dd); None if it is neither."""
-    text = text.strip()
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
 def uk_moment(moment: dt.datetime) -> str:
     """A moment the UK way, as shown and as typed: '1 Dec 2026, 09:15'."""
     return f"{moment.day} {moment:%b %Y, %H:%M}"
@@ -68,6 +57,17 @@ def when(value: str | None, *, weekday: bool = True) -> str:
     except ValueError:
         return value
     return f"{moment:%a} {uk_moment(moment)}" if weekday else uk_moment(moment)
+
+
+def uk_day(value: str | dt.date | None) -> str:
+    """A date (or an ISO date) the UK way: '8 Jan 2027'."""
+    if not value:
+        return ""
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    except ValueError:
+        return str(value)
+    return f"{day.day} {day:%b %Y}"
 
 
 def local_input(value: str | None) -> str:
@@ -105,21 +105,28 @@ def parse_moment(text: str, *, today: dt.date | None = None) -> dt.datetime | No
         if not 1 <= hour <= 12:
             return None
         hour = hour % 12 + (12 if time_match["ampm"] == "pm" else 0)
-    date_text = date_text.strip()
+    day = parse_day(date_text, today=today)
+    try:
+        return None if day is None else dt.datetime.combine(day, dt.time(hour, minute))
+    except ValueError:  # 25:00
+        return None
+
+
+def parse_day(text: str, *, today: dt.date | None = None) -> dt.date | None:
+    """A typed UK date, day first ('8/1/2027', '8 Jan 2027', '2027-01-08', 'today'); None if it is not one."""
+    date_text = re.sub(r"\s+", " ", text.strip().lower().replace(",", " ")).strip()
     base = today or dt.date.today()
     try:
         if date_text in ("today", "yesterday"):
-            day = base - dt.timedelta(days=1 if date_text == "yesterday" else 0)
-        elif found := (_NUMERIC_DATE.match(date_text) or _ISO_DATE.match(date_text)):
+            return base - dt.timedelta(days=1 if date_text == "yesterday" else 0)
+        if found := (_NUMERIC_DATE.match(date_text) or _ISO_DATE.match(date_text)):
             year = int(found["y"]) + (2000 if len(found["y"]) == 2 else 0)
-            day = dt.date(year, int(found["mo"]), int(found["d"]))
-        elif (found := _WORD_DATE.match(date_text)) and found["mo"] in _MONTHS:
-            day = dt.date(int(found["y"]), _MONTHS[found["mo"]], int(found["d"]))
-        else:
-            return None
-        return dt.datetime.combine(day, dt.time(hour, minute))
-    except ValueError:  # 31/02/2026, 25:00
+            return dt.date(year, int(found["mo"]), int(found["d"]))
+        if (found := _WORD_DATE.match(date_text)) and found["mo"] in _MONTHS:
+            return dt.date(int(found["y"]), _MONTHS[found["mo"]], int(found["d"]))
+    except ValueError:  # 31/02/2026
         return None
+    return None
 
 
 def parse_local_input(text: str) -> str | None:
@@ -183,6 +190,49 @@ def labelled_toggle(
             vertical_alignment=ft.CrossAxisAlignment.CENTER,
         )
     )
+
+
+def conflicts_panel(
+    conflicts: list[Any],
+    values: dict[str, Any],
+    *,
+    title_of: Callable[[str], str],
+    shown: Callable[[str, Any], str],
+    names: dict[str, str],
+    on_keep: Callable[[str, Any], Any] | None,
+    who_decides: str,
+) -> ft.Container:
+    """Items two people changed at the same time, both kept by the sync: each with its value now and the other
+    person's, and "Keep this" beside each for whoever may choose (`on_keep(field, value)`; None: not this user,
+    and the panel says `who_decides`)."""
+    rows: list[ft.Control] = [
+        heading("Needs review: edits made at the same time", size=16),
+        muted(
+            "Both versions are kept. Choose the one to keep."
+            if on_keep
+            else f"Both versions are kept until {who_decides} chooses one."
+        ),
+    ]
+
+    def choice(text: str, field: str, value: Any) -> ft.Control:
+        if on_keep is None:
+            return ft.Text(text)
+        return ft.Row(
+            [ft.Text(text, expand=True), ft.TextButton("Keep this", on_click=lambda _: on_keep(field, value))]
+        )
+
+    for conflict in conflicts:
+        now = values.get(conflict.field)
+        rows += [
+            ft.Text(title_of(conflict.field), weight=ft.FontWeight.BOLD),
+            choice(f"Now: {shown(conflict.field, now)}", conflict.field, now),
+            choice(
+                f"{names.get(conflict.actor_id, 'Someone')}'s: {shown(conflict.field, conflict.value)}",
+                conflict.field,
+                conflict.value,
+            ),
+        ]
+    return ft.Container(ft.Column(rows, spacing=6), bgcolor=ft.Colors.AMBER_50, padding=12, border_radius=8)
 
 
 def back_title(title: str, *, tooltip: str, identifier: str, on_back: Callable[..., Any]) -> ft.Row:

@@ -141,9 +141,9 @@ OP_RULES: dict[str, dict[str, Rule]] = {
     },
 }
 
-#: what a device may audit itself (a download or export made on it, perhaps offline); every other action is
-#: audited by the server as it happens
-DEVICE_AUDIT_ACTIONS = frozenset({"download", "export"})
+#: what a device may audit itself (a download or export made on it, or a record read on it, perhaps offline:
+#: a Smart Plan's view); every other action is audited by the server as it happens
+DEVICE_AUDIT_ACTIONS = frozenset({"download", "export", "view"})
 
 #: Incident fields anyone who may record for the individual may set: the parents-informed thumbs-up and
 #: flagging for a lead's attention.
@@ -254,9 +254,9 @@ def _identity(op: Op, state: RecordState | None, action: str) -> str | None:
 
 
 def _device_audit(op: Op) -> str | None:
-    """A device audits only what its own user did on it: a download or export, on this device."""
+    """A device audits only what its own user did on it: a download, export or view, on this device."""
     if op.fields.get("action") not in DEVICE_AUDIT_ACTIONS:
-        return "a device may audit only its own downloads and exports"
+        return "a device may audit only its own downloads, exports and views"
     if op.fields.get("device_id") != op.device_id:
         return "an audit event must name the device it was made on"
     return None

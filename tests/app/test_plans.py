@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from app.context import ActionError, Context, PermissionDenied
+from app.notifications import Destination
 from app.services import Services
 from localdb.store import LocalStore
 from sync.merge import FieldValue
@@ -303,3 +304,17 @@ def test_plans_recorded_before_the_sections_stay_valid_and_contributions_are_che
         validate_record("plan_contribution", {**contribution, "section": "purple"})
     with pytest.raises(RecordError, match="say whom"):
         validate_record("plan_contribution", {**contribution, "on_behalf_of": "individual"})
+
+
+def test_a_review_reminder_or_a_contribution_opens_the_plan(lead: Services, child: str) -> None:
+    """A notification about a plan (a review due, a change) or one of its contributions opens the plan's view."""
+    plan = lead.plans.start(child)
+    contribution = lead.plans.contribute(plan, "amber", "Offer the quiet room early")
+    notifications = lead.notifications
+    assert notifications.destination("smart_plan", plan) == Destination("smart_plan", {"plan_id": plan})
+    assert notifications.destination("plan_contribution", contribution) == Destination("smart_plan", {"plan_id": plan})
+    with pytest.raises(ActionError, match="not on this device"):
+        notifications.destination("smart_plan", contribution)  # the wrong kind for that record
+    lead.plans.delete(plan, "Started by mistake")  # a draft is erased
+    with pytest.raises(ActionError, match="not on this device"):
+        notifications.destination("smart_plan", plan)

@@ -229,6 +229,19 @@ def click_tab(page: Page, name: str | re.Pattern[str], *, timeout_ms: int = STEP
     page.get_by_role("tab", name=name).click(timeout=timeout_ms)
 
 
+def navigate(page: Page, name: str, *, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
+    """Go to the navigation destination `name` on a phone: a tab of the bottom bar, or one the bar lists under
+    "More" (screens/shell.py), picked from the sheet it opens (its items are named `more-<screen>`)."""
+    tab = page.get_by_role("tab", name=name, exact=True)
+    more = page.get_by_role("tab", name="More", exact=True)
+    expect(tab.or_(more).first).to_be_attached(timeout=timeout_ms)
+    if tab.count():
+        tab.click(timeout=timeout_ms)
+        return
+    more.click(timeout=timeout_ms)
+    page.get_by_role("button", name=name, exact=True).click(timeout=timeout_ms)
+
+
 def fill_textbox(
     page: Page,
     label: str | re.Pattern[str],

@@ -35,8 +35,8 @@ from tests.e2e.browser import (
     aria_tree,
     by_id,
     click_button,
-    click_tab,
     expect_synced,
+    navigate,
     screenshot,
     select_option,
     set_size,
@@ -57,7 +57,7 @@ LEAD_EMAIL = "lead@brightwater.example"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, dict[str, Any], Database]]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, dict[str, str], Database]]:
     """The demo organisation (60 days at a fifth of its size) in SQLite, served by a real server process."""
     directory = tmp_path_factory.mktemp("e2e-analytics-server")
     url = f"sqlite:///{directory / 'server.db'}"
@@ -107,7 +107,7 @@ def test_analytics_reports_filter_and_related_incidents(page: Page, world) -> No
         expect_synced(page, timeout_ms=SYNC_TIMEOUT_MS * 3)
         wait_for_text(page, "At a glance")
         expect(figure(page, "Incidents")).to_be_attached()
-        click_tab(page, "Analytics")  # the phone's navigation bar (the desktop's rail has buttons)
+        navigate(page, "Analytics")  # under the phone bar's "More" (the desktop's rail has buttons)
         set_size(page, DESKTOP)
         wait_for_text(page, "Global Incident Report", exact=True)
         # Global last: choosing the report already shown changes nothing (nor the URL).

@@ -38,6 +38,7 @@ from tests.e2e.browser import (
     fill_textbox,
     free_port,
     is_blank_png,
+    navigate,
     open_app,
     screenshot,
     set_size,
@@ -266,7 +267,7 @@ def test_tour_of_the_other_screens(signed_in: Page) -> None:
         wait_for_text(page, "Behaviour Communications — Kim Test")
         shoot(page, "communications")
 
-        click_tab(page, "Inbox")
+        navigate(page, "Inbox")  # under the phone bar's "More"
         wait_for_text(page, "Notifications", exact=True)
         shoot(page, "inbox")
 

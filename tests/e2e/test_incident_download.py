@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,6 @@ from playwright.sync_api import Page
 from pypdf import PdfReader
 
 from server.db import Database
-from server.services.audit import list_audit
 from tests.e2e.browser import (
     aria_tree,
     click_button,
@@ -44,7 +42,7 @@ from tests.e2e.test_client_e2e import (  # noqa: F401  (client, page: fixtures)
     page,
     settings_for,
 )
-from tests.support.server import PASSWORD, Device, Org, seed_org
+from tests.support.server import PASSWORD, Device, Org, audited, seed_org
 
 WHAT_HAPPENED = "Left the dining hall and kicked the door."
 
@@ -98,15 +96,7 @@ def test_a_lead_downloads_an_incident_as_a_pdf_and_it_is_audited(page: Page, wor
     assert reference in texts[0] and "Kim Test" in texts[0] and WHAT_HAPPENED in "\n".join(texts)
     assert all("OFFICIAL-SENSITIVE" in t for t in texts)
     # The device audited the download and syncs it: the server's audit log names the lead and the record.
-    deadline = time.monotonic() + SYNC_TIMEOUT_MS / 1000
-    rows: list[dict[str, Any]] = []
-    while time.monotonic() < deadline and not rows:
-        with db.read_session() as session:
-            rows = [
-                r for r in list_audit(session, org.id, record_id=recorded["record_id"]) if r["action"] == "download"
-            ]
-        if not rows:
-            time.sleep(1)
+    rows = audited(db, org.id, recorded["record_id"], "download", timeout=SYNC_TIMEOUT_MS / 1000)
     [row] = rows
     assert (row["actor_id"], row["record_kind"], row["profile_id"]) == (
         org.users["lena"],

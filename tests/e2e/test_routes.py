@@ -21,6 +21,7 @@ from tests.e2e.browser import (
     click_tab,
     expect_synced,
     fill_textbox,
+    navigate,
     open_app,
     screenshot,
     sign_in_on_a_new_device,
@@ -93,7 +94,7 @@ def test_back_forward_and_reload_keep_to_the_screens(page: Page, world) -> None:
         at(page, re.compile(r"/people/[^/]+$"))
         on_profile(page)
         profile_url = page.url
-        click_tab(page, "Inbox")
+        navigate(page, "Inbox")
         at(page, "/inbox")
         on_inbox(page)
 

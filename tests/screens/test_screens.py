@@ -16,14 +16,10 @@ import flet as ft
 import pytest
 
 from app.config import ClientConfig
-from app.context import Context
 from app.session import account_dir
 from localdb.store import LocalStore
 from screens.root import Root
 from screens.ui import FIELD_COLUMNS, card, fit_width, named, parse_moment, people_picker, uk_moment, when
-from sync.hlc import Stamp
-from sync.merge import apply_op
-from sync.ops import Op, validate_op
 from tests.support.screens import (
     BACKGROUND,
     LEAD,
@@ -31,6 +27,7 @@ from tests.support.screens import (
     STAFF,
     add_account,
     chips,
+    make_conflict,
     open_app,
     pick_individual,
     pick_person,
@@ -160,7 +157,16 @@ def test_directory_search_and_profile_tabs(ui: UiHarness):
     ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
 
     tab_names = [t.label for t in ui.find(ft.TabBar).tabs]
-    assert tab_names == ["Overview", "Incidents", "Communications", "Clickers", "Details", "Key Contacts", "Access"]
+    assert tab_names == [
+        "Overview",
+        "Incidents",
+        "Communications",
+        "Clickers",
+        "Smart Plans",
+        "Details",
+        "Key Contacts",
+        "Access",
+    ]
     bodies = dict(zip(tab_names, ui.find(ft.TabBarView).controls, strict=True))
 
     def shows(tab: str, text: str | re.Pattern[str]) -> bool:
@@ -171,6 +177,7 @@ def test_directory_search_and_profile_tabs(ui: UiHarness):
     assert all(shows("Incidents", r) for r in ("besmart-10281", "besmart-10270", "besmart-10001"))
     assert shows("Communications", "Ada helped a classmate")
     assert shows("Clickers", "No clicker logs in the last 30 days.")
+    assert shows("Smart Plans", "No Smart Plans yet.")
     assert shows("Details", "Year 7") and shows("Details", "Lovelace")
     assert shows("Key Contacts", "Mary Lovelace") and shows("Key Contacts", "Phone: 01234 567890")
     assert shows("Access", "Lee Lead") and shows("Access", "Ola Other")
@@ -189,7 +196,7 @@ def test_profile_sections_menu_and_compact_header(ui: UiHarness):
     menu = ui.find(ft.PopupMenuButton, label="All sections")
     assert [item.content.value for item in menu.items] == [t.label for t in ui.find(ft.TabBar).tabs]
     ui.click(ui.find(ft.PopupMenuItem, label="Access"))
-    assert tabs.selected_index == 6 and root(ui).shell.current.params["tab"] == 6
+    assert tabs.selected_index == 7 and root(ui).shell.current.params["tab"] == 7
     # On a phone the actions are icons beside the name; from a tablet's width on, labelled buttons.
     assert ui.find(ft.IconButton, label="Behaviour Clicker") and not ui.find_all(ft.Button, text="Clicker")
     ui.resize(768, 1024)
@@ -577,33 +584,10 @@ def test_editing_my_own_incident(ui: UiHarness):
     assert ui.has_text("Tore up a worksheet, then apologised")
 
 
-def make_conflict(store: LocalStore, record_id: str, mine: str, theirs: str) -> None:
-    """This device changed the location while a lead changed it on another device; the server kept both."""
-    Context(store, STAFF).write("incident", "update", {"location": mine}, record_id=record_id)
-    current = store.get(record_id)
-    assert current is not None and current.state is not None
-    op = validate_op(
-        Op(
-            op_id=1,
-            device_id="other",
-            actor_id="u-lead",
-            record_id=record_id,
-            kind="incident",
-            profile_id=current.profile_id,
-            action="update",
-            fields={"location": theirs},
-            hlc=Stamp(Stamp.parse(current.version).ms + 10, 0, "other").encode(),
-        )
-    )
-    server_state, _ = apply_op(current.state, op)
-    store.acknowledge(o.op_id for o in store.pending_ops(10_000))
-    store.apply_pulled([server_state], cursor=store.cursor + 1)
-
-
 def test_a_conflict_is_shown_and_resolved_on_the_incident(ui: UiHarness, device: dict[str, str]):
     store = store_of(ui)
-    make_conflict(store, device["besmart-10281"], "Dining hall", "Main hall")  # recorded by someone else
-    make_conflict(store, device["besmart-10270"], "Field", "Top field")  # Sam's own
+    make_conflict(store, STAFF, device["besmart-10281"], "location", "Dining hall", "Main hall")  # someone else's
+    make_conflict(store, STAFF, device["besmart-10270"], "location", "Field", "Top field")  # Sam's own
 
     open_incident(ui, "besmart-10281")
     assert ui.has_text("Needs review: edits made at the same time")

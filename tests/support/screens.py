@@ -99,6 +99,33 @@ def server_update(store: LocalStore, record_id: str, fields: dict[str, Any]) -> 
     store.apply_pulled([state], cursor=store.cursor + 1)
 
 
+def make_conflict(
+    store: LocalStore, user: UserInfo, record_id: str, field: str, mine: str, theirs: str, *, by: str = "u-lead"
+) -> None:
+    """`user` changed `field` on this device while `by` changed it on another device; the server kept both."""
+    current = store.get(record_id)
+    assert current is not None
+    Context(store, user).write(current.kind, "update", {field: mine}, record_id=record_id)
+    current = store.get(record_id)
+    assert current is not None and current.state is not None
+    op = validate_op(
+        Op(
+            op_id=1,
+            device_id="other",
+            actor_id=by,
+            record_id=record_id,
+            kind=current.kind,
+            profile_id=current.profile_id,
+            action="update",
+            fields={field: theirs},
+            hlc=Stamp(Stamp.parse(current.version).ms + 10, 0, "other").encode(),
+        )
+    )
+    server_state, _ = apply_op(current.state, op)
+    store.acknowledge(o.op_id for o in store.pending_ops(10_000))
+    store.apply_pulled([server_state], cursor=store.cursor + 1)
+
+
 def seed(store: LocalStore, user: UserInfo) -> dict[str, str]:
     """An organisation's data as it would be after a sync: staff, catalogue, two individuals, incidents."""
     ctx = Context(store, user)

@@ -20,6 +20,7 @@ import httpx
 from server.core.config import Settings, load_settings
 from server.db import Database
 from server.services import organisations as orgs
+from server.services.audit import list_audit
 from sync.hlc import HybridClock
 from sync.merge import RecordState
 from sync.protocol import PullResponse, PushResponse
@@ -142,6 +143,18 @@ class ServerProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(5)
+
+
+def audited(db: Database, org_id: str, record_id: str, action: str, *, timeout: float = 60.0) -> list[dict[str, Any]]:
+    """The audit log's rows of `action` on a record, waiting (up to `timeout` seconds) until there are some: what a
+    device audits itself (a download, a view) arrives with its next sync."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with db.read_session() as session:
+            rows = [r for r in list_audit(session, org_id, record_id=record_id) if r["action"] == action]
+        if rows or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.5)
 
 
 def settings_for(database_url: str) -> Settings:

@@ -392,12 +392,20 @@ class UiHarness:
         self.event(control, "change", index)
 
     def navigate_to(self, label: str) -> None:
-        """Pick the NavigationBar/NavigationRail destination labelled `label`."""
-        for bar in self.find_all((ft.NavigationBar, ft.NavigationRail)):
+        """Pick the NavigationBar/NavigationRail destination labelled `label`; one a phone's bar lists under
+        "More" is picked from the sheet "More" opens."""
+        bars = self.find_all((ft.NavigationBar, ft.NavigationRail))
+        for bar in bars:
             for i, d in enumerate(bar.destinations):
                 if _matches(label, d.label if isinstance(d.label, str) else _text_of(d.label)):
                     self.select_index(bar, i)
                     return
+        for bar in bars:
+            more = [i for i, d in enumerate(bar.destinations) if d.label == "More"]
+            if more:
+                self.select_index(bar, more[0])
+                self.click(self.find(ft.ListTile, where=lambda t: _matches(label, t.title.value)))
+                return
         raise AssertionError(f"no navigation destination {label!r}\n{self.dump()}")
 
     def go(self, route: str) -> None:
