@@ -114,7 +114,7 @@ class IncidentForm:
             return
         self.shell.sync.request_sync()
         self.shell.toast("Report submitted. Key people will be notified when it syncs.")
-        self.shell.show("incident", record_id=record_id)
+        self.shell.show("incident", record_id=record_id, just_submitted=True)  # with "What next?"
 
     def _discard(self, _e: Any) -> None:
         def discard() -> None:

@@ -18,6 +18,7 @@ from screens.incident_form import IncidentForm
 from screens.incidents import IncidentDetail, IncidentList
 from screens.letters import LetterScreen
 from screens.people import Directory, ProfileScreen
+from screens.plan_builder import PlanBuilderScreen
 from screens.record import Clicker, CommunicationsScreen, Record
 
 SCREENS: dict[str, type[Screen]] = {
@@ -37,6 +38,7 @@ SCREENS: dict[str, type[Screen]] = {
         LetterScreen,
         AnalyticsScreen,
         AnalyticsReport,
+        PlanBuilderScreen,
     )
 }
 

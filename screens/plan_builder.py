@@ -1,0 +1,344 @@
+"""The Smart Plan Builder: a draft plan walked one section at a time (one step a screen, so it works on a phone),
+each item editable and kept as it is typed, with that section's suggestions from the record beside it — each
+showing where it came from, to accept, edit then accept, or dismiss (nothing is added unasked); then the four
+reflection questions with the individual's figures; then Publish (or, for a plan lead who may not publish, Save
+draft). Also the "What next?" panel an incident shows straight after it is submitted: Smart Plan / AI Support.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.context import ActionError, PermissionDenied
+from app.plan_builder import Reflection, Suggestion
+from app.vocabulary import PLAN_SECTIONS, Capability, PlanStatus
+from screens.language_check import with_language_check
+from screens.ui import ask, card, empty, heading, muted, named, page_body
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
+
+#: the sections the builder walks: those written as text, item by item (details, targets, contributors and the
+#: review log are structured, and edited on the plan itself)
+TEXT_SECTIONS = ("about_me", "understanding", "green", "amber", "red", "after")
+REFLECTION = "Reflection"
+FINISH = "Publish"
+#: (key, title, items) of each step, in order
+STEPS: list[tuple[str, str, tuple[tuple[str, str], ...]]] = [
+    *(section for section in PLAN_SECTIONS if section[0] in TEXT_SECTIONS),
+    ("reflection", REFLECTION, ()),
+    ("finish", FINISH, ()),
+]
+ITEM_LABELS = {name: text for _key, _title, items in PLAN_SECTIONS for name, text in items}
+#: side by side from a tablet's width; one above the other on a phone
+MAIN_COLUMN: dict[str | ft.ResponsiveRowBreakpoint, int | float] = {"xs": 12, "md": 7}
+SIDE_COLUMN: dict[str | ft.ResponsiveRowBreakpoint, int | float] = {"xs": 12, "md": 5}
+
+
+def has_screen(name: str) -> bool:
+    """Whether screen `name` is in this build (a screen another part links to may not be yet)."""
+    from screens.registry import SCREENS  # here, not at the top: the registry imports this module
+
+    return name in SCREENS
+
+
+def _weeks(recent: int, before: int) -> str:
+    return f"{recent} in the last 4 weeks, {before} in the 4 weeks before"
+
+
+def _counted(rows: list[tuple[str, int]]) -> str:
+    return ", ".join(f"{name} ({count})" for name, count in rows) or "None recorded"
+
+
+def reflection_cards(figures: Reflection) -> list[ft.Control]:
+    """The seed's four questions, each with the individual's figures beside it."""
+    behaviours = [muted(f"{name}: {_weeks(*counts)}") for name, counts in figures.behaviours.items()]
+    techniques = [
+        muted(f"{t.technique}: effective {t.effective}, partly {t.partly_effective}, not effective {t.not_effective}")
+        for t in figures.techniques
+    ]
+    not_followed = [muted(f"{reference}, {day.day} {day:%b %Y}") for _id, reference, day in figures.plan_not_followed]
+    return [
+        card(
+            heading("What behaviours are we seeing?", size=16),
+            muted(f"Incidents: {_weeks(*figures.incidents)}"),
+            *(behaviours or [muted("No Behaviour Clicker taps in the last 8 weeks.")]),
+        ),
+        card(
+            heading("What triggers are evident?", size=16),
+            muted(f"Most frequent triggers: {_counted(figures.triggers)}"),
+            muted(f"Times of day: {_counted(figures.times_of_day)}"),
+            muted(f"Days: {_counted(figures.days)}"),
+            muted(f"Places: {_counted(figures.locations)}"),
+        ),
+        card(
+            heading("What strategies have worked before?", size=16),
+            *(techniques or [muted("No techniques rated in the last 8 weeks.")]),
+        ),
+        card(
+            heading("Are we responding consistently?", size=16),
+            *(
+                [muted("Incidents where the Smart Plan was not followed:"), *not_followed]
+                if not_followed
+                else [muted("No incident in the last 8 weeks says the Smart Plan was not followed.")]
+            ),
+        ),
+    ]
+
+
+class PlanBuilderScreen:
+    NAME = "plan_builder"
+    ROUTE = "/plans/{plan_id}/build"
+    refresh_after_sync = False  # never re-render what is being typed
+
+    def __init__(self, shell: Shell, plan_id: str, step: int = 0) -> None:
+        self.shell = shell
+        self.services = shell.services
+        self.builder = shell.services.plan_builder
+        self.plans = shell.services.plans
+        self.plan = self.plans.get(plan_id)
+        status = self.plan.values.get("status")
+        if status == PlanStatus.ARCHIVED.value or self.plan.values.get("removed"):
+            raise ActionError("This version of the Smart Plan is archived: it can be read but not changed.")
+        self.published = status == PlanStatus.ACTIVE.value
+        if not self.published and not self.plans.can_edit(self.plan):
+            raise PermissionDenied("Only a lead or the plan's lead may build this Smart Plan.")
+        self.step = len(STEPS) - 1 if self.published else max(0, min(int(step), len(STEPS) - 1))
+        self.params: dict[str, Any] = {"plan_id": plan_id, "step": self.step}
+        self.plan_id = plan_id
+
+    # --- acting ---------------------------------------------------------------------------------
+
+    def _ran(self, action: Callable[[], object], done: str | None = None) -> bool:
+        """Run a user action through the shell (its error shown in plain words); whether it was done."""
+
+        def run() -> bool:
+            action()
+            return True
+
+        return self.shell.act(run, done=done) is True
+
+    def _saved(self) -> bool:
+        """Write what was typed to the plan; False (and the reason shown) if it could not be."""
+        return self._ran(lambda: self.builder.save_typing(self.plan_id))
+
+    def _go(self, step: int) -> None:
+        if self._saved():
+            self.shell.show(self.NAME, plan_id=self.plan_id, step=step)
+
+    def _then_show(self, action: Callable[[], Any], done: str) -> None:
+        """Save what was typed, do `action`, and show this step again with the change."""
+        if self._saved() and self._ran(action, done):
+            self.shell.show(self.NAME, plan_id=self.plan_id, step=self.step)
+
+    def _accept(self, suggestion: Suggestion, text: str | None = None) -> None:
+        self._then_show(
+            lambda: self.builder.accept(self.plan_id, suggestion, text=text),
+            f"Added to {ITEM_LABELS[suggestion.field]}",
+        )
+
+    def _edit(self, suggestion: Suggestion) -> None:
+        words = ft.TextField(label="Suggestion", value=suggestion.text, multiline=True, min_lines=2)
+        content = ft.Column(
+            [muted(f"For {ITEM_LABELS[suggestion.field]} · from {suggestion.source}"), words], tight=True
+        )
+        ask(
+            self.shell.page,
+            "Edit the suggestion",
+            content,
+            "Accept edited",
+            lambda: self._accept(suggestion, words.value or ""),
+        )
+
+    def _dismiss(self, suggestion: Suggestion) -> None:
+        self._then_show(lambda: self.builder.dismiss(self.plan_id, suggestion), "Suggestion dismissed")
+
+    def _publish(self, _e: Any) -> None:
+        if self._saved() and self._ran(lambda: self.plans.publish(self.plan_id)):
+            self.shell.sync.request_sync()
+            self.shell.toast("Published: this is now the active Smart Plan. Everyone sees it when they sync.")
+            self.shell.show(self.NAME, plan_id=self.plan_id, step=len(STEPS) - 1)
+
+    def _save_draft(self, _e: Any) -> None:
+        if self._saved():
+            self.shell.toast("Draft saved. A lead publishes it.")
+            self._open_plan()
+
+    def _open_plan(self) -> None:
+        if has_screen("smart_plan"):
+            self.shell.show("smart_plan", plan_id=self.plan_id)
+
+    async def _download(self, _e: Any) -> None:
+        """The plan's PDF (built and audited by app.downloads), delivered the one way files are."""
+        download = self.shell.act(lambda: self.services.downloads.plan(self.plan_id))
+        if download is not None:
+            await self.shell.save_file(download, "Save the Smart Plan")
+
+    # --- the steps ------------------------------------------------------------------------------
+
+    def _item(self, name: str, label: str, typed: dict[str, str]) -> ft.Control:
+        """An item's text: kept on the device as it is typed, written to the plan when the person leaves it."""
+        field = ft.TextField(
+            label=label,
+            value=typed.get(name, str(self.plan.values.get(name) or "")),
+            multiline=True,
+            min_lines=2,
+            on_change=lambda e: self.shell.act(lambda: self.builder.keep_typing(self.plan_id, name, e.control.value)),
+            on_blur=lambda _e: self._saved(),
+        )
+
+        def replaced(text: str) -> None:
+            self.shell.act(lambda: self.builder.keep_typing(self.plan_id, name, text))
+            self._saved()
+
+        return with_language_check(field, identifier=f"plan-{name.replace('_', '-')}", on_replaced=replaced)
+
+    def _suggestion(self, suggestion: Suggestion, number: int) -> ft.Control:
+        return named(
+            card(
+                ft.Text(suggestion.text),
+                muted(f"For {ITEM_LABELS[suggestion.field]} · from {suggestion.source}"),
+                ft.Row(
+                    [
+                        ft.TextButton("Accept", icon=ft.Icons.CHECK, on_click=lambda _: self._accept(suggestion)),
+                        ft.TextButton("Edit", icon=ft.Icons.EDIT_OUTLINED, on_click=lambda _: self._edit(suggestion)),
+                        ft.TextButton("Dismiss", icon=ft.Icons.CLOSE, on_click=lambda _: self._dismiss(suggestion)),
+                    ],
+                    wrap=True,
+                    spacing=0,
+                ),
+            ),
+            f"suggestion-{number}",
+        )
+
+    def _section(self, key: str, items: tuple[tuple[str, str], ...]) -> list[ft.Control]:
+        typed = self.builder.typing(self.plan_id)
+        offered = [s for s in self.builder.suggestions(self.plan_id) if s.section == key]
+        side: list[ft.Control] = [heading("Suggestions from the record", size=16)]
+        side += [self._suggestion(s, n) for n, s in enumerate(offered, 1)] or [
+            empty("Nothing new from the record for this section.")
+        ]
+        return [
+            ft.ResponsiveRow(
+                [
+                    ft.Column([self._item(name, label, typed) for name, label in items], col=MAIN_COLUMN, spacing=12),
+                    ft.Column(side, col=SIDE_COLUMN, spacing=8),
+                ],
+                spacing=16,
+                run_spacing=16,
+            )
+        ]
+
+    def _reflection(self) -> list[ft.Control]:
+        figures = self.builder.reflection(self.plan.profile_id or "")
+        return [
+            muted(
+                "Talk these through with the people who know the individual: the figures are from their record of "
+                "the last 8 weeks. Put what you learn into the plan's sections."
+            ),
+            *reflection_cards(figures),
+        ]
+
+    def _finish(self) -> list[ft.Control]:
+        version = self.plan.values.get("version") or 1
+        if self.published:
+            actions: list[ft.Control] = []
+            if self.services.context.can(Capability.DOWNLOAD_PLANS):
+                actions.append(ft.Button("Download PDF", icon=ft.Icons.DOWNLOAD_OUTLINED, on_click=self._download))
+            if has_screen("smart_plan"):
+                actions.append(
+                    ft.OutlinedButton(
+                        "Open the plan", icon=ft.Icons.ARTICLE_OUTLINED, on_click=lambda _: self._open_plan()
+                    )
+                )
+            return [muted(f"Version {version} is published: it is the active Smart Plan."), ft.Row(actions, wrap=True)]
+        filled = sum(1 for _k, _t, items in STEPS for name, _l in items if self.plan.values.get(name))
+        total = sum(len(items) for _k, _t, items in STEPS)
+        summary = muted(f"{filled} of {total} items filled in. Publishing makes this version the active plan.")
+        if self.services.context.can(Capability.PUBLISH_PLANS):
+            return [summary, ft.Button("Publish", icon=ft.Icons.PUBLISH, on_click=self._publish)]
+        return [
+            summary,
+            muted("Your role does not publish Smart Plans: save the draft, and a lead publishes it."),
+            ft.Button("Save draft", icon=ft.Icons.SAVE_OUTLINED, on_click=self._save_draft),
+        ]
+
+    def build(self) -> ft.Control:
+        key, title, items = STEPS[self.step]
+        name = self.services.context.individual_names().get(self.plan.profile_id or "", "Unknown")
+        body = {"reflection": self._reflection, "finish": self._finish}.get(key, lambda: self._section(key, items))()
+        first, last = self.step == 0, self.step == len(STEPS) - 1
+        nav: list[ft.Control] = []
+        if not self.published:
+            nav = [
+                *([ft.OutlinedButton("Previous", on_click=lambda _: self._go(self.step - 1))] if not first else []),
+                *([ft.Button("Next", on_click=lambda _: self._go(self.step + 1))] if not last else []),
+            ]
+        steps = named(
+            ft.Dropdown(
+                label="Section",
+                value=str(self.step),
+                options=[ft.DropdownOption(key=str(n), text=t) for n, (_k, t, _i) in enumerate(STEPS)],
+                on_select=lambda e: self._go(int(e.control.value)),
+                disabled=self.published,
+            ),
+            "plan-builder-step",
+            "Section",
+        )
+        version = self.plan.values.get("version") or 1
+        return page_body(
+            heading(f"Smart Plan Builder — {name}"),
+            muted(f"Version {version} · step {self.step + 1} of {len(STEPS)}: {title} · kept as you type"),
+            steps,
+            *body,
+            ft.Row(nav, wrap=True),
+        )
+
+
+def what_next(shell: Shell, incident_id: str, profile_id: str | None) -> list[ft.Control]:
+    """The next step the user guide names after submitting an incident: Smart Plan (the builder on the
+    individual's draft, carrying the incident over; or, for those who do not build plans, the plan itself) and
+    AI Support. Nothing when neither is open to this person."""
+    services = shell.services
+    profile_id = profile_id or ""
+    actions: list[ft.Control] = []
+
+    def build_plan(_e: Any) -> None:
+        plan_id = shell.act(lambda: services.plan_builder.plan_for_incident(incident_id))
+        if plan_id is not None:
+            shell.show(PlanBuilderScreen.NAME, plan_id=plan_id)
+
+    active = services.plans.active(profile_id) if services.context.can(Capability.VIEW_PLANS) else None
+    if services.plan_builder.can_build(profile_id):
+        actions.append(ft.Button("Smart Plan", icon=ft.Icons.ASSIGNMENT_OUTLINED, on_click=build_plan))
+    elif active is not None and has_screen("smart_plan"):
+        actions.append(
+            ft.Button(
+                "Smart Plan",
+                icon=ft.Icons.ASSIGNMENT_OUTLINED,
+                on_click=lambda _: shell.show("smart_plan", plan_id=active.id),
+            )
+        )
+    if has_screen("ai_support"):
+        actions.append(
+            ft.OutlinedButton(
+                "AI Support",
+                icon=ft.Icons.LIGHTBULB_OUTLINE,
+                on_click=lambda _: shell.show("ai_support", incident_id=incident_id),
+            )
+        )
+    if not actions:
+        return []
+    return [
+        named(
+            card(
+                heading("What next?", size=16),
+                muted("Bring what this incident taught into the individual's Smart Plan, or ask AI Support."),
+                ft.Row(actions, wrap=True),
+            ),
+            "what-next",
+        )
+    ]
