@@ -15,7 +15,7 @@ import flet as ft
 from app.context import ActionError, PermissionDenied
 from app.plan_builder import Reflection, Suggestion
 from app.vocabulary import PLAN_SECTIONS, Capability, PlanStatus
-from screens.language_check import with_language_check
+from screens.language_check import language_check
 from screens.ui import ask, card, empty, heading, muted, named, page_body
 
 if TYPE_CHECKING:
@@ -194,7 +194,9 @@ class PlanBuilderScreen:
             self.shell.act(lambda: self.builder.keep_typing(self.plan_id, name, text))
             self._saved()
 
-        return with_language_check(field, identifier=f"plan-{name.replace('_', '-')}", on_replaced=replaced)
+        check = language_check(field, identifier=f"plan-{name.replace('_', '-')}", on_replaced=replaced)
+        # As wide as its column: `fit_width` sizes by the window's width, too narrow beside the suggestions.
+        return ft.Column([field, check], spacing=0, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
     def _suggestion(self, suggestion: Suggestion, number: int) -> ft.Control:
         return named(
@@ -221,15 +223,22 @@ class PlanBuilderScreen:
         side += [self._suggestion(s, n) for n, s in enumerate(offered, 1)] or [
             empty("Nothing new from the record for this section.")
         ]
+        count = f"{len(offered)} suggestion{'' if len(offered) == 1 else 's'} from the record" if offered else ""
         return [
+            *([muted(f"{count} for this section: accept, edit or dismiss each.")] if offered else []),
             ft.ResponsiveRow(
                 [
-                    ft.Column([self._item(name, label, typed) for name, label in items], col=MAIN_COLUMN, spacing=12),
-                    ft.Column(side, col=SIDE_COLUMN, spacing=8),
+                    ft.Column(
+                        [self._item(name, label, typed) for name, label in items],
+                        col=MAIN_COLUMN,
+                        spacing=12,
+                        horizontal_alignment=ft.CrossAxisAlignment.STRETCH,
+                    ),
+                    ft.Column(side, col=SIDE_COLUMN, spacing=8, horizontal_alignment=ft.CrossAxisAlignment.STRETCH),
                 ],
                 spacing=16,
                 run_spacing=16,
-            )
+            ),
         ]
 
     def _reflection(self) -> list[ft.Control]:
@@ -269,28 +278,27 @@ class PlanBuilderScreen:
     def build(self) -> ft.Control:
         key, title, items = STEPS[self.step]
         name = self.services.context.individual_names().get(self.plan.profile_id or "", "Unknown")
+        top = heading(f"Smart Plan Builder — {name}")
+        version = self.plan.values.get("version") or 1
+        if self.published:  # nothing left to build: what can be done with it
+            return page_body(top, *self._finish())
         body = {"reflection": self._reflection, "finish": self._finish}.get(key, lambda: self._section(key, items))()
-        first, last = self.step == 0, self.step == len(STEPS) - 1
-        nav: list[ft.Control] = []
-        if not self.published:
-            nav = [
-                *([ft.OutlinedButton("Previous", on_click=lambda _: self._go(self.step - 1))] if not first else []),
-                *([ft.Button("Next", on_click=lambda _: self._go(self.step + 1))] if not last else []),
-            ]
+        nav: list[ft.Control] = [
+            *([ft.OutlinedButton("Previous", on_click=lambda _: self._go(self.step - 1))] if self.step else []),
+            *([ft.Button("Next", on_click=lambda _: self._go(self.step + 1))] if self.step < len(STEPS) - 1 else []),
+        ]
         steps = named(
             ft.Dropdown(
                 label="Section",
                 value=str(self.step),
                 options=[ft.DropdownOption(key=str(n), text=t) for n, (_k, t, _i) in enumerate(STEPS)],
                 on_select=lambda e: self._go(int(e.control.value)),
-                disabled=self.published,
             ),
             "plan-builder-step",
             "Section",
         )
-        version = self.plan.values.get("version") or 1
         return page_body(
-            heading(f"Smart Plan Builder — {name}"),
+            top,
             muted(f"Version {version} · step {self.step + 1} of {len(STEPS)}: {title} · kept as you type"),
             steps,
             *body,
@@ -336,7 +344,10 @@ def what_next(shell: Shell, incident_id: str, profile_id: str | None) -> list[ft
         named(
             card(
                 heading("What next?", size=16),
-                muted("Bring what this incident taught into the individual's Smart Plan, or ask AI Support."),
+                muted(
+                    "Bring what this incident taught into the individual's Smart Plan"
+                    + (", or ask AI Support for ideas." if has_screen("ai_support") else ".")
+                ),
                 ft.Row(actions, wrap=True),
             ),
             "what-next",
