@@ -54,14 +54,15 @@ def _counted(rows: list[tuple[str, int]]) -> str:
 
 
 def reflection_cards(figures: Reflection) -> list[ft.Control]:
-    """The seed's four questions, each with the individual's figures beside it."""
+    """The seed's four questions, each with the individual's figures beside it: for a ResponsiveRow, two a row
+    from a tablet's width."""
     behaviours = [muted(f"{name}: {_weeks(*counts)}") for name, counts in figures.behaviours.items()]
     techniques = [
         muted(f"{t.technique}: effective {t.effective}, partly {t.partly_effective}, not effective {t.not_effective}")
         for t in figures.techniques
     ]
     not_followed = [muted(f"{reference}, {day.day} {day:%b %Y}") for _id, reference, day in figures.plan_not_followed]
-    return [
+    cards = [
         card(
             heading("What behaviours are we seeing?", size=16),
             muted(f"Incidents: {_weeks(*figures.incidents)}"),
@@ -87,6 +88,9 @@ def reflection_cards(figures: Reflection) -> list[ft.Control]:
             ),
         ),
     ]
+    for each in cards:
+        each.col = {"xs": 12, "md": 6}
+    return list(cards)
 
 
 class PlanBuilderScreen:
@@ -248,7 +252,7 @@ class PlanBuilderScreen:
                 "Talk these through with the people who know the individual: the figures are from their record of "
                 "the last 8 weeks. Put what you learn into the plan's sections."
             ),
-            *reflection_cards(figures),
+            ft.ResponsiveRow(reflection_cards(figures), spacing=8, run_spacing=8),
         ]
 
     def _finish(self) -> list[ft.Control]:

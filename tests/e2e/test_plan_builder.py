@@ -5,7 +5,7 @@ name, the accepted words and OFFICIAL-SENSITIVE on every page. The incident PDF'
 tests/e2e/test_incident_download.py.
 
 Headless Chromium (Flet web client) against `python -m server serve` on SQLite, seeded with `seed_org`. The
-builder is saved at phone and desktop size: tests/artifacts/plan-builder-*.png.
+builder is saved at phone and desktop size: tests/artifacts/e2e-plan-builder-*.png.
 """
 
 # The client/page fixtures are reused from test_client_e2e (they take this module's `world`).
@@ -15,65 +15,35 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Locator, Page, expect
 from pypdf import PdfReader
 
-from server.db import Database
 from tests.e2e.browser import (
-    DESKTOP,
-    PHONE,
     aria_tree,
     by_id,
     click_button,
     click_tab,
     expect_synced,
     fill_textbox,
-    is_blank_png,
     screenshot,
-    set_size,
     sign_in_on_a_new_device,
     wait_for_text,
 )
 from tests.e2e.test_client_e2e import (  # noqa: F401  (client, page: fixtures)
     PASSPHRASE,
     SYNC_TIMEOUT_MS,
-    ServerProcess,
     client,
     page,
     pick_individual,
-    settings_for,
+    shoot,
 )
-from tests.support.server import PASSWORD, Org, seed_org
+from tests.e2e.test_incident_download import world  # noqa: F401  (a seeded organisation on SQLite, its server)
+from tests.support.server import PASSWORD
 
 TRIGGER = "Loud corridors at changeover"
 ADJUSTMENT = "A quiet start to lessons"
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, Org, Database]]:
-    directory = tmp_path_factory.mktemp("e2e-plan-builder-server")
-    url = f"sqlite:///{directory / 'server.db'}"
-    db = Database(url, pool_size=2)
-    db.upgrade()
-    org = seed_org(db, settings_for(url))
-    server = ServerProcess(url, directory).start()
-    yield server, org, db
-    server.stop()
-    db.dispose()
-
-
-def shoot(page: Page, name: str) -> None:
-    """The builder at phone and desktop size (tests/artifacts/plan-builder-NAME-WxH.png), then back to phone."""
-    page.mouse.move(1, 1)
-    for size in (PHONE, DESKTOP):
-        path = screenshot(page, f"plan-builder-{name}", size, settle_ms=300)
-        assert not is_blank_png(path), f"{path} is blank"
-    set_size(page, PHONE)
-    page.wait_for_timeout(300)
 
 
 def step(page: Page, title: str) -> None:
@@ -115,25 +85,25 @@ def test_submit_an_incident_then_build_publish_and_download_the_plan(page: Page,
         fill_textbox(page, "What reasonable adjustments could be made to support the individual?", ADJUSTMENT)
         click_button(page, "Submit Report")
         expect(by_id(page, "what-next")).to_be_attached(timeout=SYNC_TIMEOUT_MS)
-        shoot(page, "what-next")
+        shoot(page, "plan-builder-what-next")
 
         click_button(page, "Smart Plan")
         wait_for_text(page, "Smart Plan Builder — Kim Test")
         step(page, "Understanding my behaviour")
         expect(group(page, TRIGGER)).to_be_attached()
-        shoot(page, "suggestion")
+        shoot(page, "plan-builder-suggestion")
         accept(page, TRIGGER, "Triggers")
         step(page, "Proactive (green)")
         accept(page, ADJUSTMENT, "Reasonable adjustments")
-        shoot(page, "accepted")
+        shoot(page, "plan-builder-accepted")
         for title in ("When anxiety rises (amber)", "Crisis (red)", "After an incident", "Reflection"):
             step(page, title)
         wait_for_text(page, f"What triggers are evident? Most frequent triggers: {TRIGGER} (1)")
-        shoot(page, "reflection")
+        shoot(page, "plan-builder-reflection")
         step(page, "Publish")
         click_button(page, "Publish")
         wait_for_text(page, "Version 1 is published: it is the active Smart Plan.")
-        shoot(page, "published")
+        shoot(page, "plan-builder-published")
 
         with page.expect_download(timeout=SYNC_TIMEOUT_MS) as event:
             click_button(page, "Download PDF")
