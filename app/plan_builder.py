@@ -165,15 +165,16 @@ class PlanBuilder:
 
     # --- typing in progress ---------------------------------------------------------------------
 
-    def typing(self, plan_id: str) -> dict[str, str]:
+    def typing(self, plan_id: str) -> dict[str, Any]:
         """What has been typed into the plan's items on this device and not yet written to the plan."""
         return dict(self.context.store.get_secret(_TYPING + plan_id) or {})
 
-    def keep_typing(self, plan_id: str, field: str, text: str) -> None:
-        """Keep what is being typed into an item (encrypted, on this device) until `save_typing`."""
+    def keep_typing(self, plan_id: str, field: str, value: Any) -> None:
+        """Keep what is being typed into an item — its text, or a list of targets or contributors — encrypted on
+        this device until `save_typing`."""
         if field not in PLAN_CONTENT_FIELDS:
             raise ActionError(f"Not a part of a Smart Plan: {field}.")
-        self.context.store.put_secret(_TYPING + plan_id, {**self.typing(plan_id), field: text})
+        self.context.store.put_secret(_TYPING + plan_id, {**self.typing(plan_id), field: value})
 
     def save_typing(self, plan_id: str) -> None:
         """Write what was typed to the plan: one change with the items that differ from it. If the plan may not
@@ -183,7 +184,11 @@ class PlanBuilder:
         if not typed:
             return
         plan = self.plans.get(plan_id)
-        changed = {name: text for name, text in typed.items() if text != (plan.values.get(name) or "")}
+        changed = {
+            name: value
+            for name, value in typed.items()
+            if value != plan.values.get(name) and (value or plan.values.get(name))  # "" and None alike: unchanged
+        }
         if changed:
             self.plans.edit(plan_id, changed)
         self.context.store.delete_secret(_TYPING + plan_id)

@@ -1,12 +1,14 @@
-"""The Smart Plan Builder: a draft plan walked one section at a time (one step a screen, so it works on a phone),
-each item editable and kept as it is typed, with that section's suggestions from the record beside it — each
-showing where it came from, to accept, edit then accept, or dismiss (nothing is added unasked); then the four
-reflection questions with the individual's figures; then Publish (or, for a plan lead who may not publish, Save
-draft). Also the "What next?" panel an incident shows straight after it is submitted: Smart Plan / AI Support.
+"""The Smart Plan Builder: a draft plan walked one step a screen (so it works on a phone) — its details, the four
+reflection questions with the individual's figures, each section of text with that section's suggestions from
+the record beside it (each showing where it came from, to accept, edit then accept, or dismiss: nothing is added
+unasked), its targets, its contributors and agreement — every item kept as it is typed; then Publish (or, for a
+plan lead who may not publish, Save draft). Also the "What next?" panel an incident shows straight after it is
+submitted: Smart Plan / AI Support.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -14,24 +16,28 @@ import flet as ft
 
 from app.context import ActionError, PermissionDenied
 from app.plan_builder import Reflection, Suggestion
-from app.vocabulary import PLAN_SECTIONS, Capability, PlanStatus
+from app.vocabulary import PLAN_SECTIONS, Capability, ContributorRole, PlanStatus, PlanType, options
 from screens.language_check import language_check
-from screens.ui import ask, card, empty, heading, muted, named, page_body
+from screens.ui import UK, ask, card, empty, entry_list, heading, muted, named, page_body
 
 if TYPE_CHECKING:
     from screens.shell import Shell
 
-#: the sections the builder walks: those written as text, item by item (details, targets, contributors and the
-#: review log are structured, and edited on the plan itself)
-TEXT_SECTIONS = ("about_me", "understanding", "green", "amber", "red", "after")
 REFLECTION = "Reflection"
 FINISH = "Publish"
-#: (key, title, items) of each step, in order
+#: (key, title, items) of each step, in order: the plan's details, reflection on the figures, then the plan's
+#: sections (its review log is added to once it is published, on the plan itself), then publishing
 STEPS: list[tuple[str, str, tuple[tuple[str, str], ...]]] = [
-    *(section for section in PLAN_SECTIONS if section[0] in TEXT_SECTIONS),
+    PLAN_SECTIONS[0],
     ("reflection", REFLECTION, ()),
+    *(section for section in PLAN_SECTIONS[1:] if section[0] != "review_log"),
     ("finish", FINISH, ()),
 ]
+#: the steps not made of text items (and how each is shown)
+STRUCTURED = ("header", "reflection", "targets", "agreement", "finish")
+#: a yes/no item that may not have been answered yet
+ANSWERS = {"unknown": "Not recorded", "yes": "Yes", "no": "No"}
+LINKS = ("link_ehcp", "link_pep", "link_placement_plan", "link_risk_assessment")
 ITEM_LABELS = {name: text for _key, _title, items in PLAN_SECTIONS for name, text in items}
 #: side by side from a tablet's width; one above the other on a phone
 MAIN_COLUMN: dict[str | ft.ResponsiveRowBreakpoint, int | float] = {"xs": 12, "md": 7}
@@ -202,6 +208,156 @@ class PlanBuilderScreen:
         # As wide as its column: `fit_width` sizes by the window's width, too narrow beside the suggestions.
         return ft.Column([field, check], spacing=0, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 
+    def _keep(self, name: str, value: Any) -> None:
+        self.shell.act(lambda: self.builder.keep_typing(self.plan_id, name, value))
+
+    def _set(self, name: str, value: Any) -> None:
+        """A choice (a dropdown, a date) is written to the plan at once, with what was typed before it."""
+        if self._saved():
+            self._ran(lambda: self.plans.edit(self.plan_id, {name: value}))
+
+    def _line(self, name: str, typed: dict[str, Any]) -> ft.TextField:
+        """A one-line item (the title, a link's note), kept as typed like the others."""
+        return ft.TextField(
+            label=ITEM_LABELS[name],
+            value=typed.get(name, str(self.plan.values.get(name) or "")),
+            on_change=lambda e: self._keep(name, e.control.value),
+            on_blur=lambda _e: self._saved(),
+        )
+
+    def _choice(
+        self, name: str, choices: dict[str, str], value: Any, meaning: Callable[[str], Any] | None = None
+    ) -> ft.Control:
+        """A dropdown for an item; `meaning` turns the key chosen into the value saved (the key itself if None)."""
+        return named(
+            ft.Dropdown(
+                label=ITEM_LABELS[name],
+                value=value,
+                options=[ft.DropdownOption(key=k, text=t) for k, t in choices.items()],
+                on_select=lambda e: self._set(name, meaning(e.control.value) if meaning else e.control.value),
+            ),
+            f"plan-{name.replace('_', '-')}",
+            ITEM_LABELS[name],
+        )
+
+    def _answer(self, name: str) -> ft.Control:
+        """Yes / No / Not recorded, for an item that is true, false or not yet known."""
+        value = self.plan.values.get(name)
+        current = "unknown" if value is None else ("yes" if value else "no")
+        return self._choice(name, ANSWERS, current, lambda key: {"yes": True, "no": False}.get(key))
+
+    def _review_date(self) -> ft.Control:
+        """The next review date, chosen on a calendar (reminders go to the plan lead and key staff before it)."""
+        value = self.plan.values.get("review_date")
+        day = dt.date.fromisoformat(str(value)) if value else None
+
+        def picked(e: Any) -> None:
+            chosen = e.control.value
+            if isinstance(chosen, dt.datetime):  # midnight of the day chosen, perhaps in UTC
+                chosen = (chosen.astimezone(dt.UTC) + dt.timedelta(hours=12)).date() if chosen.tzinfo else chosen.date()
+            if isinstance(chosen, dt.date):
+                self._set("review_date", chosen.isoformat())
+                self.shell.show(self.NAME, plan_id=self.plan_id, step=self.step)
+
+        def choose(_e: Any) -> None:
+            today = dt.date.today()
+            self.shell.page.show_dialog(
+                ft.DatePicker(
+                    value=dt.datetime.combine(day or today + dt.timedelta(weeks=12), dt.time()),
+                    first_date=dt.datetime.combine(today, dt.time()),
+                    last_date=dt.datetime.combine(today + dt.timedelta(days=3 * 366), dt.time()),
+                    help_text=ITEM_LABELS["review_date"],
+                    locale=UK,
+                    on_change=picked,
+                )
+            )
+
+        shown = f"{day.day} {day:%b %Y}" if day else "Not set"
+        return ft.Row(
+            [
+                ft.Text(f"{ITEM_LABELS['review_date']}: {shown}"),
+                named(ft.OutlinedButton("Choose", icon=ft.Icons.CALENDAR_MONTH, on_click=choose), "plan-review-date"),
+            ],
+            wrap=True,
+        )
+
+    def _details(self) -> list[ft.Control]:
+        typed = self.builder.typing(self.plan_id)
+        values = self.plan.values
+        controls: list[ft.Control] = [
+            self._line("title", typed),
+            self._choice("plan_type", options(PlanType), values.get("plan_type") or PlanType.FULL.value),
+            self._choice("plan_lead", self.services.context.staff_names(), values.get("plan_lead")),
+            self._review_date(),
+            muted("Other plans for this individual"),
+        ]
+        for link in LINKS:
+            controls += [self._answer(link), self._line(f"{link}_note", typed)]
+        return controls
+
+    def _entries(self, name: str, make: Callable[[], dict[str, Any]], editor: Any, required: str) -> ft.Control:
+        """A list item (targets, contributors), kept as typed; an entry still without its `required` part is not
+        kept (it would not be a valid entry)."""
+        kept = self.builder.typing(self.plan_id).get(name, self.plan.values.get(name) or [])
+        return entry_list(
+            ITEM_LABELS[name],
+            kept,
+            make,
+            editor,
+            lambda items: self._keep(name, [i for i in items if str(i.get(required) or "").strip()]),
+            identifier=f"plan-{name}",
+            add="Add a target" if name == "targets" else "Add a contributor",
+        )
+
+    def _entry_text(self, entry: dict[str, Any], key: str, label: str, store: Callable[[], None]) -> ft.TextField:
+        def changed(e: Any) -> None:
+            entry[key] = e.control.value or ""
+            store()
+
+        return ft.TextField(
+            label=label, value=str(entry.get(key) or ""), on_change=changed, on_blur=lambda _e: self._saved()
+        )
+
+    def _targets(self) -> list[ft.Control]:
+        def editor(entry: dict[str, Any], store: Callable[[], None]) -> list[ft.Control]:
+            return [
+                self._entry_text(entry, "target", "Target", store),
+                self._entry_text(entry, "measured_by", "How progress will be measured", store),
+            ]
+
+        return [self._entries("targets", lambda: {"target": "", "measured_by": ""}, editor, "target")]
+
+    def _agreement(self) -> list[ft.Control]:
+        def editor(entry: dict[str, Any], store: Callable[[], None]) -> list[ft.Control]:
+            def role(e: Any) -> None:
+                entry["role"] = e.control.value
+                store()
+                self._saved()
+
+            return [
+                self._entry_text(entry, "name", "Name", store),
+                named(
+                    ft.Dropdown(
+                        label="Contributes as",
+                        value=entry.get("role") or ContributorRole.STAFF.value,
+                        options=[ft.DropdownOption(key=k, text=t) for k, t in options(ContributorRole).items()],
+                        on_select=role,
+                    ),
+                    "contributor-role",
+                    "Contributes as",
+                ),
+                self._entry_text(entry, "title", "What they do (class teacher, mum, educational psychologist)", store),
+            ]
+
+        def make() -> dict[str, Any]:
+            return {"name": "", "role": ContributorRole.STAFF.value, "title": "", "date": dt.date.today().isoformat()}
+
+        return [
+            self._entries("contributors", make, editor, "name"),
+            self._answer("parent_agrees"),
+            self._answer("individual_agrees"),
+        ]
+
     def _suggestion(self, suggestion: Suggestion, number: int) -> ft.Control:
         return named(
             card(
@@ -268,9 +424,12 @@ class PlanBuilderScreen:
                     )
                 )
             return [muted(f"Version {version} is published: it is the active Smart Plan."), ft.Row(actions, wrap=True)]
-        filled = sum(1 for _k, _t, items in STEPS for name, _l in items if self.plan.values.get(name))
-        total = sum(len(items) for _k, _t, items in STEPS)
-        summary = muted(f"{filled} of {total} items filled in. Publishing makes this version the active plan.")
+        written = [name for key, _t, items in STEPS if key not in STRUCTURED for name, _l in items]
+        filled = sum(1 for name in written if self.plan.values.get(name))
+        total = len(written)
+        summary = muted(
+            f"{filled} of {total} items of the plan's sections written. Publishing makes this version the active plan."
+        )
         if self.services.context.can(Capability.PUBLISH_PLANS):
             return [summary, ft.Button("Publish", icon=ft.Icons.PUBLISH, on_click=self._publish)]
         return [
@@ -286,7 +445,14 @@ class PlanBuilderScreen:
         version = self.plan.values.get("version") or 1
         if self.published:  # nothing left to build: what can be done with it
             return page_body(top, *self._finish())
-        body = {"reflection": self._reflection, "finish": self._finish}.get(key, lambda: self._section(key, items))()
+        shown: dict[str, Callable[[], list[ft.Control]]] = {
+            "header": self._details,
+            "reflection": self._reflection,
+            "targets": self._targets,
+            "agreement": self._agreement,
+            "finish": self._finish,
+        }
+        body = shown[key]() if key in STRUCTURED else self._section(key, items)
         nav: list[ft.Control] = [
             *([ft.OutlinedButton("Previous", on_click=lambda _: self._go(self.step - 1))] if self.step else []),
             *([ft.Button("Next", on_click=lambda _: self._go(self.step + 1))] if self.step < len(STEPS) - 1 else []),

@@ -462,3 +462,58 @@ def people_picker(
     render()
     box = ft.Column([named(search, identifier), chips, matches], spacing=6)
     return box
+
+
+def entry_list(
+    title: str,
+    entries: list[dict[str, Any]],
+    make: Callable[[], dict[str, Any]],
+    editor: Callable[[dict[str, Any], Callable[[], None]], list[ft.Control]],
+    on_change: Callable[[list[dict[str, Any]]], Any],
+    *,
+    identifier: str,
+    add: str = "Add",
+) -> ft.Column:
+    """A list of structured entries (an incident's techniques, a plan's targets): edit, add, remove.
+
+    `make()` gives a new entry; `editor(entry, store)` its inputs, which change the entry (a dict) in place and
+    call `store()`; `on_change` gets a copy of every entry after each change. Entry n is `<identifier>-n`."""
+    items: list[dict[str, Any]] = [dict(i) for i in entries]
+    column = ft.Column(spacing=8)
+
+    def store() -> None:
+        on_change([dict(i) for i in items])
+
+    def changed() -> None:
+        store()
+        render()
+        column.page.update()  # on_change may have updated something else (a toast), which skips the auto-update
+
+    def render() -> None:
+        column.controls = [muted(title)]
+        for index, item in enumerate(items):
+
+            def remove(_e: Any, i: int = index) -> None:
+                items.pop(i)
+                changed()
+
+            column.controls.append(
+                named(
+                    ft.Container(
+                        ft.Column([*editor(item, store), ft.TextButton("Remove", on_click=remove)], spacing=6),
+                        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+                        border_radius=8,
+                        padding=10,
+                    ),
+                    f"{identifier}-{index + 1}",
+                )
+            )
+
+        def added(_e: Any) -> None:
+            items.append(make())
+            changed()
+
+        column.controls.append(ft.OutlinedButton(add, icon=ft.Icons.ADD, on_click=added))
+
+    render()
+    return column

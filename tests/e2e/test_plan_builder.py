@@ -89,6 +89,11 @@ def test_submit_an_incident_then_build_publish_and_download_the_plan(page: Page,
 
         click_button(page, "Smart Plan")
         wait_for_text(page, "Smart Plan Builder — Kim Test")
+        shoot(page, "plan-builder-details")
+        step(page, "Reflection")
+        wait_for_text(page, f"What triggers are evident? Most frequent triggers: {TRIGGER} (1)")
+        shoot(page, "plan-builder-reflection")
+        step(page, "About me")
         step(page, "Understanding my behaviour")
         expect(group(page, TRIGGER)).to_be_attached()
         shoot(page, "plan-builder-suggestion")
@@ -96,10 +101,10 @@ def test_submit_an_incident_then_build_publish_and_download_the_plan(page: Page,
         step(page, "Proactive (green)")
         accept(page, ADJUSTMENT, "Reasonable adjustments")
         shoot(page, "plan-builder-accepted")
-        for title in ("When anxiety rises (amber)", "Crisis (red)", "After an incident", "Reflection"):
+        for title in ("When anxiety rises (amber)", "Crisis (red)", "After an incident", "Targets"):
             step(page, title)
-        wait_for_text(page, f"What triggers are evident? Most frequent triggers: {TRIGGER} (1)")
-        shoot(page, "plan-builder-reflection")
+        step(page, "Contributors and agreement")
+        shoot(page, "plan-builder-agreement")
         step(page, "Publish")
         click_button(page, "Publish")
         wait_for_text(page, "Version 1 is published: it is the active Smart Plan.")

@@ -135,7 +135,7 @@ def test_after_submitting_an_incident_what_next_opens_the_builder_on_a_new_draft
     ui.click(ui.find(ft.Button, text="Smart Plan"))
 
     assert ui.has_text("Smart Plan Builder — Ada Lovelace")
-    assert ui.has_text(re.compile(r"^Version 1 · step 1 of 8: About me"))
+    assert ui.has_text(re.compile(r"^Version 1 · step 1 of 11: Plan details"))
     values = the_plan(ui, lead_device["ada"])
     assert (values["status"], values["plan_lead"], values["linked_incident_ids"]) == ("draft", "u-lead", [submitted])
     # The incident's learning is offered in its section, with where it came from; nothing is in the plan yet.
@@ -190,6 +190,7 @@ def test_items_are_kept_as_typed_and_written_to_the_plan_when_left(lead_ui: UiHa
     ada = lead_device["ada"]
     plan_id = plans(ui).start(ada)
     ui.go(f"/plans/{plan_id}/build")
+    go_to_step(ui, "About me")
     before = store_of(ui).pending_count()
     strengths = ui.find(ft.TextField, label="My strengths and interests")
     for text in ("Dra", "Drawing", "Drawing and football"):
@@ -199,13 +200,14 @@ def test_items_are_kept_as_typed_and_written_to_the_plan_when_left(lead_ui: UiHa
     # Leaving the app mid-sentence loses nothing: the builder opens with the words typed.
     ui.navigate_to("Dashboard")
     ui.go(f"/plans/{plan_id}/build")
+    go_to_step(ui, "About me")
     assert ui.find(ft.TextField, label="My strengths and interests").value == "Drawing and football"
     ui.event(ui.find(ft.TextField, label="My strengths and interests"), "blur")
     assert the_plan(ui, ada)["about_strengths"] == "Drawing and football"
     assert store_of(ui).pending_count() == before + 1  # one change for the item
     ui.type(ui.find(ft.TextField, label="What matters to me"), "My dog, Biscuit")
     ui.click("Next")  # leaving the section writes it, too
-    assert ui.has_text(re.compile(r"step 2 of 8: Understanding my behaviour"))
+    assert ui.has_text(re.compile(r"step 4 of 11: Understanding my behaviour"))
     assert the_plan(ui, ada)["about_what_matters"] == "My dog, Biscuit"
     ui.click("Previous")
     assert ui.find(ft.TextField, label="What matters to me").value == "My dog, Biscuit"
@@ -240,9 +242,12 @@ def test_a_lead_publishes_then_downloads_the_plan(lead_ui: UiHarness, lead_devic
     ada = lead_device["ada"]
     plan_id = plans(ui).start(ada)
     ui.go(f"/plans/{plan_id}/build")
+    go_to_step(ui, "About me")
     ui.type(ui.find(ft.TextField, label="My strengths and interests"), "Drawing")
     go_to_step(ui, "Publish")
-    assert ui.has_text(re.compile(r"^1 of \d+ items filled in\."))  # what was typed was written on leaving
+    assert ui.has_text(
+        re.compile(r"^1 of \d+ items of the plan's sections written\.")
+    )  # what was typed was written on leaving
     ui.click(ui.find(ft.Button, text="Publish"))
     assert the_plan(ui, ada)["status"] == "active"
     assert ui.has_text("Version 1 is published: it is the active Smart Plan.")
@@ -278,6 +283,7 @@ def test_a_plan_lead_who_may_not_publish_saves_the_draft(config: ClientConfig):
         unlock(ui)
         ui.go(f"/plans/{plan_id}/build")
         assert ui.has_text("Smart Plan Builder — Ada Lovelace")
+        go_to_step(ui, "About me")
         ui.type(ui.find(ft.TextField, label="What matters to me"), "Her cat")
         go_to_step(ui, "Publish")
         assert not ui.find_all(ft.Button, text="Publish")
@@ -306,3 +312,53 @@ def test_staff_who_do_not_lead_the_plan_cannot_open_the_builder(ui: UiHarness, d
     ui.go(f"/plans/{plan_id}/build")
     assert snack(ui).content.value == "Only a lead or the plan's lead may build this Smart Plan."
     assert not ui.has_text(re.compile("^Smart Plan Builder"))
+
+
+def test_details_targets_and_contributors_are_written_to_the_draft(lead_ui: UiHarness, lead_device: dict[str, str]):
+    ui = lead_ui
+    ada = lead_device["ada"]
+    plan_id = plans(ui).start(ada)
+    ui.go(f"/plans/{plan_id}/build")
+    ui.type(ui.find(ft.TextField, label="Title"), "Ada's plan for Year 7")
+    ui.select(ui.find(ft.Dropdown, label="Plan type"), "interim")  # a choice is written at once, with the title
+    assert (the_plan(ui, ada)["plan_type"], the_plan(ui, ada)["title"]) == ("interim", "Ada's plan for Year 7")
+    ui.select(ui.find(ft.Dropdown, label="EHCP"), "yes")
+    ui.type(ui.find(ft.TextField, label="EHCP note"), "Annual review in March")
+    ui.select(ui.find(ft.Dropdown, label="PEP"), "no")
+    ui.click(ui.find(ft.OutlinedButton, text="Choose"))
+    [picker] = [d for d in ui.open_dialogs() if isinstance(d, ft.DatePicker)]
+    review = dt.date.today() + dt.timedelta(weeks=6)
+    ui.set_value(picker, dt.datetime.combine(review, dt.time()).astimezone(dt.UTC))  # as the client sends it
+    assert ui.has_text(f"Next review date: {review.day} {review:%b %Y}")
+    values = the_plan(ui, ada)
+    assert (values["link_ehcp"], values["link_ehcp_note"], values["link_pep"], values["link_risk_assessment"]) == (
+        True,
+        "Annual review in March",
+        False,
+        None,
+    )
+    assert values["review_date"] == review.isoformat()
+
+    go_to_step(ui, "Targets")
+    ui.click("Add a target")
+    ui.click("Add a target")  # left empty: not a target, so not kept
+    [target, _empty] = ui.find_all(ft.TextField, label="Target")
+    ui.type(target, "Stays in lessons after a correction")
+    ui.type(ui.find_all(ft.TextField, label="How progress will be measured")[0], "Behaviour Clicker: walk-outs a week")
+    go_to_step(ui, "Contributors and agreement")
+    assert the_plan(ui, ada)["targets"] == [
+        {"target": "Stays in lessons after a correction", "measured_by": "Behaviour Clicker: walk-outs a week"}
+    ]
+    ui.click("Add a contributor")
+    ui.type(ui.find(ft.TextField, label="Name"), "Mary Lovelace")
+    ui.select(ui.find(ft.Dropdown, label="Contributes as"), "parent")
+    ui.select(ui.find(ft.Dropdown, label="The parent or carer agrees with the plan"), "yes")
+    [contributor] = the_plan(ui, ada)["contributors"]
+    assert (contributor["name"], contributor["role"], contributor["date"]) == (
+        "Mary Lovelace",
+        "parent",
+        dt.date.today().isoformat(),
+    )
+    assert the_plan(ui, ada)["parent_agrees"] is True and the_plan(ui, ada)["individual_agrees"] is None
+    go_to_step(ui, "Targets")
+    assert ui.find(ft.TextField, label="Target").value == "Stays in lessons after a correction"
