@@ -438,6 +438,31 @@ class PlanBuilderScreen:
             ft.Button("Save draft", icon=ft.Icons.SAVE_OUTLINED, on_click=self._save_draft),
         ]
 
+    def _conflicts(self) -> list[ft.Control]:
+        """Items two people changed at once: both versions are kept, and chosen between on the plan itself."""
+        fields = sorted({ITEM_LABELS.get(c.field, c.field) for c in self.plan.conflicts})
+        if not fields:
+            return []
+        where = "Choose one on the plan." if has_screen("smart_plan") else "A lead chooses one."
+        return [
+            ft.Container(
+                ft.Column(
+                    [
+                        ft.Text(f"Changed by two people at once, both versions kept: {', '.join(fields)}. {where}"),
+                        *(
+                            [ft.TextButton("Open the plan", on_click=lambda _: self._saved() and self._open_plan())]
+                            if has_screen("smart_plan")
+                            else []
+                        ),
+                    ],
+                    spacing=4,
+                ),
+                bgcolor=ft.Colors.AMBER_50,
+                padding=12,
+                border_radius=8,
+            )
+        ]
+
     def build(self) -> ft.Control:
         key, title, items = STEPS[self.step]
         name = self.services.context.individual_names().get(self.plan.profile_id or "", "Unknown")
@@ -470,6 +495,7 @@ class PlanBuilderScreen:
         return page_body(
             top,
             muted(f"Version {version} · step {self.step + 1} of {len(STEPS)}: {title} · kept as you type"),
+            *self._conflicts(),
             steps,
             *body,
             ft.Row(nav, wrap=True),

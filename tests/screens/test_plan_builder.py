@@ -17,7 +17,19 @@ from pypdf import PdfReader
 from app.config import ClientConfig
 from app.context import Context
 from app.plans import Plans
-from tests.support.screens import LEAD, STAFF, add_account, open_app, root, seed, snack, start_report, store_of, unlock
+from tests.support.screens import (
+    LEAD,
+    STAFF,
+    add_account,
+    open_app,
+    root,
+    seed,
+    server_update,
+    snack,
+    start_report,
+    store_of,
+    unlock,
+)
 from tests.support.ui_harness import UiHarness
 
 NOW = dt.datetime.now(dt.UTC)
@@ -362,3 +374,14 @@ def test_details_targets_and_contributors_are_written_to_the_draft(lead_ui: UiHa
     assert the_plan(ui, ada)["parent_agrees"] is True and the_plan(ui, ada)["individual_agrees"] is None
     go_to_step(ui, "Targets")
     assert ui.find(ft.TextField, label="Target").value == "Stays in lessons after a correction"
+
+
+def test_items_changed_by_two_people_at_once_are_pointed_out(lead_ui: UiHarness, lead_device: dict[str, str]):
+    ui = lead_ui
+    plan_id = plans(ui).start(lead_device["ada"])
+    plans(ui).edit(plan_id, {"triggers": "- Loud corridors"})
+    store = store_of(ui)
+    store.acknowledge(op.op_id for op in store.pending_ops(10_000))
+    server_update(store, plan_id, {"triggers": "- Cover lessons"}, seen=False)  # a colleague, offline, meanwhile
+    ui.go(f"/plans/{plan_id}/build")
+    assert ui.has_text("Changed by two people at once, both versions kept: Triggers. A lead chooses one.")
