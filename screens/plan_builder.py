@@ -178,7 +178,8 @@ class PlanBuilderScreen:
             self._open_plan()
 
     def _open_plan(self) -> None:
-        if has_screen("smart_plan"):
+        """The plan's own view (with what was typed written first), where this build has one."""
+        if has_screen("smart_plan") and self._saved():
             self.shell.show("smart_plan", plan_id=self.plan_id)
 
     async def _download(self, _e: Any) -> None:
@@ -450,7 +451,7 @@ class PlanBuilderScreen:
                     [
                         ft.Text(f"Changed by two people at once, both versions kept: {', '.join(fields)}. {where}"),
                         *(
-                            [ft.TextButton("Open the plan", on_click=lambda _: self._saved() and self._open_plan())]
+                            [ft.TextButton("Open the plan", on_click=lambda _: self._open_plan())]
                             if has_screen("smart_plan")
                             else []
                         ),

@@ -97,6 +97,13 @@ def draft(plan_lead: str) -> dict[str, object]:
     }
 
 
+def open_builder(ui: UiHarness, profile_id: str) -> str:
+    """A lead starts the individual's plan and opens it in the builder; its id."""
+    plan_id = plans(ui).start(profile_id)
+    ui.go(f"/plans/{plan_id}/build")
+    return plan_id
+
+
 def plans(ui: UiHarness) -> Plans:
     shell = root(ui).shell
     assert shell is not None
@@ -164,8 +171,7 @@ def test_after_submitting_an_incident_what_next_opens_the_builder_on_a_new_draft
 def test_accept_edit_and_dismiss_change_the_draft_as_shown(lead_ui: UiHarness, lead_device: dict[str, str]):
     ui = lead_ui
     ada = lead_device["ada"]
-    plan_id = plans(ui).start(ada)
-    ui.go(f"/plans/{plan_id}/build")
+    open_builder(ui, ada)
     go_to_step(ui, "Understanding my behaviour")
     press(ui, suggestion(ui, "Being told off in front of the class"), "Accept")
     assert ui.find(ft.TextField, label="Triggers").value == "- Being told off in front of the class"
@@ -200,8 +206,7 @@ def test_accept_edit_and_dismiss_change_the_draft_as_shown(lead_ui: UiHarness, l
 def test_items_are_kept_as_typed_and_written_to_the_plan_when_left(lead_ui: UiHarness, lead_device: dict[str, str]):
     ui = lead_ui
     ada = lead_device["ada"]
-    plan_id = plans(ui).start(ada)
-    ui.go(f"/plans/{plan_id}/build")
+    plan_id = open_builder(ui, ada)
     go_to_step(ui, "About me")
     before = store_of(ui).pending_count()
     strengths = ui.find(ft.TextField, label="My strengths and interests")
@@ -229,8 +234,7 @@ def test_the_reflection_step_shows_the_figures_beside_the_four_questions(
     lead_ui: UiHarness, lead_device: dict[str, str]
 ):
     ui = lead_ui
-    plan_id = plans(ui).start(lead_device["ada"])
-    ui.go(f"/plans/{plan_id}/build")
+    open_builder(ui, lead_device["ada"])
     go_to_step(ui, "Reflection")
     for question in (
         "What behaviours are we seeing?",
@@ -252,8 +256,7 @@ def test_the_reflection_step_shows_the_figures_beside_the_four_questions(
 def test_a_lead_publishes_then_downloads_the_plan(lead_ui: UiHarness, lead_device: dict[str, str]):
     ui = lead_ui
     ada = lead_device["ada"]
-    plan_id = plans(ui).start(ada)
-    ui.go(f"/plans/{plan_id}/build")
+    plan_id = open_builder(ui, ada)
     go_to_step(ui, "About me")
     ui.type(ui.find(ft.TextField, label="My strengths and interests"), "Drawing")
     go_to_step(ui, "Publish")
@@ -329,8 +332,7 @@ def test_staff_who_do_not_lead_the_plan_cannot_open_the_builder(ui: UiHarness, d
 def test_details_targets_and_contributors_are_written_to_the_draft(lead_ui: UiHarness, lead_device: dict[str, str]):
     ui = lead_ui
     ada = lead_device["ada"]
-    plan_id = plans(ui).start(ada)
-    ui.go(f"/plans/{plan_id}/build")
+    open_builder(ui, ada)
     ui.type(ui.find(ft.TextField, label="Title"), "Ada's plan for Year 7")
     ui.select(ui.find(ft.Dropdown, label="Plan type"), "interim")  # a choice is written at once, with the title
     assert (the_plan(ui, ada)["plan_type"], the_plan(ui, ada)["title"]) == ("interim", "Ada's plan for Year 7")
