@@ -60,7 +60,6 @@ SECTION_OF = {
     "incident_form": "record",
     "incident": "incidents",
     "analytics_report": "analytics",
-    "plan_builder": "smart_plans",
 }
 
 
