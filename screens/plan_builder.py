@@ -18,7 +18,7 @@ from app.context import ActionError, PermissionDenied
 from app.plan_builder import Reflection, Suggestion
 from app.vocabulary import PLAN_SECTIONS, Capability, ContributorRole, PlanStatus, PlanType, options
 from screens.language_check import language_check
-from screens.ui import UK, ask, card, empty, entry_list, heading, muted, named, page_body
+from screens.ui import UK, ask, card, empty, entry_list, heading, muted, named, page_body, picked_date
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -190,19 +190,19 @@ class PlanBuilderScreen:
 
     # --- the steps ------------------------------------------------------------------------------
 
-    def _item(self, name: str, label: str, typed: dict[str, str]) -> ft.Control:
+    def _item(self, name: str, label: str, typed: dict[str, Any]) -> ft.Control:
         """An item's text: kept on the device as it is typed, written to the plan when the person leaves it."""
         field = ft.TextField(
             label=label,
             value=typed.get(name, str(self.plan.values.get(name) or "")),
             multiline=True,
             min_lines=2,
-            on_change=lambda e: self.shell.act(lambda: self.builder.keep_typing(self.plan_id, name, e.control.value)),
+            on_change=lambda e: self._keep(name, e.control.value),
             on_blur=lambda _e: self._saved(),
         )
 
         def replaced(text: str) -> None:
-            self.shell.act(lambda: self.builder.keep_typing(self.plan_id, name, text))
+            self._keep(name, text)
             self._saved()
 
         check = language_check(field, identifier=f"plan-{name.replace('_', '-')}", on_replaced=replaced)
@@ -253,10 +253,8 @@ class PlanBuilderScreen:
         day = dt.date.fromisoformat(str(value)) if value else None
 
         def picked(e: Any) -> None:
-            chosen = e.control.value
-            if isinstance(chosen, dt.datetime):  # midnight of the day chosen, perhaps in UTC
-                chosen = (chosen.astimezone(dt.UTC) + dt.timedelta(hours=12)).date() if chosen.tzinfo else chosen.date()
-            if isinstance(chosen, dt.date):
+            chosen = picked_date(e.control.value if e.control.value is not None else e.data)
+            if chosen is not None:
                 self._set("review_date", chosen.isoformat())
                 self.shell.show(self.NAME, plan_id=self.plan_id, step=self.step)
 
@@ -296,7 +294,13 @@ class PlanBuilderScreen:
             controls += [self._answer(link), self._line(f"{link}_note", typed)]
         return controls
 
-    def _entries(self, name: str, make: Callable[[], dict[str, Any]], editor: Any, required: str) -> ft.Control:
+    def _entries(
+        self,
+        name: str,
+        make: Callable[[], dict[str, Any]],
+        editor: Callable[[dict[str, Any], Callable[[], None]], list[ft.Control]],
+        required: str,
+    ) -> ft.Control:
         """A list item (targets, contributors), kept as typed; an entry still without its `required` part is not
         kept (it would not be a valid entry)."""
         kept = self.builder.typing(self.plan_id).get(name, self.plan.values.get(name) or [])

@@ -249,7 +249,7 @@ def ask(
     )
 
 
-def _picked_date(value: Any) -> dt.date | None:
+def picked_date(value: Any) -> dt.date | None:
     """The day a DatePicker reports. The client sends midnight of the chosen day, possibly converted to UTC
     from the browser's own time zone (23:00 the day before in British Summer Time): the nearest midnight in
     UTC is the chosen day for any time zone within 12 hours of UTC."""
@@ -320,7 +320,7 @@ def date_time_field(
             field.value = uk_moment(state["moment"])
 
     def date_picked(e: Any) -> None:
-        day = _picked_date(e.control.value if e.control.value is not None else e.data)
+        day = picked_date(e.control.value if e.control.value is not None else e.data)
         if day is not None:
             accept(dt.datetime.combine(day, state["moment"].time()))
             field.value = uk_moment(state["moment"])
