@@ -387,3 +387,13 @@ def test_items_changed_by_two_people_at_once_are_pointed_out(lead_ui: UiHarness,
     server_update(store, plan_id, {"triggers": "- Cover lessons"}, seen=False)  # a colleague, offline, meanwhile
     ui.go(f"/plans/{plan_id}/build")
     assert ui.has_text("Changed by two people at once, both versions kept: Triggers. A lead chooses one.")
+
+
+def test_an_archived_version_is_not_opened_in_the_builder(lead_ui: UiHarness, lead_device: dict[str, str]):
+    ui = lead_ui
+    first = plans(ui).start(lead_device["ada"])
+    plans(ui).publish(first)
+    plans(ui).publish(plans(ui).start_next_version(first))  # the first is archived, read-only
+    ui.go(f"/plans/{first}/build")
+    assert snack(ui).content.value == "This version of the Smart Plan is archived: it can be read but not changed."
+    assert not ui.has_text(re.compile("^Smart Plan Builder"))
