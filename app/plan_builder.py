@@ -7,6 +7,11 @@ communication) and the plan item it would go to. Nothing is added unasked: the p
 or edited), which appends it to that item, or dismisses it, which this device remembers (in its encrypted
 vault) so it is not offered again for that plan.
 
+While an item is being typed in the builder, the words are kept (encrypted) on the device and written to the
+plan when the person leaves the item or the section: nothing typed is lost, and the plan gets one change per item
+edited rather than one per key pressed (each change is an op the server audits). After an incident, the builder
+opens on the individual's draft — or starts one, or the active plan's next version — with the incident linked.
+
 Reflection answers the four questions of the plan process with figures from the record: which behaviours
 (last 4 weeks against the 4 before), which triggers, times, days and places, which techniques worked, and the
 incidents where the physical-intervention page says the plan was not followed.
@@ -20,11 +25,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.context import ActionError, Context
+from app.context import ActionError, Context, PermissionDenied
 from app.plans import Plans
 from localdb.queries import Stored
 from sync.permissions import Capability
-from sync.records import PLAN_FIELD_SECTION, Effectiveness, IncidentStatus, Valence
+from sync.records import PLAN_CONTENT_FIELDS, PLAN_FIELD_SECTION, Effectiveness, IncidentStatus, PlanStatus, Valence
 
 #: incident field -> the plan item its words are offered for
 _INCIDENT_TEXT = {
@@ -37,6 +42,7 @@ _INCIDENT_TEXT = {
 #: a de-escalation technique's rating -> the amber item it is offered for
 _RATED = {Effectiveness.EFFECTIVE.value: "amber_helps", Effectiveness.NOT_EFFECTIVE.value: "amber_avoid"}
 _DISMISSED = "plan-builder-dismissed:"
+_TYPING = "plan-builder-typing:"
 WEEK = dt.timedelta(weeks=1)
 
 
@@ -156,6 +162,72 @@ class PlanBuilder:
 
     def _dismissed(self, plan_id: str) -> list[str]:
         return list(self.context.store.get_secret(_DISMISSED + plan_id) or [])
+
+    # --- typing in progress ---------------------------------------------------------------------
+
+    def typing(self, plan_id: str) -> dict[str, Any]:
+        """What has been typed into the plan's items on this device and not yet written to the plan."""
+        return dict(self.context.store.get_secret(_TYPING + plan_id) or {})
+
+    def keep_typing(self, plan_id: str, field: str, value: Any) -> None:
+        """Keep what is being typed into an item — its text, or a list of targets or contributors — encrypted on
+        this device until `save_typing`."""
+        if field not in PLAN_CONTENT_FIELDS:
+            raise ActionError(f"Not a part of a Smart Plan: {field}.")
+        self.context.store.put_secret(_TYPING + plan_id, {**self.typing(plan_id), field: value})
+
+    def save_typing(self, plan_id: str) -> None:
+        """Write what was typed to the plan: one change with the items that differ from it. If the plan may not
+        be changed (published meanwhile, or the role does not allow it) the error says why and the words stay
+        kept on the device."""
+        typed = self.typing(plan_id)
+        if not typed:
+            return
+        plan = self.plans.get(plan_id)
+        changed = {
+            name: value
+            for name, value in typed.items()
+            if value != plan.values.get(name) and (value or plan.values.get(name))  # "" and None alike: unchanged
+        }
+        if changed:
+            self.plans.edit(plan_id, changed)
+        self.context.store.delete_secret(_TYPING + plan_id)
+
+    # --- after an incident ----------------------------------------------------------------------
+
+    def _draft_of(self, profile_id: str) -> Stored | None:
+        for plan in self.context.store.records("smart_plan", profile_id):
+            if plan.values.get("status") == PlanStatus.DRAFT.value and not plan.values.get("removed"):
+                return plan
+        return None
+
+    def can_build(self, profile_id: str) -> bool:
+        """Whether this person may open the builder for the individual: a lead, or the lead of their draft."""
+        if self.context.can(Capability.EDIT_PLANS):
+            return True
+        draft = self._draft_of(profile_id)
+        return draft is not None and self.plans.can_edit(draft)
+
+    def plan_for_incident(self, incident_id: str) -> str:
+        """The draft the builder opens straight after an incident is submitted: the individual's draft, else a new
+        version of their active plan, else a new plan — with the incident linked to it, so its learning is
+        offered as suggestions and the plan records where it came from."""
+        incident = self.context.get(incident_id, "incident")
+        profile_id = incident.profile_id or ""
+        if not self.can_build(profile_id):
+            raise PermissionDenied("Only a lead or the plan's lead may build this Smart Plan.")
+        draft = self._draft_of(profile_id)
+        if draft is None:
+            active = self.plans.active(profile_id)
+            if active is None:
+                return self.plans.start(profile_id, incident_id=incident_id)
+            draft = self.plans.get(self.plans.start_next_version(active.id))
+        linked = list(draft.values.get("linked_incident_ids") or [])
+        if incident_id not in linked:
+            self.context.write(
+                "smart_plan", "update", {"linked_incident_ids": [*linked, incident_id]}, record_id=draft.id
+            )
+        return draft.id
 
     # --- reflection -----------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from screens.language_check import with_language_check
 from screens.ui import (
     ask,
     date_time_field,
+    entry_list,
     error_text,
     heading,
     labelled_toggle,
@@ -115,7 +116,7 @@ class IncidentForm:
             return
         self.shell.sync.request_sync()
         self.shell.toast("Report submitted. Key people will be notified when it syncs.")
-        self.shell.show("incident", record_id=record_id)
+        self.shell.show("incident", record_id=record_id, just_submitted=True)  # with "What next?"
 
     def _discard(self, _e: Any) -> None:
         def discard() -> None:
@@ -214,44 +215,14 @@ class IncidentForm:
         self, name: str, title: str, make: Callable[[], dict[str, Any]], editor: Callable[..., list[ft.Control]]
     ) -> ft.Column:
         """A list of structured entries (techniques, exclusions): edit, add, remove."""
-        items: list[dict[str, Any]] = [dict(i) for i in self.value(name, [])]
-        column = ft.Column(spacing=8)
-
-        def store() -> None:
-            self.save(**{name: [dict(i) for i in items]})
-
-        def render() -> None:
-            column.controls = [muted(title)]
-            for index, item in enumerate(items):
-
-                def remove(_e: Any, i: int = index) -> None:
-                    items.pop(i)
-                    store()
-                    render()
-                    self.shell.page.update()
-
-                column.controls.append(
-                    named(
-                        ft.Container(
-                            ft.Column([*editor(item, store), ft.TextButton("Remove", on_click=remove)], spacing=6),
-                            border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
-                            border_radius=8,
-                            padding=10,
-                        ),
-                        f"{name.replace('_', '-')}-{index + 1}",
-                    )
-                )
-
-            def add(_e: Any) -> None:
-                items.append(make())
-                store()
-                render()
-                self.shell.page.update()
-
-            column.controls.append(ft.OutlinedButton("Add", icon=ft.Icons.ADD, on_click=add))
-
-        render()
-        return column
+        return entry_list(
+            title,
+            self.value(name, []),
+            make,
+            editor,
+            lambda items: self.save(**{name: items}),
+            identifier=name.replace("_", "-"),
+        )
 
     # --- the pages ------------------------------------------------------------------------------
 

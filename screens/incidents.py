@@ -33,6 +33,7 @@ from app.vocabulary import (
 )
 from screens.compliance import clocks_panel
 from screens.dashboard import WINDOWS, incident_tile
+from screens.plan_builder import what_next
 from screens.ui import (
     ask,
     back_title,
@@ -278,9 +279,9 @@ class IncidentDetail:
     ROUTE = "/incidents/{record_id}"
     refresh_after_sync = True
 
-    def __init__(self, shell: Shell, record_id: str) -> None:
+    def __init__(self, shell: Shell, record_id: str, just_submitted: bool = False) -> None:
         self.shell = shell
-        self.params = {"record_id": record_id}
+        self.params = {"record_id": record_id, "just_submitted": just_submitted}
         self.record_id = record_id
 
     def _reload(self) -> None:
@@ -416,6 +417,11 @@ class IncidentDetail:
                 + (" · waiting for sync" if incident.pending else "")
             ),
             ft.Row(actions, wrap=True),
+            *(
+                what_next(self.shell, self.record_id, incident.profile_id or "")
+                if self.params["just_submitted"]
+                else []
+            ),
             *clocks_panel(self.shell, self.record_id),
         ]
         if incident.conflicts:

@@ -21,6 +21,7 @@ from screens.incident_form import IncidentForm
 from screens.incidents import IncidentDetail, IncidentList
 from screens.letters import LetterScreen
 from screens.people import Directory, ProfileScreen
+from screens.plan_builder import PlanBuilderScreen
 from screens.plans import SmartPlans, SmartPlanView
 from screens.record import Clicker, CommunicationsScreen, Record
 
@@ -46,6 +47,7 @@ SCREENS: dict[str, type[Screen]] = {
         ComplianceScreen,
         SmartPlans,
         SmartPlanView,
+        PlanBuilderScreen,
     )
 }
 

@@ -310,7 +310,7 @@ def ask(
     )
 
 
-def _picked_date(value: Any) -> dt.date | None:
+def picked_date(value: Any) -> dt.date | None:
     """The day a DatePicker reports. The client sends midnight of the chosen day, possibly converted to UTC
     from the browser's own time zone (23:00 the day before in British Summer Time): the nearest midnight in
     UTC is the chosen day for any time zone within 12 hours of UTC."""
@@ -381,7 +381,7 @@ def date_time_field(
             field.value = uk_moment(state["moment"])
 
     def date_picked(e: Any) -> None:
-        day = _picked_date(e.control.value if e.control.value is not None else e.data)
+        day = picked_date(e.control.value if e.control.value is not None else e.data)
         if day is not None:
             accept(dt.datetime.combine(day, state["moment"].time()))
             field.value = uk_moment(state["moment"])
@@ -537,3 +537,58 @@ def people_picker(
     render()
     box = ft.Column([named(search, identifier), chips, matches], spacing=6)
     return box
+
+
+def entry_list(
+    title: str,
+    entries: list[dict[str, Any]],
+    make: Callable[[], dict[str, Any]],
+    editor: Callable[[dict[str, Any], Callable[[], None]], list[ft.Control]],
+    on_change: Callable[[list[dict[str, Any]]], Any],
+    *,
+    identifier: str,
+    add: str = "Add",
+) -> ft.Column:
+    """A list of structured entries (an incident's techniques, a plan's targets): edit, add, remove.
+
+    `make()` gives a new entry; `editor(entry, store)` its inputs, which change the entry (a dict) in place and
+    call `store()`; `on_change` gets a copy of every entry after each change. Entry n is `<identifier>-n`."""
+    items: list[dict[str, Any]] = [dict(i) for i in entries]
+    column = ft.Column(spacing=8)
+
+    def store() -> None:
+        on_change([dict(i) for i in items])
+
+    def changed() -> None:
+        store()
+        render()
+        column.page.update()  # on_change may have updated something else (a toast), which skips the auto-update
+
+    def render() -> None:
+        column.controls = [muted(title)]
+        for index, item in enumerate(items):
+
+            def remove(_e: Any, i: int = index) -> None:
+                items.pop(i)
+                changed()
+
+            column.controls.append(
+                named(
+                    ft.Container(
+                        ft.Column([*editor(item, store), ft.TextButton("Remove", on_click=remove)], spacing=6),
+                        border=ft.Border.all(1, ft.Colors.OUTLINE_VARIANT),
+                        border_radius=8,
+                        padding=10,
+                    ),
+                    f"{identifier}-{index + 1}",
+                )
+            )
+
+        def added(_e: Any) -> None:
+            items.append(make())
+            changed()
+
+        column.controls.append(ft.OutlinedButton(add, icon=ft.Icons.ADD, on_click=added))
+
+    render()
+    return column

@@ -76,8 +76,9 @@ def server_create(store: LocalStore, kind: str, record_id: str, fields: dict[str
     store.apply_pulled([apply_op(None, op)[0]], cursor=store.cursor + 1)
 
 
-def server_update(store: LocalStore, record_id: str, fields: dict[str, Any]) -> None:
-    """The server changed a record (e.g. numbered an incident); the device pulled it."""
+def server_update(store: LocalStore, record_id: str, fields: dict[str, Any], *, seen: bool = True) -> None:
+    """The server changed a record (e.g. numbered an incident); the device pulled it. `seen=False`: someone changed
+    it at the same time as this device did, without seeing its change (a conflict, kept)."""
     mine = store.get(record_id)
     assert mine is not None and mine.state is not None
     op = validate_op(
@@ -90,7 +91,7 @@ def server_update(store: LocalStore, record_id: str, fields: dict[str, Any]) -> 
             profile_id=mine.profile_id,
             action="update",
             fields=fields,
-            base={f: [v] for f in fields if (v := mine.state.field_version(f))},  # it saw the device's version
+            base={f: [v] for f in fields if seen and (v := mine.state.field_version(f))},  # the device's version
             hlc=Stamp(Stamp.parse(mine.version).ms + 1000, 0, "server").encode(),
         ),
         from_server=True,
