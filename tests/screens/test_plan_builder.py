@@ -219,9 +219,11 @@ def test_items_are_kept_as_typed_and_written_to_the_plan_when_left(lead_ui: UiHa
     ui.go(f"/plans/{plan_id}/build")
     go_to_step(ui, "About me")
     assert ui.find(ft.TextField, label="My strengths and interests").value == "Drawing and football"
+    views = [a.values for a in store_of(ui).records("audit_event") if a.values["action"] == "view"]
+    assert [(v["record_kind"], v["record_id"]) for v in views] == [("smart_plan", plan_id)] * 2  # once per opening
     ui.event(ui.find(ft.TextField, label="My strengths and interests"), "blur")
     assert the_plan(ui, ada)["about_strengths"] == "Drawing and football"
-    assert store_of(ui).pending_count() == before + 1  # one change for the item
+    assert store_of(ui).pending_count() == before + 2  # one change for the item, and the audited second opening
     ui.type(ui.find(ft.TextField, label="What matters to me"), "My dog, Biscuit")
     ui.click("Next")  # leaving the section writes it, too
     assert ui.has_text(re.compile(r"step 4 of 11: Understanding my behaviour"))
@@ -386,7 +388,9 @@ def test_items_changed_by_two_people_at_once_are_pointed_out(lead_ui: UiHarness,
     store.acknowledge(op.op_id for op in store.pending_ops(10_000))
     server_update(store, plan_id, {"triggers": "- Cover lessons"}, seen=False)  # a colleague, offline, meanwhile
     ui.go(f"/plans/{plan_id}/build")
-    assert ui.has_text("Changed by two people at once, both versions kept: Triggers. A lead chooses one.")
+    assert ui.has_text("Changed by two people at once, both versions kept: Triggers. Choose one on the plan.")
+    ui.click("Open the plan")  # where the versions are shown side by side, to keep one
+    assert ui.page.route == f"/plans/{plan_id}"
 
 
 def test_an_archived_version_is_not_opened_in_the_builder(lead_ui: UiHarness, lead_device: dict[str, str]):
