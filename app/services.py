@@ -12,11 +12,13 @@ from app.directory import Directory
 from app.downloads import Downloads
 from app.help import HelpCentre
 from app.incidents import Incidents
+from app.language_review import LanguageReview
 from app.letters import Letters
 from app.notifications import Notifications
 from app.plan_builder import PlanBuilder
 from app.plans import Plans
 from app.recording import Clicker, Communications
+from app.suggestions import Suggestions
 
 if TYPE_CHECKING:
     from app.session import ClientSession
@@ -36,12 +38,16 @@ class Services:
     plans: Plans
     plan_builder: PlanBuilder
     letters: Letters
+    suggestions: Suggestions
+    language_review: LanguageReview
 
     @classmethod
     def of(cls, context: Context) -> Services:
         incidents = Incidents(context)
         plans = Plans(context)
         downloads = Downloads(context, incidents)
+        analytics = Analytics(context)
+        plan_builder = PlanBuilder(context, plans)
         return cls(
             context=context,
             clicker=Clicker(context),
@@ -50,11 +56,13 @@ class Services:
             directory=Directory(context),
             notifications=Notifications(context),
             help=HelpCentre(context),
-            analytics=Analytics(context),
+            analytics=analytics,
             downloads=downloads,
             plans=plans,
-            plan_builder=PlanBuilder(context, plans),
+            plan_builder=plan_builder,
             letters=Letters(context, incidents, downloads),
+            suggestions=Suggestions(context, analytics, plans, plan_builder),
+            language_review=LanguageReview(),
         )
 
     @classmethod
