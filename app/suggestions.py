@@ -37,6 +37,12 @@ from localdb.queries import Stored
 from sync.permissions import Capability
 from sync.records import PLAN_FIELD_SECTION, PLAN_SECTIONS, Effectiveness, PlanStatus
 
+#: the guide's warning, shown with every AI Support output
+WARNING = (
+    "Information only: check it and apply your professional judgement before acting on it. Do not share it with "
+    "parents or others unless you are authorised to and it has been reviewed. Follow your organisation's "
+    "safeguarding and data-protection policies."
+)
 #: how far back "recent" reaches for one individual's patterns
 WINDOW = dt.timedelta(weeks=12)
 #: a pattern needs at least this many incidents behind it, and this share of the individual's incidents
@@ -199,6 +205,16 @@ class Suggestions:
             self._references(ordered),
             tuple(dict.fromkeys(profile_ids)),
         )
+
+    def scope_name(self, *, incident_id: str = "", profile_id: str = "") -> str:
+        """What the screen is about, in words: "besmart-00012 — Ada Lovelace", "Ada Lovelace", "The whole service"."""
+        if incident_id:
+            incident = self.context.get(incident_id, "incident")
+            reference = incident.values.get("reference") or "Incident"
+            return f"{reference} — {self.context.individual_names().get(incident.profile_id or '', 'Unknown')}"
+        if profile_id:
+            return self.context.individual_names().get(profile_id) or "Unknown"
+        return "The whole service"
 
     def _require_individual(self, profile_id: str) -> Stored:
         self.context.require(Capability.VIEW, "see individuals' records")
@@ -725,7 +741,7 @@ class Suggestions:
         if plan.profile_id not in suggestion.profile_ids:
             raise ActionError("That Smart Plan is not about an individual this suggestion is about.")
         section = suggestion.section if suggestion.section in SECTION_TITLES else "after"
-        text = f"{suggestion.title}. {suggestion.text}\nEvidence (AI Support, from the record): {suggestion.evidence()}"
+        text = f"{suggestion.title}\n{suggestion.text}\nEvidence (AI Support, from the record): {suggestion.evidence()}"
         return self.plans.contribute(plan_id, section, text)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
 
+from screens.ai_support import AiSupportScreen
 from screens.analytics import AnalyticsReport, AnalyticsScreen
 from screens.contract import Screen
 from screens.dashboard import Dashboard, HelpCentre, Inbox
@@ -37,6 +38,7 @@ SCREENS: dict[str, type[Screen]] = {
         LetterScreen,
         AnalyticsScreen,
         AnalyticsReport,
+        AiSupportScreen,
     )
 }
 

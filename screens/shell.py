@@ -39,7 +39,10 @@ NAV = [
     ("notifications", "Inbox", ft.Icons.NOTIFICATIONS_OUTLINED),
 ]
 #: destinations only some roles have: (capability, destination), added after NAV's
-GATED_NAV = [(Capability.ANALYTICS, ("analytics", "Analytics", ft.Icons.INSIGHTS_OUTLINED))]
+GATED_NAV = [
+    (Capability.ANALYTICS, ("analytics", "Analytics", ft.Icons.INSIGHTS_OUTLINED)),
+    (Capability.ANALYTICS, ("ai_support", "AI Support", ft.Icons.AUTO_AWESOME_OUTLINED)),  # the whole service
+]
 
 #: the screens that wait for analytics' working set, shown again once it is ready
 ANALYTICS_SCREENS = ("dashboard", "analytics", "analytics_report")

@@ -1,0 +1,264 @@
+"""AI Support: the tools for one incident, one individual or the whole service — suggestions with their evidence
+(`app/suggestions.py`), letters (the letters screen), the language check, and, online, the organisation's
+language model when it has one. Every output carries the guide's warning and a way to report a problem with it.
+
+Its URL names what it is about (`/ai-support/service`, or the incident's or the individual's id); the other
+screens open it with `shell.show("ai_support", incident_id=...)` or `profile_id=...`, or with neither for the
+whole service (leads; a staff member is offered their individuals instead)."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import TYPE_CHECKING, Any
+
+import flet as ft
+
+from app.assistant import OFFLINE, AssistantService, AssistantUnavailable
+from app.suggestions import WARNING, Suggestion
+from app.vocabulary import Capability
+from screens.language_check import with_language_check
+from screens.ui import back_title, card, empty, heading, muted, named, page_body, selectable
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
+
+SERVICE = "service"
+#: how many incident references a suggestion lists before "and N more"
+REFERENCES_SHOWN = 6
+
+
+def ai_support_button(shell: Shell, *, incident_id: str = "", profile_id: str = "") -> ft.Control:
+    """The "AI Support" action other screens place among their own (an incident's, a profile's)."""
+    return named(
+        ft.OutlinedButton(
+            "AI Support",
+            icon=ft.Icons.AUTO_AWESOME_OUTLINED,
+            on_click=lambda _: shell.show("ai_support", incident_id=incident_id, profile_id=profile_id),
+        ),
+        "ai-support",
+    )
+
+
+def warning_box(identifier: str) -> ft.Control:
+    return named(
+        ft.Container(
+            ft.Text(WARNING, size=13),
+            padding=8,
+            border=ft.Border.all(1, ft.Colors.AMBER_700),
+            border_radius=8,
+            bgcolor=ft.Colors.AMBER_50,
+        ),
+        identifier,
+    )
+
+
+def report_problem(shell: Shell, tool: str, output: str) -> ft.Control:
+    """ "Report a problem with this output" under one output.
+
+    INTEGRATION (ai-feedback): the link is `screens.feedback.feedback_link(shell, tool, output)`, built on another
+    branch; this is its single call site for every AI Support output. Until that module is merged there is
+    nothing to show."""
+    if importlib.util.find_spec("screens.feedback") is None:
+        return ft.Container(visible=False)
+    feedback = importlib.import_module("screens.feedback")
+    control: ft.Control = feedback.feedback_link(shell, tool, output)
+    return control
+
+
+class AiSupportScreen:
+    NAME = "ai_support"
+    ROUTE = "/ai-support/{about}"
+    refresh_after_sync = False  # a sync must not wipe a summary asked for, or text being checked
+
+    def __init__(self, shell: Shell, about: str = "", incident_id: str = "", profile_id: str = "") -> None:
+        self.shell = shell
+        services = shell.services
+        if about and about != SERVICE and not (incident_id or profile_id):
+            # From the URL: the id of an incident or of an individual.
+            found = services.context.store.get(about)
+            if found is not None and found.kind == "incident":
+                incident_id = about
+            else:
+                profile_id = about
+        self.incident_id = incident_id
+        self.profile_id = profile_id
+        if incident_id:
+            self.profile_id = services.incidents.get(incident_id).profile_id or ""
+        self.params: dict[str, Any] = {"about": incident_id or profile_id or SERVICE}
+        self.summary = ft.Column(spacing=8)
+
+    # --- parts ------------------------------------------------------------------------------------
+
+    def _back(self, _e: Any) -> None:
+        if self.incident_id:
+            self.shell.show("incident", record_id=self.incident_id)
+        elif self.profile_id:
+            self.shell.show("profile", profile_id=self.profile_id)
+        else:
+            self.shell.show("dashboard")
+
+    def _suggestion(self, n: int, suggestion: Suggestion) -> ft.Control:
+        services = self.shell.services
+        refs: list[ft.Control] = [
+            ft.TextButton(reference, on_click=lambda _, i=incident_id: self.shell.show("incident", record_id=i))
+            for reference, incident_id in list(zip(suggestion.references, suggestion.incident_ids, strict=True))[
+                :REFERENCES_SHOWN
+            ]
+        ]
+        if len(suggestion.references) > REFERENCES_SHOWN:
+            refs.append(muted(f"and {len(suggestion.references) - REFERENCES_SHOWN} more"))
+        actions: list[ft.Control] = []
+        choices = services.suggestions.plan_choices(suggestion)
+
+        def add(plan_id: str, label: str) -> None:
+            self.shell.act(
+                lambda: services.suggestions.add_to_plan(suggestion, plan_id),
+                done=f"Added to {label} as a contribution, with its evidence.",
+            )
+
+        if len(choices) == 1:
+            ((plan_id, label),) = choices
+            actions.append(
+                named(
+                    ft.OutlinedButton(
+                        "Add to Smart Plan", icon=ft.Icons.PLAYLIST_ADD, on_click=lambda _: add(plan_id, label)
+                    ),
+                    f"ai-add-to-plan-{n}",
+                )
+            )
+        elif choices:
+            actions.append(
+                named(
+                    ft.PopupMenuButton(
+                        content=ft.Text("Add to a Smart Plan…"),
+                        tooltip="Add to a Smart Plan",
+                        items=[
+                            ft.PopupMenuItem(content=ft.Text(label), on_click=lambda _, p=p, lb=label: add(p, lb))
+                            for p, label in choices
+                        ],
+                    ),
+                    f"ai-add-to-plan-{n}",
+                )
+            )
+        output = f"{suggestion.title}\n{suggestion.text}\n{suggestion.evidence()}"
+        actions.append(report_problem(self.shell, "suggestion", output))
+        return named(
+            card(
+                ft.Text(suggestion.title, weight=ft.FontWeight.BOLD),
+                selectable(suggestion.text),
+                *[muted(f"{label}: {value:g}") for label, value in suggestion.figures],
+                ft.Row(refs, wrap=True, spacing=0) if refs else ft.Container(visible=False),
+                muted(WARNING),
+                ft.Row(actions, wrap=True),
+            ),
+            f"ai-suggestion-{n}",
+        )
+
+    def _suggestions(self) -> list[ft.Control]:
+        found = self.shell.services.suggestions
+        if self.incident_id:
+            items = found.for_incident(self.incident_id)
+        elif self.profile_id:
+            items = found.for_individual(self.profile_id)
+        else:
+            items = found.for_service()
+        if not items:
+            return [empty("Nothing to suggest from the record yet: patterns need a few recorded incidents.")]
+        return [self._suggestion(n, s) for n, s in enumerate(items, 1)]
+
+    def _letters(self) -> list[ft.Control]:
+        record_id = self.incident_id or self.profile_id
+        if not record_id:
+            return [muted("Letters are drafted from an incident or an individual: open AI Support from one.")]
+        return [
+            muted("Drafted from the record's own data, to edit before you use it. The app never sends a letter."),
+            named(
+                ft.OutlinedButton(
+                    "Draft a letter",
+                    icon=ft.Icons.MAIL_OUTLINE,
+                    on_click=lambda _: self.shell.show("letter", record_id=record_id),
+                ),
+                "ai-letter",
+            ),
+        ]
+
+    def _language(self) -> list[ft.Control]:
+        field = ft.TextField(label="Text to check (paste or type)", multiline=True, min_lines=3)
+        return [
+            muted("Checks any text for emotive language, with neutral wording to choose from. Nothing is sent."),
+            with_language_check(field, identifier="ai-language"),
+        ]
+
+    def _model(self) -> list[ft.Control]:
+        services = self.shell.services
+        if not self.profile_id or not services.context.can(Capability.AI_ASSISTANT):
+            return []
+        if self.shell.sync.status.online is False:
+            return [heading("Language model", size=16), muted(OFFLINE)]
+        return [
+            heading("Language model", size=16),
+            muted(
+                "If your organisation has set one up, its model can summarise this individual's recent record. "
+                "Names and identifiers are replaced before anything leaves the server."
+            ),
+            named(
+                ft.OutlinedButton(
+                    "Summarise recent record", icon=ft.Icons.SUMMARIZE_OUTLINED, on_click=self._summarise
+                ),
+                "ai-summarise",
+            ),
+            self.summary,
+        ]
+
+    async def _summarise(self, _e: Any) -> None:
+        self.summary.controls = [muted("Asking the language model…")]
+        self.shell.page.update()
+        assistant = AssistantService(self.shell.services.context.store, self.shell.session.gateway)
+        try:
+            text = await assistant.summarise(self.profile_id)
+        except AssistantUnavailable as error:
+            self.summary.controls = [muted(str(error))]
+        else:
+            self.summary.controls = [
+                warning_box("ai-summary-warning"),
+                named(selectable(text), "ai-summary"),
+                report_problem(self.shell, "summary", text),
+            ]
+        self.shell.page.update()
+
+    def _choose_individual(self) -> ft.Control:
+        """The whole service is for leads: a staff member picks one of their individuals instead."""
+        people = self.shell.services.directory.people()
+        return page_body(
+            heading("AI Support"),
+            muted("Suggestions for the whole service are for leads. Choose one of your individuals:"),
+            *[
+                ft.ListTile(
+                    title=ft.Text(p.name),
+                    subtitle=ft.Text(p.group),
+                    on_click=lambda _, pid=p.id: self.shell.show("ai_support", profile_id=pid),
+                )
+                for p in people
+            ],
+        )
+
+    # --- the screen -------------------------------------------------------------------------------
+
+    def build(self) -> ft.Control:
+        services = self.shell.services
+        if not (self.incident_id or self.profile_id) and not services.context.can(Capability.ANALYTICS):
+            return self._choose_individual()
+        name = services.suggestions.scope_name(incident_id=self.incident_id, profile_id=self.profile_id)
+        what = "this incident" if self.incident_id else ("this individual" if self.profile_id else "the whole service")
+        return page_body(
+            back_title(f"AI Support — {name}", tooltip="Back", identifier="back-from-ai-support", on_back=self._back),
+            warning_box("ai-warning"),
+            heading(f"Suggestions for {what}", size=16),
+            muted("Worked out on this device from the record, with the figures and incidents behind each."),
+            *self._suggestions(),
+            heading("Letters", size=16),
+            *self._letters(),
+            heading("Language check", size=16),
+            *self._language(),
+            *self._model(),
+        )
