@@ -43,6 +43,11 @@ WARNING = (
     "parents or others unless you are authorised to and it has been reviewed. Follow your organisation's "
     "safeguarding and data-protection policies."
 )
+#: the same warning, short, under each suggestion (the full one heads the screen)
+WARNING_SHORT = (
+    "Information only: check it and use your professional judgement. Share it only if authorised and reviewed; "
+    "follow safeguarding and data-protection policies."
+)
 #: how far back "recent" reaches for one individual's patterns
 WINDOW = dt.timedelta(weeks=12)
 #: a pattern needs at least this many incidents behind it, and this share of the individual's incidents
@@ -333,7 +338,7 @@ class Suggestions:
                 f"follow_up:{incident.id}:{key}",
                 Scope.INCIDENT,
                 title,
-                f"{text} It happened {_plural(days, 'day')} ago.",
+                f"{text} It happened {'today' if days == 0 else _plural(days, 'day') + ' ago'}.",
                 "after",
                 [("Days since the incident", days)],
                 [incident.id],

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.assistant import OFFLINE, AssistantService, AssistantUnavailable
-from app.suggestions import WARNING, Suggestion
+from app.suggestions import WARNING, WARNING_SHORT, Suggestion
 from app.vocabulary import Capability
 from screens.language_check import with_language_check
 from screens.ui import back_title, card, empty, heading, muted, named, page_body, selectable
@@ -148,7 +148,7 @@ class AiSupportScreen:
                 selectable(suggestion.text),
                 *[muted(f"{label}: {value:g}") for label, value in suggestion.figures],
                 ft.Row(refs, wrap=True, spacing=0) if refs else ft.Container(visible=False),
-                muted(WARNING),
+                muted(WARNING_SHORT),
                 ft.Row(actions, wrap=True),
             ),
             f"ai-suggestion-{n}",
@@ -253,12 +253,13 @@ class AiSupportScreen:
         return page_body(
             back_title(f"AI Support — {name}", tooltip="Back", identifier="back-from-ai-support", on_back=self._back),
             warning_box("ai-warning"),
-            heading(f"Suggestions for {what}", size=16),
-            muted("Worked out on this device from the record, with the figures and incidents behind each."),
-            *self._suggestions(),
+            # The short tools first: on a phone the suggestions can run to several screens.
             heading("Letters", size=16),
             *self._letters(),
             heading("Language check", size=16),
             *self._language(),
+            heading(f"Suggestions for {what}", size=16),
+            muted("Worked out on this device from the record, with the figures and incidents behind each."),
+            *self._suggestions(),
             *self._model(),
         )
