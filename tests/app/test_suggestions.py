@@ -14,7 +14,9 @@ from app.language_scan import scan
 from app.services import Services
 from app.suggestions import WINDOW, Suggestion
 from localdb.store import LocalStore
+from tests.support.client import ClientDevice
 from tests.support.device import recorded_incident, user
+from tests.support.server import Device
 
 LONDON = ZoneInfo("Europe/London")
 TODAY = dt.datetime.now(LONDON).date()
@@ -291,3 +293,29 @@ def test_the_language_check_before_submit_shows_unseen_flags_once(services: Serv
     assert review.before_submit("draft-2", {"what_happened": "She said 'he kicked off'."}, labels) == []  # a quote
     review.forget("draft-1")
     assert len(review.before_submit("draft-1", texts, labels)) == 2
+
+
+def test_synced_from_the_server_staff_get_suggestions_for_their_individuals_only(server, org, tmp_path) -> None:
+    """The real scope: a staff member's device holds only the children they were given access to (the server
+    decides), so there is nothing about anyone else to suggest from; the whole service is the lead's."""
+    kim, max_ = org.children["kim"], org.children["max"]
+    lena = Device(server.url, org.email("lena"))
+    ops = [lena.incident(child, location="Gym") for child in (kim, kim, max_, max_, max_)]
+    assert all(r.status == "applied" for r in lena.push(ops).results)
+    lena.close()
+    sam = ClientDevice.create(server.url, org.email("sam"), tmp_path / "sam")
+    lead = ClientDevice.create(server.url, org.email("lena"), tmp_path / "lena")
+    try:
+        sam.sync()
+        lead.sync()
+        place = by_key(sam.services.suggestions.for_individual(kim), "place:")
+        assert dict(place.figures)["Incidents in Gym"] == 2 and place.profile_ids == (kim,)
+        with pytest.raises(ActionError, match="not on this device"):
+            sam.services.suggestions.for_individual(max_)
+        with pytest.raises(PermissionDenied):
+            sam.services.suggestions.for_service()
+        hot = by_key(lead.services.suggestions.for_service(), "hot_place:Gym")
+        assert dict(hot.figures)["Incidents there"] == 5 and set(hot.profile_ids) == {kim, max_}
+    finally:
+        sam.close()
+        lead.close()
