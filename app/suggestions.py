@@ -55,10 +55,13 @@ MIN_PATTERN = 2
 MIN_SHARE = 1 / 3
 #: a technique has "worked" / "not worked" when rated so at least this often, in at least half its uses
 MIN_RATINGS = 2
-#: the whole service: a hot spot has at least this many incidents; a trend moves by at least this share and count
+#: the whole service: a hot spot has at least this many incidents (a place: and this share of them); a trend
+#: moves by at least this count and share; a group's figures stand on at least this many incidents
 MIN_HOT_SPOT = 3
-MIN_TREND_SHARE = 0.25
+MIN_PLACE_SHARE = 0.25
 MIN_TREND_COUNT = 3
+MIN_TREND_SHARE = 0.25
+MIN_GROUP_INCIDENTS = 3
 #: a group is over-represented when its incidents per 100 individuals are at least this multiple of the rest's
 OVER_REPRESENTED = 1.5
 #: a follow-up still open this long after the incident is overdue
@@ -586,7 +589,7 @@ class Suggestions:
                 )
             )
         place = next((p for p in report.chart("by_location").points if p.label != "unrecorded"), None)
-        if place is not None and place.value >= MIN_HOT_SPOT and place.value >= MIN_TREND_SHARE * total:
+        if place is not None and place.value >= MIN_HOT_SPOT and place.value >= MIN_PLACE_SHARE * total:
             share = round(100 * place.value / total, 1)
             found.append(
                 self._make(
@@ -670,7 +673,7 @@ class Suggestions:
                 continue
             (row, ids), (other, _other_ids) = rows[cohort], rows[rest]
             rate, rate_rest = float(row[column]), float(other[column])
-            if len(ids) < MIN_HOT_SPOT or rate < OVER_REPRESENTED * rate_rest:
+            if len(ids) < MIN_GROUP_INCIDENTS or rate < OVER_REPRESENTED * rate_rest:
                 continue
             found.append(
                 self._make(
