@@ -50,9 +50,12 @@ WARNING_SHORT = (
 )
 #: how far back "recent" reaches for one individual's patterns
 WINDOW = dt.timedelta(weeks=12)
-#: a pattern needs at least this many incidents behind it, and this share of the individual's incidents
+#: a pattern needs at least this many incidents behind it, and this share of the individual's incidents (a
+#: time of day: one hour of the day; a day: of five or seven; a trigger: named in free text)
 MIN_PATTERN = 2
-MIN_SHARE = 1 / 3
+MIN_SHARE = {"time": 0.25, "day": 0.3, "place": 0.3, "trigger": 0.1}
+#: at most this many triggers are suggested (the most often named)
+MAX_TRIGGERS = 3
 #: a technique has "worked" / "not worked" when rated so at least this often, in at least half its uses
 MIN_RATINGS = 2
 #: the whole service: a hot spot has at least this many incidents (a place: and this share of them); a trend
@@ -146,12 +149,14 @@ class TechniqueRatings:
         return len(self.not_effective) >= MIN_RATINGS and 2 * len(self.not_effective) >= self.uses
 
 
-def technique_ratings(rows: Iterable[IncidentRow], *, deescalation: bool = True) -> list[TechniqueRatings]:
-    """Each technique's ratings across `rows` (de-escalation and physical techniques, or physical only), most
-    used first; a technique named twice in one incident counts once per rating there."""
+def technique_ratings(
+    rows: Iterable[IncidentRow], *, deescalation: bool = True, physical: bool = True
+) -> list[TechniqueRatings]:
+    """Each technique's ratings across `rows` (de-escalation, physical techniques or both), most used first; a
+    technique named twice in one incident counts once per rating there."""
     found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for row in rows:
-        uses = [*(row.deescalation if deescalation else ()), *((t[0], t[1]) for t in row.techniques)]
+        uses = [*(row.deescalation if deescalation else ()), *((t[0], t[1]) for t in row.techniques if physical)]
         for technique, rating in uses:
             name = technique.strip()
             if name and row.id not in found[name][rating]:
@@ -246,7 +251,8 @@ class Suggestions:
         (row,) = self._rows([incident_id]) or (None,)
         found: list[Suggestion] = []
         recent = self.recent(profile_id, now)
-        for rated in technique_ratings(recent):
+        # What helps is de-escalation: a physical technique is never suggested as something to try sooner.
+        for rated in technique_ratings(recent, physical=False):
             if rated.worked:
                 found.append(self._worked(Scope.INCIDENT, profile_id, rated, len(recent)))
         plan = self.plans.active(profile_id) if self.context.can(Capability.VIEW_PLANS) else None
@@ -383,8 +389,9 @@ class Suggestions:
         for key, title, section, label in patterns:
             found += self._pattern(key, title, section, profile_id, recent, label)
         found += self._text_patterns(profile_id, recent)
+        deescalation = {r.technique for r in technique_ratings(recent, physical=False)}
         for rated in technique_ratings(recent):
-            if rated.worked:
+            if rated.worked and rated.technique in deescalation:
                 found.append(self._worked(Scope.INDIVIDUAL, profile_id, rated, len(recent)))
             elif rated.did_not_work:
                 found.append(
@@ -422,7 +429,7 @@ class Suggestions:
         if not groups:
             return []
         top, ids = max(groups.items(), key=lambda kv: (len(kv[1]), kv[0]))
-        if len(ids) < MIN_PATTERN or len(ids) < MIN_SHARE * len(rows):
+        if len(ids) < MIN_PATTERN or len(ids) < MIN_SHARE[key] * len(rows):
             return []
         share = round(100 * len(ids) / len(rows), 1)
         return [
@@ -463,8 +470,8 @@ class Suggestions:
                     before[line.casefold()].append(incident.id)
         escalated = sum(1 for r in recent if r.level in ("medium", "high"))
         found = []
-        for words, ids in sorted(triggers.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-            if len(ids) >= MIN_PATTERN:
+        for words, ids in sorted(triggers.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:MAX_TRIGGERS]:
+            if len(ids) >= MIN_PATTERN and len(ids) >= MIN_SHARE["trigger"] * len(recent):
                 found.append(
                     self._make(
                         f"trigger:{profile_id}:{words}",
