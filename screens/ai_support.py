@@ -17,7 +17,7 @@ from app.assistant import OFFLINE, AssistantService, AssistantUnavailable
 from app.suggestions import WARNING, WARNING_SHORT, Suggestion
 from app.vocabulary import Capability
 from screens.language_check import with_language_check
-from screens.ui import back_title, card, empty, heading, muted, named, page_body, selectable
+from screens.ui import back_title, card, empty, heading, muted, named, page_body, selectable, warning
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -36,19 +36,6 @@ def ai_support_button(shell: Shell, *, incident_id: str = "", profile_id: str = 
             on_click=lambda _: shell.show("ai_support", incident_id=incident_id, profile_id=profile_id),
         ),
         "ai-support",
-    )
-
-
-def warning_box(identifier: str) -> ft.Control:
-    return named(
-        ft.Container(
-            ft.Text(WARNING, size=13),
-            padding=8,
-            border=ft.Border.all(1, ft.Colors.AMBER_700),
-            border_radius=8,
-            bgcolor=ft.Colors.AMBER_50,
-        ),
-        identifier,
     )
 
 
@@ -220,7 +207,7 @@ class AiSupportScreen:
             self.summary.controls = [muted(str(error))]
         else:
             self.summary.controls = [
-                warning_box("ai-summary-warning"),
+                warning(WARNING, "ai-summary-warning"),
                 named(selectable(text), "ai-summary"),
                 report_problem(self.shell, "summary", text),
             ]
@@ -252,7 +239,7 @@ class AiSupportScreen:
         what = "this incident" if self.incident_id else ("this individual" if self.profile_id else "the whole service")
         return page_body(
             back_title(f"AI Support — {name}", tooltip="Back", identifier="back-from-ai-support", on_back=self._back),
-            warning_box("ai-warning"),
+            warning(WARNING, "ai-warning"),
             # The short tools first: on a phone the suggestions can run to several screens.
             heading("Letters", size=16),
             *self._letters(),

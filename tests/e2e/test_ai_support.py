@@ -5,7 +5,7 @@ guide's warning, the follow-ups still open), drafts the parents' letter from the
 download event); the PDF, read with pypdf, holds the chosen wording and the warning.
 
 The world is the one of `test_incident_download.py`: a seeded organisation on SQLite behind a real server
-process. Screenshots: tests/artifacts/e2e-ai-support-*.png.
+process. Screenshots (phone and desktop): tests/artifacts/e2e-ai-support-*.png.
 """
 
 # The client/page fixtures are reused from test_client_e2e (they take this module's `world`).
@@ -17,19 +17,19 @@ import io
 import re
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from tests.e2e.browser import (
     STEP_TIMEOUT_MS,
     aria_tree,
     by_id,
+    chip,
     click_button,
     click_id,
     click_tab,
     expect_synced,
     fill_textbox,
-    is_blank_png,
     screenshot,
     sign_in_on_a_new_device,
     wait_for_text,
@@ -40,23 +40,13 @@ from tests.e2e.test_client_e2e import (  # noqa: F401  (client, page: fixtures)
     client,
     page,
     pick_individual,
+    shoot,
 )
 from tests.e2e.test_incident_download import world  # noqa: F401  (fixture)
 from tests.support.server import PASSWORD
 
 WRITTEN = "He kicked off and was restrained."
 CHOSEN = "became very upset"
-
-
-def shoot(page: Page, name: str) -> None:
-    page.mouse.move(1, 1)
-    path = screenshot(page, f"e2e-ai-support-{name}", settle_ms=300)
-    assert not is_blank_png(path), f"{path} is blank"
-
-
-def chip(page: Page, name: str) -> Locator:
-    """An alternative's chip: Chromium exposes a chip as a checkbox named after it, or as its text."""
-    return page.get_by_role("checkbox", name=name, exact=True).or_(page.get_by_text(name, exact=True)).first
 
 
 def test_write_check_submit_then_draft_and_download_the_parents_letter_from_ai_support(page: Page, world) -> None:
@@ -77,7 +67,7 @@ def test_write_check_submit_then_draft_and_download_the_parents_letter_from_ai_s
         # Each finding is one group named by the phrase in its sentence, its category and why it matters.
         for flagged in (r"«kicked off».*Slang or vague wording", r"«restrained».*Hides restrictive practice"):
             expect(page.get_by_role("group", name=re.compile(flagged))).to_be_attached(timeout=STEP_TIMEOUT_MS)
-        shoot(page, "flags")
+        shoot(page, "ai-support-flags")
 
         chip(page, CHOSEN).click(timeout=STEP_TIMEOUT_MS)
         wait_for_text(page, f"Replaced “kicked off” with “{CHOSEN}”.")
@@ -89,20 +79,20 @@ def test_write_check_submit_then_draft_and_download_the_parents_letter_from_ai_s
         click_id(page, "ai-support")  # the incident's button (the toast offers it too)
         wait_for_text(page, re.compile(r"^Information only: check it and apply your professional judgement"))
         wait_for_text(page, re.compile(r"^AI Support — .*Kim"))
-        shoot(page, "incident")
+        shoot(page, "ai-support-incident")
         # A suggestion is one group named by its words, figures and warning; its incidents are buttons in it.
         suggestion = page.get_by_role("group", name=re.compile(r"^Parents or carers informed\? .*Days since"))
         expect(suggestion).to_be_attached(timeout=STEP_TIMEOUT_MS)
         page.mouse.move(180, 400)
         page.mouse.wheel(0, 700)  # down to the suggestions, for the screenshot
         page.wait_for_timeout(300)
-        shoot(page, "suggestions")
+        shoot(page, "ai-support-suggestions")
 
         page.mouse.move(180, 400)
         page.mouse.wheel(0, -5000)  # back to the top, where the letters are
         by_id(page, "ai-letter").click(timeout=STEP_TIMEOUT_MS)
         wait_for_text(page, re.compile(r"^This draft is information only"))
-        shoot(page, "letter")
+        shoot(page, "ai-support-letter")
         with page.expect_download(timeout=SYNC_TIMEOUT_MS) as event:
             click_button(page, "Download PDF")
         download = event.value
