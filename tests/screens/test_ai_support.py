@@ -9,6 +9,7 @@ import re
 
 import flet as ft
 
+from app.assistant import OFFLINE
 from app.config import ClientConfig
 from app.context import Context
 from app.plans import Plans
@@ -109,3 +110,11 @@ def test_a_communication_is_checked_once_before_it_is_saved(ui: UiHarness, devic
     ui.click("Submit anyway")
     assert snack(ui).content.value == "Communication saved. Key staff will be notified."
     assert [c for c in store_of(ui).records("communication") if "defiant" in c.values["message"]]
+
+
+def test_the_language_model_asked_with_no_server_says_so_in_words(ui: UiHarness, device: dict[str, str]):
+    ui.go(f"/ai-support/{device['ada']}")
+    ui.click(ui.find(ft.OutlinedButton, text="Summarise recent record"))
+    ui.settle()
+    assert ui.has_text(OFFLINE)  # this device's server is not there: everything else on the screen still works
+    assert ui.has_text("Suggestions for this individual") and not ui.find_all(ft.Semantics, label="ai-summary")
