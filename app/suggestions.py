@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from app.analytics import TIME_ZONE, Analytics, Filters
 from app.analytics.service import follow_up_open
 from app.analytics.working_set import WEEKDAYS, IncidentRow
-from app.context import ActionError, Context, now_utc
+from app.context import ActionError, Context, display_name, now_utc
 from app.plan_builder import PlanBuilder
 from app.plans import SECTION_TITLES, Plans, review_state
 from localdb.queries import Stored
@@ -226,7 +226,7 @@ class Suggestions:
             reference = incident.values.get("reference") or "Incident"
             return f"{reference} — {self.context.individual_names().get(incident.profile_id or '', 'Unknown')}"
         if profile_id:
-            return self.context.individual_names().get(profile_id) or "Unknown"
+            return display_name(self._require_individual(profile_id))
         return "The whole service"
 
     def _require_individual(self, profile_id: str) -> Stored:

@@ -8,14 +8,18 @@ whole service (leads; a staff member is offered their individuals instead)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib.util
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
 from app.assistant import OFFLINE, AssistantService, AssistantUnavailable
+from app.context import ActionError, StoreLockedError
 from app.suggestions import WARNING, WARNING_SHORT, Suggestion
 from app.vocabulary import Capability
+from screens.analytics import preparing
 from screens.language_check import with_language_check
 from screens.ui import back_title, card, empty, heading, muted, named, page_body, selectable, warning
 
@@ -73,6 +77,7 @@ class AiSupportScreen:
             self.profile_id = services.incidents.get(incident_id).profile_id or ""
         self.params: dict[str, Any] = {"about": incident_id or profile_id or SERVICE}
         self.summary = ft.Column(spacing=8)
+        self.suggestion_list = ft.Column([preparing()], spacing=12)
 
     # --- parts ------------------------------------------------------------------------------------
 
@@ -84,7 +89,7 @@ class AiSupportScreen:
         else:
             self.shell.show("dashboard")
 
-    def _suggestion(self, n: int, suggestion: Suggestion) -> ft.Control:
+    def _suggestion(self, n: int, suggestion: Suggestion, choices: list[tuple[str, str]]) -> ft.Control:
         services = self.shell.services
         refs: list[ft.Control] = [
             ft.TextButton(reference, on_click=lambda _, i=incident_id: self.shell.show("incident", record_id=i))
@@ -95,7 +100,6 @@ class AiSupportScreen:
         if len(suggestion.references) > REFERENCES_SHOWN:
             refs.append(muted(f"and {len(suggestion.references) - REFERENCES_SHOWN} more"))
         actions: list[ft.Control] = []
-        choices = services.suggestions.plan_choices(suggestion)
 
         def add(plan_id: str, label: str) -> None:
             self.shell.act(
@@ -141,7 +145,8 @@ class AiSupportScreen:
             f"ai-suggestion-{n}",
         )
 
-    def _suggestions(self) -> list[ft.Control]:
+    def _worked_out(self) -> list[tuple[Suggestion, list[tuple[str, str]]]]:
+        """The scope's suggestions and the plans each may be added to (run in a thread: it reads the record)."""
         found = self.shell.services.suggestions
         if self.incident_id:
             items = found.for_incident(self.incident_id)
@@ -149,9 +154,23 @@ class AiSupportScreen:
             items = found.for_individual(self.profile_id)
         else:
             items = found.for_service()
-        if not items:
-            return [empty("Nothing to suggest from the record yet: patterns need a few recorded incidents.")]
-        return [self._suggestion(n, s) for n, s in enumerate(items, 1)]
+        return [(item, found.plan_choices(item)) for item in items]
+
+    async def _fill_suggestions(self) -> None:
+        """Work the suggestions out off the event loop (the first time after unlock decrypts the record), then show
+        them in place of "Working out the figures…"."""
+        try:
+            items = await asyncio.to_thread(self._worked_out)
+        except StoreLockedError:
+            return  # the lock screen is showing
+        except ActionError as error:
+            self.suggestion_list.controls = [muted(str(error))]
+        else:
+            self.suggestion_list.controls = [self._suggestion(n, s, c) for n, (s, c) in enumerate(items, 1)] or [
+                empty("Nothing to suggest from the record yet: patterns need a few recorded incidents.")
+            ]
+        with contextlib.suppress(AssertionError, RuntimeError):  # the page may have been closed meanwhile
+            self.shell.page.update()
 
     def _letters(self) -> list[ft.Control]:
         record_id = self.incident_id or self.profile_id
@@ -236,6 +255,7 @@ class AiSupportScreen:
         if not (self.incident_id or self.profile_id) and not services.context.can(Capability.ANALYTICS):
             return self._choose_individual()
         name = services.suggestions.scope_name(incident_id=self.incident_id, profile_id=self.profile_id)
+        self.shell.root.spawn(self._fill_suggestions)
         what = "this incident" if self.incident_id else ("this individual" if self.profile_id else "the whole service")
         return page_body(
             back_title(f"AI Support — {name}", tooltip="Back", identifier="back-from-ai-support", on_back=self._back),
@@ -247,6 +267,6 @@ class AiSupportScreen:
             *self._language(),
             heading(f"Suggestions for {what}", size=16),
             muted("Worked out on this device from the record, with the figures and incidents behind each."),
-            *self._suggestions(),
+            self.suggestion_list,
             *self._model(),
         )
