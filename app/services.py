@@ -43,11 +43,11 @@ class Services:
 
     @classmethod
     def of(cls, context: Context) -> Services:
+        analytics = Analytics(context)  # one working set for the reports and AI Support's suggestions
         incidents = Incidents(context)
         plans = Plans(context)
-        downloads = Downloads(context, incidents)
-        analytics = Analytics(context)
         plan_builder = PlanBuilder(context, plans)
+        downloads = Downloads(context, incidents)
         return cls(
             context=context,
             clicker=Clicker(context),
