@@ -46,7 +46,6 @@ class Services:
         analytics = Analytics(context)  # one working set for the reports and AI Support's suggestions
         incidents = Incidents(context)
         plans = Plans(context)
-        plan_builder = PlanBuilder(context, plans)
         downloads = Downloads(context, incidents)
         return cls(
             context=context,
@@ -59,9 +58,9 @@ class Services:
             analytics=analytics,
             downloads=downloads,
             plans=plans,
-            plan_builder=plan_builder,
+            plan_builder=PlanBuilder(context, plans),
             letters=Letters(context, incidents, downloads),
-            suggestions=Suggestions(context, analytics, plans, plan_builder),
+            suggestions=Suggestions(context, analytics, plans),
             language_review=LanguageReview(),
         )
 

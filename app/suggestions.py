@@ -176,12 +176,12 @@ def technique_ratings(
 class Suggestions:
     """The suggestions for one scope, from the records on this device (see the module docstring)."""
 
-    def __init__(self, context: Context, analytics: Analytics, plans: Plans, plan_builder: PlanBuilder) -> None:
+    def __init__(self, context: Context, analytics: Analytics, plans: Plans) -> None:
         self.context = context
-        self.analytics = analytics
+        self.analytics = analytics  # the services' own: one working set, decrypted once
         self.working = analytics.working
         self.plans = plans
-        self.plan_builder = plan_builder
+        self.plan_builder = PlanBuilder(context, plans)  # its suggestions for a plan (it keeps no state of its own)
 
     # --- helpers ----------------------------------------------------------------------------------
 
