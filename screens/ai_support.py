@@ -101,22 +101,25 @@ class AiSupportScreen:
             refs.append(muted(f"and {len(suggestion.references) - REFERENCES_SHOWN} more"))
         actions: list[ft.Control] = []
 
-        def add(plan_id: str, label: str) -> None:
-            self.shell.act(
-                lambda: services.suggestions.add_to_plan(suggestion, plan_id),
-                done=f"Added to {label} as a contribution, with its evidence.",
+        def add(plan_id: str, label: str) -> bool:
+            return bool(
+                self.shell.act(
+                    lambda: services.suggestions.add_to_plan(suggestion, plan_id),
+                    done=f"Added to {label} as a contribution, with its evidence.",
+                )
             )
 
         if len(choices) == 1:
             ((plan_id, label),) = choices
-            actions.append(
-                named(
-                    ft.OutlinedButton(
-                        "Add to Smart Plan", icon=ft.Icons.PLAYLIST_ADD, on_click=lambda _: add(plan_id, label)
-                    ),
-                    f"ai-add-to-plan-{n}",
-                )
-            )
+            button = ft.OutlinedButton("Add to Smart Plan", icon=ft.Icons.PLAYLIST_ADD)
+
+            def add_once(_e: Any) -> None:
+                if add(plan_id, label):  # once: a second tap would add the same contribution again
+                    button.content, button.icon, button.disabled = "Added to the Smart Plan", ft.Icons.CHECK, True
+                    self.shell.page.update()  # the toast already sent the page: send the button too
+
+            button.on_click = add_once
+            actions.append(named(button, f"ai-add-to-plan-{n}"))
         elif choices:
             actions.append(
                 named(

@@ -64,10 +64,12 @@ def test_a_lead_sees_the_whole_service_and_adds_a_suggestion_to_a_plan(config: C
         open_incident(ui, "besmart-10281")
         ui.click(ui.find(ft.OutlinedButton, text="AI Support"))
         assert ui.has_text("Parents or carers informed?")
-        ui.click(ui.find(ft.Semantics, label="ai-add-to-plan-1").content)
+        button = ui.find(ft.Semantics, label="ai-add-to-plan-1").content
+        ui.click(button)
         assert snack(ui).content.value == (
             "Added to Ada Lovelace: Smart Plan (version 1, draft) as a contribution, with its evidence."
         )
+        assert button.disabled and button.content == "Added to the Smart Plan"  # not twice
         [contribution] = store_of(ui).records("plan_contribution")
         assert contribution.values["plan_id"] == plan
         assert contribution.values["text"].startswith("Parents or carers informed?\nNobody has recorded")
