@@ -56,6 +56,30 @@ def report_problem(shell: Shell, tool: str, output: str) -> ft.Control:
     return control
 
 
+def improve_letter_button(shell: Shell, letter: ft.TextField, individual_id: str | None) -> ft.Control:
+    """ "Improve with the language model" for a letter draft being edited (online, for roles that may ask): the
+    improved draft replaces the text, to check and edit like any draft; the guide's warning stays above it."""
+    if not shell.services.context.can(Capability.AI_ASSISTANT):
+        return ft.Container(visible=False)
+    note = muted("")
+
+    async def improve(_e: Any) -> None:
+        note.value = "Asking the language model…"
+        shell.page.update()
+        assistant = AssistantService(shell.services.context.store, shell.session.gateway)
+        try:
+            letter.value = await assistant.improve_letter(letter.value or "", individual_id=individual_id)
+        except AssistantUnavailable as error:
+            note.value = str(error)
+        else:
+            note.value = "Improved by the language model: check every word before you use it."
+        shell.page.update()
+
+    button = ft.OutlinedButton("Improve with the language model", icon=ft.Icons.AUTO_AWESOME_OUTLINED)
+    button.on_click = improve
+    return ft.Column([named(button, "letter-improve"), note], spacing=4)
+
+
 class AiSupportScreen:
     NAME = "ai_support"
     ROUTE = "/ai-support/{about}"

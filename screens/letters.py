@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.letters import KIND_LABELS, Register
+from screens.ai_support import improve_letter_button
 from screens.language_check import with_language_check
 from screens.ui import back_title, card, heading, muted, named, page_body, warning
 
@@ -92,6 +93,7 @@ class LetterScreen:
                 )
             )
         actions.append(named(ft.OutlinedButton("Copy", icon=ft.Icons.COPY, on_click=self._copy), "letter-copy"))
+        actions.append(improve_letter_button(self.shell, self.text, services.letters.source(self.record_id)[1]))
         flags = len(draft.flags)
         return page_body(
             back_title("Draft a letter", tooltip="Back", identifier="back-from-letter", on_back=self._back),

@@ -120,3 +120,14 @@ def test_the_language_model_asked_with_no_server_says_so_in_words(ui: UiHarness,
     ui.settle()
     assert ui.has_text(OFFLINE)  # this device's server is not there: everything else on the screen still works
     assert ui.has_text("Suggestions for this individual") and not ui.find_all(ft.Semantics, label="ai-summary")
+
+
+def test_improving_a_letter_with_no_server_keeps_the_draft_and_says_why(ui: UiHarness, device: dict[str, str]):
+    open_incident(ui, "besmart-10281")
+    ui.click(ui.find(ft.OutlinedButton, text="AI Support"))
+    ui.click(ui.find(ft.OutlinedButton, text="Draft a letter"))
+    letter = ui.find(ft.TextField, label="The letter (edit it before you use it)")
+    before = letter.value
+    ui.click(ui.find(ft.OutlinedButton, text="Improve with the language model"))
+    ui.settle()
+    assert ui.has_text(OFFLINE) and letter.value == before
