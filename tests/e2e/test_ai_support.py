@@ -1,11 +1,12 @@
 """AI Support in a real browser at phone size (issue #12, Screens and Tests): a lead writes an incident saying "he
 kicked off and was restrained", presses "Check language" and sees both flags (slang, and a word that hides
 restrictive practice), picks a neutral alternative for one, submits, opens AI Support from the incident (the
-guide's warning, the follow-ups still open), drafts the parents' letter from there and downloads it (Playwright's
-download event); the PDF, read with pypdf, holds the chosen wording and the warning.
+guide's warning, the follow-ups still open), asks the organisation's language model for a summary (a loopback
+stub that never sees Kim's name), drafts the parents' letter from there and downloads it (Playwright's download
+event); the PDF, read with pypdf, holds the chosen wording and the warning.
 
-The world is the one of `test_incident_download.py`: a seeded organisation on SQLite behind a real server
-process. Screenshots (phone and desktop): tests/artifacts/e2e-ai-support-*.png.
+A seeded organisation on SQLite behind a real server process whose language model is the stub. Screenshots
+(phone and desktop): tests/artifacts/e2e-ai-support-*.png.
 """
 
 # The client/page fixtures are reused from test_client_e2e (they take this module's `world`).
@@ -15,11 +16,14 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
+from server.db import Database
 from tests.e2e.browser import (
     STEP_TIMEOUT_MS,
     aria_tree,
@@ -42,14 +46,47 @@ from tests.e2e.test_client_e2e import (  # noqa: F401  (client, page: fixtures)
     pick_individual,
     shoot,
 )
-from tests.e2e.test_incident_download import world  # noqa: F401  (fixture)
-from tests.support.server import PASSWORD
+from tests.support.llm import ANSWER_PREFIX, StubModel
+from tests.support.server import PASSWORD, Org, ServerProcess, free_port, seed_org, settings_for
+
+STUB_PORT = free_port()
+#: the organisation's language model: a loopback stub, for leads
+SERVER_ENV = {
+    "BESMART_ASSISTANT_URL": f"http://127.0.0.1:{STUB_PORT}/v1/",
+    "BESMART_ASSISTANT_MODEL": "stub-model",
+    "BESMART_ASSISTANT_API_KEY": "sk-stub-key",
+    "BESMART_ASSISTANT_ROLES": "lead",
+}
+
+
+@pytest.fixture(scope="module")
+def stub() -> Iterator[StubModel]:
+    model = StubModel(STUB_PORT).start()
+    yield model
+    model.stop()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, stub: StubModel) -> Iterator[tuple[ServerProcess, Org, Database]]:
+    """A seeded organisation on SQLite behind a real server whose language model is the stub."""
+    directory = tmp_path_factory.mktemp("e2e-ai-support-server")
+    url = f"sqlite:///{directory / 'server.db'}"
+    db = Database(url, pool_size=2)
+    db.upgrade()
+    org = seed_org(db, settings_for(url))
+    server = ServerProcess(url, directory, SERVER_ENV).start()
+    yield server, org, db
+    server.stop()
+    db.dispose()
+
 
 WRITTEN = "He kicked off and was restrained."
 CHOSEN = "became very upset"
 
 
-def test_write_check_submit_then_draft_and_download_the_parents_letter_from_ai_support(page: Page, world) -> None:
+def test_write_check_submit_then_draft_and_download_the_parents_letter_from_ai_support(
+    page: Page, world, stub: StubModel
+) -> None:
     _server, org, _db = world
     try:
         sign_in_on_a_new_device(page, org.email("lena"), PASSWORD, PASSPHRASE)
@@ -87,6 +124,18 @@ def test_write_check_submit_then_draft_and_download_the_parents_letter_from_ai_s
         page.mouse.wheel(0, 700)  # down to the suggestions, for the screenshot
         page.wait_for_timeout(300)
         shoot(page, "ai-support-suggestions")
+
+        # The organisation's language model (a stub here) summarises Kim's record: Kim's name never reached it.
+        page.mouse.move(180, 400)
+        page.mouse.wheel(0, 5000)  # down to the language model, at the end
+        click_button(page, "Summarise recent record")
+        summary = wait_for_text(page, re.compile(rf"^{ANSWER_PREFIX}"), timeout_ms=SYNC_TIMEOUT_MS)
+        assert "Kim" in summary.inner_text()
+        assert stub.received and not any("Kim" in str(r["body"]) for r in stub.received)
+        page.mouse.move(180, 400)
+        page.mouse.wheel(0, 5000)  # the summary came in below the button
+        page.wait_for_timeout(300)
+        shoot(page, "ai-support-summary")
 
         page.mouse.move(180, 400)
         page.mouse.wheel(0, -5000)  # back to the top, where the letters are
