@@ -131,3 +131,17 @@ def test_improving_a_letter_with_no_server_keeps_the_draft_and_says_why(ui: UiHa
     ui.click(ui.find(ft.OutlinedButton, text="Improve with the language model"))
     ui.settle()
     assert ui.has_text(OFFLINE) and letter.value == before
+
+
+def test_a_response_is_checked_once_before_it_is_sent(ui: UiHarness, device: dict[str, str]):
+    ui.go(f"/people/{device['ada']}/communications")
+    [box] = ui.find_all(ft.TextField, label="Respond")
+    ui.type(box, "She was attention-seeking again.")
+    ui.click(ui.find_all(ft.IconButton, label="Send response")[0])
+    assert ui.has_text("Check the language before you submit?")
+    ui.click("Review")  # back to the box, nothing sent
+    assert not [r for t in store_of(ui).communications(device["ada"]) for r in t.responses]
+    ui.click(ui.find_all(ft.IconButton, label="Send response")[0])  # never twice: it is sent
+    assert snack(ui).content.value == "Response saved"
+    [thread] = store_of(ui).communications(device["ada"])
+    assert [r.values["message"] for r in thread.responses] == ["She was attention-seeking again."]
