@@ -248,7 +248,7 @@ class Suggestions:
             raise ActionError("Submit the report first: suggestions are made from recorded incidents.")
         now = now or now_utc()
         profile_id = incident.profile_id or ""
-        (row,) = self._rows([incident_id]) or (None,)
+        row = next(iter(self._rows([incident_id])), None)
         found: list[Suggestion] = []
         recent = self.recent(profile_id, now)
         # What helps is de-escalation: a physical technique is never suggested as something to try sooner.
