@@ -21,6 +21,8 @@ TOOL_LABELS = {
     "letter": "Letter draft",
     "language_check": "Language check",
     "assistant": "AI assistant",
+    "suggestion": "AI Support suggestion",
+    "summary": "AI Support summary of a record",
 }
 
 #: a longer output than a report keeps is cut, and says so

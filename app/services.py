@@ -15,11 +15,13 @@ from app.exports import Exports
 from app.feedback import Feedback
 from app.help import HelpCentre
 from app.incidents import Incidents
+from app.language_review import LanguageReview
 from app.letters import Letters
 from app.notifications import Notifications
 from app.plan_builder import PlanBuilder
 from app.plans import Plans
 from app.recording import Clicker, Communications
+from app.suggestions import Suggestions
 
 if TYPE_CHECKING:
     from app.session import ClientSession
@@ -42,9 +44,12 @@ class Services:
     letters: Letters
     feedback: Feedback
     compliance: Compliance
+    suggestions: Suggestions
+    language_review: LanguageReview
 
     @classmethod
     def of(cls, context: Context) -> Services:
+        analytics = Analytics(context)  # one working set for the reports and AI Support's suggestions
         incidents = Incidents(context)
         plans = Plans(context)
         downloads = Downloads(context, incidents, plans)
@@ -56,7 +61,7 @@ class Services:
             directory=Directory(context),
             notifications=Notifications(context),
             help=HelpCentre(context),
-            analytics=Analytics(context),
+            analytics=analytics,
             downloads=downloads,
             exports=Exports(context, downloads),
             plans=plans,
@@ -64,6 +69,8 @@ class Services:
             letters=Letters(context, incidents, downloads),
             feedback=Feedback(context),
             compliance=Compliance(context, incidents),
+            suggestions=Suggestions(context, analytics, plans),
+            language_review=LanguageReview(),
         )
 
     @classmethod

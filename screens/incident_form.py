@@ -23,7 +23,7 @@ from app.vocabulary import (
     options,
 )
 from screens.feedback import language_report
-from screens.language_check import with_language_check
+from screens.language_check import check_before_submit, with_language_check
 from screens.ui import (
     ask,
     date_time_field,
@@ -105,6 +105,9 @@ class IncidentForm:
             show_error(self.error, "Before submitting: " + " ".join(problems))
             self.shell.page.update()
             return
+        texts = {name: str(self.draft.values.get(name) or "") for name in TEXT_FIELDS}
+        if check_before_submit(self.shell, self.draft.id, texts, TEXT_FIELDS, lambda: self._submit(None)):
+            return
         try:
             record_id = self.incidents.submit(self.draft.id)
         except ActionError as failure:  # shown next to the form; the draft is kept as it was
@@ -114,8 +117,13 @@ class IncidentForm:
         except StoreLockedError:  # it locked itself while the form was open: the draft waits for the passcode
             self.shell.root.lock()
             return
+        self.shell.services.language_review.forget(self.draft.id)
         self.shell.sync.request_sync()
-        self.shell.toast("Report submitted. Key people will be notified when it syncs.")
+        self.shell.toast(
+            "Report submitted. Key people will be notified when it syncs.",
+            action="AI Support",
+            on_action=lambda _: self.shell.show("ai_support", incident_id=record_id),
+        )
         self.shell.show("incident", record_id=record_id, just_submitted=True)  # with "What next?"
 
     def _discard(self, _e: Any) -> None:
@@ -144,6 +152,7 @@ class IncidentForm:
             identifier=name.replace("_", "-"),
             on_replaced=lambda text: self.save(**{name: text}),
             report=language_report(self.shell, self.draft.profile_id),
+            on_checked=lambda flags: self.shell.services.language_review.saw(self.draft.id, name, flags),
         )
 
     def save_checked(self, **values: Any) -> str | None:

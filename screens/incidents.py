@@ -31,6 +31,7 @@ from app.vocabulary import (
     ReportRoute,
     label,
 )
+from screens.ai_support import ai_support_button
 from screens.compliance import clocks_panel
 from screens.dashboard import WINDOWS, incident_tile
 from screens.plan_builder import what_next
@@ -401,6 +402,7 @@ class IncidentDetail:
                 on_click=lambda _: self.shell.show("letter", record_id=self.record_id),
             )
         )
+        actions.append(ai_support_button(self.shell, incident_id=self.record_id))
         if ctx.can(Capability.DELETE_INCIDENTS):
             actions.append(ft.OutlinedButton("Delete", icon=ft.Icons.DELETE_OUTLINE, on_click=self._delete))
 

@@ -3,17 +3,23 @@ lists what it found — the phrase highlighted in its sentence, its category, wh
 alternatives as chips. Tapping a chip puts that wording in place of the phrase (and saves it as typing would);
 nothing changes unless the writer taps. Words inside a quotation are shown as a quote, with no alternatives:
 a record keeps what someone said in their own words. A screen that passes `report` gets "Report a problem with
-this output" under each finding (screens/feedback.py)."""
+this output" under each finding (screens/feedback.py).
+
+`check_before_submit` is the gentle check once before a long-text form is submitted: what the scan finds that
+the writer has not seen yet is listed in a dialog, to review or submit anyway (`app/language_review.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
 from app.language_scan import Flag, lexicon, replace, scan
 from screens.ui import fit_width, muted, named
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
 
 CONTEXT_CHARS = 40  # of the text either side of a phrase, to show it in its sentence
 HIGHLIGHT = ft.TextStyle(weight=ft.FontWeight.BOLD, bgcolor=ft.Colors.AMBER_100, color=ft.Colors.BLACK)
@@ -52,15 +58,19 @@ def language_check(
     identifier: str,
     on_replaced: Callable[[str], None] | None = None,
     report: Callable[[str, str], ft.Control] | None = None,
+    on_checked: Callable[[list[Flag]], None] | None = None,
 ) -> ft.Column:
     """The "Check language" action and its findings, to place right under `field`. `on_replaced` receives the
-    field's new text after an alternative was tapped (a programmatic change fires no `on_change`). `report`
-    makes the "Report a problem with this output" link of one finding (from its text and an identifier)."""
+    field's new text after an alternative was tapped (a programmatic change fires no `on_change`); `on_checked`
+    the flags the writer was shown (so the check before submit does not show them again). `report` makes the
+    "Report a problem with this output" link of one finding (from its text and an identifier)."""
     findings = ft.Column(spacing=8, visible=False)
 
     def check(note: str = "") -> None:
         text = field.value or ""
         flags = scan(text)
+        if on_checked is not None:
+            on_checked(flags)
         findings.controls = [muted(note)] if note else []
         if not flags:
             findings.controls.append(muted("No emotive language found."))
@@ -134,7 +144,62 @@ def with_language_check(
     identifier: str,
     on_replaced: Callable[[str], None] | None = None,
     report: Callable[[str, str], ft.Control] | None = None,
+    on_checked: Callable[[list[Flag]], None] | None = None,
 ) -> ft.Column:
     """`field` (as wide as the screen allows, like every input: `fit_width`) with "Check language" underneath."""
-    check = language_check(field, identifier=identifier, on_replaced=on_replaced, report=report)
+    check = language_check(field, identifier=identifier, on_replaced=on_replaced, report=report, on_checked=on_checked)
     return ft.Column([fit_width(field), check], spacing=0)
+
+
+def check_before_submit(
+    shell: Shell, form: str, texts: Mapping[str, str], labels: Mapping[str, str], submit: Callable[[], Any]
+) -> bool:
+    """The gentle check once before submit: True when it showed the writer what the scan found in `texts` that
+    they have not seen (the caller then waits: "Submit anyway" calls `submit`, "Review" goes back to the form);
+    False when there is nothing new to show, or it was shown for `form` already (never blocks twice)."""
+    found = shell.services.language_review.before_submit(form, texts, labels)
+    if not found:
+        return False
+    page = shell.page
+    names = lexicon().categories
+
+    def anyway(_e: Any) -> None:
+        page.pop_dialog()
+        submit()
+
+    rows: list[ft.Control] = [
+        muted(
+            "The language check found words you may want to change before this is submitted. These are "
+            "suggestions: you decide. Use “Check language” under each field to see alternatives."
+        )
+    ]
+    for n, item in enumerate(found, 1):
+        rows.append(
+            named(
+                ft.Column(
+                    [
+                        ft.Text(
+                            spans=[
+                                ft.TextSpan(f"{item.label}: "),
+                                ft.TextSpan(item.flag.phrase, style=HIGHLIGHT),
+                            ],
+                            semantics_label=f"{item.label}: «{item.flag.phrase}»",
+                        ),
+                        muted(f"{names[item.flag.category]['name']} — {item.flag.rationale}"),
+                    ],
+                    spacing=2,
+                ),
+                f"submit-check-flag-{n}",
+            )
+        )
+    page.show_dialog(
+        ft.AlertDialog(
+            title=ft.Text("Check the language before you submit?"),
+            content=ft.Column(rows, spacing=8, scroll=ft.ScrollMode.AUTO, tight=True),
+            actions=[
+                named(ft.TextButton("Review", on_click=lambda _: page.pop_dialog()), "submit-check-review"),
+                named(ft.TextButton("Submit anyway", on_click=anyway), "submit-check-submit"),
+            ],
+        )
+    )
+    return True

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.letters import KIND_LABELS, Register
+from screens.ai_support import improve_letter_button
 from screens.feedback import feedback_link, language_report
 from screens.language_check import with_language_check
-from screens.ui import back_title, card, heading, muted, named, page_body
+from screens.ui import back_title, card, heading, muted, named, page_body, warning
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -93,19 +94,11 @@ class LetterScreen:
                 )
             )
         actions.append(named(ft.OutlinedButton("Copy", icon=ft.Icons.COPY, on_click=self._copy), "letter-copy"))
+        actions.append(improve_letter_button(self.shell, self.text, services.letters.source(self.record_id)[1]))
         flags = len(draft.flags)
         return page_body(
             back_title("Draft a letter", tooltip="Back", identifier="back-from-letter", on_back=self._back),
-            named(
-                ft.Container(
-                    ft.Text(draft.warning, size=13),
-                    padding=8,
-                    border=ft.Border.all(1, ft.Colors.AMBER_700),
-                    border_radius=8,
-                    bgcolor=ft.Colors.AMBER_50,
-                ),
-                "letter-warning",
-            ),
+            warning(draft.warning, "letter-warning"),
             named(kind, "letter-kind", "Letter"),
             named(register, "letter-register", "Register"),
             muted("Choosing another letter or register starts a new draft. The app never sends it: you do."),

@@ -10,6 +10,7 @@ import flet as ft
 
 from app.directory import Profile
 from screens.dashboard import incident_tile
+from screens.language_check import check_before_submit
 from screens.plans import profile_plans
 from screens.ui import (
     VALENCE_COLOURS,
@@ -79,7 +80,11 @@ def threads_view(shell: Shell, profile_id: str, profile: Profile | None = None) 
         answer = ft.TextField(label="Respond", multiline=True, min_lines=1, dense=True, expand=True)
 
         def respond(_e: Any, cid: str = thread.communication.id, box: ft.TextField = answer) -> None:
+            texts, labels = {"response": box.value or ""}, {"response": "Your response"}
+            if check_before_submit(shell, f"response:{cid}", texts, labels, lambda: respond(None, cid, box)):
+                return  # the gentle language check, once
             if shell.act(lambda: shell.services.communications.respond(cid, box.value or ""), done="Response saved"):
+                shell.services.language_review.forget(f"response:{cid}")
                 shell.show_again()
 
         cards.append(
@@ -166,6 +171,7 @@ class ProfileScreen:
             ("Clicker", "Behaviour Clicker", ft.Icons.TOUCH_APP, "clicker"),
             ("Communication", "Behaviour Communications", ft.Icons.CHAT_OUTLINED, "communications"),
             ("Incident Report", "Incident Report", ft.Icons.REPORT_OUTLINED, "record"),
+            ("AI Support", "AI Support", ft.Icons.AUTO_AWESOME_OUTLINED, "ai_support"),
         ]
 
         def go(screen: str) -> Callable[[Any], None]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from screens.feedback import language_report
-from screens.language_check import language_check
+from screens.language_check import check_before_submit, language_check
 from screens.people import threads_view
 from screens.ui import VALENCE_LABELS, back_title, card, empty, error_text, heading, muted, named, page_body, show_error
 
@@ -234,18 +234,25 @@ class CommunicationsScreen:
         author = muted(f"From: {services.communications.author_name()} (you)")
         message = ft.TextField(label="Message — clear, factual and child-centred", multiline=True, min_lines=3)
         error = error_text()
+        form = f"communication:{self.profile_id}"  # the gentle language check once before it is saved
 
         def save(_e: Any) -> None:
             if not valence.value:
                 show_error(error, "Choose Positive, Negative or N/A.")
                 self.shell.page.update()
                 return
+            if check_before_submit(self.shell, form, {"message": message.value or ""}, {"message": "Message"}, save_):
+                return
             sent = self.shell.act(
                 lambda: services.communications.send(self.profile_id, valence.value or "", message.value or ""),
                 done="Communication saved. Key staff will be notified.",
             )
             if sent:
+                services.language_review.forget(form)
                 self.shell.show("communications", profile_id=self.profile_id)
+
+        def save_() -> None:
+            save(None)
 
         return page_body(
             back_title(
@@ -258,7 +265,12 @@ class CommunicationsScreen:
                 valence,
                 author,
                 named(message, "message"),
-                language_check(message, identifier="message", report=language_report(self.shell, self.profile_id)),
+                language_check(
+                    message,
+                    identifier="message",
+                    report=language_report(self.shell, self.profile_id),
+                    on_checked=lambda flags: services.language_review.saw(form, "message", flags),
+                ),
                 error,
                 ft.Button("Save", icon=ft.Icons.SAVE, on_click=save),
             ),

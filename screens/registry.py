@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote
 
+from screens.ai_support import AiSupportScreen
 from screens.analytics import AnalyticsReport, AnalyticsScreen
 from screens.compliance import ComplianceScreen
 from screens.contract import Screen
@@ -48,6 +49,7 @@ SCREENS: dict[str, type[Screen]] = {
         SmartPlans,
         SmartPlanView,
         PlanBuilderScreen,
+        AiSupportScreen,
     )
 }
 

@@ -43,6 +43,7 @@ NAV = [
 GATED_NAV = [
     (Capability.VIEW_PLANS, ("smart_plans", "Smart Plans", ft.Icons.ASSIGNMENT_OUTLINED)),
     (Capability.ANALYTICS, ("analytics", "Analytics", ft.Icons.INSIGHTS_OUTLINED)),
+    (Capability.ANALYTICS, ("ai_support", "AI Support", ft.Icons.AUTO_AWESOME_OUTLINED)),  # the whole service
     (Capability.COMPLIANCE, ("compliance", "Compliance", ft.Icons.GAVEL_OUTLINED)),
 ]
 #: a phone's navigation bar shows at most this many destinations (Material's limit: more do not fit 360 px);

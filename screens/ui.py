@@ -29,6 +29,20 @@ def empty(text: str) -> ft.Container:
     return ft.Container(muted(text), padding=16, alignment=ft.Alignment.CENTER)
 
 
+def warning(text: str, identifier: str) -> ft.Control:
+    """A warning that goes with an output (the guide's, above a letter draft or an AI Support output)."""
+    return named(
+        ft.Container(
+            ft.Text(text, size=13),
+            padding=8,
+            border=ft.Border.all(1, ft.Colors.AMBER_700),
+            border_radius=8,
+            bgcolor=ft.Colors.AMBER_50,
+        ),
+        identifier,
+    )
+
+
 def error_text() -> ft.Text:
     """A place for an error message in plain words; empty until needed."""
     return ft.Text("", color=ft.Colors.ERROR, visible=False)

@@ -688,8 +688,8 @@ class Analytics:
                 now[report], then[report] = self.report(report, filters), self.report(report, before)
             figure = now[report].figure(key)
             out.append(replace(figure, key=name, previous=then[report].figure(key).value))
-        open_now = [r for r in self.incidents(filters) if _follow_up_open(r)]
-        open_then = [r for r in self.incidents(before) if _follow_up_open(r)]
+        open_now = [r for r in self.incidents(filters) if follow_up_open(r)]
+        open_then = [r for r in self.incidents(before) if follow_up_open(r)]
         out.append(Figure("follow_ups_open", "Follow-ups still open", len(open_now), _ids(open_now), len(open_then)))
         return tuple(out)
 
@@ -832,7 +832,7 @@ def _per100(count: int, of: int) -> float:
     return round(100 * count / of, 1) if of else 0.0
 
 
-def _follow_up_open(row: IncidentRow) -> bool:
+def follow_up_open(row: IncidentRow) -> bool:
     """Still to do after an incident: a lead's review, or telling the parents."""
     return row.status != "reviewed" or row.parents_informed is None
 

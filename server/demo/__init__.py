@@ -18,6 +18,7 @@ the logins again.
     cast.py     who and what the organisation is: names, sizes, staff, logins, the clicker catalogue
     words.py    its text, read from data/*.json (names, places, narratives, learning, messages, plans)
     seeder.py   the Seeder: plans people and history in memory, as writes in time order
+    story.py    the AI Support story shaped into one child's planned history (what works, what does not)
     seed.py     seed_demo: writes the plan in one transaction (or finds the demo already there)
     audit_trail.py  who opened, downloaded and exported the serious records lately (the audit log's story)
     command.py  the `demo` subcommand of `python -m server`

@@ -21,6 +21,7 @@ from server.db import Database
 from server.demo.audit_trail import audit_trail
 from server.demo.cast import DEMO_ORG_NAME, DEMO_PASSWORD, DEMO_SEED, DOMAIN, MIN_PASSWORD, STAFF, logins
 from server.demo.seeder import DemoError, Seeder, Write
+from server.demo.story import ai_support_story
 from server.services import organisations as orgs
 from server.services.audit import write_audit
 from server.services.clock import server_clock
@@ -107,6 +108,7 @@ def seed_demo(
     seeder.plan_people()
     seeder.plan_reference_data()
     seeder.plan_history()
+    ai_support_story(seeder)  # a pattern for AI Support to find (server/demo/story.py)
     # Hashed once for every account, and before the transaction: hashing is slow.
     password_hash = Passwords(settings).hash(password)
     quiet = _quiet(settings)

@@ -10,8 +10,8 @@ from app.context import ActionError, Context, PermissionDenied
 from app.notifications import Destination
 from app.services import Services
 from localdb.store import LocalStore
-from sync.merge import FieldValue
 from sync.records import RecordError, validate_record
+from tests.support.device import recorded_incident as incident
 from tests.support.device import user
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
@@ -20,30 +20,6 @@ NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.UTC)
 @pytest.fixture
 def lead(store: LocalStore, child: str) -> Services:
     return Services.of(Context(store, user("lead", "u-lead")))
-
-
-def incident(services: Services, profile_id: str, when: dt.datetime, **fields: object) -> str:
-    """A submitted incident; with `reference`, numbered as the server numbers it (arriving with a pull)."""
-    reference = fields.pop("reference", None)
-    store = services.context.store
-    record_id = services.context.write(
-        "incident",
-        "create",
-        {
-            "recorded_by": services.context.user.id,
-            "recorded_at": when.isoformat(),
-            "occurred_at": when.isoformat(),
-            "status": "submitted",
-            **fields,
-        },
-        profile_id=profile_id,
-    )
-    if reference:
-        state = store.get(record_id).state
-        assert state is not None
-        numbered = FieldValue(value=reference, version=state.version, actor_id="server", device_id="server")
-        store.apply_pulled([state.model_copy(update={"fields": {**state.fields, "reference": numbered}})], 1)
-    return record_id
 
 
 def test_a_lead_drafts_publishes_and_versions_a_plan(lead: Services, child: str) -> None:

@@ -187,6 +187,12 @@ def button(page: Page, name: str | re.Pattern[str], *, exact: bool = True) -> Lo
     return page.get_by_role("button", name=name, exact=exact)
 
 
+def chip(page: Page, name: str) -> Locator:
+    """A Chip (a chosen person, a neutral alternative): Chromium exposes one as a checkbox named after it, or as
+    its text."""
+    return page.get_by_role("checkbox", name=name, exact=True).or_(page.get_by_text(name, exact=True)).first
+
+
 def click_id(page: Page, identifier: str, *, timeout_ms: int = STEP_TIMEOUT_MS) -> None:
     """Click the control wrapped in `ft.Semantics(identifier=...)`.
 

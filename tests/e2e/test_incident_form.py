@@ -12,13 +12,14 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from server.db import Database
 from tests.e2e.browser import (
     PHONE,
     aria_tree,
     button,
+    chip,
     click_button,
     click_id,
     click_tab,
@@ -86,11 +87,6 @@ def shoot(page: Page, name: str) -> None:
     page.mouse.move(1, 1)
     path = screenshot(page, f"incident-form-{name}", settle_ms=300)
     assert not is_blank_png(path), f"{path} is blank"
-
-
-def chip(page: Page, name: str) -> Locator:
-    """A chosen person's chip: Chromium exposes a chip as a checkbox named after it, or as its text."""
-    return page.get_by_role("checkbox", name=name, exact=True).or_(page.get_by_text(name, exact=True)).first
 
 
 def test_pick_people_by_typing_and_the_date_with_the_picker(signed_in: Page, world) -> None:

@@ -1,8 +1,10 @@
 """A device with one account, for service tests: an unlocked encrypted store, the app services as Sam (staff),
-and one child with key staff, a key contact and two behaviours (fixtures `store`, `services`, `child`)."""
+and one child with key staff, a key contact and two behaviours (fixtures `store`, `services`, `child`); and
+`recorded_incident`, a submitted incident written straight to the store."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 from app.context import Context
 from app.services import Services
 from localdb.store import LocalStore
+from sync.merge import FieldValue
 from sync.protocol import UserInfo
 
 PASSCODE = "services-passcode"
@@ -46,3 +49,27 @@ def child(services: Services) -> str:
         "key_contact", "create", {"name": "Mum", "relationship": "Mother", "phone": "01234 567890"}, profile_id=person
     )
     return person
+
+
+def recorded_incident(services: Services, profile_id: str, when: dt.datetime, **fields: object) -> str:
+    """A submitted incident; with `reference`, numbered as the server numbers it (arriving with a pull)."""
+    reference = fields.pop("reference", None)
+    store = services.context.store
+    record_id = services.context.write(
+        "incident",
+        "create",
+        {
+            "recorded_by": services.context.user.id,
+            "recorded_at": when.isoformat(),
+            "occurred_at": when.isoformat(),
+            "status": "submitted",
+            **fields,
+        },
+        profile_id=profile_id,
+    )
+    if reference:
+        state = store.get(record_id).state
+        assert state is not None
+        numbered = FieldValue(value=reference, version=state.version, actor_id="server", device_id="server")
+        store.apply_pulled([state.model_copy(update={"fields": {**state.fields, "reference": numbered}})], 1)
+    return record_id
