@@ -1,7 +1,8 @@
 """The seeder: plans the whole demo organisation in memory from one `random.Random(seed)` — its people (staff,
 children, key contacts, access grants, key staff), its reference data (settings, the clicker catalogue), then
 a year of history (clicker taps, communications, incidents with learning, physical interventions and
-suspensions, reviews, Smart Plans) — as `Write`s in time order, for `server.demo.seed` to write.
+suspensions, reviews, Smart Plans; then the patterns a lead finds in Analytics, `server.demo.patterns`) — as
+`Write`s in time order, for `server.demo.seed` to write.
 
 Who is in it comes from `server.demo.cast`, every sentence from the text files (`server.demo.words`).
 """
@@ -13,6 +14,8 @@ import math
 import random
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -35,6 +38,7 @@ from server.demo.cast import (
     behaviour_fits,
 )
 from server.demo.feedback import plan_feedback
+from server.demo.patterns import plan_patterns
 from server.demo.words import (
     ADULT_MEN,
     ADULT_WOMEN,
@@ -210,6 +214,8 @@ class Seeder:
         self.ids = random.Random(seed + 1)
         #: the statutory reports' own draws, so adding them left the rest of the story as it was
         self.reports_rng = random.Random(seed + 2)
+        #: the patterns' draws (`server.demo.patterns`): the story a lead finds in Analytics, on top of the rest
+        self.patterns_rng = random.Random(seed + 3)
         #: the schools' uses of force: (kid, incident id, recorder, when recorded, report route, words)
         self.school_force: list[tuple[Kid, str, Staff, dt.datetime, str, dict[str, Any]]] = []
         self.anchor = anchor
@@ -246,6 +252,17 @@ class Seeder:
         self._order += 1
         write = Write(when, self._order, kind, action, fields, record_id, profile_id, actor)
         (self.reference if reference else self.writes).append(write)
+
+    @contextmanager
+    def drawing_from(self, rng: random.Random) -> Iterator[None]:
+        """Every draw (values and record ids) from `rng` for a while: a part of the story planned this way
+        leaves the draws of the rest as they were, whatever it adds."""
+        saved = self.rng, self.ids
+        self.rng = self.ids = rng
+        try:
+            yield
+        finally:
+            self.rng, self.ids = saved
 
     def chance(self, p: float) -> bool:
         return self.rng.random() < p
@@ -569,7 +586,8 @@ class Seeder:
         self._communications()
         self._incidents()
         self._plans()
-        plan_feedback(self)  # last: it draws only record ids, so the history before it is unchanged
+        plan_feedback(self)  # it draws only record ids, so the history before it is unchanged
+        plan_patterns(self)  # from its own generator, so nothing before it changes
 
     def _days_for(self, kid: Kid) -> list[dt.date]:
         days = self.school_days if kid.setting == "school" else self.days
@@ -788,6 +806,9 @@ class Seeder:
             self.school_force.append((kid, incident_id, recorder, recorded, fields["pi_report_route"], words))
 
     def _incident_time(self, kid: Kid, day: dt.date, cat: dict[str, Any], slot: str | None) -> dt.datetime:
+        if "at" in cat:  # a pattern's own times: (hour, minute, minutes it may run on)
+            hour, minute, spread = self.pick(cat["at"])
+            return local(day, hour, minute + self.rng.randrange(spread))
         when = cat.get("when", "lesson")
         if kid.setting == "school":
             if when == "unstructured":

@@ -79,6 +79,10 @@ HOME_PILD = LEARNING["home"]
 
 SCHOOL_CATEGORIES: list[dict[str, Any]] = _categories(_incidents["school_categories"])
 HOME_CATEGORIES: list[dict[str, Any]] = _categories(_incidents["home_categories"])
+#: the patterns' own categories (server.demo.patterns): "lunch_queue", "friday_afternoon", "bedtime"
+PATTERN_CATEGORIES: dict[str, dict[str, Any]] = dict(
+    zip(_incidents["pattern_categories"], _categories(list(_incidents["pattern_categories"].values())), strict=True)
+)
 INJURY_WHO: list[str] = _incidents["injury_who"]
 INJURY_DETAILS: list[str] = _incidents["injury_details"]
 INJURY_TREATMENT: list[str] = _incidents["injury_treatment"]

@@ -2,7 +2,8 @@
 volumes are in range, incidents have unique server-assigned references, the printed logins sign in to a real
 server, a staff member's pull holds only the children they were granted, and running it again changes
 nothing. The seeder itself: deterministic for a seed and anchor, no email ever queued, every text template
-fills in for every child, one technique mostly rated not effective (a pattern for a lead to find)."""
+fills in for every child, one technique mostly rated not effective, and the patterns a lead finds in the
+Analytics reports on their synced device (the hot spots, an escalating pupil, fewer incidents after a plan)."""
 
 from __future__ import annotations
 
@@ -82,7 +83,7 @@ def test_the_volumes_are_in_range(seeded: subprocess.CompletedProcess[str], db: 
     assert counts["key_contact"] >= counts["individual"] and counts["key_staff"] >= counts["individual"]
     assert 1_500 <= counts["clicker_event"] <= 6_000
     assert 150 <= counts["communication"] <= 600 and counts["communication_response"] >= 80
-    assert 60 <= counts["incident"] <= 300
+    assert 60 <= counts["incident"] <= 360  # with the patterns (server.demo.patterns) on top
     assert counts["notification"] > 0  # the last week's, in-app only
 
     incidents = [state.values() for _ref, state in _states(db, "incident")]
@@ -365,3 +366,85 @@ def test_the_demo_has_statutory_clocks_done_due_and_overdue(
     assert states["parents_written_report", "overdue"] >= 2
     assert states["parents_written_report", "withheld"] == 1
     assert states["staff_spoken_to_and_signed", "done"] > states["staff_spoken_to_and_signed", "overdue"] > 0
+
+
+def _lead_analytics(server: ServerProcess, email: str, directory: Path) -> tuple[Any, Any]:
+    """A lead's device synced from the demo server, and its analytics service (what the lead opens)."""
+    from tests.support.client import ClientDevice
+
+    device = ClientDevice.create(server.url, email, directory, password=cast.DEMO_PASSWORD)
+    device.sync()
+    return device, device.services.analytics
+
+
+def _busiest(points: Any) -> list[str]:
+    """The labels of a series' points, the busiest first."""
+    return [p.label for p in sorted(points, key=lambda p: -p.value)]
+
+
+def test_the_demo_has_patterns_a_lead_spots_in_analytics(
+    seeded: subprocess.CompletedProcess[str], db: Database, server: ServerProcess, tmp_path: Path
+) -> None:
+    """The story of `server.demo.patterns`, through the reports each setting's lead opens on their own device: the
+    school's lunchtime and lunch queue, its last lesson on Fridays, the home's bedtime on the landing, a Year 9
+    pupil escalating over the last ten weeks, and a child's incidents falling after their Smart Plan."""
+    from app.analytics import Filters
+
+    year = Filters(preset="all")
+    anchor = dt.date.fromisoformat(ANCHOR)
+    school, school_analytics = _lead_analytics(server, f"lead@{cast.DOMAIN}", tmp_path / "school")
+    home, home_analytics = _lead_analytics(server, f"marcus.reid@{cast.DOMAIN}", tmp_path / "home")
+    try:
+        report = school_analytics.report("global", year)
+        grid = report.chart("heat_map").points
+        by_hour = Counter[str]()
+        for cell in grid:
+            by_hour[cell.label] += int(cell.value)
+        assert by_hour.most_common(1)[0][0] == "12"  # lunchtime: 12:00-13:00
+        assert _busiest(report.chart("by_location").points)[0] == "Lunch queue"
+        at_two = {cell.row: cell.value for cell in grid if cell.label == "14"}
+        assert at_two["Fri"] > 1.5 * max(v for day, v in at_two.items() if day != "Fri")  # the last lesson
+
+        report = home_analytics.report("global", year)
+        by_hour = Counter()
+        for cell in report.chart("heat_map").points:
+            by_hour[cell.label] += int(cell.value)
+        assert by_hour.most_common(1)[0][0] == "21"  # bedtime
+        assert _busiest(report.chart("by_location").points)[0] == "Upstairs landing"
+
+        # One Year 9 pupil escalates: the last four of ten weeks hold far more of their incidents than the first four.
+        people = school_analytics.working.people()
+        year9 = frozenset(p for p, person in people.items() if person.group == "Year 9")
+
+        def count(analytics: Any, who: str, start: dt.date, end: dt.date) -> int:
+            window = Filters(preset="custom", start=start, end=end, individuals=frozenset({who}))
+            return int(analytics.report("global", window).figure("incidents").value)
+
+        ten_weeks = anchor - dt.timedelta(weeks=10)
+        escalating = [
+            who
+            for who in year9
+            if count(school_analytics, who, anchor - dt.timedelta(weeks=4), anchor)
+            >= max(8, 3 * count(school_analytics, who, ten_weeks, ten_weeks + dt.timedelta(weeks=4)))
+        ]
+        assert len(escalating) == 1
+
+        # A child's incidents fall away once their first Smart Plan is published.
+        first_plans = {
+            st.profile_id: dt.datetime.fromisoformat(st.values()["published_at"]).date()
+            for _ref, st in _states(db, "smart_plan")
+            if st.profile_id and st.values()["version"] == 1 and st.values().get("published_at")
+        }
+        eight_weeks = dt.timedelta(weeks=8)
+        improved = []
+        for analytics in (school_analytics, home_analytics):
+            for who in set(first_plans) & set(analytics.working.people()):
+                published = first_plans[who]
+                before = count(analytics, who, published - eight_weeks, published)
+                after = count(analytics, who, published, published + eight_weeks)
+                if before >= 12 and after * 2 < before:
+                    improved.append(who)
+        assert improved and not set(improved) & set(escalating)
+    finally:
+        school.close()
+        home.close()
