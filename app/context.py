@@ -75,9 +75,10 @@ class Context:
         profile_id: str | None = None,
         base: dict[str, list[str]] | None = None,
         what: str = "your change",
+        reason: str | None = None,
     ) -> str:
         """One local write as this user; returns the record id. Invalid input or a full disk: ActionError
-        (`what` names the write in that message), nothing saved."""
+        (`what` names the write in that message), nothing saved. `reason`: why a submitted record is amended."""
         try:
             with saving(what):
                 op = self.store.write(
@@ -88,6 +89,7 @@ class Context:
                     record_id=record_id,
                     profile_id=profile_id,
                     base=base,
+                    reason=reason,
                 )
         except OpError as error:
             raise ActionError(_plain(str(error))) from None

@@ -11,6 +11,7 @@ from app.context import Context
 from app.directory import Directory
 from app.downloads import Downloads
 from app.help import HelpCentre
+from app.history import History
 from app.incidents import Incidents
 from app.letters import Letters
 from app.notifications import Notifications
@@ -36,6 +37,7 @@ class Services:
     plans: Plans
     plan_builder: PlanBuilder
     letters: Letters
+    history: History
 
     @classmethod
     def of(cls, context: Context) -> Services:
@@ -55,6 +57,7 @@ class Services:
             plans=plans,
             plan_builder=PlanBuilder(context, plans),
             letters=Letters(context, incidents, downloads),
+            history=History(context),
         )
 
     @classmethod

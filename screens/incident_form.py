@@ -103,8 +103,26 @@ class IncidentForm:
             show_error(self.error, "Before submitting: " + " ".join(problems))
             self.shell.page.update()
             return
+        if self.shell.act(lambda: self.incidents.amends(self.draft.id)):
+            # An edit of a submitted report is an amendment: it is saved with its reason.
+            reason = ft.TextField(label="Why are you changing it?", multiline=True, autofocus=True)
+            content = ft.Column(
+                [muted("The report has been submitted: the change and its reason are kept in its history."), reason],
+                tight=True,
+            )
+            ask(
+                self.shell.page,
+                "Reason for the amendment",
+                content,
+                "Save amendment",
+                lambda: self._save(reason.value or ""),
+            )
+            return
+        self._save("")
+
+    def _save(self, reason: str) -> None:
         try:
-            record_id = self.incidents.submit(self.draft.id)
+            record_id = self.incidents.submit(self.draft.id, reason=reason)
         except ActionError as failure:  # shown next to the form; the draft is kept as it was
             show_error(self.error, str(failure))
             self.shell.page.update()

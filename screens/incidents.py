@@ -33,6 +33,7 @@ from app.vocabulary import (
     label,
 )
 from screens.dashboard import WINDOWS, incident_tile
+from screens.history import history_button
 from screens.ui import (
     ask,
     back_title,
@@ -352,15 +353,19 @@ class IncidentDetail:
         ask(self.shell.page, "Sign off as accurate", content, "Sign off", confirm)
 
     def _delete(self, _e: Any) -> None:
+        reason = ft.TextField(label="Reason for deleting it", multiline=True)
+
         def delete() -> bool:
-            self.shell.services.incidents.delete(self.record_id)
+            self.shell.services.incidents.delete(self.record_id, reason.value or "")
             return True
 
         def confirm() -> None:
             if self.shell.act(delete, done="Incident deleted"):
                 self.shell.show("incidents")
 
-        content = ft.Text("It will be removed for everyone. This is recorded in the audit log.")
+        content = ft.Column(
+            [ft.Text("Staff will no longer see it; it is kept for leads and the audit log."), reason], tight=True
+        )
         ask(self.shell.page, "Delete this incident?", content, "Delete", confirm)
 
     def _resolve(self, field: str, value: Any) -> None:
@@ -399,7 +404,8 @@ class IncidentDetail:
                 on_click=lambda _: self.shell.show("letter", record_id=self.record_id),
             )
         )
-        if ctx.can(Capability.DELETE_INCIDENTS):
+        actions.append(history_button(self.shell, self.record_id))
+        if ctx.can(Capability.DELETE_INCIDENTS) and not v.get("removed"):
             actions.append(ft.OutlinedButton("Delete", icon=ft.Icons.DELETE_OUTLINE, on_click=self._delete))
 
         sections: list[ft.Control] = [

@@ -17,7 +17,7 @@ class Capability(StrEnum):
     VIEW = "view"  # see an individual's records
     EDIT_OWN_INCIDENTS = "edit_own_incidents"  # until a lead has reviewed them
     EDIT_INCIDENTS = "edit_incidents"  # anyone's, at any time
-    DELETE_INCIDENTS = "delete_incidents"
+    DELETE_INCIDENTS = "delete_incidents"  # a submitted incident: with a reason, kept for leads (soft delete)
     REVIEW_INCIDENTS = "review_incidents"  # manager sign-off, quarantine review
     ANALYTICS = "analytics"
     VIEW_PLANS = "view_plans"  # see the Smart Plans of the individuals they reach
@@ -30,6 +30,8 @@ class Capability(StrEnum):
     DOWNLOAD_RECORDS = "download_records"
     #: ask the organisation's language model (server-side; which roles may is also a server setting)
     AI_ASSISTANT = "ai_assistant"
+    #: put an individual's records on legal hold (or lift it), with a reason: nothing of theirs is then deleted
+    LEGAL_HOLD = "legal_hold"
     ADMIN = "admin"  # users, access grants, key staff, behaviour catalogue, devices
     ALL_INDIVIDUALS = "all_individuals"  # organisation-wide access without per-child grants
 
@@ -49,6 +51,7 @@ _LEAD = _STAFF | {
     Capability.EDIT_INCIDENTS,
     Capability.DELETE_INCIDENTS,
     Capability.REVIEW_INCIDENTS,
+    Capability.LEGAL_HOLD,
     Capability.ANALYTICS,
     Capability.EDIT_PLANS,
     Capability.PUBLISH_PLANS,

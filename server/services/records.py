@@ -31,6 +31,10 @@ from sync.ops import Action, Op, validate_op
 from sync.records import kind_spec
 
 SERVER_NODE = "server"
+#: the kinds whose merged ops the op log keeps, to show a record's history (amendments and their reasons)
+HISTORY_KINDS = frozenset({"incident"})
+#: op log statuses of an op that was merged into its record
+MERGED = frozenset({"applied", "conflict"})
 #: the actor of writes the server makes on its own account (references, notifications)
 SYSTEM_ACTOR = "server"
 
@@ -212,6 +216,8 @@ class RecordWriter:
     # --- bookkeeping rows -----------------------------------------------------------------------
 
     def log_op(self, op: Op, status: str) -> None:
+        """The op log's row for a received op; a merged op of a kind with a history keeps the op itself."""
+        kept = status in MERGED and op.kind in HISTORY_KINDS
         self.pending.op_log.append(
             {
                 "device_id": op.device_id,
@@ -219,6 +225,7 @@ class RecordWriter:
                 "record_id": op.record_id,
                 "status": status,
                 "received_at": self.db_now,
+                "op": op.model_dump_json() if kept else None,
             }
         )
 
