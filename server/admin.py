@@ -7,6 +7,8 @@
     python -m server admin grant --email sam@oak.example --group "Year 8"
     python -m server admin behaviours defaults --org "Oak Academy"
     python -m server admin devices lost 3f2a9c...
+    python -m server admin retention list
+    python -m server admin retention destroy --individual 01a2... --confirm
 
 Every subcommand takes `--db URL` (default: the SQLite file in the server home) and writes through the
 service calls of `server.services.organisations`, so what it changes syncs to devices like anything else.
@@ -36,10 +38,11 @@ from server.core.security import MIN_PASSWORD_LENGTH
 from server.csv_import import ImportFailed, import_individuals, import_staff, model_problems
 from server.db import Database
 from server.errors import ServerSideError
-from server.services import accounts
+from server.services import accounts, retention
 from server.services import assistant as ai
 from server.services import organisations as orgs
 from server.services.audit import OPERATOR_MAX_LENGTH, set_operator
+from server.services.clock import server_clock
 from server.services.records import utcnow
 from sync.ids import uuid7
 from sync.records import KINDS, BehaviourLevel, Role, SettingType, Valence
@@ -694,6 +697,17 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         sub, "assistant-purge", "delete AI assistant log entries older than BESMART_ASSISTANT_LOG_DAYS", assistant_purge
     )
 
+    ret = sub.add_parser("retention", help="records past their retention period").add_subparsers(
+        dest="retention_command", required=True, metavar="ACTION"
+    )
+    p = _leaf(ret, "list", "list the individuals whose records are past retention, for review", retention_list)
+    p.add_argument("--org", help="only this organisation (id or name)")
+    p = _leaf(
+        ret, "destroy", "destroy one individual's records past retention (audited; not on hold)", retention_destroy
+    )
+    p.add_argument("--individual", required=True, metavar="ID")
+    p.add_argument("--confirm", action="store_true", help="yes, destroy them (it cannot be undone)")
+
     dev = sub.add_parser("devices", help="registered devices").add_subparsers(
         dest="devices_command", required=True, metavar="ACTION"
     )
@@ -721,6 +735,27 @@ def assistant_purge(ctx: Context) -> None:
     with ctx.write() as s:
         gone = ai.purge_log(s, ctx.settings, utcnow())
     _out(f"purged {gone} assistant log entries older than {ctx.settings.assistant_log_days} days")
+
+
+def retention_list(ctx: Context) -> None:
+    with ctx.read() as s:
+        org_id = orgs.find_organisation(s, ctx.args.org)[0] if ctx.args.org else None
+        due = retention.due_for_review(s, utcnow().date(), org_id)
+    _out(*(retention.due_line(d) for d in due))
+    if not due:
+        _out("no individual's records are past their retention period")
+
+
+def retention_destroy(ctx: Context) -> None:
+    if not ctx.args.confirm:
+        raise CommandError("destroying an individual's records cannot be undone: add --confirm")
+    with ctx.write() as s:
+        try:
+            due = retention.destroy(s, server_clock(), ctx.args.individual.strip(), utcnow().date())
+        except retention.RetentionError as error:
+            raise CommandError(str(error)) from None
+    count = sum(due.records.values())
+    _out(f"destroyed {count} records of individual {due.individual_id} (kept until {due.until}); audited")
 
 
 @command("admin", "organisation administration (see `admin --help`)", arguments)

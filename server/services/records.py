@@ -28,7 +28,7 @@ from sync.hlc import HybridClock
 from sync.ids import uuid7
 from sync.merge import Conflict, FieldValue, RecordState, apply_op, field_value
 from sync.ops import Action, Op, validate_op
-from sync.records import kind_spec
+from sync.records import DELETED_FIELD, kind_spec
 
 SERVER_NODE = "server"
 #: the kinds whose merged ops the op log keeps, to show a record's history (amendments and their reasons)
@@ -212,6 +212,17 @@ class RecordWriter:
             # A record the server makes whole (a notification): nothing to merge with.
             return self._changed(op, org_id, None, created_state(op), [])
         return self.merge(op, org_id)
+
+    def destroy(self, record_id: str, actor_id: str) -> None:
+        """Replace a record with a tombstone carrying none of its fields (retention: `services.retention`);
+        written out, with a new sequence number, by `flush`."""
+        stored = self.existing(record_id)
+        tombstone = FieldValue(value=True, version=self.clock.now().encode(), actor_id=actor_id, device_id=SERVER_NODE)
+        state = RecordState(
+            id=record_id, kind=stored.state.kind, profile_id=stored.state.profile_id, fields={DELETED_FIELD: tombstone}
+        )
+        self._cache[record_id] = Stored(state, stored.org_id, stored.in_db)
+        self._dirty[record_id] = None
 
     # --- bookkeeping rows -----------------------------------------------------------------------
 

@@ -1,12 +1,22 @@
 """Records that cannot be quietly changed, against a real server on SQLite and PostgreSQL: an amendment of a
 submitted incident needs its reason and its history comes from the op log; a submitted incident is deleted
-with a reason (kept for leads, a tombstone for staff); a legal hold blocks every deletion."""
+with a reason (kept for leads, a tombstone for staff); a legal hold blocks every deletion; records past their
+retention period are listed for review and destroyed only by an admin's deliberate, audited command."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
+from sqlalchemy import select
+
+from server import cli
+from server.models import AuditLog
+from server.services import organisations as orgs
 from tests.support.server import Device, Org, ServerProcess, now_iso
+
+AUDIT = AuditLog.__table__
 
 
 def update(device: Device, record: dict[str, Any], fields: dict[str, Any], reason: str | None = None) -> dict[str, Any]:
@@ -147,3 +157,65 @@ def test_a_legal_hold_blocks_deletion(server: ServerProcess, org: Org) -> None:
     lift = {"legal_hold": False, "legal_hold_reason": "", "legal_hold_by": lena.user_id}
     assert result(lena, lena.op("individual", "update", lift, record_id=kim, profile_id=kim))[0] == "applied"
     assert result(lena, update(lena, incident, removal(lena)))[0] == "applied"
+
+
+def cli_admin(capsys: pytest.CaptureFixture[str], database_url: str, *args: str) -> tuple[int, str, str]:
+    """`python -m server admin ...`, in this process: (exit status, stdout, stderr)."""
+    code = cli.main(["admin", *args, "--db", database_url, "--operator", "ann"])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_retention_lists_for_review_and_destroys_only_on_purpose(
+    server: ServerProcess, org: Org, database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with org.db.session() as s:
+        school = orgs.create_setting(s, org.id, "Oak School", "school")
+        home = orgs.create_setting(s, org.id, "Elm House", "childrens_home")
+        old = orgs.create_individual(s, org.id, "Olly", "Old", date_of_birth="1990-03-01", setting_id=school)
+        held = orgs.create_individual(s, org.id, "Hana", "Held", date_of_birth="1990-05-01", setting_id=school)
+        young = orgs.create_individual(s, org.id, "Yan", "Young", date_of_birth="2015-01-01", setting_id=school)
+        resident = orgs.create_individual(s, org.id, "Rae", "Home", date_of_birth="1990-01-01", setting_id=home)
+        orgs.grant_access(s, old, org.users["sam"])
+    sam, lena = Device(server.url, org.email("sam")), Device(server.url, org.email("lena"))
+    incident = sam.incident(old, location="Hall")
+    sam.push([incident])
+    sam.pull()
+    lena.pull()
+    hold = {"legal_hold": True, "legal_hold_reason": "Civil claim", "legal_hold_by": lena.user_id}
+    assert lena.push([lena.op("individual", "update", hold, record_id=held, profile_id=held)]).results[0].status == (
+        "applied"
+    )
+
+    code, out, _err = cli_admin(capsys, database_url, "retention", "list", "--org", org.id)
+    assert code == 0
+    listed = {line["individual"]: line for line in map(json.loads, out.splitlines())}
+    assert old in listed and held in listed and young not in listed and resident not in listed
+    assert (
+        listed[old]["kept_until"] == "2015-03-01"
+        and listed[old]["records"] == "access_grant 1, incident 1, individual 1"
+    )
+    assert listed[held]["legal_hold"] is True
+    assert listed[org.children["kim"]]["review"].startswith("no date of birth")  # cannot be worked out: listed
+
+    assert cli_admin(capsys, database_url, "retention", "destroy", "--individual", old)[2] == (
+        "error: destroying an individual's records cannot be undone: add --confirm\n"
+    )
+    refused = cli_admin(capsys, database_url, "retention", "destroy", "--individual", held, "--confirm")
+    assert refused[0] == 2 and "legal hold" in refused[2]
+    refused = cli_admin(capsys, database_url, "retention", "destroy", "--individual", young, "--confirm")
+    assert refused[0] == 2 and "kept until 2040-01-01" in refused[2]
+    assert lena.get(f"/records/{young}").json()["fields"]["first_name"]["value"] == "Yan"  # nothing changed
+
+    code, out, _err = cli_admin(capsys, database_url, "retention", "destroy", "--individual", old, "--confirm")
+    assert code == 0 and "destroyed 3 records" in out
+    # a tombstone with none of the fields, pulled by devices; the op log's copy of the ops is gone too
+    for record_id in (old, incident["record_id"]):
+        assert set(lena.get(f"/records/{record_id}").json()["fields"]) == {"_deleted"}
+    sam.pull()  # their grant is destroyed with the rest: the individual leaves the device
+    assert old not in sam.profiles and incident["record_id"] not in sam.records
+    assert lena.get(f"/records/{incident['record_id']}/history").json()["entries"] == []
+    with org.db.read_session() as s:
+        rows = s.execute(select(AUDIT).where(AUDIT.c.action == "destroy", AUDIT.c.record_id == old)).all()
+    assert len(rows) == 1 and rows[0].actor_id == "cli:ann"
+    assert json.loads(rows[0].detail)["records"] == {"access_grant": 1, "incident": 1, "individual": 1}
