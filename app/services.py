@@ -13,6 +13,7 @@ from app.downloads import Downloads
 from app.help import HelpCentre
 from app.history import History
 from app.incidents import Incidents
+from app.legal_hold import LegalHold
 from app.letters import Letters
 from app.notifications import Notifications
 from app.plan_builder import PlanBuilder
@@ -38,6 +39,7 @@ class Services:
     plan_builder: PlanBuilder
     letters: Letters
     history: History
+    legal_hold: LegalHold
 
     @classmethod
     def of(cls, context: Context) -> Services:
@@ -58,6 +60,7 @@ class Services:
             plan_builder=PlanBuilder(context, plans),
             letters=Letters(context, incidents, downloads),
             history=History(context),
+            legal_hold=LegalHold(context),
         )
 
     @classmethod

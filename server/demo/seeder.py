@@ -151,6 +151,8 @@ class Write:
     record_id: str
     profile_id: str | None
     actor: str
+    #: an amendment's reason (`sync.ops.Op.reason`)
+    reason: str | None = None
 
 
 # --- calendar ------------------------------------------------------------------------------------------
@@ -236,9 +238,10 @@ class Seeder:
         actor: str,
         action: Action = "create",
         reference: bool = False,
+        reason: str | None = None,
     ) -> None:
         self._order += 1
-        write = Write(when, self._order, kind, action, fields, record_id, profile_id, actor)
+        write = Write(when, self._order, kind, action, fields, record_id, profile_id, actor, reason)
         (self.reference if reference else self.writes).append(write)
 
     def chance(self, p: float) -> bool:
@@ -559,10 +562,14 @@ class Seeder:
     # --- history -------------------------------------------------------------------------------
 
     def plan_history(self) -> None:
+        # Imported here: that module builds on this one (its Seeder, its helpers).
+        from server.demo.records_kept import plan_records_kept
+
         self._clicker()
         self._communications()
         self._incidents()
         self._plans()
+        plan_records_kept(self)
 
     def _days_for(self, kid: Kid) -> list[dt.date]:
         days = self.school_days if kid.setting == "school" else self.days

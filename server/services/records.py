@@ -183,6 +183,7 @@ class RecordWriter:
         record_id: str | None = None,
         profile_id: str | None = None,
         actor_id: str = SYSTEM_ACTOR,
+        reason: str | None = None,
     ) -> Merged:
         """A write made by the server itself (an admin service, a reference, a notification): an op stamped
         by the server's clock, validated like a device's and merged into the record (a record the server
@@ -206,6 +207,7 @@ class RecordWriter:
             # The server has seen the current value of everything it overwrites: no self-made conflicts.
             base=current.state.base_for(names) if current else {},
             hlc=self.clock.now().encode(),
+            reason=reason,
         )
         op = validate_op(op, from_server=True)
         if current is None and action == "create":
