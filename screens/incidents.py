@@ -421,6 +421,7 @@ class IncidentDetail:
                 + (" · waiting for sync" if incident.pending else "")
             ),
             ft.Row(actions, wrap=True),
+            *([muted(f"Deleted: {v.get('removed_reason', '')}")] if v.get("removed") else []),
         ]
         if incident.conflicts:
             sections.append(
