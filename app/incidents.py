@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.context import ActionError, Context, PermissionDenied, now_utc, saving
+from app.legal_hold import refuse_if_held
 from localdb.queries import Draft, Stored
 from sync.ids import uuid7
 from sync.merge import Conflict
@@ -574,8 +575,7 @@ class Incidents:
         a draft is erased. Nothing is deleted while the individual's records are on legal hold."""
         self.context.require(Capability.DELETE_INCIDENTS, "delete incidents")
         incident = self.get(record_id)
-        if self.context.get(incident.profile_id or "", "individual").values.get("legal_hold"):
-            raise ActionError("This individual's records are on legal hold: nothing of theirs can be deleted.")
+        refuse_if_held(self.context, incident.profile_id)
         if (incident.values.get("status") or IncidentStatus.DRAFT.value) == IncidentStatus.DRAFT.value:
             self.context.write("incident", "delete", record_id=record_id)
             return
@@ -594,6 +594,8 @@ class Incidents:
         )
 
     def _require_edit(self, incident: Stored) -> None:
+        if incident.values.get("removed"):
+            raise ActionError("This incident was deleted: it is kept as it was and can no longer be changed.")
         if self.context.can(Capability.EDIT_INCIDENTS):
             return
         own = incident.values.get("recorded_by") == self.context.user.id
@@ -606,12 +608,13 @@ class Incidents:
         return (
             self.context.can(Capability.REVIEW_INCIDENTS)
             and incident.values.get("status") == IncidentStatus.SUBMITTED.value
+            and not incident.values.get("removed")
         )
 
     def can_edit(self, incident: Stored) -> bool:
         try:
             self._require_edit(incident)
-        except PermissionDenied:
+        except ActionError:  # PermissionDenied among them
             return False
         return True
 

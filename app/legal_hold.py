@@ -9,6 +9,14 @@ from dataclasses import dataclass
 from app.context import ActionError, Context, now_utc
 from sync.permissions import Capability
 
+ON_HOLD = "This individual's records are on legal hold: nothing of theirs can be deleted."
+
+
+def refuse_if_held(context: Context, profile_id: str | None) -> None:
+    """Refuse a deletion of an individual's record while their records are on legal hold (ActionError)."""
+    if profile_id and context.get(profile_id, "individual").values.get("legal_hold"):
+        raise ActionError(ON_HOLD)
+
 
 @dataclass(frozen=True)
 class HoldStatus:

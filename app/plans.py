@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.context import ActionError, Context, PermissionDenied, now_utc
+from app.legal_hold import refuse_if_held
 from localdb.queries import Stored
 from sync.permissions import Capability
 from sync.records import (
@@ -278,6 +279,7 @@ class Plans:
         """Delete a plan, with a reason. A draft is erased; a published version is kept, for leads."""
         self.context.require(Capability.DELETE_PLANS, "delete Smart Plans")
         plan = self.get(plan_id)
+        refuse_if_held(self.context, plan.profile_id)
         if not reason.strip():
             raise ActionError("Say why the Smart Plan is being deleted.")
         if plan.values.get("status") == PlanStatus.DRAFT.value:

@@ -92,8 +92,7 @@ def _page(session: Session, caller: Caller, scope: set[str], after: int, upto: i
 def withheld(actor: Actor, kind: str, state: str) -> str:
     """The state to send: as stored, or — an incident deleted with a reason, to someone who may not delete
     incidents — a tombstone with none of its fields (their device drops the record)."""
-    capability = REMOVED_READERS.get(kind)
-    if kind != "incident" or capability is None or actor.can(capability) or '"removed"' not in state:
+    if kind != "incident" or actor.can(REMOVED_READERS[kind]) or '"removed"' not in state:
         return state
     record = RecordState.model_validate_json(state)
     if not is_removed(kind, record):

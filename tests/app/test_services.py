@@ -234,3 +234,22 @@ def test_notifications_can_be_marked_read(services: Services, store: LocalStore)
     assert services.notifications.unread_count() == 1
     services.notifications.mark_read("n1")
     assert services.notifications.unread_count() == 0
+
+
+def test_a_legal_hold_is_set_with_a_reason_and_blocks_deleting(store: LocalStore, services: Services, child: str):
+    record_id = _recorded_incident(services, child)
+    lead = Services.of(Context(store, user("lead", "u-lead")))
+    with pytest.raises(PermissionDenied):
+        services.legal_hold.set(child, "Claim")  # staff may not
+    with pytest.raises(ActionError, match="reason for the legal hold"):
+        lead.legal_hold.set(child, "  ")
+    assert not lead.legal_hold.status(child).on
+    lead.legal_hold.set(child, "Insurance claim")
+    status = lead.legal_hold.status(child)
+    assert status.on and status.reason == "Insurance claim"
+    with pytest.raises(ActionError, match="on legal hold"):
+        lead.incidents.delete(record_id, "Recorded twice")
+    assert not lead.incidents.get(record_id).values.get("removed")
+    lead.legal_hold.lift(child)
+    lead.incidents.delete(record_id, "Recorded twice")
+    assert lead.incidents.get(record_id).values["removed"] is True
