@@ -61,6 +61,16 @@ class Context:
     def can(self, capability: Capability) -> bool:
         return can(self.user.role, capability)
 
+    def removal(self, reason: str) -> dict[str, Any]:
+        """The fields that delete a record with a reason (a published plan, a submitted incident: kept, for
+        leads), as this user, now."""
+        return {
+            "removed": True,
+            "removed_reason": reason.strip(),
+            "removed_by": self.user.id,
+            "removed_at": now_utc().isoformat(),
+        }
+
     def require(self, capability: Capability, doing: str) -> None:
         if not self.can(capability):
             raise PermissionDenied(f"Your role does not allow you to {doing}.")

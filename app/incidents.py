@@ -584,12 +584,7 @@ class Incidents:
         self.context.write(
             "incident",
             "update",
-            {
-                "removed": True,
-                "removed_reason": reason.strip(),
-                "removed_by": self.context.user.id,
-                "removed_at": now_utc().isoformat(),
-            },
+            self.context.removal(reason),
             record_id=record_id,
         )
 

@@ -288,12 +288,7 @@ class Plans:
         self.context.write(
             "smart_plan",
             "update",
-            {
-                "removed": True,
-                "removed_reason": reason.strip(),
-                "removed_by": self.context.user.id,
-                "removed_at": now_utc().isoformat(),
-            },
+            self.context.removal(reason),
             record_id=plan_id,
             what="the deletion",
         )
