@@ -7,6 +7,7 @@
     python -m server admin grant --email sam@oak.example --group "Year 8"
     python -m server admin behaviours defaults --org "Oak Academy"
     python -m server admin devices lost 3f2a9c...
+    python -m server admin legal-hold --individual 01a2... --reason "Insurance claim"
     python -m server admin retention list
     python -m server admin retention destroy --individual 01a2... --confirm
 
@@ -697,6 +698,11 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         sub, "assistant-purge", "delete AI assistant log entries older than BESMART_ASSISTANT_LOG_DAYS", assistant_purge
     )
 
+    p = _leaf(sub, "legal-hold", "put an individual's records on legal hold (or lift it)", legal_hold)
+    p.add_argument("--individual", required=True, metavar="ID")
+    p.add_argument("--reason", help="why (required to set the hold)")
+    p.add_argument("--lift", action="store_true", help="lift the hold")
+
     ret = sub.add_parser("retention", help="records past their retention period").add_subparsers(
         dest="retention_command", required=True, metavar="ACTION"
     )
@@ -735,6 +741,19 @@ def assistant_purge(ctx: Context) -> None:
     with ctx.write() as s:
         gone = ai.purge_log(s, ctx.settings, utcnow())
     _out(f"purged {gone} assistant log entries older than {ctx.settings.assistant_log_days} days")
+
+
+def legal_hold(ctx: Context) -> None:
+    a = ctx.args
+    reason = (a.reason or "").strip()
+    if a.lift == bool(reason):
+        raise CommandError("give the reason for the hold (--reason TEXT), or --lift to lift it")
+    with ctx.write() as s:
+        profile, _org_id, _values = resolve_individual(s, a.individual)
+        orgs.update_individual(
+            s, profile, legal_hold=not a.lift, legal_hold_reason=reason, legal_hold_at=utcnow().isoformat()
+        )
+    _out(f"legal hold {'lifted' if a.lift else 'set'} on individual {profile}")
 
 
 def retention_list(ctx: Context) -> None:

@@ -203,6 +203,12 @@ def test_retention_lists_for_review_and_destroys_only_on_purpose(
     )
     refused = cli_admin(capsys, database_url, "retention", "destroy", "--individual", held, "--confirm")
     assert refused[0] == 2 and "legal hold" in refused[2]
+    # an admin may set and lift a hold from the command line too (audited as theirs)
+    assert cli_admin(capsys, database_url, "legal-hold", "--individual", old)[2].startswith("error: give the reason")
+    assert cli_admin(capsys, database_url, "legal-hold", "--individual", old, "--reason", "Claim")[0] == 0
+    refused = cli_admin(capsys, database_url, "retention", "destroy", "--individual", old, "--confirm")
+    assert refused[0] == 2 and "legal hold" in refused[2]
+    assert cli_admin(capsys, database_url, "legal-hold", "--individual", old, "--lift")[0] == 0
     refused = cli_admin(capsys, database_url, "retention", "destroy", "--individual", young, "--confirm")
     assert refused[0] == 2 and "kept until 2040-01-01" in refused[2]
     assert lena.get(f"/records/{young}").json()["fields"]["first_name"]["value"] == "Yan"  # nothing changed
