@@ -23,7 +23,8 @@ def _line(line: HistoryLine) -> ft.Control:
     if line.reason:
         parts.append(ft.Text(f"Reason: {line.reason}"))
     for change in line.changes:
-        parts.append(muted(f"{change.title}: {change.before} → {change.after}"))
+        # Words, not an arrow: the web renderer's font has no arrow glyph.
+        parts.append(muted(f"{change.title} was: {change.before}; now: {change.after}"))
     return ft.Column(parts, spacing=2)
 
 

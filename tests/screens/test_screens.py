@@ -587,7 +587,7 @@ def test_editing_my_own_incident(ui: UiHarness):
     ui.click("History")  # offline in the harness: this device's pending changes, and why the rest is missing
     assert ui.has_text(re.compile(r"^Amended by .* \(waiting for sync\)$"))
     assert ui.has_text("Reason: Added that he apologised")
-    assert ui.has_text("What happened?: Tore up a worksheet → Tore up a worksheet, then apologised")
+    assert ui.has_text("What happened? was: Tore up a worksheet; now: Tore up a worksheet, then apologised")
 
 
 def make_conflict(store: LocalStore, record_id: str, mine: str, theirs: str) -> None:
