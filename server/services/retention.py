@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
+from server.errors import ServerSideError
 from server.models import AssistantLog, OpLog, QuarantinedOp, Record
 from server.services.audit import audit_entry, operator_of
 from server.services.records import RecordWriter
@@ -33,7 +34,7 @@ QUARANTINE = QuarantinedOp.__table__
 ASSISTANT_LOG = AssistantLog.__table__
 
 
-class RetentionError(ValueError):
+class RetentionError(ServerSideError, ValueError):
     """A destruction refused (legal hold, period not over, unknown individual); nothing changed."""
 
 
