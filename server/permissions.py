@@ -14,6 +14,10 @@ fields, the reviewed lock), and kinds that are never edited (taps, responses) re
 sign-off are a lead's on create as on update; the lead signing off is the one named in
 `review_signed_off_by`; and an incident still in draft is its author's and the staff present's until
 submitted: nobody else may change it, and it cannot be reviewed.
+Once an incident is submitted, a change to what it says is an amendment and must carry its reason
+(`Op.reason`, `sync.records.amended_fields`); a submitted incident or a published plan is deleted with a
+reason and kept (`removed`), never erased; and while an individual is on legal hold (`legal_hold`, set by
+`legal_hold`) no record of theirs may be deleted at all.
 The same `check_op` runs for a device's push and for a lead applying a quarantined op, with the op's own
 author as the person it must name.
 docs/permissions.md is generated from these tables (`permissions_markdown`) and a test keeps it in step.
