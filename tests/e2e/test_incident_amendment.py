@@ -3,8 +3,8 @@ and submits; the app asks why, the amendment is saved with its reason and synced
 (read from the server's op log) shows it with the value it replaced. Screenshots of the reason dialog and the
 history.
 
-A seeded organisation on SQLite, served by a real server process; tia records the incident from a device of
-her own (so the server numbers it) before the lead signs in on a new device in the Flet web client.
+The organisation, server and incident are test_incident_download's (tia records the incident from a device of
+her own, so the server numbers it, before the lead signs in on a new device in the Flet web client).
 """
 
 # The client/page fixtures are reused from test_client_e2e (they take this module's `world`).
@@ -13,13 +13,9 @@ her own (so the server numbers it) before the lead signs in on a new device in t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
-import pytest
 from playwright.sync_api import Page
 
-from server.db import Database
 from tests.e2e.browser import (
     aria_tree,
     click_button,
@@ -34,40 +30,19 @@ from tests.e2e.browser import (
 from tests.e2e.test_client_e2e import (  # noqa: F401  (client, page: fixtures)
     PASSPHRASE,
     SYNC_TIMEOUT_MS,
-    ServerProcess,
     client,
     page,
-    settings_for,
 )
-from tests.support.server import PASSWORD, Device, Org, seed_org
+from tests.e2e.test_incident_download import (  # noqa: F401  (world, recorded: fixtures)
+    WHAT_HAPPENED,
+    recorded,
+    world,
+)
+from tests.support.server import PASSWORD, Device
 
-FIRST = "Left the dining hall."
-AMENDED = "Left the dining hall and kicked the door."
+FIRST = WHAT_HAPPENED
+AMENDED = f"{WHAT_HAPPENED} Then sat on the bench outside until the duty teacher came."
 REASON = "Added what happened next, after the debrief"
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, Org, Database]]:
-    directory = tmp_path_factory.mktemp("e2e-amendment-server")
-    url = f"sqlite:///{directory / 'server.db'}"
-    db = Database(url, pool_size=2)
-    db.upgrade()
-    org = seed_org(db, settings_for(url))
-    server = ServerProcess(url, directory).start()
-    yield server, org, db
-    server.stop()
-    db.dispose()
-
-
-@pytest.fixture(scope="module")
-def recorded(world) -> dict[str, Any]:
-    server, org, _db = world
-    tia = Device(server.url, org.email("tia"))
-    op = tia.incident(org.children["kim"], what_happened=FIRST, location="Dining hall")
-    [result] = tia.push([op]).results
-    assert result.status == "applied" and result.reference, result
-    tia.close()
-    return {"record_id": op["record_id"], "reference": result.reference}
 
 
 def test_a_lead_amends_an_incident_with_a_reason_and_sees_it_in_the_history(page: Page, world, recorded) -> None:
