@@ -61,6 +61,16 @@ class Context:
     def can(self, capability: Capability) -> bool:
         return can(self.user.role, capability)
 
+    def removal(self, reason: str) -> dict[str, Any]:
+        """The fields that delete a record with a reason (a published plan, a submitted incident: kept, for
+        leads), as this user, now."""
+        return {
+            "removed": True,
+            "removed_reason": reason.strip(),
+            "removed_by": self.user.id,
+            "removed_at": now_utc().isoformat(),
+        }
+
     def require(self, capability: Capability, doing: str) -> None:
         if not self.can(capability):
             raise PermissionDenied(f"Your role does not allow you to {doing}.")
@@ -75,9 +85,10 @@ class Context:
         profile_id: str | None = None,
         base: dict[str, list[str]] | None = None,
         what: str = "your change",
+        reason: str | None = None,
     ) -> str:
         """One local write as this user; returns the record id. Invalid input or a full disk: ActionError
-        (`what` names the write in that message), nothing saved."""
+        (`what` names the write in that message), nothing saved. `reason`: why a submitted record is amended."""
         try:
             with saving(what):
                 op = self.store.write(
@@ -88,6 +99,7 @@ class Context:
                     record_id=record_id,
                     profile_id=profile_id,
                     base=base,
+                    reason=reason,
                 )
         except OpError as error:
             raise ActionError(_plain(str(error))) from None

@@ -9,8 +9,11 @@ the draft; a report that does not validate stays a draft and the message says wh
 Afterwards: find it (search by reference, individual or words; filter by status, flagged, parents not
 informed, dates; a page at a time), view, give the parents-informed thumbs-up, flag, edit, delete and sign
 off — each only where the user's role allows (the server checks again) — and review conflicts kept from
-concurrent edits. A draft is its author's and the staff they named as present until it is submitted: nobody
-else lists, opens or signs it off.
+concurrent edits. Once submitted, a change to what the report says is an amendment: it needs a reason, which
+travels in the same op as the change (the incident's history shows it: `app.history`). Deleting a submitted
+incident needs a reason too: it is kept, for leads, and hidden from everyone else; never while the
+individual's records are on legal hold. A draft is its author's and the staff they named as present until
+it is submitted: nobody else lists, opens or signs it off.
 """
 
 from __future__ import annotations
@@ -21,11 +24,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.context import ActionError, Context, PermissionDenied, now_utc, saving
+from app.legal_hold import refuse_if_held
 from localdb.queries import Draft, Stored
 from sync.ids import uuid7
 from sync.merge import Conflict
 from sync.permissions import Capability
-from sync.records import Effectiveness, ExclusionReason, ExclusionType, Incident, IncidentStatus, label
+from sync.records import (
+    Effectiveness,
+    ExclusionReason,
+    ExclusionType,
+    Incident,
+    IncidentStatus,
+    amended_fields,
+    label,
+)
 
 INCIDENT_PAGE = (
     "occurred_at",
@@ -47,6 +59,10 @@ MOMENTS = {
     "pi_ended_at": "When the physical intervention ended",
     "pi_report_route_decided_at": "When it was decided not to tell the parents",
 }
+#: what an edit of a submitted report is refused with when it has no reason
+AMENDMENT_REASON = "This report has been submitted: say why you are changing it (the reason is kept with the change)."
+#: the reason a settled conflict of a submitted report is recorded with
+SETTLED_CONFLICT = "Settled a conflict between edits made at the same time"
 #: a device clock a little behind the server's must not make "now" look like the future
 CLOCK_SLACK = dt.timedelta(minutes=5)
 LEARNING_PAGE = (
@@ -360,8 +376,24 @@ class Incidents:
     def discard(self, draft_id: str) -> None:
         self.context.store.delete_draft(draft_id)
 
-    def submit(self, draft_id: str) -> str:
-        """Record the report (or the edit) from its draft; returns the incident's id.
+    def _edited(self, draft: IncidentDraft) -> tuple[Stored, dict[str, Any]]:
+        """The incident an edit draft changes, and the values it changes."""
+        assert draft.record_id is not None
+        incident = self.context.get(draft.record_id, "incident")
+        values = {k: v for k, v in draft.values.items() if v is not None}
+        return incident, {k: v for k, v in values.items() if incident.values.get(k) != v}
+
+    def amends(self, draft_id: str) -> bool:
+        """Whether submitting this draft amends a submitted incident (and so needs a reason)."""
+        draft = self.draft(draft_id)
+        if draft.record_id is None:
+            return False
+        incident, changed = self._edited(draft)
+        return bool(amended_fields("incident", incident.values, changed))
+
+    def submit(self, draft_id: str, *, reason: str = "") -> str:
+        """Record the report (or the edit) from its draft; returns the incident's id. An edit of a submitted
+        incident is an amendment: `reason` says why (required).
 
         Invalid values raise ActionError naming what to fix; the draft stays as it was."""
         draft = self.draft(draft_id)
@@ -369,11 +401,19 @@ class Incidents:
         if not str(values.get("what_happened", "")).strip():
             raise ActionError("Say what happened before submitting the report.")
         if draft.record_id is not None:
-            incident = self.context.get(draft.record_id, "incident")
+            incident, changed = self._edited(draft)
             self._require_edit(incident)
-            changed = {k: v for k, v in values.items() if incident.values.get(k) != v}
+            amending = bool(amended_fields("incident", incident.values, changed))
+            if amending and not reason.strip():
+                raise ActionError(AMENDMENT_REASON)
             if changed:
-                self.context.write("incident", "update", changed, record_id=draft.record_id)
+                self.context.write(
+                    "incident",
+                    "update",
+                    changed,
+                    record_id=draft.record_id,
+                    reason=reason.strip() if amending else None,
+                )
             record_id = draft.record_id
         else:
             self.context.require(Capability.RECORD, "record incidents")
@@ -462,7 +502,10 @@ class Incidents:
 
     def visible(self, values: dict[str, Any]) -> bool:
         """A draft is its author's and the staff they named as present (invited to collaborate) until it is
-        submitted; nobody else sees it in lists or opens it."""
+        submitted; nobody else sees it in lists or opens it. An incident deleted with a reason is kept for those
+        who may delete incidents, and hidden from everyone else."""
+        if values.get("removed") and not self.context.can(Capability.DELETE_INCIDENTS):
+            return False
         if (values.get("status") or IncidentStatus.DRAFT.value) != IncidentStatus.DRAFT.value:
             return True
         me = self.context.user.id
@@ -527,12 +570,27 @@ class Incidents:
             fields |= {"review_child_spoken_by": self.context.user.id, "review_child_spoken_at": now}
         self.context.write("incident", "update", fields, record_id=record_id)
 
-    def delete(self, record_id: str) -> None:
+    def delete(self, record_id: str, reason: str = "") -> None:
+        """Delete an incident. A submitted one is kept, for leads and audit (a soft delete, with its reason);
+        a draft is erased. Nothing is deleted while the individual's records are on legal hold."""
         self.context.require(Capability.DELETE_INCIDENTS, "delete incidents")
-        self.get(record_id)
-        self.context.write("incident", "delete", record_id=record_id)
+        incident = self.get(record_id)
+        refuse_if_held(self.context, incident.profile_id)
+        if (incident.values.get("status") or IncidentStatus.DRAFT.value) == IncidentStatus.DRAFT.value:
+            self.context.write("incident", "delete", record_id=record_id)
+            return
+        if not reason.strip():
+            raise ActionError("Give the reason this incident is deleted (it is kept for leads and the audit).")
+        self.context.write(
+            "incident",
+            "update",
+            self.context.removal(reason),
+            record_id=record_id,
+        )
 
     def _require_edit(self, incident: Stored) -> None:
+        if incident.values.get("removed"):
+            raise ActionError("This incident was deleted: it is kept as it was and can no longer be changed.")
         if self.context.can(Capability.EDIT_INCIDENTS):
             return
         own = incident.values.get("recorded_by") == self.context.user.id
@@ -545,12 +603,13 @@ class Incidents:
         return (
             self.context.can(Capability.REVIEW_INCIDENTS)
             and incident.values.get("status") == IncidentStatus.SUBMITTED.value
+            and not incident.values.get("removed")
         )
 
     def can_edit(self, incident: Stored) -> bool:
         try:
             self._require_edit(incident)
-        except PermissionDenied:
+        except ActionError:  # PermissionDenied among them
             return False
         return True
 
@@ -569,7 +628,15 @@ class Incidents:
         assert incident.state is not None
         # Every value shown, with the writes that repeated them (echoes), so none comes back as a conflict.
         base = incident.state.resolution_base(field)
-        self.context.write("incident", "update", {field: value}, record_id=record_id, base={field: base})
+        amending = bool(amended_fields("incident", incident.values, [field]))
+        self.context.write(
+            "incident",
+            "update",
+            {field: value},
+            record_id=record_id,
+            base={field: base},
+            reason=SETTLED_CONFLICT if amending else None,
+        )
 
 
 def parse_day(text: str, what: str) -> dt.date | None:

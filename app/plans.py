@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.context import ActionError, Context, PermissionDenied, now_utc
+from app.legal_hold import refuse_if_held
 from localdb.queries import Stored
 from sync.permissions import Capability
 from sync.records import (
@@ -286,6 +287,7 @@ class Plans:
         """Delete a plan, with a reason. A draft is erased; a published version is kept, for leads."""
         self.context.require(Capability.DELETE_PLANS, "delete Smart Plans")
         plan = self.get(plan_id)
+        refuse_if_held(self.context, plan.profile_id)
         if not reason.strip():
             raise ActionError("Say why the Smart Plan is being deleted.")
         if plan.values.get("status") == PlanStatus.DRAFT.value:
@@ -294,12 +296,7 @@ class Plans:
         self.context.write(
             "smart_plan",
             "update",
-            {
-                "removed": True,
-                "removed_reason": reason.strip(),
-                "removed_by": self.context.user.id,
-                "removed_at": now_utc().isoformat(),
-            },
+            self.context.removal(reason),
             record_id=plan_id,
             what="the deletion",
         )

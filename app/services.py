@@ -14,8 +14,10 @@ from app.downloads import Downloads
 from app.exports import Exports
 from app.feedback import Feedback
 from app.help import HelpCentre
+from app.history import History
 from app.incidents import Incidents
 from app.language_review import LanguageReview
+from app.legal_hold import LegalHold
 from app.letters import Letters
 from app.notifications import Notifications
 from app.plan_builder import PlanBuilder
@@ -46,6 +48,8 @@ class Services:
     compliance: Compliance
     suggestions: Suggestions
     language_review: LanguageReview
+    history: History
+    legal_hold: LegalHold
 
     @classmethod
     def of(cls, context: Context) -> Services:
@@ -71,6 +75,8 @@ class Services:
             compliance=Compliance(context, incidents),
             suggestions=Suggestions(context, analytics, plans),
             language_review=LanguageReview(),
+            history=History(context),
+            legal_hold=LegalHold(context),
         )
 
     @classmethod

@@ -109,11 +109,13 @@ class SimulatedDevice:
         self.user_id = session["user"]["id"]
 
     def _op(self, kind: str, action: str, fields: dict[str, Any], *, record_id: str | None = None,
-            profile_id: str, base: dict[str, list[str]] | None = None) -> dict[str, Any]:  # fmt: skip
+            profile_id: str, base: dict[str, list[str]] | None = None, reason: str | None = None,
+            ) -> dict[str, Any]:  # fmt: skip
         op = {
             "op_id": self.next_op, "device_id": self.device_id, "actor_id": self.user_id,
             "record_id": record_id or str(uuid.uuid4()), "kind": kind, "profile_id": profile_id,
             "action": action, "fields": fields, "base": base or {}, "hlc": self.clock.now().encode(),
+            **({"reason": reason} if reason else {}),
         }  # fmt: skip
         self.next_op += 1
         return op
@@ -149,7 +151,7 @@ class SimulatedDevice:
                 ops.append(
                     self._op(
                         "incident", "update", edit, record_id=incident["record_id"],
-                        profile_id=incident["profile_id"], base=base,
+                        profile_id=incident["profile_id"], base=base, reason="Corrected after the debrief",
                     )
                 )  # fmt: skip
         return ops

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from sync.merge import Conflict, RecordState
+from sync.ops import Op
 from sync.records import DELETED_FIELD, kind_spec
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ class Queries:
         def _unlocked(self) -> Any: ...
         def _state(self, row: Any, column: str = "body") -> RecordState: ...
         def _open_blob(self, blob: bytes, table: str, column: str, row_id: str) -> Any: ...
+        def _outbox_op(self, row: Any) -> Op: ...
 
     def _select(
         self,
@@ -238,6 +240,20 @@ class Queries:
     def get(self, record_id: str, *, include_deleted: bool = False) -> Stored | None:
         found = self._select("id = ?", (record_id,), include_deleted=include_deleted)
         return found[0] if found else None
+
+    def server_state(self, record_id: str) -> RecordState | None:
+        """The record as the server last sent it (None: never synced), without this device's pending ops."""
+        with self._lock:
+            self._unlocked()
+            row = self.db.execute("SELECT id, base FROM record WHERE id = ?", (record_id,)).fetchone()
+            return self._state(row, "base") if row is not None and row["base"] is not None else None
+
+    def pending_ops_of(self, record_id: str) -> list[Op]:
+        """This device's changes to one record not yet acknowledged by the server, oldest first."""
+        with self._lock:
+            self._unlocked()
+            rows = self.db.execute("SELECT * FROM outbox WHERE record_id = ? ORDER BY op_id", (record_id,))
+            return [self._outbox_op(row) for row in rows.fetchall()]
 
     def records(self, kind: str, profile_id: str | None = None) -> list[Stored]:
         """Every live record of a kind (optionally of one individual), newest time first."""

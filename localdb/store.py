@@ -412,11 +412,13 @@ class LocalStore(Queries):
         record_id: str | None = None,
         profile_id: str | None = None,
         base: dict[str, list[str]] | None = None,
+        reason: str | None = None,
     ) -> Op:
         """Change one record and queue the op for sync, in one durable transaction.
 
         `base` defaults to the versions this device currently shows for the changed fields (an ordinary
-        edit); pass it to resolve a conflict (the winner's and the conflicts' versions).
+        edit); pass it to resolve a conflict (the winner's and the conflicts' versions). `reason`: why a
+        submitted record is amended, carried by the op itself (so the change and its reason travel together).
         Bad input raises `sync.ops.OpError` and changes nothing.
         """
         fields = fields or {}
@@ -463,6 +465,7 @@ class LocalStore(Queries):
                     fields=fields,
                     base=base or {},
                     hlc=self._clock.now().encode(),
+                    reason=reason,
                 )
             )
             new_state, _ = apply_op(state, op)

@@ -108,8 +108,26 @@ class IncidentForm:
         texts = {name: str(self.draft.values.get(name) or "") for name in TEXT_FIELDS}
         if check_before_submit(self.shell, self.draft.id, texts, TEXT_FIELDS, lambda: self._submit(None)):
             return
+        if self.shell.act(lambda: self.incidents.amends(self.draft.id)):
+            # An edit of a submitted report is an amendment: it is saved with its reason.
+            reason = ft.TextField(label="Why are you changing it?", multiline=True, autofocus=True)
+            content = ft.Column(
+                [muted("The report has been submitted: the change and its reason are kept in its history."), reason],
+                tight=True,
+            )
+            ask(
+                self.shell.page,
+                "Reason for the amendment",
+                content,
+                "Save amendment",
+                lambda: self._save(reason.value or ""),
+            )
+            return
+        self._save("")
+
+    def _save(self, reason: str) -> None:
         try:
-            record_id = self.incidents.submit(self.draft.id)
+            record_id = self.incidents.submit(self.draft.id, reason=reason)
         except ActionError as failure:  # shown next to the form; the draft is kept as it was
             show_error(self.error, str(failure))
             self.shell.page.update()
@@ -119,6 +137,10 @@ class IncidentForm:
             return
         self.shell.services.language_review.forget(self.draft.id)
         self.shell.sync.request_sync()
+        if reason:  # an amendment: its history shows it; "What next?" is for a report just made
+            self.shell.toast("Amendment saved with its reason. It will be in the report's history.")
+            self.shell.show("incident", record_id=record_id)
+            return
         self.shell.toast(
             "Report submitted. Key people will be notified when it syncs.",
             action="AI Support",

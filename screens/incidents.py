@@ -34,6 +34,7 @@ from app.vocabulary import (
 from screens.ai_support import ai_support_button
 from screens.compliance import clocks_panel
 from screens.dashboard import WINDOWS, incident_tile
+from screens.history import history_button
 from screens.plan_builder import what_next
 from screens.ui import (
     ask,
@@ -355,15 +356,19 @@ class IncidentDetail:
         ask(self.shell.page, "Sign off as accurate", content, "Sign off", confirm)
 
     def _delete(self, _e: Any) -> None:
+        reason = ft.TextField(label="Reason for deleting it", multiline=True)
+
         def delete() -> bool:
-            self.shell.services.incidents.delete(self.record_id)
+            self.shell.services.incidents.delete(self.record_id, reason.value or "")
             return True
 
         def confirm() -> None:
             if self.shell.act(delete, done="Incident deleted"):
                 self.shell.show("incidents")
 
-        content = ft.Text("It will be removed for everyone. This is recorded in the audit log.")
+        content = ft.Column(
+            [ft.Text("Staff will no longer see it; it is kept for leads and the audit log."), reason], tight=True
+        )
         ask(self.shell.page, "Delete this incident?", content, "Delete", confirm)
 
     def _resolve(self, field: str, value: Any) -> None:
@@ -403,7 +408,8 @@ class IncidentDetail:
             )
         )
         actions.append(ai_support_button(self.shell, incident_id=self.record_id))
-        if ctx.can(Capability.DELETE_INCIDENTS):
+        actions.append(history_button(self.shell, self.record_id))
+        if ctx.can(Capability.DELETE_INCIDENTS) and not v.get("removed"):
             actions.append(ft.OutlinedButton("Delete", icon=ft.Icons.DELETE_OUTLINE, on_click=self._delete))
 
         sections: list[ft.Control] = [
@@ -425,6 +431,7 @@ class IncidentDetail:
                 else []
             ),
             *clocks_panel(self.shell, self.record_id),
+            *([muted(f"Deleted: {v.get('removed_reason', '')}")] if v.get("removed") else []),
         ]
         if incident.conflicts:
             sections.append(

@@ -11,6 +11,7 @@ import flet as ft
 from app.directory import Profile
 from screens.dashboard import incident_tile
 from screens.language_check import check_before_submit
+from screens.legal_hold import legal_hold_panel
 from screens.plans import profile_plans
 from screens.ui import (
     VALENCE_COLOURS,
@@ -246,6 +247,7 @@ class ProfileScreen:
                     *([ft.Text(n) for n in profile.key_staff] or [muted("None")]),
                     heading("Staff with access", size=16),
                     *([ft.Text(n) for n in profile.access] or [muted("Leads and admins only")]),
+                    *legal_hold_panel(self.shell, self.profile_id),
                 ],
             ),
         ]

@@ -12,6 +12,7 @@ is the client engine's name for a refusal as the device sees it):
     │   ├── PushRefused                    server.services.push
     │   └── HashingBusy                    server.core.security
     ├── AdminError (ValueError)            server.services.organisations — an admin request refused
+    ├── RetentionError (ValueError)        server.services.retention — a destruction refused (legal hold...)
     ├── ApiError (FastAPI HTTPException)   server.api.errors — an HTTP refusal with a code
     ├── CommandError                       server.admin — an admin command refused (exit status 2)
     ├── ImportFailed                       server.csv_import — a CSV file not imported

@@ -9,6 +9,9 @@
     python -m server admin devices lost 3f2a9c...
     python -m server admin feedback resolve --id 01f... --note "Lexicon entry corrected"
     python -m server admin register --from 2026-09-01 --to 2026-12-31 --format pdf --out register.pdf
+    python -m server admin legal-hold --individual 01a2... --reason "Insurance claim"
+    python -m server admin retention list
+    python -m server admin retention destroy --individual 01a2... --confirm
 
 The statutory exports (register, exclusions, subject-access) are in `server.admin_exports`.
 
@@ -40,11 +43,12 @@ from server.core.security import MIN_PASSWORD_LENGTH
 from server.csv_import import ImportFailed, import_individuals, import_staff, model_problems
 from server.db import Database
 from server.errors import ServerSideError
-from server.services import accounts
+from server.services import accounts, retention
 from server.services import assistant as ai
 from server.services import feedback as fb
 from server.services import organisations as orgs
 from server.services.audit import OPERATOR_MAX_LENGTH, set_operator
+from server.services.clock import server_clock
 from server.services.records import utcnow
 from sync.ids import uuid7
 from sync.records import KINDS, BehaviourLevel, FeedbackStatus, Role, SettingType, Valence
@@ -763,6 +767,21 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     from server.admin_exports import add_commands as export_commands
 
     export_commands(sub)
+    p = _leaf(sub, "legal-hold", "put an individual's records on legal hold (or lift it)", legal_hold)
+    p.add_argument("--individual", required=True, metavar="ID")
+    p.add_argument("--reason", help="why (required to set the hold)")
+    p.add_argument("--lift", action="store_true", help="lift the hold")
+
+    ret = sub.add_parser("retention", help="records past their retention period").add_subparsers(
+        dest="retention_command", required=True, metavar="ACTION"
+    )
+    p = _leaf(ret, "list", "list the individuals whose records are past retention, for review", retention_list)
+    p.add_argument("--org", help="only this organisation (id or name)")
+    p = _leaf(
+        ret, "destroy", "destroy one individual's records past retention (audited; not on hold)", retention_destroy
+    )
+    p.add_argument("--individual", required=True, metavar="ID")
+    p.add_argument("--confirm", action="store_true", help="yes, destroy them (it cannot be undone)")
 
     dev = sub.add_parser("devices", help="registered devices").add_subparsers(
         dest="devices_command", required=True, metavar="ACTION"
@@ -791,6 +810,40 @@ def assistant_purge(ctx: Context) -> None:
     with ctx.write() as s:
         gone = ai.purge_log(s, ctx.settings, utcnow())
     _out(f"purged {gone} assistant log entries older than {ctx.settings.assistant_log_days} days")
+
+
+def legal_hold(ctx: Context) -> None:
+    a = ctx.args
+    reason = (a.reason or "").strip()
+    if a.lift == bool(reason):
+        raise CommandError("give the reason for the hold (--reason TEXT), or --lift to lift it")
+    with ctx.write() as s:
+        profile, _org_id, _values = resolve_individual(s, a.individual)
+        orgs.update_individual(
+            s, profile, legal_hold=not a.lift, legal_hold_reason=reason, legal_hold_at=utcnow().isoformat()
+        )
+    _out(f"legal hold {'lifted' if a.lift else 'set'} on individual {profile}")
+
+
+def retention_list(ctx: Context) -> None:
+    with ctx.read() as s:
+        org_id = orgs.find_organisation(s, ctx.args.org)[0] if ctx.args.org else None
+        due = retention.due_for_review(s, utcnow().date(), org_id)
+    _out(*(retention.due_line(d) for d in due))
+    if not due:
+        _out("no individual's records are past their retention period")
+
+
+def retention_destroy(ctx: Context) -> None:
+    if not ctx.args.confirm:
+        raise CommandError("destroying an individual's records cannot be undone: add --confirm")
+    with ctx.write() as s:
+        try:
+            due = retention.destroy(s, server_clock(), ctx.args.individual.strip(), utcnow().date())
+        except retention.RetentionError as error:
+            raise CommandError(str(error)) from None
+    count = sum(due.records.values())
+    _out(f"destroyed {count} records of individual {due.individual_id} (kept until {due.until}); audited")
 
 
 @command("admin", "organisation administration (see `admin --help`)", arguments)

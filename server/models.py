@@ -188,14 +188,17 @@ class LoginCounter(ServerTable, table=True):
 
 
 class OpLog(ServerTable, table=True):
-    """Every op accepted from a device (applied or quarantined): the key that makes push idempotent."""
+    """Every op accepted from a device (applied or quarantined): the key that makes push idempotent. For a
+    record with a history (`server.services.history`), the merged op itself (JSON), with its reason: the
+    history is read from these, never from a second copy of the record."""
 
     __tablename__ = "op_log"
     device_id: str = Field(primary_key=True, max_length=64)
     op_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    record_id: str = Field(max_length=64)
+    record_id: str = Field(max_length=64, index=True)
     status: str = Field(max_length=16)
     received_at: dt.datetime = _moment()
+    op: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class QuarantinedOp(ServerTable, table=True):

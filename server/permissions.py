@@ -14,6 +14,10 @@ fields, the reviewed lock), and kinds that are never edited (taps, responses) re
 sign-off are a lead's on create as on update; the lead signing off is the one named in
 `review_signed_off_by`; and an incident still in draft is its author's and the staff present's until
 submitted: nobody else may change it, and it cannot be reviewed.
+Once an incident is submitted, a change to what it says is an amendment and must carry its reason
+(`Op.reason`, `sync.records.amended_fields`); a submitted incident or a published plan is deleted with a
+reason and kept (`removed`), never erased; and while an individual is on legal hold (`legal_hold`, set by
+`legal_hold`) no record of theirs may be deleted at all.
 The same `check_op` runs for a device's push and for a lead applying a quarantined op, with the op's own
 author as the person it must name.
 docs/permissions.md is generated from these tables (`permissions_markdown`) and a test keeps it in step.
@@ -28,18 +32,24 @@ from sync.ops import Op
 from sync.permissions import CAPABILITIES, Capability, can, capability_table_markdown
 from sync.records import (
     FEEDBACK_RESOLUTION_FIELDS,
+    INCIDENT_FOLLOW_UP_FIELDS,
+    INCIDENT_RECORDER_FIELDS,
+    LEGAL_HOLD_FIELDS,
     PLAN_CONTENT_FIELDS,
     PLAN_LIVE_FIELDS,
     PLAN_REMOVAL_FIELDS,
+    REMOVAL_FIELDS,
     FeedbackStatus,
     IncidentStatus,
     PlanStatus,
     Role,
+    amended_fields,
 )
 
 __all__ = [
     "CAPABILITIES",
     "IDENTITY_FIELDS",
+    "INCIDENT_RECORDER_FIELDS",
     "OP_RULES",
     "Actor",
     "Capability",
@@ -145,19 +155,6 @@ OP_RULES: dict[str, dict[str, Rule]] = {
 #: a Smart Plan's view); every other action is audited by the server as it happens
 DEVICE_AUDIT_ACTIONS = frozenset({"download", "export", "view"})
 
-#: Incident fields anyone who may record for the individual may set: the parents-informed thumbs-up and
-#: flagging for a lead's attention.
-INCIDENT_RECORDER_FIELDS = frozenset(
-    {
-        "parents_informed",
-        "parents_informed_by",
-        "parents_informed_at",
-        "parents_informed_method",
-        "parents_not_informed_reason",
-        "flagged",
-        "flag_reason",
-    }
-)
 #: The reports after a restrictive intervention — the written report to the parents sent, the education
 #: authority told — stop their statutory clocks (sync/compliance.py): anyone who may record for the individual
 #: may mark them, as themselves, whether or not a lead has signed the incident off.
@@ -222,9 +219,18 @@ def _incident(actor: Actor, op: Op, state: RecordState | None, *, creating: bool
             return f"{name} must be the person recording it"
     if creating:
         return None if actor.can(Capability.RECORD) else f"your role ({actor.role}) may not create incident records"
+    if values.get("removed") and not fields <= REMOVAL_FIELDS:
+        return "this incident was deleted (it is kept for leads and audit) and can no longer be changed"
+    if fields & REMOVAL_FIELDS and (
+        refusal := _removal(actor, op, values, Capability.DELETE_INCIDENTS, "submitted incident", "incidents")
+    ):
+        return refusal
+    amended = amended_fields(op.kind, values, fields)
+    if amended and not (op.reason or "").strip():
+        return "this incident has been submitted: a change to what it says is an amendment and needs its reason"
     if fields & (INCIDENT_RECORDER_FIELDS | INCIDENT_REPORT_FIELDS) and not actor.can(Capability.RECORD):
         return "your role may not update incidents"
-    editing = fields - reviewing - withholding - INCIDENT_RECORDER_FIELDS - INCIDENT_REPORT_FIELDS
+    editing = fields - reviewing - withholding - INCIDENT_RECORDER_FIELDS - INCIDENT_REPORT_FIELDS - REMOVAL_FIELDS
     involved = values.get("recorded_by") == actor.id or actor.id in (values.get("staff_present") or [])
     if values.get("status") == IncidentStatus.DRAFT and not involved:
         # A draft is its author's (and the colleagues they named as present) until it is submitted.
@@ -266,6 +272,52 @@ def _plan_lead(actor: Actor, plan: dict[str, object]) -> bool:
     return bool(plan.get("plan_lead")) and plan.get("plan_lead") == actor.id
 
 
+def _removal(
+    actor: Actor, op: Op, values: dict[str, object], capability: Capability, what: str, kinds: str
+) -> str | None:
+    """A soft delete (`what`: "published Smart Plan"; `kinds`: "Smart Plans"): by a role that may delete
+    them, with a reason, in the deleter's name. The record stays, for leads and audit."""
+    if not actor.can(capability):
+        return f"your role ({actor.role}) may not delete {kinds}"
+    if (
+        op.fields.get("removed", values.get("removed"))
+        and not str(op.fields.get("removed_reason", values.get("removed_reason")) or "").strip()
+    ):
+        return f"deleting a {what} needs a reason"
+    if op.fields.get("removed_by") not in (None, op.actor_id):
+        return "removed_by must be the person deleting it"
+    return None
+
+
+#: kinds whose records a legal hold keeps: while an individual is on hold none of these is deleted (erased,
+#: or soft-deleted with a reason) nor destroyed at the end of its retention period
+HELD_KINDS = frozenset(
+    {"individual", "incident", "smart_plan", "plan_contribution", "communication", "communication_response"}
+)
+
+
+def _held(op: Op, state: RecordState | None, individual: RecordState | None) -> str | None:
+    """A legal hold on the individual blocks every deletion of their records."""
+    if op.kind not in HELD_KINDS or not field_value(individual, "legal_hold"):
+        return None
+    if op.action == "delete" or (op.fields.get("removed") and not field_value(state, "removed")):
+        return "this individual's records are on legal hold: nothing of theirs may be deleted until it is lifted"
+    return None
+
+
+def _legal_hold(actor: Actor, op: Op) -> str | None:
+    """Setting or lifting a legal hold: a lead or admin, with a reason when setting it, in their own name."""
+    if not actor.can(Capability.LEGAL_HOLD):
+        return f"your role ({actor.role}) may not set or lift a legal hold"
+    if op.fields.get("legal_hold") and not str(op.fields.get("legal_hold_reason") or "").strip():
+        return "a legal hold needs its reason"
+    if op.fields.get("legal_hold_by") not in (None, op.actor_id):
+        return "legal_hold_by must be the person setting the hold"
+    if set(op.fields) - LEGAL_HOLD_FIELDS and not actor.can(Capability.ADMIN):
+        return f"your role ({actor.role}) may change only the legal hold of an individual"
+    return None
+
+
 def _smart_plan(actor: Actor, op: Op, state: RecordState | None, *, creating: bool) -> str | None:
     """A plan is written as a draft by a lead (or its named plan lead); publishing and archiving need
     `publish_plans`; an archived version is read-only; a published one is removed, with a reason, not deleted."""
@@ -279,16 +331,10 @@ def _smart_plan(actor: Actor, op: Op, state: RecordState | None, *, creating: bo
         return None
     status = values.get("status", PlanStatus.DRAFT)
     removing = fields & PLAN_REMOVAL_FIELDS
-    if removing:
-        if not actor.can(Capability.DELETE_PLANS):
-            return f"your role ({actor.role}) may not delete Smart Plans"
-        if (
-            op.fields.get("removed", values.get("removed"))
-            and not str(op.fields.get("removed_reason", values.get("removed_reason")) or "").strip()
-        ):
-            return "deleting a published Smart Plan needs a reason"
-        if op.fields.get("removed_by") not in (None, op.actor_id):
-            return "removed_by must be the person deleting the plan"
+    if removing and (
+        refusal := _removal(actor, op, values, Capability.DELETE_PLANS, "published Smart Plan", "Smart Plans")
+    ):
+        return refusal
     rest = fields - removing
     if not rest:
         return None
@@ -348,13 +394,20 @@ def _feedback(actor: Actor, op: Op, *, creating: bool) -> str | None:
     return None
 
 
-def check_op(actor: Actor, op: Op, state: RecordState | None, plan: RecordState | None = None) -> str | None:
+def check_op(
+    actor: Actor,
+    op: Op,
+    state: RecordState | None,
+    plan: RecordState | None = None,
+    individual: RecordState | None = None,
+) -> str | None:
     """Why `actor` may not make this op (None: allowed). Reaching the individual is checked by the caller.
 
     `state` is the stored record (None: it does not exist): a create over it is checked as the update it
     is. When a lead applies someone else's quarantined op, `actor` is the lead (they must be allowed to do
     it) while the fields naming who made the record must name the op's author (`op.actor_id`). For a plan
-    contribution, `plan` is the stored plan it names."""
+    contribution, `plan` is the stored plan it names; `individual` is the stored individual the op's record
+    belongs to (its legal hold)."""
     action = "update" if op.action == "create" and state is not None else op.action
     rule = OP_RULES.get(op.kind, {}).get(action)
     if rule is None:
@@ -368,6 +421,10 @@ def check_op(actor: Actor, op: Op, state: RecordState | None, plan: RecordState 
         return None
     if rule is SERVER or (rule.capability is None):
         return f"{op.kind} records are written by the server only"
+    if (refusal := _held(op, state, individual)) is not None:
+        return refusal
+    if op.kind == "individual" and action == "update" and set(op.fields) & LEGAL_HOLD_FIELDS:
+        return _legal_hold(actor, op)
     refusal = _identity(op, state, action)
     if refusal:
         return refusal
@@ -377,6 +434,12 @@ def check_op(actor: Actor, op: Op, state: RecordState | None, plan: RecordState 
         return _incident(actor, op, state, creating=action == "create")
     if op.kind == "smart_plan" and action in ("create", "update"):
         return _smart_plan(actor, op, state, creating=action == "create")
+    if (
+        op.kind == "incident"
+        and action == "delete"
+        and field_value(state, "status") not in (None, IncidentStatus.DRAFT)
+    ):
+        return "a submitted incident is not erased: delete it with a reason (it is kept for leads)"
     if op.kind == "smart_plan" and action == "delete" and field_value(state, "status") not in (None, PlanStatus.DRAFT):
         return "a published Smart Plan is not erased: delete it with a reason (it is kept for leads)"
     if op.kind == "plan_contribution" and action in ("create", "update"):
@@ -390,13 +453,22 @@ def check_op(actor: Actor, op: Op, state: RecordState | None, plan: RecordState 
     return f"your role ({actor.role}) may not {action} {op.kind.replace('_', ' ')} records"
 
 
+#: a soft-deleted record of these kinds is kept for the role that may delete them (and hidden from others)
+REMOVED_READERS = {"smart_plan": Capability.DELETE_PLANS, "incident": Capability.DELETE_INCIDENTS}
+
+
+def is_removed(kind: str, state: RecordState) -> bool:
+    """Whether a record was soft-deleted (deleted with a reason, kept for leads)."""
+    return kind in REMOVED_READERS and bool(field_value(state, "removed"))
+
+
 def can_read(
     actor: Actor, *, kind: str, scope: str, recipient_id: str | None, reaches_profile: bool, removed: bool = False
 ) -> bool:
     """Whether `actor` may read a record of their organisation. `reaches_profile`: whether they reach the
-    individual the record belongs to or is about (True for a record about none). `removed`: a Smart Plan deleted
-    with a reason, kept for those who may delete plans. A report of a problem with an output (it may quote a
-    child's record) is its author's (`recipient_id`) and the leads' and administrators' who reach its
+    individual the record belongs to or is about (True for a record about none). `removed`: a Smart Plan or an
+    incident deleted with a reason, kept for those who may delete them. A report of a problem with an output (it
+    may quote a child's record) is its author's (`recipient_id`) and the leads' and administrators' who reach its
     individual."""
     if kind == "audit_event":
         return False
@@ -404,7 +476,7 @@ def can_read(
         return recipient_id == actor.id or (actor.can(Capability.REVIEW_FEEDBACK) and reaches_profile)
     if kind in ("smart_plan", "plan_contribution") and not actor.can(Capability.VIEW_PLANS):
         return False
-    if removed and not actor.can(Capability.DELETE_PLANS):
+    if removed and not actor.can(REMOVED_READERS.get(kind, Capability.ADMIN)):
         return False
     if scope == "org":
         return True
@@ -455,7 +527,17 @@ def permissions_markdown() -> str:
             "- every other field: `edit_incidents`, or `edit_own_incidents` for an incident the user recorded or",
             "  was present at, until it has been reviewed;",
             "- an incident still in draft: only the person who recorded it and the staff present, until it is",
-            "  submitted (nobody may review it before then).",
+            "  submitted (nobody may review it before then);",
+            "- once submitted, a change to what the incident says is an amendment: the op carries its `reason`",
+            "  (refused without one); follow-up fields change without one: "
+            + ", ".join(f"`{name}`" for name in sorted(INCIDENT_FOLLOW_UP_FIELDS))
+            + ";",
+            "- `removed` with `removed_reason` (deleting a submitted incident: it is kept, for leads, and sent to",
+            "  others as a tombstone): `delete_incidents`; erasing an incident (a delete op) only while it is a",
+            "  draft; a deleted incident can no longer be changed.",
+            "",
+            "An individual's legal hold (`legal_hold` with `legal_hold_reason`): `legal_hold`; while it is on,",
+            "no record of theirs (" + ", ".join(sorted(HELD_KINDS)) + ") may be deleted, erased or destroyed.",
             "",
             "Smart Plan updates, by status and field group:",
             "",

@@ -56,6 +56,7 @@ from sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    RecordHistory,
     RefreshRequest,
     Session,
 )
@@ -263,6 +264,11 @@ class ServerGateway:
         and a model's answer is slow and costly)."""
         response = await self._authed("POST", "/assistant", idempotent=False, json=request.model_dump(mode="json"))
         return _parse(AssistantAnswer, response)
+
+    async def history(self, record_id: str) -> RecordHistory:
+        """GET /records/{id}/history: a record's history from the server's op log (the read is audited)."""
+        response = await self._authed("GET", f"/records/{record_id}/history", idempotent=True)
+        return _parse(RecordHistory, response)
 
     async def healthy(self) -> bool:
         """GET /health: whether the server answers right now (one try, a short timeout, never raises)."""

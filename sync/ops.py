@@ -2,7 +2,9 @@
 
 An op carries a per-device increasing `op_id` (what makes push idempotent), the record it changes (id,
 kind, profile), the changed fields with the versions the writer had seen of each (`base`, what tells a
-deliberate overwrite from a concurrent edit), and the HLC stamp that orders it. `validate_op` is the one
+deliberate overwrite from a concurrent edit), the HLC stamp that orders it, and — for an amendment of a
+submitted incident (`sync.records.amended_fields`) — the reason for the change, written in the same op so
+the change and its reason can never be separated. `validate_op` is the one
 gate every op passes — on the device before it is queued, and on the server before it is merged.
 """
 
@@ -14,9 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sync.errors import SyncError
 from sync.hlc import ClockError, Stamp
-from sync.records import DELETED_FIELD, INT64_MAX, Id, RecordError, kind_spec, validate_fields, validate_record
+from sync.records import DELETED_FIELD, INT64_MAX, Id, NoNul, RecordError, kind_spec, validate_fields, validate_record
 
 Action = Literal["create", "update", "delete"]
+#: the longest reason an op may carry
+MAX_REASON = 2_000
 
 
 class Op(BaseModel):
@@ -33,6 +37,8 @@ class Op(BaseModel):
     #: per changed field: the versions (HLC stamps) of that field the writer had seen when editing it
     base: dict[str, list[str]] = Field(default_factory=dict)
     hlc: str
+    #: why a submitted record is changed (an amendment) or deleted: who and when are the op's own
+    reason: NoNul | None = Field(default=None, max_length=MAX_REASON)
 
     def changes(self) -> dict[str, Any]:
         """The field values this op writes; a delete writes the tombstone field."""
@@ -77,6 +83,8 @@ def validate_op(op: Op, *, from_server: bool = False) -> Op:
         raise OpError(f"{op.kind} is append-only: it can be created or deleted, not edited{changeable}")
     if op.action == "delete" and op.fields:
         raise OpError("a delete carries no fields")
+    if op.reason is not None and (op.action == "create" or not op.reason.strip()):
+        raise OpError("a reason comes with an update or a delete (an amendment), and is not blank")
     if op.action == "update" and not op.fields:
         raise OpError("an update must change at least one field")
     stray = set(op.base) - set(op.fields)

@@ -17,7 +17,7 @@ class Capability(StrEnum):
     VIEW = "view"  # see an individual's records
     EDIT_OWN_INCIDENTS = "edit_own_incidents"  # until a lead has reviewed them
     EDIT_INCIDENTS = "edit_incidents"  # anyone's, at any time
-    DELETE_INCIDENTS = "delete_incidents"
+    DELETE_INCIDENTS = "delete_incidents"  # a submitted incident: with a reason, kept for leads (soft delete)
     REVIEW_INCIDENTS = "review_incidents"  # manager sign-off, quarantine review
     ANALYTICS = "analytics"
     VIEW_PLANS = "view_plans"  # see the Smart Plans of the individuals they reach
@@ -34,6 +34,8 @@ class Capability(StrEnum):
     REVIEW_FEEDBACK = "review_feedback"
     #: the Compliance screen: every open statutory clock across the individuals they reach
     COMPLIANCE = "compliance"
+    #: put an individual's records on legal hold (or lift it), with a reason: nothing of theirs is then deleted
+    LEGAL_HOLD = "legal_hold"
     ADMIN = "admin"  # users, access grants, key staff, behaviour catalogue, devices
     ALL_INDIVIDUALS = "all_individuals"  # organisation-wide access without per-child grants
 
@@ -53,6 +55,7 @@ _LEAD = _STAFF | {
     Capability.EDIT_INCIDENTS,
     Capability.DELETE_INCIDENTS,
     Capability.REVIEW_INCIDENTS,
+    Capability.LEGAL_HOLD,
     Capability.ANALYTICS,
     Capability.EDIT_PLANS,
     Capability.PUBLISH_PLANS,

@@ -15,12 +15,12 @@ device applies the measured offset (when its outbox is empty) so that its later 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from sync.merge import RecordState
-from sync.ops import Op
+from sync.ops import Action, Op
 from sync.records import Id, NoNul
 
 MAX_PUSH_OPS = 500
@@ -74,6 +74,39 @@ class PullResponse(_Message):
     #: the device was reported lost or revoked: delete all data and keys now
     wipe: bool = False
     hlc: str
+
+
+# --- a record's history ---------------------------------------------------------------------------------
+# GET /records/{id}/history (bearer) -> RecordHistory, read from the server's op log (sync.history).
+
+
+class FieldChange(_Message):
+    field: str
+    value: Any = None
+    #: the field's value just before this change (None: it had none)
+    previous: Any = None
+
+
+class HistoryEntry(_Message):
+    #: the op's HLC stamp (orders the entries) and its wall-clock moment, ISO-8601 UTC
+    version: str
+    at: str
+    actor_id: str
+    device_id: str
+    action: Action
+    #: an amendment of a submitted record: a change to what it says, made with its reason
+    amendment: bool = False
+    reason: str | None = None
+    #: what changed (empty for a create: the whole record was written)
+    changes: list[FieldChange] = Field(default_factory=list)
+
+
+class RecordHistory(_Message):
+    record_id: str
+    #: oldest first
+    entries: list[HistoryEntry]
+    #: False when the record's first ops were merged before the op log kept them (older servers)
+    complete: bool = True
 
 
 class ErrorBody(_Message):

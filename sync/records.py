@@ -10,6 +10,7 @@ screens can query time ranges without decrypting everything).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -416,6 +417,9 @@ class PlanReview(_Value):
 
 # --- record kinds ------------------------------------------------------------------------------------
 
+#: fields that soft-delete a published plan or a submitted incident (deleted with a reason, kept for leads)
+REMOVAL_FIELDS = frozenset({"removed", "removed_reason", "removed_by", "removed_at"})
+
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True, validate_default=True)
@@ -462,6 +466,11 @@ class Individual(_Record):
     ehc_plan: bool = False
     looked_after: bool = False
     details: LongText = ""
+    #: a legal hold (set by a lead or admin, with its reason) blocks deleting and destroying their records
+    legal_hold: bool = False
+    legal_hold_reason: LongText = ""
+    legal_hold_by: Id | None = None
+    legal_hold_at: AwareMoment | None = None
 
 
 class KeyContact(_Record):
@@ -592,10 +601,52 @@ class Incident(_Record):
     review_notes: LongText = ""
     #: the clock reminders the server has sent ("parents_written_report:due"): server only
     reminders_sent: list[ShortText] = Field(default_factory=list, max_length=100)
+    # A submitted incident is never erased: deleting it with a reason hides it from all but leads
+    removed: bool = False
+    removed_reason: LongText = ""
+    removed_by: Id | None = None
+    removed_at: AwareMoment | None = None
 
     def model_post_init(self, _context: Any) -> None:
         if self.pi_started_at and self.pi_ended_at and self.pi_ended_at < self.pi_started_at:
             raise ValueError("physical intervention ends before it starts")
+
+
+#: Incident fields anyone who may record for the individual may set: the parents-informed thumbs-up and
+#: flagging for a lead's attention.
+INCIDENT_RECORDER_FIELDS = frozenset(
+    {
+        "parents_informed",
+        "parents_informed_by",
+        "parents_informed_at",
+        "parents_informed_method",
+        "parents_not_informed_reason",
+        "flagged",
+        "flag_reason",
+    }
+)
+#: Incident fields that record what was done after the report (status, review and sign-off, the reports to
+#: parents and the authority, who was told, the flag, a deletion with its reason, the server's clock
+#: reminders): changing them once the
+#: incident is submitted is follow-up, not an amendment of what the report says happened.
+INCIDENT_FOLLOW_UP_FIELDS = (
+    INCIDENT_RECORDER_FIELDS
+    | REMOVAL_FIELDS
+    | {"status", "reference", "reminders_sent"}
+    | {
+        name
+        for name in Incident.model_fields
+        if name.startswith(("review_", "parent_report_", "authority_informed_", "pi_report_route"))
+    }
+)
+
+
+def amended_fields(kind: str, stored: dict[str, Any] | None, fields: Iterable[str]) -> set[str]:
+    """The fields an update amends: what a submitted (or reviewed) incident says happened. Such a change is
+    an amendment and needs a reason (`Op.reason`); a draft, and follow-up fields, change freely."""
+    if kind != "incident" or not stored or stored.get("status", IncidentStatus.DRAFT) == IncidentStatus.DRAFT:
+        return set()
+    return set(fields) - INCIDENT_FOLLOW_UP_FIELDS
 
 
 class SmartPlan(_Record):
@@ -788,8 +839,9 @@ PLAN_FIELD_SECTION: dict[str, str] = {name: key for key, _title, items in PLAN_S
 PLAN_CONTENT_FIELDS = frozenset(PLAN_FIELD_SECTION)
 #: fields that may still change once a version is published (active): its review date, agreement and review log
 PLAN_LIVE_FIELDS = frozenset({"review_date", "review_log", "contributors", "parent_agrees", "individual_agrees"})
-#: fields that soft-delete a published plan
-PLAN_REMOVAL_FIELDS = frozenset({"removed", "removed_reason", "removed_by", "removed_at"})
+PLAN_REMOVAL_FIELDS = REMOVAL_FIELDS
+#: an individual's legal hold: while it is on, none of their records may be deleted or destroyed
+LEGAL_HOLD_FIELDS = frozenset({"legal_hold", "legal_hold_reason", "legal_hold_by", "legal_hold_at"})
 
 
 class PlanContribution(_Record):

@@ -74,7 +74,7 @@ class IncidentRow:
             id=record.id,
             profile_id=record.profile_id or "",
             reference=v.get("reference") or "",
-            status=v.get("status") or "draft",
+            status="removed" if v.get("removed") else v.get("status") or "draft",
             occurred_at=occurred,
             location=(v.get("location") or "").strip(),
             recorded_by=v.get("recorded_by") or "",
@@ -234,11 +234,14 @@ class WorkingSet:
             return value
 
     def incidents(self) -> list[IncidentRow]:
-        """Submitted and reviewed incidents, oldest first."""
+        """Submitted and reviewed incidents (not deleted ones), oldest first."""
 
         def build() -> list[IncidentRow]:
             rows = (IncidentRow.of(r) for r in self._kind("incident").values())
-            return sorted((r for r in rows if r.status != "draft"), key=lambda r: (r.occurred_at, r.id))
+            # A deleted incident (kept with its reason, for leads) is not counted: it was recorded in error.
+            return sorted(
+                (r for r in rows if r.status not in ("draft", "removed")), key=lambda r: (r.occurred_at, r.id)
+            )
 
         result: list[IncidentRow] = self._cached("incidents", ["incident"], build)
         return result

@@ -26,7 +26,7 @@ from server.services import organisations as orgs
 from server.services.audit import write_audit
 from server.services.clock import server_clock
 from server.services.notifications import deliver_notifications
-from server.services.records import RecordWriter
+from server.services.records import HISTORY_KINDS, RecordWriter
 from server.services.references import assign_references
 
 #: ops merged per RecordWriter flush
@@ -61,9 +61,14 @@ def _write(session: Session, org_id: str, writes: list[Write], notify: Settings 
     # One query for the whole batch instead of one per op (new records are then known to be new).
     writer.load([w.record_id for w in writes], lock=False)
     for w in writes:
-        writer.server_write(
-            w.kind, w.action, w.fields, org_id=org_id, record_id=w.record_id, profile_id=w.profile_id, actor_id=w.actor
-        )
+        merged = writer.server_write(
+            w.kind, w.action, w.fields, org_id=org_id, record_id=w.record_id, profile_id=w.profile_id, actor_id=w.actor,
+            reason=w.reason,
+        )  # fmt: skip
+        if w.kind in HISTORY_KINDS:
+            # The op log keeps the demo's incident ops as it keeps a device's, so their History is complete; the
+            # order number of the write is the op's number (the demo is seeded once per database).
+            writer.log_op(merged.op.model_copy(update={"op_id": w.order}), "applied")
     numbered = assign_references(writer)
     if notify is not None:
         deliver_notifications(writer, notify, numbered)

@@ -157,6 +157,8 @@ class Write:
     record_id: str
     profile_id: str | None
     actor: str
+    #: an amendment's reason (`sync.ops.Op.reason`)
+    reason: str | None = None
 
 
 # --- calendar ------------------------------------------------------------------------------------------
@@ -248,9 +250,10 @@ class Seeder:
         actor: str,
         action: Action = "create",
         reference: bool = False,
+        reason: str | None = None,
     ) -> None:
         self._order += 1
-        write = Write(when, self._order, kind, action, fields, record_id, profile_id, actor)
+        write = Write(when, self._order, kind, action, fields, record_id, profile_id, actor, reason)
         (self.reference if reference else self.writes).append(write)
 
     @contextmanager
@@ -582,10 +585,14 @@ class Seeder:
     # --- history -------------------------------------------------------------------------------
 
     def plan_history(self) -> None:
+        # Imported here: that module builds on this one (its Seeder, its helpers).
+        from server.demo.records_kept import plan_records_kept
+
         self._clicker()
         self._communications()
         self._incidents()
         self._plans()
+        plan_records_kept(self)
         plan_feedback(self)  # it draws only record ids, so the history before it is unchanged
         plan_patterns(self)  # from its own generator, so nothing before it changes
 

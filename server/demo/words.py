@@ -23,6 +23,7 @@ FILES = (
     "communications.json",
     "plans.json",
     "feedback.json",
+    "records_kept.json",
 )
 
 
@@ -51,6 +52,11 @@ _places = load("places.json")
 _incidents = load("incidents.json")
 _interventions = load("interventions.json")
 _communications = load("communications.json")
+_kept = load("records_kept.json")
+#: amendments of submitted incidents ({"add": a sentence added to what happened, "reason": why})
+AMENDMENTS: list[dict[str, str]] = _kept["amendments"]
+DELETION_REASON: str = _kept["deletion"]
+LEGAL_HOLD_REASON: str = _kept["legal_hold"]
 _plans = load("plans.json")
 
 #: pronoun -> {"they": ..., "them": ..., "their": ..., "was": ...}

@@ -28,6 +28,7 @@ def op_refusal(writer: RecordWriter, actor: Actor, reach: Reach, op: Op) -> str 
         return "the record belongs to another organisation"
     if stored is not None and stored.state.profile_id != op.profile_id:
         return "the record belongs to another individual"
+    individual = None
     if op.profile_id:
         creating_individual = op.kind == "individual" and writer.get(op.profile_id) is None
         if not creating_individual and (refusal := _unreached(writer, actor, reach, op.profile_id)):
@@ -47,4 +48,5 @@ def op_refusal(writer: RecordWriter, actor: Actor, reach: Reach, op: Op) -> str 
             plan_id = stored.state.values().get("plan_id")
         found = writer.get(str(plan_id)) if plan_id else None
         plan = found.state if found is not None and found.org_id == actor.org_id else None
-    return check_op(actor, op, stored.state if stored else None, plan)
+    held = individual.state if individual is not None and individual.state.kind == "individual" else None
+    return check_op(actor, op, stored.state if stored else None, plan, held)

@@ -13,6 +13,10 @@ Scope changes. The server tracks which individuals each device holds (`device_pr
 - an individual that left it is announced in `purge_profiles`;
 - a blocked device (lost, revoked, or its user deactivated) gets `wipe: true` and nothing else.
 
+A record deleted with a reason (a published plan, a submitted incident) is kept for the roles that may
+delete it; to anyone else an incident so deleted is sent as a tombstone carrying none of its fields, so
+their device drops it (`withheld`).
+
 A scope change becomes final only when the device comes back with the cursor that page gave it — proof
 that it applied the page. A page lost on the way is therefore announced again, never forgotten. A page
 that announces an addition always moves the cursor (a rewound page is cut short of the old cursor if need
@@ -30,12 +34,14 @@ from sqlmodel import Session
 
 from server.db import Database
 from server.models import Counter, Device, DeviceProfile, Record
-from server.permissions import Capability
+from server.permissions import REMOVED_READERS, Actor, Capability, is_removed
 from server.services.access import scope_profiles
 from server.services.accounts import Caller
 from server.services.audit import audit_entry, write_audit
 from server.services.records import utcnow
 from sync.hlc import HybridClock
+from sync.merge import FieldValue, RecordState
+from sync.records import DELETED_FIELD
 
 RECORD = Record.__table__
 DEVICE = Device.__table__
@@ -91,14 +97,30 @@ def _page(session: Session, caller: Caller, scope: set[str], after: int, upto: i
     return list(session.execute(query))
 
 
+def withheld(actor: Actor, kind: str, state: str) -> str:
+    """The state to send: as stored, or — an incident deleted with a reason, to someone who may not delete
+    incidents — a tombstone with none of its fields (their device drops the record)."""
+    if kind != "incident" or actor.can(REMOVED_READERS[kind]) or '"removed"' not in state:
+        return state
+    record = RecordState.model_validate_json(state)
+    if not is_removed(kind, record):
+        return state
+    removed = record.fields["removed"]
+    tombstone = FieldValue(value=True, version=record.version, actor_id=removed.actor_id, device_id=removed.device_id)
+    return RecordState(
+        id=record.id, kind=kind, profile_id=record.profile_id, fields={DELETED_FIELD: tombstone}
+    ).model_dump_json()
+
+
 def _response(
-    rows: list[Any], cursor: int, more: bool, added: list[str], purge: list[str], wipe: bool, hlc: str
+    rows: list[Any], cursor: int, more: bool, added: list[str], purge: list[str], wipe: bool, hlc: str, actor: Actor
 ) -> bytes:
     # The states are stored as the JSON of sync.merge.RecordState: pasted in as they are, not re-encoded.
     head = json.dumps(
         {"cursor": cursor, "more": more, "added_profiles": added, "purge_profiles": purge, "wipe": wipe, "hlc": hlc}
     )
-    return ('{"changes":[' + ",".join(row.state for row in rows) + "]," + head[1:]).encode()
+    states = (withheld(actor, row.kind, row.state) for row in rows)
+    return ('{"changes":[' + ",".join(states) + "]," + head[1:]).encode()
 
 
 def _sync_audit(
@@ -136,7 +158,7 @@ def pull(db: Database, clock: HybridClock, caller: Caller, cursor: int, limit: i
         if caller.blocked or device is None or device.status != "active":
             session.execute(delete(DEVICE_PROFILE).where(DEVICE_PROFILE.c.device_id == actor.device_id))
             session.execute(update(DEVICE).where(DEVICE.c.id == actor.device_id).values(last_seen_at=now))
-            return _response([], cursor, False, [], [], True, clock.now().encode())
+            return _response([], cursor, False, [], [], True, clock.now().encode(), actor)
         held = _held(session, device, cursor)
         scope = scope_profiles(session, actor)
         added, removed = sorted(scope - held), sorted(held - scope)
@@ -170,6 +192,6 @@ def pull(db: Database, clock: HybridClock, caller: Caller, cursor: int, limit: i
         )
         if rows or added or removed:
             write_audit(session, [_sync_audit(now, caller, rows, cursor, issued, more, added, removed)])
-        return _response(rows, issued, more, added, removed, False, clock.now().encode())
+        return _response(rows, issued, more, added, removed, False, clock.now().encode(), actor)
 
     return db.run(work)

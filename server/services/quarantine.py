@@ -24,7 +24,7 @@ from server.services.admission import op_refusal
 from server.services.audit import audit_entry, write_audit
 from server.services.changes import finish
 from server.services.errors import ServiceError
-from server.services.records import RecordWriter, utcnow
+from server.services.records import HISTORY_KINDS, RecordWriter, utcnow
 from sync.hlc import HybridClock
 from sync.ops import Op, OpError, validate_op
 
@@ -157,7 +157,9 @@ def resolve_quarantined(
             .values(status=status, resolved_by=actor.id, resolved_at=now, note=note)
         )
         session.execute(
-            update(OP_LOG).where(OP_LOG.c.device_id == row.device_id, OP_LOG.c.op_id == row.op_id).values(status=status)
+            update(OP_LOG)
+            .where(OP_LOG.c.device_id == row.device_id, OP_LOG.c.op_id == row.op_id)
+            .values(status=status, op=row.op if status == "applied" and row.kind in HISTORY_KINDS else None)
         )
         finish(writer, settings)
         updated = session.execute(select(QUARANTINE).where(QUARANTINE.c.id == quarantine_id)).one()

@@ -28,9 +28,13 @@ from sync.hlc import HybridClock
 from sync.ids import uuid7
 from sync.merge import Conflict, FieldValue, RecordState, apply_op, field_value
 from sync.ops import Action, Op, validate_op
-from sync.records import kind_spec
+from sync.records import DELETED_FIELD, kind_spec
 
 SERVER_NODE = "server"
+#: the kinds whose merged ops the op log keeps, to show a record's history (amendments and their reasons)
+HISTORY_KINDS = frozenset({"incident"})
+#: op log statuses of an op that was merged into its record
+MERGED = frozenset({"applied", "conflict"})
 #: the actor of writes the server makes on its own account (references, notifications)
 SYSTEM_ACTOR = "server"
 
@@ -179,6 +183,7 @@ class RecordWriter:
         record_id: str | None = None,
         profile_id: str | None = None,
         actor_id: str = SYSTEM_ACTOR,
+        reason: str | None = None,
     ) -> Merged:
         """A write made by the server itself (an admin service, a reference, a notification): an op stamped
         by the server's clock, validated like a device's and merged into the record (a record the server
@@ -202,6 +207,7 @@ class RecordWriter:
             # The server has seen the current value of everything it overwrites: no self-made conflicts.
             base=current.state.base_for(names) if current else {},
             hlc=self.clock.now().encode(),
+            reason=reason,
         )
         op = validate_op(op, from_server=True)
         if current is None and action == "create":
@@ -209,9 +215,22 @@ class RecordWriter:
             return self._changed(op, org_id, None, created_state(op), [])
         return self.merge(op, org_id)
 
+    def destroy(self, record_id: str, actor_id: str) -> None:
+        """Replace a record with a tombstone carrying none of its fields (retention: `services.retention`);
+        written out, with a new sequence number, by `flush`."""
+        stored = self.existing(record_id)
+        tombstone = FieldValue(value=True, version=self.clock.now().encode(), actor_id=actor_id, device_id=SERVER_NODE)
+        state = RecordState(
+            id=record_id, kind=stored.state.kind, profile_id=stored.state.profile_id, fields={DELETED_FIELD: tombstone}
+        )
+        self._cache[record_id] = Stored(state, stored.org_id, stored.in_db)
+        self._dirty[record_id] = None
+
     # --- bookkeeping rows -----------------------------------------------------------------------
 
     def log_op(self, op: Op, status: str) -> None:
+        """The op log's row for a received op; a merged op of a kind with a history keeps the op itself."""
+        kept = status in MERGED and op.kind in HISTORY_KINDS
         self.pending.op_log.append(
             {
                 "device_id": op.device_id,
@@ -219,6 +238,7 @@ class RecordWriter:
                 "record_id": op.record_id,
                 "status": status,
                 "received_at": self.db_now,
+                "op": op.model_dump_json() if kept else None,
             }
         )
 

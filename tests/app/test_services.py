@@ -156,16 +156,28 @@ def test_thumbs_up_flag_and_permissions_by_role(store: LocalStore, services: Ser
     assert services.incidents.get(record_id).values["status"] == "reviewed"
     with pytest.raises(PermissionDenied, match="until they are reviewed"):
         services.incidents.edit(record_id)  # staff: own incident, but reviewed now
-    lead.incidents.delete(record_id)
-    assert services.incidents.list() == []
+    with pytest.raises(ActionError, match="Give the reason this incident is deleted"):
+        lead.incidents.delete(record_id)
+    lead.incidents.delete(record_id, "Recorded against the wrong child")
+    assert services.incidents.list() == []  # hidden from staff
+    [kept] = lead.incidents.list()  # kept for leads, with its reason
+    assert lead.incidents.get(kept.id).values["removed_reason"] == "Recorded against the wrong child"
 
 
 def test_editing_a_recorded_incident_goes_through_a_draft(services: Services, child: str):
     record_id = _recorded_incident(services, child)
     draft = services.incidents.edit(record_id)
     services.incidents.save_page(draft.id, {"location": "Playground"})
-    assert services.incidents.submit(draft.id) == record_id
+    assert services.incidents.amends(draft.id)  # the report was submitted: the edit is an amendment
+    with pytest.raises(ActionError, match="say why you are changing it"):
+        services.incidents.submit(draft.id)
+    assert services.incidents.get(record_id).values["location"] != "Playground"
+    assert services.incidents.submit(draft.id, reason="It was the playground") == record_id
     assert services.incidents.get(record_id).values["location"] == "Playground"
+    # the reason travels in the op with the change; the history shows the change, its reason and what it replaced
+    [line] = [line for line in services.history.pending(record_id) if line.what == "Amended"]
+    assert line.reason == "It was the playground" and line.pending
+    assert [(c.field, c.after) for c in line.changes] == [("location", "Playground")]
 
 
 def test_a_conflict_is_shown_and_can_be_resolved(store: LocalStore, services: Services, child: str):
@@ -222,3 +234,22 @@ def test_notifications_can_be_marked_read(services: Services, store: LocalStore)
     assert services.notifications.unread_count() == 1
     services.notifications.mark_read("n1")
     assert services.notifications.unread_count() == 0
+
+
+def test_a_legal_hold_is_set_with_a_reason_and_blocks_deleting(store: LocalStore, services: Services, child: str):
+    record_id = _recorded_incident(services, child)
+    lead = Services.of(Context(store, user("lead", "u-lead")))
+    with pytest.raises(PermissionDenied):
+        services.legal_hold.set(child, "Claim")  # staff may not
+    with pytest.raises(ActionError, match="reason for the legal hold"):
+        lead.legal_hold.set(child, "  ")
+    assert not lead.legal_hold.status(child).on
+    lead.legal_hold.set(child, "Insurance claim")
+    status = lead.legal_hold.status(child)
+    assert status.on and status.reason == "Insurance claim"
+    with pytest.raises(ActionError, match="on legal hold"):
+        lead.incidents.delete(record_id, "Recorded twice")
+    assert not lead.incidents.get(record_id).values.get("removed")
+    lead.legal_hold.lift(child)
+    lead.incidents.delete(record_id, "Recorded twice")
+    assert lead.incidents.get(record_id).values["removed"] is True

@@ -565,10 +565,17 @@ def test_a_lead_can_sign_off_and_delete(config: ClientConfig):
         ui.click(ui.find(ft.TextButton, text="Sign off"))
         assert ui.has_text("Signed off by") and not ui.find_all(ft.OutlinedButton, text="Sign off")
         ui.click("Delete")
+        ui.click(ui.find(ft.TextButton, text="Delete"))  # without a reason: refused, nothing deleted
+        assert snack(ui).content.value.startswith("Give the reason this incident is deleted")
+        ui.click("Delete")
+        ui.type("Reason for deleting it", "Recorded twice")
         ui.click(ui.find(ft.TextButton, text="Delete"))
         assert snack(ui).content.value == "Incident deleted"
-        assert not ui.find_all(ft.ListTile, where=lambda t: t.title.value == "besmart-10270")
+        # kept for leads (and the audit), marked deleted with its reason; never in a staff member's list
+        assert ui.find_all(ft.ListTile, where=lambda t: t.title.value == "besmart-10270")
         assert ui.find_all(ft.ListTile, where=lambda t: t.title.value == "besmart-10281")
+        open_incident(ui, "besmart-10270")
+        assert ui.has_text("Deleted: Recorded twice") and not ui.find_all(ft.OutlinedButton, text="Delete")
 
 
 def test_editing_my_own_incident(ui: UiHarness):
@@ -580,8 +587,14 @@ def test_editing_my_own_incident(ui: UiHarness):
     assert ui.has_text(re.compile(r"^Edit incident — Ada Lovelace"))
     ui.type("What happened?", "Tore up a worksheet, then apologised")
     ui.click("Next Page")
-    ui.click("Submit Report")
+    ui.click("Submit Report")  # submitted already: the edit is an amendment, saved with its reason
+    ui.type("Why are you changing it?", "Added that he apologised")
+    ui.click(ui.find(ft.TextButton, text="Save amendment"))
     assert ui.has_text("Tore up a worksheet, then apologised")
+    ui.click("History")  # offline in the harness: this device's pending changes, and why the rest is missing
+    assert ui.has_text(re.compile(r"^Amended by .* \(waiting for sync\)$"))
+    assert ui.has_text("Reason: Added that he apologised")
+    assert ui.has_text("What happened? was: Tore up a worksheet; now: Tore up a worksheet, then apologised")
 
 
 def test_a_conflict_is_shown_and_resolved_on_the_incident(ui: UiHarness, device: dict[str, str]):

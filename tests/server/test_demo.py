@@ -3,7 +3,8 @@ volumes are in range, incidents have unique server-assigned references, the prin
 server, a staff member's pull holds only the children they were granted, and running it again changes
 nothing. The seeder itself: deterministic for a seed and anchor, no email ever queued, every text template
 fills in for every child, one technique mostly rated not effective, and the patterns a lead finds in the
-Analytics reports on their synced device (the hot spots, an escalating pupil, fewer incidents after a plan)."""
+Analytics reports on their synced device (the hot spots, an escalating pupil, fewer incidents after a plan); a
+few incidents amended with their reasons, one deleted with a reason, one young person on legal hold."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from server.db import Database
 from server.demo import cast, seed_demo, words
 from server.demo.seeder import Seeder
 from server.models import EmailJob, ProfileStaff, Record
+from server.services.history import record_history
 from sync.merge import RecordState
 from sync.records import validate_record
 from tests.support.server import ROOT, TEST_ENV, Device, ServerProcess, settings_for
@@ -448,3 +450,25 @@ def test_the_demo_has_patterns_a_lead_spots_in_analytics(
     finally:
         school.close()
         home.close()
+
+
+def test_the_demo_has_amendments_a_deleted_incident_and_a_legal_hold(
+    seeded: subprocess.CompletedProcess[str], db: Database
+) -> None:
+    incidents = {state.id: state for _ref, state in _states(db, "incident")}
+    removed = [s for s in incidents.values() if s.values().get("removed")]
+    assert len(removed) == 1 and removed[0].values()["removed_reason"] == words.DELETION_REASON
+    held = [s.values() for _ref, s in _states(db, "individual") if s.values().get("legal_hold")]
+    assert len(held) == 1 and held[0]["legal_hold_reason"] == words.LEGAL_HOLD_REASON
+    amended = 0
+    with db.read_session() as s:
+        for record_id in incidents:
+            entries = record_history(s, record_id).entries
+            assert any(e.action == "create" for e in entries)  # the op log holds the demo's incidents whole
+            for entry in entries:
+                if entry.amendment:
+                    amended += 1
+                    assert entry.reason in {a["reason"] for a in words.AMENDMENTS}
+                    [change] = entry.changes
+                    assert change.field == "what_happened" and str(change.value).startswith(str(change.previous))
+    assert amended >= 3

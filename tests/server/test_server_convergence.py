@@ -62,7 +62,9 @@ def test_devices_converge_whatever_the_order(
             _, index, which, field, seen = action
             device, record_id = devices[index], incidents[which]["record_id"]
             counter += 1
-            op = device.op("incident", "update", {field: f"v{counter}"}, record_id=record_id, profile_id=kim)
+            op = device.op(
+                "incident", "update", {field: f"v{counter}"}, reason="Corrected", record_id=record_id, profile_id=kim
+            )
             if not seen:
                 op["base"] = {}
             pending[index].append(op)

@@ -87,6 +87,7 @@ def test_concurrent_edits_of_one_record_through_both_processes_are_all_kept(
             {name: f"written by {device.device_id}"},
             record_id=incident["record_id"],
             profile_id=kim,
+            reason="Corrected",  # the incident is submitted: an edit is an amendment
         )
         return device.push([op]).results[0].status
 

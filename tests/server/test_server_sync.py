@@ -68,10 +68,22 @@ def test_concurrent_edits_of_one_field_keep_the_loser_as_a_conflict(server: Serv
     seen = incident.base_for({"location"})
     # Both edit "location" offline, each having seen the same version.
     edit_sam = sam.op(
-        "incident", "update", {"location": "Playground"}, record_id=create["record_id"], profile_id=kim, base=seen
+        "incident",
+        "update",
+        {"location": "Playground"},
+        reason="Corrected",
+        record_id=create["record_id"],
+        profile_id=kim,
+        base=seen,
     )
     edit_tia = tia.op(
-        "incident", "update", {"location": "Dining room"}, record_id=create["record_id"], profile_id=kim, base=seen
+        "incident",
+        "update",
+        {"location": "Dining room"},
+        reason="Corrected",
+        record_id=create["record_id"],
+        profile_id=kim,
+        base=seen,
     )
     first = sam.push([edit_sam]).results[0]
     second = tia.push([edit_tia]).results[0]
@@ -222,11 +234,25 @@ def test_roles_are_enforced_per_op(server: ServerProcess, org: Org) -> None:
     sam.pull()
     checks = {
         "edit own incident": (
-            sam.op("incident", "update", {"location": "Yard"}, record_id=own["record_id"], profile_id=kim),
+            sam.op(
+                "incident",
+                "update",
+                {"location": "Yard"},
+                reason="Corrected",
+                record_id=own["record_id"],
+                profile_id=kim,
+            ),
             "applied",
         ),
         "edit someone else's": (
-            sam.op("incident", "update", {"location": "Yard"}, record_id=tia_incident["record_id"], profile_id=kim),
+            sam.op(
+                "incident",
+                "update",
+                {"location": "Yard"},
+                reason="Corrected",
+                record_id=tia_incident["record_id"],
+                profile_id=kim,
+            ),
             "quarantined",
         ),
         "flag someone else's": (
@@ -282,7 +308,16 @@ def test_roles_are_enforced_per_op(server: ServerProcess, org: Org) -> None:
     assert signed.results[0].status == "applied"
     sam.pull()
     after_review = sam.push(
-        [sam.op("incident", "update", {"location": "Hall"}, record_id=own["record_id"], profile_id=kim)]
+        [
+            sam.op(
+                "incident",
+                "update",
+                {"location": "Hall"},
+                reason="Corrected",
+                record_id=own["record_id"],
+                profile_id=kim,
+            )
+        ]
     )
     assert after_review.results[0].status == "quarantined"
 
@@ -296,7 +331,12 @@ def test_stamps_too_far_ahead_are_clamped(server: ServerProcess, org: Org) -> No
     sam.pull()
     future = Stamp(wall_clock_ms() + 24 * 3600 * 1000, 0, sam.device_id).encode()
     edit = sam.op(
-        "incident", "update", {"location": "From the future"}, record_id=incident["record_id"], profile_id=kim
+        "incident",
+        "update",
+        {"location": "From the future"},
+        reason="Corrected",
+        record_id=incident["record_id"],
+        profile_id=kim,
     )
     edit["hlc"] = future
     assert sam.push([edit]).results[0].status == "applied"
@@ -306,7 +346,9 @@ def test_stamps_too_far_ahead_are_clamped(server: ServerProcess, org: Org) -> No
     assert version.ms <= wall_clock_ms() + 5 * 60 * 1000
     # A later edit from a device with a correct clock still wins.
     tia.pull()
-    later = tia.op("incident", "update", {"location": "Now"}, record_id=incident["record_id"], profile_id=kim)
+    later = tia.op(
+        "incident", "update", {"location": "Now"}, reason="Corrected", record_id=incident["record_id"], profile_id=kim
+    )
     assert tia.push([later]).results[0].status == "applied"
     assert sam.get(f"/records/{incident['record_id']}").json()["fields"]["location"]["value"] == "Now"
 
@@ -425,13 +467,29 @@ def test_notifications_are_not_repeated_for_later_edits(server: ServerProcess, o
     incident = sam.incident(kim)
     sam.push([incident])
     sam.pull()
-    sam.push([sam.op("incident", "update", {"location": "Library"}, record_id=incident["record_id"], profile_id=kim)])
+    sam.push(
+        [
+            sam.op(
+                "incident",
+                "update",
+                {"location": "Library"},
+                reason="Corrected",
+                record_id=incident["record_id"],
+                profile_id=kim,
+            )
+        ]
+    )
     lena = Device(server.url, org.email("lena"))
     lena.pull()
     assert len([n for n in lena.of_kind("notification") if n.values()["record_id"] == incident["record_id"]]) == 1
     # Adding someone to "staff present" after the fact invites them.
     late = sam.op(
-        "incident", "update", {"staff_present": [org.users["tia"]]}, record_id=incident["record_id"], profile_id=kim
+        "incident",
+        "update",
+        {"staff_present": [org.users["tia"]]},
+        reason="Corrected",
+        record_id=incident["record_id"],
+        profile_id=kim,
     )
     sam.push([late])
     tia = Device(server.url, org.email("tia"))

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from app.context import Context
+from app.history import HistoryView
 from app.services import Services
 from localdb.store import LocalStore
 from sync.engine import SyncEngine, SyncReport
@@ -76,13 +77,22 @@ class ClientDevice:
             self._thread.start()
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
-    def sync(self) -> SyncReport:
+    def _sync_engine(self) -> SyncEngine:
         if self._engine is None or self._engine.gateway.base_url != self.base_url:
             if self._engine is not None:
                 self._run(self._engine.gateway.aclose())
             gateway = ServerGateway(self.base_url, retry=self.retry)
             self._engine = SyncEngine(self.store, gateway, push_batch=100)
-        return self._run(self._engine.sync())
+        return self._engine
+
+    def sync(self) -> SyncReport:
+        return self._run(self._sync_engine().sync())
+
+    def history(self, record_id: str, *, base_url: str | None = None) -> HistoryView:
+        """A record's history as the app loads it, through this device's gateway (`base_url`: another server
+        address, e.g. one nobody answers at, to be offline)."""
+        gateway = self._sync_engine().gateway if base_url is None else ServerGateway(base_url, retry=self.retry)
+        return self._run(self.services.history.load(record_id, gateway))
 
     def close(self) -> None:
         """Close the HTTP client, the event loop and the store."""

@@ -280,9 +280,10 @@ class Device:
         record_id: str | None = None,
         profile_id: str | None = None,
         base: dict[str, list[str]] | None = None,
+        reason: str | None = None,
     ) -> dict[str, Any]:
         """A wire op made now on this device (not sent yet). An update of a record the device holds names
-        the versions it has seen of the fields it changes, as a real device does."""
+        the versions it has seen of the fields it changes, as a real device does; `reason`: an amendment's."""
         if base is None and action == "update" and record_id in self.records:
             base = self.records[record_id].base_for(set(fields or {}))
         op = {
@@ -296,6 +297,7 @@ class Device:
             "fields": fields or {},
             "base": base or {},
             "hlc": self.clock.now().encode(),
+            **({"reason": reason} if reason is not None else {}),
         }
         self.next_op += 1
         return op

@@ -54,7 +54,7 @@ def shared_incident(
 
 
 def edit(device: ClientDevice, record_id: str, location: str) -> None:
-    device.services.context.write("incident", "update", {"location": location}, record_id=record_id)
+    device.services.context.write("incident", "update", {"location": location}, record_id=record_id, reason="Corrected")
     # A measured offset is off by the request's one-way latency (here up to a few hundred ms on a cold
     # start): edits on two devices closer together than that are as good as simultaneous.
     time.sleep(1.5)
@@ -122,8 +122,10 @@ def test_a_skewed_device_edits_its_own_edit_offline_without_a_conflict(
     behaviour = sam.services.clicker.buttons(kim)[0].behaviour_type_id
     for _ in range(taps_before):
         sam.services.clicker.tap(kim, behaviour)
-    sam.services.context.write("incident", "update", {"location": "Hall"}, record_id=record_id)
-    sam.services.context.write("incident", "update", {"location": "Hall, by the stage"}, record_id=record_id)
+    sam.services.context.write("incident", "update", {"location": "Hall"}, record_id=record_id, reason="Corrected")
+    sam.services.context.write(
+        "incident", "update", {"location": "Hall, by the stage"}, record_id=record_id, reason="Corrected"
+    )
     report = sam.sync()
     assert report.conflicts == 0 and report.pushed == taps_before + 2
     lena.sync()

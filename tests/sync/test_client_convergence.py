@@ -122,7 +122,12 @@ class Devices(RuleBasedStateMachine):
         if index >= 2 and which == 0:
             which = 1
         self._write(
-            index, "incident", "update", {field: f"{word} {len(self.written)}"}, record_id=self.incidents[which]
+            index,
+            "incident",
+            "update",
+            {field: f"{word} {len(self.written)}"},
+            record_id=self.incidents[which],
+            reason="Corrected",  # the incidents are submitted: every edit is an amendment
         )
 
     @rule(index=st.integers(0, 4))

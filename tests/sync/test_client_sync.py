@@ -148,7 +148,9 @@ def test_clock_two_days_ahead_or_behind_still_merges_and_cannot_block_others(ser
     tia.sync()
     assert tia.services.incidents.get(record_id).values["location"] == "Yard"
     # The lead (slow clock) edits after seeing Sam's value: her edit wins despite the clock.
-    tia.services.context.write("incident", "update", {"location": "Yard, by the gate"}, record_id=record_id)
+    tia.services.context.write(
+        "incident", "update", {"location": "Yard, by the gate"}, record_id=record_id, reason="Corrected"
+    )
     tia.sync()
     sam.sync()
     for device in (sam, tia):
@@ -168,7 +170,7 @@ def test_an_op_the_server_refuses_leaves_the_screen_and_waits_in_sync_issues(ser
     sam.sync()
     tia.sync()
     # Staff may not edit someone else's incident: the server quarantines the edit for a lead.
-    tia.services.context.write("incident", "update", {"location": "Gym"}, record_id=record_id)
+    tia.services.context.write("incident", "update", {"location": "Gym"}, record_id=record_id, reason="Corrected")
     report = tia.sync()
     assert report.quarantined == 1
     assert tia.services.incidents.get(record_id).values["location"] == "Hall"
