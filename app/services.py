@@ -17,9 +17,11 @@ from app.help import HelpCentre
 from app.incidents import Incidents
 from app.letters import Letters
 from app.notifications import Notifications
+from app.parent_email import ParentEmail
 from app.plan_builder import PlanBuilder
 from app.plans import Plans
 from app.recording import Clicker, Communications
+from sync.gateway import ServerGateway
 
 if TYPE_CHECKING:
     from app.session import ClientSession
@@ -42,12 +44,15 @@ class Services:
     letters: Letters
     feedback: Feedback
     compliance: Compliance
+    parent_email: ParentEmail
 
     @classmethod
-    def of(cls, context: Context) -> Services:
+    def of(cls, context: Context, gateway: ServerGateway | None = None) -> Services:
+        """The services over `context`; `gateway`: the server, for what is done online (none: those are off)."""
         incidents = Incidents(context)
         plans = Plans(context)
         downloads = Downloads(context, incidents, plans)
+        letters = Letters(context, incidents, downloads)
         return cls(
             context=context,
             clicker=Clicker(context),
@@ -61,9 +66,10 @@ class Services:
             exports=Exports(context, downloads),
             plans=plans,
             plan_builder=PlanBuilder(context, plans),
-            letters=Letters(context, incidents, downloads),
+            letters=letters,
             feedback=Feedback(context),
             compliance=Compliance(context, incidents),
+            parent_email=ParentEmail(context, letters, gateway),
         )
 
     @classmethod
@@ -72,4 +78,4 @@ class Services:
         called after each change they save (the shell starts a sync)."""
         store = session.require_store()
         assert session.user is not None  # an unlocked store has its user
-        return cls.of(Context(store, session.user, on_write=on_write))
+        return cls.of(Context(store, session.user, on_write=on_write), session.gateway)

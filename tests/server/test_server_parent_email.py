@@ -6,11 +6,13 @@ audited and the report is marked sent by email — a server write the recorder's
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import time
 from collections.abc import Iterator
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,12 +20,15 @@ from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.parent_email import OFFLINE, ParentEmail, ParentEmailUnavailable
 from documents import Document, Fact, Section, render_pdf
 from server.db import Database
 from server.models import EmailJob
 from server.services import organisations as orgs
 from server.services.audit import list_audit
+from sync.gateway import ServerGateway
 from sync.merge import field_value
+from tests.support.client import FAST_RETRY, ClientDevice
 from tests.support.mail import Inbox
 from tests.support.server import Device, Org, ServerProcess, free_port
 
@@ -188,3 +193,63 @@ def test_staff_without_access_and_bad_input_are_refused(server: ServerProcess, d
     assert jobs_of(db, org) == [] and audit_of(db, org, incident_id, "email") == []
     assert report_state(lena, incident_id)["parent_report_method"] is None
     assert send(lena, incident_id).status_code == 200  # the lead reaches Max
+
+
+def emailing(device: ClientDevice, base_url: str, run: Any) -> Any:
+    """`run(service)` with the device's ParentEmail over a gateway to `base_url`."""
+    gateway = ServerGateway(base_url, retry=FAST_RETRY)
+    service = ParentEmail(device.services.context, device.services.letters, gateway)
+
+    async def go() -> Any:
+        try:
+            return await run(service)
+        finally:
+            await gateway.aclose()
+
+    return asyncio.run(go())
+
+
+def test_the_client_emails_the_letter_as_edited(
+    server: ServerProcess, db: Database, org: Org, inbox: Inbox, tmp_path: Path
+) -> None:
+    addresses = contacts(org)
+    sam = Device(server.url, org.email("sam"))
+    op = sam.incident(org.children["kim"], physical_intervention=True, pi_reason="To stop Kim running into the road")
+    sam.push([op])
+    incident_id = str(op["record_id"])
+    device = ClientDevice.create(server.url, org.email("sam"), tmp_path / "sam")
+    try:
+        device.sync()
+        services = device.services
+        offline = ParentEmail(services.context, services.letters, ServerGateway(server.url))
+        assert not offline.allowed()  # the organisation has not turned it on
+        allow(org)
+        device.sync()
+        service = ParentEmail(services.context, services.letters, ServerGateway(server.url))
+        assert service.offered("restraint") and not service.offered("incident")
+        assert [r.email for r in service.recipients(org.children["kim"])] == [addresses["mother"]]
+        draft = services.letters.draft(incident_id, "restraint")
+        edited = draft.text + "\nWe have talked with Kim about the road. Edited by Sam."
+
+        with pytest.raises(ParentEmailUnavailable) as down:
+            emailing(device, f"http://127.0.0.1:{free_port()}", lambda s: s.send(draft, edited))
+        assert str(down.value) == OFFLINE and jobs_of(db, org) == []
+
+        assert emailing(device, server.url, lambda s: s.send(draft, edited)) == 1
+        received = inbox.wait_for(addresses["mother"])
+        [message] = [m for to, m in received if to == [addresses["mother"]]]
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(attachment(message)[1])).pages)
+        assert "Edited by Sam" in text and "information only" not in text  # as edited; no draft warning
+        device.sync()
+        values = services.incidents.get(incident_id).values
+        assert values["parent_report_method"] == "email" and values["parent_report_sent_by"] == device.user_id
+
+        with db.session() as s:  # the contact leaves: refused in the server's words, nothing sent again
+            for _org, state in orgs.live_states(s, "key_contact", org.id):
+                orgs.write_record(s, org.id, "key_contact", "delete", record_id=state.id, profile_id=state.profile_id)
+        with pytest.raises(ParentEmailUnavailable) as refused:
+            emailing(device, server.url, lambda s: s.send(draft, edited))
+        assert refused.value.status == 422 and "parental responsibility" in str(refused.value)
+        assert len(jobs_of(db, org)) == 1
+    finally:
+        device.close()
