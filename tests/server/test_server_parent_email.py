@@ -22,9 +22,11 @@ from sqlalchemy import select
 
 from app.parent_email import OFFLINE, ParentEmail, ParentEmailUnavailable
 from documents import Document, Fact, Section, render_pdf
+from server import cli
 from server.db import Database
 from server.models import EmailJob
 from server.services import organisations as orgs
+from server.services import parent_email
 from server.services.audit import list_audit
 from sync.gateway import ServerGateway
 from sync.merge import field_value
@@ -125,6 +127,28 @@ def test_off_by_default(server: ServerProcess, db: Database, org: Org) -> None:
     allow(org)
     allow(org, False)  # and an admin can turn it off again
     assert send(sam, incident_id).status_code == 409
+
+
+def test_an_admin_turns_it_on_and_off_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], database_url: str, db: Database, org: Org
+) -> None:
+    def admin(*args: str) -> tuple[int, str, str]:
+        code = cli.main(["admin", "parent-email", *args, "--db", database_url])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    def allowed() -> bool:
+        with db.read_session() as s:
+            return parent_email.allowed(s, org.id)
+
+    assert not allowed()
+    assert admin("--org", org.id, "on")[:2] == (0, f"Org {org.tag}: the written report to parents can be emailed "
+                                                  "from the app (through this server's SMTP)\n")  # fmt: skip
+    assert allowed()
+    assert admin("--org", f"org {org.tag}", "off")[0] == 0 and not allowed()
+    code, out, err = admin("--org", "No Such Org", "on")
+    assert (code, out) == (2, "") and err.startswith("error: no organisation 'No Such Org'")
+    assert not allowed()
 
 
 def test_the_report_reaches_the_parent_audited_and_marked_sent(
