@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -31,7 +30,7 @@ from server.services.audit import list_audit
 from sync.gateway import ServerGateway
 from sync.merge import field_value
 from tests.support.client import FAST_RETRY, ClientDevice
-from tests.support.mail import Inbox
+from tests.support.mail import Inbox, smtp_server
 from tests.support.server import Device, Org, ServerProcess, free_port
 
 SMTP_PORT = free_port()
@@ -49,11 +48,8 @@ LETTER = "Dear Mrs Test, today staff held Kim's arm to keep Kim safe in the corr
 
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
+    with smtp_server(SMTP_PORT) as handler:
+        yield handler
 
 
 def letter_pdf() -> bytes:
