@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from app.context import Context
 from app.errors import AppError
 from app.letters import LetterDraft, LetterKind, Letters
+from sync.compliance import why_not_emailed
 from sync.gateway import OfflineError, ReauthRequired, ServerError, ServerGateway
 from sync.permissions import Capability
 
@@ -51,9 +52,13 @@ class ParentEmail:
         on = bool(organisation and organisation[0].values.get("parent_report_email"))
         return on and self._gateway is not None and self.context.can(Capability.RECORD)
 
-    def offered(self, kind: LetterKind | str) -> bool:
-        """Whether a letter of this kind may be emailed from here (the written report after force)."""
-        return kind == LetterKind.RESTRAINT and self.allowed()
+    def offered(self, draft: LetterDraft) -> bool:
+        """Whether this letter may be emailed from here: the written report after force, of a submitted incident
+        whose report goes to the parents (the server checks again)."""
+        if draft.kind != LetterKind.RESTRAINT or not self.allowed():
+            return False
+        incident = self.context.store.get(draft.record_id)
+        return incident is not None and why_not_emailed(incident.values) is None
 
     def recipients(self, profile_id: str | None) -> list[Recipient]:
         """The individual's key contacts with parental responsibility and an email, as this device knows them."""
@@ -67,8 +72,12 @@ class ParentEmail:
     async def send(self, draft: LetterDraft, text: str) -> int:
         """Email the reviewed letter (`text`, as edited) to the parents; returns how many contacts it went to.
         ParentEmailUnavailable (nothing sent) when offline or refused."""
-        if not self.offered(draft.kind) or self._gateway is None:
+        if not self.allowed() or self._gateway is None:
             raise ParentEmailUnavailable("Emailing reports to parents is not turned on for your organisation.")
+        incident = self.context.store.get(draft.record_id)
+        refused = why_not_emailed(incident.values if incident is not None else {})
+        if draft.kind != LetterKind.RESTRAINT or refused is not None:
+            raise ParentEmailUnavailable(refused or "Only the written report after force is emailed to the parents.")
         if not text.strip():
             raise ParentEmailUnavailable("The letter is empty: write it before you send it.")
         pdf = self.letters.sent_pdf(draft, text)

@@ -23,7 +23,7 @@ def email_action(shell: Shell, draft: LetterDraft, text: Callable[[], str]) -> l
     """The "Email to parents" button for this draft (none when it may not be emailed from here now); `text`
     gives the letter as the person has edited it."""
     service = shell.services.parent_email
-    if not service.offered(draft.kind) or shell.sync.status.online is not True:
+    if not service.offered(draft) or shell.sync.status.online is not True:
         return []
 
     async def send() -> None:

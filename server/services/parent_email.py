@@ -26,6 +26,7 @@ from server.services.clock import server_clock
 from server.services.errors import ServiceError
 from server.services.notifications import message_id
 from server.services.records import RecordWriter
+from sync.compliance import why_not_emailed
 from sync.ids import uuid7
 from sync.merge import RecordState, field_value
 from sync.permissions import Capability
@@ -100,6 +101,9 @@ def email_report(db: Database, settings: Settings, actor: Actor, incident_id: st
             or not reaches(session, actor, profile_id)
         ):
             raise ServiceError(404, "not_found", "No such incident.")
+        refused = why_not_emailed(stored.state.values())
+        if refused is not None:
+            raise ServiceError(409, "not_for_parents", refused)
         addresses = _contacts(session, profile_id)
         if not addresses:
             raise ServiceError(

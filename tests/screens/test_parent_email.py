@@ -29,13 +29,13 @@ from tests.support.ui_harness import UiHarness
 EMAIL = "mary@example.net"
 
 
-def prepare(config: ClientConfig, *, allowed: bool) -> str:
+def prepare(config: ClientConfig, *, allowed: bool, route: str = "parents") -> str:
     """Sam's device after a sync: incident besmart-10270 had a physical intervention; Ada's mother has an email;
     the organisation allows (or not) emailing the report. Returns the incident id."""
     store = add_account(config, STAFF)
     ids = seed(store, STAFF)
     server_create(store, "organisation", "org1", {"name": "Oak Academy", "parent_report_email": allowed})
-    server_update(store, ids["besmart-10270"], {"physical_intervention": True})
+    server_update(store, ids["besmart-10270"], {"physical_intervention": True, "pi_report_route": route})
     contact = {"name": "Mary Lovelace", "relationship": "Mother", "email": EMAIL, "parental_responsibility": True}
     Context(store, STAFF).write("key_contact", "create", contact, profile_id=ids["ada"])
     store.acknowledge(op.op_id for op in store.pending_ops(10_000))  # it reached the server
@@ -93,6 +93,15 @@ def test_hidden_offline(config: ClientConfig) -> None:
 
 def test_hidden_where_the_organisation_has_not_turned_it_on(config: ClientConfig) -> None:
     prepare(config, allowed=False)
+    with open_app(config) as ui:
+        unlock(ui)
+        set_online(ui, True)
+        open_report(ui)
+        assert email_buttons(ui) == []
+
+
+def test_hidden_when_the_report_goes_to_the_local_authority(config: ClientConfig) -> None:
+    prepare(config, allowed=True, route="local_authority")  # telling the parents could put the child at risk
     with open_app(config) as ui:
         unlock(ui)
         set_online(ui, True)

@@ -74,7 +74,8 @@ def allow(org: Org, allowed: bool = True) -> None:
 
 
 def incident(device: Device, org: Org, child: str = "kim") -> str:
-    op = device.incident(org.children[child], what_happened="Kim ran into the corridor")
+    """A submitted incident with a physical intervention (whose written report goes to the parents)."""
+    op = device.incident(org.children[child], what_happened="Kim ran into the corridor", physical_intervention=True)
     device.push([op])
     return str(op["record_id"])
 
@@ -201,6 +202,25 @@ def test_no_contact_with_responsibility_and_email_is_refused(server: ServerProce
     assert report_state(sam, incident_id)["parent_report_method"] is None
 
 
+def test_only_a_submitted_restrictive_intervention_reported_to_the_parents(
+    server: ServerProcess, db: Database, org: Org
+) -> None:
+    contacts(org)
+    allow(org)
+    sam = Device(server.url, org.email("sam"))
+    kim = org.children["kim"]
+    withheld = sam.incident(
+        kim, physical_intervention=True, pi_report_route="local_authority", pi_report_route_reason="Risk at home"
+    )
+    draft = sam.incident(kim, status="draft", physical_intervention=True)
+    no_force = sam.incident(kim, physical_intervention=False)
+    sam.push([withheld, draft, no_force])
+    for op, words in ((withheld, "local authority"), (draft, "Submit"), (no_force, "restrictive intervention")):
+        response = send(sam, str(op["record_id"]))
+        assert response.status_code == 409 and words in response.json()["message"], response.text
+    assert jobs_of(db, org) == []
+
+
 def test_staff_without_access_and_bad_input_are_refused(server: ServerProcess, db: Database, org: Org) -> None:
     contacts(org, "max")
     allow(org)
@@ -246,9 +266,9 @@ def test_the_client_emails_the_letter_as_edited(
         allow(org)
         device.sync()
         service = ParentEmail(services.context, services.letters, ServerGateway(server.url))
-        assert service.offered("restraint") and not service.offered("incident")
-        assert [r.email for r in service.recipients(org.children["kim"])] == [addresses["mother"]]
         draft = services.letters.draft(incident_id, "restraint")
+        assert service.offered(draft) and not service.offered(services.letters.draft(incident_id, "incident"))
+        assert [r.email for r in service.recipients(org.children["kim"])] == [addresses["mother"]]
         edited = draft.text + "\nWe have talked with Kim about the road. Edited by Sam."
 
         with pytest.raises(ParentEmailUnavailable) as down:
