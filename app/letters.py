@@ -313,7 +313,7 @@ class Letters:
         the text as edited — no draft warning, no record facts beyond what the letter says."""
         document = Document(
             title=_TITLES[draft.kind],
-            facts=[Fact("From", self.context.organisation_name())],
+            facts=[Fact("From", name)] if (name := self.context.organisation_name()) else [],
             sections=[Section("", [Fact("", text)])],
             file_name=f"letter-{draft.kind.value}-{draft.record_id[:8]}.pdf",
         )

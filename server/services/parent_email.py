@@ -86,7 +86,9 @@ def email_report(db: Database, settings: Settings, actor: Actor, incident_id: st
     with db.session() as session:
         if not allowed(session, actor.org_id) or not settings.smtp.enabled:
             raise ServiceError(
-                409, "parent_email_off", "Emailing reports to parents is not turned on for your organisation."
+                409,
+                "parent_email_off",
+                "Emailing reports to parents is not turned on for your organisation (or the server sends no email).",
             )
         writer = RecordWriter(session, server_clock(settings.clock_max_ahead_ms))
         writer.load([incident_id], lock=True)
