@@ -10,5 +10,6 @@ person at the screen:
     ├── SignInError             app.session — signing in or unlocking failed
     │   └── UnfinishedWorkError               signing out would delete drafts never sent
     ├── AssistantUnavailable    app.assistant — the AI assistant cannot answer (offline, off, refused)
+    ├── ParentEmailUnavailable  app.parent_email — the report to parents cannot be emailed (offline, off, refused)
     └── ConfigError             app.config — a setting's value does not fit (named, with why)
 """

@@ -1,5 +1,6 @@
-"""Letters: drafts from a record's own data — never sent by the app. A person reads, edits and then downloads
-(PDF, audited) or copies the text.
+"""Letters: drafts from a record's own data. A person reads, edits and then downloads (PDF, audited) or copies
+the text; the app sends none itself — only the written report after force may be emailed to the parents
+through the server, where the organisation allows it (`app.parent_email`, from `sent_pdf`).
 
 Kinds: to parents/carers about an incident; the written report to parents after force or restraint (from the
 pi_* fields); a suspension / permanent-exclusion letter with what the law requires (type, sessions and dates,
@@ -28,7 +29,7 @@ from app.context import ActionError, Context, display_name
 from app.downloads import Download, Downloads, moment
 from app.incidents import Incidents, deescalation_line, reference_label
 from app.language_scan import Flag, scan
-from documents import Document, Fact, Section
+from documents import Document, Fact, Section, render_pdf
 from localdb.queries import Stored
 from sync.records import Effectiveness, ExclusionReason, ExclusionType, IncidentStatus, Valence, label
 
@@ -306,3 +307,14 @@ class Letters:
             file_name=f"letter-{draft.kind.value}-{draft.record_id[:8]}.pdf",
         )
         return self.downloads.document(document, f"letter_{draft.kind.value}", draft.record_id, draft.profile_id)
+
+    def sent_pdf(self, draft: LetterDraft, text: str) -> bytes:
+        """The reviewed letter as the family receives it (`app.parent_email`): its title, the organisation and
+        the text as edited — no draft warning, no record facts beyond what the letter says."""
+        document = Document(
+            title=_TITLES[draft.kind],
+            facts=[Fact("From", name)] if (name := self.context.organisation_name()) else [],
+            sections=[Section("", [Fact("", text)])],
+            file_name=f"letter-{draft.kind.value}-{draft.record_id[:8]}.pdf",
+        )
+        return render_pdf(document)

@@ -20,10 +20,12 @@ from app.language_review import LanguageReview
 from app.legal_hold import LegalHold
 from app.letters import Letters
 from app.notifications import Notifications
+from app.parent_email import ParentEmail
 from app.plan_builder import PlanBuilder
 from app.plans import Plans
 from app.recording import Clicker, Communications
 from app.suggestions import Suggestions
+from sync.gateway import ServerGateway
 
 if TYPE_CHECKING:
     from app.session import ClientSession
@@ -50,13 +52,16 @@ class Services:
     language_review: LanguageReview
     history: History
     legal_hold: LegalHold
+    parent_email: ParentEmail
 
     @classmethod
-    def of(cls, context: Context) -> Services:
+    def of(cls, context: Context, gateway: ServerGateway | None = None) -> Services:
+        """The services over `context`; `gateway`: the server, for what is done online (none: those are off)."""
         analytics = Analytics(context)  # one working set for the reports and AI Support's suggestions
         incidents = Incidents(context)
         plans = Plans(context)
         downloads = Downloads(context, incidents, plans)
+        letters = Letters(context, incidents, downloads)
         return cls(
             context=context,
             clicker=Clicker(context),
@@ -70,13 +75,14 @@ class Services:
             exports=Exports(context, downloads),
             plans=plans,
             plan_builder=PlanBuilder(context, plans),
-            letters=Letters(context, incidents, downloads),
+            letters=letters,
             feedback=Feedback(context),
             compliance=Compliance(context, incidents),
             suggestions=Suggestions(context, analytics, plans),
             language_review=LanguageReview(),
             history=History(context),
             legal_hold=LegalHold(context),
+            parent_email=ParentEmail(context, letters, gateway),
         )
 
     @classmethod
@@ -85,4 +91,4 @@ class Services:
         called after each change they save (the shell starts a sync)."""
         store = session.require_store()
         assert session.user is not None  # an unlocked store has its user
-        return cls.of(Context(store, session.user, on_write=on_write))
+        return cls.of(Context(store, session.user, on_write=on_write), session.gateway)

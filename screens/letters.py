@@ -1,6 +1,7 @@
 """ "Draft a letter" from an incident, a communication or an individual: choose the letter and its register, edit
 the draft (made by `app/letters.py` from the record's own data), see what the language scan finds, then
-Download PDF (audited, for roles that may download) or Copy. The app never sends a letter.
+Download PDF (audited, for roles that may download) or Copy; the written report after force may also be
+emailed to the parents through the server where the organisation allows it (`screens.parent_email`).
 
 The guide's warning is shown above every draft. Choosing another letter or register makes a new draft: the
 edits so far are replaced (the screen says so)."""
@@ -15,6 +16,7 @@ from app.letters import KIND_LABELS, Register
 from screens.ai_support import improve_letter_button
 from screens.feedback import feedback_link, language_report
 from screens.language_check import with_language_check
+from screens.parent_email import email_action
 from screens.ui import back_title, card, heading, muted, named, page_body, warning
 
 if TYPE_CHECKING:
@@ -95,13 +97,14 @@ class LetterScreen:
             )
         actions.append(named(ft.OutlinedButton("Copy", icon=ft.Icons.COPY, on_click=self._copy), "letter-copy"))
         actions.append(improve_letter_button(self.shell, self.text, services.letters.source(self.record_id)[1]))
+        actions += email_action(self.shell, draft, lambda: self.text.value or "")
         flags = len(draft.flags)
         return page_body(
             back_title("Draft a letter", tooltip="Back", identifier="back-from-letter", on_back=self._back),
             warning(draft.warning, "letter-warning"),
             named(kind, "letter-kind", "Letter"),
             named(register, "letter-register", "Register"),
-            muted("Choosing another letter or register starts a new draft. The app never sends it: you do."),
+            muted("Choosing another letter or register starts a new draft. The app sends nothing unless you ask."),
             card(
                 heading("From the record", size=14),
                 *[muted(f"{fact.label}: {fact.value}") for fact in draft.facts],

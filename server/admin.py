@@ -216,6 +216,18 @@ def list_orgs(ctx: Context) -> None:
     _table(rows, ["id", "name", "settings"])
 
 
+def parent_email(ctx: Context) -> None:
+    a = ctx.args
+    allowed = a.state == "on"
+    with ctx.write() as s:
+        org_id, org_name = orgs.find_organisation(s, a.org)
+        orgs.set_parent_report_email(s, org_id, allowed)
+    if allowed:
+        _out(f"{org_name}: the written report to parents can be emailed from the app (through this server's SMTP)")
+    else:
+        _out(f"{org_name}: the written report to parents is not emailed by the server")
+
+
 def create_setting(ctx: Context) -> None:
     a = ctx.args
     _check_record("setting", {"name": a.name, "setting_type": a.type})
@@ -657,6 +669,11 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--no-behaviours", action="store_true", help="start with an empty clicker catalogue")
 
     _leaf(sub, "list-orgs", "list the organisations and their settings", list_orgs)
+
+    about = "allow or stop emailing the written report to parents (off by default)"
+    p = _leaf(sub, "parent-email", about, parent_email)
+    p.add_argument("--org", required=True, help="organisation id or name")
+    p.add_argument("state", choices=["on", "off"])
 
     p = _leaf(sub, "create-setting", "add a school, alternative provision or children's home", create_setting)
     p.add_argument("--org", required=True, help="organisation id or name")

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from server.api.clock import ArrivalTime
 from server.api.deps import ServerState
 from server.api.errors import BodyLimit, SafeErrors, install_error_handlers
-from server.api.routes import assistant, auth, devices, health, quarantine, records, sync
+from server.api.routes import assistant, auth, devices, health, parent_report, quarantine, records, sync
 from server.core.config import Settings
 from server.core.security import Passwords
 from server.db import Database
@@ -77,7 +77,7 @@ def create_app(settings: Settings, db: Database | None = None) -> FastAPI:
         clock=server_clock(settings.clock_max_ahead_ms),
         passwords=Passwords(settings),
     )
-    for module in (health, auth, sync, records, quarantine, devices, assistant):
+    for module in (health, auth, sync, records, quarantine, devices, assistant, parent_report):
         app.include_router(module.router)
     install_error_handlers(app)
     app.add_middleware(ArrivalTime)  # before the body is read: device clocks are measured against it

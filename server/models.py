@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -285,6 +286,9 @@ class EmailJob(ServerTable, table=True):
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: dt.datetime = _moment()
     sent_at: dt.datetime | None = _moment(nullable=True)
+    #: a PDF sent with the email (the written report to parents); cleared once the email is sent
+    attachment: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    attachment_name: str | None = Field(default=None, max_length=200)
 
 
 metadata = ServerTable.metadata

@@ -224,6 +224,19 @@ def starts_clocks(incident: Mapping[str, Any]) -> bool:
     return bool(incident.get("physical_intervention") or incident.get("pi_techniques"))
 
 
+def why_not_emailed(incident: Mapping[str, Any]) -> str | None:
+    """Why the written report to the parents may not be emailed for this incident (None: it may): it must be a
+    submitted restrictive intervention whose report goes to the parents — never one routed to the local
+    authority (telling the parents could put the child at risk of significant harm)."""
+    if incident.get("pi_report_route") == ReportRoute.LOCAL_AUTHORITY:
+        return "This report goes to the local authority, not the parents: it is not emailed to them."
+    if (incident.get("status") or IncidentStatus.DRAFT) == IncidentStatus.DRAFT:
+        return "Submit the incident before its report is sent to the parents."
+    if not starts_clocks(incident):
+        return "Only the written report after a restrictive intervention is emailed to the parents."
+    return None
+
+
 def started_at(incident: Mapping[str, Any]) -> dt.datetime:
     """When the clocks start: when the physical intervention started, else when the incident happened."""
     moment = _moment(incident, "pi_started_at") or _moment(incident, "occurred_at")

@@ -52,6 +52,7 @@ from sync.protocol import (
     AssistantAnswer,
     AssistantRequest,
     LoginRequest,
+    ParentReportEmailed,
     PasswordChange,
     PullResponse,
     PushRequest,
@@ -270,6 +271,14 @@ class ServerGateway:
         response = await self._authed("GET", f"/records/{record_id}/history", idempotent=True)
         return _parse(RecordHistory, response)
 
+    async def email_parent_report(self, incident_id: str, pdf: bytes) -> ParentReportEmailed:
+        """POST /incidents/{id}/parent-report: the server emails the reviewed written report (a PDF) to the
+        parents and marks it sent (sent once: an email cannot be taken back)."""
+        path = f"/incidents/{incident_id}/parent-report"
+        headers = {"Content-Type": "application/pdf"}
+        response = await self._authed("POST", path, idempotent=False, content=pdf, headers=headers)
+        return _parse(ParentReportEmailed, response)
+
     async def healthy(self) -> bool:
         """GET /health: whether the server answers right now (one try, a short timeout, never raises)."""
         try:
@@ -320,8 +329,9 @@ class ServerGateway:
         """One request, retried where that is safe (see the module's docstring); any answer below 500 — and
         any answer at all to a request that is not idempotent — is returned as it came."""
         failure = "cannot reach the server"
+        given = kwargs.pop("headers", {})  # a request's own (its body's Content-Type)
         for attempt in range(self.retry.attempts):
-            headers = {"Authorization": f"Bearer {token.access_token}"} if token is not None else {}
+            headers = {**given, **({"Authorization": f"Bearer {token.access_token}"} if token is not None else {})}
             if clocked:
                 # Read at each attempt: a time read before a retry's back-off would look like a slow clock.
                 headers.update(self._clock_headers())

@@ -175,3 +175,16 @@ class AssistantRequest(_Message):
 class AssistantAnswer(_Message):
     #: the model's answer, with the placeholders it was given restored to the names they stood for
     text: str
+
+
+# --- the written report to parents ---------------------------------------------------------------------
+# POST /incidents/{id}/parent-report (the reviewed letter as application/pdf, bearer) -> ParentReportEmailed.
+# Online only, and only where the organisation allows it; the server emails it to the contacts with parental
+# responsibility and marks the report sent by email (a server write that syncs back).
+
+
+class ParentReportEmailed(_Message):
+    #: how many contacts with parental responsibility it was queued to
+    recipients: int
+    #: when the report was marked sent (ISO 8601, UTC)
+    sent_at: str

@@ -430,6 +430,8 @@ class Organisation(_Record):
     incident_prefix: Annotated[str, Field(pattern=r"^[a-z][a-z0-9]{0,19}$")] = "besmart"
     help_email: Email | None = None
     help_phone: Phone = ""
+    #: an admin allows the written report to parents to be emailed by the server (off by default)
+    parent_report_email: bool = False
 
 
 class Setting(_Record):

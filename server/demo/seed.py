@@ -131,6 +131,8 @@ def seed_demo(
             org_id=seeder.org_id,
             settings=quiet,
         )
+        # The demo trust emails its written reports to parents (caught by the local mail catcher of `dev.sh up`).
+        orgs.set_parent_report_email(session, seeder.org_id, True, settings=quiet)
         _write(session, seeder.org_id, seeder.reference, None)
         orgs.set_organisation_password_hash(session, seeder.org_id, password_hash)
         for start in range(0, len(old), BATCH):

@@ -6,7 +6,8 @@ marks each sent in its own transaction as soon as the SMTP server has accepted i
 down only delays mail: the job goes back to pending with a later attempt time (never given up on); only a
 permanent refusal (5xx, e.g. an unknown recipient) fails a job. If the process dies between the SMTP
 server's acceptance and the mark, the job is sent again when its lease expires — with the same Message-ID,
-fixed when the job was made, so mail systems can tell the copy.
+fixed when the job was made, so mail systems can tell the copy. A job may carry one PDF attachment (the
+written report to parents, `server.services.parent_email`), dropped from the job once it is sent.
 """
 
 from __future__ import annotations
@@ -47,6 +48,9 @@ def _message(settings: Settings, job: Any) -> EmailMessage:
     message["Message-ID"] = job.message_id
     message["Date"] = format_datetime(utcnow())
     message.set_content(job.body)
+    if job.attachment is not None:
+        name = job.attachment_name or "attachment.pdf"
+        message.add_attachment(job.attachment, maintype="application", subtype="pdf", filename=name)
     return message
 
 
@@ -130,7 +134,14 @@ class EmailWorker:
                 .where(EMAIL.c.id.in_(due.scalar_subquery()))
                 .values(status="sending", claim_token=token, claimed_until=lease, attempts=EMAIL.c.attempts + 1)
                 .returning(
-                    EMAIL.c.id, EMAIL.c.to_address, EMAIL.c.subject, EMAIL.c.body, EMAIL.c.message_id, EMAIL.c.attempts
+                    EMAIL.c.id,
+                    EMAIL.c.to_address,
+                    EMAIL.c.subject,
+                    EMAIL.c.body,
+                    EMAIL.c.message_id,
+                    EMAIL.c.attempts,
+                    EMAIL.c.attachment,
+                    EMAIL.c.attachment_name,
                 )
             )
             return sorted(claimed, key=lambda job: job.id)
@@ -162,7 +173,10 @@ class EmailWorker:
                         _close(client)
                         client = None
                     continue
-                self._finish(job, token, status="sent", sent_at=utcnow(), claim_token=None, last_error="")
+                # A sent attachment (a child's letter) is not kept on the server any longer than needed.
+                self._finish(
+                    job, token, status="sent", sent_at=utcnow(), claim_token=None, last_error="", attachment=None
+                )
         finally:
             _close(client)
         return len(jobs)

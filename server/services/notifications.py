@@ -228,7 +228,7 @@ def email_body(subject: str, link: str) -> str:
     )
 
 
-def _message_id(notification_id: str, settings: Settings) -> str:
+def message_id(notification_id: str, settings: Settings) -> str:
     address = settings.smtp.from_address.rsplit("<", 1)[-1].rstrip(">")
     domain = address.rsplit("@", 1)[-1] if "@" in address else "besmart.invalid"
     return f"<{notification_id}@{domain}>"
@@ -275,7 +275,7 @@ def send(writer: RecordWriter, settings: Settings, events: list[Event]) -> int:
                         "to_address": email,
                         "subject": f"besmart: {subject}",
                         "body": email_body(subject, link),
-                        "message_id": _message_id(notification_id, settings),
+                        "message_id": message_id(notification_id, settings),
                         "status": "pending",
                         "attempts": 0,
                         "next_attempt_at": writer.db_now,

@@ -161,6 +161,17 @@ def create_organisation(
     return org_id
 
 
+def set_parent_report_email(
+    session: Session, org_id: str, allowed: bool, *, actor_id: str = SYSTEM_ACTOR, settings: Settings | None = None
+) -> None:
+    """Allow (or stop) emailing the written report to parents through the server (off by default)."""
+    _org_of(session, org_id, "organisation")
+    fields = {"parent_report_email": allowed}
+    write_record(
+        session, org_id, "organisation", "update", fields, record_id=org_id, actor_id=actor_id, settings=settings
+    )
+
+
 def list_organisations(session: Session) -> list[tuple[str, str]]:
     """(id, name) of every organisation, by name."""
     found = [(state.id, str(state.values().get("name", ""))) for _org, state in live_states(session, "organisation")]

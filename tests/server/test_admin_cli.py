@@ -276,6 +276,7 @@ def test_every_write_is_audited_as_the_operator(
              {(ann, "create", "organisation"), (ann, "create", "behaviour_type")}),
             (["create-setting", "--org", "ash academy", "--name", "Ash", "--type", "school", "--operator", "ann"],
              {(ann, "create", "setting")}),
+            (["parent-email", "--org", "Ash Academy", "on"], {(pat, "update", "organisation")}),
             (["create-user", "--org", "Ash Academy", "--email", "sam@ash.example", "--name", "Sam", "--no-password"],
              {(pat, "create", "staff")}),
             (["set-password", "--email", "sam@ash.example", "--password", PASSWORD], {(pat, "update", "staff")}),

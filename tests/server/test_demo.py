@@ -75,6 +75,13 @@ def test_the_demo_prints_its_organisation_and_logins(seeded: subprocess.Complete
     assert len(cast.DEMO_PASSWORD) >= 12
 
 
+def test_the_demo_trust_emails_its_written_reports_to_parents(seeded: subprocess.CompletedProcess[str], db: Database):
+    [(_ref, organisation)] = _states(db, "organisation")
+    assert organisation.values()["parent_report_email"] is True
+    contacts = [state.values() for _ref, state in _states(db, "key_contact")]
+    assert any(c["parental_responsibility"] and c.get("email") for c in contacts)  # someone to send it to
+
+
 def test_the_volumes_are_in_range(seeded: subprocess.CompletedProcess[str], db: Database) -> None:
     with db.read_session() as s:
         counts = dict(s.execute(select(RECORD.c.kind, func.count()).group_by(RECORD.c.kind)).all())

@@ -10,12 +10,11 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from server.core.config import Settings
 from server.db import Database
 from server.services.plan_reminders import reminder_kind, run_reminders
-from tests.support.mail import Inbox
+from tests.support.mail import Inbox, smtp_server
 from tests.support.server import Device, Org, ServerProcess, free_port, now_iso
 
 SMTP_PORT = free_port()
@@ -33,11 +32,8 @@ TODAY = dt.date(2026, 12, 1)
 
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=SMTP_PORT)
-    controller.start()
-    yield handler
-    controller.stop()
+    with smtp_server(SMTP_PORT) as handler:
+        yield handler
 
 
 def mailing(settings: Settings) -> Settings:

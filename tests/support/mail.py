@@ -5,8 +5,11 @@ from __future__ import annotations
 import email
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from email.message import Message
+
+from aiosmtpd.controller import Controller
 
 Received = list[tuple[list[str], Message]]
 
@@ -38,3 +41,15 @@ class Inbox:
     def wait_for(self, address: str, timeout: float = 15.0, then: float = 1.0) -> Received:
         """Wait until a message to `address` arrives, then a while longer."""
         return self.wait_until(lambda got: any(address in to for to, _ in got), timeout, then)
+
+
+@contextmanager
+def smtp_server(port: int) -> Iterator[Inbox]:
+    """An SMTP server on 127.0.0.1:`port` for the duration of the block, keeping what it is given."""
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler
+    finally:
+        controller.stop()
