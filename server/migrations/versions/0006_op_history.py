@@ -2,7 +2,7 @@
 so the record's history is read from the ops themselves; looked up by record.
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 """
 
 from __future__ import annotations
