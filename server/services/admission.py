@@ -30,7 +30,8 @@ def op_refusal(writer: RecordWriter, actor: Actor, reach: Reach, op: Op) -> str 
         return "the record belongs to another individual"
     individual = None
     if op.profile_id:
-        creating_individual = op.kind == "individual" and writer.get(op.profile_id) is None
+        individual = writer.get(op.profile_id)  # the individual the record belongs to: its reach, its legal hold
+        creating_individual = op.kind == "individual" and individual is None
         if not creating_individual and (refusal := _unreached(writer, actor, reach, op.profile_id)):
             return refusal
     if op.kind == "output_feedback":

@@ -27,7 +27,7 @@ from pypdf import PdfReader
 
 from app.analytics import REPORTS
 from server.db import Database
-from server.demo import DEMO_PASSWORD, seed_demo
+from server.demo import DEMO_PASSWORD, DemoResult, seed_demo
 from server.services.audit import list_audit
 from tests.e2e.browser import (
     ARTIFACTS,
@@ -57,7 +57,7 @@ LEAD_EMAIL = "lead@brightwater.example"
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, dict[str, str], Database]]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProcess, DemoResult, Database]]:
     """The demo organisation (60 days at a fifth of its size) in SQLite, served by a real server process."""
     directory = tmp_path_factory.mktemp("e2e-analytics-server")
     url = f"sqlite:///{directory / 'server.db'}"
@@ -65,7 +65,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ServerProc
     db.upgrade()
     demo = seed_demo(db, settings_for(url), scale=0.2, days=60)
     server = ServerProcess(url, directory).start()
-    yield server, {"org_id": demo.org_id}, db
+    yield server, demo, db
     server.stop()
     db.dispose()
 
@@ -165,4 +165,4 @@ def test_analytics_reports_filter_and_related_incidents(page: Page, world) -> No
         raise
     # Each file was audited on the device before it was handed over, and the device's sync took it to the server.
     kinds = {"analytics_global_table", "analytics_global_rows", "analytics_global_pdf"}
-    assert exports_audited(db, demo["org_id"], kinds) == kinds
+    assert exports_audited(db, demo.org_id, kinds) == kinds
