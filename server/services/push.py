@@ -29,7 +29,7 @@ from server.services.access import Reach
 from server.services.accounts import Caller
 from server.services.admission import op_refusal
 from server.services.changes import finish
-from server.services.clock import DeviceClock
+from server.services.clock import DeviceClock, note_device_clock
 from server.services.errors import ServiceError
 from server.services.quarantine import quarantine_entry
 from server.services.records import RecordWriter
@@ -277,6 +277,8 @@ def push(
     def run(mode: Callable[[_Batch, list[Op], list[Op | Exception]], list[OpResult]]) -> list[OpResult]:
         def work(session: Session) -> list[OpResult]:
             batch = _Batch(session, settings, clock, caller, device_clock)
+            if device_clock is not None:
+                note_device_clock(session, caller.actor.device_id, device_clock)
             batch.prepare(ops)
             return batch.references(mode(batch, ops, valid), ops)
 
