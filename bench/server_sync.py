@@ -7,9 +7,10 @@ before the clock starts; the push phase is timed from the first request to the l
     python bench/server_sync.py [--devices 50] [--ops 200] [--batch 100] [--only sqlite|postgresql]
                                 [--pg-servers 2]
 
-Prints ops/s and p95 request latency per database; the last line is `push_ops_per_s <value>` for SQLite
-(target: 2000 or more). PostgreSQL runs when 127.0.0.1:5432 answers (BESMART_BENCH_PG_URL to change), with
-`--pg-servers` server processes on the one database (devices spread over them). Every run is checked:
+Each request carries the device's clock headers, as the client's engine sends them. Prints ops/s and p95
+request latency per database; the last line is `push_ops_per_s <value>` for SQLite (target: 2000 or more).
+PostgreSQL runs when 127.0.0.1:5432 answers (BESMART_BENCH_PG_URL to change), with `--pg-servers` server
+processes on the one database (devices spread over them). Every run is checked:
 each device's pull cursors only move forward and bring back every record it created, and in SQL every op
 is in the op log once, audited once and its record stored (`verify`).
 """
@@ -43,6 +44,7 @@ from server.core.config import load_settings  # noqa: E402
 from server.db import Database  # noqa: E402
 from server.services import organisations as orgs  # noqa: E402
 from sync.hlc import HybridClock  # noqa: E402
+from sync.protocol import DEVICE_OFFSET_HEADER, DEVICE_TIME_HEADER  # noqa: E402
 from sync.records import Role  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("BESMART_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -162,8 +164,12 @@ class SimulatedDevice:
                 )  # fmt: skip
         return ops
 
+    def clock_headers(self) -> dict[str, str]:
+        """The device's wall clock on every push and pull, as the client's engine sends it (sync.gateway)."""
+        return {DEVICE_TIME_HEADER: str(int(time.time() * 1000)), DEVICE_OFFSET_HEADER: "0"}
+
     async def push(self, bodies: list[bytes]) -> None:
-        headers = {**self.headers, "Content-Type": "application/json"}
+        headers = {**self.headers, **self.clock_headers(), "Content-Type": "application/json"}
         for body in bodies:
             began = time.perf_counter()
             response = await self.client.post("/sync/push", content=body, headers=headers)
@@ -177,7 +183,7 @@ class SimulatedDevice:
         while True:
             began = time.perf_counter()
             response = await self.client.get(
-                "/sync/pull", params={"cursor": cursor, "limit": 500}, headers=self.headers
+                "/sync/pull", params={"cursor": cursor, "limit": 500}, headers={**self.headers, **self.clock_headers()}
             )
             self.pull_latencies.append(time.perf_counter() - began)
             response.raise_for_status()
