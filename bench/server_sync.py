@@ -5,9 +5,14 @@ communications, new incidents and edits of them — in batches, then pulls until
 before the clock starts; the push phase is timed from the first request to the last answer.
 
     python bench/server_sync.py [--devices 50] [--ops 200] [--batch 100] [--only sqlite|postgresql]
+                                [--pg-servers 2]
 
-Prints ops/s and p95 request latency per database; the last line is `push_ops_per_s <value>` for SQLite
-(target: 2000 or more). PostgreSQL runs when 127.0.0.1:5432 answers (BESMART_BENCH_PG_URL to change).
+Each request carries the device's clock headers, as the client's engine sends them. Prints ops/s and p95
+request latency per database; the last line is `push_ops_per_s <value>` for SQLite (target: 2000 or more).
+PostgreSQL runs when 127.0.0.1:5432 answers (BESMART_BENCH_PG_URL to change), with `--pg-servers` server
+processes on the one database (devices spread over them). Every run is checked:
+each device's pull cursors only move forward and bring back every record it created, and in SQL every op
+is in the op log once, audited once and its record stored (`verify`).
 """
 
 from __future__ import annotations
@@ -33,11 +38,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from sqlalchemy import bindparam, text  # noqa: E402
 
 from server.core.config import load_settings  # noqa: E402
 from server.db import Database  # noqa: E402
 from server.services import organisations as orgs  # noqa: E402
 from sync.hlc import HybridClock  # noqa: E402
+from sync.protocol import DEVICE_OFFSET_HEADER, DEVICE_TIME_HEADER  # noqa: E402
 from sync.records import Role  # noqa: E402
 
 PG_ADMIN_URL = os.environ.get("BESMART_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -97,7 +104,10 @@ class SimulatedDevice:
         self.push_latencies: list[float] = []
         self.pull_latencies: list[float] = []
         self.pulled = 0
+        self.pulled_ids: set[str] = set()
         self.statuses: dict[str, int] = {}
+        self.sent: list[dict[str, Any]] = []
+        self.problems: list[str] = []
 
     async def login(self) -> None:
         response = await self.client.post(
@@ -156,8 +166,12 @@ class SimulatedDevice:
                 )  # fmt: skip
         return ops
 
+    def clock_headers(self) -> dict[str, str]:
+        """The device's wall clock on every push and pull, as the client's engine sends it (sync.gateway)."""
+        return {DEVICE_TIME_HEADER: str(int(time.time() * 1000)), DEVICE_OFFSET_HEADER: "0"}
+
     async def push(self, bodies: list[bytes]) -> None:
-        headers = {**self.headers, "Content-Type": "application/json"}
+        headers = {**self.headers, **self.clock_headers(), "Content-Type": "application/json"}
         for body in bodies:
             began = time.perf_counter()
             response = await self.client.post("/sync/push", content=body, headers=headers)
@@ -166,30 +180,42 @@ class SimulatedDevice:
             for result in response.json()["results"]:
                 self.statuses[result["status"]] = self.statuses.get(result["status"], 0) + 1
 
-    async def pull(self) -> None:
-        cursor = 0
+    async def pull(self, cursor: int = 0) -> int:
+        """Pull pages from `cursor` until caught up; returns the last cursor."""
         while True:
             began = time.perf_counter()
             response = await self.client.get(
-                "/sync/pull", params={"cursor": cursor, "limit": 500}, headers=self.headers
+                "/sync/pull", params={"cursor": cursor, "limit": 500}, headers={**self.headers, **self.clock_headers()}
             )
             self.pull_latencies.append(time.perf_counter() - began)
             response.raise_for_status()
             page = response.json()
             self.pulled += len(page["changes"])
+            self.pulled_ids.update(change["id"] for change in page["changes"])
+            if page["cursor"] < cursor or (page["changes"] and page["cursor"] == cursor):
+                self.problems.append(f"{self.email}: cursor went from {cursor} to {page['cursor']}")
             cursor = page["cursor"]
             if not page["more"]:
-                return
+                return cursor
+
+    def check_pulled(self) -> None:
+        """Every record this device created came back in its pulls (none lost between push and pull)."""
+        missing = {op["record_id"] for op in self.sent if op["action"] == "create"} - self.pulled_ids
+        if missing:
+            self.problems.append(f"{self.email}: {len(missing)} of its own records never pulled")
 
 
-async def run_devices(base_url: str, seeded: dict[str, Any], devices: int, ops: int, batch: int) -> dict[str, float]:
+async def run_devices(
+    bases: list[str], seeded: dict[str, Any], devices: int, ops: int, batch: int
+) -> tuple[dict[str, float], list[SimulatedDevice]]:
     rng = random.Random(7)
-    sims = [SimulatedDevice(base_url, f"staff{i}@bench.example") for i in range(devices)]
+    sims = [SimulatedDevice(bases[i % len(bases)], f"staff{i}@bench.example") for i in range(devices)]
     await asyncio.gather(*(sim.login() for sim in sims))
     plans = []
     for i, sim in enumerate(sims):
         mine = [seeded["children"][j % CHILDREN] for j in (i, i + 1, i + 7)]
         made = sim.build_ops(ops, mine, seeded["behaviours"], rng)
+        sim.sent = made
         # Encoded before the clock starts: the devices' own work is not what is measured.
         plans.append([json.dumps({"ops": made[k : k + batch]}).encode() for k in range(0, len(made), batch)])
     began = time.perf_counter()
@@ -206,8 +232,10 @@ async def run_devices(base_url: str, seeded: dict[str, Any], devices: int, ops: 
     total = devices * ops
     if statuses.get("applied", 0) + statuses.get("conflict", 0) != total:
         raise SystemExit(f"not every op was applied: {statuses}")
+    for sim in sims:
+        sim.check_pulled()
     pulled = sum(sim.pulled for sim in sims)
-    return {
+    figures = {
         "push_ops_per_s": total / push_seconds,
         "push_seconds": push_seconds,
         "push_p95_ms": 1000 * p95([x for sim in sims for x in sim.push_latencies]),
@@ -216,6 +244,56 @@ async def run_devices(base_url: str, seeded: dict[str, Any], devices: int, ops: 
         "pull_p95_ms": 1000 * p95([x for sim in sims for x in sim.pull_latencies]),
         "pulled": pulled,
     }
+    return figures, sims
+
+
+def verify(url: str, sims: list[SimulatedDevice]) -> list[str]:
+    """Checked in SQL: every op sent is in the op log exactly once, audited exactly once (one row per
+    create/update), and every record created is stored; sequence numbers are unique and the counter is past
+    them all. Returns the problems found, with the devices' own (cursors, records not pulled)."""
+    problems = [problem for sim in sims for problem in sim.problems]
+    db = Database(url)
+    try:
+        with db.engine.connect() as conn:
+            devices = [sim.device_id for sim in sims]
+            logged: dict[str, int] = dict(
+                conn.execute(
+                    text("SELECT device_id, count(*) FROM op_log WHERE device_id IN :d GROUP BY device_id").bindparams(
+                        bindparam("d", expanding=True)
+                    ),
+                    {"d": devices},
+                ).all()
+            )
+            audited: dict[str, int] = dict(
+                conn.execute(
+                    text(
+                        "SELECT device_id, count(*) FROM audit_log WHERE device_id IN :d"
+                        " AND action IN ('create', 'update') GROUP BY device_id"
+                    ).bindparams(bindparam("d", expanding=True)),
+                    {"d": devices},
+                ).all()
+            )
+            for sim in sims:
+                if logged.get(sim.device_id, 0) != len(sim.sent):
+                    problems.append(f"{sim.email}: {logged.get(sim.device_id, 0)} ops logged of {len(sim.sent)} sent")
+                if audited.get(sim.device_id, 0) != len(sim.sent):
+                    problems.append(f"{sim.email}: {audited.get(sim.device_id, 0)} ops audited of {len(sim.sent)}")
+            created = [op["record_id"] for sim in sims for op in sim.sent if op["action"] == "create"]
+            stored = 0
+            for k in range(0, len(created), 5000):
+                stored += conn.execute(
+                    text("SELECT count(*) FROM record WHERE id IN :ids").bindparams(bindparam("ids", expanding=True)),
+                    {"ids": created[k : k + 5000]},
+                ).scalar_one()
+            if stored != len(created):
+                problems.append(f"{stored} records stored of {len(created)} created")
+            rows, distinct, top = conn.execute(text("SELECT count(*), count(DISTINCT seq), max(seq) FROM record")).one()
+            counter = conn.execute(text("SELECT value FROM counter WHERE name = 'seq'")).scalar_one()
+            if rows != distinct or top > counter:
+                problems.append(f"sequence numbers: {rows} records, {distinct} distinct, max {top}, counter {counter}")
+    finally:
+        db.dispose()
+    return problems
 
 
 def start_server(url: str, log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -239,14 +317,38 @@ def start_server(url: str, log_path: Path) -> tuple[subprocess.Popen[bytes], str
     raise SystemExit("server did not start")
 
 
-def bench(name: str, url: str, workdir: Path, args: argparse.Namespace) -> dict[str, float]:
-    seeded = seed(url, args.devices)
-    process, base = start_server(url, workdir / f"server-{name}.log")
+def start_servers(url: str, count: int, workdir: Path, name: str) -> tuple[list[subprocess.Popen[bytes]], list[str]]:
+    """`count` server processes on one database, each with its own log."""
+    processes, bases = [], []
     try:
-        return asyncio.run(run_devices(base, seeded, args.devices, args.ops, args.batch))
-    finally:
+        for i in range(count):
+            process, base = start_server(url, workdir / f"server-{name}-{i}.log")
+            processes.append(process)
+            bases.append(base)
+    except BaseException:
+        stop_servers(processes)
+        raise
+    return processes, bases
+
+
+def stop_servers(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
         process.terminate()
+    for process in processes:
         process.wait(15)
+
+
+def bench(name: str, url: str, workdir: Path, args: argparse.Namespace, servers: int = 1) -> dict[str, float]:
+    seeded = seed(url, args.devices)
+    processes, bases = start_servers(url, servers, workdir, name)
+    try:
+        figures, sims = asyncio.run(run_devices(bases, seeded, args.devices, args.ops, args.batch))
+    finally:
+        stop_servers(processes)
+    problems = verify(url, sims)
+    if problems:
+        raise SystemExit(f"{name}: {len(problems)} problem(s):\n" + "\n".join(problems[:20]))
+    return figures
 
 
 def postgres_url() -> str | None:
@@ -269,13 +371,14 @@ def drop_postgres(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
-def report(name: str, figures: dict[str, float], args: argparse.Namespace) -> None:
+def report(name: str, figures: dict[str, float], args: argparse.Namespace, servers: int = 1) -> None:
     print(
-        f"{name}: {args.devices} devices x {args.ops} ops (batches of {args.batch}): "
+        f"{name} ({servers} server process{'es' if servers > 1 else ''}): "
+        f"{args.devices} devices x {args.ops} ops (batches of {args.batch}): "
         f"push {figures['push_ops_per_s']:.0f} ops/s ({figures['push_seconds']:.2f} s), "
         f"p95 push request {figures['push_p95_ms']:.0f} ms; "
         f"pull {figures['pulled']:.0f} records at {figures['pull_records_per_s']:.0f}/s, "
-        f"p95 pull request {figures['pull_p95_ms']:.0f} ms"
+        f"p95 pull request {figures['pull_p95_ms']:.0f} ms; checked in SQL: nothing lost or doubled"
     )
 
 
@@ -285,6 +388,7 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=200)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
+    parser.add_argument("--pg-servers", type=int, default=1, help="server processes on the PostgreSQL database")
     args = parser.parse_args()
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="besmart-bench-") as tmp:
@@ -293,8 +397,8 @@ def main() -> None:
             url = postgres_url()
             if url is not None:
                 try:
-                    results["postgresql"] = bench("postgresql", url, workdir, args)
-                    report("postgresql", results["postgresql"], args)
+                    results["postgresql"] = bench("postgresql", url, workdir, args, args.pg_servers)
+                    report("postgresql", results["postgresql"], args, args.pg_servers)
                 finally:
                     drop_postgres(url)
         if args.only != "postgresql":

@@ -25,6 +25,9 @@ from server.db import Database
 
 Run = Callable[[argparse.Namespace], int]
 
+#: seconds an idle keep-alive connection stays open on the server (see `serve`)
+KEEP_ALIVE_SECONDS = 30
+
 
 @dataclass(frozen=True)
 class Command:
@@ -107,6 +110,10 @@ def serve(args: argparse.Namespace) -> int:
         workers=1,
         log_level=settings.log_level,
         access_log=settings.log_level == "debug",
+        # Longer than a client's idle connection is kept (httpx: 5 s, sync.gateway): at equal times a device
+        # could send its next request on a connection the server was closing that instant — "server
+        # disconnected" for the client to retry. An idle connection costs the server next to nothing.
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
         # The client's address (sign-in back-off) comes from X-Forwarded-For only when a configured proxy
         # sent it: believed from anyone (uvicorn trusts 127.0.0.1 by default), it lets a guesser pick any
         # address it likes.

@@ -108,9 +108,13 @@ def _count_attempt(db: Database, settings: Settings, limits: list[_Limit]) -> No
             row = session.execute(select(COUNTER).where(COUNTER.c.key == limit.key).with_for_update()).one()
             # window_start holds the time of the last attempt; a quiet window forgets the earlier ones.
             rows[limit.key] = 0 if row.window_start + window <= now else row._mapping["count"]
-            if rows[limit.key]:
-                since = (now - row.window_start).total_seconds()
-                wait = max(wait, _delay(settings, limit, rows[limit.key]) - since)
+            delay = _delay(settings, limit, rows[limit.key]) if rows[limit.key] else 0.0
+            if delay:
+                # `now` was read before this row's lock was waited for: a sign-in made in parallel may have
+                # stamped it later. No back-off due is no wait, whatever the order (on PostgreSQL, a school's
+                # staff signing in at once from one address were refused 429 for it).
+                since = max(0.0, (now - row.window_start).total_seconds())
+                wait = max(wait, delay - since)
         if wait > 0:
             return wait
         for limit in limits:

@@ -38,6 +38,7 @@ from server.permissions import REMOVED_READERS, Actor, Capability, is_removed
 from server.services.access import scope_profiles
 from server.services.accounts import Caller
 from server.services.audit import audit_entry, write_audit
+from server.services.clock import DeviceClock, note_device_clock
 from server.services.records import utcnow
 from sync.hlc import HybridClock
 from sync.merge import FieldValue, RecordState
@@ -148,13 +149,24 @@ def _sync_audit(
     return audit_entry(now, actor.org_id, actor.id, actor.device_id, "sync", "pull", None, detail=detail)
 
 
-def pull(db: Database, clock: HybridClock, caller: Caller, cursor: int, limit: int) -> bytes:
-    """One page for the caller's device, as the JSON of a `sync.protocol.PullResponse`."""
+def pull(
+    db: Database,
+    clock: HybridClock,
+    caller: Caller,
+    cursor: int,
+    limit: int,
+    *,
+    device_clock: DeviceClock | None = None,
+) -> bytes:
+    """One page for the caller's device, as the JSON of a `sync.protocol.PullResponse`; `device_clock`: the
+    device's clock as measured from this request, kept on its row."""
     actor = caller.actor
 
     def work(session: Session) -> bytes:
         now = utcnow()
         device = session.execute(select(DEVICE).where(DEVICE.c.id == actor.device_id).with_for_update()).first()
+        if device_clock is not None:
+            note_device_clock(session, actor.device_id, device_clock)
         if caller.blocked or device is None or device.status != "active":
             session.execute(delete(DEVICE_PROFILE).where(DEVICE_PROFILE.c.device_id == actor.device_id))
             session.execute(update(DEVICE).where(DEVICE.c.id == actor.device_id).values(last_seen_at=now))

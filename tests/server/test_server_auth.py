@@ -4,6 +4,7 @@ sign out, password change, deactivated users and device binding."""
 from __future__ import annotations
 
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from sqlalchemy import select
@@ -87,6 +88,17 @@ def test_login_attempts_are_limited_per_address(server: ServerProcess, org: Org)
     # A correct password from that address waits too; from elsewhere it works.
     assert login(server, org.email("uma"), PASSWORD, address=address).status_code == 429
     assert login(server, org.email("uma"), PASSWORD, address="10.2.0.8").status_code == 200
+
+
+def test_staff_signing_in_at_once_from_one_address_are_not_held_back(server: ServerProcess, org: Org) -> None:
+    # A school's devices behind one address at the start of the day: below the address's limit, sign-ins
+    # made in parallel (each waiting for the others' lock on the address's counter) all succeed.
+    names = [f"early{i}" for i in range(6)]
+    for name in names:
+        org.add_user(name)
+    with ThreadPoolExecutor(len(names)) as pool:
+        responses = list(pool.map(lambda name: login(server, org.email(name), PASSWORD, address="10.3.0.1"), names))
+    assert [r.status_code for r in responses] == [200] * len(names), [r.text for r in responses]
 
 
 def test_refresh_logout_and_password_change(server: ServerProcess, db: Database, org: Org) -> None:

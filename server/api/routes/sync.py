@@ -11,7 +11,7 @@ from server.api.deps import State, SyncCaller
 from server.api.errors import BODY_REFUSALS, refusals
 from server.services import pull as pull_service
 from server.services import push as push_service
-from server.services.clock import device_clock, note_device_clock
+from server.services.clock import device_clock
 from sync.protocol import (
     CLOCK_OFFSET_HEADER,
     DEFAULT_PULL_LIMIT,
@@ -46,7 +46,6 @@ def push(
     reading = device_clock(state.db, caller.actor.device_id, device_time, device_offset, arrived_ms(request))
     answer = push_service.push(state.db, state.settings, state.clock, caller, body, device_clock=reading)
     if reading:
-        note_device_clock(state.db, caller.actor.device_id, reading)
         response.headers[CLOCK_OFFSET_HEADER] = str(reading.offset_ms)
     return answer
 
@@ -63,8 +62,7 @@ def pull(
 ) -> Response:
     """The next page of changes after `cursor` in the user's scope, with scope changes (or a wipe)."""
     reading = device_clock(state.db, caller.actor.device_id, device_time, device_offset, arrived_ms(request))
-    body = pull_service.pull(state.db, state.clock, caller, cursor, limit)
+    body = pull_service.pull(state.db, state.clock, caller, cursor, limit, device_clock=reading)
     if reading is None:
         return Response(body, media_type="application/json")
-    note_device_clock(state.db, caller.actor.device_id, reading)
     return Response(body, media_type="application/json", headers={CLOCK_OFFSET_HEADER: str(reading.offset_ms)})
