@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
 import datetime as dt
 import os
+import pstats
 import sys
 import tempfile
 import time
@@ -79,20 +81,37 @@ def device_store(directory: Path, base_url: str, email: str) -> LocalStore:
     return store
 
 
-async def run_sync(store: LocalStore, base_url: str) -> float:
+async def run_sync(store: LocalStore, base_url: str, profile: cProfile.Profile | None = None) -> float:
     gateway = ServerGateway(base_url)
     engine = SyncEngine(store, gateway, push_batch=500, pull_limit=1000)
+    if profile is not None:
+        profile.enable()
     start = time.perf_counter()
     await engine.sync()
     elapsed = time.perf_counter() - start
+    if profile is not None:
+        profile.disable()
     await gateway.aclose()
     return elapsed
+
+
+def bytes_per_record(store: LocalStore) -> float:
+    """The database file's size per record, after a checkpoint (the WAL folded in)."""
+    count = store.db.execute("SELECT count(*) FROM record").fetchone()[0]
+    store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return os.path.getsize(store.path) / max(count, 1)
+
+
+def print_profile(title: str, profile: cProfile.Profile) -> None:
+    print(f"--- profile: {title} (top 15 by own time) ---")
+    pstats.Stats(profile, stream=sys.stdout).sort_stats("tottime").print_stats(15)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=50_000)
     parser.add_argument("--queued", type=int, default=2_000)
+    parser.add_argument("--profile", action="store_true", help="print the client's cProfile top entries")
     args = parser.parse_args()
     keyring.set_keyring(fail.Keyring())  # no OS store here: the passphrase policy
 
@@ -111,8 +130,10 @@ def main() -> None:
             seed_history(server.url, org.email("lena"), profiles, org.behaviour, args.records)
             print(f"seeded {args.records} records in {time.perf_counter() - seed_start:.1f} s (not measured)")
             fresh = device_store(tmp_path / "fresh", server.url, org.email("lee"))
-            initial_s = asyncio.run(run_sync(fresh, server.url))
+            initial_profile = cProfile.Profile() if args.profile else None
+            initial_s = asyncio.run(run_sync(fresh, server.url, initial_profile))
             pulled = fresh.db.execute("SELECT count(*) FROM record").fetchone()[0]
+            per_record = bytes_per_record(fresh)
             fresh.close()
 
             # (a) end of shift: 2,000 queued ops on a device that is otherwise up to date.
@@ -168,15 +189,20 @@ def main() -> None:
                         profile_id=profile,
                     )
             queued = shift.pending_count()
-            shift_s = asyncio.run(run_sync(shift, server.url))
+            shift_profile = cProfile.Profile() if args.profile else None
+            shift_s = asyncio.run(run_sync(shift, server.url, shift_profile))
             left = shift.pending_count()
             shift.close()
         finally:
             server.stop()
             db.dispose()
 
+    if initial_profile is not None and shift_profile is not None:
+        print_profile("initial sync", initial_profile)
+        print_profile("end of shift", shift_profile)
     print(f"(a) end of shift: {queued} queued ops synced in {shift_s:.2f} s ({left} left; target <= 5 s)")
     print(f"(b) initial sync: {pulled} records in {initial_s:.2f} s (target >= 2000 records/s)")
+    print(f"device storage after the initial sync: {per_record / 1024:.2f} KB per record (target <= 1.2 KB)")
     print(f"end_of_shift_s {shift_s:.2f}")
     print(f"initial_sync_records_per_s {pulled / initial_s:.0f}")
 

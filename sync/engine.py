@@ -18,10 +18,14 @@ Failures are the gateway's (`sync.gateway`: retries with back-off, then `Offline
 `ServerError`; an expired session that cannot be refreshed as `ReauthRequired`); the outbox keeps every op
 that was not answered for. Progress is reported through a callback; cancelling the task that runs `sync()` is
 safe at any point, because every step the store takes is one transaction.
+
+The store's work (reading the outbox, applying a page of a thousand records, acknowledging) runs in a worker
+thread, so the event loop that runs the engine — the one the screens use — is not held up while it happens.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -104,7 +108,7 @@ class SyncEngine:
         total = self.store.pending_count()
         done = 0
         while True:
-            ops = self.store.pending_ops(self.push_batch, profile_id=profile_id)
+            ops = await asyncio.to_thread(self.store.pending_ops, self.push_batch, profile_id=profile_id)
             if not ops:
                 return
             self.on_progress(SyncProgress("push", done, max(total, done + len(ops))))
@@ -137,8 +141,9 @@ class SyncEngine:
                 )
             if not answered:
                 raise ServerError(500, "The server acknowledged none of the changes sent; will retry later.")
-            self.store.acknowledge(answered)
-            self.store.rebase(refused)
+            await asyncio.to_thread(self.store.acknowledge, answered)
+            if refused:
+                await asyncio.to_thread(self.store.rebase, refused)
             done += len(answered)
             report.pushed += len(answered)
             self.on_progress(SyncProgress("push", done, max(total, done)))
@@ -154,13 +159,14 @@ class SyncEngine:
             for profile_id in page.purge_profiles:
                 # Whatever was recorded for this child is pushed first; then the data leaves the device.
                 await self.push(report, profile_id=profile_id)
-                self.store.purge_profile(profile_id)
+                await asyncio.to_thread(self.store.purge_profile, profile_id)
                 report.purged.append(profile_id)
                 self.on_progress(SyncProgress("purge", len(report.purged), len(page.purge_profiles)))
-            changes = [c for c in page.changes if c.profile_id not in set(page.purge_profiles)]
+            purged = set(page.purge_profiles)
+            changes = [c for c in page.changes if c.profile_id not in purged]
             self._calibrate(answer.clock_offset, page.hlc)
             self.store.clock.receive(page.hlc)
-            self.store.apply_pulled(changes, page.cursor)
+            await asyncio.to_thread(self.store.apply_pulled, changes, page.cursor)
             report.pulled += len(changes)
             self.on_progress(SyncProgress("pull", report.pulled, report.pulled + (1 if page.more else 0)))
             if not page.more:
