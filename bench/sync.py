@@ -3,9 +3,11 @@
 (a) End of shift: one device with 2,000 queued ops (clicker taps, communications, incident edits) syncs.
 (b) Initial sync: a fresh device of a lead (who reaches 50 individuals) pulls ~50,000 records.
 
-    python bench/sync.py [--records 50000] [--queued 2000]
+    python bench/sync.py [--records 50000] [--queued 2000] [--profile]
 
-Last line: `initial_sync_records_per_s <value>` (targets: (a) 5 s or less; (b) 2,000 records/s or more).
+It also prints the device's storage per record after the initial sync; `--profile` prints the client's
+cProfile top entries for both runs (timed with the profiler on: read the profile, not the times).
+Last line: `initial_sync_records_per_s <value>` (targets: (a) 0.7 s or less; (b) 10,000 records/s or more).
 The server, the database and the test organisation are set up with the same helpers the integration tests
 use (tests/support/server.py).
 """
@@ -21,7 +23,9 @@ import pstats
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -81,16 +85,26 @@ def device_store(directory: Path, base_url: str, email: str) -> LocalStore:
     return store
 
 
+async def _inline(func: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    return func(*args, **kwargs)
+
+
 async def run_sync(store: LocalStore, base_url: str, profile: cProfile.Profile | None = None) -> float:
     gateway = ServerGateway(base_url)
     engine = SyncEngine(store, gateway, push_batch=500, pull_limit=1000)
+    to_thread = asyncio.to_thread
     if profile is not None:
+        # cProfile sees one thread: run the work the engine hands to worker threads inline, so it is profiled.
+        asyncio.to_thread = _inline  # type: ignore[assignment]
         profile.enable()
     start = time.perf_counter()
-    await engine.sync()
-    elapsed = time.perf_counter() - start
-    if profile is not None:
-        profile.disable()
+    try:
+        await engine.sync()
+    finally:
+        elapsed = time.perf_counter() - start
+        if profile is not None:
+            profile.disable()
+            asyncio.to_thread = to_thread
     await gateway.aclose()
     return elapsed
 
@@ -200,8 +214,8 @@ def main() -> None:
     if initial_profile is not None and shift_profile is not None:
         print_profile("initial sync", initial_profile)
         print_profile("end of shift", shift_profile)
-    print(f"(a) end of shift: {queued} queued ops synced in {shift_s:.2f} s ({left} left; target <= 5 s)")
-    print(f"(b) initial sync: {pulled} records in {initial_s:.2f} s (target >= 2000 records/s)")
+    print(f"(a) end of shift: {queued} queued ops synced in {shift_s:.2f} s ({left} left; target <= 0.7 s)")
+    print(f"(b) initial sync: {pulled} records in {initial_s:.2f} s (target >= 10000 records/s)")
     print(f"device storage after the initial sync: {per_record / 1024:.2f} KB per record (target <= 1.2 KB)")
     print(f"end_of_shift_s {shift_s:.2f}")
     print(f"initial_sync_records_per_s {pulled / initial_s:.0f}")

@@ -21,12 +21,17 @@ safe at any point, because every step the store takes is one transaction.
 
 The store's work (reading the outbox, applying a page of a thousand records, acknowledging) runs in a worker
 thread, so the event loop that runs the engine — the one the screens use — is not held up while it happens.
+While a run lasts, the objects that existed before it are left out of the garbage collector's full passes
+(`gc.freeze`): a page of records makes tens of thousands of short-lived objects, and each full pass over the
+whole app's heap that they trigger stopped every thread for 100–200 ms.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -99,8 +104,9 @@ class SyncEngine:
     async def sync(self) -> SyncReport:
         """Push everything queued, then pull until caught up."""
         report = SyncReport()
-        await self.push(report)
-        await self.pull(report)
+        with _heap_frozen():
+            await self.push(report)
+            await self.pull(report)
         self.on_progress(SyncProgress("done", 1, 1))
         return report
 
@@ -180,6 +186,16 @@ class SyncEngine:
         if self.store.pending_count():
             return  # the server shifts those ops by the offset they were stamped with: push them first
         self.store.set_clock_offset(measured, Stamp.parse(server_hlc))
+
+
+@contextmanager
+def _heap_frozen() -> Iterator[None]:
+    """Leave the objects that exist now out of full garbage collections until the block ends."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 _COUNTER = {"conflict": "conflicts", "quarantined": "quarantined", "rejected": "rejected"}
