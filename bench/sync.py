@@ -95,7 +95,7 @@ async def run_sync(store: LocalStore, base_url: str, profile: cProfile.Profile |
     to_thread = asyncio.to_thread
     if profile is not None:
         # cProfile sees one thread: run the work the engine hands to worker threads inline, so it is profiled.
-        asyncio.to_thread = _inline  # type: ignore[assignment]
+        asyncio.to_thread = _inline
         profile.enable()
     start = time.perf_counter()
     try:

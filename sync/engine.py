@@ -7,8 +7,9 @@ One `SyncEngine.sync()` run:
    quarantined, rejected) is removed from the outbox only after the answer arrived; quarantined, rejected
    and conflicting ops are kept on the device as sync issues for a person to review.
 2. **Pull** pages after the device's cursor. Each page and its cursor are applied in one transaction by the
-   store, which keeps pending local edits on top (rebase). A profile leaving the user's scope is purged
-   after its pending ops were pushed; a wipe instruction deletes data and keys.
+   store, which keeps pending local edits on top (rebase); the next page is fetched meanwhile. A profile
+   leaving the user's scope is purged after its pending ops were pushed; a wipe instruction deletes data and
+   keys.
 
 Every push and pull tells the server the device's wall clock; the server answers how far off it is. Once
 the outbox is empty (every op stamped with the old offset has been pushed and corrected by the server),
@@ -35,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from sync.gateway import DeviceLink, ServerError, ServerGateway
+from sync.gateway import DeviceLink, Pulled, ServerError, ServerGateway
 from sync.hlc import CLOCK_TOLERANCE_MS, Stamp
 from sync.merge import RecordState
 from sync.ops import Op
@@ -155,28 +156,44 @@ class SyncEngine:
             self.on_progress(SyncProgress("push", done, max(total, done)))
 
     async def pull(self, report: SyncReport) -> None:
-        while True:
-            answer = await self.gateway.pull(self.store.cursor, self.pull_limit)
-            page = answer.page
-            if page.wipe:
-                self.store.wipe()
-                report.wiped = True
-                return
-            for profile_id in page.purge_profiles:
-                # Whatever was recorded for this child is pushed first; then the data leaves the device.
-                await self.push(report, profile_id=profile_id)
-                await asyncio.to_thread(self.store.purge_profile, profile_id)
-                report.purged.append(profile_id)
-                self.on_progress(SyncProgress("purge", len(report.purged), len(page.purge_profiles)))
-            purged = set(page.purge_profiles)
-            changes = [c for c in page.changes if c.profile_id not in purged]
-            self._calibrate(answer.clock_offset, page.hlc)
-            self.store.clock.receive(page.hlc)
-            await asyncio.to_thread(self.store.apply_pulled, changes, page.cursor)
-            report.pulled += len(changes)
-            self.on_progress(SyncProgress("pull", report.pulled, report.pulled + (1 if page.more else 0)))
-            if not page.more:
-                return
+        # While the store applies a page, the next one is already being fetched (its cursor is known): the
+        # server's and the network's time overlap the device's. A prefetched page is used only after the page
+        # before it was committed, and dropped if that fails.
+        ahead: asyncio.Task[Pulled] | None = None
+        try:
+            while True:
+                if ahead is None:
+                    answer = await self.gateway.pull(self.store.cursor, self.pull_limit)
+                else:
+                    answer, ahead = await ahead, None
+                page = answer.page
+                if page.wipe:
+                    self.store.wipe()
+                    report.wiped = True
+                    return
+                for profile_id in page.purge_profiles:
+                    # Whatever was recorded for this child is pushed first; then the data leaves the device.
+                    await self.push(report, profile_id=profile_id)
+                    await asyncio.to_thread(self.store.purge_profile, profile_id)
+                    report.purged.append(profile_id)
+                    self.on_progress(SyncProgress("purge", len(report.purged), len(page.purge_profiles)))
+                purged = set(page.purge_profiles)
+                changes = [c for c in page.changes if c.profile_id not in purged]
+                self._calibrate(answer.clock_offset, page.hlc)
+                self.store.clock.receive(page.hlc)
+                if page.more:
+                    ahead = asyncio.ensure_future(self.gateway.pull(page.cursor, self.pull_limit))
+                await asyncio.to_thread(self.store.apply_pulled, changes, page.cursor)
+                report.pulled += len(changes)
+                self.on_progress(SyncProgress("pull", report.pulled, report.pulled + (1 if page.more else 0)))
+                if not page.more:
+                    return
+        finally:
+            if ahead is not None:
+                # Not awaited (that could swallow this task's own cancellation); its outcome is read, so a
+                # failed prefetch is not reported as an exception nobody retrieved.
+                ahead.add_done_callback(lambda task: task.cancelled() or task.exception())
+                ahead.cancel()
 
     def _calibrate(self, measured: int | None, server_hlc: str) -> None:
         """Apply the clock offset the server measured, once no op stamped with the old one is waiting."""
