@@ -23,7 +23,8 @@ import pstats
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,7 @@ os.environ.setdefault("BESMART_KDF_TEST_FAST", "1")  # key derivation is not wha
 import keyring  # noqa: E402
 from keyring.backends import fail  # noqa: E402
 
-from tests.support.server import TEST_ENV, Device, ServerProcess, seed_org, settings_for  # noqa: E402
+from tests.support.server import TEST_ENV, Device, Org, ServerProcess, seed_org, settings_for  # noqa: E402
 
 for _name, _value in TEST_ENV.items():
     os.environ.setdefault(_name, _value)
@@ -74,6 +75,29 @@ def seed_history(base_url: str, email: str, profiles: list[str], behaviour: str,
     if batch:
         writer.push(batch)
     writer.close()
+
+
+@contextmanager
+def seeded_server(records: int) -> Iterator[tuple[Path, ServerProcess, Org, list[str]]]:
+    """A real server process on SQLite with the test organisation, a lead (lee), 50 individuals and `records`
+    records pushed from another device; yields the temporary directory, the server, the org and the profiles."""
+    with tempfile.TemporaryDirectory(prefix="besmart-bench-") as tmp:
+        tmp_path = Path(tmp)
+        url = f"sqlite:///{tmp_path / 'server.db'}"
+        db = Database(url)
+        db.upgrade()
+        org = seed_org(db, settings_for(url))
+        org.add_user("lee", Role.LEAD)
+        profiles = [org.children["kim"]] + [org.add_child(f"child{i}", access=["sam"]) for i in range(49)]
+        server = ServerProcess(url, tmp_path).start()
+        try:
+            seed_start = time.perf_counter()
+            seed_history(server.url, org.email("lena"), profiles, org.behaviour, records)
+            print(f"seeded {records} records in {time.perf_counter() - seed_start:.1f} s (not measured)")
+            yield tmp_path, server, org, profiles
+        finally:
+            server.stop()
+            db.dispose()
 
 
 def device_store(directory: Path, base_url: str, email: str) -> LocalStore:
@@ -129,87 +153,72 @@ def main() -> None:
     args = parser.parse_args()
     keyring.set_keyring(fail.Keyring())  # no OS store here: the passphrase policy
 
-    with tempfile.TemporaryDirectory(prefix="besmart-bench-") as tmp:
-        tmp_path = Path(tmp)
-        url = f"sqlite:///{tmp_path / 'server.db'}"
-        db = Database(url)
-        db.upgrade()
-        org = seed_org(db, settings_for(url))
-        org.add_user("lee", Role.LEAD)
-        profiles = [org.children["kim"]] + [org.add_child(f"child{i}", access=["sam"]) for i in range(49)]
-        server = ServerProcess(url, tmp_path).start()
-        try:
-            # (b) initial sync of a fresh device.
-            seed_start = time.perf_counter()
-            seed_history(server.url, org.email("lena"), profiles, org.behaviour, args.records)
-            print(f"seeded {args.records} records in {time.perf_counter() - seed_start:.1f} s (not measured)")
-            fresh = device_store(tmp_path / "fresh", server.url, org.email("lee"))
-            initial_profile = cProfile.Profile() if args.profile else None
-            initial_s = asyncio.run(run_sync(fresh, server.url, initial_profile))
-            pulled = fresh.db.execute("SELECT count(*) FROM record").fetchone()[0]
-            per_record = bytes_per_record(fresh)
-            fresh.close()
+    with seeded_server(args.records) as (tmp_path, server, org, profiles):
+        # (b) initial sync of a fresh device.
+        fresh = device_store(tmp_path / "fresh", server.url, org.email("lee"))
+        initial_profile = cProfile.Profile() if args.profile else None
+        initial_s = asyncio.run(run_sync(fresh, server.url, initial_profile))
+        pulled = fresh.db.execute("SELECT count(*) FROM record").fetchone()[0]
+        per_record = bytes_per_record(fresh)
+        fresh.close()
 
-            # (a) end of shift: 2,000 queued ops on a device that is otherwise up to date.
-            shift = device_store(tmp_path / "shift", server.url, org.email("sam"))
-            asyncio.run(run_sync(shift, server.url))
-            actor = shift.get_secret(SESSION_SECRET)["user"]["id"]
-            incident = shift.write(
-                "incident",
-                "create",
-                {
-                    "recorded_by": actor,
-                    "recorded_at": dt.datetime.now(dt.UTC).isoformat(),
-                    "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
-                    "what_happened": "Start of the report",
-                },
-                actor_id=actor,
-                profile_id=profiles[0],
-            )
-            for n in range(args.queued - 1):
-                profile = profiles[n % len(profiles)]
-                if n % 20 == 0:
-                    shift.write(
-                        "incident",
-                        "update",
-                        {"what_happened": f"Edit {n}"},
-                        actor_id=actor,
-                        record_id=incident.record_id,
-                    )
-                elif n % 5 == 0:
-                    shift.write(
-                        "communication",
-                        "create",
-                        {
-                            "valence": "n/a",
-                            "author_id": actor,
-                            "message": f"Note {n}",
-                            "created_at": dt.datetime.now(dt.UTC).isoformat(),
-                        },
-                        actor_id=actor,
-                        profile_id=profile,
-                    )
-                else:
-                    shift.write(
-                        "clicker_event",
-                        "create",
-                        {
-                            "behaviour_type_id": org.behaviour,
-                            "staff_id": actor,
-                            "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
-                            "device_id": shift.device_id,
-                        },
-                        actor_id=actor,
-                        profile_id=profile,
-                    )
-            queued = shift.pending_count()
-            shift_profile = cProfile.Profile() if args.profile else None
-            shift_s = asyncio.run(run_sync(shift, server.url, shift_profile))
-            left = shift.pending_count()
-            shift.close()
-        finally:
-            server.stop()
-            db.dispose()
+        # (a) end of shift: 2,000 queued ops on a device that is otherwise up to date.
+        shift = device_store(tmp_path / "shift", server.url, org.email("sam"))
+        asyncio.run(run_sync(shift, server.url))
+        actor = shift.get_secret(SESSION_SECRET)["user"]["id"]
+        incident = shift.write(
+            "incident",
+            "create",
+            {
+                "recorded_by": actor,
+                "recorded_at": dt.datetime.now(dt.UTC).isoformat(),
+                "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+                "what_happened": "Start of the report",
+            },
+            actor_id=actor,
+            profile_id=profiles[0],
+        )
+        for n in range(args.queued - 1):
+            profile = profiles[n % len(profiles)]
+            if n % 20 == 0:
+                shift.write(
+                    "incident",
+                    "update",
+                    {"what_happened": f"Edit {n}"},
+                    actor_id=actor,
+                    record_id=incident.record_id,
+                )
+            elif n % 5 == 0:
+                shift.write(
+                    "communication",
+                    "create",
+                    {
+                        "valence": "n/a",
+                        "author_id": actor,
+                        "message": f"Note {n}",
+                        "created_at": dt.datetime.now(dt.UTC).isoformat(),
+                    },
+                    actor_id=actor,
+                    profile_id=profile,
+                )
+            else:
+                shift.write(
+                    "clicker_event",
+                    "create",
+                    {
+                        "behaviour_type_id": org.behaviour,
+                        "staff_id": actor,
+                        "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+                        "device_id": shift.device_id,
+                    },
+                    actor_id=actor,
+                    profile_id=profile,
+                )
+        queued = shift.pending_count()
+        shift_profile = cProfile.Profile() if args.profile else None
+        shift_s = asyncio.run(run_sync(shift, server.url, shift_profile))
+        left = shift.pending_count()
+        shift.close()
 
     if initial_profile is not None and shift_profile is not None:
         print_profile("initial sync", initial_profile)

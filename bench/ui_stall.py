@@ -17,7 +17,6 @@ import asyncio
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,17 +27,15 @@ os.environ.setdefault("BESMART_KDF_TEST_FAST", "1")  # key derivation is not wha
 import keyring  # noqa: E402
 from keyring.backends import fail  # noqa: E402
 
-from bench.sync import device_store, seed_history  # noqa: E402
-from tests.support.server import TEST_ENV, ServerProcess, seed_org, settings_for  # noqa: E402
+from bench.sync import device_store, seeded_server  # noqa: E402
+from tests.support.server import TEST_ENV  # noqa: E402
 
 for _name, _value in TEST_ENV.items():
     os.environ.setdefault(_name, _value)
 
 from app.sync_service import SyncService  # noqa: E402
 from localdb.store import LocalStore  # noqa: E402
-from server.db import Database  # noqa: E402
 from sync.gateway import ServerGateway  # noqa: E402
-from sync.records import Role  # noqa: E402
 
 TICK_S = 0.005
 
@@ -85,25 +82,12 @@ def main() -> None:
     args = parser.parse_args()
     keyring.set_keyring(fail.Keyring())  # no OS store here: the passphrase policy
 
-    with tempfile.TemporaryDirectory(prefix="besmart-bench-") as tmp:
-        tmp_path = Path(tmp)
-        url = f"sqlite:///{tmp_path / 'server.db'}"
-        db = Database(url)
-        db.upgrade()
-        org = seed_org(db, settings_for(url))
-        org.add_user("lee", Role.LEAD)
-        profiles = [org.children["kim"]] + [org.add_child(f"child{i}", access=["sam"]) for i in range(49)]
-        server = ServerProcess(url, tmp_path).start()
-        try:
-            seed_history(server.url, org.email("lena"), profiles, org.behaviour, args.records)
-            fresh = device_store(tmp_path / "fresh", server.url, org.email("lee"))
-            during, sync_s = asyncio.run(measure(fresh, server.url))
-            pulled = fresh.db.execute("SELECT count(*) FROM record").fetchone()[0]
-            fresh.close()
-            idle, _ = asyncio.run(measure(None, server.url, idle_s=min(sync_s, 10.0)))
-        finally:
-            server.stop()
-            db.dispose()
+    with seeded_server(args.records) as (tmp_path, server, org, _profiles):
+        fresh = device_store(tmp_path / "fresh", server.url, org.email("lee"))
+        during, sync_s = asyncio.run(measure(fresh, server.url))
+        pulled = fresh.db.execute("SELECT count(*) FROM record").fetchone()[0]
+        fresh.close()
+        idle, _ = asyncio.run(measure(None, server.url, idle_s=min(sync_s, 10.0)))
 
     load = os.getloadavg()[0]
     print(f"initial sync of {pulled} records in {sync_s:.2f} s, load average {load:.1f}")
