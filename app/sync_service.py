@@ -76,6 +76,9 @@ def describe(status: SyncStatus, *, now: dt.datetime | None = None) -> str:
     if status.syncing:
         if status.phase == "push" and status.total > 0:
             return f"Syncing: sent {status.done} of {changes(status.total)}…"
+        if status.phase == "pull" and status.done > 0:
+            # How many pages are left is not known: the count received so far shows a long first sync moving.
+            return f"Syncing: received {status.done:,} record{'' if status.done == 1 else 's'}…"
         return "Syncing…"
     if status.online is False:
         since = status.offline_since

@@ -14,9 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
+from localdb.codec import plain_values
 from sync.merge import Conflict, RecordState
 from sync.ops import Op
-from sync.records import DELETED_FIELD, kind_spec
+from sync.records import kind_spec
 
 if TYPE_CHECKING:
     import sqlite3
@@ -200,8 +201,7 @@ class Queries:
 
         def decode(row: Any, kind: str) -> PlainRecord:
             body = self._open_blob(row["body"], "record", "body", row["id"])
-            values = {name: item["value"] for name, item in body.get("fields", {}).items() if name != DELETED_FIELD}
-            return PlainRecord(row["id"], kind, row["profile_id"], values)
+            return PlainRecord(row["id"], kind, row["profile_id"], plain_values(body))
 
         with self._lock:
             self._unlocked()

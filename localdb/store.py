@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from localdb import keys
+from localdb.codec import decode_state, encode_state
 from localdb.crypto import FieldCipher
 from localdb.errors import LocalDbError
 from localdb.queries import Queries
@@ -41,6 +42,17 @@ SENT_THROUGH = "sent_through"
 #: kinds whose delete cancels an unsent create (nothing else refers to a clicker tap)
 CANCEL_UNSENT_KINDS = frozenset({"clicker_event"})
 DEFAULT_IDLE_LOCK_SECONDS = 300
+#: a record's `base` when the server's state is exactly what `body` shows (no pending local ops): storing the
+#: same state twice doubled a synced device's size. NULL stays "never synced" (a local-only record).
+SAME_AS_BODY = b""
+#: insert or update a record row (`base` is kept when none is given: a local write leaves it)
+_UPSERT_RECORD = (
+    "INSERT INTO record (id, kind, profile_id, occurred_at, version, deleted, body, base) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+    "profile_id = excluded.profile_id, occurred_at = excluded.occurred_at, "
+    "version = excluded.version, deleted = excluded.deleted, body = excluded.body, "
+    "base = coalesce(excluded.base, record.base)"
+)
 
 
 class StoreError(LocalDbError):
@@ -354,7 +366,7 @@ class LocalStore(Queries):
             for row in db.execute(f"SELECT * FROM {table}").fetchall():
                 row_id = str(row[key_column])
                 for column in columns:
-                    if row[column] is None:
+                    if not row[column]:  # NULL, or a record's base that is the same as its body
                         continue
                     plain = cipher.decrypt(row[column], table=table, column=column, row_id=row_id)
                     fresh = cipher.encrypt(plain, table=table, column=column, row_id=row_id)
@@ -395,7 +407,11 @@ class LocalStore(Queries):
         return self._unlocked().decrypt_json(blob, table=table, column=column, row_id=row_id)
 
     def _state(self, row: sqlite3.Row, column: str = "body") -> RecordState:
-        return RecordState.model_validate(self._open_blob(row[column], "record", column, row["id"]))
+        """A record row's merged state (`column` "base": the server's); the row has id, kind and profile_id."""
+        if column == "base" and row["base"] == SAME_AS_BODY:
+            column = "body"
+        body = self._open_blob(row[column], "record", column, row["id"])
+        return decode_state(body, row["id"], row["kind"], row["profile_id"])
 
     def _outbox_op(self, row: sqlite3.Row) -> Op:
         return Op.model_validate(self._open_blob(row["body"], "outbox", "body", str(row["op_id"])))
@@ -427,6 +443,7 @@ class LocalStore(Queries):
             self._unlocked()
             assert self._clock is not None
             state: RecordState | None = None
+            server_state: RecordState | None = None
             local_only = False
             if record_id is None:
                 if action != "create":
@@ -436,7 +453,8 @@ class LocalStore(Queries):
                     profile_id = record_id
             else:
                 row = db.execute(
-                    "SELECT id, body, base IS NULL AS local_only FROM record WHERE id = ?", (record_id,)
+                    "SELECT id, kind, profile_id, body, base, base IS NULL AS local_only FROM record WHERE id = ?",
+                    (record_id,),
                 ).fetchone()
                 if row is not None:
                     if action == "create":
@@ -444,6 +462,8 @@ class LocalStore(Queries):
                     state = self._state(row)
                     profile_id = state.profile_id
                     local_only = bool(row["local_only"])
+                    # The server's state was stored as "same as body": keep it before the body changes.
+                    server_state = state if row["base"] == SAME_AS_BODY else None
                 elif action != "create":
                     raise StoreError(f"no {kind} {record_id} on this device")
             if base is None and state is not None:
@@ -476,7 +496,7 @@ class LocalStore(Queries):
                 db.execute("DELETE FROM outbox WHERE record_id = ?", (record_id,))
                 db.execute("DELETE FROM record WHERE id = ?", (record_id,))
                 return op
-            self._put_record(db, new_state, spec.time_field)
+            self._put_record(db, new_state, spec.time_field, base=server_state)
             db.execute(
                 "INSERT INTO outbox (op_id, record_id, kind, profile_id, hlc, body) VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -505,24 +525,28 @@ class LocalStore(Queries):
         base: RecordState | None = None,
     ) -> None:
         """Insert or update a record row; `base` (the server's state) is replaced only when given."""
-        body = self._seal(state.model_dump(mode="json"), "record", "body", state.id)
-        sealed_base = self._seal(base.model_dump(mode="json"), "record", "base", state.id) if base else None
-        db.execute(
-            "INSERT INTO record (id, kind, profile_id, occurred_at, version, deleted, body, base) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-            "profile_id = excluded.profile_id, occurred_at = excluded.occurred_at, "
-            "version = excluded.version, deleted = excluded.deleted, body = excluded.body, "
-            "base = coalesce(excluded.base, record.base)",
-            (
-                state.id,
-                state.kind,
-                state.profile_id,
-                field_value(state, time_field) if time_field else None,
-                state.version,
-                state.deleted,
-                body,
-                sealed_base,
-            ),
+        db.execute(_UPSERT_RECORD, self._record_row(state, time_field, base=base))
+
+    def _record_row(
+        self, state: RecordState, time_field: str | None, *, base: RecordState | None = None, version: str = ""
+    ) -> tuple[Any, ...]:
+        """The parameters of `_UPSERT_RECORD` for a state (`version`: its newest version, if known)."""
+        body = self._seal(encode_state(state), "record", "body", state.id)
+        if base is None:
+            sealed_base = None
+        elif base is state:
+            sealed_base = SAME_AS_BODY
+        else:
+            sealed_base = self._seal(encode_state(base), "record", "base", state.id)
+        return (
+            state.id,
+            state.kind,
+            state.profile_id,
+            field_value(state, time_field) if time_field else None,
+            version or state.version,
+            state.deleted,
+            body,
+            sealed_base,
         )
 
     # --- drafts ----------------------------------------------------------------------------------
@@ -628,19 +652,36 @@ class LocalStore(Queries):
             self._clock.calibrate(int(offset_ms), floor)
 
     def apply_pulled(self, states: Iterable[RecordState], cursor: int) -> None:
-        """Apply one pulled page and its cursor in one transaction; pending local ops stay on top."""
+        """Apply one pulled page and its cursor in one transaction; pending local ops stay on top.
+
+        One statement for the page's pending ops and one (prepared once) for its rows: a page is a thousand
+        records, and per-record statements were most of an initial sync's time."""
+        states = list(states)
         with self._transaction() as db:
             self._unlocked()
             assert self._clock is not None
+            pending: dict[str, list[Op]] = {}
+            for row in db.execute(
+                "SELECT * FROM outbox WHERE record_id IN (SELECT value FROM json_each(?)) ORDER BY op_id",
+                (json.dumps([state.id for state in states]),),
+            ).fetchall():
+                pending.setdefault(row["record_id"], []).append(self._outbox_op(row))
+            rows = []
+            newest = ""
             for server_state in states:
                 visible = server_state
-                for row in db.execute(
-                    "SELECT * FROM outbox WHERE record_id = ? ORDER BY op_id", (server_state.id,)
-                ).fetchall():
-                    visible, _ = apply_op(visible, self._outbox_op(row))
-                if server_state.version:
-                    self._clock.receive(server_state.version)
-                self._put_record(db, visible, kind_spec(server_state.kind).time_field, base=server_state)
+                for op in pending.get(server_state.id, ()):
+                    visible, _ = apply_op(visible, op)
+                version = server_state.version
+                newest = max(newest, version)
+                if visible is not server_state:
+                    version = visible.version
+                time_field = kind_spec(server_state.kind).time_field
+                rows.append(self._record_row(visible, time_field, base=server_state, version=version))
+            if newest:
+                # The clock only has to pass the newest stamp it has seen: once per page, not per record.
+                self._clock.receive(newest)
+            db.executemany(_UPSERT_RECORD, rows)
             self._set_meta(db, "cursor", str(cursor))
 
     def add_sync_issue(self, issue_id: str, profile_id: str | None, details: dict[str, Any]) -> None:
@@ -666,7 +707,9 @@ class LocalStore(Queries):
         (quarantined or rejected): the refused change leaves the screen but stays in the sync issues."""
         with self._transaction() as db:
             for record_id in set(record_ids):
-                row = db.execute("SELECT id, kind, base FROM record WHERE id = ?", (record_id,)).fetchone()
+                row = db.execute(
+                    "SELECT id, kind, profile_id, body, base FROM record WHERE id = ?", (record_id,)
+                ).fetchone()
                 if row is None:
                     continue
                 visible = self._state(row, "base") if row["base"] is not None else None

@@ -258,7 +258,9 @@ class ServerGateway:
         """GET /sync/pull: the page after `cursor`, and the server's measurement of the device's clock."""
         params = {"cursor": cursor, "limit": limit}
         response = await self._authed("GET", "/sync/pull", idempotent=True, clocked=True, params=params)
-        return Pulled(_parse(PullResponse, response), _clock_offset(response))
+        # A page is a thousand records: read it in a worker thread, not on the event loop the screens use.
+        page = await asyncio.to_thread(_parse, PullResponse, response)
+        return Pulled(page, _clock_offset(response))
 
     async def assistant(self, request: AssistantRequest) -> AssistantAnswer:
         """POST /assistant: one request to the organisation's language model (sent once: it is not idempotent,
@@ -400,7 +402,7 @@ def _retry_after(response: httpx.Response) -> int | None:
 def _parse(model: type[Model], response: httpx.Response) -> Model:
     """The answer as `model`; an unreadable one is a `ServerError` (its text may quote records: not kept)."""
     try:
-        return model.model_validate(response.json())
+        return model.model_validate_json(response.content)
     except (ValueError, ValidationError):
         raise ServerError(response.status_code, UNREADABLE) from None
 

@@ -26,7 +26,9 @@ CLOCK = f"{BEFORE.astimezone():%H:%M}"  # the device's local time
         # was "Syncing… · Not synced yet · Everything sent"
         (SyncStatus(syncing=True), "Syncing…"),
         (SyncStatus(syncing=True, phase="push", done=3, total=10, pending=10), "Syncing: sent 3 of 10 changes…"),
-        (SyncStatus(syncing=True, phase="pull", done=40, total=41), "Syncing…"),
+        (SyncStatus(syncing=True, phase="pull", done=40, total=41), "Syncing: received 40 records…"),
+        (SyncStatus(syncing=True, phase="pull", done=12_000, total=12_001), "Syncing: received 12,000 records…"),
+        (SyncStatus(syncing=True, phase="pull", done=0, total=1), "Syncing…"),
         (SyncStatus(online=False, offline_since=BEFORE, last_synced=BEFORE), f"Offline since {CLOCK}"),
         (
             SyncStatus(online=False, offline_since=BEFORE, pending=3),
