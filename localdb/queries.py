@@ -245,7 +245,9 @@ class Queries:
         """The record as the server last sent it (None: never synced), without this device's pending ops."""
         with self._lock:
             self._unlocked()
-            row = self.db.execute("SELECT id, base FROM record WHERE id = ?", (record_id,)).fetchone()
+            row = self.db.execute(
+                "SELECT id, kind, profile_id, body, base FROM record WHERE id = ?", (record_id,)
+            ).fetchone()  # the columns `_state` reads: a base "same as body" is the body
             return self._state(row, "base") if row is not None and row["base"] is not None else None
 
     def pending_ops_of(self, record_id: str) -> list[Op]:
