@@ -17,7 +17,8 @@ import flet as ft
 from app.context import ActionError, PermissionDenied
 from app.plan_builder import Reflection, Suggestion
 from app.vocabulary import PLAN_SECTIONS, Capability, ContributorRole, PlanStatus, PlanType, options
-from screens.language_check import language_check
+from screens.feedback import language_report
+from screens.language_check import check_before_submit, language_check
 from screens.ui import UK, ask, card, empty, entry_list, heading, muted, named, page_body, picked_date
 
 if TYPE_CHECKING:
@@ -168,7 +169,16 @@ class PlanBuilderScreen:
         self._then_show(lambda: self.builder.dismiss(self.plan_id, suggestion), "Suggestion dismissed")
 
     def _publish(self, _e: Any) -> None:
-        if self._saved() and self._ran(lambda: self.plans.publish(self.plan_id)):
+        """Publish, after the gentle language check once (what it finds that was not seen under the items)."""
+        if not self._saved():
+            return
+        values = self.plans.get(self.plan_id).values
+        texts = {name: value for name, value in values.items() if name in ITEM_LABELS and isinstance(value, str)}
+        if not check_before_submit(self.shell, self.plan_id, texts, ITEM_LABELS, self._publish_now):
+            self._publish_now()
+
+    def _publish_now(self) -> None:
+        if self._ran(lambda: self.plans.publish(self.plan_id)):
             self.shell.sync.request_sync()
             self.shell.toast("Published: this is now the active Smart Plan. Everyone sees it when they sync.")
             self.shell.show(self.NAME, plan_id=self.plan_id, step=len(STEPS) - 1, audited=True)
@@ -206,7 +216,13 @@ class PlanBuilderScreen:
             self._keep(name, text)
             self._saved()
 
-        check = language_check(field, identifier=f"plan-{name.replace('_', '-')}", on_replaced=replaced)
+        check = language_check(
+            field,
+            identifier=f"plan-{name.replace('_', '-')}",
+            on_replaced=replaced,
+            report=language_report(self.shell, self.plan.profile_id),
+            on_checked=lambda flags: self.services.language_review.saw(self.plan_id, name, flags),
+        )
         # As wide as its column: `fit_width` sizes by the window's width, too narrow beside the suggestions.
         return ft.Column([field, check], spacing=0, horizontal_alignment=ft.CrossAxisAlignment.STRETCH)
 

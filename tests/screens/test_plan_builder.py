@@ -401,3 +401,18 @@ def test_an_archived_version_is_not_opened_in_the_builder(lead_ui: UiHarness, le
     ui.go(f"/plans/{first}/build")
     assert snack(ui).content.value == "This version of the Smart Plan is archived: it can be read but not changed."
     assert not ui.has_text(re.compile("^Smart Plan Builder"))
+
+
+def test_publishing_checks_the_language_once_first(lead_ui: UiHarness, lead_device: dict[str, str]):
+    """What the language check finds in the plan, not seen under its items, is shown once before publishing."""
+    ui = lead_ui
+    ada = lead_device["ada"]
+    open_builder(ui, ada)
+    go_to_step(ui, "Understanding my behaviour")
+    ui.type(ui.find(ft.TextField, label="Behaviours of concern"), "Ada is manipulative when she has a meltdown.")
+    go_to_step(ui, "Publish")
+    ui.click(ui.find(ft.Button, text="Publish"))
+    assert ui.has_text("Check the language before you submit?")
+    assert the_plan(ui, ada)["status"] == "draft"  # nothing published while the writer decides
+    ui.click("Submit anyway")
+    assert the_plan(ui, ada)["status"] == "active"
