@@ -7,7 +7,10 @@ Fixtures:
                                it starts is stopped at the end of the session
     browser_page      function a fresh Playwright Page (own context: clean storage) at phone size
 
-Every test under tests/e2e is marked `e2e` (deselect with `-m "not e2e"`).
+Every test under tests/e2e is marked `e2e` (deselect with `-m "not e2e"`), and runs once more when it fails
+(pytest-rerunfailures): under load, Flutter web now and then takes keys typed into a field that is being
+drawn again, a flake of the browser's text entry rather than of the app. A test that fails twice fails; the
+first failure is still reported (`R` in the progress line, "rerun" in the summary).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if _E2E_DIR in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.flaky(reruns=1))
 
 
 def _in_ci() -> bool:
