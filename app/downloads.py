@@ -33,6 +33,7 @@ from app.incidents import (
     reference_label,
 )
 from app.plans import Plans
+from app.vocabulary import uk_day
 from documents import Document, Fact, Section, Table, render_pdf
 from localdb.queries import Stored
 from sync.permissions import Capability
@@ -184,7 +185,7 @@ class Downloads:
             Fact("Status", label(PlanStatus, v.get("status") or PlanStatus.DRAFT)),
             Fact("Plan lead", staff.get(v.get("plan_lead") or "", "Not named")),
             Fact("Published", moment(v.get("published_at")) or "Not yet"),
-            Fact("Next review", _day(v.get("review_date")) or "Not set"),
+            Fact("Next review", uk_day(v.get("review_date")) or "Not set"),
             Fact("Downloaded by", staff.get(self.context.user.id) or self.context.user.name),
         ]
         sections = []
@@ -213,7 +214,7 @@ class Downloads:
                             ("Date", "Kind", "What changed", "Reviewed by"),
                             [
                                 (
-                                    _day(r.get("date")),
+                                    uk_day(r.get("date")),
                                     label(ReviewKind, r.get("kind")),
                                     r.get("changes", ""),
                                     r.get("reviewed_by", ""),
@@ -342,17 +343,6 @@ def moment(value: str | None) -> str:
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
 
 
-def _day(value: str | None) -> str:
-    """An ISO date the UK way: '8 Jan 2027'."""
-    if not value:
-        return ""
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        return value
-    return f"{day.day} {day:%b %Y}"
-
-
 def _plan_links(v: dict[str, Any]) -> list[tuple[str, str]]:
     """The other plans this one links to (EHCP, PEP, placement plan, risk assessment), with their notes."""
     links = []
@@ -382,7 +372,7 @@ def _agreement(v: dict[str, Any]) -> list[Any]:
                     (
                         ", ".join(p for p in (c.get("name", ""), c.get("title", "")) if p),
                         label(ContributorRole, c.get("role")),
-                        _day(c.get("date")),
+                        uk_day(c.get("date")),
                     )
                     for c in contributors
                 ],

@@ -27,6 +27,7 @@ from typing import Any
 
 from app.context import ActionError, Context, PermissionDenied
 from app.plans import Plans
+from app.vocabulary import uk_day
 from localdb.queries import Stored
 from sync.permissions import Capability
 from sync.records import PLAN_CONTENT_FIELDS, PLAN_FIELD_SECTION, Effectiveness, IncidentStatus, PlanStatus, Valence
@@ -122,7 +123,7 @@ class PlanBuilder:
 
         for incident in self._incidents(profile_id):
             values = incident.values
-            source = f"{values.get('reference') or 'Incident'}, {_day(values['occurred_at']):%-d %b %Y}"
+            source = f"{values.get('reference') or 'Incident'}, {uk_day(_day(values['occurred_at']))}"
             for origin, target in _INCIDENT_TEXT.items():
                 for line in _lines(str(values.get(origin) or "")):
                     offer(target, line, "incident", incident.id, source, origin)
@@ -136,7 +137,7 @@ class PlanBuilder:
                 continue
             valence = communication.values.get("valence")
             target = "green_reinforce" if valence == Valence.POSITIVE.value else "behaviours_of_concern"
-            source = f"Communication, {_day(communication.values['created_at']):%-d %b %Y}"
+            source = f"Communication, {uk_day(_day(communication.values['created_at']))}"
             for line in _lines(communication.values.get("message", "")):
                 offer(target, line, "communication", communication.id, source, "message")
         return found

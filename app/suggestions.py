@@ -33,6 +33,7 @@ from app.analytics.working_set import WEEKDAYS, IncidentRow
 from app.context import ActionError, Context, display_name, now_utc
 from app.plan_builder import PlanBuilder
 from app.plans import SECTION_TITLES, Plans, review_state
+from app.vocabulary import uk_day
 from localdb.queries import Stored
 from sync.permissions import Capability
 from sync.records import PLAN_FIELD_SECTION, PLAN_SECTIONS, Effectiveness, PlanStatus
@@ -191,7 +192,7 @@ class Suggestions:
 
     def _references(self, ids: Iterable[str]) -> tuple[str, ...]:
         return tuple(
-            f"{r.reference or 'Not yet numbered'}, {r.occurred_at:%-d %b %Y}"
+            f"{r.reference or 'Not yet numbered'}, {uk_day(r.occurred_at)}"
             for r in sorted(self._rows(ids), key=lambda r: (r.occurred_at, r.id))
         )
 

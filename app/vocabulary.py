@@ -7,6 +7,7 @@ never import `sync/` themselves.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 from sync.permissions import Capability
@@ -52,3 +53,15 @@ __all__ = [
 def options(enum: type[StrEnum]) -> dict[str, str]:
     """Every value of `enum` with its label, in the enum's order: what a dropdown or a set of toggles offers."""
     return {member.value: label(enum, member) for member in enum}
+
+
+def uk_day(value: str | dt.date | None) -> str:
+    """A date (a datetime's day, or an ISO date) the UK way: '8 Jan 2027' — the one way the app and its
+    screens write a day ("" for none; text that is not a date as it is)."""
+    if not value:
+        return ""
+    try:
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+    except ValueError:
+        return str(value)
+    return f"{day.day} {day:%b %Y}"

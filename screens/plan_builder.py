@@ -16,7 +16,7 @@ import flet as ft
 
 from app.context import ActionError, PermissionDenied
 from app.plan_builder import Reflection, Suggestion
-from app.vocabulary import PLAN_SECTIONS, Capability, ContributorRole, PlanStatus, PlanType, options
+from app.vocabulary import PLAN_SECTIONS, Capability, ContributorRole, PlanStatus, PlanType, options, uk_day
 from screens.feedback import language_report
 from screens.language_check import check_before_submit, language_check
 from screens.ui import UK, ask, card, empty, entry_list, heading, muted, named, page_body, picked_date
@@ -68,7 +68,7 @@ def reflection_cards(figures: Reflection) -> list[ft.Control]:
         muted(f"{t.technique}: effective {t.effective}, partly {t.partly_effective}, not effective {t.not_effective}")
         for t in figures.techniques
     ]
-    not_followed = [muted(f"{reference}, {day.day} {day:%b %Y}") for _id, reference, day in figures.plan_not_followed]
+    not_followed = [muted(f"{reference}, {uk_day(day)}") for _id, reference, day in figures.plan_not_followed]
     cards = [
         card(
             heading("What behaviours are we seeing?", size=16),
@@ -288,7 +288,7 @@ class PlanBuilderScreen:
                 )
             )
 
-        shown = f"{day.day} {day:%b %Y}" if day else "Not set"
+        shown = uk_day(day) or "Not set"
         return ft.Row(
             [
                 ft.Text(f"{ITEM_LABELS['review_date']}: {shown}"),

@@ -25,6 +25,7 @@ from app.vocabulary import (
     ReviewKind,
     label,
     options,
+    uk_day,
 )
 from screens import registry
 from screens.ui import (
@@ -40,7 +41,6 @@ from screens.ui import (
     page_body,
     parse_day,
     selectable,
-    uk_day,
     when,
 )
 

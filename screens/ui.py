@@ -73,17 +73,6 @@ def when(value: str | None, *, weekday: bool = True) -> str:
     return f"{moment:%a} {uk_moment(moment)}" if weekday else uk_moment(moment)
 
 
-def uk_day(value: str | dt.date | None) -> str:
-    """A date (or an ISO date) the UK way: '8 Jan 2027'."""
-    if not value:
-        return ""
-    try:
-        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-    except ValueError:
-        return str(value)
-    return f"{day.day} {day:%b %Y}"
-
-
 def local_input(value: str | None) -> str:
     """An ISO moment as editable local text, '1 Dec 2026, 09:15' (parse_local_input reads it back)."""
     return when(value, weekday=False)

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from app.vocabulary import uk_day
+
 PRESETS = ("7_days", "30_days", "this_term", "this_year", "all", "custom")
 PRESET_LABELS = {
     "7_days": "Last 7 days",
@@ -116,8 +118,8 @@ class Filters:
 
 
 def day_label(day: dt.date) -> str:
-    """A day the UK way: '1 Sep 2026'."""
-    return f"{day.day} {day:%b %Y}"
+    """A day the UK way: '1 Sep 2026' (`app.vocabulary.uk_day`)."""
+    return uk_day(day)
 
 
 def describe(
