@@ -59,8 +59,15 @@ class Directory:
             found.append(PersonSummary(person.id, name, group, flags_of(person)))
         return found
 
-    def profile(self, profile_id: str) -> Profile:
+    def profile(self, profile_id: str, *, audit: bool = True) -> Profile:
+        """Everything the profile screen shows about one individual. Opening it is a view of the child's
+        record and is audited on this device (synced to the server's audit log); `audit=False` for showing it
+        again after a change, which is not a new view."""
         individual = self.context.get(profile_id, "individual")
+        if audit:
+            self.context.audit(
+                "view", "individual", profile_id, profile_id, what="the record that you opened this profile"
+            )
         staff = self.context.staff_names()
         incidents = Incidents(self.context).list(profile_id=profile_id)
         return Profile(

@@ -517,6 +517,15 @@ class Incidents:
             raise ActionError("That incident is another member of staff's draft: it is theirs until they submit it.")
         return incident
 
+    def view(self, record_id: str) -> Stored:
+        """The incident, for the person to read it: the view is audited (on this device, synced to the server's
+        audit log), like a single record read from the server. Showing it again after a change is `get`."""
+        incident = self.get(record_id)
+        self.context.audit(
+            "view", "incident", incident.id, incident.profile_id, what="the record that you opened this incident"
+        )
+        return incident
+
     def parents_informed(self, record_id: str, *, method: str, informed_at: dt.datetime | None = None) -> None:
         """The thumbs-up: parents were informed (who, when, how)."""
         self.context.require(Capability.RECORD, "update incidents")

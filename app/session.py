@@ -280,10 +280,7 @@ class ClientSession:
             await self.sync.sync_now()
             await self.sync.stop()
         if store.pending_count() and not discard_unsynced:
-            raise SignInError(
-                f"{store.pending_count()} change(s) have not reached the server yet. Connect and sync before "
-                "signing out, so nothing is lost."
-            )
+            raise SignInError(_unsent_message(store.pending_count(audits=False)))
         # The wipe below is what protects the data; an unsent logout lets the token expire on its own.
         with contextlib.suppress(SyncFailure):
             await self.gateway.for_device(store).sign_out()
@@ -297,3 +294,17 @@ class ClientSession:
         if self.sync is not None:
             await self.sync.stop()
         await self.gateway.aclose()
+
+
+def _unsent_message(changes: int) -> str:
+    """Why sign-out waits: the person's changes, or else only the audit of what they opened or downloaded
+    here (signing out deletes the device's copy, and the organisation's audit log would lose it)."""
+    if changes:
+        return (
+            f"{changes} change(s) have not reached the server yet. Connect and sync before signing out, so "
+            "nothing is lost."
+        )
+    return (
+        "The record of what you opened or downloaded on this device has not reached the server yet. Connect "
+        "and sync before signing out, so the organisation's audit log is complete."
+    )

@@ -129,7 +129,7 @@ class SyncService:
         last = store.get_secret(LAST_SYNCED_SECRET) if not store.locked else None
         self.status = SyncStatus(
             last_synced=dt.datetime.fromisoformat(last) if last else None,
-            pending=store.pending_count(),
+            pending=store.pending_count(audits=False),
         )
         self._running: asyncio.Task[SyncReport | None] | None = None
         self._loop_task: asyncio.Task[None] | None = None
@@ -158,9 +158,10 @@ class SyncService:
         self._set(phase=progress.phase, done=progress.done, total=progress.total)
 
     def _pending(self) -> int:
-        """The outbox size, or the last one known when the store cannot be read (locked, closed)."""
+        """The person's changes in the outbox (not the device's audit events), or the last count known when
+        the store cannot be read (locked, closed)."""
         try:
-            return self.store.pending_count()
+            return self.store.pending_count(audits=False)
         except StoreError:
             return self.status.pending
 

@@ -362,7 +362,11 @@ class Queries:
                 for row in rows
             ]
 
-    def pending_count(self) -> int:
-        """Local changes waiting for sync."""
+    def pending_count(self, *, audits: bool = True) -> int:
+        """Ops waiting for sync. `audits=False` counts only the person's changes, leaving out this device's
+        audit events (what was opened or downloaded on it): they are sent with every sync like the rest, but
+        they are not changes anyone made, so the status line and sign-out do not call them that."""
         with self._lock:
-            return int(self.db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+            if audits:
+                return int(self.db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+            return int(self.db.execute("SELECT count(*) FROM outbox WHERE kind != 'audit_event'").fetchone()[0])

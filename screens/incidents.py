@@ -281,13 +281,14 @@ class IncidentDetail:
     ROUTE = "/incidents/{record_id}"
     refresh_after_sync = True
 
-    def __init__(self, shell: Shell, record_id: str, just_submitted: bool = False) -> None:
+    def __init__(self, shell: Shell, record_id: str, just_submitted: bool = False, audited: bool = False) -> None:
         self.shell = shell
-        self.params = {"record_id": record_id, "just_submitted": just_submitted}
+        #: `audited`: opening the incident was audited (`Incidents.view`); showing it again is not a new view
+        self.params = {"record_id": record_id, "just_submitted": just_submitted, "audited": audited}
         self.record_id = record_id
 
     def _reload(self) -> None:
-        self.shell.show("incident", record_id=self.record_id)
+        self.shell.show("incident", record_id=self.record_id, audited=True)
 
     async def _download(self, _e: Any) -> None:
         """The incident's PDF (built and audited by app.downloads): a browser download in the web client, a
@@ -380,7 +381,12 @@ class IncidentDetail:
 
     def build(self) -> ft.Control:
         services = self.shell.services
-        incident = services.incidents.get(self.record_id)
+        incident = (
+            services.incidents.get(self.record_id)
+            if self.params["audited"]
+            else services.incidents.view(self.record_id)
+        )
+        self.params["audited"] = True
         v = incident.values
         staff = services.context.staff_names()
         people = services.context.individual_names()

@@ -160,9 +160,10 @@ class ProfileScreen:
     ROUTE = "/people/{profile_id}"
     refresh_after_sync = False  # "Sync now" must not wipe a response being typed
 
-    def __init__(self, shell: Shell, profile_id: str, tab: int = 0) -> None:
+    def __init__(self, shell: Shell, profile_id: str, tab: int = 0, audited: bool = False) -> None:
         self.shell = shell
-        self.params = {"profile_id": profile_id, "tab": tab}
+        #: `audited`: opening the profile was audited (`Directory.profile`); showing it again is not a new view
+        self.params = {"profile_id": profile_id, "tab": tab, "audited": audited}
         self.profile_id = profile_id
         self.tab = tab
 
@@ -201,7 +202,8 @@ class ProfileScreen:
         self.icon_actions.visible = compact
 
     def build(self) -> ft.Control:
-        profile = self.shell.services.directory.profile(self.profile_id)
+        profile = self.shell.services.directory.profile(self.profile_id, audit=not self.params["audited"])
+        self.params["audited"] = True
         values = profile.individual.values
         self.labelled_actions, self.icon_actions = self._actions()
         self.resized()

@@ -543,6 +543,51 @@ def test_parents_informed_and_flag(ui: UiHarness, device: dict[str, str]):
     assert status(ui).endswith("3 changes waiting to sync")
 
 
+def views(ui: UiHarness) -> list[tuple[str, str]]:
+    """The views this device has audited and not yet sent: (record kind, record id)."""
+    return [
+        (op.fields["record_kind"], op.fields["record_id"])
+        for op in store_of(ui).pending_ops(10_000)
+        if op.kind == "audit_event" and op.fields["action"] == "view"
+    ]
+
+
+def test_opening_a_profile_or_an_incident_is_audited_once_and_is_not_a_change(ui: UiHarness, device: dict[str, str]):
+    """Read from the device's own copy, perhaps offline, so the device audits the view (it reaches the server's
+    audit log with the next sync: tests/server/test_server_download_audit.py). Showing the record again after
+    an action is not a new view; the audit is not one of "N changes waiting to sync"."""
+    ui.navigate_to("Directory")
+    ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
+    assert views(ui) == [("individual", device["ada"])]
+    open_incident(ui, "besmart-10281")
+    ui.click("Flag")
+    ui.type("Why does it need attention?", "Third incident this week")
+    ui.click(ui.find(ft.TextButton, text="Flag"))
+    assert ui.has_text("Remove flag")  # shown again after the change
+    assert views(ui) == [("individual", device["ada"]), ("incident", device["besmart-10281"])]
+    assert [op.fields["actor_id"] for op in store_of(ui).pending_ops(10_000) if op.kind == "audit_event"] == [
+        STAFF.id,
+        STAFF.id,
+    ]
+    assert status(ui).endswith("1 change waiting to sync")  # the flag, not the two views
+    open_incident(ui, "besmart-10281")  # opened again: a new view
+    assert views(ui)[-1] == ("incident", device["besmart-10281"])
+    assert len(views(ui)) == 3
+
+
+def test_sign_out_waits_for_the_audit_of_what_was_opened(ui: UiHarness, config: ClientConfig, device: dict[str, str]):
+    """Offline, only views to send: signing out would delete the device's copy and the audit log would never
+    hear of them, so it is refused (nothing deleted) with a reason that is not "changes"."""
+    open_incident(ui, "besmart-10281")
+    assert not status(ui).endswith("waiting to sync")
+    ui.click("Sign out")
+    message = snack(ui).content.value
+    assert message.startswith("The record of what you opened or downloaded on this device has not reached the server")
+    assert "change" not in message
+    assert (account_dir(config, STAFF.email) / "besmart.db").exists()
+    assert views(ui) == [("incident", device["besmart-10281"])]
+
+
 def test_staff_cannot_delete_or_sign_off(ui: UiHarness):
     open_incident(ui, "besmart-10281")
     assert not ui.find_all(ft.OutlinedButton, text="Delete")

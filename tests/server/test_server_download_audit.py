@@ -110,16 +110,21 @@ def test_a_device_cannot_forge_an_audit_event(server: ServerProcess, db: Databas
     assert [(r["action"], r["actor_id"], r["device_id"]) for r in rows] == [("download", sam.user_id, sam.device_id)]
 
 
-def test_a_plan_read_on_a_device_is_audited_as_a_view(server: ServerProcess, db: Database, org: Org) -> None:
-    """A Smart Plan is read from the device's own store, perhaps offline: the device audits the view."""
+@pytest.mark.parametrize("kind", ["smart_plan", "incident", "individual"])
+def test_a_record_read_on_a_device_is_audited_as_a_view(
+    server: ServerProcess, db: Database, org: Org, kind: str
+) -> None:
+    """A Smart Plan, an incident or a profile is read from the device's own store, perhaps offline: the device
+    audits the view (app.plans.Plans.view, app.incidents.Incidents.view, app.directory.Directory.profile)."""
     kim = org.children["kim"]
     sam = Device(server.url, org.email("sam"))
-    plan_id = str(uuid.uuid4())  # the audit names the record read; the server does not read it again
-    event = download(sam, plan_id, kim, action="view", record_kind="smart_plan")
+    # The audit names the record read; the server does not read it again. A profile's record is the child's.
+    record_id = kim if kind == "individual" else str(uuid.uuid4())
+    event = download(sam, record_id, kim, action="view", record_kind=kind)
     [result] = sam.push([event]).results
     assert result.status == "applied", result.reason
     with db.read_session() as session:
-        rows = [r for r in list_audit(session, org.id, record_id=plan_id) if r["action"] == "view"]
+        rows = [r for r in list_audit(session, org.id, record_id=record_id) if r["action"] == "view"]
     assert [(r["actor_id"], r["device_id"], r["record_kind"], r["profile_id"]) for r in rows] == [
-        (sam.user_id, sam.device_id, "smart_plan", kim)
+        (sam.user_id, sam.device_id, kind, kim)
     ]
