@@ -134,7 +134,8 @@ class Context:
 Handler = Callable[[Context], None]
 
 
-def _out(*lines: str) -> None:
+def say(*lines: str) -> None:
+    """Print a command's answer, a line each (stdout; refusals go to stderr as CommandError)."""
     for line in lines:
         print(line)
 
@@ -200,9 +201,9 @@ def create_org(ctx: Context) -> None:
         )
         if not a.no_behaviours:
             orgs.add_default_behaviours(s, org_id)
-    _out(f"created organisation {a.name.strip()!r} (id {org_id}); incident references: {a.prefix}-10001, ...")
+    say(f"created organisation {a.name.strip()!r} (id {org_id}); incident references: {a.prefix}-10001, ...")
     if not a.no_behaviours:
-        _out(f"added the {len(orgs.DEFAULT_BEHAVIOURS)} default clicker behaviours (`admin behaviours list`)")
+        say(f"added the {len(orgs.DEFAULT_BEHAVIOURS)} default clicker behaviours (`admin behaviours list`)")
 
 
 def list_orgs(ctx: Context) -> None:
@@ -212,7 +213,7 @@ def list_orgs(ctx: Context) -> None:
             settings = ", ".join(f"{v.get('name')} ({v.get('setting_type')})" for _id, v in orgs.settings_of(s, org_id))
             rows.append([org_id, name, settings or "-"])
     if not rows:
-        _out("no organisations yet: create one with `admin create-org --name ...`")
+        say("no organisations yet: create one with `admin create-org --name ...`")
     _table(rows, ["id", "name", "settings"])
 
 
@@ -223,9 +224,9 @@ def parent_email(ctx: Context) -> None:
         org_id, org_name = orgs.find_organisation(s, a.org)
         orgs.set_parent_report_email(s, org_id, allowed)
     if allowed:
-        _out(f"{org_name}: the written report to parents can be emailed from the app (through this server's SMTP)")
+        say(f"{org_name}: the written report to parents can be emailed from the app (through this server's SMTP)")
     else:
-        _out(f"{org_name}: the written report to parents is not emailed by the server")
+        say(f"{org_name}: the written report to parents is not emailed by the server")
 
 
 def create_setting(ctx: Context) -> None:
@@ -237,7 +238,7 @@ def create_setting(ctx: Context) -> None:
             if str(values.get("name", "")).casefold() == a.name.strip().casefold():
                 raise CommandError(f"{org_name} already has a setting called {a.name!r} (id {setting_id})")
         setting_id = orgs.create_setting(s, org_id, a.name.strip(), a.type)
-    _out(f"created setting {a.name.strip()!r} ({a.type}) in {org_name} (id {setting_id})")
+    say(f"created setting {a.name.strip()!r} ({a.type}) in {org_name} (id {setting_id})")
 
 
 def create_user(ctx: Context) -> None:
@@ -253,9 +254,9 @@ def create_user(ctx: Context) -> None:
             s, org_id, a.name.strip(), email, password, role=a.role, settings=ctx.settings, setting_ids=a.setting
         )
         sees = _sees(s, org_id, a.role, orgs.setting_limit(s, user_id))
-    _out(f"created {a.role} {a.name.strip()} <{email}> in {org_name} (id {user_id}); sees {sees}")
+    say(f"created {a.role} {a.name.strip()} <{email}> in {org_name} (id {user_id}); sees {sees}")
     if password is None:
-        _out(f"they cannot sign in until a password is set: admin set-password --email {email}")
+        say(f"they cannot sign in until a password is set: admin set-password --email {email}")
 
 
 def update_user(ctx: Context) -> None:
@@ -286,9 +287,9 @@ def update_user(ctx: Context) -> None:
         role = changes.get("role", user["role"])
         sees = _sees(s, user["org_id"], role, orgs.setting_limit(s, user["id"]))
     described = ", ".join(f"{k}={v}" for k, v in changes.items())
-    _out(f"updated {user['email']}: {', '.join(p for p in (described, f'sees {sees}') if p)}")
+    say(f"updated {user['email']}: {', '.join(p for p in (described, f'sees {sees}') if p)}")
     if changes.get("active") is False:
-        _out("their devices are wiped at their next contact with the server")
+        say("their devices are wiped at their next contact with the server")
 
 
 def set_password(ctx: Context) -> None:
@@ -297,7 +298,7 @@ def set_password(ctx: Context) -> None:
     with ctx.write() as s:
         user = resolve_user(s, ctx.args.email)
         orgs.set_password(s, user["id"], password, settings=ctx.settings)
-    _out(f"password set for {user['email']}; their open sessions have ended")
+    say(f"password set for {user['email']}; their open sessions have ended")
 
 
 def _sees(s: Session, org_id: str, role: str, limit: list[str]) -> str:
@@ -326,7 +327,7 @@ def list_users(ctx: Context) -> None:
             for u in orgs.staff_accounts(s, org_id)
         ]
     if not table:
-        _out("no staff yet")
+        say("no staff yet")
     _table(table, ["id", "name", "email", "role", "status", "password set", "sees"])
 
 
@@ -336,15 +337,15 @@ def list_users(ctx: Context) -> None:
 def _report_import(kind: str, result: Any, org_name: str) -> None:
     count = len(result.created)
     if result.dry_run:
-        _out(f"the file is valid: {count} {kind} would be imported into {org_name} (dry run: nothing written)")
+        say(f"the file is valid: {count} {kind} would be imported into {org_name} (dry run: nothing written)")
         return
-    _out(f"imported {count} {kind} into {org_name}")
+    say(f"imported {count} {kind} into {org_name}")
     if kind == "individuals":
-        _out(
+        say(
             f"with {result.contacts} key contacts, {result.grants} access grants and {result.key_staff} key staff links"
         )
     else:
-        _out("they cannot sign in until a password is set: admin set-password --email ...")
+        say("they cannot sign in until a password is set: admin set-password --email ...")
 
 
 def _import(ctx: Context, kind: str, run: Callable[..., Any]) -> None:
@@ -380,7 +381,7 @@ def list_individuals(ctx: Context) -> None:
         flags = ",".join(f for f, key in (("SEND", "send"), ("EHC", "ehc_plan"), ("LAC", "looked_after")) if v.get(key))
         rows.append([pid, _person_name(v), str(v.get("group", "")), str(v.get("date_of_birth") or ""), flags])
     if not rows:
-        _out("no individuals" + (f" in the group {ctx.args.group!r}" if ctx.args.group else ""))
+        say("no individuals" + (f" in the group {ctx.args.group!r}" if ctx.args.group else ""))
     _table(rows, ["id", "name", "group", "born", "flags"])
 
 
@@ -413,9 +414,9 @@ def grant(ctx: Context) -> None:
             orgs.grant_access(s, pid, user["id"])
         limit = orgs.setting_limit(s, user["id"]) if user["role"] == Role.LEAD else []
     names = ", ".join(_person_name(v) for _pid, v in targets[:10]) + (" ..." if len(targets) > 10 else "")
-    _out(f"{user['email']} may now see and record for {len(targets)} individual(s): {names}")
+    say(f"{user['email']} may now see and record for {len(targets)} individual(s): {names}")
     if user["role"] != Role.STAFF and not limit:
-        _out(f"(as a {user['role']} they already reached every individual of the organisation)")
+        say(f"(as a {user['role']} they already reached every individual of the organisation)")
 
 
 def revoke(ctx: Context) -> None:
@@ -424,9 +425,9 @@ def revoke(ctx: Context) -> None:
         targets = _targets(s, ctx.args, user)
         removed = sum(orgs.revoke_access(s, pid, user["id"]) for pid, _v in targets)
         limit = orgs.setting_limit(s, user["id"]) if user["role"] == Role.LEAD else []
-    _out(f"removed {removed} access grant(s) of {user['email']}; their devices drop those records at the next sync")
+    say(f"removed {removed} access grant(s) of {user['email']}; their devices drop those records at the next sync")
     if user["role"] != Role.STAFF and not limit:
-        _out(f"(as a {user['role']} they still reach every individual of the organisation)")
+        say(f"(as a {user['role']} they still reach every individual of the organisation)")
 
 
 def key_staff(ctx: Context) -> None:
@@ -445,9 +446,9 @@ def key_staff(ctx: Context) -> None:
         for user in granted:
             orgs.grant_access(s, pid, user["id"])
     who = ", ".join(u["email"] for u in users) or "nobody"
-    _out(f"key staff of {_person_name(values)}: {who}")
+    say(f"key staff of {_person_name(values)}: {who}")
     if granted:
-        _out("staff among them were given access to the individual (if they did not have it)")
+        say("staff among them were given access to the individual (if they did not have it)")
 
 
 # --- the behaviour catalogue ---------------------------------------------------------------------------
@@ -470,7 +471,7 @@ def behaviours_list(ctx: Context) -> None:
         if ctx.args.all or v.get("active", True)
     ]
     if not rows:
-        _out(f"{org_name} has no clicker behaviours yet: `admin behaviours defaults --org ...` adds a starter set")
+        say(f"{org_name} has no clicker behaviours yet: `admin behaviours defaults --org ...` adds a starter set")
     _table(rows, ["id", "label", "valence", "level", "colour", "status"])
 
 
@@ -494,7 +495,7 @@ def behaviours_add(ctx: Context) -> None:
         record_id = existing.get(a.label.strip().casefold()) or uuid7()
         bid = orgs.upsert_behaviour_type(s, org_id, a.label.strip(), a.valence, record_id=record_id, **fields)
     verb = "updated" if a.label.strip().casefold() in existing else "added"
-    _out(f"{verb} {a.label.strip()!r} ({a.valence}, {a.level}) in {org_name} (id {bid})")
+    say(f"{verb} {a.label.strip()!r} ({a.valence}, {a.level}) in {org_name} (id {bid})")
 
 
 def _set_behaviour_active(ctx: Context, active: bool) -> None:
@@ -512,7 +513,7 @@ def _set_behaviour_active(ctx: Context, active: bool) -> None:
             raise CommandError(f"no behaviour {a.behaviour!r} (behaviours: {labels})")
         bid, values = match[0]
         orgs.write_record(s, org_id, "behaviour_type", "update", {"active": active}, record_id=bid)
-    _out(f"{'enabled' if active else 'disabled'} {values.get('label')!r}" + ("" if active else " (past taps are kept)"))
+    say(f"{'enabled' if active else 'disabled'} {values.get('label')!r}" + ("" if active else " (past taps are kept)"))
 
 
 def behaviours_disable(ctx: Context) -> None:
@@ -527,7 +528,7 @@ def behaviours_defaults(ctx: Context) -> None:
     with ctx.write() as s:
         org_id, org_name = orgs.find_organisation(s, ctx.args.org)
         added, kept = orgs.add_default_behaviours(s, org_id)
-    _out(f"added {added} default behaviour(s) to {org_name}; {kept} were already there")
+    say(f"added {added} default behaviour(s) to {org_name}; {kept} were already there")
 
 
 # --- devices ---------------------------------------------------------------------------------------------
@@ -550,7 +551,7 @@ def devices_list(ctx: Context) -> None:
         for d in found
     ]
     if not rows:
-        _out("no devices registered")
+        say("no devices registered")
     _table(rows, ["id", "user", "name", "status", "last seen (UTC)"])
 
 
@@ -561,9 +562,9 @@ def _mark(ctx: Context, status: str) -> None:
         except LookupError:
             raise CommandError(f"no device {ctx.args.device_id} (`admin devices list` shows them)") from None
     if status == "active":
-        _out(f"device {ctx.args.device_id} is active again")
+        say(f"device {ctx.args.device_id} is active again")
     else:
-        _out(f"device {ctx.args.device_id} marked {status}: it will be wiped (data and keys) at its next contact")
+        say(f"device {ctx.args.device_id} marked {status}: it will be wiped (data and keys) at its next contact")
 
 
 # --- reports of a problem with an output -------------------------------------------------------------
@@ -607,14 +608,14 @@ def feedback_list(ctx: Context) -> None:
                 )
             blocks.append("\n".join(lines))
     if not blocks:
-        _out("no reports" + (f" {a.status}" if a.status else ""))
-    _out(*blocks)
+        say("no reports" + (f" {a.status}" if a.status else ""))
+    say(*blocks)
 
 
 def feedback_resolve(ctx: Context) -> None:
     with ctx.write() as s:
         report = fb.resolve_feedback(s, ctx.args.id, ctx.args.note, resolved_by=ctx.operator)
-    _out(f"resolved report {report.id} ({report.values.get('tool')}) as {ctx.operator}")
+    say(f"resolved report {report.id} ({report.values.get('tool')}) as {ctx.operator}")
 
 
 # --- the parser -----------------------------------------------------------------------------------------
@@ -632,7 +633,8 @@ def _db(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _leaf(sub: Any, name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+def add_command(sub: Any, name: str, help_text: str, handler: Handler) -> argparse.ArgumentParser:
+    """A subcommand of `admin` with the `--db` option every command takes, run by `handler`."""
     parser = sub.add_parser(name, help=help_text, description=help_text)
     _db(parser)
     parser.set_defaults(admin_handler=handler)
@@ -661,27 +663,27 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(database_url=None, operator=None)
     sub = parser.add_subparsers(dest="admin_command", required=True, metavar="COMMAND")
 
-    p = _leaf(sub, "create-org", "create an organisation (with the default clicker behaviours)", create_org)
+    p = add_command(sub, "create-org", "create an organisation (with the default clicker behaviours)", create_org)
     p.add_argument("--name", required=True)
     p.add_argument("--prefix", default="besmart", help="incident reference prefix (default besmart: besmart-10001)")
     p.add_argument("--help-email", help="where staff ask for help")
     p.add_argument("--help-phone")
     p.add_argument("--no-behaviours", action="store_true", help="start with an empty clicker catalogue")
 
-    _leaf(sub, "list-orgs", "list the organisations and their settings", list_orgs)
+    add_command(sub, "list-orgs", "list the organisations and their settings", list_orgs)
 
     about = "allow or stop emailing the written report to parents (off by default)"
-    p = _leaf(sub, "parent-email", about, parent_email)
+    p = add_command(sub, "parent-email", about, parent_email)
     p.add_argument("--org", required=True, help="organisation id or name")
     p.add_argument("state", choices=["on", "off"])
 
-    p = _leaf(sub, "create-setting", "add a school, alternative provision or children's home", create_setting)
+    p = add_command(sub, "create-setting", "add a school, alternative provision or children's home", create_setting)
     p.add_argument("--org", required=True, help="organisation id or name")
     p.add_argument("--name", required=True)
     p.add_argument("--type", required=True, choices=[t.value for t in SettingType])
 
     roles = [r.value for r in Role]
-    p = _leaf(sub, "create-user", "create a staff account with a role", create_user)
+    p = add_command(sub, "create-user", "create a staff account with a role", create_user)
     p.add_argument("--org", required=True, help="organisation id or name")
     p.add_argument("--email", required=True)
     p.add_argument("--name", required=True)
@@ -694,7 +696,9 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     )
     _password_options(p, allow_none=True)
 
-    p = _leaf(sub, "update-user", "change a staff member's name, email or role, or (de)activate them", update_user)
+    p = add_command(
+        sub, "update-user", "change a staff member's name, email or role, or (de)activate them", update_user
+    )
     p.add_argument("--email", required=True, help="their current email")
     p.add_argument("--name")
     p.add_argument("--new-email")
@@ -710,30 +714,30 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     active.add_argument("--deactivate", dest="active", action="store_false", default=None)
     active.add_argument("--reactivate", dest="active", action="store_true", default=None)
 
-    p = _leaf(sub, "set-password", "set a staff member's password (their sessions end)", set_password)
+    p = add_command(sub, "set-password", "set a staff member's password (their sessions end)", set_password)
     p.add_argument("--email", required=True)
     _password_options(p, allow_none=False)
 
-    p = _leaf(sub, "list-users", "list an organisation's staff", list_users)
+    p = add_command(sub, "list-users", "list an organisation's staff", list_users)
     p.add_argument("--org", required=True, help="organisation id or name")
 
     for name, kind, handler in (
         ("import-individuals", "individuals", import_individuals_command),
         ("import-staff", "staff", import_staff_command),
     ):
-        p = _leaf(sub, name, f"import {kind} from a CSV file (all lines or none; see docs/admin.md)", handler)
+        p = add_command(sub, name, f"import {kind} from a CSV file (all lines or none; see docs/admin.md)", handler)
         p.add_argument("--org", required=True, help="organisation id or name")
         p.add_argument("file", help="the CSV file (UTF-8, header line first)")
         p.add_argument("--dry-run", action="store_true", help="check the file only")
 
-    p = _leaf(sub, "list-individuals", "list an organisation's individuals (with their ids)", list_individuals)
+    p = add_command(sub, "list-individuals", "list an organisation's individuals (with their ids)", list_individuals)
     p.add_argument("--org", required=True, help="organisation id or name")
     p.add_argument("--group", help="only this group")
 
-    _who(_leaf(sub, "grant", "let a staff member see and record for individuals", grant))
-    _who(_leaf(sub, "revoke", "take a staff member's access to individuals away", revoke))
+    _who(add_command(sub, "grant", "let a staff member see and record for individuals", grant))
+    _who(add_command(sub, "revoke", "take a staff member's access to individuals away", revoke))
 
-    p = _leaf(sub, "key-staff", "set exactly who an individual's key staff are", key_staff)
+    p = add_command(sub, "key-staff", "set exactly who an individual's key staff are", key_staff)
     p.add_argument("--individual", required=True, metavar="ID")
     p.add_argument("--email", action="append", help="a key staff member's email (repeatable)")
     p.add_argument("--none", action="store_true", help="remove all key staff")
@@ -741,10 +745,10 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     beh = sub.add_parser("behaviours", help="the Behaviour Clicker catalogue").add_subparsers(
         dest="behaviours_command", required=True, metavar="ACTION"
     )
-    p = _leaf(beh, "list", "list the clicker behaviours", behaviours_list)
+    p = add_command(beh, "list", "list the clicker behaviours", behaviours_list)
     p.add_argument("--org", required=True)
     p.add_argument("--all", action="store_true", help="include disabled behaviours")
-    p = _leaf(beh, "add", "add a behaviour (or update the one with this label)", behaviours_add)
+    p = add_command(beh, "add", "add a behaviour (or update the one with this label)", behaviours_add)
     p.add_argument("--org", required=True)
     p.add_argument("--label", required=True)
     p.add_argument("--valence", required=True, choices=[v.value for v in Valence])
@@ -756,35 +760,37 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         ("disable", "hide a behaviour from the clicker (its past taps are kept)", behaviours_disable),
         ("enable", "show a disabled behaviour again", behaviours_enable),
     ):
-        p = _leaf(beh, name, text, handler)
+        p = add_command(beh, name, text, handler)
         p.add_argument("--org", required=True)
         p.add_argument("behaviour", help="its label or id")
-    p = _leaf(beh, "defaults", "add the default behaviours the organisation does not have yet", behaviours_defaults)
+    p = add_command(
+        beh, "defaults", "add the default behaviours the organisation does not have yet", behaviours_defaults
+    )
     p.add_argument("--org", required=True)
 
-    p = _leaf(
+    p = add_command(
         sub, "assistant-log", "the AI assistant's log of an organisation (pseudonymised, newest first)", assistant_log
     )
     p.add_argument("--org", required=True, help="organisation id or name")
     p.add_argument("--limit", type=int, default=100, help="how many entries (default 100)")
-    _leaf(
+    add_command(
         sub, "assistant-purge", "delete AI assistant log entries older than BESMART_ASSISTANT_LOG_DAYS", assistant_purge
     )
 
     fdb = sub.add_parser("feedback", help="reports of a problem with a tool's output").add_subparsers(
         dest="feedback_command", required=True, metavar="ACTION"
     )
-    p = _leaf(fdb, "list", "list the reports (open first), with their output and note", feedback_list)
+    p = add_command(fdb, "list", "list the reports (open first), with their output and note", feedback_list)
     p.add_argument("--org", help="only this organisation (id or name)")
     p.add_argument("--status", choices=[s.value for s in FeedbackStatus], help="only open or only resolved reports")
-    p = _leaf(fdb, "resolve", "resolve a report, saying what was done", feedback_resolve)
+    p = add_command(fdb, "resolve", "resolve a report, saying what was done", feedback_resolve)
     p.add_argument("--id", required=True, help="the report's id (`feedback list` shows it)")
     p.add_argument("--note", required=True, help="what was done about it")
     # The statutory exports live in their own module (it imports this one's helpers, hence here).
     from server.admin_exports import add_commands as export_commands
 
     export_commands(sub)
-    p = _leaf(sub, "legal-hold", "put an individual's records on legal hold (or lift it)", legal_hold)
+    p = add_command(sub, "legal-hold", "put an individual's records on legal hold (or lift it)", legal_hold)
     p.add_argument("--individual", required=True, metavar="ID")
     p.add_argument("--reason", help="why (required to set the hold)")
     p.add_argument("--lift", action="store_true", help="lift the hold")
@@ -792,9 +798,9 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     ret = sub.add_parser("retention", help="records past their retention period").add_subparsers(
         dest="retention_command", required=True, metavar="ACTION"
     )
-    p = _leaf(ret, "list", "list the individuals whose records are past retention, for review", retention_list)
+    p = add_command(ret, "list", "list the individuals whose records are past retention, for review", retention_list)
     p.add_argument("--org", help="only this organisation (id or name)")
-    p = _leaf(
+    p = add_command(
         ret, "destroy", "destroy one individual's records past retention (audited; not on hold)", retention_destroy
     )
     p.add_argument("--individual", required=True, metavar="ID")
@@ -803,7 +809,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     dev = sub.add_parser("devices", help="registered devices").add_subparsers(
         dest="devices_command", required=True, metavar="ACTION"
     )
-    p = _leaf(dev, "list", "list devices (of one user, one organisation, or all)", devices_list)
+    p = add_command(dev, "list", "list devices (of one user, one organisation, or all)", devices_list)
     scope = p.add_mutually_exclusive_group()
     scope.add_argument("--email")
     scope.add_argument("--org")
@@ -812,7 +818,7 @@ def arguments(parser: argparse.ArgumentParser) -> None:
         ("lost", "lost", "report a device lost: wiped (data and keys) at its next contact"),
         ("active", "activate", "make a revoked or lost device active again"),
     ):
-        p = _leaf(dev, name, text, functools.partial(_mark, status=status))
+        p = add_command(dev, name, text, functools.partial(_mark, status=status))
         p.add_argument("device_id")
 
 
@@ -820,13 +826,13 @@ def assistant_log(ctx: Context) -> None:
     with ctx.read() as s:
         org_id = orgs.find_organisation(s, ctx.args.org)[0]
         rows = ai.list_log(s, org_id, limit=ctx.args.limit)
-    _out(*(ai.log_json(row) for row in rows))
+    say(*(ai.log_json(row) for row in rows))
 
 
 def assistant_purge(ctx: Context) -> None:
     with ctx.write() as s:
         gone = ai.purge_log(s, ctx.settings, utcnow())
-    _out(f"purged {gone} assistant log entries older than {ctx.settings.assistant_log_days} days")
+    say(f"purged {gone} assistant log entries older than {ctx.settings.assistant_log_days} days")
 
 
 def legal_hold(ctx: Context) -> None:
@@ -839,16 +845,16 @@ def legal_hold(ctx: Context) -> None:
         orgs.update_individual(
             s, profile, legal_hold=not a.lift, legal_hold_reason=reason, legal_hold_at=utcnow().isoformat()
         )
-    _out(f"legal hold {'lifted' if a.lift else 'set'} on individual {profile}")
+    say(f"legal hold {'lifted' if a.lift else 'set'} on individual {profile}")
 
 
 def retention_list(ctx: Context) -> None:
     with ctx.read() as s:
         org_id = orgs.find_organisation(s, ctx.args.org)[0] if ctx.args.org else None
         due = retention.due_for_review(s, utcnow().date(), org_id)
-    _out(*(retention.due_line(d) for d in due))
+    say(*(retention.due_line(d) for d in due))
     if not due:
-        _out("no individual's records are past their retention period")
+        say("no individual's records are past their retention period")
 
 
 def retention_destroy(ctx: Context) -> None:
@@ -860,7 +866,7 @@ def retention_destroy(ctx: Context) -> None:
         except retention.RetentionError as error:
             raise CommandError(str(error)) from None
     count = sum(due.records.values())
-    _out(f"destroyed {count} records of individual {due.individual_id} (kept until {due.until}); audited")
+    say(f"destroyed {count} records of individual {due.individual_id} (kept until {due.until}); audited")
 
 
 @command("admin", "organisation administration (see `admin --help`)", arguments)

@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from server.admin import CommandError, Context, _leaf, _out, resolve_individual
+from server.admin import CommandError, Context, add_command, resolve_individual, say
 from server.services import exports
 from server.services import organisations as orgs
 from sync.exports import ExportError, ListKind, check_period
@@ -100,7 +100,7 @@ def _list(ctx: Context, kind: ListKind) -> None:
     detail = {"from": date_from.isoformat(), "to": date_to.isoformat(), "setting": setting_id, "rows": count}
     _write(ctx, path, data, org_id, kind, detail=detail)
     what = "restrictive interventions" if kind == "register" else "suspensions and exclusions"
-    _out(f"wrote {path} ({count} {what}, {date_from.isoformat()} to {date_to.isoformat()})")
+    say(f"wrote {path} ({count} {what}, {date_from.isoformat()} to {date_to.isoformat()})")
 
 
 def register_command(ctx: Context) -> None:
@@ -117,7 +117,7 @@ def subject_access_command(ctx: Context) -> None:
         profile_id, org_id, _values = resolve_individual(s, ctx.args.individual)
         data = exports.subject_access(s, org_id, profile_id)
     _write(ctx, path, data, org_id, "subject_access", profile_id=profile_id)
-    _out(f"wrote {path}: everything held about the individual {profile_id} (a PDF and a CSV per kind of record)")
+    say(f"wrote {path}: everything held about the individual {profile_id} (a PDF and a CSV per kind of record)")
 
 
 def add_commands(sub: Any) -> None:
@@ -126,14 +126,14 @@ def add_commands(sub: Any) -> None:
         ("register", "the restrictive-intervention register (reg 35 fields) for a period", register_command),
         ("exclusions", "suspensions and permanent exclusions in the School Census layout", exclusions_command),
     ):
-        p = _leaf(sub, name, text, handler)
+        p = add_command(sub, name, text, handler)
         p.add_argument("--from", dest="date_from", required=True, metavar="DATE", help="first day (YYYY-MM-DD)")
         p.add_argument("--to", dest="date_to", required=True, metavar="DATE", help="last day, included (YYYY-MM-DD)")
         p.add_argument("--setting", metavar="ID", help="only this setting's individuals (default: every setting)")
         p.add_argument("--org", help="organisation id or name (needed when the database holds several)")
         p.add_argument("--format", required=True, choices=FORMATS, help="csv (one row each) or pdf")
         p.add_argument("--out", required=True, metavar="FILE", help="the file to write (.csv or .pdf)")
-    p = _leaf(
+    p = add_command(
         sub,
         "subject-access",
         "everything held about one individual, as a ZIP of a PDF and CSVs (a subject access request)",

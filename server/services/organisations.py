@@ -327,8 +327,8 @@ def update_user(
 
 
 def check_setting_limit(session: Session, org_id: str, role: str, setting_ids: list[str]) -> list[str]:
-    """The settings (ids or names) a lead is to be limited to, as ids; AdminError when one is not a setting
-    of the organisation or the user is not a lead."""
+    """The settings (ids or names) a lead is to be limited to, as ids; AdminError when one is not a live
+    (not deleted) setting of the organisation or the user is not a lead."""
     if not setting_ids:
         return []
     if role != Role.LEAD:
@@ -339,7 +339,9 @@ def check_setting_limit(session: Session, org_id: str, role: str, setting_ids: l
     known = {
         row.id: str(field_value(RecordState.model_validate_json(row.state), "name", ""))
         for row in session.execute(
-            select(RECORD.c.id, RECORD.c.state).where(RECORD.c.org_id == org_id, RECORD.c.kind == "setting")
+            select(RECORD.c.id, RECORD.c.state).where(
+                RECORD.c.org_id == org_id, RECORD.c.kind == "setting", RECORD.c.deleted.is_(False)
+            )
         )
     }
     by_name = {name.casefold(): setting_id for setting_id, name in known.items()}

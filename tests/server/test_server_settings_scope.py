@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from server import cli
 from server.csv_import import ImportFailed, import_staff
@@ -165,6 +165,17 @@ def test_the_admin_cli_sets_a_leads_settings(
         code, _out, err = run(capsys, database_url, *args)
         assert code == 2 and reason in err, (args, err)
     assert snapshot(db) == before
+
+
+def test_a_deleted_setting_cannot_be_chosen_for_a_lead(db: Database, trust: Trust) -> None:
+    """A setting deleted (its record kept, marked deleted) is not one a lead can be limited to, by id or name."""
+    with db.session() as s:
+        s.execute(update(RECORD).where(RECORD.c.id == trust.home).values(deleted=True))
+    with db.session() as s:
+        for wanted in ("Elm House", trust.home):
+            with pytest.raises(orgs.AdminError, match=r"\(Oak Academy\)$"):
+                orgs.check_setting_limit(s, trust.org.id, Role.LEAD, [wanted])
+        assert orgs.check_setting_limit(s, trust.org.id, Role.LEAD, ["oak academy"]) == [trust.school]
 
 
 def test_the_staff_csv_sets_a_leads_settings(db: Database, trust: Trust) -> None:
