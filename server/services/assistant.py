@@ -179,8 +179,8 @@ def _allowed(settings: Settings, actor: Actor) -> None:
 
 
 def summary_input(session: Session, actor: Actor, profile_id: str) -> str:
-    """What a summary of an individual is made from: who they are and their latest incidents (records the
-    user reaches; 404 otherwise, as for a record they cannot see)."""
+    """What a summary of an individual is made from: who they are and their latest submitted incidents, not
+    deleted ones (records the user reaches; 404 otherwise, as for a record they cannot see)."""
     if not reaches(session, actor, profile_id):
         raise ServiceError(404, "not_found", "No such individual.")
     row = session.execute(select(RECORD.c.state).where(RECORD.c.id == profile_id)).one()
@@ -197,7 +197,8 @@ def summary_input(session: Session, actor: Actor, profile_id: str) -> str:
         )
     ):
         values = RecordState.model_validate_json(found.state).values()
-        if values.get("status") != "draft":
+        # Not a draft (its author's until submitted), nor one deleted with a reason (recorded in error).
+        if values.get("status") != "draft" and not values.get("removed"):
             incidents.append(values)
     incidents.sort(key=lambda v: str(v.get("occurred_at") or ""), reverse=True)
     for values in incidents[:SUMMARY_INCIDENTS]:

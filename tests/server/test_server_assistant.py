@@ -32,7 +32,7 @@ from sync.gateway import ServerGateway
 from sync.merge import RecordState
 from tests.support.client import FAST_RETRY, ClientDevice
 from tests.support.llm import ANSWER_PREFIX, StubModel
-from tests.support.server import ROOT, TEST_ENV, Org, ServerProcess, free_port
+from tests.support.server import ROOT, TEST_ENV, Device, Org, ServerProcess, free_port, now_iso
 
 STUB_PORT = free_port()
 SERVER_ENV = {
@@ -144,6 +144,22 @@ def test_a_summary_is_made_from_the_records_and_names_none(stub: StubModel, devi
     assert "Kim Test" in answer  # restored
     assert "Individual: [PERSON_" in stub.received[0]["body"]["messages"][-1]["content"]
     assert not leaked(identifying(db, org.id), stub.sent_text())
+
+
+def test_a_summary_leaves_out_a_deleted_incident(stub: StubModel, org: Org, server: ServerProcess, device: Any):
+    """An incident deleted with a reason was recorded in error: the model is not told it happened."""
+    kim = org.children["kim"]
+    tia, lena = Device(server.url, org.email("tia")), Device(server.url, org.email("lena"))
+    kept, wrong = (tia.incident(kim, what_happened=words) for words in ("Threw a chair", "Kicked the door"))
+    assert [r.status for r in tia.push([kept, wrong]).results] == ["applied", "applied"]
+    lena.pull()
+    removal = {"removed": True, "removed_reason": "Wrong child", "removed_by": lena.user_id, "removed_at": now_iso()}
+    op = lena.op("incident", "update", removal, record_id=wrong["record_id"], profile_id=kim)
+    assert lena.push([op]).results[0].status == "applied"
+    stub.received.clear()
+    ask(device("sam"), lambda a: a.summarise(kim))
+    prompt = stub.received[0]["body"]["messages"][-1]["content"]
+    assert "Threw a chair" in prompt and "Kicked the door" not in prompt
 
 
 def test_roles_and_reach_are_checked_on_the_server(stub: StubModel, device: Any, org: Org) -> None:
