@@ -182,6 +182,8 @@ class IncidentSummary:
     physical_intervention: bool
     pending: bool
     conflicts: int
+    #: deleted with a reason: listed only for those who may delete incidents (kept for them and the audit)
+    removed: bool = False
 
     @property
     def label(self) -> str:
@@ -483,6 +485,7 @@ class Incidents:
                     physical_intervention=bool(values.get("physical_intervention")),
                     pending=stored.pending,
                     conflicts=len(stored.conflicts),
+                    removed=bool(values.get("removed")),
                 )
             )
         offset = max(0, offset)

@@ -46,6 +46,8 @@ FIGURE_LABELS = {
 
 def incident_tile(shell: Shell, summary: IncidentSummary) -> ft.Control:
     badges: list[ft.Control] = []
+    if summary.removed:
+        badges.append(ft.Text("Deleted", color=ft.Colors.ERROR, weight=ft.FontWeight.BOLD))
     if summary.flagged:
         badges.append(ft.Icon(ft.Icons.FLAG, color=ft.Colors.RED_700, tooltip="Flagged"))
     if summary.parents_informed:

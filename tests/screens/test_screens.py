@@ -617,8 +617,10 @@ def test_a_lead_can_sign_off_and_delete(config: ClientConfig):
         ui.click(ui.find(ft.TextButton, text="Delete"))
         assert snack(ui).content.value == "Incident deleted"
         # kept for leads (and the audit), marked deleted with its reason; never in a staff member's list
-        assert ui.find_all(ft.ListTile, where=lambda t: t.title.value == "besmart-10270")
-        assert ui.find_all(ft.ListTile, where=lambda t: t.title.value == "besmart-10281")
+        [deleted] = ui.find_all(ft.ListTile, where=lambda t: t.title.value == "besmart-10270")
+        [kept] = ui.find_all(ft.ListTile, where=lambda t: t.title.value == "besmart-10281")
+        badges = [[getattr(c, "value", None) for c in tile.trailing.controls] for tile in (deleted, kept)]
+        assert "Deleted" in badges[0] and "Deleted" not in badges[1]  # said in the list
         open_incident(ui, "besmart-10270")
         assert ui.has_text("Deleted: Recorded twice") and not ui.find_all(ft.OutlinedButton, text="Delete")
 
