@@ -13,6 +13,7 @@ register or the census list (a draft is not yet a record); a subject access bund
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -465,7 +466,51 @@ def _written_at(version: str) -> dt.datetime | None:
         return None
 
 
-def _shown(name: str, value: Any, names: Names) -> Any:
+#: what another child's name becomes in the free text of someone else's subject access answer
+OTHER_CHILD = "[another child]"
+
+
+def _names_of(values: Mapping[str, Any]) -> tuple[set[str], set[str]]:
+    """An individual's full names ("Max Hill", "Maxi Hill") and the names they are called by alone ("Max",
+    "Maxi"); one letter is not a name. A surname alone is left out: it is rarely how a child is written about
+    and too often part of a place ("Main Hall", "Green Room")."""
+    first, last, preferred = (str(values.get(k) or "").strip() for k in ("first_name", "last_name", "preferred_name"))
+    full = {f"{f} {last}" for f in (first, preferred) if f and last}
+    return {n for n in full if len(n) >= 2}, {n for n in (first, preferred) if len(n) >= 2}
+
+
+def other_children(profile_id: str, names: Names) -> Callable[[str], str]:
+    """A function hiding the other children's names in a piece of free text about `profile_id` (a subject
+    access answer is about its subject: the others' data is not theirs to receive). Whole words only; a full
+    name whatever its case, a first or preferred name alone as it is spelled (capitalised: "Will" is a name,
+    "will" a word); a name the subject shares is theirs too and stays. Tested in tests/sync/test_exports.py
+    `test_subject_access_hides_other_childrens_names_in_free_text`."""
+    own_full, own_called = _names_of(names.individuals.get(profile_id) or {})
+    own = {n.casefold() for n in own_full | own_called}
+    full: set[str] = set()
+    called: set[str] = set()
+    for other, values in names.individuals.items():
+        if other != profile_id:
+            their_full, their_called = _names_of(values)
+            full |= {n for n in their_full if n.casefold() not in own}
+            called |= {n for n in their_called if n.casefold() not in own}
+    patterns = [
+        re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(n) for n in sorted(group, key=len, reverse=True))})(?!\w)", flags)
+        for group, flags in ((full, re.IGNORECASE), (called, re.NOFLAG))
+        if group
+    ]
+
+    def hide(text: str) -> str:
+        for pattern in patterns:
+            text = pattern.sub(OTHER_CHILD, text)
+        return text
+
+    return hide
+
+
+def _shown(name: str, value: Any, names: Names, hide: Callable[[str], str] | None = None) -> Any:
+    """A field's value as an export shows it: people by name, other children counted; `hide` is applied to
+    free text (`other_children`)."""
     if name == "other_individuals" and value:
         # Other children are never named in someone else's subject access answer.
         return f"{len(value)} other individual{'' if len(value) == 1 else 's'} (not named)"
@@ -474,11 +519,15 @@ def _shown(name: str, value: Any, names: Names) -> Any:
     if isinstance(value, dict):
         # a technique used, an exclusion, a target: "(technique: Single elbow; used by: Sam Staff; ...)"
         parts = (
-            f"{k.replace('_', ' ')}: {_text(_shown(k, v, names))}" for k, v in value.items() if v not in ("", None, [])
+            f"{k.replace('_', ' ')}: {_text(_shown(k, v, names, hide))}"
+            for k, v in value.items()
+            if v not in ("", None, [])
         )
         return "(" + "; ".join(parts) + ")"
     if isinstance(value, list):
-        return [_shown(name, v, names) for v in value]
+        return [_shown(name, v, names, hide) for v in value]
+    if hide is not None and isinstance(value, str):
+        return hide(value)
     return value
 
 
@@ -486,15 +535,15 @@ def _text(value: Any) -> str:
     return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
 
 
-def _record_row(state: RecordState, names: Names) -> dict[str, Any]:
+def _record_row(state: RecordState, names: Names, hide: Callable[[str], str]) -> dict[str, Any]:
     values = state.values()
     row: dict[str, Any] = {"id": state.id, "deleted": state.deleted}
     for name in KINDS[state.kind].model.model_fields:
-        row[name] = _shown(name, values.get(name), names)
+        row[name] = _shown(name, values.get(name), names, hide)
     return row
 
 
-def _history(state: RecordState, names: Names) -> list[dict[str, Any]]:
+def _history(state: RecordState, names: Names, hide: Callable[[str], str]) -> list[dict[str, Any]]:
     """Each field's value with who wrote it and when, and the concurrent values kept beside it."""
     rows = []
     for kept_as, entries in (
@@ -507,7 +556,7 @@ def _history(state: RecordState, names: Names) -> list[dict[str, Any]]:
                     "record_kind": state.kind,
                     "record_id": state.id,
                     "field": "deleted" if name == DELETED_FIELD else name,
-                    "value": _shown(name, value.value, names),
+                    "value": _shown(name, value.value, names, hide),
                     "written_by": names.person(value.actor_id),
                     "written_at": _written_at(value.version),
                     "kept_as": kept_as,
@@ -525,19 +574,21 @@ def subject_access(
 ) -> list[Sheet]:
     """Everything held about one individual: one sheet per kind of record (every field, deleted records too),
     the history of every record (each field's writer and time, concurrent values kept) and the audit of who
-    viewed, changed, downloaded or exported their records. `audit` rows have at, actor_id, action,
+    viewed, changed, downloaded or exported their records. Other children are counted, not named, and their
+    names are hidden in free text (`other_children`). `audit` rows have at, actor_id, action,
     record_kind, record_id and device_id."""
     mine = [r for r in records if r.profile_id == profile_id and r.kind in SUBJECT_KINDS]
+    hide = other_children(profile_id, names)
     sheets = []
     for kind in SUBJECT_KINDS:
         of_kind = sorted((r for r in mine if r.kind == kind), key=lambda r: r.id)
         fields = KINDS[kind].model.model_fields
         columns = (("id", "Record"), ("deleted", "Deleted"), *((n, n.replace("_", " ").capitalize()) for n in fields))
         taps = kind == "clicker_event"
-        rows = [_record_row(r, names) for r in of_kind]
+        rows = [_record_row(r, names, hide) for r in of_kind]
         sheets.append(Sheet(kind, _TITLES[kind], columns, rows, None if taps else "id", csv_only=taps))
     history = [
-        row for r in sorted(mine, key=lambda r: (SUBJECT_KINDS.index(r.kind), r.id)) for row in _history(r, names)
+        row for r in sorted(mine, key=lambda r: (SUBJECT_KINDS.index(r.kind), r.id)) for row in _history(r, names, hide)
     ]
     sheets.append(Sheet("history", "History of every record", HISTORY_COLUMNS, history, csv_only=True))
     audit_rows = [

@@ -8,7 +8,19 @@ import datetime as dt
 
 import pytest
 
-from sync.exports import ExportError, Held, Names, exclusions, register, register_summary
+from sync.exports import (
+    ExportError,
+    Held,
+    Names,
+    exclusions,
+    other_children,
+    register,
+    register_summary,
+    subject_access,
+)
+from sync.hlc import Stamp
+from sync.merge import RecordState, apply_op
+from sync.ops import Op
 
 NAMES = Names(
     staff={"u-sam": "Sam Staff", "u-lee": "Lee Lead"},
@@ -106,3 +118,42 @@ def test_a_period_that_ends_before_it_starts_is_refused():
         register([], NAMES, dt.date(2026, 10, 2), dt.date(2026, 10, 1))
     with pytest.raises(ExportError):
         exclusions([], NAMES, dt.date(2026, 10, 2), dt.date(2026, 10, 1))
+
+
+def _incident_state(profile_id: str, **values: object) -> RecordState:
+    fields = {"status": "submitted", "recorded_by": "s1", "recorded_at": "2026-11-30T10:00:00Z",
+              "occurred_at": "2026-11-30T09:00:00Z", **values}  # fmt: skip
+    op = Op(
+        op_id=1, device_id="dev-a", actor_id="s1", record_id="inc-1", kind="incident", profile_id=profile_id,
+        action="create", fields=fields, hlc=Stamp(1_790_000_000_000, 0, "dev-a").encode(),
+    )  # fmt: skip
+    return apply_op(None, op)[0]
+
+
+def test_subject_access_hides_other_childrens_names_in_free_text():
+    """Kim's answer is Kim's data. Other children named in the text of Kim's incident become "[another
+    child]": a full name whatever its case ("max hill"), a first or preferred name as spelled ("Maxi", "Will");
+    not a word that is also a name ("will"), a surname alone ("Hill", a place as often as a person), Kim's own
+    names or one another child shares with Kim (Lou Test's "Test"), nor the member of staff (Sam Staff)."""
+    names = Names(
+        staff={"s1": "Sam Staff"},
+        individuals={
+            "kim": {"first_name": "Kim", "last_name": "Test"},
+            "max": {"first_name": "Max", "last_name": "Hill", "preferred_name": "Maxi"},
+            "lou": {"first_name": "Lou", "last_name": "Test"},
+            "will": {"first_name": "Will", "last_name": "Green"},
+        },
+    )
+    text = (
+        "Kim pushed max hill on Hill Lane, then Maxi shouted at Lou and Will; Sam Staff said it will stop and took "
+        "Kim Test to the Maximum room."
+    )
+    [incidents] = [s for s in subject_access("kim", [_incident_state("kim", what_happened=text)], [], names)
+                   if s.name == "incident"]  # fmt: skip
+    [row] = incidents.rows
+    assert row["what_happened"] == (
+        "Kim pushed [another child] on Hill Lane, then [another child] shouted at [another child] and [another "
+        "child]; Sam Staff said it will stop and took Kim Test to the Maximum room."
+    )
+    assert row["recorded_by"] == "Sam Staff"
+    assert other_children("max", names)("Kim and Max") == "[another child] and Max"
