@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from server.permissions import Actor, check_op
 from server.services.access import Reach
-from server.services.records import RecordWriter
+from server.services.records import RecordWriter, destroyed
 from sync.ops import Op
 
 
@@ -16,6 +16,27 @@ def _unreached(writer: RecordWriter, actor: Actor, reach: Reach, profile_id: str
         return "unknown individual"
     if not reach(profile_id):
         return "you do not have access to this individual (any more)"
+    return None
+
+
+#: why a change to a destroyed individual's records is not kept (retention: services.retention)
+DESTROYED_REASON = (
+    "this individual's records were destroyed at the end of their retention period: the change was not kept"
+)
+
+
+def destroyed_target(writer: RecordWriter, op: Op) -> str | None:
+    """Why an op is refused whole because what it changes was destroyed (None: it was not). A change to a
+    destroyed record, or a new record about a destroyed individual — from a device that was offline when
+    they were destroyed — would bring back what destruction removed, so it is rejected, not merged into the
+    tombstone nor kept in quarantine. A device's audit event is kept: it holds no child's data, and the audit
+    log outlives destruction. Tested in tests/server/test_server_records_kept.py."""
+    if op.kind == "audit_event":
+        return None
+    for record_id in (op.record_id, op.profile_id):
+        stored = writer.get(record_id) if record_id else None
+        if stored is not None and destroyed(stored.state):
+            return DESTROYED_REASON
     return None
 
 

@@ -27,7 +27,7 @@ from server.models import Device, OpLog
 from server.permissions import Actor
 from server.services.access import Reach
 from server.services.accounts import Caller
-from server.services.admission import op_refusal
+from server.services.admission import destroyed_target, op_refusal
 from server.services.changes import finish
 from server.services.clock import DeviceClock, note_device_clock
 from server.services.errors import ServiceError
@@ -169,6 +169,8 @@ class _Batch:
         if stored is not None and stored.state.kind != op.kind:
             reason = f"record {op.record_id} is a {stored.state.kind}, not a {op.kind}"
             return OpResult(op_id=op.op_id, status="rejected", reason=reason, record_id=op.record_id)
+        if (gone := destroyed_target(self.writer, op)) is not None:
+            return OpResult(op_id=op.op_id, status="rejected", reason=gone, record_id=op.record_id)
         refusal = _refusal(self.writer, self.actor, self.reach, op, self.blocked)
         if refusal is not None:
             self.writer.log_op(op, "quarantined")

@@ -111,6 +111,13 @@ class _Pending:
     emails: list[dict[str, Any]] = field(default_factory=list)
 
 
+def destroyed(state: RecordState) -> bool:
+    """Whether the record was destroyed at the end of its retention period (`RecordWriter.destroy`): a
+    tombstone the server wrote that carries no other field. (A device's delete keeps the record's fields.)"""
+    deleted = state.fields.get(DELETED_FIELD)
+    return deleted is not None and len(state.fields) == 1 and deleted.device_id == SERVER_NODE
+
+
 class RecordWriter:
     """Merges ops into records within one transaction and writes them out with new sequence numbers."""
 

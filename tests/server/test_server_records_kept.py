@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from server import cli
-from server.models import AuditLog
+from server.models import AuditLog, QuarantinedOp
 from server.services import organisations as orgs
 from tests.support.server import Device, Org, ServerProcess, now_iso
 
 AUDIT = AuditLog.__table__
+QUARANTINE = QuarantinedOp.__table__
 
 
 def update(device: Device, record: dict[str, Any], fields: dict[str, Any], reason: str | None = None) -> dict[str, Any]:
@@ -221,6 +222,22 @@ def test_retention_lists_for_review_and_destroys_only_on_purpose(
     sam.pull()  # their grant is destroyed with the rest: the individual leaves the device
     assert old not in sam.profiles and incident["record_id"] not in sam.records
     assert lena.get(f"/records/{incident['record_id']}/history").json()["entries"] == []
+    # A device offline while they were destroyed still has their records: its changes to them, and new
+    # records about them, are refused whole — not merged into the tombstones, not kept in quarantine.
+    late_edit = lena.op("incident", "update", {"location": "Gym"}, record_id=incident["record_id"], profile_id=old)
+    late_tap = lena.op("communication", fields={"valence": "positive", "author_id": lena.user_id,
+                       "message": "Olly helped", "created_at": now_iso()}, profile_id=old)  # fmt: skip
+    late_view = lena.op("audit_event", fields={"actor_id": lena.user_id, "action": "view", "record_kind": "incident",
+                        "record_id": incident["record_id"], "profile_id": old, "device_id": lena.device_id,
+                        "at": now_iso()})  # fmt: skip
+    answers = lena.push([late_edit, late_tap, late_view]).results
+    gone = "this individual's records were destroyed at the end of their retention period: the change was not kept"
+    assert [(a.status, a.reason) for a in answers[:2]] == [("rejected", gone)] * 2
+    assert answers[2].status == "applied"  # the audit log outlives destruction; the event holds no child's data
+    assert set(lena.get(f"/records/{incident['record_id']}").json()["fields"]) == {"_deleted"}
+    assert lena.get(f"/records/{late_tap['record_id']}").status_code == 404
+    with org.db.read_session() as s:
+        assert not s.execute(select(QUARANTINE).where(QUARANTINE.c.profile_id == old)).all()
     with org.db.read_session() as s:
         rows = s.execute(select(AUDIT).where(AUDIT.c.action == "destroy", AUDIT.c.record_id == old)).all()
     assert len(rows) == 1 and rows[0].actor_id == "cli:ann"
