@@ -9,7 +9,8 @@ before the clock starts; the push phase is timed from the first request to the l
 
 Each request carries the device's clock headers, as the client's engine sends them. Prints ops/s, p95
 request latency and the server processes' CPU time per op during the push phase (less blurred by a busy
-shared machine than wall-clock figures) per database; the last line is `push_ops_per_s <value>` for SQLite (target: 2000 or more).
+shared machine than wall-clock figures) per database; the last line is `push_ops_per_s <value>` for
+SQLite (target: 2000 or more).
 PostgreSQL runs when 127.0.0.1:5432 answers (BESMART_BENCH_PG_URL to change), with `--pg-servers` server
 processes on the one database (devices spread over them). Every run is checked:
 each device's pull cursors only move forward and bring back every record it created, and in SQL every op
