@@ -128,6 +128,8 @@ class GroupCommit:
                             entry.result = entry.work(session)
                     except Exception as error:
                         entry.error = error  # its savepoint is rolled back: the group goes on without it
+                        if not _in_transaction(session):
+                            raise _GroupLost from error
             self.groups += 1
             self.works += len(group)
             return
@@ -140,6 +142,18 @@ class GroupCommit:
                 entry.result = self.db.run(entry.work)
             except Exception as error:
                 entry.error = error
+
+
+class _GroupLost(Exception):
+    """SQLite ended the group's transaction itself."""
+
+
+def _in_transaction(session: Session) -> bool:
+    """Whether the group's transaction is still open. After some errors (a full disk, an I/O error) SQLite
+    rolls the whole transaction back on its own; the works after it would then each commit alone, outside
+    the group, and be run a second time by the fallback. So the group stops there and goes to the fallback."""
+    driver = session.connection().connection.driver_connection
+    return bool(getattr(driver, "in_transaction", True))
 
 
 _groups: weakref.WeakKeyDictionary[Database, GroupCommit] = weakref.WeakKeyDictionary()

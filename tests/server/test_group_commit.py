@@ -157,6 +157,40 @@ def test_a_group_whose_commit_fails_runs_each_write_alone(sqlite_db: Database) -
     assert names(sqlite_db) == ["good"]
 
 
+def test_a_group_whose_transaction_sqlite_ended_runs_each_write_alone(sqlite_db: Database) -> None:
+    """After some errors (a full disk, an I/O error) SQLite rolls the whole transaction back by itself. The
+    writes after it must not then run (and commit) outside the group, to be run a second time: here a write
+    ends the transaction itself and fails; the others are each written once, and answered."""
+    group = GroupCommit(sqlite_db)
+    leading, release = threading.Event(), threading.Event()
+
+    def first(session: Any) -> None:
+        leading.set()
+        release.wait(10)
+
+    def insert(name: str) -> Any:
+        return lambda session: session.execute(text("INSERT INTO item VALUES (:n)"), {"n": name}).rowcount
+
+    def saboteur(session: Any) -> None:
+        session.connection().exec_driver_sql("ROLLBACK")  # what SQLite does on its own after such errors
+        raise OSError("disk full")
+
+    with ThreadPoolExecutor(4) as pool:
+        head = pool.submit(group.run, first)
+        assert leading.wait(10)
+        futures = []
+        for work in (insert("a"), saboteur, insert("c")):
+            futures.append(pool.submit(group.run, work))
+            while group.waiting < len(futures):
+                time.sleep(0.01)
+        release.set()
+        head.result(10)
+        assert futures[0].result(10) == 1 and futures[2].result(10) == 1
+        with pytest.raises(OSError):
+            futures[1].result(10)
+    assert names(sqlite_db) == ["a", "c"]
+
+
 # --- pushes through a real server ---------------------------------------------------------------------
 
 DEVICES = 8
