@@ -7,9 +7,10 @@ of hundreds of ops costs a handful of statements, not hundreds.
 
 Sequence numbers come from one counter row, incremented as the last step before commit: the row lock it
 takes makes transactions hand out numbers in commit order, so a reader paging by sequence number never
-skips a change that commits later with a smaller number. The record rows a batch will change are locked
-(SELECT ... FOR UPDATE, in id order) when loaded, so two server processes merge into the same record one
-after the other.
+skips a change that commits later with a smaller number (a SQLite group commit, `server.group_commit`,
+numbers each batch at its end and commits the group as one: the same holds). The record rows a batch will
+change are locked (SELECT ... FOR UPDATE, in id order) when loaded, so two server processes merge into the
+same record one after the other.
 """
 
 from __future__ import annotations
