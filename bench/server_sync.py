@@ -7,8 +7,10 @@ before the clock starts; the push phase is timed from the first request to the l
     python bench/server_sync.py [--devices 50] [--ops 200] [--batch 100] [--only sqlite|postgresql]
                                 [--pg-servers 2]
 
-Each request carries the device's clock headers, as the client's engine sends them. Prints ops/s and p95
-request latency per database; the last line is `push_ops_per_s <value>` for SQLite (target: 2000 or more).
+Each request carries the device's clock headers, as the client's engine sends them. Prints ops/s, p95
+request latency and the server processes' CPU time per op during the push phase (less blurred by a busy
+shared machine than wall-clock figures) per database; the last line is `push_ops_per_s <value>` for
+SQLite (target: 2000 or more).
 PostgreSQL runs when 127.0.0.1:5432 answers (BESMART_BENCH_PG_URL to change), with `--pg-servers` server
 processes on the one database (devices spread over them). Every run is checked:
 each device's pull cursors only move forward and bring back every record it created, and in SQL every op
@@ -205,8 +207,19 @@ class SimulatedDevice:
             self.problems.append(f"{self.email}: {len(missing)} of its own records never pulled")
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) the processes have used so far: a server's own cost, which a busy shared
+    machine blurs far less than wall-clock throughput."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
 async def run_devices(
-    bases: list[str], seeded: dict[str, Any], devices: int, ops: int, batch: int
+    bases: list[str], seeded: dict[str, Any], devices: int, ops: int, batch: int, pids: list[int] | None = None
 ) -> tuple[dict[str, float], list[SimulatedDevice]]:
     rng = random.Random(7)
     sims = [SimulatedDevice(bases[i % len(bases)], f"staff{i}@bench.example") for i in range(devices)]
@@ -218,9 +231,13 @@ async def run_devices(
         sim.sent = made
         # Encoded before the clock starts: the devices' own work is not what is measured.
         plans.append([json.dumps({"ops": made[k : k + batch]}).encode() for k in range(0, len(made), batch)])
+    cpu_before, own_before = cpu_seconds(pids or []), time.process_time()
     began = time.perf_counter()
     await asyncio.gather(*(sim.push(plan) for sim, plan in zip(sims, plans, strict=True)))
     push_seconds = time.perf_counter() - began
+    push_cpu = cpu_seconds(pids or []) - cpu_before
+    # The devices' own share of the two cores while pushing: sending, reading each answer.
+    client_cpu = time.process_time() - own_before
     began = time.perf_counter()
     await asyncio.gather(*(sim.pull() for sim in sims))
     pull_seconds = time.perf_counter() - began
@@ -239,6 +256,8 @@ async def run_devices(
         "push_ops_per_s": total / push_seconds,
         "push_seconds": push_seconds,
         "push_p95_ms": 1000 * p95([x for sim in sims for x in sim.push_latencies]),
+        "push_server_cpu_us_per_op": 1e6 * push_cpu / total,
+        "push_client_cpu_us_per_op": 1e6 * client_cpu / total,
         "pull_records_per_s": pulled / pull_seconds,
         "pull_seconds": pull_seconds,
         "pull_p95_ms": 1000 * p95([x for sim in sims for x in sim.pull_latencies]),
@@ -342,7 +361,9 @@ def bench(name: str, url: str, workdir: Path, args: argparse.Namespace, servers:
     seeded = seed(url, args.devices)
     processes, bases = start_servers(url, servers, workdir, name)
     try:
-        figures, sims = asyncio.run(run_devices(bases, seeded, args.devices, args.ops, args.batch))
+        figures, sims = asyncio.run(
+            run_devices(bases, seeded, args.devices, args.ops, args.batch, [p.pid for p in processes])
+        )
     finally:
         stop_servers(processes)
     problems = verify(url, sims)
@@ -376,7 +397,9 @@ def report(name: str, figures: dict[str, float], args: argparse.Namespace, serve
         f"{name} ({servers} server process{'es' if servers > 1 else ''}): "
         f"{args.devices} devices x {args.ops} ops (batches of {args.batch}): "
         f"push {figures['push_ops_per_s']:.0f} ops/s ({figures['push_seconds']:.2f} s), "
-        f"p95 push request {figures['push_p95_ms']:.0f} ms; "
+        f"p95 push request {figures['push_p95_ms']:.0f} ms, "
+        f"server CPU {figures['push_server_cpu_us_per_op']:.0f} µs/op "
+        f"(the devices' {figures['push_client_cpu_us_per_op']:.0f}); "
         f"pull {figures['pulled']:.0f} records at {figures['pull_records_per_s']:.0f}/s, "
         f"p95 pull request {figures['pull_p95_ms']:.0f} ms; checked in SQL: nothing lost or doubled"
     )

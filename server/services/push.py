@@ -1,4 +1,7 @@
-"""Push: a device's batch of ops, merged in one transaction, with one result per op.
+"""Push: a device's batch of ops, merged all or nothing, with one result per op.
+
+The batch is one transaction of its own on PostgreSQL; on SQLite it is one savepoint in the transaction
+of the batches that queued for the writer with it, committed together (`server.group_commit`).
 
 Every op is checked before anything is written: a replay of an op already received is acknowledged as
 `duplicate` (the op log's (device, op id) key), an invalid op is `rejected`, an op its author may not make
@@ -23,6 +26,7 @@ from sqlmodel import Session
 
 from server.core.config import Settings
 from server.db import Database
+from server.group_commit import group_commit
 from server.models import Device, OpLog
 from server.permissions import Actor
 from server.services.access import Reach
@@ -259,6 +263,15 @@ def _careful(batch: _Batch, ops: list[Op], valid: list[Op | Exception]) -> list[
     return results
 
 
+def _transaction(db: Database, work: Callable[[Session], list[OpResult]], weight: int) -> list[OpResult]:
+    """Run a push's work in a write transaction: on SQLite, in the group of pushes waiting for the one
+    writer (one commit for them all, each push in its own savepoint: server.group_commit); on PostgreSQL,
+    where writers run side by side, alone."""
+    if db.is_sqlite:
+        return group_commit(db).run(work, weight=weight)
+    return db.run(work)
+
+
 def push(
     db: Database,
     settings: Settings,
@@ -284,7 +297,7 @@ def push(
             batch.prepare(ops)
             return batch.references(mode(batch, ops, valid), ops)
 
-        return db.run(work)
+        return _transaction(db, work, len(ops))
 
     try:
         results = run(_fast)
