@@ -206,4 +206,6 @@ def pull(
             write_audit(session, [_sync_audit(now, caller, rows, cursor, issued, more, added, removed)])
         return _response(rows, issued, more, added, removed, False, clock.now().encode(), actor)
 
-    return db.run(work)
+    # A pull writes its device's row and one audit row, and locks nothing a push holds for long: it does not
+    # queue behind pushes for a writer slot (PostgreSQL; on SQLite every write transaction queues).
+    return db.run(work, queue=False)
