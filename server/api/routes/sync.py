@@ -43,7 +43,9 @@ def push(
 ) -> PushResponse:
     """Merge a batch of this device's ops: one result per op (applied, conflict, duplicate, quarantined or
     rejected)."""
-    reading = device_clock(state.db, caller.actor.device_id, device_time, device_offset, arrived_ms(request))
+    reading = device_clock(
+        state.db, caller.actor.device_id, device_time, device_offset, arrived_ms(request), last=caller.device_clock_last
+    )
     answer = push_service.push(state.db, state.settings, state.clock, caller, body, device_clock=reading)
     if reading:
         response.headers[CLOCK_OFFSET_HEADER] = str(reading.offset_ms)
@@ -61,7 +63,9 @@ def pull(
     device_offset: DeviceOffset = None,
 ) -> Response:
     """The next page of changes after `cursor` in the user's scope, with scope changes (or a wipe)."""
-    reading = device_clock(state.db, caller.actor.device_id, device_time, device_offset, arrived_ms(request))
+    reading = device_clock(
+        state.db, caller.actor.device_id, device_time, device_offset, arrived_ms(request), last=caller.device_clock_last
+    )
     body = pull_service.pull(state.db, state.clock, caller, cursor, limit, device_clock=reading)
     if reading is None:
         return Response(body, media_type="application/json")
