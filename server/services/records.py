@@ -322,9 +322,6 @@ class RecordWriter:
                     }
                 )
                 self._cache[record_id] = Stored(state, stored.org_id, True)
-        if self.conn.dialect.name == "postgresql":
-            _write_numbered_pg(self.conn, inserts, updates)
-            return
         # Numbered last: the counter row stays locked from here to the commit, so keep this short.
         top = self.allocate("seq", len(dirty))
         for seq, row in enumerate((*inserts, *updates), start=top - len(dirty) + 1):
@@ -384,66 +381,6 @@ class RecordWriter:
                 self.conn.execute(insert(PROFILE_STAFF), live)
         for stored in (s for s in changed if s.state.kind == "staff"):
             _mirror_staff(self.conn, stored, self.now)
-
-
-#: the record columns `flush` writes, with their PostgreSQL types (for `unnest` of one array per column)
-_PG_INSERTED = (
-    ("id", "text"),
-    ("kind", "text"),
-    ("org_id", "text"),
-    ("scope", "text"),
-    ("profile_id", "text"),
-    ("deleted", "boolean"),
-    ("state", "text"),
-    ("reference", "text"),
-    ("recipient_id", "text"),
-    ("updated_at", "timestamptz"),
-)
-_PG_UPDATED = tuple(c for c in _PG_INSERTED if c[0] not in ("kind", "org_id", "scope", "profile_id"))
-
-
-def _pg_numbered_statement(inserts: int, updates: int) -> str:
-    """One statement that takes `inserts + updates` numbers from the `seq` counter and writes the records
-    with them: new rows numbered first, in order, then the changed ones."""
-    parts = [
-        "WITH n AS (UPDATE counter SET value = value + %(count)s WHERE name = 'seq' "
-        "RETURNING value - %(count)s AS base)"
-    ]
-    for name, columns, size in (("ins", _PG_INSERTED, inserts), ("upd", _PG_UPDATED, updates)):
-        if not size:
-            continue
-        names = ", ".join(c for c, _ in columns)
-        arrays = ", ".join(f"%({name}_{c})s::{t}[]" for c, t in columns)
-        rows = f"unnest({arrays}) WITH ORDINALITY AS u({names}, ord)"
-        if name == "ins":
-            values = ", ".join(f"u.{c}" for c, _ in columns)
-            parts.append(f"ins AS (INSERT INTO record ({names}, seq) SELECT {values}, n.base + u.ord FROM n, {rows})")
-        else:
-            sets = ", ".join(f"{c} = u.{c}" for c, _ in columns if c != "id")
-            parts.append(
-                f"upd AS (UPDATE record SET {sets}, seq = n.base + %(inserts)s + u.ord FROM n, {rows} "
-                "WHERE record.id = u.id)"
-            )
-    return ", ".join(parts) + " SELECT base FROM n"
-
-
-def _write_numbered_pg(conn: Connection, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]) -> None:
-    """Number and write the changed records in one statement, the last before commit: the `seq` counter's
-    row is locked from this statement to the commit (which is what keeps numbers in commit order, see the
-    module's docstring), and with every row in the same statement that lock is held for one round trip and
-    the commit — not for the several round trips a separate allocation, COPY and UPDATE took, each of which
-    could wait for this process's interpreter lock while every other writer of both processes waited."""
-    params: dict[str, Any] = {"count": len(inserts) + len(updates), "inserts": len(inserts)}
-    for name, columns, rows in (("ins", _PG_INSERTED, inserts), ("upd", _PG_UPDATED, updates)):
-        for column, _ in columns:
-            params[f"{name}_{column}"] = [row[column] for row in rows]
-    driver = conn.connection.driver_connection
-    if driver is None:  # only a connection that was closed under us has none
-        raise RuntimeError("the database connection is closed")
-    with driver.cursor() as cursor:
-        cursor.execute(_pg_numbered_statement(len(inserts), len(updates)), params)
-        if cursor.fetchone() is None:
-            raise LookupError("no 'seq' counter")
 
 
 def _person(state: RecordState) -> str | None:
