@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -77,9 +77,12 @@ class Database:
         self._write_lock = threading.BoundedSemaphore(1 if self.is_sqlite else max_writers)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A write transaction: committed when the block ends, rolled back on an exception."""
-        with self._write_lock, Session(self.engine, expire_on_commit=False) as session, session.begin():
+    def session(self, *, queue: bool = True) -> Iterator[Session]:
+        """A write transaction: committed when the block ends, rolled back on an exception. `queue=False`
+        (PostgreSQL only; SQLite has one writer and always queues): do not wait for a writer slot — for a
+        short transaction that writes a row or two and takes no lock others hold long (a pull)."""
+        lock: AbstractContextManager[Any] = self._write_lock if queue or self.is_sqlite else nullcontext()
+        with lock, Session(self.engine, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager
@@ -88,12 +91,12 @@ class Database:
         with Session(self._read_engine, expire_on_commit=False) as session, session.begin():
             yield session
 
-    def run(self, work: Callable[[Session], T], *, attempts: int = 4) -> T:
+    def run(self, work: Callable[[Session], T], *, attempts: int = 4, queue: bool = True) -> T:
         """Run `work` in a write transaction, retrying it whole after a deadlock, a lost serialisation race
-        or a busy SQLite file — what can succeed when tried again."""
+        or a busy SQLite file — what can succeed when tried again. `queue`: see `session`."""
         for attempt in range(attempts):
             try:
-                with self.session() as session:
+                with self.session(queue=queue) as session:
                     return work(session)
             except OperationalError as error:
                 if attempt + 1 >= attempts or not _retryable(error):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlmodel import Session
 
 from server.models import ProfileStaff, Record
@@ -41,17 +41,19 @@ def in_settings(individual: RecordState | None, settings: Iterable[str]) -> bool
     return individual is not None and field_value(individual, "setting_id") in set(settings)
 
 
+def _grants(actor: Actor) -> Select[tuple[str]]:
+    """The individuals this user holds a live access grant for (a query)."""
+    return select(PROFILE_STAFF.c.profile_id).where(
+        PROFILE_STAFF.c.staff_id == actor.id,
+        PROFILE_STAFF.c.kind == "access_grant",
+        PROFILE_STAFF.c.org_id == actor.org_id,
+    )
+
+
 def granted_profiles(session: Session, actor: Actor) -> set[str]:
     """Individuals this user reaches without being org-wide: their live access grants, and for a lead limited
     to settings, the individuals of those settings."""
-    rows = session.execute(
-        select(PROFILE_STAFF.c.profile_id).where(
-            PROFILE_STAFF.c.staff_id == actor.id,
-            PROFILE_STAFF.c.kind == "access_grant",
-            PROFILE_STAFF.c.org_id == actor.org_id,
-        )
-    )
-    found = {row.profile_id for row in rows}
+    found = {row.profile_id for row in session.execute(_grants(actor))}
     if actor.settings:
         individuals = session.execute(
             select(RECORD.c.id, RECORD.c.state).where(RECORD.c.org_id == actor.org_id, RECORD.c.kind == "individual")
@@ -65,7 +67,10 @@ def granted_profiles(session: Session, actor: Actor) -> set[str]:
 def scope_profiles(session: Session, actor: Actor) -> set[str]:
     """The individuals whose records this user's devices hold."""
     query = select(RECORD.c.id).where(RECORD.c.org_id == actor.org_id, RECORD.c.kind == "individual")
-    if not actor.org_wide:
+    if not actor.org_wide and not actor.settings:
+        # Grants only (most staff): one query, not two — a pull runs this on every page.
+        query = query.where(RECORD.c.id.in_(_grants(actor)))
+    elif not actor.org_wide:
         granted = granted_profiles(session, actor)
         if not granted:
             return set()

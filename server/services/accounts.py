@@ -56,6 +56,8 @@ class Caller:
     #: the device was reported lost or revoked, or the user deactivated: wipe it
     blocked: bool
     expired: bool
+    #: the device's last clock measurement (when, offset) as the token check read it; None: not read
+    device_clock_last: tuple[dt.datetime | None, int | None] | None = None
 
 
 def _user_info(row: Row[Any]) -> UserInfo:
@@ -265,6 +267,8 @@ def authenticate(db: Database, token: str) -> Caller | None:
                 USER.c.email,
                 USER.c.active,
                 DEVICE.c.status,
+                DEVICE.c.clock_checked_at,
+                DEVICE.c.clock_offset_ms,
             )
             .join(USER, USER.c.id == TOKEN.c.user_id)
             .join(DEVICE, DEVICE.c.id == TOKEN.c.device_id)
@@ -280,6 +284,7 @@ def authenticate(db: Database, token: str) -> Caller | None:
         email=row.email,
         blocked=row.status != "active" or not row.active,
         expired=row.expires_at <= utcnow(),
+        device_clock_last=(row.clock_checked_at, row.clock_offset_ms),
     )
 
 

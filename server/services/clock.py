@@ -123,29 +123,35 @@ def read_device_clock(
 
 
 def device_clock(
-    db: Database, device_id: str, device_time: str | None, applied: str | None, now_ms: int | None = None
+    db: Database,
+    device_id: str,
+    device_time: str | None,
+    applied: str | None,
+    now_ms: int | None = None,
+    *,
+    last: tuple[dt.datetime | None, int | None] | None = None,
 ) -> DeviceClock | None:
     """`read_device_clock` for a registered device, knowing its previous measurement; `now_ms`: when the
-    request arrived."""
+    request arrived; `last`: the previous measurement (when and the offset) if the caller has read it
+    already (the sign-in check reads the device's row anyway: reading it again was a transaction of its own
+    for every push and pull)."""
     if device_time is None:
         return None
     now_ms = wall_clock_ms() if now_ms is None else now_ms
     reading = read_device_clock(device_time, applied, now_ms=now_ms)  # refuses bad values before the query
-    table = Device.__table__
-    with db.read_session() as session:
-        row = session.execute(
-            select(table.c.clock_checked_at, table.c.clock_offset_ms).where(table.c.id == device_id)
-        ).first()
-    if row is None or row.clock_checked_at is None:
+    if last is None:
+        table = Device.__table__
+        with db.read_session() as session:
+            row = session.execute(
+                select(table.c.clock_checked_at, table.c.clock_offset_ms).where(table.c.id == device_id)
+            ).first()
+        last = (row.clock_checked_at, row.clock_offset_ms) if row else (None, None)
+    checked, offset = last
+    if checked is None:
         return reading
-    checked = row.clock_checked_at
     checked = checked.replace(tzinfo=dt.UTC) if checked.tzinfo is None else checked
     return read_device_clock(
-        device_time,
-        applied,
-        now_ms=now_ms,
-        previous_ms=int(checked.timestamp() * 1000),
-        previous_offset_ms=row.clock_offset_ms,
+        device_time, applied, now_ms=now_ms, previous_ms=int(checked.timestamp() * 1000), previous_offset_ms=offset
     )
 
 
@@ -153,8 +159,12 @@ def note_device_clock(session: Session, device_id: str, reading: DeviceClock) ->
     """Keep the measurement on the device's row (for people looking into a device's sync), in the push's or
     pull's own transaction: a transaction of its own was a second commit for every request."""
     table = Device.__table__
-    session.execute(
-        update(table)
-        .where(table.c.id == device_id)
-        .values(clock_offset_ms=reading.offset_ms, clock_checked_at=dt.datetime.now(dt.UTC))
-    )
+    session.execute(update(table).where(table.c.id == device_id).values(**device_clock_values(reading)))
+
+
+def device_clock_values(reading: DeviceClock | None) -> dict[str, object]:
+    """The device row's columns that keep a measurement (none without one), for a statement that updates the
+    row anyway (a pull)."""
+    if reading is None:
+        return {}
+    return {"clock_offset_ms": reading.offset_ms, "clock_checked_at": dt.datetime.now(dt.UTC)}

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
@@ -38,7 +39,7 @@ from server.permissions import REMOVED_READERS, Actor, Capability, is_removed
 from server.services.access import scope_profiles
 from server.services.accounts import Caller
 from server.services.audit import audit_entry, write_audit
-from server.services.clock import DeviceClock, note_device_clock
+from server.services.clock import DeviceClock, device_clock_values
 from server.services.records import utcnow
 from sync.hlc import HybridClock
 from sync.merge import FieldValue, RecordState
@@ -98,10 +99,23 @@ def _page(session: Session, caller: Caller, scope: set[str], after: int, upto: i
     return list(session.execute(query))
 
 
+#: `"removed"` as the key of a field whose value is false or null: every incident has one (a default)
+_NOT_REMOVED = re.compile(r'"removed"\s*:\s*\{\s*"value"\s*:\s*(?:false|null)\s*,')
+
+
+def _maybe_removed(state: str) -> bool:
+    """Whether a stored state may hold a `removed` field that is set — False only when every `"removed"` in
+    its JSON is a field's key with a false or null value. Parsing the state to know costs far more, and every
+    incident carries the field (false): a staff member's page of incidents was mostly spent parsing them.
+    Any other occurrence (a conflict about the field, a nested value) is answered True: the caller parses."""
+    count = state.count('"removed"')
+    return count > 0 and count != len(_NOT_REMOVED.findall(state))
+
+
 def withheld(actor: Actor, kind: str, state: str) -> str:
     """The state to send: as stored, or — an incident deleted with a reason, to someone who may not delete
     incidents — a tombstone with none of its fields (their device drops the record)."""
-    if kind != "incident" or actor.can(REMOVED_READERS[kind]) or '"removed"' not in state:
+    if kind != "incident" or actor.can(REMOVED_READERS[kind]) or not _maybe_removed(state):
         return state
     record = RecordState.model_validate_json(state)
     if not is_removed(kind, record):
@@ -165,11 +179,13 @@ def pull(
     def work(session: Session) -> bytes:
         now = utcnow()
         device = session.execute(select(DEVICE).where(DEVICE.c.id == actor.device_id).with_for_update()).first()
-        if device_clock is not None:
-            note_device_clock(session, actor.device_id, device_clock)
+        # The clock measurement goes in the one UPDATE of the device's row each path below makes.
+        clock_values = device_clock_values(device_clock)
         if caller.blocked or device is None or device.status != "active":
             session.execute(delete(DEVICE_PROFILE).where(DEVICE_PROFILE.c.device_id == actor.device_id))
-            session.execute(update(DEVICE).where(DEVICE.c.id == actor.device_id).values(last_seen_at=now))
+            session.execute(
+                update(DEVICE).where(DEVICE.c.id == actor.device_id).values(last_seen_at=now, **clock_values)
+            )
             return _response([], cursor, False, [], [], True, clock.now().encode(), actor)
         held = _held(session, device, cursor)
         scope = scope_profiles(session, actor)
@@ -200,10 +216,13 @@ def pull(
                 pull_added=json.dumps(added),
                 pull_removed=json.dumps(removed),
                 last_seen_at=now,
+                **clock_values,
             )
         )
         if rows or added or removed:
             write_audit(session, [_sync_audit(now, caller, rows, cursor, issued, more, added, removed)])
         return _response(rows, issued, more, added, removed, False, clock.now().encode(), actor)
 
-    return db.run(work)
+    # A pull writes its device's row and one audit row, and locks nothing a push holds for long: it does not
+    # queue behind pushes for a writer slot (PostgreSQL; on SQLite every write transaction queues).
+    return db.run(work, queue=False)

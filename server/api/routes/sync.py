@@ -42,7 +42,9 @@ def push(
 ) -> Response:
     """Merge a batch of this device's ops: one result per op (applied, conflict, duplicate, quarantined or
     rejected)."""
-    reading = device_clock(state.db, caller.actor.device_id, device_time, device_offset, arrived_ms(request))
+    reading = device_clock(
+        state.db, caller.actor.device_id, device_time, device_offset, arrived_ms(request), last=caller.device_clock_last
+    )
     answer = push_service.push(state.db, state.settings, state.clock, caller, body, device_clock=reading)
     # Written out here: the answer is a PushResponse we built, and FastAPI would validate it all over again
     # (every result of hundreds) against the response model before writing it.
@@ -61,7 +63,9 @@ def pull(
     device_offset: DeviceOffset = None,
 ) -> Response:
     """The next page of changes after `cursor` in the user's scope, with scope changes (or a wipe)."""
-    reading = device_clock(state.db, caller.actor.device_id, device_time, device_offset, arrived_ms(request))
+    reading = device_clock(
+        state.db, caller.actor.device_id, device_time, device_offset, arrived_ms(request), last=caller.device_clock_last
+    )
     body = pull_service.pull(state.db, state.clock, caller, cursor, limit, device_clock=reading)
     if reading is None:
         return Response(body, media_type="application/json")
