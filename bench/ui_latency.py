@@ -12,7 +12,8 @@ input pipeline: `page.mouse.click`), from the `pointerdown` the page sees (its o
 to the moment a MutationObserver on the accessibility tree first finds the new content. A round is: Directory
 (tab) → a profile (tile) → its Clicker (icon) → two clicker taps (until "Today: n+1" shows) → Record & Plan,
 Incidents, Dashboard (tabs) → the inbox (the dashboard's Notifications button: on a phone the Inbox tab is under
-"More") → Dashboard (tab). One round before the timed ones is not timed (first visits). Rounds repeat until `--changes` changes are timed.
+"More") → Dashboard (tab). One round before the timed ones is not timed (first visits).
+Rounds repeat until `--changes` changes are timed.
 
 The same run times a baseline alternately with the app's changes: the harness's sample Flet app
 (tests/e2e/sample_app.py) in another page of the same browser, its "Tap" button until "Taps: n" shows — one

@@ -187,6 +187,9 @@ class Clicker:
         if tap is None:
             return
         self._refresh_counts()
+        # The new count goes out on its own, before the toast: the person is looking at the count, and the
+        # toast's slide-in animation would otherwise share its first frames with it.
+        self.grid.update()
 
         def undo(_e: Any) -> None:
             def take_back() -> bool:
