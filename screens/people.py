@@ -257,10 +257,7 @@ class ProfileScreen:
                         spacing=0,
                         vertical_alignment=ft.CrossAxisAlignment.CENTER,
                     ),
-                    ft.TabBarView(
-                        expand=True,
-                        controls=self.sections,
-                    ),
+                    ft.TabBarView(expand=True, controls=list[ft.Control](self.sections)),
                 ],
                 spacing=0,
                 expand=True,
