@@ -200,7 +200,9 @@ class Clicker:
                 self._refresh_counts()
                 self.shell.toast(f"Removed {tap.label}")
 
-        self.shell.toast(f"Logged {tap.label} at {tap.at.astimezone():%H:%M}", action="Undo", on_action=undo)
+        self.shell.toast(
+            f"Logged {tap.label} at {tap.at.astimezone():%H:%M}", action="Undo", on_action=undo, flush=False
+        )
 
     def build(self) -> ft.Control:
         name = self.shell.services.context.individual_names().get(self.profile_id, "")

@@ -399,7 +399,10 @@ class Shell:
         error: bool = False,
         action: str | None = None,
         on_action: Callable[..., Any] | None = None,
+        flush: bool = True,
     ) -> None:
+        """Show `message` in a snack bar. `flush=False`: the handler has sent its own changes already (so the
+        whole page need not be diffed again, e.g. after every clicker tap)."""
         if self._snack is not None and self._snack.open:
             self._snack.open = False  # replace it: queued behind it, this one would show seconds late
         self._snack = ft.SnackBar(
@@ -412,7 +415,8 @@ class Shell:
         self.page.show_dialog(self._snack)
         # show_dialog updates only the dialogs, which turns off the auto-update after the handler: send
         # whatever else the handler changed before the toast, too.
-        self.page.update()
+        if flush:
+            self.page.update()
 
     # --- sync -----------------------------------------------------------------------------------
 
