@@ -15,9 +15,13 @@ Incidents, Dashboard (tabs) → the inbox (the dashboard's Notifications button:
 "More") → Dashboard (tab). One round before the timed ones is not timed (first visits).
 Rounds repeat until `--changes` changes are timed.
 
-The same run times a baseline alternately with the app's changes: the harness's sample Flet app
-(tests/e2e/sample_app.py) in another page of the same browser, its "Tap" button until "Taps: n" shows — one
-Flet round trip that changes one Text, the floor any screen change sits on here.
+The same run times a baseline alternately with the app's changes: a Flet app of one button and one Text
+(`--baseline-app`, in this file) in another page of the same browser, its "Tap" button until "Taps: n"
+shows — a no-op Flet round trip, the floor any screen change sits on here.
+
+Each change also counts CPU (not wall-clock) time: the app's Python process and all of Chromium (the GPU
+process draws CanvasKit) from the tap until 300 ms after the content showed (`SETTLE_MS`: its animations
+included). On a loaded machine the wall-clock figures are mostly waiting for a core; CPU is what a change costs.
 
 For each change the page also logs the websocket frames (a wrapper around `WebSocket`, installed before the
 app loads): bytes sent and received, the first frame out (the event leaving), the first frame in (the
@@ -34,6 +38,7 @@ changes>` (target: 150 ms or less).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import signal
@@ -49,6 +54,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import Locator, Page, expect, sync_playwright  # noqa: E402
 
 from tests.e2e.browser import (  # noqa: E402
@@ -58,7 +64,6 @@ from tests.e2e.browser import (  # noqa: E402
     free_port,
     launch_chromium,
     open_app,
-    sample_app_cmd,
     sign_in_on_a_new_device,
     start_app,
     wait_for_text,
@@ -138,19 +143,91 @@ class Change:
     bytes_out: int
     bytes_in: int
     frames_in: int
+    #: CPU the app's Python process and Chromium spent on the change (see `Probe`)
+    python_cpu_ms: float | None = None
+    browser_cpu_ms: float | None = None
+
+
+def _cpu_ms(pid: int) -> float:
+    """utime + stime of a process, in ms (0 if it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def chromium_pids() -> list[int]:
+    """Every Chromium process under this one (browser, renderers, the GPU process that draws CanvasKit)."""
+    children: dict[int, list[int]] = {}
+    names: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat.split(" (", 1)[1].rsplit(")", 1)
+        names[int(entry.name)] = name
+        children.setdefault(int(rest.split()[1]), []).append(int(entry.name))
+    found, todo = [], [os.getpid()]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            todo.append(child)
+            if "chrom" in names.get(child, "") or "headless" in names.get(child, ""):
+                found.append(child)
+    return found
+
+
+@dataclass
+class Probe:
+    """CPU counters for one page: the Python process serving it, and all of Chromium (the changes are timed one
+    at a time, so what Chromium spends meanwhile is the change's). CPU, not wall-clock time: on a loaded
+    machine the wall-clock figures mostly measure waiting for a core, CPU time what the change costs."""
+
+    pid: int
+    browser: list[int]
+
+    def read(self) -> tuple[float, float]:
+        """(Python process CPU ms, Chromium CPU ms) so far."""
+        return _cpu_ms(self.pid), sum(_cpu_ms(p) for p in self.browser)
+
+
+#: page -> its probe (set up in `run`)
+PROBES: dict[Any, Probe] = {}
+#: after the new content shows, how long the CPU counters keep counting: the change's animations (a tab's
+#: indicator, a toast sliding in) and the route's report back are part of what it costs
+SETTLE_MS = 300
 
 
 def timed(page: Page, name: str, target: Locator, *, re: str, sel: str | None = None) -> Change:
     """Tap `target` and time it until something matching `re` (anchored by the caller) is in the tree."""
     page.bring_to_front()
-    expect(target).to_be_attached(timeout=STEP_MS)
-    target.scroll_into_view_if_needed(timeout=STEP_MS)
-    box = target.bounding_box(timeout=STEP_MS)
+    box = None
+    for attempt in range(3):
+        # A background sync may draw the screen again (its controls anew) just as the target is found.
+        try:
+            expect(target).to_be_attached(timeout=STEP_MS)
+            target.scroll_into_view_if_needed(timeout=STEP_MS)
+            box = target.bounding_box(timeout=STEP_MS)
+            break
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            page.wait_for_timeout(200)
     assert box is not None, name
+    probe = PROBES.get(page)
+    before = probe.read() if probe else None
     page.evaluate(ARM_SCRIPT, {"re": re, "sel": sel})
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_function("window.__bench.t1 !== null", timeout=STEP_MS, polling=50)
     got: dict[str, Any] = page.evaluate("(() => { const B = window.__bench; B.armed = false; return B; })()")
+    cpu: tuple[float | None, float | None] = (None, None)
+    if probe is not None and before is not None:
+        page.wait_for_timeout(SETTLE_MS)
+        after = probe.read()
+        cpu = (after[0] - before[0], after[1] - before[1])
     t0, t1 = got["t0"], got["t1"]
     frames = [f for f in got["frames"] if f[1] <= t1]
     out = [f for f in frames if f[0] == "out"]
@@ -166,6 +243,8 @@ def timed(page: Page, name: str, target: Locator, *, re: str, sel: str | None = 
         bytes_out=sum(f[2] for f in out),
         bytes_in=sum(f[2] for f in came),
         frames_in=len(came),
+        python_cpu_ms=cpu[0],
+        browser_cpu_ms=cpu[1],
     )
 
 
@@ -222,7 +301,23 @@ def app_round(page: Page, tap_counts: dict[str, int]) -> list[Change]:
 
 
 def baseline_tap(page: Page, n: int) -> Change:
-    return timed(page, "sample app tap", page.get_by_role("button", name="Tap", exact=True), re=exact(f"Taps: {n}"))
+    return timed(page, "no-op Flet tap", page.get_by_role("button", name="Tap", exact=True), re=exact(f"Taps: {n}"))
+
+
+def baseline_app(port: int) -> None:
+    """The baseline: a Flet web app whose one button changes one Text. Nothing else on it moves (the harness's
+    sample app has a focused text field, whose blinking caret keeps Chromium drawing ~10% of a core)."""
+    import flet as ft
+
+    def main(page: ft.Page) -> None:
+        taps = ft.Text("Taps: 0")
+
+        def tap(_e: ft.Event[ft.Button]) -> None:
+            taps.value = f"Taps: {int(taps.value.split()[-1]) + 1}"
+
+        page.add(ft.Button("Tap", on_click=tap), taps)
+
+    ft.run(main, view=None, host="127.0.0.1", port=port, no_cdn=True, web_renderer=ft.WebRenderer.CANVAS_KIT)
 
 
 # --------------------------------------------------------------------------- preparation (not timed)
@@ -258,11 +353,12 @@ def fmt(value: float | None) -> str:
 
 def report(title: str, changes: list[Change]) -> float:
     print(f"\n{title}")
-    print("  change           total  client server render  bytes out   bytes in frames in")
+    print("  change           total  client server render  bytes out   bytes in frames in  cpu: python browser")
     for c in changes:
         print(
             f"  {c.name:15s} {c.ms:6.0f} {fmt(c.client_ms)} {fmt(c.server_ms)} {fmt(c.render_ms)}"
             f" {c.bytes_out:10,d} {c.bytes_in:10,d} {c.frames_in:9d}"
+            f"       {fmt(c.python_cpu_ms)} {fmt(c.browser_cpu_ms)}"
         )
     times = [c.ms for c in changes]
     p50 = statistics.median(times)
@@ -273,17 +369,26 @@ def report(title: str, changes: list[Change]) -> float:
     for name, group in by_name.items():
         parts = [
             statistics.median([getattr(c, k) for c in group if getattr(c, k) is not None] or [0])
-            for k in ("ms", "client_ms", "server_ms", "render_ms")
+            for k in ("ms", "client_ms", "server_ms", "render_ms", "python_cpu_ms", "browser_cpu_ms")
         ]
         kb = statistics.median([c.bytes_in for c in group]) / 1024
         print(
             f"    {name:15s} median {parts[0]:5.0f} ms (client {parts[1]:.0f}, server {parts[2]:.0f},"
-            f" render {parts[3]:.0f}), {kb:.1f} KiB in"
+            f" render {parts[3]:.0f}), {kb:.1f} KiB in; CPU python {parts[4]:.0f} ms, browser {parts[5]:.0f} ms"
+        )
+    cpu = [(c.python_cpu_ms, c.browser_cpu_ms) for c in changes if c.python_cpu_ms is not None]
+    if cpu:
+        print(
+            f"  CPU per change, median: python {statistics.median(p for p, _ in cpu):.0f} ms,"
+            f" browser {statistics.median(b for _, b in cpu if b is not None):.0f} ms"
         )
     return p50
 
 
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--baseline-app":
+        baseline_app(int(sys.argv[2]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=20)
     parser.add_argument("--scale", type=float, default=0.25, help="the demo's size (python -m server demo --scale)")
@@ -313,12 +418,16 @@ def main() -> None:
         )
         started.append(client)
         sample_port = free_port()
-        sample = start_app(sample_app_cmd(sample_port), sample_port, log_path=tmp / "sample.log")
+        sample = start_app(
+            [sys.executable, str(Path(__file__).resolve()), "--baseline-app", str(sample_port)],
+            sample_port,
+            log_path=tmp / "baseline.log",
+        )
         started.append(sample)
         with sync_playwright() as p:
             browser = launch_chromium(p, tmp / "chromium-home")
             try:
-                run(browser, client.url, sample.url, args, client.proc)
+                run(browser, client.url, sample.url, args, client.proc, sample.proc)
             finally:
                 browser.close()
     finally:
@@ -328,7 +437,14 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(browser: Any, app_url: str, sample_url: str, args: argparse.Namespace, client_proc: Any) -> None:
+def probe(page: Page, pid: int) -> Probe:
+    PROBES[page] = Probe(pid, chromium_pids())
+    return PROBES[page]
+
+
+def run(
+    browser: Any, app_url: str, sample_url: str, args: argparse.Namespace, client_proc: Any, sample_proc: Any
+) -> None:
     size = {"width": PHONE[0], "height": PHONE[1]}
     app = browser.new_context(viewport=size).new_page()
     app.add_init_script(INIT_SCRIPT)
@@ -345,6 +461,17 @@ def run(browser: Any, app_url: str, sample_url: str, args: argparse.Namespace, c
     base.add_init_script(INIT_SCRIPT)
     open_app(base, sample_url)
     wait_for_text(base, "Taps: 0")
+    probe(app, client_proc.pid)
+    probe(base, sample_proc.pid)
+    # What the two pages cost doing nothing (a blinking caret, an animation that never stops...): the floor
+    # under every change's CPU figures.
+    before = PROBES[app].read()
+    app.wait_for_timeout(3000)
+    after = PROBES[app].read()
+    print(
+        f"idle, per second: app's Python {(after[0] - before[0]) / 3:.0f} ms CPU,"
+        f" Chromium {(after[1] - before[1]) / 3:.0f} ms CPU"
+    )
 
     # One round untimed: the first visit of each screen (and Python's first run of its code) is not the steady
     # state a person tapping around sees.
@@ -377,7 +504,7 @@ def run(browser: Any, app_url: str, sample_url: str, args: argparse.Namespace, c
     changes = changes[: args.changes]
     baseline = baseline[: args.changes]
 
-    base_p50 = report("baseline: the sample Flet app's tap (one Text changes)", baseline)
+    base_p50 = report("baseline: a no-op Flet round trip (a button changes one Text)", baseline)
     p50 = report("besmart screen changes", changes)
     print(f"\nratio to the baseline round trip: p50 {p50 / base_p50:.2f}x")
     print(f"load: {Path('/proc/loadavg').read_text().strip()}")
