@@ -327,7 +327,8 @@ class Queries:
         return [CommunicationThread(c, by_parent.get(c.id, [])) for c in communications]
 
     def notifications(self, *, unread_only: bool = False) -> list[Stored]:
-        found = self.records("notification")
+        """The inbox (read by the dashboard's unread count too): each decrypted once while unchanged."""
+        found = self.records("notification", remember=True)
         return [n for n in found if not (unread_only and n.values.get("read"))]
 
     def with_conflicts(self) -> list[Stored]:
