@@ -15,9 +15,11 @@ Incidents, Dashboard (tabs) → the inbox (the dashboard's Notifications button:
 "More") → Dashboard (tab). One round before the timed ones is not timed (first visits).
 Rounds repeat until `--changes` changes are timed.
 
-The same run times a baseline alternately with the app's changes: a Flet app of one button and one Text
-(`--baseline-app`, in this file) in another page of the same browser, its "Tap" button until "Taps: n"
-shows — a no-op Flet round trip, the floor any screen change sits on here.
+The same run times a baseline alternately with the app's changes: a Flet app of a button, a navigation bar
+and two Texts (`--baseline-app`, in this file) in another page of the same browser: after each tab change of
+the app a tab of its navigation bar, after any other change its "Tap" button, each until its Text shows the
+change — no-op Flet round trips, the floor any screen change sits on here (a navigation bar's is higher: its
+indicator animates).
 
 Each change also counts CPU (not wall-clock) time: the app's Python process and all of Chromium (the GPU
 process draws CanvasKit) from the tap until 300 ms after the content showed (`SETTLE_MS`: its animations
@@ -304,18 +306,36 @@ def baseline_tap(page: Page, n: int) -> Change:
     return timed(page, "no-op Flet tap", page.get_by_role("button", name="Tap", exact=True), re=exact(f"Taps: {n}"))
 
 
+def baseline_nav(page: Page, n: int) -> Change:
+    """The baseline app's navigation bar: a tab tap whose handler changes one Text (a screen change's floor)."""
+    section = 1 + n % 2
+    return timed(page, "no-op nav tap", tab(page, f"Section {section}"), re=exact(f"Shown: {section} ({n})"))
+
+
 def baseline_app(port: int) -> None:
-    """The baseline: a Flet web app whose one button changes one Text. Nothing else on it moves (the harness's
-    sample app has a focused text field, whose blinking caret keeps Chromium drawing ~10% of a core)."""
+    """The baseline: a Flet web app whose button changes one Text, and whose navigation bar (as the app's, at
+    the bottom) changes another. Nothing else on it moves (the harness's sample app has a focused text field,
+    whose blinking caret keeps Chromium drawing ~10% of a core)."""
     import flet as ft
 
     def main(page: ft.Page) -> None:
         taps = ft.Text("Taps: 0")
+        shown = ft.Text("Shown: 0 (0)")
+        navs = 0
 
         def tap(_e: ft.Event[ft.Button]) -> None:
             taps.value = f"Taps: {int(taps.value.split()[-1]) + 1}"
 
-        page.add(ft.Button("Tap", on_click=tap), taps)
+        def nav(e: ft.Event[ft.NavigationBar]) -> None:
+            nonlocal navs
+            navs += 1
+            shown.value = f"Shown: {e.control.selected_index} ({navs})"
+
+        page.navigation_bar = ft.NavigationBar(
+            destinations=[ft.NavigationBarDestination(icon=ft.Icons.CIRCLE, label=f"Section {i}") for i in range(5)],
+            on_change=nav,
+        )
+        page.add(ft.Button("Tap", on_click=tap), taps, shown)
 
     ft.run(main, view=None, host="127.0.0.1", port=port, no_cdn=True, web_renderer=ft.WebRenderer.CANVAS_KIT)
 
@@ -492,19 +512,27 @@ def run(
         time.sleep(1.0)
     changes: list[Change] = []
     baseline: list[Change] = []
-    taps = 1
+    taps, navs = 1, 0
     while len(changes) < args.changes:
         for change in app_round(app, tap_counts):
             changes.append(change)
-            taps += 1
-            baseline.append(baseline_tap(base, taps))  # alternated: the machine's noise hits both
+            # Alternated, so the machine's noise hits both: a tab change against the baseline's tab change,
+            # anything else against its button.
+            if change.name.startswith("tab "):
+                navs += 1
+                baseline.append(baseline_nav(base, navs))
+            else:
+                taps += 1
+                baseline.append(baseline_tap(base, taps))
     if spy is not None:
         spy.send_signal(signal.SIGINT)
         spy.wait(30)
     changes = changes[: args.changes]
     baseline = baseline[: args.changes]
 
-    base_p50 = report("baseline: a no-op Flet round trip (a button changes one Text)", baseline)
+    base_p50 = report(
+        "baseline: no-op Flet round trips (a button, or a navigation bar tab, changes one Text)", baseline
+    )
     p50 = report("besmart screen changes", changes)
     print(f"\nratio to the baseline round trip: p50 {p50 / base_p50:.2f}x")
     print(f"load: {Path('/proc/loadavg').read_text().strip()}")
