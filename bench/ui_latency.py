@@ -26,15 +26,17 @@ process draws CanvasKit) from the tap until 300 ms after the content showed (`SE
 included). On a loaded machine the wall-clock figures are mostly waiting for a core; CPU is what a change costs.
 
 For each change the page also logs the websocket frames (a wrapper around `WebSocket`, installed before the
-app loads): bytes sent and received, the first frame out (the event leaving), the first frame in (the
-server's answer starting) and the last one in before the content showed. So each change splits into
+app loads): bytes sent and received up to the moment the content showed, the first frame out (the event
+leaving) and the first frame in (the server's answer starting). So each change splits into
 client (tap → event sent), server (event sent → first answer frame) and render (first answer frame → shown).
 
     python bench/ui_latency.py [--changes 20] [--scale 0.25] [--keep DIR] [--py-spy OUT]
 
 `--py-spy OUT` records the client process with py-spy (a `py-spy` on PATH or in /tmp/pyspy/bin) during the
-timed changes and writes its collapsed stacks to OUT. Last line: `ui_change_p50_ms <median of the app's
-changes>` (target: 150 ms or less).
+timed changes and writes its collapsed stacks to OUT (its sampling stops the process: the figures of such a run
+are slower, and a change may time out; use it for where the time goes, not for figures).
+
+Last line: `ui_change_p50_ms <median of the app's changes>` (target: 150 ms or less).
 """
 
 from __future__ import annotations
