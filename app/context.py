@@ -145,7 +145,7 @@ class Context:
         return str(found[0].values.get("name", "")) if found else ""
 
     def staff_names(self) -> dict[str, str]:
-        return {s.id: s.values.get("name", "") for s in self.store.records("staff")}
+        return {s.id: s.values.get("name", "") for s in self.store.records("staff", remember=True)}
 
     def individual_names(self) -> dict[str, str]:
         return {p.id: display_name(p) for p in self.store.individuals()}

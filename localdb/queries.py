@@ -257,25 +257,31 @@ class Queries:
             rows = self.db.execute("SELECT * FROM outbox WHERE record_id = ? ORDER BY op_id", (record_id,))
             return [self._outbox_op(row) for row in rows.fetchall()]
 
-    def records(self, kind: str, profile_id: str | None = None) -> list[Stored]:
-        """Every live record of a kind (optionally of one individual), newest time first."""
+    def records(self, kind: str, profile_id: str | None = None, *, remember: bool = False) -> list[Stored]:
+        """Every live record of a kind (optionally of one individual), newest time first. `remember`: decode
+        each row once and reuse it while unchanged (`_remembered`; for read-only callers)."""
         if profile_id is None:
             # Spelled out so SQLite can use the partial index (which leaves out the many clicker taps).
             where = "kind = ?" if kind == "clicker_event" else "kind = ? AND kind != 'clicker_event'"
-            return self._select(where, (kind,), order="occurred_at DESC")
-        return self._select("kind = ? AND profile_id = ?", (kind, profile_id), order="occurred_at DESC")
+            return self._select(where, (kind,), order="occurred_at DESC", remember=remember)
+        return self._select(
+            "kind = ? AND profile_id = ?", (kind, profile_id), order="occurred_at DESC", remember=remember
+        )
 
     def held_about(self, profile_id: str) -> list[Stored]:
         """Every record this device holds about one individual, deleted ones too (a subject access request)."""
         return self._select("profile_id = ?", (profile_id,), include_deleted=True)
 
     def individuals(self) -> list[Stored]:
-        """The individuals on this device, by last then first name."""
-        people = self.records("individual")
+        """The individuals on this device, by last then first name. Read on almost every screen (names, the
+        directory, the record picker): each is decrypted once while unchanged (`_remembered`)."""
+        people = self.records("individual", remember=True)
         return sorted(people, key=lambda s: (s.values.get("last_name", ""), s.values.get("first_name", "")))
 
     def behaviour_types(self, *, active_only: bool = True) -> list[Stored]:
-        types = [t for t in self.records("behaviour_type") if t.values.get("active", True) or not active_only]
+        types = [
+            t for t in self.records("behaviour_type", remember=True) if t.values.get("active", True) or not active_only
+        ]
         return sorted(types, key=lambda t: (t.values.get("sort_order", 0), t.values.get("label", "")))
 
     def clicker_events(self, profile_id: str, start: dt.datetime, end: dt.datetime) -> list[Stored]:
@@ -321,7 +327,8 @@ class Queries:
         return [CommunicationThread(c, by_parent.get(c.id, [])) for c in communications]
 
     def notifications(self, *, unread_only: bool = False) -> list[Stored]:
-        found = self.records("notification")
+        """The inbox (read by the dashboard's unread count too): each decrypted once while unchanged."""
+        found = self.records("notification", remember=True)
         return [n for n in found if not (unread_only and n.values.get("read"))]
 
     def with_conflicts(self) -> list[Stored]:

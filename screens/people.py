@@ -207,52 +207,25 @@ class ProfileScreen:
         values = profile.individual.values
         self.labelled_actions, self.icon_actions = self._actions()
         self.resized()
-        # The section names are the user guide's ("Viewing an individual's profile").
-        tabs: list[tuple[str, list[ft.Control]]] = [
-            ("Overview", self._overview(profile)),
-            ("Incidents", [incident_tile(self.shell, i) for i in profile.incidents] or [empty("No incidents.")]),
-            ("Communications", threads_view(self.shell, self.profile_id, profile)),
-            ("Clickers", self._clicker(profile)),
-            ("Smart Plans", profile_plans(self.shell, self.profile_id)),
+        # The section names are the user guide's ("Viewing an individual's profile"). Each section is built when
+        # it is first shown: opening a profile sends one section, not eight (most of a profile's controls are in
+        # sections a person never opens), and the store is read only for what is shown.
+        tabs: list[tuple[str, Callable[[], list[ft.Control]]]] = [
+            ("Overview", lambda: self._overview(profile)),
             (
-                "Details",
-                [
-                    labelled("First name", values.get("first_name")),
-                    labelled("Last name", values.get("last_name")),
-                    labelled("Preferred name", values.get("preferred_name")),
-                    labelled("Date of birth", values.get("date_of_birth")),
-                    labelled("Group", values.get("group")),
-                    labelled("SEND", values.get("send")),
-                    labelled("EHC plan", values.get("ehc_plan")),
-                    labelled("Looked after", values.get("looked_after")),
-                    labelled("Details", values.get("details")),
-                ],
+                "Incidents",
+                lambda: [incident_tile(self.shell, i) for i in profile.incidents] or [empty("No incidents.")],
             ),
-            (
-                "Key Contacts",
-                [
-                    card(
-                        ft.Text(c.values.get("name", ""), weight=ft.FontWeight.BOLD),
-                        muted(c.values.get("relationship", "")),
-                        *([selectable(f"Phone: {c.values['phone']}")] if c.values.get("phone") else []),
-                        *([selectable(f"Email: {c.values['email']}")] if c.values.get("email") else []),
-                        *([muted("Has parental responsibility")] if c.values.get("parental_responsibility") else []),
-                    )
-                    for c in profile.key_contacts
-                ]
-                or [empty("No key contacts recorded.")],
-            ),
-            (
-                "Access",
-                [
-                    heading("Key staff", size=16),
-                    *([ft.Text(n) for n in profile.key_staff] or [muted("None")]),
-                    heading("Staff with access", size=16),
-                    *([ft.Text(n) for n in profile.access] or [muted("Leads and admins only")]),
-                    *legal_hold_panel(self.shell, self.profile_id),
-                ],
-            ),
+            ("Communications", lambda: threads_view(self.shell, self.profile_id, profile)),
+            ("Clickers", lambda: self._clicker(profile)),
+            ("Smart Plans", lambda: profile_plans(self.shell, self.profile_id)),
+            ("Details", lambda: self._details(values)),
+            ("Key Contacts", lambda: self._key_contacts(profile)),
+            ("Access", lambda: self._access(profile)),
         ]
+        self.sections = [ft.Column([], scroll=ft.ScrollMode.AUTO, spacing=8) for _ in tabs]
+        self.builders = [build for _, build in tabs]
+        self._fill(self.tab)
         self.tabs = ft.Tabs(
             length=len(tabs),
             selected_index=self.tab,
@@ -286,10 +259,7 @@ class ProfileScreen:
                         spacing=0,
                         vertical_alignment=ft.CrossAxisAlignment.CENTER,
                     ),
-                    ft.TabBarView(
-                        expand=True,
-                        controls=[ft.Column(body, scroll=ft.ScrollMode.AUTO, spacing=8) for _, body in tabs],
-                    ),
+                    ft.TabBarView(expand=True, controls=list[ft.Control](self.sections)),
                 ],
                 spacing=0,
                 expand=True,
@@ -304,13 +274,54 @@ class ProfileScreen:
         title.controls += [self.labelled_actions, self.icon_actions]
         return ft.Column([title, self.tabs], spacing=4, expand=True)
 
+    def _fill(self, index: int) -> None:
+        """Build section `index` if it has not been built yet."""
+        if not self.sections[index].controls:
+            self.sections[index].controls = self.builders[index]()
+
     def _select(self, index: int, *, update: bool = True) -> None:
-        """Show a section: a tab was tapped (the Tabs already show it) or picked from the menu."""
+        """Show a section: a tab was tapped (the Tabs already show it; its contents follow when the handler
+        returns) or picked from the menu."""
         self.tab = index
         self.params["tab"] = index
+        self._fill(index)
         if update:
             self.tabs.selected_index = index
             self.tabs.update()
+
+    def _details(self, values: dict[str, Any]) -> list[ft.Control]:
+        return [
+            labelled("First name", values.get("first_name")),
+            labelled("Last name", values.get("last_name")),
+            labelled("Preferred name", values.get("preferred_name")),
+            labelled("Date of birth", values.get("date_of_birth")),
+            labelled("Group", values.get("group")),
+            labelled("SEND", values.get("send")),
+            labelled("EHC plan", values.get("ehc_plan")),
+            labelled("Looked after", values.get("looked_after")),
+            labelled("Details", values.get("details")),
+        ]
+
+    def _key_contacts(self, profile: Profile) -> list[ft.Control]:
+        return [
+            card(
+                ft.Text(c.values.get("name", ""), weight=ft.FontWeight.BOLD),
+                muted(c.values.get("relationship", "")),
+                *([selectable(f"Phone: {c.values['phone']}")] if c.values.get("phone") else []),
+                *([selectable(f"Email: {c.values['email']}")] if c.values.get("email") else []),
+                *([muted("Has parental responsibility")] if c.values.get("parental_responsibility") else []),
+            )
+            for c in profile.key_contacts
+        ] or [empty("No key contacts recorded.")]
+
+    def _access(self, profile: Profile) -> list[ft.Control]:
+        return [
+            heading("Key staff", size=16),
+            *([ft.Text(n) for n in profile.key_staff] or [muted("None")]),
+            heading("Staff with access", size=16),
+            *([ft.Text(n) for n in profile.access] or [muted("Leads and admins only")]),
+            *legal_hold_panel(self.shell, self.profile_id),
+        ]
 
     def _overview(self, profile: Profile) -> list[ft.Control]:
         return [

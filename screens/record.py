@@ -187,6 +187,9 @@ class Clicker:
         if tap is None:
             return
         self._refresh_counts()
+        # The new count goes out on its own, before the toast: the person is looking at the count, and the
+        # toast's slide-in animation would otherwise share its first frames with it.
+        self.grid.update()
 
         def undo(_e: Any) -> None:
             def take_back() -> bool:
@@ -197,7 +200,9 @@ class Clicker:
                 self._refresh_counts()
                 self.shell.toast(f"Removed {tap.label}")
 
-        self.shell.toast(f"Logged {tap.label} at {tap.at.astimezone():%H:%M}", action="Undo", on_action=undo)
+        self.shell.toast(
+            f"Logged {tap.label} at {tap.at.astimezone():%H:%M}", action="Undo", on_action=undo, flush=False
+        )
 
     def build(self) -> ft.Control:
         name = self.shell.services.context.individual_names().get(self.profile_id, "")

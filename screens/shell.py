@@ -170,28 +170,29 @@ class Shell:
         self.page.on_resize = self._resized
         self._resized(None, update=False)
         self._sync_changed(self.sync.status)
+        self.strip = ft.Container(
+            ft.Column(
+                [
+                    ft.Row(
+                        [
+                            # Expanding: the status wraps beside the button instead of pushing it onto
+                            # a line of its own (a phone has few lines to spare).
+                            ft.Semantics(content=self.status_text, identifier="sync-status", expand=True),
+                            ft.TextButton("Sync now", on_click=self.sync_now),
+                        ],
+                        vertical_alignment=ft.CrossAxisAlignment.CENTER,
+                    ),
+                    self.progress,
+                    self.sync_error,
+                ],
+                spacing=2,
+            ),
+            padding=ft.Padding.symmetric(horizontal=12),
+        )
         main = ft.Column(
             [
                 self.offline,
-                ft.Container(
-                    ft.Column(
-                        [
-                            ft.Row(
-                                [
-                                    # Expanding: the status wraps beside the button instead of pushing it onto
-                                    # a line of its own (a phone has few lines to spare).
-                                    ft.Semantics(content=self.status_text, identifier="sync-status", expand=True),
-                                    ft.TextButton("Sync now", on_click=self.sync_now),
-                                ],
-                                vertical_alignment=ft.CrossAxisAlignment.CENTER,
-                            ),
-                            self.progress,
-                            self.sync_error,
-                        ],
-                        spacing=2,
-                    ),
-                    padding=ft.Padding.symmetric(horizontal=12),
-                ),
+                self.strip,
                 # On a wide screen the screens stay a readable column in the middle.
                 ft.Container(self.content, alignment=ft.Alignment.TOP_CENTER, expand=True),
             ],
@@ -317,10 +318,12 @@ class Shell:
         only reports one of the shell's own pushes changes nothing."""
         if route == self.route:
             self._pushed.clear()
+            ft.context.disable_auto_update()  # nothing changed: no diff of the whole page after this event
             return
         if route in self._pushed:
             # The browser reporting an earlier push after a later one: the later screen stays.
             del self._pushed[: self._pushed.index(route) + 1]
+            ft.context.disable_auto_update()
             return
         self._pushed.clear()
         found = registry.screen_at(route)
@@ -377,6 +380,8 @@ class Shell:
         return result
 
     _snack: ft.SnackBar | None = None
+    #: the sync status strip, once `build` has made it
+    strip: ft.Container | None = None
     _page_padding: ft.PaddingValue | None = None
     #: kept while a save is under way: Flet drops a service nothing refers to
     _picker: ft.FilePicker | None = None
@@ -394,7 +399,10 @@ class Shell:
         error: bool = False,
         action: str | None = None,
         on_action: Callable[..., Any] | None = None,
+        flush: bool = True,
     ) -> None:
+        """Show `message` in a snack bar. `flush=False`: the handler has sent its own changes already (so the
+        whole page need not be diffed again, e.g. after every clicker tap)."""
         if self._snack is not None and self._snack.open:
             self._snack.open = False  # replace it: queued behind it, this one would show seconds late
         self._snack = ft.SnackBar(
@@ -407,7 +415,8 @@ class Shell:
         self.page.show_dialog(self._snack)
         # show_dialog updates only the dialogs, which turns off the auto-update after the handler: send
         # whatever else the handler changed before the toast, too.
-        self.page.update()
+        if flush:
+            self.page.update()
 
     # --- sync -----------------------------------------------------------------------------------
 
@@ -439,8 +448,11 @@ class Shell:
         if status.needs_sign_in:
             self.sync_error.value = "Your session has ended: sign out and in again to sync. Nothing is lost."
             self.sync_error.visible = True
-        with contextlib.suppress(AssertionError, RuntimeError):  # the page may have been closed
-            self.page.update()
+        # Only the banner and the strip: the whole page would mean diffing the screen too, and this runs on every
+        # write (a clicker tap) and every step of a sync.
+        with contextlib.suppress(AssertionError, RuntimeError):  # the page may have been closed, or not built yet
+            if self.strip is not None:
+                self.page.update(self.offline, self.strip)
 
     async def sync_now(self, _e: Any = None) -> None:
         await self.sync.sync_now()

@@ -15,7 +15,7 @@ from sync.hlc import Stamp
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
 from tests.support.device import PASSCODE, user
-from tests.support.screens import server_create
+from tests.support.screens import server_create, server_update
 
 
 def test_clicker_taps_count_today_and_undo(services: Services, child: str):
@@ -221,6 +221,24 @@ def test_directory_and_profile(services: Services, child: str):
     assert profile.key_staff == ["Lee Lead"]
     assert [c.values["name"] for c in profile.key_contacts] == ["Mum"]
     assert len(profile.incidents) == 1 and len(profile.recent_incidents) == 1
+
+
+def test_names_read_on_every_screen_follow_edits_and_syncs_and_leave_memory_on_lock(
+    store: LocalStore, services: Services, child: str
+):
+    """Individuals, staff and behaviour types are decrypted once and reused while unchanged (every screen reads
+    them): an edit here or a change pulled from the server shows at once, and a lock forgets them."""
+    context = services.context
+    assert context.individual_names()[child] == "Ada Lovelace"
+    assert any(stored.kind == "individual" for _key, stored in store._decoded.values())
+    context.write("individual", "update", {"preferred_name": "Addie"}, record_id=child)
+    assert context.individual_names()[child] == "Addie Lovelace"
+    assert [p.name for p in services.directory.people()] == ["Addie Lovelace"]
+    server_update(store, child, {"last_name": "Byron"})
+    assert context.individual_names()[child] == "Addie Byron"
+    assert context.staff_names()  # read through the same reuse
+    store.lock()
+    assert store._decoded == {}  # nothing decrypted stays in memory once locked
 
 
 def test_notifications_can_be_marked_read(services: Services, store: LocalStore):

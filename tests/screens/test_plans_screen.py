@@ -257,12 +257,18 @@ def test_a_lead_downloads_the_plan_as_a_pdf_audited(lead: UiHarness, lead_ids: d
     assert (download["record_kind"], download["record_id"]) == ("smart_plan", lead_ids["second"])
 
 
+def plans_tab(ui: UiHarness, profile_id: str) -> None:
+    """Open a profile, then its Smart Plans section (a profile builds each section when it is first shown)."""
+    ui.go(f"/people/{profile_id}")
+    ui.select_index(ui.find(ft.Tabs), 4)
+
+
 def test_the_profile_tab_lists_the_individuals_plans_and_a_lead_starts_one(lead: UiHarness, lead_ids: dict[str, str]):
-    lead.go(f"/people/{lead_ids['ada']}")
+    plans_tab(lead, lead_ids["ada"])
     assert lead.has_text("Ada's Smart Plan")
     lead.click(lead.find(ft.FilledButton, text="Start a plan"))  # Ada has an active plan
     assert lead.has_text("This individual already has a Smart Plan: open it, or start its next version, instead.")
-    lead.go(f"/people/{lead_ids['cy']}")
+    plans_tab(lead, lead_ids["cy"])
     lead.click(lead.find(ft.FilledButton, text="Start a plan"))
     shell = root(lead).shell
     started = shell.current.params["plan_id"]
@@ -272,7 +278,7 @@ def test_the_profile_tab_lists_the_individuals_plans_and_a_lead_starts_one(lead:
 
 
 def test_staff_see_the_profile_tab_without_start(staff: UiHarness, staff_ids: dict[str, str]):
-    staff.go(f"/people/{staff_ids['bo']}")
+    plans_tab(staff, staff_ids["bo"])
     assert staff.has_text("Bo's plan")
     assert not staff.find_all(ft.FilledButton, text="Start a plan")
 
