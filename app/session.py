@@ -30,7 +30,7 @@ from localdb.keys import (
     secure_keyring_available,
 )
 from localdb.store import LocalStore, StorageError, StoreError, StoreLockedError
-from sync.gateway import OfflineError, RateLimited, ServerError, ServerGateway, SyncFailure
+from sync.gateway import OfflineError, RateLimited, ServerError, ServerGateway, SyncFailure, load_http_client
 from sync.protocol import LoginRequest, Session, UserInfo
 
 USER_SECRET = "user"
@@ -86,6 +86,12 @@ class ClientSession:
         self.store: LocalStore | None = None
         self.user: UserInfo | None = None
         self.sync: SyncService | None = None
+
+    @staticmethod
+    def load_network() -> None:
+        """Import the HTTP client now (it is otherwise imported by the first request: see
+        `sync.gateway.load_http_client`)."""
+        load_http_client()
 
     # --- accounts known on this device ----------------------------------------------------------
 
