@@ -13,6 +13,7 @@ Nothing here changes durability: a transaction is durable once its commit is in 
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from pathlib import Path
@@ -67,9 +68,8 @@ class BackgroundCheckpointer:
                 if self._stopped.wait(self._delay_s):
                     return
                 self._wake.clear()
-                try:
+                # Busy with the writer's own checkpoint, or the disk is full: the next write tries again.
+                with contextlib.suppress(sqlite3.Error):
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.Error:
-                    pass  # busy with the writer's own checkpoint, or the disk is full: the next write retries
         finally:
             db.close()

@@ -40,6 +40,9 @@ _HEADER = struct.Struct(">BI")
 _MIN_BLOB = _HEADER.size + NONCE_BYTES + _TAG_BYTES
 _MAX_KEY_ID = 2**32 - 1
 _AAD_LABEL = b"besmart-field-v1"
+#: compact, sorted keys so equal values match; one encoder for every call (json.dumps with options builds a new
+#: encoder each time: every tap seals two values)
+_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 class TamperError(LocalDbError):
@@ -158,8 +161,7 @@ class FieldCipher:
 
     def encrypt_json(self, obj: Any, *, table: str, column: str, row_id: str) -> bytes:
         """Encrypt a JSON-serialisable value (compact, sorted keys so equal values match)."""
-        text = json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-        return self.encrypt(text.encode("utf-8"), table=table, column=column, row_id=row_id)
+        return self.encrypt(_JSON.encode(obj).encode("utf-8"), table=table, column=column, row_id=row_id)
 
     def decrypt_json(self, blob: bytes, *, table: str, column: str, row_id: str) -> Any:
         """Decrypt a value made by ``encrypt_json``."""
