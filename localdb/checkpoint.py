@@ -41,7 +41,8 @@ class BackgroundCheckpointer:
                 if self._thread is None and not self._stopping:
                     self._thread = threading.Thread(target=self._run, name="besmart-checkpoint", daemon=True)
                     self._thread.start()
-        self._wake.set()
+        if not self._wake.is_set():  # a burst of taps sets it once
+            self._wake.set()
 
     def stop(self) -> None:
         """End the thread and close its connection (before the database is closed or deleted)."""
@@ -59,7 +60,8 @@ class BackgroundCheckpointer:
         except sqlite3.Error:
             return  # the directory went away: the writer's own checkpoints still run
         try:
-            db.execute("PRAGMA synchronous=FULL")
+            with contextlib.suppress(sqlite3.Error):
+                db.execute("PRAGMA synchronous=FULL")
             while True:
                 self._wake.wait()
                 if self._stopping:

@@ -9,6 +9,7 @@ browser at the screen's URL, and unlocking shows that screen again. Signing out 
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import logging
 from collections.abc import Callable, Coroutine
@@ -306,7 +307,10 @@ class Root:
             self.page.update()
             # The key derivation (scrypt, 0.1-0.5 s) runs in a thread and lets go of the GIL: meanwhile this
             # thread loads what the unlocked app shows first, instead of before the unlock screen.
-            opening = asyncio.create_task(asyncio.to_thread(self.session.unlock, person, passcode.value or ""))
+            # (run_in_executor starts the thread now; a task made of to_thread would start it after _load_shell.)
+            opening = asyncio.get_running_loop().run_in_executor(
+                None, functools.partial(self.session.unlock, person, passcode.value or "")
+            )
             self._load_shell()
             try:
                 await opening
@@ -315,6 +319,9 @@ class Root:
                 show_error(error, str(failure))
                 self.page.update()
                 return
+            except BaseException:
+                unlock_button.disabled = False  # whatever went wrong, the person can try again
+                raise
             self.mine = person
             self.enter()
 
@@ -341,13 +348,15 @@ class Root:
     # --- signed in ------------------------------------------------------------------------------
 
     def _load_shell(self) -> None:
-        """Import the signed-in shell, the screen it opens first and the HTTP client (the sync starts on
-        unlock): none of it is needed before, and loading it all up front was a third of a start-up."""
+        """Import the signed-in shell, the screen it opens first, the clicker's and the HTTP client (the sync
+        starts on unlock): none of it is needed before, and loading it all up front was a third of a start-up."""
         from screens import registry
 
         importlib.import_module("screens.shell")
         found = registry.screen_at(self.route) if self.route else None
-        registry.SCREENS[found[0] if found else registry.HOME]  # imports the screen's module
+        # The screen at the URL (or home), and Record & Plan with its clicker: what a teacher opens next.
+        for name in (found[0] if found else registry.HOME, "record"):
+            registry.SCREENS[name]  # imports the screen's module
         self.session.load_network()
 
     def enter(self) -> None:

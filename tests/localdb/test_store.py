@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
+import struct
+import time
 from pathlib import Path
 
 import pytest
@@ -430,3 +432,28 @@ def test_purging_a_profile_removes_all_of_it(store: LocalStore):
     store.purge_profile(ada)
     assert [p.id for p in store.individuals()] == [bob]
     assert store.drafts() == [] and all(op.profile_id == bob for op in store.pending_ops())
+
+
+def _wal_state(store: LocalStore) -> tuple[int, int]:
+    """(frames in the log, frames already copied into the database), read from the WAL index (the -shm file:
+    mxFrame in its header, nBackfill in the checkpoint info after the header's two copies) without checkpointing."""
+    index = Path(f"{store.path}-shm").read_bytes()
+    return struct.unpack_from("=I", index, 16)[0], struct.unpack_from("=I", index, 96)[0]
+
+
+def test_the_log_is_copied_into_the_database_off_the_write_path(store: LocalStore) -> None:
+    """After a burst of taps the background checkpointer moves the log's pages into the database file (the tap
+    that crosses SQLite's own threshold then finds next to nothing left to copy); closing the store stops it."""
+    child = add_child(store)
+    for _ in range(50):
+        tap(store, child)
+    logged, copied = _wal_state(store)
+    assert logged > copied  # SQLite's own checkpoint has not run: 50 taps are ~200 pages
+    deadline = time.monotonic() + 10
+    while _wal_state(store)[1] < logged and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _wal_state(store)[1] >= logged
+    thread = store._checkpointer._thread
+    assert thread is not None and thread.is_alive()
+    store.close()
+    assert not thread.is_alive()
