@@ -12,6 +12,7 @@ row, column or table fails authentication instead of decrypting as somebody else
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import struct
@@ -55,8 +56,15 @@ class UnknownKeyError(TamperError):
 
 def _aad(header: bytes, table: str, column: str, row_id: str) -> bytes:
     # Length-prefix every part so ("ab", "c") and ("a", "bc") can never produce the same bytes.
+    raw = row_id.encode("utf-8")
+    return _aad_prefix(header, table, column) + struct.pack(">I", len(raw)) + raw
+
+
+@functools.lru_cache(maxsize=64)
+def _aad_prefix(header: bytes, table: str, column: str) -> bytes:
+    """The part of the associated data before the row id: the same for every value of a column (cached)."""
     parts = [_AAD_LABEL, header]
-    for text in (table, column, row_id):
+    for text in (table, column):
         raw = text.encode("utf-8")
         parts.append(struct.pack(">I", len(raw)))
         parts.append(raw)
