@@ -64,7 +64,7 @@ FAST, OS_KEYSTORE, PASSPHRASE = "fast KDF (tests' n=2**12)", "OS key store", "pa
 class FileKeyring(KeyringBackend):
     """A stand-in for the OS secure key store, shared by the preparing and the timed processes (a JSON file)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self, path: Path) -> None:
         super().__init__()
@@ -156,7 +156,13 @@ def seed(tmp: Path, scale: float) -> str:
     return url
 
 
-def prepare(
+def prepare(tmp: Path, scale: float, email: str = DEMO_EMAIL) -> tuple[Path, str, dict[str, int]]:
+    """The demo organisation seeded, and one device without an OS key store synced for `email` (other
+    benchmarks use this)."""
+    return prepare_device(tmp, seed(tmp, scale), "device", None, email)
+
+
+def prepare_device(
     tmp: Path, url: str, name: str, keystore: Path | None, email: str = DEMO_EMAIL
 ) -> tuple[Path, str, dict[str, int]]:
     """A device data directory holding a synced copy of the demo organisation for one staff user."""
@@ -274,8 +280,8 @@ def main() -> None:
     keystore = tmp / "os-keystore.json"
     try:
         url = seed(tmp, args.scale)
-        data_dir, server_url, counts = prepare(tmp, url, "device", None)
-        os_dir, _url, _counts = prepare(tmp, url, "device-os-keystore", keystore)
+        data_dir, server_url, counts = prepare_device(tmp, url, "device", None)
+        os_dir, _url, _counts = prepare_device(tmp, url, "device-os-keystore", keystore)
         total = sum(counts.values())
         print(f"device holds {total:,} records for {DEMO_EMAIL}: " + ", ".join(
             f"{kind} {n:,}" for kind, n in sorted(counts.items(), key=lambda i: -i[1])

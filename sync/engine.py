@@ -24,7 +24,9 @@ The store's work (reading the outbox, applying a page of a thousand records, ack
 thread, so the event loop that runs the engine — the one the screens use — is not held up while it happens.
 While a run lasts, the objects that existed before it are left out of the garbage collector's full passes
 (`gc.freeze`): a page of records makes tens of thousands of short-lived objects, and each full pass over the
-whole app's heap that they trigger stopped every thread for 100–200 ms.
+whole app's heap that they trigger stopped every thread for 100–200 ms. The GIL's switch interval is 1 ms
+instead of 5 while a run lasts, so those threads hand it back to the loop sooner, and the next page's request
+goes out before the store locks itself to apply a page (the request reads the session and clock from the store).
 """
 
 from __future__ import annotations

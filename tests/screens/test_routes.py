@@ -42,7 +42,7 @@ def test_the_table_names_each_screen_as_its_class_does():
     assert len(registry.TABLE) == len(registry.SCREENS) == len({name for name, *_ in registry.TABLE})
     for name, route, _module, _class in registry.TABLE:
         screen = registry.SCREENS[name]
-        assert (screen.NAME, screen.ROUTE) == (name, route)
+        assert (name, route) == (screen.NAME, screen.ROUTE)
     assert registry.SCREENS[registry.HOME].NAME == registry.HOME
 
 
