@@ -64,8 +64,6 @@ class BackgroundCheckpointer:
                 db.execute("PRAGMA synchronous=FULL")
             while True:
                 self._wake.wait()
-                if self._stopping:
-                    return
                 # Let the burst of writes that woke us go on: one copy for all of them.
                 if self._stopped.wait(self._delay_s):
                     return
@@ -73,5 +71,7 @@ class BackgroundCheckpointer:
                 # Busy with the writer's own checkpoint, or the disk is full: the next write tries again.
                 with contextlib.suppress(sqlite3.Error):
                     db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                if self._stopped.is_set():
+                    return  # `stop` came after the wait above: the wake it set may have just been cleared
         finally:
             db.close()

@@ -6,11 +6,13 @@ import datetime as dt
 import hashlib
 import sqlite3
 import struct
+import threading
 import time
 from pathlib import Path
 
 import pytest
 
+from localdb.checkpoint import BackgroundCheckpointer
 from localdb.crypto import TamperError
 from localdb.keys import WeakPassphraseError, WrongPasscodeError
 from localdb.schema import SCHEMA_VERSION
@@ -457,3 +459,22 @@ def test_the_log_is_copied_into_the_database_off_the_write_path(store: LocalStor
     assert thread is not None and thread.is_alive()
     store.close()
     assert not thread.is_alive()
+
+
+def test_stopping_the_checkpointer_never_hangs(tmp_path: Path) -> None:
+    """`stop` coming at any point of the thread's round (before, during or after its copy) ends the thread: a
+    stop whose wake-up the thread cleared once hung the store's close."""
+    path = tmp_path / "wal.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE t (x)")
+    for round_ in range(300):
+        db.execute("INSERT INTO t VALUES (?)", (round_,))
+        checkpointer = BackgroundCheckpointer(path, delay_s=0.0005)
+        checkpointer.nudge()
+        time.sleep((round_ % 7) * 0.0002)
+        stopper = threading.Thread(target=checkpointer.stop, daemon=True)
+        stopper.start()
+        stopper.join(5)
+        assert not stopper.is_alive(), f"stop hung in round {round_}"
+    db.close()
