@@ -30,7 +30,7 @@ from localdb.keys import (
     secure_keyring_available,
 )
 from localdb.store import LocalStore, StorageError, StoreError, StoreLockedError
-from sync.gateway import OfflineError, RateLimited, ServerError, ServerGateway, SyncFailure, load_http_client
+from sync.gateway import OfflineError, RateLimited, ServerError, ServerGateway, SyncFailure
 from sync.protocol import LoginRequest, Session, UserInfo
 
 USER_SECRET = "user"
@@ -87,11 +87,10 @@ class ClientSession:
         self.user: UserInfo | None = None
         self.sync: SyncService | None = None
 
-    @staticmethod
-    def load_network() -> None:
-        """Import the HTTP client now (it is otherwise imported by the first request: see
-        `sync.gateway.load_http_client`)."""
-        load_http_client()
+    def load_network(self) -> None:
+        """Import the HTTP client and build the gateway's connection pool now (otherwise the first request
+        does it, on the event loop: see `ServerGateway.prepare`)."""
+        self.gateway.prepare()
 
     # --- accounts known on this device ----------------------------------------------------------
 

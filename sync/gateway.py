@@ -165,6 +165,10 @@ class _Connections:
 
     @property
     def client(self) -> httpx.AsyncClient:
+        return self.open()
+
+    def open(self) -> httpx.AsyncClient:
+        """The connection pool, built if there is none."""
         if self._client is None:
             httpx = load_http_client()
             self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout)
@@ -212,6 +216,12 @@ class ServerGateway:
         view = copy.copy(self)
         view.device = device
         return view
+
+    def prepare(self) -> None:
+        """Build the HTTP connection pool now, without a request: httpx's import and its TLS settings (the CA
+        bundle) take ~0.2 s, which an unlock spends while the passcode's key is derived rather than on the
+        event loop when the sync first asks whether the server is there."""
+        self._connections.open()
 
     async def aclose(self) -> None:
         """Close the connections (shared with this gateway's views); the next request opens new ones."""
