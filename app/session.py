@@ -87,6 +87,11 @@ class ClientSession:
         self.user: UserInfo | None = None
         self.sync: SyncService | None = None
 
+    def load_network(self) -> None:
+        """Import the HTTP client and build the gateway's connection pool now (otherwise the first request
+        does it, on the event loop: see `ServerGateway.prepare`)."""
+        self.gateway.prepare()
+
     # --- accounts known on this device ----------------------------------------------------------
 
     @property

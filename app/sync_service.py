@@ -26,6 +26,10 @@ LAST_SYNCED_SECRET = "last_synced"
 PUSH_DELAY_SECONDS = 3.0
 #: how often the background loop checks that the server is reachable
 PROBE_SECONDS = 15.0
+#: records per pulled page. Parsing a page is one call that holds the GIL (~7 ms for 500 records quiet, 15-50 ms
+#: under load) and applying it holds the store's lock: half pages halved both, and the event loop's p99 stall
+#: with them (bench/RESULTS.md, "what held the loop"), at the same records per second (pages are fetched ahead)
+PULL_LIMIT = 250
 
 STORAGE_FULL_SYNC = (
     "This device is out of storage, so syncing has paused. Nothing is lost: free some space and besmart syncs again."
@@ -122,7 +126,7 @@ class SyncService:
         probe_seconds: float = PROBE_SECONDS,
     ) -> None:
         self.store = store
-        self.engine = SyncEngine(store, gateway, on_progress=self._progress)
+        self.engine = SyncEngine(store, gateway, on_progress=self._progress, pull_limit=PULL_LIMIT)
         self.push_delay_seconds = push_delay_seconds
         self.probe_seconds = probe_seconds
         self._listeners: list[Callable[[SyncStatus], None]] = [on_change] if on_change else []

@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+if TYPE_CHECKING:  # fpdf2 is imported when a PDF is drawn (documents.pdf), not when a chart is described
+    from fpdf import FPDF
 
 FONT = "DejaVu"
 _GREY = (90, 90, 90)
@@ -95,11 +95,15 @@ def _keep_together(pdf: FPDF, height: float) -> None:
 
 
 def _heading(pdf: FPDF, title: str) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font(FONT, "B", 10)
     pdf.multi_cell(0, 6, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _note(pdf: FPDF, note: str) -> None:
+    from fpdf.enums import XPos, YPos
+
     if note:
         pdf.set_font(FONT, "", 8)
         pdf.set_text_color(*_GREY)
@@ -109,6 +113,8 @@ def _note(pdf: FPDF, note: str) -> None:
 
 
 def _nothing(pdf: FPDF) -> None:
+    from fpdf.enums import XPos, YPos
+
     pdf.set_font(FONT, "", 9)
     pdf.set_text_color(*_GREY)
     pdf.multi_cell(0, 5, "Nothing to show.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)

@@ -12,6 +12,7 @@ row, column or table fails authentication instead of decrypting as somebody else
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import struct
@@ -40,6 +41,9 @@ _HEADER = struct.Struct(">BI")
 _MIN_BLOB = _HEADER.size + NONCE_BYTES + _TAG_BYTES
 _MAX_KEY_ID = 2**32 - 1
 _AAD_LABEL = b"besmart-field-v1"
+#: compact, sorted keys so equal values match; one encoder for every call (json.dumps with options builds a new
+#: encoder each time: every tap seals two values)
+_JSON = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 class TamperError(LocalDbError):
@@ -52,8 +56,15 @@ class UnknownKeyError(TamperError):
 
 def _aad(header: bytes, table: str, column: str, row_id: str) -> bytes:
     # Length-prefix every part so ("ab", "c") and ("a", "bc") can never produce the same bytes.
+    raw = row_id.encode("utf-8")
+    return _aad_prefix(header, table, column) + struct.pack(">I", len(raw)) + raw
+
+
+@functools.lru_cache(maxsize=64)
+def _aad_prefix(header: bytes, table: str, column: str) -> bytes:
+    """The part of the associated data before the row id: the same for every value of a column (cached)."""
     parts = [_AAD_LABEL, header]
-    for text in (table, column, row_id):
+    for text in (table, column):
         raw = text.encode("utf-8")
         parts.append(struct.pack(">I", len(raw)))
         parts.append(raw)
@@ -158,8 +169,7 @@ class FieldCipher:
 
     def encrypt_json(self, obj: Any, *, table: str, column: str, row_id: str) -> bytes:
         """Encrypt a JSON-serialisable value (compact, sorted keys so equal values match)."""
-        text = json.dumps(obj, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-        return self.encrypt(text.encode("utf-8"), table=table, column=column, row_id=row_id)
+        return self.encrypt(_JSON.encode(obj).encode("utf-8"), table=table, column=column, row_id=row_id)
 
     def decrypt_json(self, blob: bytes, *, table: str, column: str, row_id: str) -> Any:
         """Decrypt a value made by ``encrypt_json``."""

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from localdb import keys
+from localdb.checkpoint import BackgroundCheckpointer
 from localdb.codec import decode_state, encode_state
 from localdb.crypto import FieldCipher
 from localdb.errors import LocalDbError
@@ -163,6 +164,7 @@ class LocalStore(Queries):
         self._forget_hooks = []
         # One connection, used under self._lock: SQLite serialises writers anyway.
         self._db: sqlite3.Connection | None = None
+        self._checkpointer = BackgroundCheckpointer(self.path)
         with _storage_errors():
             db = _connect(self.path)
             try:
@@ -195,6 +197,7 @@ class LocalStore(Queries):
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
+            self._checkpointer.nudge()
 
     def _meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -379,6 +382,7 @@ class LocalStore(Queries):
             if self._keys is not None:
                 self._keys.forget()
             self._keys = self._cipher = self._clock = None
+            self._checkpointer.stop()
             if self._db is not None:
                 self._db.close()
                 self._db = None
@@ -393,6 +397,7 @@ class LocalStore(Queries):
         with self._lock:
             if self._db is not None:
                 try:
+                    self._checkpointer.stop()
                     self.lock()
                 finally:
                     db, self._db = self._db, None

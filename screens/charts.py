@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
-import flet_charts as fch
+
+if TYPE_CHECKING:  # imported by the functions that draw: flet-charts costs ~0.2 s, and starting needs no chart
+    import flet_charts as fch
 
 from app.analytics import Point, Series
 
@@ -39,6 +41,8 @@ def _picked(points: Sequence[Point], on_pick: Pick | None) -> Callable[[Any], No
         return None
 
     def handler(e: Any) -> None:
+        import flet_charts as fch
+
         if getattr(e, "type", None) != fch.ChartEventType.TAP_UP:
             return
         index = getattr(e, "group_index", None)
@@ -54,10 +58,14 @@ def _picked(points: Sequence[Point], on_pick: Pick | None) -> Callable[[Any], No
 
 def _value_axis(top: float) -> fch.ChartAxis:
     """The value axis in whole steps, four or five labels: a fraction ("0.2") wraps in the axis' narrow column."""
+    import flet_charts as fch
+
     return fch.ChartAxis(label_size=28, label_spacing=max(1, math.ceil(top / 4)))
 
 
 def _bars(points: Sequence[Point], on_pick: Pick | None) -> fch.BarChart:
+    import flet_charts as fch
+
     shown = list(points[:MAX_BARS])
     top = max((p.value for p in shown), default=0) or 1
     return fch.BarChart(
@@ -85,6 +93,8 @@ def _bars(points: Sequence[Point], on_pick: Pick | None) -> fch.BarChart:
 
 
 def _line(points: Sequence[Point], on_pick: Pick | None) -> fch.LineChart:
+    import flet_charts as fch
+
     step = max(1, len(points) // 4)  # four or five dates fit under a phone's chart
     return fch.LineChart(
         data_series=[
@@ -110,6 +120,8 @@ def _line(points: Sequence[Point], on_pick: Pick | None) -> fch.LineChart:
 
 
 def _pie(points: Sequence[Point], on_pick: Pick | None) -> fch.PieChart:
+    import flet_charts as fch
+
     return fch.PieChart(
         sections=[
             fch.PieChartSection(

@@ -9,9 +9,11 @@ browser at the screen's URL, and unlocking shows that screen again. Signing out 
 from __future__ import annotations
 
 import asyncio
+import functools
+import importlib
 import logging
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
@@ -19,8 +21,10 @@ from app.config import ClientConfig
 from app.context import ActionError
 from app.notifications import Link, parse_link
 from app.session import ClientSession, SignInError, UnfinishedReport, UnfinishedWorkError
-from screens.shell import Shell
 from screens.ui import ask, error_text, heading, muted, named, show_error, when
+
+if TYPE_CHECKING:
+    from screens.shell import Shell
 
 logger = logging.getLogger(__name__)
 
@@ -291,22 +295,38 @@ class Root:
                 return next((a for a in accounts if a.casefold() == typed.casefold()), typed)
             return chosen or ""
 
-        def unlock(_e: Any) -> None:
+        async def unlock(_e: Any) -> None:
             person = who()
             if not person:
                 show_error(error, "Type your work email address, or choose your account on this device.")
                 self.page.update()
                 return
+            if unlock_button.disabled:
+                return  # already unlocking (Enter pressed, then the button)
+            unlock_button.disabled = True
+            self.page.update()
+            # The key derivation (scrypt, 0.1-0.5 s) runs in a thread and lets go of the GIL: meanwhile this
+            # thread loads what the unlocked app shows first, instead of before the unlock screen.
+            # (run_in_executor starts the thread now; a task made of to_thread would start it after _load_shell.)
+            opening = asyncio.get_running_loop().run_in_executor(
+                None, functools.partial(self.session.unlock, person, passcode.value or "")
+            )
+            self._load_shell()
             try:
-                self.session.unlock(person, passcode.value or "")
+                await opening
             except SignInError as failure:
+                unlock_button.disabled = False
                 show_error(error, str(failure))
                 self.page.update()
                 return
+            except BaseException:
+                unlock_button.disabled = False  # whatever went wrong, the person can try again
+                raise
             self.mine = person
             self.enter()
 
         passcode.on_submit = unlock
+        unlock_button = ft.Button("Unlock", on_click=unlock)
         self._frame(
             heading("Unlock besmart", size=24),
             email,
@@ -318,7 +338,7 @@ class Root:
             error,
             ft.Row(
                 [
-                    ft.Button("Unlock", on_click=unlock),
+                    unlock_button,
                     ft.TextButton("Sign in with another account", on_click=lambda _: self.show_sign_in()),
                 ],
                 wrap=True,
@@ -327,7 +347,21 @@ class Root:
 
     # --- signed in ------------------------------------------------------------------------------
 
+    def _load_shell(self) -> None:
+        """Import the signed-in shell, the screen it opens first, the clicker's and the HTTP client (the sync
+        starts on unlock): none of it is needed before, and loading it all up front was a third of a start-up."""
+        from screens import registry
+
+        importlib.import_module("screens.shell")
+        found = registry.screen_at(self.route) if self.route else None
+        # The screen at the URL (or home), and Record & Plan with its clicker: what a teacher opens next.
+        for name in (found[0] if found else registry.HOME, "record"):
+            registry.SCREENS[name]  # imports the screen's module
+        self.session.load_network()
+
     def enter(self) -> None:
+        from screens.shell import Shell
+
         self.shell = Shell(self, self.session)
         self.page.controls = [self.shell.build()]
         self.shell.start(self.route)

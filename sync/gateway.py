@@ -38,10 +38,12 @@ import copy
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-import httpx
 from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:  # imported on first use (`load_http_client`): see there
+    import httpx
 
 from sync.errors import SyncError
 from sync.hlc import HybridClock
@@ -142,6 +144,15 @@ class Pulled:
     clock_offset: int | None
 
 
+def load_http_client() -> Any:
+    """The HTTP client library, imported on first use rather than with this module: httpx (with the command
+    line tools it pulls in) is ~0.2 s of a start-up that needs no network until the store is unlocked. The
+    unlock screen calls this while the passcode's key is derived, so the import costs nothing there."""
+    import httpx
+
+    return httpx
+
+
 class _Connections:
     """What a gateway shares with its `for_device` views: the HTTP connection pool (reopened after `close`), and
     the lock that lets one token refresh run at a time."""
@@ -154,7 +165,12 @@ class _Connections:
 
     @property
     def client(self) -> httpx.AsyncClient:
+        return self.open()
+
+    def open(self) -> httpx.AsyncClient:
+        """The connection pool, built if there is none."""
         if self._client is None:
+            httpx = load_http_client()
             self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout)
         return self._client
 
@@ -200,6 +216,12 @@ class ServerGateway:
         view = copy.copy(self)
         view.device = device
         return view
+
+    def prepare(self) -> None:
+        """Build the HTTP connection pool now, without a request: httpx's import and its TLS settings (the CA
+        bundle) take ~0.2 s, which an unlock spends while the passcode's key is derived rather than on the
+        event loop when the sync first asks whether the server is there."""
+        self._connections.open()
 
     async def aclose(self) -> None:
         """Close the connections (shared with this gateway's views); the next request opens new ones."""
@@ -283,6 +305,7 @@ class ServerGateway:
 
     async def healthy(self) -> bool:
         """GET /health: whether the server answers right now (one try, a short timeout, never raises)."""
+        httpx = load_http_client()
         try:
             response = await self._connections.client.get("/health", timeout=HEALTH_TIMEOUT)
         except httpx.HTTPError:
@@ -330,6 +353,7 @@ class ServerGateway:
     ) -> httpx.Response:
         """One request, retried where that is safe (see the module's docstring); any answer below 500 — and
         any answer at all to a request that is not idempotent — is returned as it came."""
+        httpx = load_http_client()
         failure = "cannot reach the server"
         given = kwargs.pop("headers", {})  # a request's own (its body's Content-Type)
         for attempt in range(self.retry.attempts):

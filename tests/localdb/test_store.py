@@ -5,10 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
+import struct
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
+from localdb.checkpoint import BackgroundCheckpointer
 from localdb.crypto import TamperError
 from localdb.keys import WeakPassphraseError, WrongPasscodeError
 from localdb.schema import SCHEMA_VERSION
@@ -430,3 +434,47 @@ def test_purging_a_profile_removes_all_of_it(store: LocalStore):
     store.purge_profile(ada)
     assert [p.id for p in store.individuals()] == [bob]
     assert store.drafts() == [] and all(op.profile_id == bob for op in store.pending_ops())
+
+
+def _wal_state(store: LocalStore) -> tuple[int, int]:
+    """(frames in the log, frames already copied into the database), read from the WAL index (the -shm file:
+    mxFrame in its header, nBackfill in the checkpoint info after the header's two copies) without checkpointing."""
+    index = Path(f"{store.path}-shm").read_bytes()
+    return struct.unpack_from("=I", index, 16)[0], struct.unpack_from("=I", index, 96)[0]
+
+
+def test_the_log_is_copied_into_the_database_off_the_write_path(store: LocalStore) -> None:
+    """After a burst of taps the background checkpointer moves the log's pages into the database file (the tap
+    that crosses SQLite's own threshold then finds next to nothing left to copy); closing the store stops it."""
+    child = add_child(store)
+    for _ in range(50):
+        tap(store, child)
+    logged, copied = _wal_state(store)
+    assert logged > copied  # SQLite's own checkpoint has not run: 50 taps are ~200 pages
+    deadline = time.monotonic() + 10
+    while _wal_state(store)[1] < logged and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _wal_state(store)[1] >= logged
+    thread = store._checkpointer._thread
+    assert thread is not None and thread.is_alive()
+    store.close()
+    assert not thread.is_alive()
+
+
+def test_stopping_the_checkpointer_never_hangs(tmp_path: Path) -> None:
+    """`stop` coming at any point of the thread's round (before, during or after its copy) ends the thread: a
+    stop whose wake-up the thread cleared once hung the store's close."""
+    path = tmp_path / "wal.db"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("CREATE TABLE t (x)")
+    for round_ in range(300):
+        db.execute("INSERT INTO t VALUES (?)", (round_,))
+        checkpointer = BackgroundCheckpointer(path, delay_s=0.0005)
+        checkpointer.nudge()
+        time.sleep((round_ % 7) * 0.0002)
+        stopper = threading.Thread(target=checkpointer.stop, daemon=True)
+        stopper.start()
+        stopper.join(5)
+        assert not stopper.is_alive(), f"stop hung in round {round_}"
+    db.close()

@@ -37,6 +37,15 @@ def test_every_screen_has_its_own_url_and_comes_back_from_it():
         assert registry.screen_at(route + "?utm=x") == (name, params)
 
 
+def test_the_table_names_each_screen_as_its_class_does():
+    """The registry knows the screens without importing them (a start-up imports only what it shows)."""
+    assert len(registry.TABLE) == len(registry.SCREENS) == len({name for name, *_ in registry.TABLE})
+    for name, route, _module, _class in registry.TABLE:
+        screen = registry.SCREENS[name]
+        assert (name, route) == (screen.NAME, screen.ROUTE)
+    assert registry.SCREENS[registry.HOME].NAME == registry.HOME
+
+
 def test_routes_name_only_screens():
     assert registry.screen_at("/") == ("dashboard", {})
     assert registry.screen_at("/people/abc") == ("profile", {"profile_id": "abc"})

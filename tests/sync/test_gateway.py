@@ -319,4 +319,4 @@ def test_only_the_gateway_imports_httpx():
                     continue
                 if any(name.split(".")[0] == "httpx" for name in names):
                     found.append(str(path.relative_to(ROOT)))
-    assert found == ["sync/gateway.py"]
+    assert set(found) == {"sync/gateway.py"}  # it imports httpx twice: for types, and on first use
