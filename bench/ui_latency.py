@@ -61,6 +61,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import Locator, Page, expect, sync_playwright  # noqa: E402
 
+from bench.startup import seed  # noqa: E402  (the demo server database, as start-up's benchmark seeds it)
 from tests.e2e.browser import (  # noqa: E402
     PHONE,
     by_id,
@@ -353,21 +354,6 @@ def baseline_app(port: int) -> None:
 
 
 # --------------------------------------------------------------------------- preparation (not timed)
-
-
-def seed(tmp: Path, scale: float) -> str:
-    url = f"sqlite:///{tmp / 'server.db'}"
-    seeded = subprocess.run(
-        [sys.executable, "-m", "server", "demo", "--db", url, "--scale", str(scale)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if seeded.returncode != 0:
-        raise SystemExit(f"python -m server demo failed:\n{seeded.stdout}\n{seeded.stderr}")
-    print(seeded.stdout.splitlines()[0])
-    return url
 
 
 def py_spy() -> str | None:

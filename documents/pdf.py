@@ -85,14 +85,19 @@ def _width(pdf: FPDF) -> float:
     return pdf.w - pdf.l_margin - pdf.r_margin
 
 
+def _grey_lines(pdf: FPDF, text: str, *, size: int, height: float) -> None:
+    """Secondary text (a subtitle, a caption) in grey, wrapped to the page's width."""
+    pdf.set_font(_FONT, "", size)
+    pdf.set_text_color(*_GREY)
+    pdf.multi_cell(0, height, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+
+
 def _title(pdf: _Pdf, document: Document) -> None:
     pdf.set_font(_FONT, "B", 16)
     pdf.multi_cell(0, 8, document.title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if document.subtitle:
-        pdf.set_font(_FONT, "", 11)
-        pdf.set_text_color(*_GREY)
-        pdf.multi_cell(0, 6, document.subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_text_color(0, 0, 0)
+        _grey_lines(pdf, document.subtitle, size=11, height=6)
     pdf.ln(2)
     label_width = 45.0
     for fact in document.facts:
@@ -173,10 +178,7 @@ def _fitted(pdf: FPDF, table: Table, size: float) -> tuple[float, ...]:
 def _image(pdf: FPDF, image: Image) -> None:
     pdf.image(io.BytesIO(image.data), w=image.width_mm or _width(pdf))
     if image.caption:
-        pdf.set_font(_FONT, "", 8)
-        pdf.set_text_color(*_GREY)
-        pdf.multi_cell(0, 5, image.caption, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        pdf.set_text_color(0, 0, 0)
+        _grey_lines(pdf, image.caption, size=8, height=5)
     pdf.ln(2)
 
 
