@@ -17,5 +17,6 @@ is the client engine's name for a refusal as the device sees it):
     ├── CommandError                       server.admin — an admin command refused (exit status 2)
     ├── ImportFailed                       server.csv_import — a CSV file not imported
     ├── DemoError                          server.demo — the demo could not be seeded
+    ├── _GroupLost                         server.group_commit — SQLite ended a group's transaction itself
     └── SettingsError (ValueError)         server.core.config — a setting with a bad value
 """

@@ -30,6 +30,7 @@ from typing import Any, Generic, TypeVar
 from sqlmodel import Session
 
 from server.db import Database
+from server.errors import ServerSideError
 
 log = logging.getLogger("besmart.server.group_commit")
 
@@ -144,7 +145,7 @@ class GroupCommit:
                 entry.error = error
 
 
-class _GroupLost(Exception):
+class _GroupLost(ServerSideError):
     """SQLite ended the group's transaction itself."""
 
 
