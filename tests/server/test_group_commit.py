@@ -21,6 +21,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -51,16 +52,48 @@ def names(db: Database) -> list[str]:
         return sorted(row[0] for row in conn.execute(text("SELECT name FROM item")))
 
 
+def queued_behind_a_held_writer(
+    group: GroupCommit, works: list[Callable[[Any], Any]], before: Callable[[Any], Any] = lambda _s: None
+) -> tuple[Any, list[Any]]:
+    """Hold the writer with a first write (`before`, then a wait) while `works` queue behind it in this order,
+    so they make the next group; then let it go. The first write's result, and each work's result or the
+    exception it raised."""
+    leading, release = threading.Event(), threading.Event()
+
+    def first(session: Any) -> Any:
+        result = before(session)
+        leading.set()
+        release.wait(10)  # hold the writer while the others queue behind it
+        return result
+
+    with ThreadPoolExecutor(len(works) + 1) as pool:
+        head = pool.submit(group.run, first)
+        assert leading.wait(10)
+        futures = []
+        for work in works:  # in this order: each waits until the one before is in the queue
+            futures.append(pool.submit(group.run, work))
+            deadline = time.monotonic() + 10
+            while group.waiting < len(futures) and time.monotonic() < deadline:
+                time.sleep(0.01)
+        assert group.waiting == len(works)
+        release.set()
+        held = head.result(10)
+        outcomes: list[Any] = []
+        for future in futures:
+            try:
+                outcomes.append(future.result(10))
+            except Exception as error:
+                outcomes.append(error)
+    return held, outcomes
+
+
 def test_a_failing_write_in_a_group_costs_the_others_nothing(sqlite_db: Database) -> None:
     group = GroupCommit(sqlite_db)
     commits: list[int] = []
     event.listen(sqlite_db.engine, "commit", lambda _conn: commits.append(1))
-    leading, release = threading.Event(), threading.Event()
 
     def first(session: Any) -> str:
         session.execute(text("INSERT INTO item VALUES ('first')"))
-        leading.set()
-        release.wait(10)  # hold the writer while the others queue behind it
         return "first"
 
     def insert(name: str, *, then: Exception | None = None) -> Any:
@@ -83,24 +116,8 @@ def test_a_failing_write_in_a_group_costs_the_others_nothing(sqlite_db: Database
         duplicate,
         insert("c"),
     ]
-    with ThreadPoolExecutor(len(queued) + 1) as pool:
-        head = pool.submit(group.run, first)
-        assert leading.wait(10)
-        futures = []
-        for work in queued:  # in this order: each waits until the one before is in the queue
-            futures.append(pool.submit(group.run, work))
-            deadline = time.monotonic() + 10
-            while group.waiting < len(futures) and time.monotonic() < deadline:
-                time.sleep(0.01)
-        assert group.waiting == len(queued)
-        release.set()
-        assert head.result(10) == "first"
-        outcomes: list[Any] = []
-        for future in futures:
-            try:
-                outcomes.append(future.result(10))
-            except Exception as error:
-                outcomes.append(error)
+    held, outcomes = queued_behind_a_held_writer(group, queued, before=first)
+    assert held == "first"
 
     assert outcomes[0:2] == ["a", "b"] and outcomes[4] == "c"
     assert isinstance(outcomes[2], ValueError) and str(outcomes[2]) == "this push failed"
@@ -126,11 +143,6 @@ def test_a_group_whose_commit_fails_runs_each_write_alone(sqlite_db: Database) -
             text("CREATE TABLE child (id TEXT, parent TEXT REFERENCES item(name) DEFERRABLE INITIALLY DEFERRED)")
         )
     group = GroupCommit(sqlite_db)
-    leading, release = threading.Event(), threading.Event()
-
-    def first(session: Any) -> None:
-        leading.set()
-        release.wait(10)
 
     def orphan(session: Any) -> str:
         session.execute(text("INSERT INTO child VALUES ('c1', 'nobody')"))
@@ -140,20 +152,9 @@ def test_a_group_whose_commit_fails_runs_each_write_alone(sqlite_db: Database) -
         session.execute(text("INSERT INTO item VALUES ('good')"))
         return "good"
 
-    with ThreadPoolExecutor(3) as pool:
-        head = pool.submit(group.run, first)
-        assert leading.wait(10)
-        bad_future = pool.submit(group.run, orphan)
-        while group.waiting < 1:
-            time.sleep(0.01)
-        good_future = pool.submit(group.run, good)
-        while group.waiting < 2:
-            time.sleep(0.01)
-        release.set()
-        head.result(10)
-        assert good_future.result(10) == "good"
-        with pytest.raises(IntegrityError):
-            bad_future.result(10)
+    _held, (bad, good_answer) = queued_behind_a_held_writer(group, [orphan, good])
+    assert good_answer == "good"
+    assert isinstance(bad, IntegrityError)
     assert names(sqlite_db) == ["good"]
 
 
@@ -162,11 +163,6 @@ def test_a_group_whose_transaction_sqlite_ended_runs_each_write_alone(sqlite_db:
     writes after it must not then run (and commit) outside the group, to be run a second time: here a write
     ends the transaction itself and fails; the others are each written once, and answered."""
     group = GroupCommit(sqlite_db)
-    leading, release = threading.Event(), threading.Event()
-
-    def first(session: Any) -> None:
-        leading.set()
-        release.wait(10)
 
     def insert(name: str) -> Any:
         return lambda session: session.execute(text("INSERT INTO item VALUES (:n)"), {"n": name}).rowcount
@@ -175,19 +171,9 @@ def test_a_group_whose_transaction_sqlite_ended_runs_each_write_alone(sqlite_db:
         session.connection().exec_driver_sql("ROLLBACK")  # what SQLite does on its own after such errors
         raise OSError("disk full")
 
-    with ThreadPoolExecutor(4) as pool:
-        head = pool.submit(group.run, first)
-        assert leading.wait(10)
-        futures = []
-        for work in (insert("a"), saboteur, insert("c")):
-            futures.append(pool.submit(group.run, work))
-            while group.waiting < len(futures):
-                time.sleep(0.01)
-        release.set()
-        head.result(10)
-        assert futures[0].result(10) == 1 and futures[2].result(10) == 1
-        with pytest.raises(OSError):
-            futures[1].result(10)
+    _held, outcomes = queued_behind_a_held_writer(group, [insert("a"), saboteur, insert("c")])
+    assert outcomes[0] == 1 and outcomes[2] == 1
+    assert isinstance(outcomes[1], OSError)
     assert names(sqlite_db) == ["a", "c"]
 
 
