@@ -26,7 +26,7 @@ from typing import Any
 
 from localdb import keys
 from localdb.checkpoint import BackgroundCheckpointer
-from localdb.codec import decode_state, encode_state
+from localdb.codec import decode_state, state_json
 from localdb.crypto import FieldCipher
 from localdb.errors import LocalDbError
 from localdb.queries import Queries
@@ -408,6 +408,11 @@ class LocalStore(Queries):
     def _seal(self, obj: Any, table: str, column: str, row_id: str) -> bytes:
         return self._unlocked().encrypt_json(obj, table=table, column=column, row_id=row_id)
 
+    def _seal_text(self, text: bytes, table: str, column: str, row_id: str) -> bytes:
+        """Seal JSON text already made (a record's `state_json`, an op's own `model_dump_json`): pydantic's
+        encoder is several times cheaper than `json` on the tap's path; `_open_blob` reads either."""
+        return self._unlocked().encrypt(text, table=table, column=column, row_id=row_id)
+
     def _open_blob(self, blob: bytes, table: str, column: str, row_id: str) -> Any:
         return self._unlocked().decrypt_json(blob, table=table, column=column, row_id=row_id)
 
@@ -510,7 +515,7 @@ class LocalStore(Queries):
                     kind,
                     profile_id,
                     op.hlc,
-                    self._seal(op.model_dump(mode="json"), "outbox", "body", str(op.op_id)),
+                    self._seal_text(op.model_dump_json().encode(), "outbox", "body", str(op.op_id)),
                 ),
             )
         return op
@@ -536,13 +541,13 @@ class LocalStore(Queries):
         self, state: RecordState, time_field: str | None, *, base: RecordState | None = None, version: str = ""
     ) -> tuple[Any, ...]:
         """The parameters of `_UPSERT_RECORD` for a state (`version`: its newest version, if known)."""
-        body = self._seal(encode_state(state), "record", "body", state.id)
+        body = self._seal_text(state_json(state), "record", "body", state.id)
         if base is None:
             sealed_base = None
         elif base is state:
             sealed_base = SAME_AS_BODY
         else:
-            sealed_base = self._seal(encode_state(base), "record", "base", state.id)
+            sealed_base = self._seal_text(state_json(base), "record", "base", state.id)
         return (
             state.id,
             state.kind,
