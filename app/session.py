@@ -89,7 +89,7 @@ class ClientSession:
 
     def load_network(self) -> None:
         """Import the HTTP client and build the gateway's connection pool now (otherwise the first request
-        does it, on the event loop: see `ServerGateway.prepare`)."""
+        does it, on the event loop: see `ServerGateway.prepare`). Thread-safe: the unlock runs it in a worker."""
         self.gateway.prepare()
 
     # --- accounts known on this device ----------------------------------------------------------

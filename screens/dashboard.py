@@ -9,12 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.analytics import Filters
 from app.incidents import IncidentSummary
 from app.notifications import InboxItem
 from app.vocabulary import Capability
-from screens.analytics import figure_card, preparing, show_related
-from screens.charts import chart
 from screens.feedback import feedback_entry
 from screens.ui import card, empty, heading, muted, page_body, selectable, when
 
@@ -127,6 +124,11 @@ class Dashboard:
         services = self.shell.services
         if not services.context.can(Capability.ANALYTICS):
             return []
+        # Imported here: a role without analytics (most of the staff who unlock) never loads the engine.
+        from app.analytics import Filters
+        from screens.analytics import figure_card, preparing, show_related
+        from screens.charts import chart
+
         if not self.shell.analytics_ready:
             return [heading("At a glance", size=18), preparing()]
         preset, bucket = WINDOW_PRESETS[self.window]

@@ -306,11 +306,13 @@ class Root:
             unlock_button.disabled = True
             self.page.update()
             # The key derivation (scrypt, 0.1-0.5 s) runs in a thread and lets go of the GIL: meanwhile this
-            # thread loads what the unlocked app shows first, instead of before the unlock screen.
+            # thread loads what the unlocked app shows first, instead of before the unlock screen. The HTTP
+            # client (the sync starts on unlock) is built in another thread: reading its CA bundle lets go of
+            # the GIL too, so it overlaps with both.
             # (run_in_executor starts the thread now; a task made of to_thread would start it after _load_shell.)
-            opening = asyncio.get_running_loop().run_in_executor(
-                None, functools.partial(self.session.unlock, person, passcode.value or "")
-            )
+            loop = asyncio.get_running_loop()
+            opening = loop.run_in_executor(None, functools.partial(self.session.unlock, person, passcode.value or ""))
+            networking = loop.run_in_executor(None, self.session.load_network)
             self._load_shell()
             try:
                 await opening
@@ -322,6 +324,7 @@ class Root:
             except BaseException:
                 unlock_button.disabled = False  # whatever went wrong, the person can try again
                 raise
+            await networking  # before the shell starts the sync, which uses the connection pool
             self.mine = person
             self.enter()
 
@@ -348,8 +351,8 @@ class Root:
     # --- signed in ------------------------------------------------------------------------------
 
     def _load_shell(self) -> None:
-        """Import the signed-in shell, the screen it opens first, the clicker's and the HTTP client (the sync
-        starts on unlock): none of it is needed before, and loading it all up front was a third of a start-up."""
+        """Import the signed-in shell, the screen it opens first and the clicker's: none of it is needed
+        before, and loading it all up front was a third of a start-up."""
         from screens import registry
 
         importlib.import_module("screens.shell")
@@ -357,7 +360,6 @@ class Root:
         # The screen at the URL (or home), and Record & Plan with its clicker: what a teacher opens next.
         for name in (found[0] if found else registry.HOME, "record"):
             registry.SCREENS[name]  # imports the screen's module
-        self.session.load_network()
 
     def enter(self) -> None:
         from screens.shell import Shell

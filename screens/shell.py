@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.context import ActionError, StorageError, StoreLockedError
-from app.downloads import Download
 from app.services import Services
 from app.session import ClientSession
 from app.sync_service import SyncStatus, describe
@@ -30,6 +29,7 @@ from screens.contract import FollowsWidth, Screen
 from screens.ui import named
 
 if TYPE_CHECKING:
+    from app.downloads import Download
     from screens.root import Root
 
 NAV = [

@@ -36,6 +36,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import random
+import sys
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
@@ -145,9 +147,16 @@ class Pulled:
 
 
 def load_http_client() -> Any:
-    """The HTTP client library, imported on first use rather than with this module: httpx (with the command
-    line tools it pulls in) is ~0.2 s of a start-up that needs no network until the store is unlocked. The
-    unlock screen calls this while the passcode's key is derived, so the import costs nothing there."""
+    """The HTTP client library, imported on first use rather than with this module: httpx is ~0.1 s of a
+    start-up that needs no network until the store is unlocked (the unlock screen has it loaded in a worker
+    thread while the passcode's key is derived).
+
+    httpx's package also imports its command line client (`httpx._main`: click, rich and pygments, two thirds
+    of its import) whenever those happen to be installed, and falls back to a stub `main` when they are not.
+    The app never runs that command, so before httpx's first import its command line module is marked absent
+    (`None` in `sys.modules` makes that import fail, by the import system's rules) and httpx takes the stub."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     import httpx
 
     return httpx
@@ -162,17 +171,20 @@ class _Connections:
         self.timeout = timeout
         self.refreshing = asyncio.Lock()
         self._client: httpx.AsyncClient | None = None
+        #: `open` may run in a worker thread (an unlock builds the pool there) while a request asks for the pool
+        self._opening = threading.Lock()
 
     @property
     def client(self) -> httpx.AsyncClient:
         return self.open()
 
     def open(self) -> httpx.AsyncClient:
-        """The connection pool, built if there is none."""
-        if self._client is None:
-            httpx = load_http_client()
-            self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout)
-        return self._client
+        """The connection pool, built if there is none (once, whichever thread asks first)."""
+        with self._opening:
+            if self._client is None:
+                httpx = load_http_client()
+                self._client = httpx.AsyncClient(base_url=self.base_url, timeout=self.timeout)
+            return self._client
 
     async def close(self) -> None:
         if self._client is not None:
@@ -219,8 +231,9 @@ class ServerGateway:
 
     def prepare(self) -> None:
         """Build the HTTP connection pool now, without a request: httpx's import and its TLS settings (the CA
-        bundle) take ~0.2 s, which an unlock spends while the passcode's key is derived rather than on the
-        event loop when the sync first asks whether the server is there."""
+        bundle) take ~0.15 s, which an unlock spends in a worker thread while the passcode's key is derived
+        rather than on the event loop when the sync first asks whether the server is there. Safe to call from
+        any thread, also while a request opens the pool."""
         self._connections.open()
 
     async def aclose(self) -> None:

@@ -4,6 +4,8 @@ drafts, managing incidents, permissions, conflicts, notifications, directory."""
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -271,3 +273,24 @@ def test_a_legal_hold_is_set_with_a_reason_and_blocks_deleting(store: LocalStore
     lead.legal_hold.lift(child)
     lead.incidents.delete(record_id, "Recorded twice")
     assert lead.incidents.get(record_id).values["removed"] is True
+
+
+def test_each_service_is_made_on_first_use_once_and_shared(services: Services):
+    assert services.clicker is services.clicker
+    assert services.letters.downloads is services.downloads and services.exports.downloads is services.downloads
+    assert services.suggestions.analytics is services.analytics  # one decrypted working set
+    assert services.compliance.incidents is services.incidents and services.downloads.incidents is services.incidents
+    assert services.plan_builder.plans is services.plans
+
+
+def test_the_shell_and_its_first_screens_load_no_service_they_do_not_show():
+    """What an unlock imports (the shell, the dashboard, Record & Plan) leaves the letters' templates, exports,
+    compliance and AI Support's suggestions to the screens that use them."""
+    code = (
+        "import sys, screens.shell, screens.dashboard, screens.record; "
+        "print(sorted(m for m in ('jinja2', 'app.letters', 'app.exports', 'app.compliance', 'app.suggestions') "
+        "if m in sys.modules))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    found = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"

@@ -13,6 +13,8 @@ import ast
 import asyncio
 import random
 import secrets
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Coroutine, Iterator
@@ -320,3 +322,14 @@ def test_only_the_gateway_imports_httpx():
                 if any(name.split(".")[0] == "httpx" for name in names):
                     found.append(str(path.relative_to(ROOT)))
     assert set(found) == {"sync/gateway.py"}  # it imports httpx twice: for types, and on first use
+
+
+def test_the_http_client_is_loaded_without_its_command_line_tools():
+    """httpx imports its command line client (click, rich, pygments) when they are installed; the app never runs
+    it, and loading it was two thirds of httpx's import."""
+    code = (
+        "import sys; from sync.gateway import load_http_client; httpx = load_http_client(); httpx.AsyncClient(); "
+        "print(sorted(m for m in ('httpx._main', 'click', 'rich', 'pygments') if sys.modules.get(m) is not None))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]"
