@@ -6,12 +6,14 @@ within the window (default 10 s), pushes its ops (default 20) in one request and
 until caught up — what a device does when it gets its connection back at 3 pm. A request that fails (an
 error status or a broken connection) is counted and retried, as the client's engine does.
 
-    python bench/load.py [--devices 500] [--window 10] [--ops 20] [--servers 2]
+    python bench/load.py [--devices 500] [--window 10] [--ops 20] [--servers 2] [--children 20]
 
 Reports the errors, the p95 request time (all requests; push and pull apart) and the time from the first
 wake to the last device caught up; then checks in SQL that nothing is lost or doubled (every op in the op
 log once, audited once, every created record stored, sequence numbers unique; `server_sync.verify`) and
-that each device's cursors only moved forward and brought back what it created. Last line:
+that each device's cursors only moved forward and brought back what it created. `--children` (default 20,
+as `server_sync`): with 20 children and 3 each, every record is pulled by some 75 devices — a variant with
+more children shows the same reconnect with the fan-out of a school's real ratio. Last line:
 `load_p95_ms <value>` (target: 0 errors, 500 ms or less).
 """
 
@@ -94,7 +96,8 @@ async def run(bases: list[str], seeded: dict[str, Any], args: argparse.Namespace
     cursors = await asyncio.gather(*(ready(sim) for sim in sims))
     wakers = []
     for i, (sim, cursor) in enumerate(zip(sims, cursors, strict=True)):
-        mine = [seeded["children"][j % CHILDREN] for j in (i, i + 1, i + 7)]
+        children = seeded["children"]
+        mine = [children[j % len(children)] for j in (i, i + 1, i + 7)]
         sim.sent = sim.build_ops(args.ops, mine, seeded["behaviours"], rng)
         sim.push_latencies.clear()
         sim.pull_latencies.clear()
@@ -132,13 +135,14 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=10.0, help="seconds within which every device wakes")
     parser.add_argument("--ops", type=int, default=20)
     parser.add_argument("--servers", type=int, default=2, help="server processes on the one database")
+    parser.add_argument("--children", type=int, default=CHILDREN, help="children in the organisation (3 per staff)")
     args = parser.parse_args()
     url = postgres_url()
     if url is None:
         raise SystemExit("bench/load.py needs PostgreSQL (BESMART_BENCH_PG_URL)")
     try:
         with tempfile.TemporaryDirectory(prefix="besmart-load-") as tmp:
-            seeded = seed(url, args.devices)
+            seeded = seed(url, args.devices, args.children)
             processes, bases = start_servers(url, args.servers, Path(tmp), "load")
             try:
                 figures = asyncio.run(run(bases, seeded, args))

@@ -71,8 +71,8 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 2 else (values[0] if values else 0.0)
 
 
-def seed(url: str, devices: int) -> dict[str, Any]:
-    """One organisation: a lead, one staff member per device, 20 children, each staff granted 3."""
+def seed(url: str, devices: int, children: int = CHILDREN) -> dict[str, Any]:
+    """One organisation: a lead, one staff member per device, `children` children (20), each staff granted 3."""
     db = Database(url)
     db.upgrade()
     settings = load_settings({**os.environ, **ENV})
@@ -84,14 +84,14 @@ def seed(url: str, devices: int) -> dict[str, Any]:
             orgs.create_user(s, org, f"Staff {i}", f"staff{i}@bench.example", PASSWORD, settings=settings)
             for i in range(devices)
         ]
-        children = [orgs.create_individual(s, org, f"Child{i}", "Bench") for i in range(CHILDREN)]
+        kids = [orgs.create_individual(s, org, f"Child{i}", "Bench") for i in range(children)]
         for i, user in enumerate(staff):
-            for child in (children[i % CHILDREN], children[(i + 1) % CHILDREN], children[(i + 7) % CHILDREN]):
+            for child in (kids[i % children], kids[(i + 1) % children], kids[(i + 7) % children]):
                 orgs.grant_access(s, child, user)
-        for i, child in enumerate(children):
+        for i, child in enumerate(kids):
             orgs.set_key_staff(s, child, [staff[i % devices], lead])
     db.dispose()
-    return {"org": org, "behaviours": behaviours, "children": children, "staff": staff}
+    return {"org": org, "behaviours": behaviours, "children": kids, "staff": staff}
 
 
 class SimulatedDevice:

@@ -9,15 +9,17 @@ from server.core.config import Settings
 from server.services.audit import operator_of
 from server.services.notifications import deliver_notifications
 from server.services.records import SYSTEM_ACTOR, RecordWriter
-from server.services.references import assign_references
+from server.services.references import reserve_references
 
 
 def finish(writer: RecordWriter, settings: Settings) -> None:
-    # Bookkeeping rows first: numbering locks the organisation's counter row until commit, so everything
-    # that can be written before it is.
+    # Numbering locks the organisation's counter row until commit, and every push that numbers an incident
+    # queues for it: the bookkeeping rows are written and the notifications built (quoting a placeholder)
+    # before the number is taken, so that what remains under the lock is writing the records and the commit.
     writer.flush_rows()
-    numbered = assign_references(writer)
-    deliver_notifications(writer, settings, numbered)
+    reserved = reserve_references(writer)
+    deliver_notifications(writer, settings, reserved.ids)
+    reserved.number()
     writer.flush()
 
 

@@ -96,7 +96,7 @@ def _page(session: Session, caller: Caller, scope: set[str], after: int, upto: i
         .order_by(RECORD.c.seq)
         .limit(limit + 1)
     )
-    return list(session.execute(query))
+    return list(session.execute(query).all())  # fetchall: the rows at once, not one fetch per row
 
 
 #: `"removed"` as the key of a field whose value is false or null: every incident has one (a default)

@@ -126,6 +126,20 @@ def test_references_are_numbered_per_organisation_from_10001(
     assert sam.push([forged]).results[0].status == "rejected"
 
 
+def test_a_reference_is_the_same_everywhere_it_is_quoted(server: ServerProcess, org: Org) -> None:
+    # The number is taken at the end of the push, after the notifications quoting it were built.
+    sam = Device(server.url, org.email("sam"))
+    incidents = [sam.incident(org.children["kim"]) for _ in range(2)]
+    answered = [r.reference for r in sam.push(incidents).results]
+    assert answered == ["besmart-10001", "besmart-10002"]
+    stored = [sam.get(f"/records/{i['record_id']}").json()["fields"]["reference"]["value"] for i in incidents]
+    assert stored == answered
+    lena = Device(server.url, org.email("lena"))  # a lead: told of every submitted incident
+    lena.pull()
+    subjects = sorted(n.values()["subject"] for n in lena.of_kind("notification"))
+    assert subjects == [f"Incident {reference} was submitted" for reference in answered]
+
+
 def test_revoking_access_purges_the_individual_at_the_next_pull(server: ServerProcess, org: Org) -> None:
     kim = org.children["kim"]
     sam = Device(server.url, org.email("sam"))
