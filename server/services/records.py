@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
@@ -348,9 +349,10 @@ class RecordWriter:
             columns = [c for c in updates[0] if c != "id"]
             mark = self._mark
             assignments = ", ".join(f"{c} = {mark}" for c in columns)
+            values = itemgetter(*columns, "id")
             self.conn.exec_driver_sql(
                 f"UPDATE {RECORD.name} SET {assignments} WHERE id = {mark}",
-                [tuple(row[c] for c in (*columns, "id")) for row in updates],
+                [values(row) for row in updates],
             )
 
     @property
@@ -364,10 +366,12 @@ class RecordWriter:
         all the rows."""
         columns = list(rows[0])
         names = ", ".join(columns)
+        # itemgetter builds each row's tuple in C, several times faster than a generator per row
+        values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
         if self._mark == "?":
             marks = ", ".join("?" * len(columns))
             self.conn.exec_driver_sql(
-                f"INSERT INTO {table.name} ({names}) VALUES ({marks})", [tuple(row[c] for c in columns) for row in rows]
+                f"INSERT INTO {table.name} ({names}) VALUES ({marks})", [values(row) for row in rows]
             )
             return
         driver = self.conn.connection.driver_connection
@@ -375,7 +379,7 @@ class RecordWriter:
             raise RuntimeError("the database connection is closed")
         with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
             for row in rows:
-                copy.write_row(tuple(row[c] for c in columns))
+                copy.write_row(values(row))
 
     def _index_people(self, changed: list[Stored]) -> None:
         """Keep the derived tables in step: who is linked to which individual, and the staff accounts."""

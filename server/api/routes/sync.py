@@ -9,6 +9,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from server.api.clock import arrived_ms
 from server.api.deps import State, SyncCaller
 from server.api.errors import BODY_REFUSALS, refusals
+from server.api.json_body import JsonBodyRoute
 from server.services import pull as pull_service
 from server.services import push as push_service
 from server.services.clock import device_clock
@@ -24,7 +25,8 @@ from sync.protocol import (
 )
 from sync.records import INT64_MAX
 
-router = APIRouter(prefix="/sync", tags=["sync"])
+#: a push's body is read by pydantic straight from its bytes (server.api.json_body)
+router = APIRouter(prefix="/sync", tags=["sync"], route_class=JsonBodyRoute)
 
 #: optional: the device's wall clock and the offset it already applies (sync.protocol, "Device clocks")
 DeviceTime = Annotated[str | None, Header(alias=DEVICE_TIME_HEADER)]
