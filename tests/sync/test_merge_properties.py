@@ -286,3 +286,36 @@ def test_field_value_reads_the_winning_value_or_the_default(ops):
     for name in [*FIELDS, "recorded_by", "never_written"]:
         assert field_value(state, name, "absent") == state.values().get(name, "absent")
     assert field_value(None, "location", "absent") == "absent"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.sets(st.sampled_from(FIELDS), min_size=1), st.integers(1, 30))
+def test_a_first_op_gives_what_the_general_merge_gives(names, ms):
+    """A record's first op with no base is built directly: the same state the general merge makes of it (which
+    it takes when the op lists versions seen), but for those versions."""
+    values = {"location": "hall", "what_happened": "x", "flagged": True}
+    fields = {name: values[name] for name in names}
+
+    def update(base: dict[str, list[str]]) -> Op:
+        return validate_op(
+            Op(
+                op_id=2,
+                device_id="devB",
+                actor_id="u-devB",
+                record_id="inc1",
+                kind="incident",
+                profile_id="p1",
+                action="update",
+                fields=fields,
+                base=base,
+                hlc=Stamp(ms, 0, "devB").encode(),
+            )
+        )
+
+    seen = Stamp(0, 0, "devA").encode()
+    direct, kept = apply_op(None, update({}))
+    general, _ = apply_op(None, update({name: [seen] for name in names}))
+    assert kept == []
+    assert general.seen == {name: [seen] for name in names}
+    assert direct == general.model_copy(update={"seen": {}})
+    assert direct.values() == fields and direct.profile_id == "p1"
