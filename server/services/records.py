@@ -59,24 +59,6 @@ _ALLOCATE = (
 )
 
 
-def created_state(op: Op) -> RecordState:
-    """The state a create op makes of a record that did not exist, with no versions seen before — what
-    `apply_op(None, op)` gives (a test keeps the two equal), built directly because the server makes
-    thousands of notifications this way and the general merge costs several times more."""
-    if op.base:
-        raise ValueError("a create with base versions goes through apply_op")
-    # One validation of the whole state from plain data: pydantic builds it in one call, several times
-    # cheaper than a model per field (model_construct is the slowest way, being Python).
-    version, actor_id, device_id = op.hlc, op.actor_id, op.device_id
-    fields = {
-        name: {"value": value, "version": version, "actor_id": actor_id, "device_id": device_id}
-        for name, value in op.changes().items()
-    }
-    return RecordState.model_validate(
-        {"id": op.record_id, "kind": op.kind, "profile_id": op.profile_id, "fields": fields}
-    )
-
-
 def db_moment(moment: dt.datetime, dialect: str) -> Any:
     """A moment as the bulk statements pass it: what `UTCDateTime` would store (naive UTC text on SQLite)."""
     if dialect == "sqlite":
@@ -174,9 +156,6 @@ class RecordWriter:
     def merge(self, op: Op, org_id: str) -> Merged:
         """Merge a validated op into its record (created in `org_id` when new)."""
         current = self.get(op.record_id)
-        if current is None and not op.base:
-            # A new record, no versions seen: what apply_op would make, built directly (most of a push).
-            return self._changed(op, org_id, None, created_state(op), [])
         after, conflicts = apply_op(current.state if current else None, op)
         return self._changed(op, org_id, current, after, conflicts)
 
@@ -203,8 +182,7 @@ class RecordWriter:
         reason: str | None = None,
     ) -> Merged:
         """A write made by the server itself (an admin service, a reference, a notification): an op stamped
-        by the server's clock, validated like a device's and merged into the record (a record the server
-        creates whole is built directly: see `created_state`)."""
+        by the server's clock, validated like a device's and merged into the record."""
         if action != "create" and record_id is None:
             raise ValueError("an update or delete names its record")
         if record_id is None:
@@ -226,11 +204,7 @@ class RecordWriter:
             hlc=self.clock.now().encode(),
             reason=reason,
         )
-        op = validate_op(op, from_server=True)
-        if current is None and action == "create":
-            # A record the server makes whole (a notification): nothing to merge with.
-            return self._changed(op, org_id, None, created_state(op), [])
-        return self.merge(op, org_id)
+        return self.merge(validate_op(op, from_server=True), org_id)
 
     def destroy(self, record_id: str, actor_id: str) -> None:
         """Replace a record with a tombstone carrying none of its fields (retention: `services.retention`);
