@@ -8,6 +8,7 @@ the rows are chosen. `Queries` is mixed into `localdb.store.LocalStore`, which s
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -117,7 +118,21 @@ def iso(moment: dt.datetime) -> str:
 #: a sealed blob starts with its format byte, key id and fresh random nonce: a rewrite always changes them
 _FINGERPRINT_BYTES = 17
 
-_SELECT = "SELECT record.*, EXISTS (SELECT 1 FROM outbox WHERE outbox.record_id = record.id) AS pending FROM record"
+#: a record's "waiting to sync" flag: a clicker tap's queued ops are found by op id between its row's first_op and
+#: last_op (taps are not in the outbox's partial record_id index); every other kind's through that index
+_PENDING = (
+    "CASE WHEN record.kind = 'clicker_event' THEN EXISTS (SELECT 1 FROM outbox WHERE outbox.op_id "
+    "BETWEEN record.first_op AND record.last_op AND outbox.record_id = record.id) "
+    "ELSE EXISTS (SELECT 1 FROM outbox WHERE outbox.record_id = record.id AND outbox.kind != 'clicker_event') END"
+)
+_SELECT = f"SELECT record.*, {_PENDING} AS pending FROM record"
+#: the queued ops of some records (a JSON list of ids), oldest first, found as `_PENDING` finds them
+_QUEUED_OPS = (
+    "SELECT * FROM outbox WHERE record_id IN (SELECT value FROM json_each(:ids)) AND kind != 'clicker_event' "
+    "UNION ALL SELECT outbox.* FROM record CROSS JOIN outbox "  # CROSS: the record rows first, then their range
+    "WHERE record.id IN (SELECT value FROM json_each(:ids)) AND record.kind = 'clicker_event' "
+    "AND outbox.op_id BETWEEN record.first_op AND record.last_op AND outbox.record_id = record.id ORDER BY op_id"
+)
 
 
 class Queries:
@@ -254,8 +269,13 @@ class Queries:
         """This device's changes to one record not yet acknowledged by the server, oldest first."""
         with self._lock:
             self._unlocked()
-            rows = self.db.execute("SELECT * FROM outbox WHERE record_id = ? ORDER BY op_id", (record_id,))
-            return [self._outbox_op(row) for row in rows.fetchall()]
+            return [self._outbox_op(row) for row in self._queued_rows(self.db, [record_id])]
+
+    @staticmethod
+    def _queued_rows(db: sqlite3.Connection, record_ids: Iterable[str]) -> list[Any]:
+        """The outbox rows of these records, oldest first: through the outbox's record_id index, or for a clicker
+        tap (not in that index) by op id between its row's `first_op` and `last_op`."""
+        return db.execute(_QUEUED_OPS, {"ids": json.dumps(list(record_ids))}).fetchall()
 
     def records(self, kind: str, profile_id: str | None = None, *, remember: bool = False) -> list[Stored]:
         """Every live record of a kind (optionally of one individual), newest time first. `remember`: decode

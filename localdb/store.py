@@ -46,13 +46,17 @@ DEFAULT_IDLE_LOCK_SECONDS = 300
 #: a record's `base` when the server's state is exactly what `body` shows (no pending local ops): storing the
 #: same state twice doubled a synced device's size. NULL stays "never synced" (a local-only record).
 SAME_AS_BODY = b""
-#: insert or update a record row (`base` is kept when none is given: a local write leaves it)
+#: insert or update a record row (`base` is kept when none is given: a local write leaves it). A local write
+#: gives its op id as `first_op` and `last_op`: the first one stays, so every op of the record still queued has an
+#: op id between the two (what finds a clicker tap's ops without an index, see `localdb.tables.RecordRow`);
+#: pulled rows give neither and keep them.
 _UPSERT_RECORD = (
-    "INSERT INTO record (id, kind, profile_id, occurred_at, version, deleted, body, base) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+    "INSERT INTO record (id, kind, profile_id, occurred_at, version, deleted, body, base, first_op, last_op) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
     "profile_id = excluded.profile_id, occurred_at = excluded.occurred_at, "
     "version = excluded.version, deleted = excluded.deleted, body = excluded.body, "
-    "base = coalesce(excluded.base, record.base)"
+    "base = coalesce(excluded.base, record.base), first_op = coalesce(record.first_op, excluded.first_op), "
+    "last_op = coalesce(excluded.last_op, record.last_op)"
 )
 
 
@@ -455,6 +459,7 @@ class LocalStore(Queries):
             state: RecordState | None = None
             server_state: RecordState | None = None
             local_only = False
+            queued: tuple[int | None, int | None] = (None, None)  # the record's first_op and last_op
             if record_id is None:
                 if action != "create":
                     raise StoreError(f"{action} needs the id of the record to change")
@@ -463,7 +468,8 @@ class LocalStore(Queries):
                     profile_id = record_id
             else:
                 row = db.execute(
-                    "SELECT id, kind, profile_id, body, base, base IS NULL AS local_only FROM record WHERE id = ?",
+                    "SELECT id, kind, profile_id, body, base, base IS NULL AS local_only, first_op, last_op "
+                    "FROM record WHERE id = ?",
                     (record_id,),
                 ).fetchone()
                 if row is not None:
@@ -472,6 +478,7 @@ class LocalStore(Queries):
                     state = self._state(row)
                     profile_id = state.profile_id
                     local_only = bool(row["local_only"])
+                    queued = (row["first_op"], row["last_op"])
                     # The server's state was stored as "same as body": keep it before the body changes.
                     server_state = state if row["base"] == SAME_AS_BODY else None
                 elif action != "create":
@@ -499,14 +506,19 @@ class LocalStore(Queries):
                 )
             )
             new_state, _ = apply_op(state, op)
-            if action == "delete" and kind in CANCEL_UNSENT_KINDS and local_only and self._unsent(db, record_id):
+            if (
+                action == "delete"
+                and kind in CANCEL_UNSENT_KINDS
+                and local_only
+                and self._unsent(db, record_id, queued)
+            ):
                 # Undoing a tap the server never saw: drop the tap and its queued create instead of queueing a
                 # delete as well — nothing to send, and nothing counted twice as "waiting to sync".
                 self._retire_op_ids(db)
-                db.execute("DELETE FROM outbox WHERE record_id = ?", (record_id,))
+                db.execute("DELETE FROM outbox WHERE op_id BETWEEN ? AND ? AND record_id = ?", (*queued, record_id))
                 db.execute("DELETE FROM record WHERE id = ?", (record_id,))
                 return op
-            self._put_record(db, new_state, spec.time_field, base=server_state)
+            self._put_record(db, new_state, spec.time_field, base=server_state, op_id=op.op_id)
             db.execute(
                 "INSERT INTO outbox (op_id, record_id, kind, profile_id, hlc, body) VALUES (?, ?, ?, ?, ?, ?)",
                 (
@@ -520,10 +532,13 @@ class LocalStore(Queries):
             )
         return op
 
-    def _unsent(self, db: sqlite3.Connection, record_id: str) -> bool:
+    def _unsent(self, db: sqlite3.Connection, record_id: str, queued: tuple[int | None, int | None]) -> bool:
         """Whether every queued op of this record is newer than anything handed to the server (a push whose
-        answer was lost may have delivered it)."""
-        first = db.execute("SELECT min(op_id) FROM outbox WHERE record_id = ?", (record_id,)).fetchone()[0]
+        answer was lost may have delivered it). `queued`: the record's `first_op` and `last_op`, between which
+        its queued ops are (found by op id: a clicker tap's are not in the outbox's record_id index)."""
+        first = db.execute(
+            "SELECT min(op_id) FROM outbox WHERE op_id BETWEEN ? AND ? AND record_id = ?", (*queued, record_id)
+        ).fetchone()[0]
         return first is not None and first > int(self._meta(SENT_THROUGH) or 0)
 
     def _put_record(
@@ -533,14 +548,23 @@ class LocalStore(Queries):
         time_field: str | None,
         *,
         base: RecordState | None = None,
+        op_id: int | None = None,
     ) -> None:
-        """Insert or update a record row; `base` (the server's state) is replaced only when given."""
-        db.execute(_UPSERT_RECORD, self._record_row(state, time_field, base=base))
+        """Insert or update a record row; `base` (the server's state) is replaced only when given; `op_id`: the
+        local op that made this state, if any."""
+        db.execute(_UPSERT_RECORD, self._record_row(state, time_field, base=base, op_id=op_id))
 
     def _record_row(
-        self, state: RecordState, time_field: str | None, *, base: RecordState | None = None, version: str = ""
+        self,
+        state: RecordState,
+        time_field: str | None,
+        *,
+        base: RecordState | None = None,
+        version: str = "",
+        op_id: int | None = None,
     ) -> tuple[Any, ...]:
-        """The parameters of `_UPSERT_RECORD` for a state (`version`: its newest version, if known)."""
+        """The parameters of `_UPSERT_RECORD` for a state (`version`: its newest version, if known; `op_id`: the
+        local op that made it, if any)."""
         body = self._seal_text(state_json(state), "record", "body", state.id)
         if base is None:
             sealed_base = None
@@ -557,6 +581,8 @@ class LocalStore(Queries):
             state.deleted,
             body,
             sealed_base,
+            op_id,
+            op_id,
         )
 
     # --- drafts ----------------------------------------------------------------------------------
@@ -671,10 +697,7 @@ class LocalStore(Queries):
             self._unlocked()
             assert self._clock is not None
             pending: dict[str, list[Op]] = {}
-            for row in db.execute(
-                "SELECT * FROM outbox WHERE record_id IN (SELECT value FROM json_each(?)) ORDER BY op_id",
-                (json.dumps([state.id for state in states]),),
-            ).fetchall():
+            for row in self._queued_rows(db, (state.id for state in states)):
                 pending.setdefault(row["record_id"], []).append(self._outbox_op(row))
             rows = []
             newest = ""
@@ -723,9 +746,7 @@ class LocalStore(Queries):
                 if row is None:
                     continue
                 visible = self._state(row, "base") if row["base"] is not None else None
-                for op_row in db.execute(
-                    "SELECT * FROM outbox WHERE record_id = ? ORDER BY op_id", (record_id,)
-                ).fetchall():
+                for op_row in self._queued_rows(db, [record_id]):
                     visible, _ = apply_op(visible, self._outbox_op(op_row))
                 if visible is None:
                     db.execute("DELETE FROM record WHERE id = ?", (record_id,))
