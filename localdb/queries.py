@@ -119,13 +119,15 @@ def iso(moment: dt.datetime) -> str:
 _FINGERPRINT_BYTES = 17
 
 #: a record's "waiting to sync" flag: a clicker tap's queued ops are found by op id between its row's first_op and
-#: last_op (taps are not in the outbox's partial record_id index); every other kind's through that index
+#: last_op (taps are not in the outbox's partial record_id index), looked up only when its newest op is not older
+#: than the whole queue (the subquery is computed once per statement); every other kind's through that index
 _PENDING = (
-    "CASE WHEN record.kind = 'clicker_event' THEN EXISTS (SELECT 1 FROM outbox WHERE outbox.op_id "
-    "BETWEEN record.first_op AND record.last_op AND outbox.record_id = record.id) "
+    "CASE WHEN record.kind = 'clicker_event' THEN record.last_op >= (SELECT min(op_id) FROM outbox) "
+    "AND EXISTS (SELECT 1 FROM outbox WHERE outbox.op_id BETWEEN record.first_op AND record.last_op "
+    "AND outbox.record_id = record.id) "
     "ELSE EXISTS (SELECT 1 FROM outbox WHERE outbox.record_id = record.id AND outbox.kind != 'clicker_event') END"
 )
-_SELECT = f"SELECT record.*, {_PENDING} AS pending FROM record"
+_SELECT = f"SELECT record.*, coalesce({_PENDING}, 0) AS pending FROM record"  # NULL: a row with no op ids
 #: the queued ops of some records (a JSON list of ids), oldest first, found as `_PENDING` finds them
 _QUEUED_OPS = (
     "SELECT * FROM outbox WHERE record_id IN (SELECT value FROM json_each(:ids)) AND kind != 'clicker_event' "
