@@ -11,7 +11,8 @@ need the network). Two devices are made from the one seeded server, each with it
 one without an OS secure store (as on this machine: the strengthened policy, n=2**17, a 12+ character
 passphrase) and one with an OS secure store (the standard policy, n=2**15, a device secret in the store). The
 OS key store is the outside world: a stand-in keeps its secrets in a file the timed process reads
-(`FileKeyring`), so the policy is the real one and the secret is really fetched from a keyring backend.
+(`tests.support.keyring.FileKeyring`, named to the timed process by PYTHON_KEYRING_BACKEND, where keyring
+looks first), so the policy is the real one and the secret is really fetched from a keyring backend.
 
 Timed, in a fresh `python` process each run (`--child`): Python start → import the client (flet, app, screens)
 → build the real `Root` on a page → the unlock screen → type the passcode, Unlock (open the store: scrypt)
@@ -47,10 +48,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import keyring
-from keyring.backend import KeyringBackend
-from keyring.backends import fail
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -64,42 +61,34 @@ FAST_ENV = "BESMART_KDF_TEST_FAST"
 FAST, OS_KEYSTORE, PASSPHRASE = "fast KDF (tests' n=2**12)", "OS key store", "passphrase (no OS key store)"
 
 
-class FileKeyring(KeyringBackend):
-    """A stand-in for the OS secure key store, shared by the preparing and the timed processes (a JSON file)."""
-
-    priority = 1
-
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = path
-
-    def _items(self) -> dict[str, str]:
-        return json.loads(self.path.read_text()) if self.path.exists() else {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self._items().get(f"{service}/{username}")
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.path.write_text(json.dumps({**self._items(), f"{service}/{username}": password}))
-
-    def delete_password(self, service: str, username: str) -> None:
-        items = self._items()
-        items.pop(f"{service}/{username}", None)
-        self.path.write_text(json.dumps(items))
-
-
 def use_keystore(keystore: str | None) -> None:
-    """The OS key store this process sees: the file stand-in, or none (keyring's fail backend)."""
+    """The OS key store this process sees: the file stand-in (`tests.support.keyring.FileKeyring`), or none
+    (keyring's fail backend). Preparation only: a timed child is told by `keystore_env`."""
+    import keyring
+    from keyring.backends import fail
+
+    from tests.support.keyring import FileKeyring
+
     keyring.set_keyring(FileKeyring(Path(keystore)) if keystore else fail.Keyring())
+
+
+def keystore_env(keystore: Path | None) -> dict[str, str]:
+    """The same for a timed child, named in its environment: keyring reads it when the app first asks for the
+    OS key store (as it finds the OS's own then), so the child imports keyring only where the app does."""
+    from tests.support.keyring import FILE_KEYRING_ENV
+
+    if keystore is None:
+        return {"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    return {"PYTHON_KEYRING_BACKEND": "tests.support.keyring.FileKeyring", FILE_KEYRING_ENV: str(keystore)}
 
 
 # --------------------------------------------------------------------------- the timed child
 
 
-def child(data_dir: str, server_url: str, keystore: str | None) -> None:
-    """One start-up, as the app does it; prints "ready" when the clicker can take a tap."""
+def child(data_dir: str, server_url: str) -> None:
+    """One start-up, as the app does it; prints "ready" when the clicker can take a tap. The OS key store is
+    named in the environment (`keystore_env`)."""
     start = time.perf_counter()
-    use_keystore(keystore)
     marks: dict[str, float] = {}
 
     def mark(name: str) -> None:
@@ -117,7 +106,9 @@ def child(data_dir: str, server_url: str, keystore: str | None) -> None:
         await Root(page, config).start()
 
     # Endless app tasks the harness must not wait for: the idle-lock watcher and the background sync loop.
-    ui = UiHarness(main, background=("Root._watch_idle", "SyncService._loop", "Event.wait"))
+    # Not `strict`: after each event that walks every control for changes never sent to the client, a check
+    # of the tests' (tests/screens run it on these screens), not work a user waits for.
+    ui = UiHarness(main, background=("Root._watch_idle", "SyncService._loop", "Event.wait"), strict=False)
     mark("unlock_screen")
     if ui.find_all(ft.TextField, label="Work email address"):  # the web client names no account until told
         ui.type("Work email address", DEMO_EMAIL)
@@ -254,9 +245,8 @@ def one_run(data_dir: Path, server_url: str, keystore: Path | None, *, first: bo
     if first:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = str(ROOT)
+    env.update(keystore_env(keystore))
     command = [sys.executable, str(Path(__file__).resolve()), "--child", str(data_dir), server_url]
-    if keystore is not None:
-        command.append(str(keystore))
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
@@ -283,7 +273,7 @@ def describe(name: str, times: list[float], details: list[dict]) -> float:
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
-        child(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
+        child(sys.argv[2], sys.argv[3])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
