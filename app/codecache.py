@@ -3,14 +3,15 @@
 Python 3.11's `dataclasses` writes each class's `__init__`, `__repr__`, `__eq__`... as source text and
 compiles it with `exec` every time the class is defined, and no bytecode cache holds that code. Flet defines
 its controls, events and themes as dataclasses, so a start-up to the Behaviour Clicker compiled ~1,100 such
-functions: 15 % of its instructions, most of them before the unlock screen (bench/RESULTS.md, "Issue #14,
+functions: 22 % of its instructions, most of them before the unlock screen (bench/RESULTS.md, "Issue #14,
 fourth pass: start-up").
 
 `install()` — the composition root calls it before it imports flet — gives `dataclasses` an `exec` that finds
 the text in a cache of code objects (loaded from `CACHE_FILE`) and compiles it only when it is not there.
 `save()` writes what was compiled: at exit, under the rule Python uses for `.pyc` files (not where
 `sys.dont_write_bytecode`, silently not where the folder is read-only). So the first start after an install
-compiles as before, and the starts after it read the code.
+compiles as before, and the starts after it read the code. (A process killed by a signal runs no exit
+handlers: it writes nothing, and the next start compiles again.)
 
 Invariants (tests/app/test_codecache.py):
 - the same classes: an entry's key is the whole source text and its value is what `compile` makes of exactly
