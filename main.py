@@ -14,10 +14,14 @@ import argparse
 import logging
 import os
 
-import flet as ft
+from app import codecache
 
-from app.config import ConfigError, load_config
-from screens.root import Root
+codecache.install()  # before flet: its controls are dataclasses, compiled at import (see app/codecache.py)
+
+import flet as ft  # noqa: E402
+
+from app.config import ConfigError, load_config  # noqa: E402
+from screens.root import Root  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -40,16 +40,11 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Literal
 
-import keyring
-import keyring.errors
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-from keyring.backends import chainer as keyring_chainer
-from keyring.backends import fail as keyring_fail
-from keyring.backends import null as keyring_null
 
 from localdb.crypto import KEY_BYTES, NONCE_BYTES, FieldCipher
 from localdb.errors import LocalDbError
@@ -131,7 +126,15 @@ class KeysLockedError(KeysError):
 # --- policy -----------------------------------------------------------------------------------
 
 
+# keyring is imported where it is used, not with this module: its import (jaraco's helpers, urllib.request,
+# http.client, email) was a tenth of a client's start-up before its unlock screen, and unlocking a store that
+# a passphrase alone opens never asks the OS key store (bench/RESULTS.md, "Issue #14, fourth pass: start-up").
+
+
 def _is_insecure_backend(backend: object) -> bool:
+    from keyring.backends import fail as keyring_fail
+    from keyring.backends import null as keyring_null
+
     if isinstance(backend, keyring_fail.Keyring | keyring_null.Keyring):
         return True
     # keyrings.alt backends keep the secret in a file beside the data (plaintext or with a
@@ -145,6 +148,9 @@ def secure_keyring_available() -> bool:
     A chained backend counts only if it has members and all of them are secure: writes go to the
     first member that accepts them, so one insecure member could receive the device secret.
     """
+    import keyring
+    from keyring.backends import chainer as keyring_chainer
+
     backend = keyring.get_keyring()
     if isinstance(backend, keyring_chainer.ChainerBackend):
         members = list(backend.backends)
@@ -335,6 +341,8 @@ _MISSING_SECRET = (
 
 
 def _load_device_secret(store_id: str) -> bytes:
+    import keyring.errors
+
     if not secure_keyring_available():
         raise DeviceSecretMissingError(_MISSING_SECRET)
     try:
@@ -355,6 +363,8 @@ def _load_device_secret(store_id: str) -> bytes:
 
 
 def _save_device_secret(store_id: str, secret: bytes) -> None:
+    import keyring.errors
+
     try:
         keyring.set_password(KEYRING_SERVICE, _username(store_id), _b64(secret))
     except keyring.errors.KeyringError as exc:
@@ -544,6 +554,8 @@ def destroy(store_id: str) -> None:
 
     With the secret gone the wrapped keys can never be opened again: this is the wipe.
     """
+    import keyring.errors
+
     username = _username(store_id)
     try:
         keyring.delete_password(KEYRING_SERVICE, username)
