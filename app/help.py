@@ -35,7 +35,8 @@ PAGES: tuple[HelpPage, ...] = (
     HelpPage(
         "Behaviour Clicker",
         "Record → Behaviour Clicker, choose the individual, then tap the behaviour. besmart logs the date "
-        "and time automatically. Tap Undo straight away if you tapped the wrong one. Today's counts show on each "
+        'and time automatically and says so above the buttons ("Logged On task at 14:02"). Tap Undo beside it '
+        "straight away if you tapped the wrong one. Today's counts show on each "
         "button, so patterns can be seen over time.",
     ),
     HelpPage(

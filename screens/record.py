@@ -14,6 +14,7 @@ from screens.people import threads_view
 from screens.ui import VALENCE_LABELS, back_title, card, empty, error_text, heading, muted, named, page_body, show_error
 
 if TYPE_CHECKING:
+    from app.recording import Tap as ClickerTap
     from screens.shell import Shell
 
 
@@ -120,6 +121,14 @@ class Record:
 
 
 class Clicker:
+    """The Behaviour Clicker: a tile per behaviour, each showing today's count; a tap logs the behaviour and the
+    line above the tiles confirms it ("Logged On task at 14:02") with Undo beside it.
+
+    Built for taps in quick succession on a phone (bench/ui_latency.py, bench/RESULTS.md): a tap sends only
+    what changed (the tile's count and label, the confirmation line) and starts no animation but the tile's
+    own ripple. The confirmation is a line on the screen, not a snack bar: a snack bar slides in on every tap
+    and out when the next replaces it, frames the browser draws while the person is tapping."""
+
     NAME = "clicker"
     ROUTE = "/people/{profile_id}/clicker"
     refresh_after_sync = False  # re-rendering mid-tap could drop a tap; counts are updated in place
@@ -131,23 +140,40 @@ class Clicker:
         self.grid = ft.ResponsiveRow(spacing=10, run_spacing=10)
         #: behaviour type id -> (its "Today: n" text, its Semantics), updated in place after a tap
         self.counts: dict[str, tuple[ft.Text, ft.Semantics]] = {}
+        #: what the last tap logged (or undid), and Undo for it; empty until the first tap
+        self.logged = ft.Text("", size=14, weight=ft.FontWeight.W_500, expand=True)
+        self.undo_button = ft.TextButton("Undo", visible=False, on_click=self._undo)
+        #: the tap Undo takes back
+        self._last: ClickerTap | None = None
+        # A fixed height: the tiles below never move when the line fills or Undo appears (a moving target
+        # under a finger tapping again).
+        line = named(
+            ft.Row([self.logged, self.undo_button], vertical_alignment=ft.CrossAxisAlignment.CENTER), "tap-logged"
+        )
+        # Not "clicker-…": that names the tiles. Read out by a screen reader, as a snack bar's message is.
+        line.live_region = True
+        self.confirmation = ft.Container(line, height=40)
 
     def _fill(self) -> None:
-        """Build the buttons once. Taps only change the counts: a button replaced while the user is
-        tapping would swallow the next tap (the client's event names a control that no longer exists)."""
+        """Build the tiles once. Taps only change the counts: a tile replaced while the user is tapping would
+        swallow the next tap (the client's event names a control that no longer exists).
+
+        A tile is a coloured Container, not an ft.Button: a Button sends its whole ButtonStyle again each time
+        it is updated (Flet rebuilds the style in `before_update`), every tile's on every tap."""
         buttons = self.shell.services.clicker.buttons(self.profile_id)
         self.counts = {}
         controls: list[ft.Control] = []
         for b in buttons:
-            today = ft.Text(f"Today: {b.today}", size=14)
-            button = ft.Semantics(
-                content=ft.Button(
+            today = ft.Text(f"Today: {b.today}", size=14, color=ft.Colors.WHITE)
+            tile = ft.Semantics(
+                content=ft.Container(
                     content=ft.Column(
                         [
                             ft.Text(
                                 b.label,
                                 size=18,
                                 weight=ft.FontWeight.BOLD,
+                                color=ft.Colors.WHITE,
                                 text_align=ft.TextAlign.CENTER,
                                 max_lines=2,
                                 overflow=ft.TextOverflow.ELLIPSIS,
@@ -159,50 +185,61 @@ class Clicker:
                         spacing=4,
                         tight=True,
                     ),
-                    style=ft.ButtonStyle(
-                        bgcolor=b.colour,
-                        color=ft.Colors.WHITE,
-                        padding=ft.Padding.symmetric(horizontal=8, vertical=10),
-                        shape=ft.RoundedRectangleBorder(radius=12),
-                    ),
+                    bgcolor=b.colour,
+                    border_radius=12,
+                    padding=ft.Padding.symmetric(horizontal=8, vertical=10),
+                    alignment=ft.Alignment.CENTER,
                     height=96,
+                    ink=True,  # the tap's ripple: the person sees the tap land
                     on_click=lambda _, bid=b.behaviour_type_id: self.tap(bid),
                 ),
                 label=f"{b.label}, today {b.today}",
                 identifier=f"clicker-{b.label}",
+                button=True,
             )
-            self.counts[b.behaviour_type_id] = (today, button)
-            controls.append(ft.Container(button, col={"xs": 6, "md": 4, "lg": 3}))
+            self.counts[b.behaviour_type_id] = (today, tile)
+            controls.append(ft.Container(tile, col={"xs": 6, "md": 4, "lg": 3}))
         self.grid.controls = controls or [empty("Your organisation has no behaviours in its clicker catalogue yet.")]
 
-    def _refresh_counts(self) -> None:
+    def _refresh_counts(self) -> list[ft.Control]:
+        """Show the stored counts; returns the tiles that changed."""
+        changed: list[ft.Control] = []
         for b in self.shell.services.clicker.buttons(self.profile_id):
             if b.behaviour_type_id in self.counts:
-                today, button = self.counts[b.behaviour_type_id]
-                today.value = f"Today: {b.today}"
-                button.label = f"{b.label}, today {b.today}"
+                today, tile = self.counts[b.behaviour_type_id]
+                value = f"Today: {b.today}"
+                if today.value != value:
+                    today.value = value
+                    tile.label = f"{b.label}, today {b.today}"
+                    changed.append(tile)
+        return changed
+
+    def _confirm(self, message: str, last: ClickerTap | None) -> None:
+        """Say what the last tap did, update the counts, and send only what changed (the tile's count and name,
+        and the confirmation line: not the grid, not the page)."""
+        self._last = last
+        self.logged.value = message
+        self.undo_button.visible = last is not None
+        self.shell.page.update(*self._refresh_counts(), self.confirmation)
 
     def tap(self, behaviour_type_id: str) -> None:
         tap = self.shell.act(lambda: self.shell.services.clicker.tap(self.profile_id, behaviour_type_id))
         if tap is None:
+            return  # act said why, in a snack bar
+        self.shell.dismiss_toast()  # an earlier failure's message would contradict this tap
+        self._confirm(f"Logged {tap.label} at {tap.at.astimezone():%H:%M}", tap)
+
+    def _undo(self, _e: Any) -> None:
+        tap = self._last
+        if tap is None:
             return
-        self._refresh_counts()
-        # The new count goes out on its own, before the toast: the person is looking at the count, and the
-        # toast's slide-in animation would otherwise share its first frames with it.
-        self.grid.update()
 
-        def undo(_e: Any) -> None:
-            def take_back() -> bool:
-                self.shell.services.clicker.undo(tap.record_id)
-                return True
+        def take_back() -> bool:
+            self.shell.services.clicker.undo(tap.record_id)
+            return True
 
-            if self.shell.act(take_back):
-                self._refresh_counts()
-                self.shell.toast(f"Removed {tap.label}")
-
-        self.shell.toast(
-            f"Logged {tap.label} at {tap.at.astimezone():%H:%M}", action="Undo", on_action=undo, flush=False
-        )
+        if self.shell.act(take_back):
+            self._confirm(f"Removed {tap.label}", None)
 
     def build(self) -> ft.Control:
         name = self.shell.services.context.individual_names().get(self.profile_id, "")
@@ -215,6 +252,7 @@ class Clicker:
                 on_back=lambda _: self.shell.show("record", profile_id=self.profile_id),
             ),
             muted("Tap a behaviour to log it with the date and time. Undo straight away if it was the wrong one."),
+            self.confirmation,
             self.grid,
         )
 

@@ -113,6 +113,9 @@ class Shell:
                 ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in self.bar_destinations
             ],
             on_change=self._bar_changed,
+            # The indicator moves at once: by default Flutter animates it for hundreds of milliseconds, frames a
+            # phone's browser draws while it builds and lays out the new screen (bench/ui_latency.py, RESULTS.md).
+            animation_duration=ft.Duration(milliseconds=0),
         )
         self.rail = ft.NavigationRail(
             destinations=[ft.NavigationRailDestination(icon=icon, label=label) for _, label, icon in self.destinations],
@@ -417,6 +420,13 @@ class Shell:
         # whatever else the handler changed before the toast, too.
         if flush:
             self.page.update()
+
+    def dismiss_toast(self) -> None:
+        """Take away the snack bar shown, if any (a message the screen has just made out of date)."""
+        if self._snack is not None and self._snack.open:
+            self._snack.open = False
+            with contextlib.suppress(AssertionError, RuntimeError):  # already gone from the page
+                self._snack.update()
 
     # --- sync -----------------------------------------------------------------------------------
 
