@@ -199,7 +199,8 @@ class SyncService:
             report = await self.engine.sync()
             if not report.wiped:
                 now = dt.datetime.now(dt.UTC)
-                self.store.put_secret(LAST_SYNCED_SECRET, now.isoformat())
+                # a durable commit: off the event loop the screens use (an fsync there froze them)
+                await asyncio.to_thread(self.store.put_secret, LAST_SYNCED_SECRET, now.isoformat())
         except OfflineError as error:
             self._set(syncing=False, online=False, error=str(error), pending=self._pending())
             return None
