@@ -196,6 +196,9 @@ class SyncService:
     async def _run(self) -> SyncReport | None:
         self._set(syncing=True, error=None, done=0, total=0, phase="push")
         try:
+            # The connection pool, if no unlock built it yet (`ServerGateway.prepare`: its CA bundle alone held the
+            # event loop ~60-90 ms, the longest stall of a sync); a no-op once it is built.
+            await asyncio.to_thread(self.engine.gateway.prepare)
             report = await self.engine.sync()
             if not report.wiped:
                 now = dt.datetime.now(dt.UTC)
