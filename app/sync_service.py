@@ -196,10 +196,14 @@ class SyncService:
     async def _run(self) -> SyncReport | None:
         self._set(syncing=True, error=None, done=0, total=0, phase="push")
         try:
+            # The connection pool, if no unlock built it yet (`ServerGateway.prepare`: its CA bundle alone held the
+            # event loop ~60-90 ms, the longest stall of a sync); a no-op once it is built.
+            await asyncio.to_thread(self.engine.gateway.prepare)
             report = await self.engine.sync()
             if not report.wiped:
                 now = dt.datetime.now(dt.UTC)
-                self.store.put_secret(LAST_SYNCED_SECRET, now.isoformat())
+                # a durable commit: off the event loop the screens use (an fsync there froze them)
+                await asyncio.to_thread(self.store.put_secret, LAST_SYNCED_SECRET, now.isoformat())
         except OfflineError as error:
             self._set(syncing=False, online=False, error=str(error), pending=self._pending())
             return None

@@ -42,7 +42,7 @@ from typing import Any, Literal, Protocol
 
 from sync.gateway import DeviceLink, Pulled, ServerError, ServerGateway
 from sync.hlc import CLOCK_TOLERANCE_MS, Stamp
-from sync.merge import RecordState
+from sync.merge import RecordState, RecordStateData
 from sync.ops import Op
 from sync.protocol import DEFAULT_PULL_LIMIT, PushRequest
 
@@ -59,7 +59,7 @@ class SyncStore(DeviceLink, Protocol):
     def pending_ops(self, limit: int = 500, *, profile_id: str | None = None) -> list[Op]: ...
     def mark_sending(self, op_ids: Iterable[int]) -> None: ...
     def acknowledge(self, op_ids: Iterable[int]) -> None: ...
-    def apply_pulled(self, states: Iterable[RecordState], cursor: int) -> None: ...
+    def apply_pulled(self, states: Iterable[RecordState | RecordStateData], cursor: int) -> None: ...
     def rebase(self, record_ids: Iterable[str]) -> None: ...
     def purge_profile(self, profile_id: str) -> None: ...
     def add_sync_issue(self, issue_id: str, profile_id: str | None, details: dict[str, Any]) -> None: ...
@@ -123,7 +123,8 @@ class SyncEngine:
             if not ops:
                 return
             self.on_progress(SyncProgress("push", done, max(total, done + len(ops))))
-            self.store.mark_sending(op.op_id for op in ops)
+            # A durable commit (an fsync): in a worker thread, like the store's other writes, not on the loop.
+            await asyncio.to_thread(self.store.mark_sending, [op.op_id for op in ops])
             response = await self.gateway.push(PushRequest(ops=ops))
             self.store.clock.receive(response.hlc)
             by_id = {op.op_id: op for op in ops}
@@ -182,7 +183,7 @@ class SyncEngine:
                     report.purged.append(profile_id)
                     self.on_progress(SyncProgress("purge", len(report.purged), len(page.purge_profiles)))
                 purged = set(page.purge_profiles)
-                changes = [c for c in page.changes if c.profile_id not in purged]
+                changes = [c for c in page.changes if c.get("profile_id") not in purged] if purged else page.changes
                 self._calibrate(answer.clock_offset, page.hlc)
                 self.store.clock.receive(page.hlc)
                 if page.more:

@@ -60,7 +60,7 @@ from sync.protocol import (
     LoginRequest,
     ParentReportEmailed,
     PasswordChange,
-    PullResponse,
+    PulledPage,
     PushRequest,
     PushResponse,
     RecordHistory,
@@ -144,7 +144,7 @@ class RetryPolicy:
 class Pulled:
     """One pull page, and the server's measurement of the device's clock (server minus device, ms), if sent."""
 
-    page: PullResponse
+    page: PulledPage
     clock_offset: int | None
 
 
@@ -292,8 +292,12 @@ class ServerGateway:
 
     async def push(self, request: PushRequest) -> PushResponse:
         """POST /sync/push: one batch of ops, with the device's clock."""
-        body = request.model_dump(mode="json")
-        response = await self._authed("POST", "/sync/push", idempotent=True, clocked=True, json=body)
+        # pydantic's encoder: a batch of 500 ops through `json` (httpx's `json=`) was a tenth of a push's CPU here
+        body = request.model_dump_json().encode()
+        headers = {"Content-Type": "application/json"}
+        response = await self._authed(
+            "POST", "/sync/push", idempotent=True, clocked=True, content=body, headers=headers
+        )
         return _parse(PushResponse, response)
 
     async def pull(self, cursor: int, limit: int) -> Pulled:
@@ -301,7 +305,7 @@ class ServerGateway:
         params = {"cursor": cursor, "limit": limit}
         response = await self._authed("GET", "/sync/pull", idempotent=True, clocked=True, params=params)
         # A page is a thousand records: read it in a worker thread, not on the event loop the screens use.
-        page = await asyncio.to_thread(_parse, PullResponse, response)
+        page = await asyncio.to_thread(_parse, PulledPage, response)
         return Pulled(page, _clock_offset(response))
 
     async def assistant(self, request: AssistantRequest) -> AssistantAnswer:

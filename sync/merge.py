@@ -20,9 +20,10 @@ delete and a concurrent edit resolve the same way everywhere.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NotRequired
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypedDict  # pydantic reads typing's TypedDict only from Python 3.12
 
 from sync.ops import Op, OpError
 from sync.records import DELETED_FIELD, kind_spec
@@ -86,6 +87,36 @@ class RecordState(BaseModel):
         """What a person settling a field's conflicts has been shown: every value it holds, with its echoes."""
         losers = sorted(c.version for c in (*self.conflicts, *self.echoes) if c.field == name)
         return ([self.fields[name].version] if name in self.fields else []) + losers
+
+
+class FieldValueData(TypedDict):
+    """A `FieldValue` as plain data (its JSON form)."""
+
+    value: Any
+    version: str
+    actor_id: str
+    device_id: str
+
+
+class ConflictData(FieldValueData):
+    """A `Conflict` as plain data."""
+
+    field: str
+
+
+class RecordStateData(TypedDict):
+    """A `RecordState` as plain data: the same JSON form, validated by pydantic just as strictly (types and
+    required keys) but read into dicts rather than models. A device stores most pulled states without merging
+    them, and building a thousand models per page cost more than storing them; `RecordState.model_validate`
+    turns one into a model when it is merged."""
+
+    id: str
+    kind: str
+    profile_id: NotRequired[str | None]
+    fields: NotRequired[dict[str, FieldValueData]]
+    seen: NotRequired[dict[str, list[str]]]
+    conflicts: NotRequired[list[ConflictData]]
+    echoes: NotRequired[list[ConflictData]]
 
 
 def field_value(state: RecordState | None, name: str, default: Any = None) -> Any:

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sync.merge import RecordState
+from sync.merge import RecordState, RecordStateData
 from sync.ops import Action, Op
 from sync.records import Id, NoNul
 
@@ -72,6 +72,20 @@ class PullResponse(_Message):
     #: individuals no longer in scope: push pending ops for them, then purge them from the device
     purge_profiles: list[str] = Field(default_factory=list)
     #: the device was reported lost or revoked: delete all data and keys now
+    wipe: bool = False
+    hlc: str
+
+
+class PulledPage(_Message):
+    """A `PullResponse` as the device reads it: the same message, each record state validated as plain data
+    (`RecordStateData`) instead of a `RecordState` model — a page's thousand models cost the device more CPU,
+    held in one call, than storing the records did."""
+
+    changes: list[RecordStateData]
+    cursor: int
+    more: bool
+    added_profiles: list[str] = Field(default_factory=list)
+    purge_profiles: list[str] = Field(default_factory=list)
     wipe: bool = False
     hlc: str
 

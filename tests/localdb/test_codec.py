@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from localdb.codec import decode_state, encode_state, plain_values, state_json
+from localdb.codec import data_json, decode_state, encode_state, plain_values, state_json
 from localdb.store import SAME_AS_BODY, LocalStore
 from sync.hlc import Stamp
-from sync.merge import RecordState, apply_op
+from sync.merge import RecordState, RecordStateData, apply_op
 from sync.ops import Op, validate_op
 
 PASSCODE = "correct-horse-1"
@@ -162,3 +162,57 @@ def test_the_stored_json_text_decodes_to_the_same_state():
     body = json.loads(state_json(state))
     assert body == encode_state(state)
     assert decode_state(body, RECORD, "incident", CHILD) == state
+
+
+def wire(state: RecordState) -> RecordStateData:
+    """A state as a pulled page carries it (`sync.protocol.PulledPage`): its JSON form, parsed."""
+    return json.loads(state.model_dump_json())
+
+
+def test_a_state_as_plain_data_is_stored_in_the_same_form_as_its_model():
+    state = server_incident()
+    state = state.model_copy(update={"seen": {"location": [state.fields["location"].version]}})
+    text, version = data_json(wire(state))
+    assert text == state_json(state)
+    assert version == state.version
+    assert data_json({"id": RECORD, "kind": "incident"}) == (state_json(RecordState(id=RECORD, kind="incident")), "")
+
+
+def row_of(store: LocalStore, record_id: str) -> tuple:
+    row = store.db.execute(
+        "SELECT id, kind, profile_id, occurred_at, version, deleted, base FROM record WHERE id = ?", (record_id,)
+    ).fetchone()
+    return tuple(row)
+
+
+def test_a_pulled_state_as_plain_data_is_stored_as_its_model_would_be(tmp_path: Path, memory_keyring):
+    """The engine hands the store plain data; tests and older callers hand it models: same rows, same states."""
+    server = server_incident()
+    deleted, _ = apply_op(server, op(20, "deve", "delete", {}, ms=90, base={}))
+    stores = []
+    for name, given in (("models", [server, deleted]), ("data", [wire(server), wire(deleted)])):
+        opened = LocalStore(tmp_path / name)
+        opened.initialise(PASSCODE)
+        opened.apply_pulled(given[:1], cursor=7)
+        stores.append(opened)
+    try:
+        models, data = stores
+        assert row_of(data, RECORD) == row_of(models, RECORD)
+        assert data.get(RECORD).state.model_dump() == server.model_dump()
+        assert data.clock.now() > Stamp.parse(server.version)
+        # A pending local edit stays on top of a pulled state given as data, as of a model.
+        for opened in stores:
+            opened.write("incident", "update", {"location": "hall"}, actor_id="u1", record_id=RECORD)
+        data.apply_pulled([wire(server)], cursor=8)
+        models.apply_pulled([server], cursor=8)
+        # (each store stamped its own edit: the versions differ, nothing else)
+        assert row_of(data, RECORD)[:4] == row_of(models, RECORD)[:4]
+        assert data.get(RECORD).values == models.get(RECORD).values
+        assert data.get(RECORD).values["location"] == "hall" != server.values()["location"]
+        # A deletion pulled as data marks the row deleted.
+        data.apply_pulled([wire(deleted)], cursor=9)
+        models.apply_pulled([deleted], cursor=9)
+        assert row_of(data, RECORD)[5] == row_of(models, RECORD)[5] == 1
+    finally:
+        for opened in stores:
+            opened.close()
