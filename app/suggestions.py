@@ -325,7 +325,8 @@ class Suggestions:
     def _follow_ups(self, incident: Stored, now: dt.datetime) -> list[Suggestion]:
         v = incident.values
         occurred = dt.datetime.fromisoformat(str(v["occurred_at"]).replace("Z", "+00:00"))
-        days = max(0, (now - occurred).days)
+        # Calendar days where the setting is, as people count them: last night's incident happened 1 day ago.
+        days = max(0, (now.astimezone(TIME_ZONE).date() - occurred.astimezone(TIME_ZONE).date()).days)
         due: list[tuple[str, str, str]] = []
         if v.get("parents_informed") is None:
             due.append(("parents", "Parents or carers informed?", "Nobody has recorded telling the parents or carers."))
