@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -55,6 +56,31 @@ def percentile(samples: list[float], q: float) -> float:
     return statistics.quantiles(samples, n=1000, method="inclusive")[int(q * 1000) - 1]
 
 
+def clicker_store(folder: Path) -> tuple[LocalStore, Callable[[], None]]:
+    """A new store in `folder` with an individual and a behaviour, and a function making one clicker tap on it
+    as the clicker screen does (`store.write` of a `clicker_event`). Shared by the tap benchmarks."""
+    store = LocalStore(folder / "store")
+    store.initialise("bench-passcode")
+    child = store.write("individual", "create", {"first_name": "A", "last_name": "B"}, actor_id="u1")
+    behaviour = store.write("behaviour_type", "create", {"label": "On task", "valence": "positive"}, actor_id="u1")
+
+    def tap() -> None:
+        store.write(
+            "clicker_event",
+            "create",
+            {
+                "behaviour_type_id": behaviour.record_id,
+                "staff_id": "u1",
+                "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+                "device_id": store.device_id,
+            },
+            actor_id="u1",
+            profile_id=child.profile_id,
+        )
+
+    return store, tap
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--taps", type=int, default=2000)
@@ -62,24 +88,7 @@ def main() -> None:
     keyring.set_keyring(_MemoryKeyring())
 
     with tempfile.TemporaryDirectory(prefix="besmart-bench-") as tmp:
-        store = LocalStore(Path(tmp) / "store")
-        store.initialise("bench-passcode")
-        child = store.write("individual", "create", {"first_name": "A", "last_name": "B"}, actor_id="u1")
-        behaviour = store.write("behaviour_type", "create", {"label": "On task", "valence": "positive"}, actor_id="u1")
-
-        def tap() -> None:
-            store.write(
-                "clicker_event",
-                "create",
-                {
-                    "behaviour_type_id": behaviour.record_id,
-                    "staff_id": "u1",
-                    "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
-                    "device_id": store.device_id,
-                },
-                actor_id="u1",
-                profile_id=child.profile_id,
-            )
+        store, tap = clicker_store(Path(tmp))
 
         tap()
         with sqlite3.connect(store.path) as probe:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import datetime as dt
 import os
 import sqlite3
 import struct
@@ -29,9 +28,8 @@ os.environ.setdefault("BESMART_KDF_TEST_FAST", "1")  # key derivation is not wha
 
 import keyring
 
-from bench.tap import _MemoryKeyring
+from bench.tap import _MemoryKeyring, clicker_store
 from localdb import checkpoint
-from localdb.store import LocalStore
 
 _WAL_HEADER = 32
 _FRAME_HEADER = 24
@@ -63,24 +61,7 @@ def main() -> None:
     checkpoint.BackgroundCheckpointer.nudge = lambda self: None  # type: ignore[method-assign]
 
     with tempfile.TemporaryDirectory(prefix="besmart-bench-") as tmp:
-        store = LocalStore(Path(tmp) / "store")
-        store.initialise("bench-passcode")
-        child = store.write("individual", "create", {"first_name": "A", "last_name": "B"}, actor_id="u1")
-        behaviour = store.write("behaviour_type", "create", {"label": "On task", "valence": "positive"}, actor_id="u1")
-
-        def tap() -> None:
-            store.write(
-                "clicker_event",
-                "create",
-                {
-                    "behaviour_type_id": behaviour.record_id,
-                    "staff_id": "u1",
-                    "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
-                    "device_id": store.device_id,
-                },
-                actor_id="u1",
-                profile_id=child.profile_id,
-            )
+        store, tap = clicker_store(Path(tmp))
 
         for _ in range(args.prefill + 1):
             tap()
