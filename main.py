@@ -14,7 +14,7 @@ import argparse
 import logging
 import os
 
-from app import codecache
+from app import codecache, collector
 
 codecache.install()  # before flet: its controls are dataclasses, compiled at import (see app/codecache.py)
 
@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     async def start(page: ft.Page) -> None:
         await Root(page, config).start()
 
+    collector.settle()  # no full collection of the device's heap in the middle of a sync (app/collector.py)
     web = args.web or not os.environ.get("DISPLAY")
     if web:
         print(f"besmart client: open http://127.0.0.1:{config.web_port}/ (server {config.server_url})", flush=True)

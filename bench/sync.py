@@ -40,6 +40,7 @@ from tests.support.server import TEST_ENV, Device, Org, ServerProcess, seed_org,
 for _name, _value in TEST_ENV.items():
     os.environ.setdefault(_name, _value)
 
+from app import collector  # noqa: E402
 from localdb.store import LocalStore  # noqa: E402
 from server.db import Database  # noqa: E402
 from sync.engine import SyncEngine  # noqa: E402
@@ -152,6 +153,7 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print the client's cProfile top entries")
     args = parser.parse_args()
     keyring.set_keyring(fail.Keyring())  # no OS store here: the passphrase policy
+    collector.settle()  # the collector as the app's entry point sets it (main.py)
 
     with seeded_server(args.records) as (tmp_path, server, org, profiles):
         # (b) initial sync of a fresh device.

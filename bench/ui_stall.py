@@ -33,6 +33,7 @@ from tests.support.server import TEST_ENV  # noqa: E402
 for _name, _value in TEST_ENV.items():
     os.environ.setdefault(_name, _value)
 
+from app import collector  # noqa: E402
 from app.sync_service import SyncService  # noqa: E402
 from localdb.store import LocalStore  # noqa: E402
 from sync.gateway import ServerGateway  # noqa: E402
@@ -81,6 +82,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=50_000)
     args = parser.parse_args()
     keyring.set_keyring(fail.Keyring())  # no OS store here: the passphrase policy
+    collector.settle()  # the collector as the app's entry point sets it (main.py)
 
     with seeded_server(args.records) as (tmp_path, server, org, _profiles):
         fresh = device_store(tmp_path / "fresh", server.url, org.email("lee"))
