@@ -63,8 +63,9 @@ class PushResponse(_Message):
     hlc: str
 
 
-class PullResponse(_Message):
-    changes: list[RecordState]
+class _PageFields(_Message):
+    """What a pull page says besides its records (`PullResponse`, `PulledPage`)."""
+
     cursor: int
     more: bool
     #: individuals newly in this user's scope (their records are included in `changes`)
@@ -76,18 +77,16 @@ class PullResponse(_Message):
     hlc: str
 
 
-class PulledPage(_Message):
+class PullResponse(_PageFields):
+    changes: list[RecordState]
+
+
+class PulledPage(_PageFields):
     """A `PullResponse` as the device reads it: the same message, each record state validated as plain data
     (`RecordStateData`) instead of a `RecordState` model — a page's thousand models cost the device more CPU,
     held in one call, than storing the records did."""
 
     changes: list[RecordStateData]
-    cursor: int
-    more: bool
-    added_profiles: list[str] = Field(default_factory=list)
-    purge_profiles: list[str] = Field(default_factory=list)
-    wipe: bool = False
-    hlc: str
 
 
 # --- a record's history ---------------------------------------------------------------------------------
