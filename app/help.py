@@ -43,7 +43,8 @@ PAGES: tuple[HelpPage, ...] = (
         "Behaviour Communications",
         "Record → Behaviour Communications. Choose Positive, Negative or N/A and type a clear, factual, "
         "child-centred message. It is always from you, the person signed in. Key staff are notified and can "
-        "respond.",
+        "respond. Under a communication of yours, Add to Smart Plan offers what it says to the individual's Smart "
+        "Plan: the Smart Plan Builder suggests it for the plan (a lead can add anyone's).",
     ),
     HelpPage(
         "Recording an incident",
@@ -122,3 +123,4 @@ class HelpCentre:
                 values = organisation.values
                 return Contact(values.get("name", ""), values.get("help_email"), values.get("help_phone", ""))
         return Contact("besmart", None, "")
+

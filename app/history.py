@@ -6,13 +6,18 @@ connection."""
 
 from __future__ import annotations
 
+import functools
+import typing
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from app.context import Context
 from app.incidents import FIELD_LABELS, FIELD_TITLES
+from app.vocabulary import label, uk_day, uk_when
 from sync.gateway import OfflineError, ReauthRequired, ServerError, ServerGateway
 from sync.history import history
 from sync.protocol import HistoryEntry
+from sync.records import kind_spec
 
 OFFLINE = "The full history is on the server: connect to see it. Changes made on this device are below."
 
@@ -46,11 +51,37 @@ class HistoryView:
     complete: bool = True
 
 
-def _shown(value: object) -> str:
+@functools.cache
+def _choices(kind: str, name: str) -> type[StrEnum] | None:
+    """The enum a field of `kind` takes its values from (itself, optional, or a list of them), if any."""
+    info = kind_spec(kind).model.model_fields.get(name)
+    pending = [info.annotation] if info is not None else []
+    while pending:
+        annotation = pending.pop()
+        if isinstance(annotation, type) and issubclass(annotation, StrEnum):
+            return annotation
+        pending.extend(typing.get_args(annotation))
+    return None
+
+
+def _shown(value: object, enum: type[StrEnum] | None, people: dict[str, str]) -> str:
+    """A field's value in words: a choice by its label, a person by name, a moment or a day the UK way."""
     if value is None or value == "" or value == []:
         return "(empty)"
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(_shown(item, enum, people) for item in value)
+    if isinstance(value, str):
+        if enum is not None:
+            return label(enum, value)
+        if value in people:
+            return people[value]
+        # Text that is not a moment or a day comes back from these as it was.
+        if len(value) > 10 and value[10:11] == "T":
+            return uk_when(value, weekday=False)
+        if len(value) == 10:
+            return uk_day(value)
     return str(value)
 
 
@@ -62,6 +93,7 @@ class History:
 
     def _line(self, entry: HistoryEntry, *, pending: bool = False) -> HistoryLine:
         names = self.context.staff_names()
+        people = {**self.context.individual_names(), **names}  # ids a field may hold: staff and individuals
         what = {"create": "Recorded", "delete": "Deleted"}.get(entry.action, "Changed")
         if entry.amendment:
             what = "Amended"
@@ -69,8 +101,8 @@ class History:
             Change(
                 c.field,
                 FIELD_LABELS.get(c.field) or FIELD_TITLES.get(c.field) or c.field.replace("_", " ").capitalize(),
-                _shown(c.previous),
-                _shown(c.value),
+                _shown(c.previous, _choices("incident", c.field), people),
+                _shown(c.value, _choices("incident", c.field), people),
             )
             for c in entry.changes
         ]

@@ -1,7 +1,9 @@
 """The gentle language check once before submit (issue #12 §1): when a long-text form is submitted, the emotive
 language scan runs over its fields, and what it finds that the writer has not already seen — under "Check
 language", or in this check before — is shown once, to review or submit anyway. It never blocks twice: once
-shown for a form, its next submit goes through. Quoted words (someone's own) are never raised here.
+shown for a form, its next submit goes through. Quoted words (someone's own) are never raised here. A
+suggestion's blank ("[describe what they did]") left in the text is different: it stops every submit until
+it is filled in (`blanks_left`), or a record would say "[describe what they did]" to everyone it reaches.
 
 What was seen is remembered for the unlocked session only, in memory, as field names and flagged phrases."""
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from app.language_scan import Flag, scan
+from app.language_scan import Flag, placeholders_left, scan
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,16 @@ class LanguageReview:
             self._asked.add(form)
             seen.update(_key(f.field, f.flag) for f in found)
         return found
+
+    @staticmethod
+    def blanks_left(texts: Mapping[str, str], labels: Mapping[str, str]) -> list[tuple[str, str]]:
+        """(label, blank) for every suggestion's blank still in `texts`: unlike the flags, these always stop a
+        submit, until the writer has put what happened in their place."""
+        return [
+            (labels.get(field, field), blank)
+            for field, text in texts.items()
+            for blank in placeholders_left(text or "")
+        ]
 
     def forget(self, form: str) -> None:
         """The form was submitted or discarded."""

@@ -457,6 +457,22 @@ def scan(text: str) -> list[Flag]:
     return _Scanner(text, lexicon()).flags()
 
 
+@functools.cache
+def _placeholders() -> frozenset[str]:
+    return frozenset(
+        alternative
+        for entry in lexicon().entries
+        for alternative in entry.alternatives
+        if alternative.startswith("[") and alternative.endswith("]")
+    )
+
+
+def placeholders_left(text: str) -> list[str]:
+    """The suggestions' blanks still in `text` ("[describe what they did]"): an alternative of that kind asks
+    the writer to put what happened in its place, and a record must not be saved with the blank in it."""
+    return sorted(p for p in _placeholders() if p in text)
+
+
 def replace(text: str, flag: Flag, choice: str) -> str:
     """`text` with the flagged span replaced by `choice` (the writer's pick). The flag must come from this text:
     if the span no longer holds the phrase (the text changed since the scan), nothing is replaced."""

@@ -38,6 +38,18 @@ REVIEW_CHOICES: tuple[tuple[str, str], ...] = (("", "Any review date"), ("due", 
 SECTION_TITLES = {key: title for key, title, _items in PLAN_SECTIONS}
 #: fields copied into a plan's next version: its content, and where it came from
 _CARRIED = PLAN_CONTENT_FIELDS | {"linked_incident_ids", "linked_communication_ids"}
+#: the items written in words: every section but the plan's details, targets, agreement and review log
+WRITTEN_ITEMS = tuple(
+    name
+    for key, _title, items in PLAN_SECTIONS
+    if key not in ("header", "targets", "agreement", "review_log")
+    for name, _label in items
+)
+
+
+def written_items(values: dict[str, Any]) -> int:
+    """How many of the plan's `WRITTEN_ITEMS` have something written in them."""
+    return sum(1 for name in WRITTEN_ITEMS if values.get(name))
 
 
 @dataclass(frozen=True)
@@ -275,6 +287,9 @@ class Plans:
         plan = self.get(plan_id)
         if plan.values.get("status") != PlanStatus.DRAFT.value:
             raise ActionError("Only a draft can be published.")
+        if not written_items(plan.values) and not plan.values.get("targets"):
+            # It would become the plan everyone follows, with nothing in it.
+            raise ActionError("Nothing is written in this plan yet: write at least one section before publishing.")
         now = now_utc().isoformat()
         for other in self.versions(plan_id):
             if other.values.get("status") == PlanStatus.ACTIVE.value:

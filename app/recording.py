@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from app.context import ActionError, Context, now_utc
+from app.context import ActionError, Context, PermissionDenied, now_utc
 from localdb.queries import CommunicationThread, Stored
 from sync.permissions import Capability
 from sync.records import Valence
@@ -45,6 +45,7 @@ class Clicker:
     def buttons(self, profile_id: str, *, now: dt.datetime | None = None) -> list[BehaviourButton]:
         """The catalogue as buttons, each with today's count for this individual."""
         counts = self.today_counts(profile_id, now=now)
+        setting_type = self._setting_type(profile_id)
         return [
             BehaviourButton(
                 behaviour_type_id=t.id,
@@ -55,7 +56,16 @@ class Clicker:
                 today=counts.get(t.id, 0),
             )
             for t in self.context.store.behaviour_types()
+            if setting_type is None or setting_type in (t.values.get("setting_types") or [setting_type])
         ]
+
+    def _setting_type(self, profile_id: str) -> str | None:
+        """The kind of setting the individual is at (None: not known on this device): it chooses the buttons."""
+        store = self.context.store
+        individual = store.get(profile_id)
+        setting_id = individual.values.get("setting_id") if individual else None
+        setting = store.get(setting_id) if setting_id else None
+        return setting.values.get("setting_type") if setting else None
 
     def tap(self, profile_id: str, behaviour_type_id: str, *, at: dt.datetime | None = None) -> Tap:
         self.context.require(Capability.RECORD, "record behaviour")
@@ -126,6 +136,24 @@ class Communications:
             },
             profile_id=profile_id,
         )
+
+    def can_add_to_plan(self, communication: Stored) -> bool:
+        """Whether this person may add the communication to the Smart Plan: its author, or a role that edits
+        records (the server's rule for changing a communication, checked there again)."""
+        return communication.values.get("author_id") == self.context.user.id or self.context.can(
+            Capability.EDIT_INCIDENTS
+        )
+
+    def add_to_plan(self, communication_id: str) -> bool:
+        """Mark the communication as one for the individual's Smart Plan: the plan builder then suggests its
+        lines for the plan (app.plan_builder), so what it says about what helps is not lost. True: it is marked
+        (now, or it was already)."""
+        communication = self.context.get(communication_id, "communication")
+        if not self.can_add_to_plan(communication):
+            raise PermissionDenied("Only its author or a lead can add this communication to the Smart Plan.")
+        if not communication.values.get("added_to_plan"):
+            self.context.write("communication", "update", {"added_to_plan": True}, record_id=communication_id)
+        return True
 
     def respond(self, communication_id: str, message: str) -> str:
         self.context.require(Capability.RECORD, "respond to communications")

@@ -236,7 +236,9 @@ class SyncService:
             last_synced=now,
             pending=self._pending(),
             needs_sign_in=False,
-            generation=self.status.generation + (1 if report.pushed or report.pulled or report.purged else 0),
+            # A sync that sent only the audit of what was opened changed nothing a screen shows: rendering the
+            # screen again would only close a menu or drop a tap made meanwhile.
+            generation=self.status.generation + (1 if report.pushed_shown or report.pulled or report.purged else 0),
         )
         return report
 

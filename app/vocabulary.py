@@ -46,13 +46,38 @@ __all__ = [
     "ReportRoute",
     "ReviewKind",
     "label",
+    "local_moment",
     "options",
+    "uk_moment",
+    "uk_when",
 ]
 
 
 def options(enum: type[StrEnum]) -> dict[str, str]:
     """Every value of `enum` with its label, in the enum's order: what a dropdown or a set of toggles offers."""
     return {member.value: label(enum, member) for member in enum}
+
+
+def local_moment(value: str) -> dt.datetime:
+    """An ISO moment (UTC, "Z" or an offset) in this device's local time; ValueError if it is not one."""
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone()
+
+
+def uk_moment(moment: dt.datetime) -> str:
+    """A moment the UK way, as shown and as typed: '1 Dec 2026, 09:15'."""
+    return f"{moment.day} {moment:%b %Y, %H:%M}"
+
+
+def uk_when(value: str | None, *, weekday: bool = True) -> str:
+    """An ISO moment as the user's local 'Tue 1 Dec 2026, 09:15' — the one way the app and its screens write a
+    moment ("" for none; text that is not a moment as it is)."""
+    if not value:
+        return ""
+    try:
+        moment = local_moment(value)
+    except ValueError:
+        return value
+    return f"{moment:%a} {uk_moment(moment)}" if weekday else uk_moment(moment)
 
 
 def uk_day(value: str | dt.date | None) -> str:

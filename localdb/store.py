@@ -648,17 +648,31 @@ class LocalStore(Queries):
             assert self._clock is not None
             return self._clock
 
-    def pending_ops(self, limit: int = 500, *, profile_id: str | None = None) -> list[Op]:
-        """The oldest unacknowledged ops, in op_id order."""
+    def pending_ops(self, limit: int = 500, *, profile_id: str | None = None, after: int | None = None) -> list[Op]:
+        """The oldest unacknowledged ops (of one individual; after op id `after`), in op_id order."""
+        where = ["op_id > ?"]
+        params: list[object] = [-1 if after is None else after]
+        if profile_id is not None:
+            where.append("profile_id = ?")
+            params.append(profile_id)
         with self._lock:
             self._unlocked()
-            if profile_id is None:
-                rows = self.db.execute("SELECT * FROM outbox ORDER BY op_id LIMIT ?", (limit,))
-            else:
-                rows = self.db.execute(
-                    "SELECT * FROM outbox WHERE profile_id = ? ORDER BY op_id LIMIT ?", (profile_id, limit)
-                )
+            rows = self.db.execute(
+                f"SELECT * FROM outbox WHERE {' AND '.join(where)} ORDER BY op_id LIMIT ?", (*params, limit)
+            )
             return [self._outbox_op(row) for row in rows.fetchall()]
+
+    def take_for_sending(
+        self, limit: int = 500, *, profile_id: str | None = None, after: int | None = None
+    ) -> list[Op]:
+        """`pending_ops`, marked as being sent (`mark_sending`) before anything else may write: an undo that came
+        between the two would find its tap not yet handed over and cancel it on the device alone, and the push
+        would then deliver the tap it took back (tests/localdb/test_store.py::
+        test_an_undo_while_a_batch_is_taken_waits_and_travels_as_a_delete)."""
+        with self._lock:
+            ops = self.pending_ops(limit, profile_id=profile_id, after=after)
+            self.mark_sending(op.op_id for op in ops)
+            return ops
 
     def mark_sending(self, op_ids: Iterable[int]) -> None:
         """Remember the highest op id handed to the server: from then on it may have arrived there even if the

@@ -97,9 +97,21 @@ def figure_card(figure: Figure, on_click: Any = None, *, compare: bool = False) 
     spoken = f"{figure.label}: {_number(figure.value)}"
     if compare and figure.change is not None:
         change = figure.change
-        arrow = "▲" if change > 0 else "▼" if change < 0 else "="
-        words = f"{'+' if change > 0 else ''}{_number(change)} on the previous period"
-        lines.append(ft.Text(f"{arrow} {words}", size=11, color=ft.Colors.ON_SURFACE_VARIANT))
+        # An icon, not a ▲/▼ character: the app's font has no such glyph, and the browser's fallback font
+        # would have to be downloaded (it is not, offline), leaving an empty box.
+        if change > 0:
+            icon, words = ft.Icons.ARROW_UPWARD, f"up {_number(change)} on the previous period"
+        elif change < 0:
+            icon, words = ft.Icons.ARROW_DOWNWARD, f"down {_number(-change)} on the previous period"
+        else:
+            icon, words = ft.Icons.DRAG_HANDLE, "the same as the previous period"
+        muted = ft.Colors.ON_SURFACE_VARIANT
+        lines.append(
+            ft.Row(
+                [ft.Icon(icon, size=12, color=muted), ft.Text(words, size=11, color=muted, expand=True)],
+                spacing=2,
+            )
+        )
         spoken += f", {words}"
     box = ft.Container(
         ft.Column(lines, spacing=2),

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.history import HistoryLine, HistoryView
-from screens.ui import muted
+from screens.ui import muted, when
 
 if TYPE_CHECKING:
     from screens.shell import Shell
 
 
 def _line(line: HistoryLine) -> ft.Control:
-    head = f"{line.what} by {line.who}, {line.at.replace('T', ' ').replace('Z', ' UTC')}"
+    head = f"{line.what} by {line.who}, {when(line.at, weekday=False)}"
     if line.pending:
         head += " (waiting for sync)"
     parts: list[ft.Control] = [ft.Text(head, weight=ft.FontWeight.BOLD)]

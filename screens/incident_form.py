@@ -100,6 +100,11 @@ class IncidentForm:
         return problems
 
     def _submit(self, _e: Any) -> None:
+        if not str(self.value("what_happened")).strip() and self.draft.page != 0:
+            # The one field a report cannot go without is on the first page: take the writer there to say it.
+            self._go_to(0)
+            self.shell.toast("Say what happened before submitting the report.", error=True)
+            return
         problems = self.entry_problems()
         if problems:
             show_error(self.error, "Before submitting: " + " ".join(problems))
@@ -149,12 +154,20 @@ class IncidentForm:
         self.shell.show("incident", record_id=record_id, just_submitted=True)  # with "What next?"
 
     def _discard(self, _e: Any) -> None:
+        edited = self.draft.record_id  # an edit of a recorded incident: only the edit goes, the incident stays
+
         def discard() -> None:
             self.shell.act(lambda: self.incidents.discard(self.draft.id))
-            self.shell.show("record")
+            if edited is not None:
+                self.shell.show("incident", record_id=edited)
+            else:
+                self.shell.show("record")
 
-        content = ft.Text("What you have typed will be deleted from this device.")
-        ask(self.shell.page, "Discard this report?", content, "Discard", discard, cancel="Keep it")
+        if edited is not None:
+            title, content = "Discard these changes?", "The incident stays as it was; only your edit is deleted."
+        else:
+            title, content = "Discard this report?", "What you have typed will be deleted from this device."
+        ask(self.shell.page, title, ft.Text(content), "Discard", discard, cancel="Keep it")
 
     # --- fields ---------------------------------------------------------------------------------
 

@@ -276,6 +276,20 @@ class IncidentList:
         )
 
 
+#: the screens an incident is opened from, as its back arrow names them: it returns to the one it came from
+OPENED_FROM = {
+    "incidents": "incidents",
+    "dashboard": "the dashboard",
+    "notifications": "the inbox",
+    "profile": "the profile",
+    "analytics": "Analytics",
+    "analytics_report": "the report",
+    "compliance": "Compliance",
+}
+#: an incident's own screens, which its back arrow passes over (it returns to where the incident was opened)
+OWN_SCREENS = ("incident", "incident_form", "letter", "ai_support")
+
+
 class IncidentDetail:
     NAME = "incident"
     ROUTE = "/incidents/{record_id}"
@@ -418,12 +432,14 @@ class IncidentDetail:
         if ctx.can(Capability.DELETE_INCIDENTS) and not v.get("removed"):
             actions.append(ft.OutlinedButton("Delete", icon=ft.Icons.DELETE_OUTLINE, on_click=self._delete))
 
+        came_from = self.shell.came_from(OWN_SCREENS)
+        back = came_from if came_from is not None and came_from[0] in OPENED_FROM else ("incidents", {})
         sections: list[ft.Control] = [
             back_title(
                 reference,
-                tooltip="Back to incidents",
+                tooltip=f"Back to {OPENED_FROM[back[0]]}",
                 identifier="back-to-incidents",
-                on_back=lambda _: self.shell.show("incidents"),
+                on_back=lambda _: self.shell.show(back[0], **back[1]),
             ),
             muted(
                 f"{people.get(incident.profile_id or '', 'Unknown')} · "

@@ -156,8 +156,15 @@ def check_before_submit(
 ) -> bool:
     """The gentle check once before submit: True when it showed the writer what the scan found in `texts` that
     they have not seen (the caller then waits: "Submit anyway" calls `submit`, "Review" goes back to the form);
-    False when there is nothing new to show, or it was shown for `form` already (never blocks twice)."""
-    found = shell.services.language_review.before_submit(form, texts, labels)
+    False when there is nothing new to show, or it was shown for `form` already (never blocks twice). A
+    suggestion's blank still in the text is the exception: True, with a message, every time until it is filled."""
+    review = shell.services.language_review
+    blanks = review.blanks_left(texts, labels)
+    if blanks:
+        lines = "; ".join(f"{label}: “{blank}”" for label, blank in blanks)
+        shell.toast(f"Put what happened in place of the suggestion’s blank before saving ({lines}).", error=True)
+        return True
+    found = review.before_submit(form, texts, labels)
     if not found:
         return False
     page = shell.page

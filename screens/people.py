@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
+from app.context import Stored
 from app.directory import Profile
 from screens.dashboard import incident_tile
 from screens.language_check import check_before_submit
@@ -71,6 +72,28 @@ class Directory:
         )
 
 
+def _plan_link(shell: Shell, communication: Stored) -> list[ft.Control]:
+    """ "Add to Smart Plan" under a communication (for its author or a lead), or that it has been added."""
+    if communication.values.get("added_to_plan"):
+        return [muted("Added to the Smart Plan: the plan builder suggests what it says.")]
+    if not shell.services.communications.can_add_to_plan(communication):
+        return []
+
+    def add(_e: Any) -> None:
+        if shell.act(
+            lambda: shell.services.communications.add_to_plan(communication.id),
+            done="Added: the Smart Plan Builder will suggest it for the plan.",
+        ):
+            shell.show_again()
+
+    return [
+        named(
+            ft.TextButton("Add to Smart Plan", icon=ft.Icons.PLAYLIST_ADD, on_click=add),
+            f"add-to-plan-{communication.id}",
+        )
+    ]
+
+
 def threads_view(shell: Shell, profile_id: str, profile: Profile | None = None) -> list[ft.Control]:
     """Communications with their responses, and a box to respond to each."""
     threads = profile.communications if profile else shell.services.communications.threads(profile_id)
@@ -132,6 +155,7 @@ def threads_view(shell: Shell, profile_id: str, profile: Profile | None = None) 
                         ),
                     ]
                 ),
+                *_plan_link(shell, thread.communication),
                 *(
                     [
                         ft.TextButton(

@@ -16,10 +16,11 @@ import flet as ft
 
 from app.context import ActionError, PermissionDenied
 from app.plan_builder import Reflection, Suggestion
+from app.plans import WRITTEN_ITEMS, written_items
 from app.vocabulary import PLAN_SECTIONS, Capability, ContributorRole, PlanStatus, PlanType, options, uk_day
 from screens.feedback import language_report
 from screens.language_check import check_before_submit, language_check
-from screens.ui import UK, ask, card, empty, entry_list, heading, muted, named, page_body, picked_date
+from screens.ui import UK, ask, back_title, card, empty, entry_list, heading, muted, named, page_body, picked_date
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -136,6 +137,11 @@ class PlanBuilderScreen:
     def _saved(self) -> bool:
         """Write what was typed to the plan; False (and the reason shown) if it could not be."""
         return self._ran(lambda: self.builder.save_typing(self.plan_id))
+
+    def _leave(self) -> None:
+        """Back to the individual's profile, with what was typed written to the draft first."""
+        if self.published or self._saved():
+            self.shell.show("profile", profile_id=self.plan.profile_id)
 
     def _go(self, step: int) -> None:
         if self._saved():
@@ -446,9 +452,7 @@ class PlanBuilderScreen:
                     )
                 )
             return [muted(f"Version {version} is published: it is the active Smart Plan."), ft.Row(actions, wrap=True)]
-        written = [name for key, _t, items in STEPS if key not in STRUCTURED for name, _l in items]
-        filled = sum(1 for name in written if self.plan.values.get(name))
-        total = len(written)
+        filled, total = written_items(self.plan.values), len(WRITTEN_ITEMS)
         summary = muted(
             f"{filled} of {total} items of the plan's sections written. Publishing makes this version the active plan."
         )
@@ -488,7 +492,12 @@ class PlanBuilderScreen:
     def build(self) -> ft.Control:
         key, title, items = STEPS[self.step]
         name = self.services.context.individual_names().get(self.plan.profile_id or "", "Unknown")
-        top = heading(f"Smart Plan Builder — {name}")
+        top = back_title(
+            f"Smart Plan Builder — {name}",
+            tooltip="Back to the profile (what you typed is kept in the draft)",
+            identifier="back-to-profile",
+            on_back=lambda _: self._leave(),
+        )
         version = self.plan.values.get("version") or 1
         if self.published:  # nothing left to build: what can be done with it
             return page_body(top, *self._finish())
@@ -558,14 +567,19 @@ def what_next(shell: Shell, incident_id: str, profile_id: str | None) -> list[ft
         )
     if not actions:
         return []
+    # Say only what the buttons below offer: a member of staff who may not build the plan sees AI Support alone.
+    plan_offered = len(actions) > 1 or not has_screen("ai_support")
+    if plan_offered:
+        advice = "Bring what this incident taught into the individual's Smart Plan" + (
+            ", or ask AI Support for ideas." if has_screen("ai_support") else "."
+        )
+    else:
+        advice = "Ask AI Support for ideas on what this incident taught and how to support the individual."
     return [
         named(
             card(
                 heading("What next?", size=16),
-                muted(
-                    "Bring what this incident taught into the individual's Smart Plan"
-                    + (", or ask AI Support for ideas." if has_screen("ai_support") else ".")
-                ),
+                muted(advice),
                 ft.Row(actions, wrap=True),
             ),
             "what-next",

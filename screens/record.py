@@ -14,6 +14,7 @@ from screens.people import threads_view
 from screens.ui import VALENCE_LABELS, back_title, card, empty, error_text, heading, muted, named, page_body, show_error
 
 if TYPE_CHECKING:
+    from app.incidents import IncidentDraft
     from app.recording import Tap as ClickerTap
     from screens.shell import Shell
 
@@ -35,12 +36,28 @@ def individual_picker(shell: Shell, value: str | None, on_pick: Any) -> ft.Contr
 class Record:
     NAME = "record"
     ROUTE = "/record"
-    refresh_after_sync = True
 
     def __init__(self, shell: Shell, profile_id: str | None = None) -> None:
         self.shell = shell
+        self._shown: tuple[dict[str, str], list[IncidentDraft]] | None = None
+        recent = shell.recent_individual
+        if profile_id is None and recent is not None and recent in shell.services.context.individual_names():
+            profile_id = recent  # the tab, opened again: the individual chosen last time (if still reachable)
         self.params = {"profile_id": profile_id}
         self.profile_id = profile_id
+        shell.recent_individual = profile_id or shell.recent_individual
+
+    @property
+    def refresh_after_sync(self) -> bool:
+        """Only when a sync changed whom the picker offers or which reports are unfinished: rendering the screen
+        again closes the individual picker under the user's finger, and a sync that changes neither comes a
+        few seconds after most taps (a profile viewed is audited, then pushed)."""
+        return self._shown != self._listed()
+
+    def _listed(self) -> tuple[dict[str, str], list[IncidentDraft]]:
+        """Whom the picker offers (id -> name) and the unfinished reports listed."""
+        services = self.shell.services
+        return services.context.individual_names(), services.incidents.drafts()
 
     def _go(self, screen: str, **params: Any) -> None:
         if not self.profile_id:
@@ -61,9 +78,9 @@ class Record:
         def picked(value: str | None) -> None:
             self.profile_id = value
             self.params["profile_id"] = value
+            self.shell.recent_individual = value
 
-        drafts = self.shell.services.incidents.drafts()
-        names = self.shell.services.context.individual_names()
+        names, drafts = self._shown = self._listed()
         big = ft.ButtonStyle(padding=ft.Padding.all(18))
         return page_body(
             heading("Record & Plan"),  # the user guide's name for this section
@@ -270,13 +287,20 @@ class CommunicationsScreen:
     def build(self) -> ft.Control:
         services = self.shell.services
         name = services.context.individual_names().get(self.profile_id, "")
+        error = error_text()
+
+        def chosen(_e: Any) -> None:
+            if error.visible:  # "Choose Positive, Negative or N/A." is answered: take it away
+                show_error(error, None)
+                error.update()
+
         valence = ft.RadioGroup(
             # Not a wrapping Row: in one, every Radio takes a line of its own. The three fit in 360 px.
             content=ft.Row([ft.Radio(value=v, label=label) for v, label in VALENCE_LABELS.items()], spacing=0),
+            on_change=chosen,
         )
         author = muted(f"From: {services.communications.author_name()} (you)")
         message = ft.TextField(label="Message — clear, factual and child-centred", multiline=True, min_lines=3)
-        error = error_text()
         form = f"communication:{self.profile_id}"  # the gentle language check once before it is saved
 
         def save(_e: Any) -> None:

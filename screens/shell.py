@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -60,6 +60,8 @@ RAIL_MIN_WIDTH = 900
 
 #: how many of its own URL pushes the shell remembers, to know them when the browser reports them back
 PUSHES_REMEMBERED = 20
+#: how many screens shown the shell remembers for `came_from`
+TRAIL_REMEMBERED = 30
 
 #: the navigation destination a screen belongs to, for screens that are not destinations themselves
 SECTION_OF = {
@@ -108,6 +110,8 @@ class Shell:
         #: the destinations listed under "More"
         self.overflow = [] if fits else self.destinations[BAR_MAX - 1 :]
         self.content = ft.Container(padding=ft.Padding.symmetric(horizontal=12, vertical=8), width=MAX_CONTENT_WIDTH)
+        #: the individual last chosen on Record & Plan: chosen again when the tab is opened (this session only)
+        self.recent_individual: str | None = None
         self.nav = ft.NavigationBar(
             destinations=[
                 ft.NavigationBarDestination(icon=icon, label=label) for _, label, icon in self.bar_destinations
@@ -135,6 +139,8 @@ class Shell:
         self.route = root.route
         #: URLs pushed whose route change the browser has not reported yet (oldest first)
         self._pushed: list[str] = []
+        #: the screens shown, oldest first (name, parameters): where a back arrow returns (`came_from`)
+        self._trail: list[tuple[str, dict[str, Any]]] = []
         self._shown_generation = self.sync.status.generation
         self.sync.subscribe(self._sync_changed)
 
@@ -355,8 +361,19 @@ class Shell:
             self.toast(str(error))
             return False
         self.current = screen
+        if not self._trail or self._trail[-1] != (name, screen.params):
+            self._trail = [*self._trail[-TRAIL_REMEMBERED + 1 :], (name, dict(screen.params))]
         self.page.update()
         return True
+
+    def came_from(self, passing: Collection[str]) -> tuple[str, dict[str, Any]] | None:
+        """The screen shown before the current one (its name and parameters), passing over the screens named in
+        `passing` (the current screen's own: an incident's letter, say); None if there was none. While a screen
+        is being built, the current one is the screen before it."""
+        for name, params in reversed(self._trail):
+            if name not in passing:
+                return name, params
+        return None
 
     def open_record(self, kind: str, record_id: str) -> None:
         """Show the record a notification or an email link points at, or say in plain words why not."""

@@ -13,6 +13,9 @@ from typing import Any
 
 import flet as ft
 
+from app.vocabulary import local_moment, uk_moment
+from app.vocabulary import uk_when as when  # the screens' name for the one way a moment is written
+
 VALENCE_LABELS = {"positive": "Positive", "negative": "Negative", "n/a": "N/A"}
 VALENCE_COLOURS = {"positive": ft.Colors.GREEN_700, "negative": ft.Colors.RED_700, "n/a": ft.Colors.BLUE_GREY_600}
 
@@ -51,26 +54,6 @@ def error_text() -> ft.Text:
 def show_error(target: ft.Text, message: str | None) -> None:
     target.value = message or ""
     target.visible = bool(message)
-
-
-def _local(value: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone()
-
-
-def uk_moment(moment: dt.datetime) -> str:
-    """A moment the UK way, as shown and as typed: '1 Dec 2026, 09:15'."""
-    return f"{moment.day} {moment:%b %Y, %H:%M}"
-
-
-def when(value: str | None, *, weekday: bool = True) -> str:
-    """An ISO moment as the user's local 'Tue 1 Dec 2026, 09:15' (the one date format of the client)."""
-    if not value:
-        return ""
-    try:
-        moment = _local(value)
-    except ValueError:
-        return value
-    return f"{moment:%a} {uk_moment(moment)}" if weekday else uk_moment(moment)
 
 
 def local_input(value: str | None) -> str:
@@ -355,7 +338,7 @@ def date_time_field(
     `on_change(iso_utc)` is called with each valid moment (None when an optional one is cleared) and returns an
     error message to show by the field, or None. Nonsense is never passed on: the field says how to type it.
     The text field is `<identifier>`, the buttons `<identifier>-date` and `<identifier>-time`."""
-    shown = _local(value).replace(tzinfo=None, second=0, microsecond=0) if value else None
+    shown = local_moment(value).replace(tzinfo=None, second=0, microsecond=0) if value else None
     state = {"moment": shown or dt.datetime.now().replace(second=0, microsecond=0)}
     problem = f"Type the date and time like {MOMENT_EXAMPLE}, or use the calendar and clock buttons."
     field = ft.TextField(

@@ -465,6 +465,7 @@ def behaviours_list(ctx: Context) -> None:
             str(v.get("valence")),
             str(v.get("level")),
             str(v.get("colour")),
+            ", ".join(v.get("setting_types") or []) or "all",
             "active" if v.get("active", True) else "disabled",
         ]
         for bid, v in found
@@ -472,7 +473,7 @@ def behaviours_list(ctx: Context) -> None:
     ]
     if not rows:
         say(f"{org_name} has no clicker behaviours yet: `admin behaviours defaults --org ...` adds a starter set")
-    _table(rows, ["id", "label", "valence", "level", "colour", "status"])
+    _table(rows, ["id", "label", "valence", "level", "colour", "settings", "status"])
 
 
 def behaviours_add(ctx: Context) -> None:
@@ -482,6 +483,8 @@ def behaviours_add(ctx: Context) -> None:
         fields["colour"] = a.colour
     if a.icon is not None:
         fields["icon"] = a.icon
+    if a.setting_type:
+        fields["setting_types"] = sorted(set(a.setting_type))
     _check_record("behaviour_type", {"label": a.label, "valence": a.valence, **fields, "sort_order": a.sort or 0})
     with ctx.write() as s:
         org_id, org_name = orgs.find_organisation(s, a.org)
@@ -756,6 +759,12 @@ def arguments(parser: argparse.ArgumentParser) -> None:
     p.add_argument("--colour", help="#rrggbb (dark enough for white text)")
     p.add_argument("--icon")
     p.add_argument("--sort", type=int, help="position (lower first)")
+    p.add_argument(
+        "--setting-type",
+        action="append",
+        choices=[t.value for t in SettingType],
+        help="offer it only to individuals at this kind of setting (repeat for several; default: every setting)",
+    )
     for name, text, handler in (
         ("disable", "hide a behaviour from the clicker (its past taps are kept)", behaviours_disable),
         ("enable", "show a disabled behaviour again", behaviours_enable),

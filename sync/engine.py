@@ -3,9 +3,11 @@ goes through `sync.gateway.ServerGateway`.
 
 One `SyncEngine.sync()` run:
 
-1. **Push** the outbox in batches. Every op the server answered for (applied, conflict, duplicate,
-   quarantined, rejected) is removed from the outbox only after the answer arrived; quarantined, rejected
-   and conflicting ops are kept on the device as sync issues for a person to review.
+1. **Push** the outbox in batches, one request at a time (the server gets a device's batches in order).
+   Every op the server answered for (applied, conflict, duplicate, quarantined, rejected) is removed from the
+   outbox only after the answer arrived; quarantined, rejected and conflicting ops are kept on the device as
+   sync issues for a person to review. While the server works on a batch, the device reads the next one and
+   marks it as being sent, and acknowledges the one before.
 2. **Pull** pages after the device's cursor. Each page and its cursor are applied in one transaction by the
    store, which keeps pending local edits on top (rebase); the next page is fetched meanwhile. A profile
    leaving the user's scope is purged after its pending ops were pushed; a wipe instruction deletes data and
@@ -44,7 +46,7 @@ from sync.gateway import DeviceLink, Pulled, ServerError, ServerGateway
 from sync.hlc import CLOCK_TOLERANCE_MS, Stamp
 from sync.merge import RecordState, RecordStateData
 from sync.ops import Op
-from sync.protocol import DEFAULT_PULL_LIMIT, PushRequest
+from sync.protocol import DEFAULT_PULL_LIMIT, PushRequest, PushResponse
 
 Phase = Literal["push", "pull", "purge", "done"]
 
@@ -56,8 +58,9 @@ class SyncStore(DeviceLink, Protocol):
     @property
     def cursor(self) -> int: ...
     def pending_count(self) -> int: ...
-    def pending_ops(self, limit: int = 500, *, profile_id: str | None = None) -> list[Op]: ...
-    def mark_sending(self, op_ids: Iterable[int]) -> None: ...
+    def take_for_sending(
+        self, limit: int = 500, *, profile_id: str | None = None, after: int | None = None
+    ) -> list[Op]: ...
     def acknowledge(self, op_ids: Iterable[int]) -> None: ...
     def apply_pulled(self, states: Iterable[RecordState | RecordStateData], cursor: int) -> None: ...
     def rebase(self, record_ids: Iterable[str]) -> None: ...
@@ -77,6 +80,9 @@ class SyncProgress:
 @dataclass
 class SyncReport:
     pushed: int = 0
+    #: of those, the ones whose answer can change what a screen shows: all but the device's own audit of what
+    #: was opened here, which no screen shows as waiting (app.sync_service: a screen is not rendered again for it)
+    pushed_shown: int = 0
     conflicts: int = 0
     quarantined: int = 0
     rejected: int = 0
@@ -116,49 +122,87 @@ class SyncEngine:
         return report
 
     async def push(self, report: SyncReport, *, profile_id: str | None = None) -> None:
+        # While the server works on one batch, the device reads the next from the outbox and marks it as being
+        # sent, and acknowledges the batch before: the device's time and the server's overlap, as in the pull.
+        # One request is in flight at a time, so the server still gets a device's batches in order.
         total = self.store.pending_count()
         done = 0
-        while True:
-            ops = await asyncio.to_thread(self.store.pending_ops, self.push_batch, profile_id=profile_id)
-            if not ops:
-                return
-            self.on_progress(SyncProgress("push", done, max(total, done + len(ops))))
-            # A durable commit (an fsync): in a worker thread, like the store's other writes, not on the loop.
-            await asyncio.to_thread(self.store.mark_sending, [op.op_id for op in ops])
-            response = await self.gateway.push(PushRequest(ops=ops))
-            self.store.clock.receive(response.hlc)
-            by_id = {op.op_id: op for op in ops}
-            answered = []
-            refused = []
-            for result in response.results:
-                op = by_id.get(result.op_id)
-                if op is None:
-                    continue
-                answered.append(result.op_id)
-                if result.reference:
-                    report.references[op.record_id] = result.reference
-                if result.status in ("applied", "duplicate"):
-                    continue
-                setattr(report, _COUNTER[result.status], getattr(report, _COUNTER[result.status]) + 1)
-                if result.status in ("quarantined", "rejected"):
-                    refused.append(op.record_id)
-                self.store.add_sync_issue(
-                    f"op-{op.device_id}-{op.op_id}",
-                    op.profile_id,
-                    {
-                        "status": result.status,
-                        "reason": result.reason,
-                        "op": op.model_dump(mode="json"),
-                    },
-                )
-            if not answered:
-                raise ServerError(500, "The server acknowledged none of the changes sent; will retry later.")
-            await asyncio.to_thread(self.store.acknowledge, answered)
-            if refused:
-                await asyncio.to_thread(self.store.rebase, refused)
-            done += len(answered)
-            report.pushed += len(answered)
-            self.on_progress(SyncProgress("push", done, max(total, done)))
+        ops = await asyncio.to_thread(self._take_batch, profile_id, None)
+        acknowledging: asyncio.Future[None] | None = None
+        upcoming: asyncio.Future[list[Op]] | None = None
+        try:
+            while ops:
+                self.on_progress(SyncProgress("push", done, max(total, done + len(ops))))
+                upcoming = asyncio.ensure_future(asyncio.to_thread(self._take_batch, profile_id, ops[-1].op_id))
+                response = await self.gateway.push(PushRequest(ops=ops))
+                answered, refused = self._read_answers(report, ops, response)
+                if acknowledging is not None:
+                    await acknowledging
+                acknowledging = asyncio.ensure_future(self._acknowledge(answered, refused))
+                done += len(answered)
+                report.pushed += len(answered)
+                self.on_progress(SyncProgress("push", done, max(total, done)))
+                if len(answered) < len(ops):
+                    # Some ops went unanswered: once this batch is acknowledged, start again from the oldest.
+                    _abandon(upcoming)
+                    await acknowledging
+                    ops = await asyncio.to_thread(self._take_batch, profile_id, None)
+                else:
+                    ops = await upcoming
+                upcoming = None
+            if acknowledging is not None:
+                await acknowledging
+                acknowledging = None
+        finally:
+            for task in (upcoming, acknowledging):
+                if task is not None:
+                    _abandon(task)
+
+    def _take_batch(self, profile_id: str | None, after: int | None) -> list[Op]:
+        """The next batch from the outbox (the oldest ops after op id `after`), marked as being sent before
+        it is sent. Marked early, an op the request then never carries (the request before failed) is undone
+        by a delete sent to the server rather than on the device alone: the same outcome. In a worker thread:
+        the mark is a durable commit."""
+        return self.store.take_for_sending(self.push_batch, profile_id=profile_id, after=after)
+
+    def _read_answers(self, report: SyncReport, ops: list[Op], response: PushResponse) -> tuple[list[int], list[str]]:
+        """Count the server's answers into `report` and keep every op it did not merge as a sync issue; returns
+        the op ids answered for and the records whose ops were refused."""
+        self.store.clock.receive(response.hlc)
+        by_id = {op.op_id: op for op in ops}
+        answered = []
+        refused = []
+        for result in response.results:
+            op = by_id.get(result.op_id)
+            if op is None:
+                continue
+            answered.append(result.op_id)
+            if op.kind not in UNSHOWN_KINDS:
+                report.pushed_shown += 1
+            if result.reference:
+                report.references[op.record_id] = result.reference
+            if result.status in ("applied", "duplicate"):
+                continue
+            setattr(report, _COUNTER[result.status], getattr(report, _COUNTER[result.status]) + 1)
+            if result.status in ("quarantined", "rejected"):
+                refused.append(op.record_id)
+            self.store.add_sync_issue(
+                f"op-{op.device_id}-{op.op_id}",
+                op.profile_id,
+                {
+                    "status": result.status,
+                    "reason": result.reason,
+                    "op": op.model_dump(mode="json"),
+                },
+            )
+        if not answered:
+            raise ServerError(500, "The server acknowledged none of the changes sent; will retry later.")
+        return answered, refused
+
+    async def _acknowledge(self, answered: list[int], refused: list[str]) -> None:
+        await asyncio.to_thread(self.store.acknowledge, answered)
+        if refused:
+            await asyncio.to_thread(self.store.rebase, refused)
 
     async def pull(self, report: SyncReport) -> None:
         # While the store applies a page, the next one is already being fetched (its cursor is known): the
@@ -199,10 +243,7 @@ class SyncEngine:
                     return
         finally:
             if ahead is not None:
-                # Not awaited (that could swallow this task's own cancellation); its outcome is read, so a
-                # failed prefetch is not reported as an exception nobody retrieved.
-                ahead.add_done_callback(lambda task: task.cancelled() or task.exception())
-                ahead.cancel()
+                _abandon(ahead)
 
     def _calibrate(self, measured: int | None, server_hlc: str) -> None:
         """Apply the clock offset the server measured, once no op stamped with the old one is waiting."""
@@ -212,6 +253,14 @@ class SyncEngine:
         if self.store.pending_count():
             return  # the server shifts those ops by the offset they were stamped with: push them first
         self.store.set_clock_offset(measured, Stamp.parse(server_hlc))
+
+
+def _abandon(task: asyncio.Future[Any]) -> None:
+    """Stop waiting for a task this run no longer needs. Not awaited (that could swallow the run's own
+    cancellation); its outcome is read, so a failure is not reported as an exception nobody retrieved. Work it
+    started in a worker thread still finishes: each store step is one transaction, whole or not at all."""
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    task.cancel()
 
 
 @contextmanager
@@ -253,3 +302,5 @@ def _quick_handoff() -> Iterator[None]:
 
 
 _COUNTER = {"conflict": "conflicts", "quarantined": "quarantined", "rejected": "rejected"}
+#: kinds a device records but no screen shows as waiting for sync: what was opened or downloaded here
+UNSHOWN_KINDS = frozenset({"audit_event"})

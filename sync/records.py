@@ -506,6 +506,9 @@ class BehaviourType(_Record):
     icon: ShortText = ""
     active: bool = True
     sort_order: int = Field(default=0, ge=0, le=10_000)
+    #: the kinds of setting whose individuals the clicker offers it to ("Missed curfew" in a children's home,
+    #: "Late to lesson" in schools); empty: every setting
+    setting_types: list[SettingType] = Field(default_factory=list, max_length=len(SettingType))
 
 
 class ClickerEvent(_Record):

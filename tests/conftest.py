@@ -16,7 +16,21 @@ from tests.support.keyring import MemoryKeyring
 os.environ.setdefault("BESMART_KDF_TEST_FAST", "1")
 
 #: fixtures for every folder: a server and its database, a device with one account, the screens in-process
-pytest_plugins = ["tests.support.fixtures", "tests.support.device", "tests.support.screens"]
+pytest_plugins = ["pytester", "tests.support.fixtures", "tests.support.device", "tests.support.screens"]
+
+
+#: The longest files, run first. `./dev.sh test` hands files to its two workers in collection order
+#: (`--dist loadfile --no-loadscope-reorder`; xdist's own order puts the files with the most tests first, so
+#: the convergence test and the browser tests, a few long tests each, ran last and one worker waited for the
+#: other). Longest first, the many short files fill in at the end.
+LONGEST_FIRST = ("tests/sync/test_client_convergence.py", "tests/e2e/")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        return next((n for n, prefix in enumerate(LONGEST_FIRST) if item.nodeid.startswith(prefix)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: each file's tests stay together and in order
 
 
 @pytest.fixture

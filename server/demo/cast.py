@@ -122,11 +122,19 @@ DEMO_BEHAVIOURS = [*DEFAULT_BEHAVIOURS, *HOME_BEHAVIOURS]
 SCHOOL_ONLY_BEHAVIOURS = frozenset({"On task", "Off task", "Late to lesson", "Shouting out", "Talking over others"})
 
 
+def behaviour_setting_types(label: str) -> list[str]:
+    """The kinds of setting a demo button is offered in (the record's `setting_types`; empty: every setting)."""
+    if label in SCHOOL_ONLY_BEHAVIOURS:
+        return ["school", "alternative_provision"]
+    if label in {h[0] for h in HOME_BEHAVIOURS}:
+        return ["childrens_home"]
+    return []
+
+
 def behaviour_fits(label: str, setting: str) -> bool:
-    """Whether a clicker button fits a child of this setting (school | home)."""
-    if setting == "home":
-        return label not in SCHOOL_ONLY_BEHAVIOURS
-    return label not in {h[0] for h in HOME_BEHAVIOURS}
+    """Whether a clicker button fits a child of this setting (school | home): what the clicker offers them."""
+    types = behaviour_setting_types(label)
+    return not types or ("childrens_home" if setting == "home" else "school") in types
 
 
 def logins() -> list[tuple[str, str, str]]:

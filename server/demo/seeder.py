@@ -36,6 +36,7 @@ from server.demo.cast import (
     YEARS,
     StaffSpec,
     behaviour_fits,
+    behaviour_setting_types,
 )
 from server.demo.feedback import plan_feedback
 from server.demo.patterns import plan_patterns
@@ -521,6 +522,8 @@ class Seeder:
         for position, (bid, label, valence, level) in enumerate(self.behaviours, start=1):
             colour = next(c for lab, _v, _l, c in DEMO_BEHAVIOURS if lab == label)
             fields = {"label": label, "valence": valence, "level": level, "colour": colour, "sort_order": position * 10}
+            if setting_types := behaviour_setting_types(label):
+                fields["setting_types"] = setting_types
             self.add(start, "behaviour_type", fields, record_id=bid, profile_id=None, actor=admin.id, reference=True)
         for kid in self.kids:
             fields = {

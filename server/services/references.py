@@ -59,6 +59,11 @@ class Reserved:
     by_org: dict[str, list[str]] = field(default_factory=dict)
     #: unique to this reservation: no text anyone wrote contains it
     mark: str = field(default_factory=lambda: f"pending{uuid.uuid4().hex}")
+    #: how many records the transaction had merged before this reservation: none of those quotes its mark
+    since: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.since = len(self.writer.merged)
 
     @property
     def ids(self) -> list[str]:
@@ -89,8 +94,9 @@ class Reserved:
                 text = text.replace(placeholder, number)
             return text
 
-        # Every record merged since the reservation (the incidents, the notifications quoting them).
-        for record_id in {merged.op.record_id for merged in self.writer.merged}:
+        # Every record merged since the reservation (the incidents, the notifications quoting them); those
+        # merged before it (a push's own ops, up to thousands) cannot quote a mark made after them.
+        for record_id in {merged.op.record_id for merged in self.writer.merged[self.since :]}:
             fields = self.writer.existing(record_id).state.fields
             for name, current in list(fields.items()):
                 if isinstance(current.value, str) and self.mark in current.value:

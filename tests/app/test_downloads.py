@@ -156,6 +156,7 @@ def test_a_plan_downloads_with_its_sections_contributors_review_log_and_folded_c
 def test_a_deleted_plan_cannot_be_downloaded_by_staff(store: LocalStore, services: Services, child: str):
     lead = as_lead(store)
     plan = lead.plans.start(child)
+    lead.plans.edit(plan, {"about_strengths": "Loves drawing"})
     lead.plans.publish(plan)
     lead.plans.delete(plan, "Recorded against the wrong child")
     audits_before = len(store.records("audit_event"))

@@ -18,8 +18,7 @@ from app.services import Services
 from localdb.store import LocalStore
 from tests.support.device import user
 
-#: the day the incidents below happen, as the exports count days (UK time)
-TODAY = dt.datetime.now(ZoneInfo("Europe/London")).date()
+LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
@@ -27,7 +26,7 @@ def lead(store: LocalStore, child: str) -> Services:
     return Services.of(Context(store, user("lead", "u-lead")))
 
 
-#: Sam's restraint of Ada, as the report's pages say it
+#: Sam's restraint of Ada, as the report's pages say it (the suspension's start date is added on the day)
 RESTRAINT = {
     "location": "Dining hall",
     "what_happened": "Threw a chair towards another pupil.",
@@ -35,7 +34,6 @@ RESTRAINT = {
     "pi_techniques": [
         dict(technique="Single elbow", effectiveness="effective", used_by=["u-staff"], duration_minutes=3)
     ],
-    "exclusions": [dict(type="SUSP", sessions=2, start_date=TODAY.isoformat(), reasons=["VA"])],
 }
 
 
@@ -43,17 +41,28 @@ RESTRAINT = {
 def incident(services: Services, child: str) -> str:
     """Sam's submitted report of a restrictive intervention on Ada, with a suspension."""
     draft = services.incidents.start(child, physical_intervention=True)
-    services.incidents.save_page(draft.id, RESTRAINT)
+    day = dt.datetime.now(LONDON).date().isoformat()
+    exclusions = [dict(type="SUSP", sessions=2, start_date=day, reasons=["VA"])]
+    services.incidents.save_page(draft.id, {**RESTRAINT, "exclusions": exclusions})
     return services.incidents.submit(draft.id)
+
+
+@pytest.fixture
+def today(store: LocalStore, incident: str) -> dt.date:
+    """The day the incident happened, as the exports count days (UK time): taken from the incident, so a run
+    that crosses midnight still asks for the right day."""
+    return dt.datetime.fromisoformat(store.get(incident).values["occurred_at"]).astimezone(LONDON).date()
 
 
 def new_audits(store: LocalStore, before: set[int]) -> list[dict]:
     return [op.fields for op in store.pending_ops() if op.op_id not in before and op.kind == "audit_event"]
 
 
-def test_a_lead_exports_the_register_and_the_census_list_audited(store: LocalStore, lead: Services, incident: str):
+def test_a_lead_exports_the_register_and_the_census_list_audited(
+    store: LocalStore, lead: Services, incident: str, today: dt.date
+):
     before = {op.op_id for op in store.pending_ops()}
-    register = lead.exports.register(TODAY, TODAY, fmt="csv")
+    register = lead.exports.register(today, today, fmt="csv")
     assert register.media_type == "text/csv" and register.file_name.endswith(".csv")
     [row] = list(csv.DictReader(io.StringIO(register.data.decode("utf-8"))))
     assert (row["individual"], row["location"], row["measures"], row["used_by"]) == (
@@ -62,10 +71,10 @@ def test_a_lead_exports_the_register_and_the_census_list_audited(store: LocalSto
         "Single elbow",
         "Sam Staff",
     )
-    census = lead.exports.exclusions(TODAY, TODAY, fmt="csv")
+    census = lead.exports.exclusions(today, today, fmt="csv")
     [row] = list(csv.DictReader(io.StringIO(census.data.decode("utf-8"))))
     assert (row["forename"], row["category"], row["sessions"], row["reason_1"]) == ("Ada", "SUSP", "2", "VA")
-    pdf = lead.exports.register(TODAY, TODAY, fmt="pdf")
+    pdf = lead.exports.register(today, today, fmt="pdf")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "Restrictive-intervention register" in text and "To stop a chair hitting a pupil." in text
     audits = new_audits(store, before)
@@ -76,25 +85,29 @@ def test_a_lead_exports_the_register_and_the_census_list_audited(store: LocalSto
     ]
 
 
-def test_a_setting_filter_and_an_empty_period(store: LocalStore, lead: Services, incident: str, child: str):
+def test_a_setting_filter_and_an_empty_period(
+    store: LocalStore, lead: Services, incident: str, child: str, today: dt.date
+):
     school = lead.context.write("setting", "create", {"name": "Oak School", "setting_type": "school"})
     lead.context.write("individual", "update", {"setting_id": school}, record_id=child, profile_id=child)
     assert lead.exports.settings() == [(school, "Oak School")]
-    assert lead.exports.register(TODAY, TODAY, school, "csv").data.decode().count("\r\n") == 2  # header and Ada
+    assert lead.exports.register(today, today, school, "csv").data.decode().count("\r\n") == 2  # header and Ada
     other = lead.context.write("setting", "create", {"name": "Willow House", "setting_type": "childrens_home"})
-    assert lead.exports.register(TODAY, TODAY, other, "csv").data.decode().count("\r\n") == 1  # the header only
-    yesterday = TODAY - dt.timedelta(days=1)
+    assert lead.exports.register(today, today, other, "csv").data.decode().count("\r\n") == 1  # the header only
+    yesterday = today - dt.timedelta(days=1)
     assert lead.exports.exclusions(yesterday, yesterday, fmt="csv").data.decode().count("\r\n") == 1
 
 
-def test_a_refused_export_is_not_audited(store: LocalStore, services: Services, lead: Services, incident: str):
+def test_a_refused_export_is_not_audited(
+    store: LocalStore, services: Services, lead: Services, incident: str, today: dt.date
+):
     before = {op.op_id for op in store.pending_ops()}
     with pytest.raises(PermissionDenied):
-        services.exports.register(TODAY, TODAY)  # staff may not download records
+        services.exports.register(today, today)  # staff may not download records
     with pytest.raises(PermissionDenied):
         services.exports.subject_access(store.get(incident).profile_id)
     with pytest.raises(ActionError, match=r"ends .* before it starts"):
-        lead.exports.register(TODAY, TODAY - dt.timedelta(days=1))
+        lead.exports.register(today, today - dt.timedelta(days=1))
     with pytest.raises(ActionError, match="not on this device"):
         lead.exports.subject_access("no-such-child")
     assert new_audits(store, before) == []

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.language_scan import CATEGORIES, Flag, lexicon, replace, scan, score
+from app.language_scan import CATEGORIES, Flag, lexicon, placeholders_left, replace, scan, score
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED = ROOT / "tests" / "data" / "emotive_language.jsonl"
@@ -300,3 +300,11 @@ def test_importing_the_scan_or_its_screen_control_loads_nothing():
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60, check=True
     )
     assert result.stdout.strip() == "0"
+
+
+def test_a_suggestions_blank_left_in_the_text_is_found():
+    assert placeholders_left("Ada [describe what they did] at lunch") == ["[describe what they did]"]
+    assert placeholders_left("Ada [said no] at lunch, [describe what was said and done]") == [
+        "[describe what was said and done]"  # only the lexicon's own blanks: brackets a writer typed are theirs
+    ]
+    assert placeholders_left("Ada did not follow the instruction") == []

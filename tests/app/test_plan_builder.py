@@ -58,6 +58,7 @@ def test_typing_is_kept_on_the_device_then_written_as_one_change(lead: Services,
 
 def test_typing_the_plan_no_longer_takes_stays_kept_with_the_reason(lead: Services, child: str) -> None:
     plan = lead.plans.start(child)
+    lead.plans.edit(plan, {"about_strengths": "Loves drawing"})
     lead.plan_builder.keep_typing(plan, "triggers", "Loud corridors")
     lead.plans.publish(plan)  # say, on another screen
     with pytest.raises(ActionError, match="published: start a new version"):
@@ -74,6 +75,7 @@ def test_after_an_incident_the_builder_opens_a_draft_with_the_incident_linked(le
     assert builder.plan_for_incident(second) == plan  # the draft in progress
     assert builder.plan_for_incident(second) == plan  # linked once
     assert lead.plans.get(plan).values["linked_incident_ids"] == [first, second]
+    lead.plans.edit(plan, {"about_strengths": "Loves drawing"})
     lead.plans.publish(plan)
     third = incident(lead, child)
     next_version = builder.plan_for_incident(third)  # the active plan's next version

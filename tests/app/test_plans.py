@@ -55,6 +55,17 @@ def test_a_lead_drafts_publishes_and_versions_a_plan(lead: Services, child: str)
     assert (triggers.before, triggers.after) == ("- Loud corridors", "- Loud corridors\n- Cover lessons")
 
 
+def test_a_plan_with_nothing_written_is_not_published(lead: Services, child: str) -> None:
+    plan = lead.plans.start(child)
+    lead.plans.edit(plan, {"title": "Ada's plan", "review_date": "2027-01-04"})  # details alone are not a plan
+    with pytest.raises(ActionError, match="Nothing is written in this plan yet"):
+        lead.plans.publish(plan)  # it would become the plan everyone follows, with nothing in it
+    assert lead.plans.get(plan).values["status"] == "draft"
+    lead.plans.edit(plan, {"triggers": "- Loud corridors"})
+    lead.plans.publish(plan)
+    assert lead.plans.get(plan).values["status"] == "active"
+
+
 def test_staff_see_and_contribute_but_do_not_edit_publish_or_delete(services: Services, lead: Services, child: str):
     plan = lead.plans.start(child)
     staff = services.plans
@@ -103,6 +114,7 @@ def test_deleting_needs_a_reason_erases_a_draft_and_keeps_a_published_plan_for_l
     lead.plans.delete(draft, "started by mistake")
     assert lead.plans.find() == []
     published = lead.plans.start(child)
+    lead.plans.edit(published, {"about_strengths": "Loves drawing"})
     lead.plans.publish(published)
     lead.plans.delete(published, "wrong individual")
     kept = lead.plans.get(published).values
@@ -118,7 +130,7 @@ def test_deleting_needs_a_reason_erases_a_draft_and_keeps_a_published_plan_for_l
 def test_review_log_and_review_filters(lead: Services, child: str) -> None:
     plans = lead.plans
     plan = plans.start(child)
-    plans.edit(plan, {"review_date": "2026-12-04"})
+    plans.edit(plan, {"review_date": "2026-12-04", "about_strengths": "Loves drawing"})
     assert plans.find(review="due", today=dt.date(2026, 11, 30)) == []  # a draft has no review due
     plans.publish(plan)
     assert [p.review for p in plans.find(today=dt.date(2026, 11, 30))] == ["due"]
@@ -294,3 +306,22 @@ def test_a_review_reminder_or_a_contribution_opens_the_plan(lead: Services, chil
     lead.plans.delete(plan, "Started by mistake")  # a draft is erased
     with pytest.raises(ActionError, match="not on this device"):
         notifications.destination("smart_plan", plan)
+
+
+def test_a_communication_added_to_the_plan_by_its_author_is_suggested_for_it(
+    services: Services, lead: Services, child: str
+) -> None:
+    mine = services.communications.send(child, "positive", "Settled at once with the timer on her desk")
+    theirs = lead.communications.send(child, "negative", "Refused to start the task")
+    plan = lead.plans.start(child)
+    assert lead.plan_builder.suggestions(plan) == []  # nothing added yet
+    with pytest.raises(PermissionDenied, match="Only its author or a lead"):
+        services.communications.add_to_plan(theirs)  # staff may add their own, not a colleague's
+    services.communications.add_to_plan(mine)
+    queued = services.context.store.pending_count()
+    services.communications.add_to_plan(mine)  # twice: nothing more to write
+    assert services.context.store.pending_count() == queued
+    assert services.context.get(mine, "communication").values["added_to_plan"] is True
+    assert [(s.field, s.text) for s in lead.plan_builder.suggestions(plan)] == [
+        ("green_reinforce", "Settled at once with the timer on her desk")
+    ]

@@ -32,6 +32,19 @@ def test_clicker_taps_count_today_and_undo(services: Services, child: str):
     assert services.context.store.pending_count() >= 4
 
 
+def test_the_clicker_offers_a_behaviour_only_at_the_settings_it_is_for(services: Services, child: str):
+    ctx = services.context
+    ctx.write("behaviour_type", "create", {"label": "Missed curfew", "valence": "negative", "sort_order": 30,
+                                           "setting_types": ["childrens_home"]})  # fmt: skip
+    assert "Missed curfew" in [b.label for b in services.clicker.buttons(child)]  # no setting known: all of them
+    school = ctx.write("setting", "create", {"name": "Oak School", "setting_type": "school"})
+    ctx.write("individual", "update", {"setting_id": school}, record_id=child, profile_id=child)
+    assert [b.label for b in services.clicker.buttons(child)] == ["On task", "Shouting out"]
+    home = ctx.write("setting", "create", {"name": "Willow House", "setting_type": "childrens_home"})
+    ctx.write("individual", "update", {"setting_id": home}, record_id=child, profile_id=child)
+    assert [b.label for b in services.clicker.buttons(child)] == ["On task", "Shouting out", "Missed curfew"]
+
+
 def test_yesterdays_taps_do_not_count_today(services: Services, child: str):
     on_task = services.clicker.buttons(child)[0].behaviour_type_id
     services.clicker.tap(child, on_task, at=dt.datetime.now(dt.UTC) - dt.timedelta(days=1, hours=1))

@@ -103,6 +103,36 @@ def test_a_burst_of_taps_is_pushed_a_few_seconds_later_in_one_sync(
         sam.close()
 
 
+def test_a_sync_that_sent_only_what_was_opened_does_not_ask_the_screens_to_render_again(
+    server: ServerProcess, db: Database, org: Org, tmp_path
+):
+    """The generation moves when a sync may have changed what a screen shows; a profile's view, audited then
+    pushed a few seconds later, changes nothing shown (a screen rendered again would close the menu just
+    opened)."""
+    sam = ClientDevice.create(server.url, org.email("sam"), tmp_path / "sam")
+    kim = org.children["kim"]
+
+    async def scenario() -> None:
+        watched = Watched(sam, server.url)
+        await watched.started()
+        shown, sent = watched.status.generation, op_count(db, sam.store.device_id)
+        watched.services.context.audit("view", "individual", kim, kim, what="the profile")
+        await until(lambda: op_count(db, sam.store.device_id) == sent + 1, what="the audit's push")
+        await until(lambda: not watched.status.syncing, what="the sync's end")
+        assert watched.status.generation == shown
+        behaviour = watched.services.clicker.buttons(kim)[0].behaviour_type_id
+        watched.services.clicker.tap(kim, behaviour)
+        await until(lambda: op_count(db, sam.store.device_id) == sent + 2, what="the tap's push")
+        await until(lambda: not watched.status.syncing, what="the sync's end")
+        assert watched.status.generation == shown + 1  # the tap is no longer waiting: the screens say so
+        await watched.service.stop()
+
+    try:
+        run(scenario())
+    finally:
+        sam.close()
+
+
 def test_going_offline_and_coming_back_are_noticed_without_a_sync(server: ServerProcess, org: Org, tmp_path):
     sam = ClientDevice.create(server.url, org.email("sam"), tmp_path / "sam")
     kim = org.children["kim"]

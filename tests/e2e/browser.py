@@ -24,11 +24,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, WebSocket, expect
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -168,7 +169,9 @@ def launch_chromium(playwright, home: str | os.PathLike[str]):
 
 
 def open_app(page: Page, url: str, *, timeout_ms: int = LOAD_TIMEOUT_MS) -> Page:
-    """Load a Flet web app and switch on Flutter's accessibility tree so role/name locators work."""
+    """Load a Flet web app and switch on Flutter's accessibility tree so role/name locators work; from here on
+    the frames the page sends the app are kept, so `fill_textbox` can tell when the app has what was typed."""
+    _keep_frames_sent(page)
     page.goto(url)
     placeholder = page.locator("flt-semantics-placeholder")
     placeholder.wait_for(state="attached", timeout=timeout_ms)
@@ -248,6 +251,10 @@ def navigate(page: Page, name: str, *, timeout_ms: int = STEP_TIMEOUT_MS) -> Non
     page.get_by_role("button", name=name, exact=True).click(timeout=timeout_ms)
 
 
+#: how many times `fill_textbox` types a text that did not go in
+ATTEMPTS = 3
+
+
 def fill_textbox(
     page: Page,
     label: str | re.Pattern[str],
@@ -257,28 +264,82 @@ def fill_textbox(
     exact: bool = True,
     timeout_ms: int = STEP_TIMEOUT_MS,
 ) -> None:
-    """Type into the TextField labelled `label`, key by key (Flutter ignores Playwright's fill()).
+    """Type into the TextField labelled `label` (Flutter ignores Playwright's fill()) and return once the app has
+    been sent the field's new value, so a tap that follows reaches the app after the text, as when a person
+    types, looks, then taps. With `clear` the field's text is replaced; without, `text` is added at its end.
 
-    With `clear`, a field that does not show the text typed after a few seconds is typed into once more: on a
-    loaded machine Flutter web now and then moves the focus into the field after the first keys have gone (the
-    click scrolled the form). Typing again is harmless (the field is cleared first); some fields (a passphrase,
-    one the browser fills in itself) never show their value, so the second time is not checked."""
+    The text arrives as one input, as pasted or dictated text does (`keyboard.insert_text`; typing key by key
+    took ~60 ms a character, a quarter of these tests' time — tests/e2e/test_harness.py still types key by key).
+    On a loaded machine Flutter web now and then takes up the focused field only after the text went in, and
+    then puts back the value it knows, so nothing reaches the app (seen on a long letter, where the click
+    scrolls the form). The field's text is checked then: when the text is not in it, it is typed again (up to
+    `ATTEMPTS` times in all); when it is, the app is only waited for, so nothing is typed twice. Raises
+    AssertionError when the app never gets the text."""
     box = textbox(page, label, exact=exact)
 
-    def type_once() -> None:
+    def type_once() -> int:
         box.click(timeout=timeout_ms)
         if clear:
             box.press("ControlOrMeta+a")
             box.press("Delete")
-        box.press_sequentially(text, timeout=timeout_ms)
+        else:
+            box.press("ControlOrMeta+End")
+        sent_before = frames_sent(page)
+        box.page.keyboard.insert_text(text)
+        return sent_before
 
-    type_once()
-    if not clear or box.get_attribute("type") == "password":
+    since = type_once()
+    for attempt in range(1, ATTEMPTS + 1):
+        if app_was_sent(page, text, since=since, timeout_ms=3_000 if attempt < ATTEMPTS else timeout_ms):
+            return
+        if attempt < ATTEMPTS and text not in box.input_value(timeout=timeout_ms):
+            since = type_once()
+    raise AssertionError(
+        f"the app was never sent the text typed into the field {label!r} ({ATTEMPTS} tries); the field holds "
+        f"{box.input_value(timeout=timeout_ms)[-200:]!r}"
+    )
+
+
+# --------------------------------------------------------------------------- what the page sends the app
+
+# Flet's web client sends each change of a field's value to the app over its websocket, in order with taps
+# (flet_web's receive loop applies a value before it dispatches a later event), so a value seen in a frame sent
+# is a value the app will have when it handles the next tap. A field's value travels as UTF-8 inside a MsgPack
+# frame, so the typed text is found in the frame's bytes.
+_frames_sent: weakref.WeakKeyDictionary[Page, list[bytes]] = weakref.WeakKeyDictionary()
+
+
+def _keep_frames_sent(page: Page) -> None:
+    if page in _frames_sent:
         return
-    try:
-        expect(box).to_have_value(text, timeout=3_000)
-    except AssertionError:
-        type_once()
+    frames: list[bytes] = []
+    _frames_sent[page] = frames
+
+    def on_frame_sent(payload: str | bytes) -> None:
+        frames.append(payload if isinstance(payload, bytes) else payload.encode())
+
+    def on_websocket(socket: WebSocket) -> None:
+        socket.on("framesent", on_frame_sent)
+
+    page.on("websocket", on_websocket)
+
+
+def frames_sent(page: Page) -> int:
+    """How many frames the page has sent the app so far (pages opened with `open_app`)."""
+    return len(_frames_sent.get(page, ()))
+
+
+def app_was_sent(page: Page, text: str, *, since: int, timeout_ms: int) -> bool:
+    """Whether, within `timeout_ms`, a frame sent after the first `since` carries `text`."""
+    if page not in _frames_sent:
+        raise RuntimeError("open the page with open_app() to see what it sends the app")
+    frames, needle = _frames_sent[page], text.encode()
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not any(needle in frame for frame in frames[since:]):
+        if time.monotonic() > deadline:
+            return False
+        page.wait_for_timeout(50)  # lets Playwright deliver the frames' events
+    return True
 
 
 def wait_for_text(
@@ -310,10 +371,11 @@ def screenshot(
     settle_ms: int = 500,
 ) -> Path:
     """Save tests/artifacts/<name>-<W>x<H>.png at `size` (phone 360x640, desktop 1280x800)."""
-    if size is not None:
+    vp = page.viewport_size or {"width": 0, "height": 0}
+    if size is not None and (vp["width"], vp["height"]) != (SIZES[size] if isinstance(size, str) else size):
         set_size(page, size)
         page.wait_for_timeout(settle_ms)  # let Flutter relayout and repaint after the resize
-    vp = page.viewport_size or {"width": 0, "height": 0}
+        vp = page.viewport_size or vp
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
     path = ARTIFACTS / f"{safe}-{vp['width']}x{vp['height']}.png"

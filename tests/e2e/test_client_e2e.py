@@ -44,7 +44,7 @@ from tests.e2e.browser import (
     set_size,
     wait_for_text,
 )
-from tests.support.mail import Inbox
+from tests.support.mail import Inbox, text_of
 
 # The helpers that start a real server and seed an organisation (tests/support/server.py).
 from tests.support.server import PASSWORD, TEST_ENV, Org, ServerProcess, seed_org, settings_for
@@ -238,7 +238,7 @@ def test_record_offline_then_sync_and_notify(signed_in: Page, world, smtp) -> No
         assert all(len(to) == 1 for to, _m in about)
         assert org.email("sam") not in {address for to, _m in received for address in to}
         for _to, message in about:  # nothing about the child in an email
-            text = f"{message['Subject']}\n{message.get_payload(decode=True).decode()}"
+            text = f"{message['Subject']}\n{text_of(message)}"
             assert "Kim" not in text and "tray" not in text
 
         click_tab(page, "Incidents")

@@ -1,4 +1,5 @@
-"""Proves the e2e harness on tests/e2e/sample_app.py: one app server and one browser per session."""
+"""Proves the e2e harness on tests/e2e/sample_app.py (one app server and one browser per module), and that a
+failed browser test leaves what runs after it a fresh module (tests/e2e/conftest.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from tests.e2e.browser import (
     DESKTOP,
     PHONE,
     AppServer,
+    app_was_sent,
     block_external_requests,
     by_id,
     click_button,
@@ -16,17 +18,19 @@ from tests.e2e.browser import (
     click_tab,
     console_errors,
     fill_textbox,
+    frames_sent,
     is_blank_png,
     open_app,
     sample_app_cmd,
     screenshot,
     select_option,
+    textbox,
     wait_for_text,
 )
 from tests.e2e.sample_app import BANNER
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sample_server(start_flet_app) -> AppServer:
     return start_flet_app(sample_app_cmd)
 
@@ -58,6 +62,28 @@ def test_type_and_click(app):
     fill_textbox(app, "Email", "bob@example.org")
     click_button(app, "Sign in")
     expect(by_id(app, "status")).to_have_text("Signed in as bob@example.org")
+    # Key by key, as a person types (fill_textbox inserts the text as one input).
+    field = textbox(app, "Email")
+    field.click()
+    field.press("ControlOrMeta+a")
+    field.press_sequentially("cy@example.org")
+    click_button(app, "Sign in")
+    expect(by_id(app, "status")).to_have_text("Signed in as cy@example.org")
+
+
+def test_fill_textbox_returns_once_the_app_has_the_text(app):
+    """What fill_textbox waits for is the app's copy of the field, seen in the frames the page sent it."""
+    before = frames_sent(app)
+    fill_textbox(app, "Email", "dee@example.org")
+    assert app_was_sent(app, "dee@example.org", since=before, timeout_ms=0)
+    assert not app_was_sent(app, "never typed", since=0, timeout_ms=200)
+    # Without clear, the text is added at the end of what the field holds.
+    fill_textbox(app, "Email", ".uk", clear=False)
+    click_button(app, "Sign in")
+    wait_for_text(app, "Email and password are required")
+    fill_textbox(app, "Password", "pw")
+    click_button(app, "Sign in")
+    expect(by_id(app, "status")).to_have_text("Signed in as dee@example.org.uk")
 
 
 def test_counter_and_navigation(app):
@@ -95,3 +121,90 @@ def test_screenshots_not_blank(app, size):
     assert path.exists()
     assert path.name == f"sample-{size[0]}x{size[1]}.png"
     assert not is_blank_png(path), f"{path} is a single colour"
+
+
+def test_a_failed_test_leaves_the_next_one_a_fresh_module(pytester: pytest.Pytester) -> None:
+    """After a failure, the rerun and the module's later tests get new module fixtures; the old are torn down.
+
+    Runs its own pytest session with the e2e hook: `app` stands for a module's server and signed-in browser.
+    """
+    pytester.makeconftest(
+        """
+        from tests.e2e.conftest import pytest_runtest_makereport  # noqa: F401  (the hook under test)
+
+        def pytest_configure(config):
+            config.addinivalue_line("markers", "e2e: browser test")
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        EVENTS = []
+
+        @pytest.fixture(scope="module")
+        def app():
+            n = sum(1 for e in EVENTS if e.startswith("up")) + 1
+            EVENTS.append(f"up {n}")
+            yield n
+            EVENTS.append(f"down {n}")
+
+        @pytest.mark.e2e
+        def test_passes(app):
+            assert app == 1
+
+        @pytest.mark.e2e
+        @pytest.mark.flaky(reruns=1)
+        def test_fails_once(app):
+            assert app == 2, "the first attempt shares the module's first app, the rerun gets a new one"
+
+        @pytest.mark.e2e
+        def test_after(app):
+            assert app == 2
+
+        def test_the_module_went_down_once_per_app():
+            assert EVENTS == ["up 1", "down 1", "up 2"]
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.parseoutcomes() == {"passed": 4, "rerun": 1}
+
+
+def test_a_module_that_is_one_story_keeps_its_fixtures_for_the_rerun(pytester: pytest.Pytester) -> None:
+    """`ONE_STORY = True`: each test starts where the one before left off, so a rerun keeps the module's state."""
+    pytester.makeconftest(
+        """
+        from tests.e2e.conftest import pytest_runtest_makereport  # noqa: F401  (the hook under test)
+
+        def pytest_configure(config):
+            config.addinivalue_line("markers", "e2e: browser test")
+        """
+    )
+    pytester.makepyfile(
+        """
+        import pytest
+
+        ONE_STORY = True
+        UPS = []
+
+        @pytest.fixture(scope="module")
+        def story():
+            UPS.append(1)
+            return {"chapter": 0}
+
+        @pytest.mark.e2e
+        def test_chapter_one(story):
+            story["chapter"] = 1
+
+        @pytest.mark.e2e
+        @pytest.mark.flaky(reruns=1)
+        def test_chapter_two(story):
+            story["chapter"] += 1
+            assert story["chapter"] == 3, "the first attempt fails; the rerun goes on from where it left off"
+
+        def test_one_module_set_up_once():
+            assert UPS == [1]
+        """
+    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.parseoutcomes() == {"passed": 3, "rerun": 1}

@@ -384,6 +384,17 @@ def test_undoing_an_unsent_tap_cancels_it_out(store: LocalStore):
     assert tap(store, child).op_id > op.op_id
 
 
+def test_pending_ops_after_an_op_id_and_of_one_individual(store: LocalStore):
+    kim, lee = add_child(store), add_child(store)
+    start = max(o.op_id for o in store.pending_ops())  # the two individuals' own ops
+    ops = [tap(store, child) for child in (kim, lee, kim, lee, kim)]
+    ids = [op.op_id for op in ops]
+    assert [o.op_id for o in store.pending_ops(2, after=start)] == ids[:2]
+    assert [o.op_id for o in store.pending_ops(2, after=ids[1])] == ids[2:4]
+    assert [o.op_id for o in store.pending_ops(after=ids[-1])] == []
+    assert [o.op_id for o in store.pending_ops(profile_id=kim, after=ids[0])] == [ids[2], ids[4]]
+
+
 def test_undoing_a_tap_already_handed_to_the_server_is_sent_as_a_delete(store: LocalStore):
     child = add_child(store)
     op = tap(store, child)
@@ -393,6 +404,28 @@ def test_undoing_a_tap_already_handed_to_the_server_is_sent_as_a_delete(store: L
     assert store.clicker_events(child, NOW, NOW + dt.timedelta(minutes=1)) == []
     assert store.get(op.record_id, include_deleted=True).deleted
     assert [o.action for o in store.pending_ops() if o.record_id == op.record_id] == ["create", "delete"]
+
+
+def test_an_undo_while_a_batch_is_taken_waits_and_travels_as_a_delete(store: LocalStore, monkeypatch):
+    child = add_child(store)
+    op = tap(store, child)
+    read = store.pending_ops
+    undo = threading.Thread(
+        target=store.write, args=("clicker_event", "delete"), kwargs={"actor_id": "u1", "record_id": op.record_id}
+    )
+
+    def read_then_undo(*args, **kwargs):
+        ops = read(*args, **kwargs)
+        undo.start()  # the undo comes after the batch is read and before it is marked as being sent...
+        undo.join(timeout=0.3)  # ...and, were it not held back until then, would cancel the tap on the device alone
+        return ops
+
+    monkeypatch.setattr(store, "pending_ops", read_then_undo)
+    batch = store.take_for_sending()
+    undo.join()
+    assert op.op_id in [o.op_id for o in batch]  # the tap is on its way to the server...
+    assert [o.action for o in read() if o.record_id == op.record_id] == ["create", "delete"]  # ...and so its undo
+    assert store.clicker_events(child, NOW, NOW + dt.timedelta(minutes=1)) == []
 
 
 # --- sync bookkeeping ----------------------------------------------------------------------------

@@ -152,7 +152,7 @@ def test_dashboard_figures_are_the_engines(lead: UiHarness):
         label = FIGURE_LABELS.get(f.key, f.label)
         shown = figure(lead, label).label
         assert shown.startswith(f"{label}: {int(f.value)}"), shown
-    assert figure(lead, "Incidents").label == "Incidents: 1, +1 on the previous period"
+    assert figure(lead, "Incidents").label == "Incidents: 1, up 1 on the previous period"
     lead.select_segments(lead.find(ft.SegmentedButton), "30")
     assert value_of(lead, "Incidents") == "2"
     lead.select_segments(lead.find(ft.SegmentedButton), "all")

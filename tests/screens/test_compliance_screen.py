@@ -14,19 +14,18 @@ from app.context import Context
 from localdb.store import LocalStore
 from sync.protocol import UserInfo
 from tests.screens.test_screens import _inside
-from tests.support.screens import LEAD, STAFF, add_account, open_app, seed, server_update, store_of, unlock
+from tests.support.screens import LEAD, STAFF, add_account, open_app, root, seed, server_update, store_of, unlock
 from tests.support.ui_harness import UiHarness
-
-NOW = dt.datetime.now(dt.UTC)
 
 
 def school_with_force(store: LocalStore, user: UserInfo) -> dict[str, str]:
     """Ada at a school in England, with two uses of force: yesterday's (its report overdue) and one today."""
     ids = seed(store, user)
     ctx = Context(store, user)
+    now = dt.datetime.now(dt.UTC)  # at set-up, not at import: a run may cross midnight in between
     school = ctx.write("setting", "create", {"name": "Brightwater", "setting_type": "school"})
     ctx.write("individual", "update", {"setting_id": school}, record_id=ids["ada"], profile_id=ids["ada"])
-    for reference, moment in (("besmart-10301", NOW - dt.timedelta(days=1)), ("besmart-10302", NOW)):
+    for reference, moment in (("besmart-10301", now - dt.timedelta(days=1)), ("besmart-10302", now)):
         record = ctx.write(
             "incident",
             "create",
@@ -73,7 +72,8 @@ def test_a_lead_opens_an_overdue_report_from_compliance_and_marks_it_sent(config
         values = store_of(ui).get(ids["besmart-10301"]).values
         assert (values["parent_report_sent_by"], values["parent_report_method"]) == ("u-lead", "letter")
         assert ui.has_text("Done (late)")
-        ui.navigate_to("Compliance")
+        ui.click("Back to Compliance")  # the back arrow returns where the incident was opened
+        assert root(ui).shell.current.NAME == "compliance"
         assert not any("besmart-10301" in (t.title.value or "") for t in ui.find_all(ft.ListTile))
 
 

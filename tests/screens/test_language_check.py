@@ -7,7 +7,7 @@ import re
 
 import flet as ft
 
-from tests.support.screens import start_report, store_of
+from tests.support.screens import pick_individual, snack, start_report, store_of
 from tests.support.ui_harness import UiHarness
 
 
@@ -80,13 +80,15 @@ def test_clean_text_says_so(ui: UiHarness):
     assert findings(ui, "what-happened") == [] and ui.has_text("No emotive language found.")
 
 
-def test_a_communication_message_can_be_checked_before_saving(ui: UiHarness):
+def write_a_communication_about_ada(ui: UiHarness, message: str) -> None:
     ui.navigate_to("Record & Plan")
-    dropdown = ui.find(ft.Dropdown, label="Individual")
-    [option] = [o for o in dropdown.options if o.text == "Ada Lovelace"]
-    ui.select(dropdown, option.key)
+    pick_individual(ui, "Ada Lovelace")
     ui.click("Behaviour Communications")
-    ui.type(re.compile("^Message"), "Ada kicked off in maths.")
+    ui.type(re.compile("^Message"), message)
+
+
+def test_a_communication_message_can_be_checked_before_saving(ui: UiHarness):
+    write_a_communication_about_ada(ui, "Ada kicked off in maths.")
     check(ui, "message")
     [finding] = findings(ui, "message")
     ui.click(chip_in(finding, "became very upset", ui))
@@ -94,3 +96,22 @@ def test_a_communication_message_can_be_checked_before_saving(ui: UiHarness):
     ui.set_value(ui.find(ft.RadioGroup), "negative")
     ui.click("Save")
     assert ui.has_text("Ada became very upset in maths.")  # the thread shows what was saved
+
+
+def test_a_suggestions_blank_must_be_filled_in_before_saving(ui: UiHarness):
+    write_a_communication_about_ada(ui, "Ada was naughty in maths.")
+    check(ui, "message")
+    [finding] = findings(ui, "message")
+    ui.click(chip_in(finding, "[describe what they did]", ui))
+    blank = "Ada was [describe what they did] in maths."
+    assert ui.find(ft.TextField, label=re.compile("^Message")).value == blank
+    ui.set_value(ui.find(ft.RadioGroup), "negative")
+    before = len(store_of(ui).records("communication"))
+    ui.click("Save")
+    assert snack(ui).content.value == (
+        "Put what happened in place of the suggestion’s blank before saving (Message: “[describe what they did]”)."
+    )
+    assert len(store_of(ui).records("communication")) == before  # nothing saved, nobody notified
+    ui.type(re.compile("^Message"), "Ada said no and put her head on the desk in maths.")
+    ui.click("Save")
+    assert len(store_of(ui).records("communication")) == before + 1

@@ -232,6 +232,19 @@ def test_items_are_kept_as_typed_and_written_to_the_plan_when_left(lead_ui: UiHa
     assert ui.find(ft.TextField, label="What matters to me").value == "My dog, Biscuit"
 
 
+def test_the_back_arrow_writes_what_was_typed_and_returns_to_the_profile(
+    lead_ui: UiHarness, lead_device: dict[str, str]
+):
+    ui = lead_ui
+    ada = lead_device["ada"]
+    open_builder(ui, ada)
+    go_to_step(ui, "About me")
+    ui.type(ui.find(ft.TextField, label="My strengths and interests"), "Drawing")
+    ui.click(ui.find(ft.Semantics, label="back-to-profile").content)
+    assert ui.page.route == f"/people/{ada}"
+    assert the_plan(ui, ada)["about_strengths"] == "Drawing"
+
+
 def test_the_reflection_step_shows_the_figures_beside_the_four_questions(
     lead_ui: UiHarness, lead_device: dict[str, str]
 ):
@@ -319,6 +332,7 @@ def test_staff_who_do_not_lead_the_plan_cannot_open_the_builder(ui: UiHarness, d
     assert ui.has_text("Kicked a bin")
     assert not ui.find_all(ft.Button, text="Smart Plan")  # no plan to see, none to build
     assert ui.has_text("What next?") and ui.find_all(ft.OutlinedButton, text="AI Support")  # AI Support is theirs
+    assert not ui.has_text(re.compile("Smart Plan"))  # and the card offers only what its button does
     # Nor may they open it by its address: it says why, and nothing is shown.
     plan_id = Context(store_of(ui), LEAD).write(
         "smart_plan",
@@ -396,6 +410,7 @@ def test_items_changed_by_two_people_at_once_are_pointed_out(lead_ui: UiHarness,
 def test_an_archived_version_is_not_opened_in_the_builder(lead_ui: UiHarness, lead_device: dict[str, str]):
     ui = lead_ui
     first = plans(ui).start(lead_device["ada"])
+    plans(ui).edit(first, {"about_strengths": "Loves drawing"})
     plans(ui).publish(first)
     plans(ui).publish(plans(ui).start_next_version(first))  # the first is archived, read-only
     ui.go(f"/plans/{first}/build")

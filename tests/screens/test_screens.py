@@ -102,6 +102,23 @@ def test_dashboard_incidents_for_7_30_and_all_days(ui: UiHarness):
     assert ui.has_text("Something in the library")
 
 
+def test_an_incident_goes_back_to_where_it_was_opened_past_its_own_screens(ui: UiHarness):
+    """Opened from the dashboard, the incident's back arrow returns there, also after its letter was drafted
+    and closed; opened after recording a report (from no list), it returns to Incidents."""
+    ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "besmart-10281"))
+    ui.click(ui.find(ft.OutlinedButton, text="Draft a letter"))
+    ui.click(ui.find(ft.Semantics, label="back-from-letter").content)
+    assert ui.has_text("Something in the hall")
+    ui.click("Back to the dashboard")
+    assert root(ui).shell.current.NAME == "dashboard"
+    start_report(ui)
+    ui.type("What happened?", "Threw a chair")
+    ui.click("Next Page")
+    ui.click("Submit Report")
+    ui.click("Back to incidents")
+    assert root(ui).shell.current.NAME == "incidents"
+
+
 def test_status_strip_shows_offline_and_pending(ui: UiHarness):
     """One sentence from one state: never "Synced just now · 2 waiting to sync"."""
     assert status(ui) == "Not synced yet"
@@ -293,6 +310,7 @@ def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, devi
     ui.click("Save")
     assert ui.has_text("Choose Positive, Negative or N/A.")
     ui.set_value(ui.find(ft.RadioGroup), "negative")
+    assert not ui.has_text("Choose Positive, Negative or N/A.")  # answered: the error goes at once, not on Save
     ui.click("Save")
     assert snack(ui).content.value == "Communication saved. Key staff will be notified."
     assert ui.has_text(message) and ui.find(ft.TextField, label=re.compile("^Message")).value == ""
@@ -446,11 +464,10 @@ def test_submit_without_what_happened_keeps_the_draft(ui: UiHarness):
     ui.type("Where did it happen?", "Corridor")
     ui.click("Next Page")
     ui.click("Submit Report")
-    assert ui.has_text("Say what happened before submitting the report.")
-    assert ui.has_text(re.compile(r"^Page 2 of 2"))
+    assert snack(ui).content.value == "Say what happened before submitting the report."
+    assert ui.has_text(re.compile(r"^Page 1 of 2"))  # taken to where it is said
     [draft] = store_of(ui).drafts("incident")
     assert draft.values["values"]["location"] == "Corridor"
-    ui.click("Previous Page")
     assert ui.find(ft.TextField, label="Where did it happen?").value == "Corridor"
 
 
@@ -522,6 +539,45 @@ def test_discarding_a_draft(ui: UiHarness):
     ui.click("Discard")
     ui.click(ui.find(ft.TextButton, text="Discard", where=lambda c: _inside(c, ui.open_dialogs()[-1])))
     assert store_of(ui).drafts("incident") == [] and ui.has_text("Record & Plan")
+
+
+def test_record_and_plan_keeps_the_individual_chosen_last(ui: UiHarness, device: dict[str, str]):
+    ui.navigate_to("Record & Plan")
+    assert ui.find(ft.Dropdown, label="Individual").value is None  # nobody chosen yet
+    pick_individual(ui, "Ada Lovelace")
+    ui.click("Behaviour Communications")
+    ui.navigate_to("Dashboard")
+    ui.navigate_to("Record & Plan")
+    assert ui.find(ft.Dropdown, label="Individual").value == device["ada"]
+    ui.click("Behaviour Clicker")  # straight on: no "Choose the individual first."
+    assert ui.has_text("Behaviour Clicker — Ada Lovelace")
+
+
+def test_record_and_plan_is_rendered_again_after_a_sync_only_when_whom_it_offers_changed(ui: UiHarness):
+    ui.navigate_to("Record & Plan")
+    picker = ui.find(ft.Dropdown, label="Individual")
+    shell = root(ui).shell
+    shell.refresh()  # a sync that brought nothing this screen lists (a profile view's audit, pushed)
+    assert ui.find(ft.Dropdown, label="Individual") is picker  # a picker open under the user's finger stays open
+    server_create(store_of(ui), "individual", "p-new", {"first_name": "Cy", "last_name": "Newton"}, profile_id="p-new")
+    shell.refresh()  # someone was assigned to this user
+    assert "Cy Newton" in [o.text for o in ui.find(ft.Dropdown, label="Individual").options]
+
+
+def test_my_communication_can_be_added_to_the_smart_plan(ui: UiHarness, device: dict[str, str]):
+    ui.navigate_to("Record & Plan")
+    pick_individual(ui, "Ada Lovelace")
+    ui.click("Behaviour Communications")
+    ui.type(re.compile("^Message"), "Ada used the timer and settled")
+    ui.set_value(ui.find(ft.RadioGroup), "positive")
+    ui.click("Save")
+    threads = store_of(ui).communications(device["ada"])
+    [mine] = [t.communication for t in threads if t.communication.values["message"] == "Ada used the timer and settled"]
+    addable = [t for t in threads if t.communication.values["author_id"] == "u-staff"]
+    assert len(ui.find_all(ft.TextButton, text="Add to Smart Plan")) == len(addable) < len(threads)  # Sam's own
+    ui.click(ui.find(ft.Semantics, label=f"add-to-plan-{mine.id}").content)
+    assert ui.has_text("Added to the Smart Plan: the plan builder suggests what it says.")
+    assert store_of(ui).get(mine.id).values["added_to_plan"] is True
 
 
 # --------------------------------------------------------------------------- managing an incident
@@ -635,12 +691,17 @@ def test_a_lead_can_sign_off_and_delete(config: ClientConfig):
         assert ui.has_text("Deleted: Recorded twice") and not ui.find_all(ft.OutlinedButton, text="Delete")
 
 
-def test_editing_my_own_incident(ui: UiHarness):
+def submit_then_edit(ui: UiHarness, what_happened: str) -> None:
+    """Submit a report about Ada saying `what_happened`, and open it for editing."""
     start_report(ui)
-    ui.type("What happened?", "Tore up a worksheet")
+    ui.type("What happened?", what_happened)
     ui.click("Next Page")
     ui.click("Submit Report")
     ui.click("Edit")
+
+
+def test_editing_my_own_incident(ui: UiHarness):
+    submit_then_edit(ui, "Tore up a worksheet")
     assert ui.has_text(re.compile(r"^Edit incident — Ada Lovelace"))
     ui.type("What happened?", "Tore up a worksheet, then apologised")
     ui.click("Next Page")
@@ -652,6 +713,18 @@ def test_editing_my_own_incident(ui: UiHarness):
     assert ui.has_text(re.compile(r"^Amended by .* \(waiting for sync\)$"))
     assert ui.has_text("Reason: Added that he apologised")
     assert ui.has_text("What happened? was: Tore up a worksheet; now: Tore up a worksheet, then apologised")
+
+
+def test_discarding_an_edit_keeps_the_incident_and_says_so(ui: UiHarness):
+    submit_then_edit(ui, "Tore up a worksheet")
+    ui.type("What happened?", "Something else")
+    ui.click("Discard")
+    dialog = ui.open_dialogs()[-1]
+    assert ui.find(ft.Text, text="Discard these changes?", where=lambda c: _inside(c, dialog))
+    assert ui.has_text("The incident stays as it was; only your edit is deleted.")
+    ui.click(ui.find(ft.TextButton, text="Discard", where=lambda c: _inside(c, dialog)))
+    assert store_of(ui).drafts("incident") == []
+    assert ui.has_text("Tore up a worksheet") and ui.find_all(ft.OutlinedButton, text="Edit")  # back on it
 
 
 def test_a_conflict_is_shown_and_resolved_on_the_incident(ui: UiHarness, device: dict[str, str]):

@@ -5,6 +5,7 @@ status 2 and say why on stderr, having changed nothing."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -205,10 +206,17 @@ def test_the_behaviour_catalogue(capsys: pytest.CaptureFixture[str], database_ur
     code, out, _ = run(capsys, database_url, "behaviours", "add", "--org", org.id, "--label", "Great listening",
                        "--valence", "positive", "--level", "medium", "--colour", "#1565c0")  # fmt: skip
     assert code == 0 and "added 'Great listening'" in out
+    code, out, _ = run(capsys, database_url, "behaviours", "add", "--org", org.id, "--label", "Missed curfew",
+                       "--valence", "negative", "--setting-type", "childrens_home")  # fmt: skip
+    assert code == 0 and "added 'Missed curfew'" in out
+    with org.db.session() as s:
+        curfew = [v for _b, v in orgs.behaviour_types(s, org.id) if v.get("label") == "Missed curfew"]
+    assert [v["setting_types"] for v in curfew] == [["childrens_home"]]  # offered at children's homes only
     code, out, _ = run(capsys, database_url, "behaviours", "disable", "--org", org.id, "shouting OUT")
     assert code == 0 and "disabled 'Shouting out'" in out
     code, out, _ = run(capsys, database_url, "behaviours", "list", "--org", org.id)
     assert "Great listening" in out and "Kind words" in out and "Shouting out" not in out
+    assert re.search(r"Missed curfew .* childrens_home", out) and re.search(r"Great listening .* all", out)
     code, out, _ = run(capsys, database_url, "behaviours", "list", "--org", org.id, "--all")
     assert "Shouting out" in out and "disabled" in out
     # a behaviour deleted (say, from a device) and added again by label is a new, live one

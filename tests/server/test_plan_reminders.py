@@ -14,7 +14,7 @@ import pytest
 from server.core.config import Settings
 from server.db import Database
 from server.services.plan_reminders import reminder_kind, run_reminders
-from tests.support.mail import Inbox, smtp_server
+from tests.support.mail import Inbox, smtp_server, text_of
 from tests.support.server import Device, Org, ServerProcess, free_port, now_iso
 
 SMTP_PORT = free_port()
@@ -98,7 +98,7 @@ def test_review_reminders_in_app_and_by_email_once(
     mine = [(to, m) for to, m in received if any(org.tag in a for a in to)]
     assert sorted(a for to, _m in mine for a in to) == sorted(org.email(n) for n in ("lena", "sam", "tia"))
     for _to, message in mine:
-        text = message.get_payload(decode=True).decode()
+        text = text_of(message)
         assert "Smart Plan" in message["Subject"] and "review" in message["Subject"]
         assert "kim" not in text.casefold() and "max" not in text.casefold()
         assert "https://besmart.example/open/smart_plan/" in text

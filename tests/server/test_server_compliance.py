@@ -20,7 +20,7 @@ from server.services.plan_reminders import run_reminders
 # worker sends what the checks queue; the checks themselves run in the tests, at chosen moments.
 from tests.server.test_plan_reminders import SERVER_ENV, inbox, mailing  # noqa: F401
 from tests.server.test_server_permissions import values
-from tests.support.mail import Inbox
+from tests.support.mail import Inbox, text_of
 from tests.support.server import Device, Org, ServerProcess
 
 
@@ -124,7 +124,7 @@ def test_clock_reminders_before_and_at_the_deadline_once(
     mine = clock_mails(inbox.wait_until(lambda got: len(clock_mails(got)) >= 6))
     assert len(mine) == 6
     for message in mine:
-        text = message.get_payload(decode=True).decode()
+        text = text_of(message)
         assert "kim" not in text.casefold() and "test" not in text.casefold()
         assert f"https://besmart.example/open/incident/{record}" in text
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from server.db import Database
 from server.models import EmailJob
 from sync.records import Role
-from tests.support.mail import Inbox, Received
+from tests.support.mail import Inbox, Received, text_of
 from tests.support.server import Device, Org, ServerProcess, free_port
 
 SMTP_PORT = free_port()
@@ -80,14 +80,14 @@ def check(received: Received, org: Org, reference: str, incident_id: str) -> Non
     ids = [m["Message-ID"] for _to, m in received]
     assert len(set(ids)) == len(ids)
     for _to, message in received:
-        body = message.get_payload(decode=True).decode()
+        body = text_of(message)
         text = f"{message['Subject']}\n{body}"
         assert "Kim" not in text and "Test" not in text  # no names
         assert "chair" not in text and "upset" not in text  # nothing anyone wrote
         assert message["From"] == "besmart <notify@besmart.example>"
     incident_mails = [m for _to, m in received if reference in m["Subject"]]
     assert len(incident_mails) == 4
-    assert all(f"https://besmart.example/open/incident/{incident_id}" in m.get_payload() for m in incident_mails)
+    assert all(f"https://besmart.example/open/incident/{incident_id}" in text_of(m) for m in incident_mails)
 
 
 def test_emails_reach_the_right_people_once(server: ServerProcess, org: Org, inbox) -> None:  # type: ignore[no-untyped-def]

@@ -14,6 +14,15 @@ from aiosmtpd.controller import Controller
 Received = list[tuple[list[str], Message]]
 
 
+def text_of(message: Message) -> str:
+    """A message's plain text as its reader sees it: decoded from its transfer encoding (quoted-printable
+    breaks a long line, a link among them, with a soft '=' line break)."""
+    part = next((p for p in message.walk() if p.get_content_type() == "text/plain"), message)
+    payload = part.get_payload(decode=True)
+    assert isinstance(payload, bytes), f"no text in the message {message['Subject']!r}"
+    return payload.decode(part.get_content_charset() or "utf-8")
+
+
 class Inbox:
     """An aiosmtpd handler keeping every message it is given (pass it to `aiosmtpd.controller.Controller`)."""
 

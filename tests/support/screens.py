@@ -58,8 +58,11 @@ def add_account(config: ClientConfig, user: UserInfo) -> LocalStore:
     return session.store
 
 
-def server_create(store: LocalStore, kind: str, record_id: str, fields: dict[str, Any]) -> None:
-    """The server made a record (e.g. a notification) now; the device pulled it."""
+def server_create(
+    store: LocalStore, kind: str, record_id: str, fields: dict[str, Any], *, profile_id: str | None = None
+) -> None:
+    """The server made a record (e.g. a notification) now; the device pulled it. `profile_id`: the individual
+    a profile's record belongs to (an individual's own is its id)."""
     op = validate_op(
         Op(
             op_id=1,
@@ -67,6 +70,7 @@ def server_create(store: LocalStore, kind: str, record_id: str, fields: dict[str
             actor_id="server",
             record_id=record_id,
             kind=kind,
+            profile_id=profile_id,
             action="create",
             fields=fields,
             hlc=Stamp(int(dt.datetime.now(dt.UTC).timestamp() * 1000), 0, "server").encode(),

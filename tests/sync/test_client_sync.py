@@ -4,6 +4,7 @@ nothing twice, the right people told; scope changes purge; a lost device is wipe
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import func, select
@@ -67,6 +68,38 @@ def test_a_shift_offline_then_one_sync_delivers_everything_once(
     kinds = [n.values["kind"] for n in tia.services.notifications.inbox()]
     assert kinds.count("incident_submitted") == len(children)
     assert kinds.count("communication") == len(children)
+
+
+def test_many_small_batches_arrive_in_order_each_op_once(server: ServerProcess, db: Database, org: Org, tmp_path):
+    """The engine reads and marks the next batch while the server works on one, and acknowledges the one before
+    while the next is sent (sync/engine.py): every op still arrives once, in the order it was made, and an
+    incident's edits land after its creation."""
+    kim = org.children["kim"]
+    sam = ClientDevice.create(server.url, org.email("sam"), tmp_path / "sam")
+    sam.sync()
+    behaviour = sam.services.clicker.buttons(kim)[0].behaviour_type_id
+    for n in range(9):
+        sam.services.clicker.tap(kim, behaviour)
+        sam.services.communications.send(kim, "positive", f"Note {n}")
+    draft = sam.services.incidents.start(kim)
+    sam.services.incidents.save_page(draft.id, {"what_happened": "Left the classroom", "location": "Corridor"})
+    incident = sam.services.incidents.submit(draft.id)
+    queued = sam.store.pending_count()
+    sam._sync_engine().push_batch = 4
+
+    report = sam.sync()
+
+    assert report.pushed == queued and sam.store.pending_count() == 0
+    with db.session() as s:
+        rows = s.exec(
+            select(OpLog.op_id, OpLog.received_at).where(OpLog.device_id == sam.store.device_id).order_by(OpLog.op_id)
+        ).all()
+    assert len(rows) == queued == len({row[0] for row in rows})
+    received = [row[1] for row in rows]
+    assert received == sorted(received)  # batch by batch, in the order the ops were made
+    stored = json.loads(server_records(db, {kim}, "incident")[incident])
+    assert stored["fields"]["what_happened"]["value"] == "Left the classroom"
+    assert sam.sync().pushed == 0 and op_count(db, sam.store.device_id) == queued
 
 
 def test_losing_access_pushes_pending_work_then_purges_the_child(
