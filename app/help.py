@@ -123,4 +123,3 @@ class HelpCentre:
                 values = organisation.values
                 return Contact(values.get("name", ""), values.get("help_email"), values.get("help_phone", ""))
         return Contact("besmart", None, "")
-
