@@ -44,7 +44,7 @@ from tests.e2e.browser import (
     set_size,
     wait_for_text,
 )
-from tests.support.mail import Inbox, text_of
+from tests.support.mail import Inbox, mailing_env, text_of
 
 # The helpers that start a real server and seed an organisation (tests/support/server.py).
 from tests.support.server import PASSWORD, TEST_ENV, Org, ServerProcess, seed_org, settings_for
@@ -84,16 +84,11 @@ def world(
     db = Database(url, pool_size=2)
     db.upgrade()
     org = seed_org(db, settings_for(url))
-    env = {
-        "BESMART_SMTP_HOST": "127.0.0.1",
-        "BESMART_SMTP_PORT": str(smtp_port),
-        "BESMART_SMTP_TLS": "none",
-        "BESMART_SMTP_FROM": "besmart <notify@besmart.example>",
-        "BESMART_SMTP_TIMEOUT": "3",
-        "BESMART_EMAIL_POLL_SECONDS": "0.2",
-        "BESMART_EMAIL_BACKOFF_SECONDS": "0.3",
-        "BESMART_EMAIL_BACKOFF_MAX_SECONDS": "1",
-    }
+    env = mailing_env(
+        smtp_port,
+        BESMART_EMAIL_BACKOFF_SECONDS="0.3",
+        BESMART_EMAIL_BACKOFF_MAX_SECONDS="1",
+    )
     server = ServerProcess(url, directory, env).start()
     yield server, org, db
     server.stop()

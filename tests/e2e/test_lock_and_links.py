@@ -49,7 +49,7 @@ from tests.e2e.test_client_e2e import (
 )
 
 # The helpers that start a real server and seed an organisation (tests/support/server.py).
-from tests.support.mail import Received, text_of
+from tests.support.mail import Received, mailing_env, text_of
 from tests.support.server import Org, ServerProcess, seed_org, settings_for
 
 #: the tests are one story, in order: a failed one is rerun where the story stands (tests/e2e/conftest.py)
@@ -70,15 +70,10 @@ def world(smtp: tuple[Inbox, int], tmp_path_factory: pytest.TempPathFactory) -> 
     db = Database(url, pool_size=2)
     db.upgrade()
     org = seed_org(db, settings_for(url))
-    env = {
-        "BESMART_PUBLIC_URL": CLIENT_URL,  # email links open the web client
-        "BESMART_SMTP_HOST": "127.0.0.1",
-        "BESMART_SMTP_PORT": str(smtp_port),
-        "BESMART_SMTP_TLS": "none",
-        "BESMART_SMTP_FROM": "besmart <notify@besmart.example>",
-        "BESMART_SMTP_TIMEOUT": "3",
-        "BESMART_EMAIL_POLL_SECONDS": "0.2",
-    }
+    env = mailing_env(
+        smtp_port,
+        BESMART_PUBLIC_URL=CLIENT_URL,  # email links open the web client
+    )
     server = ServerProcess(url, directory, env).start()
     yield server, org
     server.stop()

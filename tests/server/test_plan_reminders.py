@@ -14,19 +14,15 @@ import pytest
 from server.core.config import Settings
 from server.db import Database
 from server.services.plan_reminders import reminder_kind, run_reminders
-from tests.support.mail import Inbox, smtp_server, text_of
+from tests.support.mail import Inbox, mailing_env, smtp_server, text_of
 from tests.support.server import Device, Org, ServerProcess, free_port, now_iso
 
 SMTP_PORT = free_port()
-SERVER_ENV = {
-    "BESMART_SMTP_HOST": "127.0.0.1",
-    "BESMART_SMTP_PORT": str(SMTP_PORT),
-    "BESMART_SMTP_TLS": "none",
-    "BESMART_SMTP_FROM": "besmart <notify@besmart.example>",
-    "BESMART_EMAIL_POLL_SECONDS": "0.2",
-    "BESMART_PUBLIC_URL": "https://besmart.example",
-    "BESMART_PLAN_REMINDER_INTERVAL_SECONDS": "0",  # these tests run the check themselves, on a chosen day
-}
+SERVER_ENV = mailing_env(
+    SMTP_PORT,
+    BESMART_PUBLIC_URL="https://besmart.example",
+    BESMART_PLAN_REMINDER_INTERVAL_SECONDS="0",  # these tests run the check themselves, on a chosen day
+)
 TODAY = dt.date(2026, 12, 1)
 
 

@@ -13,21 +13,16 @@ from sqlalchemy import select
 from server.db import Database
 from server.models import EmailJob
 from sync.records import Role
-from tests.support.mail import Inbox, Received, text_of
+from tests.support.mail import Inbox, Received, mailing_env, text_of
 from tests.support.server import Device, Org, ServerProcess, free_port
 
 SMTP_PORT = free_port()
-SERVER_ENV = {
-    "BESMART_SMTP_HOST": "127.0.0.1",
-    "BESMART_SMTP_PORT": str(SMTP_PORT),
-    "BESMART_SMTP_TLS": "none",
-    "BESMART_SMTP_FROM": "besmart <notify@besmart.example>",
-    "BESMART_SMTP_TIMEOUT": "3",
-    "BESMART_EMAIL_POLL_SECONDS": "0.2",
-    "BESMART_EMAIL_BACKOFF_SECONDS": "0.3",
-    "BESMART_EMAIL_BACKOFF_MAX_SECONDS": "1",
-    "BESMART_PUBLIC_URL": "https://besmart.example",
-}
+SERVER_ENV = mailing_env(
+    SMTP_PORT,
+    BESMART_EMAIL_BACKOFF_SECONDS="0.3",
+    BESMART_EMAIL_BACKOFF_MAX_SECONDS="1",
+    BESMART_PUBLIC_URL="https://besmart.example",
+)
 
 
 def for_org(received: Received, org: Org) -> Received:

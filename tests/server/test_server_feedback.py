@@ -5,8 +5,7 @@ does not reach, made already resolved, and a resolution by staff or in another l
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -21,20 +20,6 @@ from tests.support.server import PASSWORD, Device, Org, ServerProcess, now_iso
 
 AUDIT = AuditLog.__table__
 OUTPUT = "Dear Mrs Test, Kim kicked off in the hall and was restrained."
-
-
-@pytest.fixture
-def client(server: ServerProcess, org: Org, tmp_path: Path) -> Iterator[Callable[[str], ClientDevice]]:
-    opened: list[ClientDevice] = []
-
-    def make(name: str) -> ClientDevice:
-        device = ClientDevice.create(server.url, org.email(name), tmp_path / f"{name}-{len(opened)}")
-        opened.append(device)
-        return device
-
-    yield make
-    for device in opened:
-        device.close()
 
 
 def report(device: Device, **fields: Any) -> dict[str, Any]:
@@ -71,10 +56,10 @@ def feedback_ids(device: Device) -> set[str]:
 
 
 def test_a_report_made_offline_reaches_the_leads_and_comes_back_resolved(
-    client: Callable[[str], ClientDevice], org: Org
+    client_device: Callable[[str], ClientDevice], org: Org
 ) -> None:
     kim = org.children["kim"]
-    sam, lena, tia = client("sam"), client("lena"), client("tia")
+    sam, lena, tia = client_device("sam"), client_device("lena"), client_device("tia")
     sam.sync()
     report_id = sam.services.feedback.report("letter", OUTPUT, "  Wrong words for a restraint ", about=kim)
     assert [i.id for i in sam.services.feedback.items()] == [report_id]  # staff: their own

@@ -30,18 +30,14 @@ from server.services.audit import list_audit
 from sync.gateway import ServerGateway
 from sync.merge import field_value
 from tests.support.client import FAST_RETRY, ClientDevice
-from tests.support.mail import Inbox, smtp_server
+from tests.support.mail import Inbox, mailing_env, smtp_server
 from tests.support.server import Device, Org, ServerProcess, free_port
 
 SMTP_PORT = free_port()
-SERVER_ENV = {
-    "BESMART_SMTP_HOST": "127.0.0.1",
-    "BESMART_SMTP_PORT": str(SMTP_PORT),
-    "BESMART_SMTP_TLS": "none",
-    "BESMART_SMTP_FROM": "Oak School <office@oak.example>",
-    "BESMART_SMTP_TIMEOUT": "3",
-    "BESMART_EMAIL_POLL_SECONDS": "0.2",
-}
+SERVER_ENV = mailing_env(
+    SMTP_PORT,
+    BESMART_SMTP_FROM="Oak School <office@oak.example>",
+)
 JOBS = EmailJob.__table__
 LETTER = "Dear Mrs Test, today staff held Kim's arm to keep Kim safe in the corridor."
 

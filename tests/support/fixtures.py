@@ -1,5 +1,5 @@
 """Fixtures of the tests that need a server: a test database (SQLite and PostgreSQL), a real server process per
-database and test module, and a freshly seeded organisation per test.
+database and test module, a freshly seeded organisation per test, and the client's own devices signed in to it.
 
 PostgreSQL is at 127.0.0.1:5432 (trust auth, user postgres); each module creates and drops its own
 uniquely named database. With CI=true the PostgreSQL runs are required; otherwise they are skipped when
@@ -9,13 +9,14 @@ PostgreSQL cannot be reached.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from server.core.config import Settings
 from server.db import Database
+from tests.support.client import ClientDevice
 from tests.support.server import (
     TEST_ENV,
     Org,
@@ -82,3 +83,19 @@ def server(
 @pytest.fixture
 def org(db: Database, settings: Settings) -> Org:
     return seed_org(db, settings)
+
+
+@pytest.fixture
+def client_device(server: ServerProcess, org: Org, tmp_path: Path) -> Iterator[Callable[[str], ClientDevice]]:
+    """Make a device of the real client (its encrypted store and services) signed in to the module's server as one
+    of `org`'s people, by name ("sam"); every one made is closed after the test."""
+    opened: list[ClientDevice] = []
+
+    def make(name: str) -> ClientDevice:
+        device = ClientDevice.create(server.url, org.email(name), tmp_path / f"{name}-{len(opened)}")
+        opened.append(device)
+        return device
+
+    yield make
+    for device in opened:
+        device.close()

@@ -14,6 +14,20 @@ from aiosmtpd.controller import Controller
 Received = list[tuple[list[str], Message]]
 
 
+def mailing_env(port: int, **more: str) -> dict[str, str]:
+    """The variables of a server process that sends its email to the SMTP server on 127.0.0.1:`port` at once
+    (`more`: other BESMART_* variables, or these changed)."""
+    return {
+        "BESMART_SMTP_HOST": "127.0.0.1",
+        "BESMART_SMTP_PORT": str(port),
+        "BESMART_SMTP_TLS": "none",
+        "BESMART_SMTP_FROM": "besmart <notify@besmart.example>",
+        "BESMART_SMTP_TIMEOUT": "3",
+        "BESMART_EMAIL_POLL_SECONDS": "0.2",
+        **more,
+    }
+
+
 def text_of(message: Message) -> str:
     """A message's plain text as its reader sees it: decoded from its transfer encoding (quoted-printable
     breaks a long line, a link among them, with a soft '=' line break)."""
