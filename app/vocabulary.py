@@ -26,6 +26,7 @@ from sync.records import (
     PlanType,
     ReportRoute,
     ReviewKind,
+    SupportRequestKind,
     label,
 )
 
@@ -45,6 +46,7 @@ __all__ = [
     "PlanType",
     "ReportRoute",
     "ReviewKind",
+    "SupportRequestKind",
     "label",
     "local_moment",
     "options",

@@ -144,6 +144,11 @@ OP_RULES: dict[str, dict[str, Rule]] = {
         "update": Rule(Capability.REVIEW_FEEDBACK, note="only its resolution, see below"),
         "delete": SERVER,
     },
+    "support_request": {
+        "create": Rule(Capability.VIEW, self_field="author_id", note="to the besmart team, as themselves"),
+        "update": SERVER,
+        "delete": SERVER,
+    },
     "audit_event": {
         "create": Rule(Capability.VIEW, self_field="actor_id", note="what the user did on this device"),
         "update": SERVER,

@@ -230,6 +230,13 @@ class FeedbackStatus(StrEnum):
     RESOLVED = "resolved"
 
 
+class SupportRequestKind(StrEnum):
+    """What a person asks the besmart team for from the Help Centre: an answer in writing, or a call."""
+
+    TICKET = "ticket"
+    CALL = "call"
+
+
 class OnBehalfOf(StrEnum):
     """Whose words a plan contribution records: the author's own, or someone they spoke with."""
 
@@ -311,6 +318,7 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, str]] = {
     },
     PlanType: {PlanType.INTERIM: "Interim", PlanType.FULL: "Full"},
     FeedbackStatus: {FeedbackStatus.OPEN: "Open", FeedbackStatus.RESOLVED: "Resolved"},
+    SupportRequestKind: {SupportRequestKind.TICKET: "Support ticket", SupportRequestKind.CALL: "Support call"},
     ReviewKind: {ReviewKind.SCHEDULED: "Scheduled review", ReviewKind.AFTER_INCIDENT: "Review after an incident"},
     OnBehalfOf: {
         OnBehalfOf.SELF: "Their own",
@@ -924,6 +932,26 @@ class OutputFeedback(_Record):
 FEEDBACK_RESOLUTION_FIELDS = frozenset({"status", "resolved_by", "resolved_at", "resolution"})
 
 
+class SupportRequest(_Record):
+    """A support ticket, or a request for a support call, to the besmart team, made in the Help Centre. The
+    server emails it to the team when it arrives (server.services.support); it comes back to its author alone
+    (scope "recipient": `author_id`). Append-only: a request is sent as it was written."""
+
+    request: SupportRequestKind
+    subject: Annotated[str, Field(min_length=1, max_length=200)]
+    details: Annotated[str, Field(min_length=1, max_length=20_000)]
+    author_id: Id
+    created_at: AwareMoment
+    #: where the team can call back: needed for a call
+    contact_phone: Phone = ""
+    #: for a call: when suits the person, in their own words ("Tuesday or Wednesday after 3:30")
+    preferred_times: ShortText = ""
+
+    def model_post_init(self, _context: Any) -> None:
+        if self.request == SupportRequestKind.CALL and not self.contact_phone.strip():
+            raise ValueError("contact_phone: a support call needs a number to call")
+
+
 class AuditEvent(_Record):
     actor_id: Id
     action: Literal["view", "create", "update", "delete", "download", "export", "login"]
@@ -996,6 +1024,7 @@ KINDS: dict[str, KindSpec] = {
         ),
         KindSpec("notification", Notification, "recipient", time_field="created_at"),
         KindSpec("output_feedback", OutputFeedback, "org", time_field="created_at"),
+        KindSpec("support_request", SupportRequest, "recipient", append_only=True, time_field="created_at"),
         KindSpec("audit_event", AuditEvent, "org", append_only=True, time_field="at"),
     )
 }

@@ -137,6 +137,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(5 * 1024 * 1024, description="larger request bodies get 413")
     clock_max_ahead_ms: int = Field(DEFAULT_MAX_AHEAD_MS, description="device stamps further ahead are clamped")
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    support_email: str = Field(
+        "support@besmart.app",
+        description="the besmart team's address: support tickets and call requests from the Help Centre are "
+        "emailed here (with what identifies anyone replaced by placeholders); empty: they are kept, not emailed",
+        json_schema_extra=_flag("--support-email"),
+    )
     email_poll_seconds: float = Field(5.0, description="how often the email worker looks for due jobs")
     email_backoff_seconds: float = Field(30.0, description="first retry delay of an email; doubles per failure")
     email_backoff_max_seconds: float = Field(60 * 60, description="longest retry delay of an email")

@@ -1,7 +1,7 @@
 """The end of every transaction that changed records: number submitted incidents, work out and queue the
-notifications, then write it all. Pushes and admin service calls finish the same way, so a record written
-by either gets the same reference, notifications and sequence number. An admin service's writes are audited
-first (`finish_server_writes`)."""
+notifications (and the emails of support requests to the besmart team), then write it all. Pushes and admin
+service calls finish the same way, so a record written by either gets the same reference, notifications and
+sequence number. An admin service's writes are audited first (`finish_server_writes`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from server.services.audit import operator_of
 from server.services.notifications import deliver_notifications
 from server.services.records import SYSTEM_ACTOR, RecordWriter
 from server.services.references import reserve_references
+from server.services.support import queue_support_emails
 
 
 def finish(writer: RecordWriter, settings: Settings) -> None:
@@ -19,6 +20,7 @@ def finish(writer: RecordWriter, settings: Settings) -> None:
     writer.flush_rows()
     reserved = reserve_references(writer)
     deliver_notifications(writer, settings, reserved.ids)
+    queue_support_emails(writer, settings)
     reserved.number()
     writer.flush()
 

@@ -234,6 +234,38 @@ def message_id(notification_id: str, settings: Settings) -> str:
     return f"<{notification_id}@{domain}>"
 
 
+def queue_email(
+    writer: RecordWriter,
+    settings: Settings,
+    *,
+    org_id: str,
+    job_id: str,
+    to_address: str,
+    subject: str,
+    body: str,
+    attachment: bytes | None = None,
+    attachment_name: str | None = None,
+) -> None:
+    """Queue one email in this transaction (the email worker sends it once committed). `job_id` is the record
+    it is about, or a fresh id: it makes the Message-ID, so a copy sent again after a crash can be told."""
+    job = {
+        "org_id": org_id,
+        "notification_id": job_id,
+        "to_address": to_address,
+        "subject": subject,
+        "body": body,
+        "message_id": message_id(job_id, settings),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": writer.db_now,
+        "created_at": writer.db_now,
+        "last_error": "",
+        "attachment": attachment,
+        "attachment_name": attachment_name,
+    }
+    writer.pending.emails.append(job)
+
+
 def deliver_notifications(writer: RecordWriter, settings: Settings, numbered: list[str]) -> int:
     """Create the notifications (and queue the emails) for what was merged in this transaction."""
     return send(writer, settings, _detect(writer, set(numbered)))
@@ -268,19 +300,13 @@ def send(writer: RecordWriter, settings: Settings, events: list[Event]) -> int:
             if settings.smtp.enabled and email:
                 notification_id = merged.op.record_id
                 link = f"{settings.public_url}/open/{e.record_kind}/{e.record_id}"
-                writer.pending.emails.append(
-                    {
-                        "org_id": e.org_id,
-                        "notification_id": notification_id,
-                        "to_address": email,
-                        "subject": f"besmart: {subject}",
-                        "body": email_body(subject, link),
-                        "message_id": message_id(notification_id, settings),
-                        "status": "pending",
-                        "attempts": 0,
-                        "next_attempt_at": writer.db_now,
-                        "created_at": writer.db_now,
-                        "last_error": "",
-                    }
+                queue_email(
+                    writer,
+                    settings,
+                    org_id=e.org_id,
+                    job_id=notification_id,
+                    to_address=email,
+                    subject=f"besmart: {subject}",
+                    body=email_body(subject, link),
                 )
     return made

@@ -24,7 +24,7 @@ from server.services.access import reaches
 from server.services.changes import finish
 from server.services.clock import server_clock
 from server.services.errors import ServiceError
-from server.services.notifications import message_id
+from server.services.notifications import queue_email
 from server.services.records import RecordWriter
 from sync.compliance import why_not_emailed
 from sync.ids import uuid7
@@ -133,22 +133,16 @@ def email_report(db: Database, settings: Settings, actor: Actor, incident_id: st
         )
         for address in addresses:
             job_id = uuid7()
-            writer.pending.emails.append(
-                {
-                    "org_id": actor.org_id,
-                    "notification_id": job_id,
-                    "to_address": address,
-                    "subject": SUBJECT.format(organisation=name),
-                    "body": BODY.format(organisation=name),
-                    "message_id": message_id(job_id, settings),
-                    "status": "pending",
-                    "attempts": 0,
-                    "next_attempt_at": writer.db_now,
-                    "created_at": writer.db_now,
-                    "last_error": "",
-                    "attachment": pdf,
-                    "attachment_name": f"letter-{reference}.pdf",
-                }
+            queue_email(
+                writer,
+                settings,
+                org_id=actor.org_id,
+                job_id=job_id,
+                to_address=address,
+                subject=SUBJECT.format(organisation=name),
+                body=BODY.format(organisation=name),
+                attachment=pdf,
+                attachment_name=f"letter-{reference}.pdf",
             )
         # Audited as the person's: the email (how many it went to, never the addresses) and the write.
         emailed = {"recipients": len(addresses), "what": "parent_report"}

@@ -379,10 +379,10 @@ class RecordWriter:
 
 def _person(state: RecordState) -> str | None:
     """The one person a record is for (the `recipient_id` column): a notification's recipient; the author of a
-    report of a problem with an output, who receives it back."""
+    report of a problem with an output, or of a support request, who receives it back."""
     if state.kind == "notification":
         return field_value(state, "recipient_id")
-    if state.kind == "output_feedback":
+    if state.kind in ("output_feedback", "support_request"):
         return field_value(state, "author_id")
     return None
 
