@@ -1,10 +1,17 @@
-"""The Help Centre: help pages drawn from the product's user guide, and who to contact."""
+"""The Help Centre: help pages drawn from the product's user guide, who to contact, and support requests to the
+besmart team — a ticket, or a request for a support call. (Sophie, the help bot, is `app.help_bot`.)
+
+A support request is a `support_request` record: saved on the device (offline too) and sent when it syncs; the
+server emails it to the besmart team with what identifies anyone replaced by placeholders
+(server/services/support.py) and sends it back to its author alone."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from app.context import Context
+from app.context import ActionError, Context, now_utc
+from sync.records import SupportRequestKind, label
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,22 @@ PAGES: tuple[HelpPage, ...] = (
         "a plan with a reason. Opening and downloading a plan are recorded in the audit log.",
     ),
     HelpPage(
+        "Working offline and syncing",
+        "besmart works with no connection: taps, communications, incident reports and plans are saved on this "
+        "device, encrypted, and sent when it syncs. It syncs by itself when a connection comes back, and when you "
+        "press Sync now at the top of the screen. The strip there says whether everything has synced or how many "
+        "changes are waiting; an incident not yet sent says Waiting for sync until it gets its reference. Sync at "
+        "the end of a shift so that others see what you recorded and you see what they did.",
+    ),
+    HelpPage(
+        "Getting help from the besmart team",
+        "In the Help Centre, talk to Sophie, the help bot: she answers from these help files straight away, even "
+        "offline. If she cannot help, open a support ticket (a subject and what you need help with; the team "
+        "replies to your work email address) or arrange a support call (what you would like to talk about, a phone "
+        "number and when suits you). A request is saved on this device and sent when it syncs; the Help Centre "
+        "lists yours. Do not include children's names or details: the team does not see your records.",
+    ),
+    HelpPage(
         "Good practice, safeguarding and data protection",
         "Keep records factual, respectful and child-centred. Only record what you are authorised to record "
         "and never share reports with anyone without permission. If in doubt, speak with your safeguarding lead.",
@@ -123,3 +146,105 @@ class HelpCentre:
                 values = organisation.values
                 return Contact(values.get("name", ""), values.get("help_email"), values.get("help_phone", ""))
         return Contact("besmart", None, "")
+
+
+SUBJECT_MAX = 200
+DETAILS_MAX = 20_000
+_PHONE = re.compile(r"^[0-9+() -]{6,40}$")
+
+
+@dataclass(frozen=True)
+class SupportItem:
+    """One of the person's own support requests, as the Help Centre lists it."""
+
+    id: str
+    request: SupportRequestKind
+    subject: str
+    details: str
+    created_at: str
+    contact_phone: str
+    preferred_times: str
+    #: saved on this device, not yet sent
+    pending: bool
+
+    @property
+    def label(self) -> str:
+        return label(SupportRequestKind, self.request)
+
+    @property
+    def status(self) -> str:
+        if self.pending:
+            return "Waiting for sync: it is sent to the besmart team when this device next syncs"
+        return "Sent to the besmart team: they reply to your work email address"
+
+
+class SupportRequests:
+    """Open a support ticket or arrange a support call with the besmart team, and see the ones you made."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+
+    def request(
+        self,
+        request: SupportRequestKind,
+        subject: str,
+        details: str,
+        *,
+        contact_phone: str = "",
+        preferred_times: str = "",
+    ) -> str:
+        """Save a support request as this user (sent when the device syncs); returns its id. Anything missing
+        or malformed: ActionError saying what to put right, nothing saved."""
+        subject, details = subject.strip(), details.strip()
+        contact_phone, preferred_times = contact_phone.strip(), preferred_times.strip()
+        if not subject:
+            raise ActionError("Give your request a subject: a few words saying what it is about.")
+        if len(subject) > SUBJECT_MAX:
+            raise ActionError(f"Keep the subject to {SUBJECT_MAX} characters: the details have room for the rest.")
+        if not details:
+            raise ActionError(
+                "Say what you would like to talk about."
+                if request == SupportRequestKind.CALL
+                else "Say what you need help with."
+            )
+        if len(details) > DETAILS_MAX:
+            raise ActionError(f"Keep the details to {DETAILS_MAX:,} characters.")
+        if request == SupportRequestKind.CALL and not contact_phone:
+            raise ActionError("Give a phone number the besmart team can call you on.")
+        if contact_phone and not _PHONE.match(contact_phone):
+            raise ActionError("Type the phone number with digits, spaces and + ( ) - only, like 0113 496 0000.")
+        if len(preferred_times) > 500:
+            raise ActionError("Keep when suits you to 500 characters.")
+        return self.context.write(
+            "support_request",
+            "create",
+            {
+                "request": request.value,
+                "subject": subject,
+                "details": details,
+                "author_id": self.context.user.id,
+                "created_at": now_utc().isoformat(),
+                "contact_phone": contact_phone,
+                "preferred_times": preferred_times,
+            },
+            what="your request",
+        )
+
+    def mine(self) -> list[SupportItem]:
+        """This person's support requests, newest first (the server sends each back to its author alone)."""
+        found = [
+            SupportItem(
+                id=record.id,
+                request=SupportRequestKind(record.values["request"]),
+                subject=record.values.get("subject", ""),
+                details=record.values.get("details", ""),
+                created_at=record.values.get("created_at", ""),
+                contact_phone=record.values.get("contact_phone", ""),
+                preferred_times=record.values.get("preferred_times", ""),
+                pending=record.pending,
+            )
+            for record in self.context.store.records("support_request")
+            if record.values.get("author_id") == self.context.user.id
+        ]
+        found.sort(key=lambda item: item.created_at, reverse=True)
+        return found

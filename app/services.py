@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from app.downloads import Downloads
     from app.exports import Exports
     from app.feedback import Feedback
-    from app.help import HelpCentre
+    from app.help import HelpCentre, SupportRequests
     from app.history import History
     from app.incidents import Incidents
     from app.language_review import LanguageReview
@@ -93,6 +93,12 @@ class Services:
         from app.help import HelpCentre
 
         return HelpCentre(self.context)
+
+    @cached_property
+    def support(self) -> SupportRequests:
+        from app.help import SupportRequests
+
+        return SupportRequests(self.context)
 
     @cached_property
     def analytics(self) -> Analytics:

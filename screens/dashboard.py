@@ -1,6 +1,6 @@
 """Dashboard (at a glance: the analytics headline figures with their change and a small trend, for roles with
-analytics; incidents from the last 7 days, 30 days or all; notifications; Help Centre), the notifications
-inbox, and the Help Centre."""
+analytics; incidents from the last 7 days, 30 days or all; notifications; the way to the Help Centre,
+`screens/help.py`) and the notifications inbox."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ import flet as ft
 from app.incidents import IncidentSummary
 from app.notifications import InboxItem
 from app.vocabulary import Capability
-from screens.feedback import feedback_entry
-from screens.ui import card, empty, heading, muted, page_body, selectable, when
+from screens.ui import card, empty, heading, muted, page_body, when
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -191,34 +190,3 @@ class Inbox:
                 )
             )
         return page_body(heading("Notifications"), *(tiles or [empty("No notifications yet.")]))
-
-
-class HelpCentre:
-    NAME = "help"
-    ROUTE = "/help"
-    refresh_after_sync = True
-
-    def __init__(self, shell: Shell) -> None:
-        self.shell = shell
-        self.params: dict[str, Any] = {}
-
-    def build(self) -> ft.Control:
-        help_centre = self.shell.services.help
-        contact = help_centre.contact()
-        contact_lines = [ft.Text(contact.organisation or "Your organisation")]
-        if contact.email:
-            contact_lines.append(selectable(f"Email: {contact.email}"))
-        if contact.phone:
-            contact_lines.append(selectable(f"Phone: {contact.phone}"))
-        if len(contact_lines) == 1:
-            contact_lines.append(muted("Ask your besmart lead or safeguarding lead for help."))
-        return page_body(
-            heading("Help Centre"),
-            card(heading("Contact", size=16), *contact_lines),
-            *feedback_entry(self.shell),
-            heading("Help files", size=18),
-            *[
-                ft.ExpansionTile(title=ft.Text(page.title), controls=[ft.Container(ft.Text(page.body), padding=12)])
-                for page in help_centre.pages()
-            ],
-        )

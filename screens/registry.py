@@ -21,7 +21,9 @@ from screens.contract import Screen
 TABLE: tuple[tuple[str, str, str, str], ...] = (
     ("dashboard", "/dashboard", "screens.dashboard", "Dashboard"),
     ("notifications", "/inbox", "screens.dashboard", "Inbox"),
-    ("help", "/help", "screens.dashboard", "HelpCentre"),
+    ("help", "/help", "screens.help", "HelpCentre"),
+    ("help_bot", "/help/sophie", "screens.help", "HelpBotScreen"),
+    ("support_request", "/help/support/{request}", "screens.help", "SupportRequestForm"),
     ("directory", "/people", "screens.people", "Directory"),
     ("profile", "/people/{profile_id}", "screens.people", "ProfileScreen"),
     ("record", "/record", "screens.record", "Record"),

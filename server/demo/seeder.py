@@ -40,6 +40,7 @@ from server.demo.cast import (
 )
 from server.demo.feedback import plan_feedback
 from server.demo.patterns import plan_patterns
+from server.demo.support import plan_support_requests
 from server.demo.words import (
     ADULT_MEN,
     ADULT_WOMEN,
@@ -597,6 +598,7 @@ class Seeder:
         self._plans()
         plan_records_kept(self)
         plan_feedback(self)  # it draws only record ids, so the history before it is unchanged
+        plan_support_requests(self)  # likewise
         plan_patterns(self)  # from its own generator, so nothing before it changes
 
     def _days_for(self, kid: Kid) -> list[dt.date]:

@@ -1,6 +1,7 @@
 """ "Report a problem with this output" in a real browser (issue #12, Feedback): a lead drafts the parents' letter for
 an incident, reports a problem with the draft in the dialog, finds the report in the Help Centre and resolves it
-with a note; the report and its resolution reach the server when the device syncs.
+with a note; the report and its resolution reach the server when the device syncs. Then, as the guide goes on,
+the lead asks Sophie a question in the Help Centre and opens a support ticket, which reaches the server too.
 
 The world is the one of `test_incident_download.py`: a seeded organisation on SQLite behind a real server
 process; tia records the incident from her own device (so the server numbers it) before the lead signs in.
@@ -41,6 +42,7 @@ from tests.support.server import PASSWORD
 
 NOTE = "The letter does not say who was there."
 RESOLUTION = "Added the staff present to the template."
+TICKET = "Staff present in letters"
 
 
 def in_card(page: Page, text: str) -> None:
@@ -76,6 +78,18 @@ def test_a_lead_reports_a_letter_draft_and_resolves_the_report(page: Page, world
         wait_for_text(page, "Report resolved.", exact=True)
         in_card(page, RESOLUTION)
         screenshot(page, "e2e-feedback-resolved")
+        click_button(page, "Back to the Help Centre")
+        click_button(page, "Talk to Sophie")
+        fill_textbox(page, "Ask Sophie", "How do I undo a clicker tap?")
+        click_button(page, "Ask")
+        in_card(page, "From the help file “Behaviour Clicker”")
+        click_button(page, "Back to the Help Centre")
+        click_button(page, "Open a support ticket")
+        fill_textbox(page, "Subject", TICKET)
+        fill_textbox(page, "What do you need help with?", "Can the letter template list the staff present?")
+        click_button(page, "Send the ticket")
+        in_card(page, f"Support ticket: {TICKET}")
+        screenshot(page, "e2e-support-ticket")
     except Exception:
         screenshot(page, "e2e-feedback-failure")
         print(aria_tree(page))
@@ -96,3 +110,11 @@ def test_a_lead_reports_a_letter_draft_and_resolves_the_report(page: Page, world
     assert report["author_id"] == report["resolved_by"] == org.users["lena"]
     assert report["record_id"] == recorded["record_id"] and report["profile_id"] == org.children["kim"]
     assert reference in report["output"]
+    tickets: list[dict[str, Any]] = []
+    while time.monotonic() < deadline + 30 and not tickets:
+        with db.read_session() as session:
+            tickets = [state.values() for _org, state in live_states(session, "support_request", org.id)]
+        if not tickets:
+            time.sleep(1)
+    [ticket] = tickets
+    assert ticket["subject"] == TICKET and ticket["request"] == "ticket" and ticket["author_id"] == org.users["lena"]

@@ -353,6 +353,20 @@ def test_the_demo_has_an_open_and_a_resolved_report_of_a_problem_with_an_output(
     assert check["resolved_by"] == lead.user_id
 
 
+def test_each_demo_login_finds_its_own_support_request_and_no_one_elses(
+    seeded: subprocess.CompletedProcess[str], db: Database, server: ServerProcess
+) -> None:
+    requests = {st.values()["request"]: st for _ref, st in _states(db, "support_request")}
+    assert set(requests) == {"ticket", "call"}
+    for request in requests.values():
+        validate_record("support_request", request.values())
+    for login, mine in (("teacher", "ticket"), ("lead", "call")):
+        device = Device(server.url, f"{login}@{cast.DOMAIN}", cast.DEMO_PASSWORD)
+        device.pull(limit=1000)
+        assert [st.id for st in device.of_kind("support_request")] == [requests[mine].id]
+        assert requests[mine].values()["author_id"] == device.user_id
+
+
 def test_the_demo_has_statutory_clocks_done_due_and_overdue(
     seeded: subprocess.CompletedProcess[str], db: Database
 ) -> None:
