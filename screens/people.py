@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.context import Stored
-from app.directory import Profile
+from app.directory import PersonSummary, Profile
 from screens.dashboard import incident_tile
 from screens.language_check import check_before_submit
 from screens.legal_hold import legal_hold_panel
@@ -36,17 +36,24 @@ if TYPE_CHECKING:
 class Directory:
     NAME = "directory"
     ROUTE = "/people"
-    refresh_after_sync = True
 
     def __init__(self, shell: Shell, search: str = "") -> None:
         self.shell = shell
         self.params = {"search": search}
         self.search = search
         self.results = ft.Column(spacing=0)
+        #: the individuals the list shows
+        self._shown: list[PersonSummary] = []
+
+    @property
+    def refresh_after_sync(self) -> bool:
+        """Only when a sync changed whom the list shows: rendering it again under the user's finger drops the tap
+        on a name, and most syncs change nothing here (a profile viewed is audited, then pushed)."""
+        return self._shown != self.shell.services.directory.people(self.params["search"])
 
     def _fill(self, search: str) -> None:
         self.params["search"] = search
-        people = self.shell.services.directory.people(search)
+        people = self._shown = self.shell.services.directory.people(search)
         self.results.controls = [
             ft.ListTile(
                 leading=ft.CircleAvatar(content=ft.Text(p.name[:1])),

@@ -564,6 +564,17 @@ def test_record_and_plan_is_rendered_again_after_a_sync_only_when_whom_it_offers
     assert "Cy Newton" in [o.text for o in ui.find(ft.Dropdown, label="Individual").options]
 
 
+def test_the_directory_is_rendered_again_after_a_sync_only_when_whom_it_lists_changed(ui: UiHarness):
+    ui.navigate_to("Directory")
+    ada = ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace")
+    shell = root(ui).shell
+    shell.refresh()  # a sync that brought nothing the list shows (a profile view's audit, pushed)
+    assert ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace") is ada  # a tap on it still lands
+    server_create(store_of(ui), "individual", "p-new", {"first_name": "Cy", "last_name": "Newton"}, profile_id="p-new")
+    shell.refresh()  # someone was assigned to this user
+    assert ui.find(ft.ListTile, where=lambda t: t.title.value == "Cy Newton")
+
+
 def test_my_communication_can_be_added_to_the_smart_plan(ui: UiHarness, device: dict[str, str]):
     ui.navigate_to("Record & Plan")
     pick_individual(ui, "Ada Lovelace")
