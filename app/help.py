@@ -102,6 +102,36 @@ PAGES: tuple[HelpPage, ...] = (
         "a plan with a reason. Opening and downloading a plan are recorded in the audit log.",
     ),
     HelpPage(
+        "Letters to parents",
+        "On an incident (or a communication, or a profile) press Draft a letter. Choose the letter and its "
+        "register (formal or informal): besmart drafts it from the record. Edit it, use Check language, then "
+        "Download PDF or Copy. The app sends nothing unless you ask; where your organisation allows it, the "
+        "written report after a physical intervention can be emailed to the parents from the letter. Check every "
+        "draft and apply your professional judgement before using it.",
+    ),
+    HelpPage(
+        "Analytics",
+        "Leads open Analytics to see the reports on what the device holds: the Global Incident Report and the "
+        "intervention, involvement, injuries, communication, clicker, discrimination and equality reports. Narrow "
+        "them by dates, individuals, groups, behaviours, levels, locations, staff and more; tap a chart or a row to "
+        "show the related incidents; print a report or download its CSV. Analytics works offline.",
+    ),
+    HelpPage(
+        "AI Support",
+        "AI Support is after Submit, on an incident, on a profile and, for leads, in the navigation. It drafts "
+        "letters, checks language and suggests what to try from the record (patterns, what has worked, follow-ups "
+        "due, hot spots, training needs), each with the figures and incidents behind it and a way to add it to a "
+        "Smart Plan. It works offline. Everything it gives is information only: check it before using it.",
+    ),
+    HelpPage(
+        "Statutory deadlines and compliance",
+        "An incident with a physical intervention (force, restraint, seclusion) shows its statutory deadlines: "
+        "recording it, the written report to parents, telling the authority where that applies, signing off. Mark "
+        "each one done from the incident. Leads open "
+        "Compliance to see every deadline still open, due soon or overdue, and the registers: the "
+        "restrictive-intervention register, suspensions and exclusions for the School Census, and subject access.",
+    ),
+    HelpPage(
         "Working offline and syncing",
         "besmart works with no connection: taps, communications, incident reports and plans are saved on this "
         "device, encrypted, and sent when it syncs. It syncs by itself when a connection comes back, and when you "

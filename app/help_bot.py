@@ -109,9 +109,13 @@ def answer(question: str, pages: Sequence[HelpPage] = PAGES) -> BotAnswer:
             return BotAnswer(THANKS_REPLY, ())
         if any(word in _HELLO_WORDS for word in words):
             return BotAnswer(HELLO_REPLY, ())
-    terms = _question_terms(words)
+    groups = _question_groups(words)
+    terms = set().union(*groups)
     scored = [(_score(terms, page), index, page) for index, page in enumerate(pages)]
-    ranked = sorted((item for item in scored if item[0] > 0), key=lambda item: (-item[0], item[1]))
+    ranked = sorted(
+        (item for item in scored if item[0] > 0 and _relevant(groups, item[0], item[2])),
+        key=lambda item: (-item[0], item[1]),
+    )
     if not ranked:
         return BotAnswer(NOT_FOUND_REPLY, ())
     best_score, _, best = ranked[0]
@@ -172,24 +176,35 @@ _SYNONYM_STEMS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tuple(
 )
 
 
-def _question_terms(words: Sequence[str]) -> set[str]:
-    """The stems to look for: the question's own words (stop words dropped) and what SYNONYMS gives them."""
+def _question_groups(words: Sequence[str]) -> list[frozenset[str]]:
+    """The stems to look for, one group per thing the question names: a word of its own (stop words dropped)
+    with what SYNONYMS gives it, or a phrase's target."""
     stems = [_stem(word) for word in words]
-    terms: set[str] = set()
+    groups: list[frozenset[str]] = []
     position = 0
     while position < len(words):
         for phrase, target in _SYNONYM_STEMS:
             if tuple(stems[position : position + len(phrase)]) == phrase:
-                terms.update(target)
+                group = set(target)
                 if len(phrase) == 1 and words[position] not in _STOP_WORDS:
-                    terms.add(stems[position])
+                    group.add(stems[position])
+                groups.append(frozenset(group))
                 position += len(phrase)
                 break
         else:
             if words[position] not in _STOP_WORDS:
-                terms.add(stems[position])
+                groups.append(frozenset({stems[position]}))
             position += 1
-    return terms
+    return list(dict.fromkeys(groups))  # a word asked twice counts once
+
+
+def _relevant(groups: list[frozenset[str]], score: int, page: HelpPage) -> bool:
+    """Whether a page answers the question at all: it has at least half of what the question names, and more
+    than one passing mention when the question names more than one thing ("the weather today" is not the
+    clicker's "today's counts")."""
+    words = set(_stems(page.title)) | set(_stems(page.body))
+    found = sum(1 for group in groups if group & words)
+    return 2 * found >= len(groups) and (len(groups) < 2 or score >= 2)
 
 
 def _score(terms: set[str], page: HelpPage) -> int:
