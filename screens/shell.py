@@ -431,6 +431,9 @@ class Shell:
             on_action=on_action,
             bgcolor=ft.Colors.ERROR if error else None,
             duration=ft.Duration(seconds=6 if action else 4),
+            # Flutter keeps a snack bar with an action until it is tapped unless told otherwise: it would cover
+            # the bottom of every screen after it, and the unlock screen.
+            persist=False,
         )
         self.page.show_dialog(self._snack)
         # show_dialog updates only the dialogs, which turns off the auto-update after the handler: send
@@ -451,8 +454,10 @@ class Shell:
         self.sync.changed()  # the count now; a push a few seconds later
 
     def detach(self) -> None:
-        """Stop following the sync status (on lock or sign-out: the SyncService outlives this shell)."""
+        """Stop following the sync status (on lock or sign-out: the SyncService outlives this shell), and take
+        away its message: nothing of the signed-in screens stays on the unlock screen."""
         self.sync.unsubscribe(self._sync_changed)
+        self.dismiss_toast()
         if self.page.on_resize == self._resized:
             self.page.on_resize = None  # else a resize would put this shell's navigation bar on the unlock screen
             self.page.padding = self._page_padding

@@ -58,8 +58,10 @@ def test_unlock_with_the_passcode(config: ClientConfig, device: dict[str, str]):
 
 
 def test_lock_returns_to_the_unlock_screen(ui: UiHarness):
+    root(ui).shell.toast("Report submitted.", action="AI Support", on_action=lambda _e: None)
     ui.click("Lock")
     assert ui.has_text("Unlock besmart")
+    assert not [d for d in ui.open_dialogs() if isinstance(d, ft.SnackBar) and d.open]  # its message went too
     assert store_of(ui).locked
     assert ui.page.appbar is None and ui.page.navigation_bar is None
     unlock(ui)
@@ -357,7 +359,9 @@ def test_incident_report_two_pages_then_submit(ui: UiHarness, device: dict[str, 
     ui.type("What reasonable adjustments could be made to support the individual?", "Early lunch pass")
     ui.click("Submit Report")
 
-    assert snack(ui).content.value == "Report submitted. Key people will be notified when it syncs."
+    submitted = snack(ui)
+    assert submitted.content.value == "Report submitted. Key people will be notified when it syncs."
+    assert submitted.action == "AI Support" and submitted.persist is False  # it goes away by itself, button or not
     assert ui.has_text("Waiting for sync")
     assert ui.has_text("Threw a tray after being pushed in the queue") and ui.has_text("Lee Lead")
     assert ui.has_text("Grazed knuckles") and ui.has_text("Early lunch pass")
