@@ -41,24 +41,24 @@ PAGES: tuple[HelpPage, ...] = (
     ),
     HelpPage(
         "Behaviour Clicker",
-        "Record → Behaviour Clicker, choose the individual, then tap the behaviour. besmart logs the date "
-        'and time automatically and says so above the buttons ("Logged On task at 14:02"). Tap Undo beside it '
+        "Open Record & Plan, choose the individual, then Behaviour Clicker, and tap the behaviour. besmart logs "
+        'the date and time automatically and says so above the buttons ("Logged On task at 14:02"). Tap Undo beside it '
         "straight away if you tapped the wrong one. Today's counts show on each "
         "button, so patterns can be seen over time.",
     ),
     HelpPage(
         "Behaviour Communications",
-        "Record → Behaviour Communications. Choose Positive, Negative or N/A and type a clear, factual, "
-        "child-centred message. It is always from you, the person signed in. Key staff are notified and can "
-        "respond. Under a communication of yours, Add to Smart Plan offers what it says to the individual's Smart "
-        "Plan: the Smart Plan Builder suggests it for the plan (a lead can add anyone's).",
+        "Open Record & Plan, choose the individual, then Behaviour Communications. Choose Positive, Negative or N/A "
+        "and type a clear, factual, child-centred message. It is always from you, the person signed in. Key staff are"
+        " notified and can respond. Under a communication of yours, Add to Smart Plan offers what it says to the "
+        "individual's Smart Plan: the Smart Plan Builder suggests it for the plan (a lead can add anyone's).",
     ),
     HelpPage(
         "Recording an incident",
-        "Record & Plan → Incident Report. Say what happened, where and when (it starts at now: type a date "
-        "such as 1/12/2026 09:15, or use the calendar and clock buttons), who was present (type part of a name "
-        "and tap it; they are invited to collaborate) and any other individuals involved. If there was an "
-        "injury, select Yes and give the details. Every page is saved as a draft as you go.",
+        "Open Record & Plan, choose the individual, then Incident Report. Say what happened, where and when (it "
+        "starts at now: type a date such as 1/12/2026 09:15, or use the calendar and clock buttons), who was present "
+        "(type part of a name and tap it; they are invited to collaborate) and any other individuals involved. If "
+        "there was an injury, select Yes and give the details. Every page is saved as a draft as you go.",
     ),
     HelpPage(
         "Post-incident learning",
