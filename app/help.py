@@ -27,7 +27,16 @@ PAGES: tuple[HelpPage, ...] = (
         "connection; you then choose a passcode for this device (a passphrase of at least 12 characters where "
         "the device has no secure key store: the screens then say passphrase). After that, unlock with it — "
         "with or without a connection; in a web browser, type your work email address too. besmart locks "
-        "itself when left idle.",
+        "itself when left idle. To change your password, open the account menu (top right) and choose Change "
+        "password: it needs a connection, and your other devices then ask for the new one. Forgotten it? Ask your "
+        "besmart administrator to set a new one.",
+    ),
+    HelpPage(
+        "Adding individuals and staff",
+        "New individuals and staff, who may see whom and who is key staff are set up by your organisation's "
+        "besmart administrator, one by one or imported from your school's or home's records. The Directory lists "
+        "only the individuals you have access to: if someone you support is missing, ask your administrator or "
+        "safeguarding lead.",
     ),
     HelpPage(
         "The dashboard",

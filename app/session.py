@@ -30,7 +30,7 @@ from localdb.keys import (
     secure_keyring_available,
 )
 from localdb.store import LocalStore, StorageError, StoreError, StoreLockedError
-from sync.gateway import OfflineError, RateLimited, ServerError, ServerGateway, SyncFailure
+from sync.gateway import OfflineError, RateLimited, ReauthRequired, ServerError, ServerGateway, SyncFailure
 from sync.protocol import LoginRequest, Session, UserInfo
 
 USER_SECRET = "user"
@@ -73,6 +73,10 @@ class PendingSignIn:
 def account_dir(config: ClientConfig, email: str) -> Path:
     digest = hashlib.sha256(email.strip().lower().encode()).hexdigest()[:24]
     return config.data_dir / "accounts" / digest
+
+
+#: the shortest password the server accepts (sync.protocol.PasswordChange)
+MIN_PASSWORD = 8
 
 
 class ClientSession:
@@ -272,6 +276,32 @@ class ClientSession:
             )
             for d in store.drafts()
         ]
+
+    async def change_password(self, current: str, new: str, confirm: str) -> None:
+        """Change the account's password on the server (it needs a connection); the server ends the sessions of
+        the account's other devices, which then ask for it. SignInError in plain words when it cannot, and the
+        password stays as it was."""
+        store = self.require_store()
+        if not current or not new:
+            raise SignInError("Type your current password, then the new one twice.")
+        if new != confirm:
+            raise SignInError("The new password and its confirmation are different: type them again.")
+        if len(new) < MIN_PASSWORD:
+            raise SignInError(f"Choose a new password of at least {MIN_PASSWORD} characters.")
+        if new == current:
+            raise SignInError("The new password is the same as the current one.")
+        try:
+            await self.gateway.for_device(store).change_password(current, new)
+        except ValidationError:
+            raise SignInError("That password is too long: choose a shorter one.") from None
+        except OfflineError:
+            raise SignInError(
+                "Changing your password needs the besmart server: try again when you are online."
+            ) from None
+        except ReauthRequired:
+            raise SignInError("Your session has ended: sign out and in again, then change your password.") from None
+        except ServerError as refused:
+            raise SignInError(str(refused)) from None  # "The current password is wrong.", a busy server...
 
     async def sign_out(self, *, discard_unsynced: bool = False, discard_drafts: bool = False) -> None:
         """Push what is queued, tell the server, then wipe this account's data and keys from the device.

@@ -166,6 +166,7 @@ class Shell:
                         tooltip="Account",
                         items=[
                             ft.PopupMenuItem(content=ft.Text(f"{user.name} ({self.services.context.role_label()})")),
+                            ft.PopupMenuItem(content=ft.Text("Change password"), on_click=self._change_password),
                             ft.PopupMenuItem(content=ft.Text("Sign out"), on_click=self._sign_out),
                         ],
                     ),
@@ -498,6 +499,11 @@ class Shell:
         """Render the current screen again from its parameters, with fresh data."""
         if self.current is not None:
             self.show(self.current.NAME, **self.current.params)
+
+    def _change_password(self, _e: Any) -> None:
+        from screens.account import open_change_password  # its module is imported when first needed
+
+        open_change_password(self)
 
     async def _sign_out(self, _e: Any) -> None:
         await self.root.sign_out()

@@ -815,6 +815,20 @@ def test_sign_out_wipes_the_account_from_the_device(ui: UiHarness, config: Clien
     assert not (account_dir(config, STAFF.email) / "besmart.db").exists()
 
 
+def test_change_password_says_what_to_put_right_and_that_it_needs_the_server(ui: UiHarness):
+    ui.click("Change password")
+    current, new, again = ui.find_all(ft.TextField, where=lambda f: f.password)
+    ui.type(current, "old password")
+    ui.type(new, "a new password")
+    ui.type(again, "a new passwrod")
+    ui.click(ui.find(ft.TextButton, text="Change password"))
+    assert ui.has_text("The new password and its confirmation are different: type them again.")
+    ui.type(again, "a new password")
+    ui.click(ui.find(ft.TextButton, text="Change password"))  # this device's server cannot be reached
+    assert ui.has_text("Changing your password needs the besmart server: try again when you are online.")
+    assert new.value == "a new password"  # the dialog stays, with what was typed
+
+
 def test_sign_out_refuses_while_changes_are_unsent(ui: UiHarness, config: ClientConfig):
     start_report(ui)
     ui.type("What happened?", "Shouted")
