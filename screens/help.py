@@ -101,7 +101,7 @@ def support_entry(shell: Shell) -> list[ft.Control]:
 def _request(item: SupportItem, n: int) -> ft.Control:
     rows: list[ft.Control] = [
         ft.Text(f"{item.label}: {item.subject}", weight=ft.FontWeight.BOLD),
-        muted(when(item.created_at) + (f" · call {item.contact_phone}" if item.contact_phone else "")),
+        muted(when(item.created_at) + (f" · phone {item.contact_phone}" if item.contact_phone else "")),
         muted(item.status),
     ]
     return named(ft.Column(rows, spacing=2), f"support-request-{n}")
@@ -115,7 +115,7 @@ class SupportRequestForm:
     ROUTE = "/help/support/{request}"
     refresh_after_sync = False  # a sync must not wipe what is being typed
 
-    def __init__(self, shell: Shell, request: str) -> None:
+    def __init__(self, shell: Shell, request: str, details: str = "") -> None:
         self.shell = shell
         try:
             self.request = SupportRequestKind(request)
@@ -124,7 +124,8 @@ class SupportRequestForm:
         self.params: dict[str, Any] = {"request": self.request.value}
         _title, _intro, details_label, _button = FORMS[self.request]
         self.subject = ft.TextField(label="Subject", max_length=200)
-        self.details = ft.TextField(label=details_label, multiline=True, min_lines=4)
+        # `details`: what the person already asked (Sophie could not answer it); not in the URL
+        self.details = ft.TextField(label=details_label, multiline=True, min_lines=4, value=details)
         self.phone = ft.TextField(
             label="Phone number" + ("" if self.request == SupportRequestKind.CALL else " (optional)"),
             keyboard_type=ft.KeyboardType.PHONE,
@@ -181,19 +182,21 @@ class HelpBotScreen:
         self.messages = ft.Column([self._from_sophie(GREETING, 0)], spacing=8)
         self.asked = 0
 
-    def _from_sophie(self, text: str, n: int, *, found: bool = True) -> ft.Control:
+    def _from_sophie(self, text: str, n: int, *, unanswered: str = "") -> ft.Control:
+        """Sophie's message; for a question she could not answer (`unanswered`), a ticket or a call that starts
+        from it."""
         rows: list[ft.Control] = [ft.Text("Sophie", weight=ft.FontWeight.BOLD, size=13), selectable(text)]
-        if not found:
+        if unanswered:
             rows.append(
                 ft.Row(
                     [
                         ft.TextButton(
                             "Open a support ticket",
-                            on_click=lambda _: self._open(SupportRequestKind.TICKET),
+                            on_click=lambda _: self._open(SupportRequestKind.TICKET, unanswered),
                         ),
                         ft.TextButton(
                             "Arrange a support call",
-                            on_click=lambda _: self._open(SupportRequestKind.CALL),
+                            on_click=lambda _: self._open(SupportRequestKind.CALL, unanswered),
                         ),
                     ],
                     wrap=True,
@@ -201,8 +204,8 @@ class HelpBotScreen:
             )
         return named(card(*rows), f"sophie-{n}")
 
-    def _open(self, request: SupportRequestKind) -> None:
-        self.shell.show("support_request", request=request.value)
+    def _open(self, request: SupportRequestKind, question: str) -> None:
+        self.shell.show("support_request", request=request.value, details=question)
 
     def _ask(self, _e: Any) -> None:
         question = (self.question.value or "").strip()
@@ -212,7 +215,7 @@ class HelpBotScreen:
         reply = answer(question)
         self.messages.controls += [
             named(ft.Container(ft.Text(question), padding=8, alignment=ft.Alignment.CENTER_RIGHT), f"you-{self.asked}"),
-            self._from_sophie(reply.text, self.asked, found=bool(reply.pages)),
+            self._from_sophie(reply.text, self.asked, unanswered="" if reply.pages else question),
         ]
         self.question.value = ""
         self.shell.page.update()

@@ -38,6 +38,7 @@ def test_sophie_answers_from_the_help_files_and_offers_the_team_for_the_rest(ui:
     ui.click(ui.find(ft.Button, text="Ask"))
     assert ui.has_text(re.compile(re.escape("could not find that")))
     ui.click(ui.find(ft.TextButton, text="Open a support ticket"))
+    assert ui.find(ft.TextField, label="What do you need help with?").value == "What's the weather in Leeds?"
     assert ui.has_text("Open a support ticket") and ui.has_text(
         re.compile(re.escape("Do not include children's names"))
     )
@@ -79,6 +80,7 @@ def test_a_support_call_asks_for_a_number_and_when_suits(ui: UiHarness) -> None:
     assert op.fields["request"] == "call" and op.fields["contact_phone"] == "0113 496 0000"
     assert op.fields["preferred_times"] == "Tuesday after 3:30"
     assert ui.has_text("Support call: Training for new staff")
+    assert ui.has_text(re.compile(r" · phone 0113 496 0000$"))
 
 
 def test_the_help_files_are_all_there(ui: UiHarness) -> None:
