@@ -25,6 +25,7 @@ from typing import Any
 
 from app.context import ActionError, Context, PermissionDenied, now_utc, saving
 from app.legal_hold import refuse_if_held
+from app.vocabulary import parse_day
 from localdb.queries import Draft, Stored
 from sync.ids import uuid7
 from sync.merge import Conflict
@@ -651,20 +652,20 @@ class Incidents:
         )
 
 
-def parse_day(text: str, what: str) -> dt.date | None:
-    """A date typed as YYYY-MM-DD (None when left empty); ActionError in plain words otherwise."""
-    text = text.strip()
-    if not text:
+def typed_day(text: str, what: str) -> dt.date | None:
+    """A date typed the UK way, as every date in the app is ('23/11/2026', '23 Nov 2026', '2026-11-23'); None
+    when left empty; ActionError in plain words otherwise."""
+    if not text.strip():
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ActionError(f"Give the {what} date as year-month-day, for example 2026-11-23.") from None
+    day = parse_day(text)
+    if day is None:
+        raise ActionError(f"Give the {what} date as day/month/year, for example 23/11/2026.")
+    return day
 
 
 def date_range(since_text: str, until_text: str) -> tuple[dt.date | None, dt.date | None]:
     """The From and To dates of a search, checked: each a real date, From not after To."""
-    since, until = parse_day(since_text, "From"), parse_day(until_text, "To")
+    since, until = typed_day(since_text, "From"), typed_day(until_text, "To")
     if since and until and since > until:
         raise ActionError("The From date is after the To date.")
     return since, until

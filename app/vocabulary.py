@@ -7,7 +7,9 @@ never import `sync/` themselves.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+import re
 from enum import StrEnum
 
 from sync.permissions import Capability
@@ -92,3 +94,29 @@ def uk_day(value: str | dt.date | None) -> str:
     except ValueError:
         return str(value)
     return f"{day.day} {day:%b %Y}"
+
+
+_MONTHS = {m.lower(): n for n, m in enumerate(calendar.month_abbr) if m} | {
+    m.lower(): n for n, m in enumerate(calendar.month_name) if m
+}
+_MONTHS["sept"] = 9
+_NUMERIC_DATE = re.compile(r"(?P<d>\d{1,2})[/.-](?P<mo>\d{1,2})[/.-](?P<y>\d{4}|\d{2})$")
+_ISO_DATE = re.compile(r"(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})$")
+_WORD_DATE = re.compile(r"(?:[a-z]+\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mo>[a-z]+)\.?\s+(?P<y>\d{4})$")
+
+
+def parse_day(text: str, *, today: dt.date | None = None) -> dt.date | None:
+    """A typed UK date, day first ('8/1/2027', '8 Jan 2027', '2027-01-08', 'today'); None if it is not one."""
+    date_text = re.sub(r"\s+", " ", text.strip().lower().replace(",", " ")).strip()
+    base = today or dt.date.today()
+    try:
+        if date_text in ("today", "yesterday"):
+            return base - dt.timedelta(days=1 if date_text == "yesterday" else 0)
+        if found := (_NUMERIC_DATE.match(date_text) or _ISO_DATE.match(date_text)):
+            year = int(found["y"]) + (2000 if len(found["y"]) == 2 else 0)
+            return dt.date(year, int(found["mo"]), int(found["d"]))
+        if (found := _WORD_DATE.match(date_text)) and found["mo"] in _MONTHS:
+            return dt.date(int(found["y"]), _MONTHS[found["mo"]], int(found["d"]))
+    except ValueError:  # 31/02/2026
+        return None
+    return None

@@ -157,10 +157,10 @@ class IncidentList:
             label="Parents not informed", value=parents_not_informed, on_change=lambda _: self._apply()
         )
         self.since = ft.TextField(
-            label="From", hint_text="YYYY-MM-DD", value=since, width=150, on_submit=lambda _: self._apply()
+            label="From", hint_text="DD/MM/YYYY", value=since, width=150, on_submit=lambda _: self._apply()
         )
         self.until = ft.TextField(
-            label="To", hint_text="YYYY-MM-DD", value=until, width=150, on_submit=lambda _: self._apply()
+            label="To", hint_text="DD/MM/YYYY", value=until, width=150, on_submit=lambda _: self._apply()
         )
         self.error = error_text()
 

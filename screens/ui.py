@@ -5,7 +5,6 @@ Everything here only renders; it never touches storage, crypto or the network.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -13,7 +12,7 @@ from typing import Any
 
 import flet as ft
 
-from app.vocabulary import local_moment, uk_moment
+from app.vocabulary import local_moment, parse_day, uk_moment
 from app.vocabulary import uk_when as when  # the screens' name for the one way a moment is written
 
 VALENCE_LABELS = {"positive": "Positive", "negative": "Negative", "n/a": "N/A"}
@@ -64,14 +63,7 @@ def local_input(value: str | None) -> str:
 MOMENT_EXAMPLE = "1/12/2026 09:15"
 #: the pickers' language: day before month ("Tue, 1 Dec"), Monday first
 UK = ft.Locale("en", "GB")
-_MONTHS = {m.lower(): n for n, m in enumerate(calendar.month_abbr) if m} | {
-    m.lower(): n for n, m in enumerate(calendar.month_name) if m
-}
-_MONTHS["sept"] = 9
 _TIME = re.compile(r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2}))?\s*(?P<ampm>am|pm)?$")
-_NUMERIC_DATE = re.compile(r"(?P<d>\d{1,2})[/.-](?P<mo>\d{1,2})[/.-](?P<y>\d{4}|\d{2})$")
-_ISO_DATE = re.compile(r"(?P<y>\d{4})-(?P<mo>\d{1,2})-(?P<d>\d{1,2})$")
-_WORD_DATE = re.compile(r"(?:[a-z]+\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mo>[a-z]+)\.?\s+(?P<y>\d{4})$")
 
 
 def parse_moment(text: str, *, today: dt.date | None = None) -> dt.datetime | None:
@@ -96,23 +88,6 @@ def parse_moment(text: str, *, today: dt.date | None = None) -> dt.datetime | No
         return None if day is None else dt.datetime.combine(day, dt.time(hour, minute))
     except ValueError:  # 25:00
         return None
-
-
-def parse_day(text: str, *, today: dt.date | None = None) -> dt.date | None:
-    """A typed UK date, day first ('8/1/2027', '8 Jan 2027', '2027-01-08', 'today'); None if it is not one."""
-    date_text = re.sub(r"\s+", " ", text.strip().lower().replace(",", " ")).strip()
-    base = today or dt.date.today()
-    try:
-        if date_text in ("today", "yesterday"):
-            return base - dt.timedelta(days=1 if date_text == "yesterday" else 0)
-        if found := (_NUMERIC_DATE.match(date_text) or _ISO_DATE.match(date_text)):
-            year = int(found["y"]) + (2000 if len(found["y"]) == 2 else 0)
-            return dt.date(year, int(found["mo"]), int(found["d"]))
-        if (found := _WORD_DATE.match(date_text)) and found["mo"] in _MONTHS:
-            return dt.date(int(found["y"]), _MONTHS[found["mo"]], int(found["d"]))
-    except ValueError:  # 31/02/2026
-        return None
-    return None
 
 
 def parse_local_input(text: str) -> str | None:

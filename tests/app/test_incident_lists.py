@@ -365,7 +365,7 @@ def test_a_sync_does_not_wipe_a_search_being_typed(config, memory_keyring):
         assert [t.title.value for t in ui.find_all(ft.ListTile)] == ["besmart-10001"]
 
 
-def test_a_wrong_date_says_how_to_write_it_and_keeps_the_list(config, memory_keyring):
+def test_a_wrong_date_says_how_to_write_it_and_keeps_the_list_and_a_uk_date_is_read(config, memory_keyring):
     store = add_account(config, STAFF)
     seed(store, STAFF)
     store.close()
@@ -373,15 +373,15 @@ def test_a_wrong_date_says_how_to_write_it_and_keeps_the_list(config, memory_key
         unlock(ui)
         ui.navigate_to("Incidents")
         before = [t.title.value for t in ui.find_all(ft.ListTile)]
-        ui.type("From", "31/12/2026", submit=True)
-        assert ui.has_text("Give the From date as year-month-day, for example 2026-11-23.")
+        ui.type("From", "31/13/2026", submit=True)
+        assert ui.has_text("Give the From date as day/month/year, for example 23/11/2026.")
         assert [t.title.value for t in ui.find_all(ft.ListTile)] == before
-        ui.type("From", "2026-12-31")
+        ui.type("From", "31/12/2026")  # the UK way, as the incident form takes dates
         ui.type("To", "2026-01-01", submit=True)
         assert ui.has_text("The From date is after the To date.")
         assert [t.title.value for t in ui.find_all(ft.ListTile)] == before
         ui.type("From", "")
-        ui.type("To", (dt.date.today() - dt.timedelta(days=100)).isoformat(), submit=True)
+        ui.type("To", f"{dt.date.today() - dt.timedelta(days=100):%d/%m/%Y}", submit=True)
         assert [t.title.value for t in ui.find_all(ft.ListTile)] == ["besmart-10001"]
         assert ui.has_text("Filters (1 on)")
 
