@@ -363,6 +363,9 @@ class Incidents:
                 raise ActionError(f"{what} is not a date and time.")
             if moment > now_utc() + CLOCK_SLACK:
                 raise ActionError(f"{what} can't be in the future.")
+        started, ended = (({**draft.values, **values}).get(name) for name in ("pi_started_at", "pi_ended_at"))
+        if ("pi_started_at" in values or "pi_ended_at" in values) and started and ended and _at(ended) < _at(started):
+            raise ActionError("The physical intervention ends before it starts: check when it started and ended.")
         for name, known, what in (
             ("staff_present", self.context.staff_names(), "staff"),
             ("other_individuals", self.context.individual_names(), "individuals"),
@@ -403,6 +406,11 @@ class Incidents:
         values = {k: v for k, v in draft.values.items() if v is not None}
         if not str(values.get("what_happened", "")).strip():
             raise ActionError("Say what happened before submitting the report.")
+        if values.get("discriminatory") and not values.get("discriminatory_categories"):
+            raise ActionError(
+                "You selected Yes for discriminatory, prejudiced or other behaviour: choose which kind on the "
+                "post-incident learning page, or select No."
+            )
         if draft.record_id is not None:
             incident, changed = self._edited(draft)
             self._require_edit(incident)
@@ -650,6 +658,11 @@ class Incidents:
             base={field: base},
             reason=SETTLED_CONFLICT if amending else None,
         )
+
+
+def _at(value: Any) -> dt.datetime:
+    """A stored moment (ISO, with its zone) as an aware datetime."""
+    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def typed_day(text: str, what: str) -> dt.date | None:

@@ -154,6 +154,29 @@ def test_the_form_cannot_save_nonsense_moments_or_unknown_people(services: Servi
     assert saved.values["occurred_at"] == a_minute_ago and saved.values["other_individuals"] == [other]
 
 
+def test_an_intervention_ending_before_it_starts_is_refused_as_it_is_typed(services: Services, child: str):
+    draft = services.incidents.start(child, physical_intervention=True)
+    ten, half_past = (
+        (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=m)).replace(microsecond=0).isoformat() for m in (40, 10)
+    )
+    services.incidents.save_page(draft.id, {"pi_started_at": half_past})
+    with pytest.raises(ActionError, match=r"^The physical intervention ends before it starts: check when"):
+        services.incidents.save_page(draft.id, {"pi_ended_at": ten})
+    assert "pi_ended_at" not in services.incidents.draft(draft.id).values
+    services.incidents.save_page(draft.id, {"pi_started_at": ten, "pi_ended_at": half_past})  # both put right
+
+
+def test_discriminatory_behaviour_needs_its_kind_before_submitting(services: Services, child: str):
+    draft = services.incidents.start(child)
+    services.incidents.save_page(draft.id, {"what_happened": "Called names", "discriminatory": True})
+    with pytest.raises(ActionError, match="choose which kind on the post-incident learning page, or select No"):
+        services.incidents.submit(draft.id)
+    assert services.incidents.draft(draft.id).values["discriminatory"] is True  # the draft is kept
+    services.incidents.save_page(draft.id, {"discriminatory_categories": ["racist"]})
+    record_id = services.incidents.submit(draft.id)
+    assert services.incidents.get(record_id).values["discriminatory_categories"] == ["racist"]
+
+
 def test_thumbs_up_flag_and_permissions_by_role(store: LocalStore, services: Services, child: str):
     record_id = _recorded_incident(services, child)
     services.incidents.parents_informed(record_id, method="phone")
