@@ -406,6 +406,14 @@ class Incidents:
         values = {k: v for k, v in draft.values.items() if v is not None}
         if not str(values.get("what_happened", "")).strip():
             raise ActionError("Say what happened before submitting the report.")
+        for name, what in (("pi_deescalation", "de-escalation technique"), ("pi_techniques", "physical technique")):
+            for n, row in enumerate(values.get(name) or [], 1):
+                if not str(row.get("technique") or "").strip():
+                    raise ActionError(f"Name the {what} in row {n} on the physical intervention page, or remove it.")
+                if not row.get("effectiveness"):
+                    raise ActionError(
+                        f"Say how effective the {what} “{row['technique']}” was, on the physical intervention page."
+                    )
         if values.get("discriminatory") and not values.get("discriminatory_categories"):
             raise ActionError(
                 "You selected Yes for discriminatory, prejudiced or other behaviour: choose which kind on the "

@@ -359,13 +359,13 @@ class IncidentForm:
             self.entries(
                 "pi_deescalation",
                 "De-escalation techniques used, and how effective each was",
-                lambda: {"technique": "", "effectiveness": Effectiveness.PARTLY_EFFECTIVE.value},
+                lambda: {"technique": ""},  # how effective it was is the writer's to say: no default
                 lambda item, store: technique_editor(item, store, physical=False),
             ),
             self.entries(
                 "pi_techniques",
                 "Physical techniques used, and how effective each was",
-                lambda: {"technique": "", "effectiveness": Effectiveness.PARTLY_EFFECTIVE.value},
+                lambda: {"technique": ""},
                 lambda item, store: technique_editor(item, store, physical=True),
             ),
             self.moment("pi_started_at", "Physical intervention started"),

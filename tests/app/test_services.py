@@ -177,6 +177,23 @@ def test_discriminatory_behaviour_needs_its_kind_before_submitting(services: Ser
     assert services.incidents.get(record_id).values["discriminatory_categories"] == ["racist"]
 
 
+def test_each_technique_needs_its_name_and_how_effective_it_was_nothing_assumed(services: Services, child: str):
+    draft = services.incidents.start(child, physical_intervention=True)
+    services.incidents.save_page(draft.id, {"what_happened": "Ran towards the road"})
+    for rows, message in (
+        ([{"technique": ""}], "Name the de-escalation technique in row 1 on the physical intervention page"),
+        ([{"technique": "Calm voice"}], "Say how effective the de-escalation technique “Calm voice” was"),
+    ):
+        services.incidents.save_page(draft.id, {"pi_deescalation": rows})
+        with pytest.raises(ActionError, match=f"^{message}"):
+            services.incidents.submit(draft.id)
+    services.incidents.save_page(
+        draft.id, {"pi_deescalation": [{"technique": "Calm voice", "effectiveness": "effective"}]}
+    )
+    record_id = services.incidents.submit(draft.id)
+    assert services.incidents.get(record_id).values["pi_deescalation"][0]["effectiveness"] == "effective"
+
+
 def test_thumbs_up_flag_and_permissions_by_role(store: LocalStore, services: Services, child: str):
     record_id = _recorded_incident(services, child)
     services.incidents.parents_informed(record_id, method="phone")
