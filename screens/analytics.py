@@ -131,6 +131,11 @@ def figure_card(figure: Figure, on_click: Any = None, *, compare: bool = False) 
     )
 
 
+def table_cell(column: str, value: object) -> str:
+    """A table cell as the screen shows it: a moment the UK way (the CSV keeps it as ISO 8601)."""
+    return when(value) if column.endswith("_at") and isinstance(value, str) else str(value)
+
+
 class AnalyticsScreen:
     NAME = "analytics"
     ROUTE = "/analytics"
@@ -327,7 +332,7 @@ class AnalyticsScreen:
             columns.append(ft.DataColumn(label=ft.Text("related")))
         rows = []
         for values, ids in list(zip(table.rows, table.ids, strict=True))[:MAX_ROWS]:
-            cells = [ft.DataCell(ft.Text(str(v))) for v in values]
+            cells = [ft.DataCell(ft.Text(table_cell(c, v))) for c, v in zip(table.columns, values, strict=True)]
             if related:
                 cells.append(
                     ft.DataCell(

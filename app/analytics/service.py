@@ -28,6 +28,8 @@ from app.analytics.working_set import (
 from app.context import ActionError, Context, now_utc
 from documents import Document, Fact, to_csv
 from sync.permissions import Capability
+from sync.records import DiscriminationCategory
+from sync.records import label as label_of
 
 #: the vault entry holding this user's saved filter sets (encrypted like every other value)
 SAVED_FILTERS_SECRET = "analytics_filters"
@@ -575,7 +577,12 @@ class Analytics:
         )
         series = (
             _timeline(rows, lambda r: r.occurred_at, bucket),
-            _series("by_category", "By category", rows, lambda r: sorted(set(r.categories)) or ["other"]),
+            _series(
+                "by_category",
+                "By category",
+                rows,
+                lambda r: sorted({label_of(DiscriminationCategory, c) for c in r.categories}) or ["Not said"],
+            ),
             _series("by_individual", "By individual", rows, lambda r: [_name(people, r.profile_id)]),
             _series("by_location", "By location", rows, lambda r: [r.location or UNRECORDED]),
             _series(

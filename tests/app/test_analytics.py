@@ -241,6 +241,7 @@ def test_involvement_injuries_and_discrimination(analytics: Analytics, world: di
     assert discrimination.figure("permanent_exclusions").value == 0
     assert discrimination.figure("sessions_lost").value == 4
     assert {p.label: p.value for p in discrimination.chart("exclusion_reasons").points} == {"RA": 1}
+    assert {p.label: p.value for p in discrimination.chart("by_category").points} == {"Racist": 1}  # in words
     assert discrimination.table.rows[0][3:] == ("SUSP", 4, "RA")
 
 

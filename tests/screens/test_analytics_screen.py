@@ -18,8 +18,10 @@ from pypdf import PdfReader
 from app.analytics import REPORTS, Filters
 from app.config import ClientConfig
 from app.downloads import Downloads
+from screens.analytics import table_cell
 from screens.dashboard import FIGURE_LABELS
 from screens.shell import Shell
+from screens.ui import when
 from tests.screens.test_screens import unnamed
 from tests.support.screens import LEAD, add_account, open_app, root, seed, store_of, unlock
 from tests.support.ui_harness import UiHarness
@@ -79,6 +81,12 @@ def test_switching_every_report(lead: UiHarness):
         assert len(charts) + len(nothing) == len(report.series) and (key != "global" or not nothing)
     lead.go("/analytics/injuries")
     assert lead.has_text("Injuries Report")
+
+
+def test_a_table_shows_moments_the_uk_way_and_the_rest_as_it_is() -> None:
+    moment = "2026-11-04T14:50:00+00:00"
+    assert table_cell("occurred_at", moment) == when(moment) and "T14" not in table_cell("occurred_at", moment)
+    assert table_cell("reference", "besmart-10001") == "besmart-10001" and table_cell("sessions", 4) == "4"
 
 
 def test_a_filter_changes_the_figures_and_a_chart_says_its_values(lead: UiHarness):
