@@ -115,20 +115,40 @@ class IncidentForm:
             return
         if self.shell.act(lambda: self.incidents.amends(self.draft.id)):
             # An edit of a submitted report is an amendment: it is saved with its reason.
-            reason = ft.TextField(label="Why are you changing it?", multiline=True, autofocus=True)
-            content = ft.Column(
-                [muted("The report has been submitted: the change and its reason are kept in its history."), reason],
-                tight=True,
-            )
-            ask(
-                self.shell.page,
-                "Reason for the amendment",
-                content,
-                "Save amendment",
-                lambda: self._save(reason.value or ""),
-            )
+            self._ask_reason()
             return
         self._save("")
+
+    def _ask_reason(self) -> None:
+        """The reason for an amendment, in a dialog that stays open, saying so, until one is given."""
+        reason = ft.TextField(label="Why are you changing it?", multiline=True, autofocus=True)
+        problem = error_text()
+
+        def save(_e: Any) -> None:
+            if not (reason.value or "").strip():
+                show_error(problem, "Say why you are changing the report: the reason is kept with the change.")
+                self.shell.page.update()
+                return
+            self.shell.page.pop_dialog()
+            self._save(reason.value or "")
+
+        self.shell.page.show_dialog(
+            ft.AlertDialog(
+                title=ft.Text("Reason for the amendment"),
+                content=ft.Column(
+                    [
+                        muted("The report has been submitted: the change and its reason are kept in its history."),
+                        reason,
+                        problem,
+                    ],
+                    tight=True,
+                ),
+                actions=[
+                    ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
+                    ft.TextButton("Save amendment", on_click=save),
+                ],
+            )
+        )
 
     def _save(self, reason: str) -> None:
         try:
