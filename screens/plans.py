@@ -625,7 +625,7 @@ class SmartPlanView:
     def _contribute_form(self) -> list[ft.Control]:
         section = ft.Dropdown(
             label="Section",
-            value=CONTRIBUTION_SECTIONS[0],
+            value=None,  # chosen by the writer: a default filed contributions under "About me" unnoticed
             options=[ft.DropdownOption(key=k, text=SECTION_TITLES[k]) for k in CONTRIBUTION_SECTIONS],
         )
         whose = ft.Dropdown(

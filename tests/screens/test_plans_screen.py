@@ -28,6 +28,7 @@ from tests.support.screens import (
     root,
     seed,
     server_create,
+    snack,
     store_of,
     unlock,
 )
@@ -190,6 +191,9 @@ def test_staff_contribute_in_their_own_words_or_on_behalf_of_a_parent(staff: UiH
     staff.go(f"/plans/{staff_ids['second']}")
     assert staff.has_text("Praise her drawing quietly") and staff.has_text("Not used yet")
     before = len(Services.of(Context(store_of(staff), STAFF)).plans.contributions(staff_ids["second"]))
+    staff.type("Contribution", "She loves horses")
+    staff.click(staff.find(ft.FilledButton, text="Add contribution"))  # no section chosen: none assumed
+    assert snack(staff).content.value == "Choose the section the contribution is for."
     staff.select("Section", "about_me")
     staff.select("Whose words", "parent_carer")
     staff.type("Contribution", "She loves horses and the farm visit")
