@@ -67,22 +67,20 @@ def support_entry(shell: Shell) -> list[ft.Control]:
                 ft.Button("Talk to Sophie", icon=ft.Icons.CHAT_OUTLINED, on_click=lambda _: shell.show("help_bot")),
                 "help-sophie",
             ),
-            named(
-                ft.OutlinedButton(
-                    "Open a support ticket",
-                    icon=ft.Icons.SUPPORT_AGENT,
-                    on_click=lambda _: shell.show("support_request", request=SupportRequestKind.TICKET.value),
-                ),
-                "help-ticket",
-            ),
-            named(
-                ft.OutlinedButton(
-                    "Arrange a support call",
-                    icon=ft.Icons.PHONE_OUTLINED,
-                    on_click=lambda _: shell.show("support_request", request=SupportRequestKind.CALL.value),
-                ),
-                "help-call",
-            ),
+            *[
+                named(
+                    ft.OutlinedButton(
+                        FORMS[request][0],
+                        icon=icon,
+                        on_click=lambda _, r=request: shell.show("support_request", request=r.value),
+                    ),
+                    f"help-{request.value}",
+                )
+                for request, icon in (
+                    (SupportRequestKind.TICKET, ft.Icons.SUPPORT_AGENT),
+                    (SupportRequestKind.CALL, ft.Icons.PHONE_OUTLINED),
+                )
+            ],
         ],
         wrap=True,
     )
