@@ -176,7 +176,8 @@ class HelpBotScreen:
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
         self.params: dict[str, Any] = {}
-        self.question = ft.TextField(label="Ask Sophie", on_submit=self._ask, autofocus=True)
+        self.question = self._new_question()
+        self.question_slot = ft.Container(named(self.question, "sophie-question"))
         self.messages = ft.Column([self._from_sophie(GREETING, 0)], spacing=8)
         self.asked = 0
 
@@ -202,6 +203,9 @@ class HelpBotScreen:
             )
         return named(card(*rows), f"sophie-{n}")
 
+    def _new_question(self) -> ft.TextField:
+        return ft.TextField(label="Ask Sophie", on_submit=self._ask, autofocus=True)
+
     def _open(self, request: SupportRequestKind, question: str) -> None:
         self.shell.show("support_request", request=request.value, details=question)
 
@@ -215,7 +219,10 @@ class HelpBotScreen:
             named(ft.Container(ft.Text(question), padding=8, alignment=ft.Alignment.CENTER_RIGHT), f"you-{self.asked}"),
             self._from_sophie(reply.text, self.asked, unanswered="" if reply.pages else question),
         ]
-        self.question.value = ""
+        # A fresh field: setting the old one's value to "" sends nothing when the app was never told what was
+        # typed (Flet diffs against what it last sent), and the browser kept the question.
+        self.question = self._new_question()
+        self.question_slot.content = named(self.question, "sophie-question")
         self.shell.page.update()
 
     def build(self) -> ft.Control:
@@ -226,7 +233,7 @@ class HelpBotScreen:
                 "leaves it."
             ),
             self.messages,
-            named(self.question, "sophie-question"),
+            self.question_slot,
             named(ft.Button("Ask", icon=ft.Icons.SEND, on_click=self._ask), "sophie-ask"),
         )
 
