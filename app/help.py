@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from app.context import ActionError, Context, now_utc
-from sync.records import SupportRequestKind, label
+from sync.records import SUPPORT_DETAILS_MAX, SUPPORT_SUBJECT_MAX, SupportRequestKind, label
 
 
 @dataclass(frozen=True)
@@ -136,9 +136,9 @@ PAGES: tuple[HelpPage, ...] = (
         "Statutory deadlines and compliance",
         "An incident with a physical intervention (force, restraint, seclusion) shows its statutory deadlines: "
         "recording it, the written report to parents, telling the authority where that applies, signing off. Mark "
-        "each one done from the incident. Leads open "
-        "Compliance to see every deadline still open, due soon or overdue, and the registers: the "
-        "restrictive-intervention register, suspensions and exclusions for the School Census, and subject access.",
+        "each one done from the incident. Leads open Compliance to see every deadline still open, due soon or "
+        "overdue, and the registers: the restrictive-intervention register, suspensions and exclusions for the "
+        "School Census, and subject access.",
     ),
     HelpPage(
         "Working offline and syncing",
@@ -187,8 +187,6 @@ class HelpCentre:
         return Contact("besmart", None, "")
 
 
-SUBJECT_MAX = 200
-DETAILS_MAX = 20_000
 _PHONE = re.compile(r"^[0-9+() -]{6,40}$")
 
 
@@ -238,16 +236,16 @@ class SupportRequests:
         contact_phone, preferred_times = contact_phone.strip(), preferred_times.strip()
         if not subject:
             raise ActionError("Give your request a subject: a few words saying what it is about.")
-        if len(subject) > SUBJECT_MAX:
-            raise ActionError(f"Keep the subject to {SUBJECT_MAX} characters: the details have room for the rest.")
+        if len(subject) > SUPPORT_SUBJECT_MAX:
+            raise ActionError(f"Keep the subject to {SUPPORT_SUBJECT_MAX} characters: the details have room for more.")
         if not details:
             raise ActionError(
                 "Say what you would like to talk about."
                 if request == SupportRequestKind.CALL
                 else "Say what you need help with."
             )
-        if len(details) > DETAILS_MAX:
-            raise ActionError(f"Keep the details to {DETAILS_MAX:,} characters.")
+        if len(details) > SUPPORT_DETAILS_MAX:
+            raise ActionError(f"Keep the details to {SUPPORT_DETAILS_MAX:,} characters.")
         if request == SupportRequestKind.CALL and not contact_phone:
             raise ActionError("Give a phone number the besmart team can call you on.")
         if contact_phone and not _PHONE.match(contact_phone):

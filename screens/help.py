@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 
 from app.context import ActionError
-from app.help import SupportItem
+from app.help import SUPPORT_SUBJECT_MAX, SupportItem
 from app.help_bot import GREETING, answer
 from app.vocabulary import SupportRequestKind, label
 from screens.feedback import feedback_entry
@@ -121,7 +121,7 @@ class SupportRequestForm:
             raise ActionError("There is no such support request: open one from the Help Centre.") from None
         self.params: dict[str, Any] = {"request": self.request.value}
         _title, _intro, details_label, _button = FORMS[self.request]
-        self.subject = ft.TextField(label="Subject", max_length=200)
+        self.subject = ft.TextField(label="Subject", max_length=SUPPORT_SUBJECT_MAX)
         # `details`: what the person already asked (Sophie could not answer it); not in the URL
         self.details = ft.TextField(label=details_label, multiline=True, min_lines=4, value=details)
         self.phone = ft.TextField(

@@ -932,14 +932,19 @@ class OutputFeedback(_Record):
 FEEDBACK_RESOLUTION_FIELDS = frozenset({"status", "resolved_by", "resolved_at", "resolution"})
 
 
+#: the longest subject and details a support request keeps (the Help Centre's form says so before saving)
+SUPPORT_SUBJECT_MAX = 200
+SUPPORT_DETAILS_MAX = 20_000
+
+
 class SupportRequest(_Record):
     """A support ticket, or a request for a support call, to the besmart team, made in the Help Centre. The
     server emails it to the team when it arrives (server.services.support); it comes back to its author alone
     (scope "recipient": `author_id`). Append-only: a request is sent as it was written."""
 
     request: SupportRequestKind
-    subject: Annotated[str, Field(min_length=1, max_length=200)]
-    details: Annotated[str, Field(min_length=1, max_length=20_000)]
+    subject: Annotated[str, Field(min_length=1, max_length=SUPPORT_SUBJECT_MAX)]
+    details: Annotated[str, Field(min_length=1, max_length=SUPPORT_DETAILS_MAX)]
     author_id: Id
     created_at: AwareMoment
     #: where the team can call back: needed for a call
