@@ -496,7 +496,12 @@ class IncidentForm:
         last = index == len(pages) - 1
         nav: list[ft.Control] = [
             *([ft.OutlinedButton("Previous Page", on_click=lambda _: self._go_to(index - 1))] if index else []),
-            ft.Button("Submit Report", icon=ft.Icons.SEND, on_click=self._submit)
+            # An edit saves the report's changes (status unchanged); only a new report is submitted.
+            ft.Button(
+                "Save changes" if self.draft.record_id else "Submit Report",
+                icon=ft.Icons.SAVE if self.draft.record_id else ft.Icons.SEND,
+                on_click=self._submit,
+            )
             if last
             else ft.Button("Next Page", on_click=lambda _: self._go_to(index + 1)),
             ft.TextButton("Discard", on_click=self._discard),

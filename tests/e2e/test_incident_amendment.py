@@ -58,7 +58,7 @@ def test_a_lead_amends_an_incident_with_a_reason_and_sees_it_in_the_history(page
         click_button(page, "Edit")
         fill_textbox(page, "What happened?", AMENDED)
         click_button(page, "Next Page")
-        click_button(page, "Submit Report")
+        click_button(page, "Save changes")
         wait_for_text(page, "Reason for the amendment", timeout_ms=SYNC_TIMEOUT_MS)
         fill_textbox(page, "Why are you changing it?", REASON)
         screenshot(page, "amendment-reason")

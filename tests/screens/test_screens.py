@@ -720,7 +720,7 @@ def test_editing_my_own_incident(ui: UiHarness):
     assert ui.has_text(re.compile(r"^Edit incident — Ada Lovelace"))
     ui.type("What happened?", "Tore up a worksheet, then apologised")
     ui.click("Next Page")
-    ui.click("Submit Report")  # submitted already: the edit is an amendment, saved with its reason
+    ui.click("Save changes")  # submitted already: the edit is an amendment, saved with its reason
     ui.click(ui.find(ft.TextButton, text="Save amendment"))  # no reason yet: the dialog stays and says so
     assert ui.has_text("Say why you are changing the report: the reason is kept with the change.")
     ui.type("Why are you changing it?", "Added that he apologised")
