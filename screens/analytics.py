@@ -15,7 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.analytics import DIMENSIONS, PRESET_LABELS, PRESETS, REPORTS, Figure, Filters, Point, Report, Series
+from app.analytics import (
+    DIMENSIONS,
+    PRESET_LABELS,
+    PRESETS,
+    REPORTS,
+    Figure,
+    Filters,
+    Point,
+    Report,
+    Series,
+    cell_text,
+)
 from app.context import ActionError
 from app.downloads import Download
 from screens.charts import chart
@@ -129,11 +140,6 @@ def figure_card(figure: Figure, on_click: Any = None, *, compare: bool = False) 
         on_tap=on_click,  # a screen reader's "activate": the card's own tap is excluded with its semantics
         col={"xs": 6, "sm": 4, "md": 3},
     )
-
-
-def table_cell(column: str, value: object) -> str:
-    """A table cell as the screen shows it: a moment the UK way (the CSV keeps it as ISO 8601)."""
-    return when(value) if column.endswith("_at") and isinstance(value, str) else str(value)
 
 
 class AnalyticsScreen:
@@ -332,7 +338,7 @@ class AnalyticsScreen:
             columns.append(ft.DataColumn(label=ft.Text("related")))
         rows = []
         for values, ids in list(zip(table.rows, table.ids, strict=True))[:MAX_ROWS]:
-            cells = [ft.DataCell(ft.Text(table_cell(c, v))) for c, v in zip(table.columns, values, strict=True)]
+            cells = [ft.DataCell(ft.Text(cell_text(c, v))) for c, v in zip(table.columns, values, strict=True)]
             if related:
                 cells.append(
                     ft.DataCell(

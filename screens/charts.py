@@ -19,6 +19,10 @@ from app.analytics import Point, Series
 #: bars drawn at most (the rest are in the chart's table): more do not fit a phone's 360 px
 MAX_BARS = 12
 HEIGHT = 180
+#: the width a bar chart's labels share on a phone (360 px less the value axis and padding), and the average
+#: width of a character of their 9-point text: what decides how much of a label fits under its bar
+LABELS_PX = 300
+CHAR_PX = 5.5
 COLOURS = (ft.Colors.BLUE_700, ft.Colors.ORANGE_700, ft.Colors.GREEN_700, ft.Colors.PURPLE_400)
 
 Pick = Callable[[Point], None]
@@ -63,6 +67,24 @@ def _value_axis(top: float) -> fch.ChartAxis:
     return fch.ChartAxis(label_size=28, label_spacing=max(1, math.ceil(top / 4)))
 
 
+def axis_label(text: str, bars: int) -> str:
+    """A category's name as it fits under one of `bars` bars: on up to two lines, broken between words, with
+    "…" where it is cut. Fewer bars leave each more room; the full name is in the tooltip and the table.
+    Tested in tests/screens/test_charts.py."""
+    per_line = max(4, int(LABELS_PX / max(bars, 1) / CHAR_PX))
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= per_line:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    if not lines:
+        return ""
+    if len(lines) > 2:
+        lines = [lines[0], lines[1] + "…"]
+    return "\n".join(line if len(line) <= per_line else line[: per_line - 1] + "…" for line in lines)
+
+
 def _bars(points: Sequence[Point], on_pick: Pick | None) -> fch.BarChart:
     import flet_charts as fch
 
@@ -80,10 +102,13 @@ def _bars(points: Sequence[Point], on_pick: Pick | None) -> fch.BarChart:
         ],
         bottom_axis=fch.ChartAxis(
             labels=[
-                fch.ChartAxisLabel(value=i, label=ft.Text(p.label[:6], size=9, no_wrap=True))
+                fch.ChartAxisLabel(
+                    value=i,
+                    label=ft.Text(axis_label(p.label, len(shown)), size=9, text_align=ft.TextAlign.CENTER),
+                )
                 for i, p in enumerate(shown)
             ],
-            label_size=18,
+            label_size=28,  # two lines of 9-point text
         ),
         left_axis=_value_axis(top),
         max_y=top * 1.1,

@@ -6,10 +6,9 @@ with the classification and page numbers on every page; `Downloads.export_docume
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 
-from app.analytics.report import Report, Series
+from app.analytics.report import Report, Series, cell_text
 from documents import BarChart, Document, Fact, Figures, HeatMap, LineChart, PieChart, Section, Table
 from documents.charts import Chart, number
 
@@ -42,28 +41,11 @@ def _chart(series: Series) -> Chart:
     return BarChart(series.title, [(p.label, p.value) for p in shown], note=more)
 
 
-def _cell(value: object) -> str:
-    """A table value for a reader: numbers as the screen shows them, a moment the UK way ("18 Nov 2026, 10:00"
-    in its own offset: the working set's London time); the CSV keeps ISO 8601 for machines."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return number(value)
-    text = str(value)
-    if len(text) > 16 and text[4:5] == "-" and text[10:11] == "T":
-        try:
-            moment = dt.datetime.fromisoformat(text)
-        except ValueError:
-            return text
-        return f"{moment.day} {moment:%b %Y, %H:%M}"
-    return text
-
-
 def _table(report: Report) -> list[Fact | Table]:
     table = report.table
     if not table.rows:
         return [Fact("", "No rows for these filters.")]
-    rows = [[_cell(v) for v in row] for row in table.rows[:PRINT_MAX_ROWS]]
+    rows = [[cell_text(c, v) for c, v in zip(table.columns, row, strict=True)] for row in table.rows[:PRINT_MAX_ROWS]]
     columns = [c.replace("_", " ") for c in table.columns]
     out: list[Fact | Table] = [Table(columns, rows, fit=True)]
     if len(table.rows) > PRINT_MAX_ROWS:

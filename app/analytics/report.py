@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.analytics.filters import Filters
+from app.vocabulary import ExclusionReason, ExclusionType, label, uk_when
+from documents.charts import number
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,23 @@ class Table:
     rows: tuple[tuple[Any, ...], ...]
     #: the record ids behind each row, in the same order
     ids: tuple[tuple[str, ...], ...]
+
+
+def cell_text(column: str, value: object) -> str:
+    """A table value for a reader, on the screen and on paper: numbers as the charts show them, a moment the
+    UK way, a suspension's census codes with what they mean ("Racist abuse (RA)"). The CSV keeps the values
+    for machines: ISO 8601 moments and bare census codes. Tested in tests/app/test_analytics.py."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return number(value)
+    text = str(value)
+    if column.endswith("_at"):
+        return uk_when(text, weekday=False)
+    coded = {"exclusion_type": ExclusionType, "reason_codes": ExclusionReason}.get(column)
+    if coded is not None and text:
+        return "; ".join(f"{label(coded, code)} ({code})" for code in text.split())
+    return text
 
 
 @dataclass(frozen=True)

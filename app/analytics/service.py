@@ -28,7 +28,7 @@ from app.analytics.working_set import (
 from app.context import ActionError, Context, now_utc
 from documents import Document, Fact, to_csv
 from sync.permissions import Capability
-from sync.records import DiscriminationCategory
+from sync.records import DiscriminationCategory, ExclusionReason
 from sync.records import label as label_of
 
 #: the vault entry holding this user's saved filter sets (encrypted like every other value)
@@ -587,9 +587,9 @@ class Analytics:
             _series("by_location", "By location", rows, lambda r: [r.location or UNRECORDED]),
             _series(
                 "exclusion_reasons",
-                "Exclusion reason codes",
+                "Suspension and exclusion reasons",
                 excluded,
-                lambda r: sorted({c for e in r.exclusions for c in e[2]}),
+                lambda r: sorted({label_of(ExclusionReason, c) for e in r.exclusions for c in e[2]}),
             ),
         )
         table = _table(
