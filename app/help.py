@@ -29,7 +29,9 @@ PAGES: tuple[HelpPage, ...] = (
         "with or without a connection; in a web browser, type your work email address too. besmart locks "
         "itself when left idle. To change your password, open the account menu (top right) and choose Change "
         "password: it needs a connection, and your other devices then ask for the new one. Forgotten it? Ask your "
-        "besmart administrator to set a new one.",
+        "besmart administrator to set a new one. Forgotten this device's passcode? On the unlock screen choose "
+        "Sign in with another account, sign in with your password (this needs a connection) and choose a new "
+        "passcode: your records come down again when it syncs, but changes this device had not synced are lost.",
     ),
     HelpPage(
         "Adding individuals and staff",
@@ -103,7 +105,8 @@ PAGES: tuple[HelpPage, ...] = (
     ),
     HelpPage(
         "Smart Plans",
-        "Open Smart Plans (under More on a phone) to see every plan you can see; narrow them by status, or to "
+        "Smart Plans are the behaviour support plans of the individuals you support. Open Smart Plans (under "
+        "More on a phone) to see every plan you can see; narrow them by status, or to "
         "those whose review is due or overdue. An individual's profile has a Smart Plans tab too. A plan shows "
         "every section, its versions (choose two and Compare to see what changed) and its contributions: add "
         "yours to a section, or record what a parent or carer, the individual or another professional told you. "
@@ -117,6 +120,15 @@ PAGES: tuple[HelpPage, ...] = (
         "Download PDF or Copy. The app sends nothing unless you ask; where your organisation allows it, the "
         "written report after a physical intervention can be emailed to the parents from the letter. Check every "
         "draft and apply your professional judgement before using it.",
+    ),
+    HelpPage(
+        "Printing and downloading",
+        "Where your role allows downloads, an incident has Download (its report as a PDF, to print or keep), a "
+        "Smart Plan has Download PDF, and a letter draft has Download PDF. In Analytics, each report has Print "
+        "(PDF) and Download CSV. Leads open Exports for the restrictive-intervention register and the suspensions "
+        "and exclusions list as PDF or CSV, and a subject access download of everything held about one "
+        "individual. Every view, download and print is recorded in the audit log; keep the files safe and delete "
+        "them when you no longer need them.",
     ),
     HelpPage(
         "Analytics",

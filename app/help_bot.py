@@ -51,6 +51,7 @@ SYNONYMS: dict[str, str] = {
     "fill in": "record",
     "restraint": "physical intervention",
     "hold": "physical intervention",
+    "behaviour support plan": "smart plan",
     "behaviour plan": "smart plan",
     "support plan": "smart plan",
     "bsp": "smart plan",
@@ -65,6 +66,20 @@ SYNONYMS: dict[str, str] = {
     "tally": "clicker",
     "counter": "clicker",
     "comms": "communication",
+    "print": "print download",
+    "pdf": "download",
+    "export": "download",
+    "save a copy": "download",
+    "chart": "analytics",
+    "graph": "analytics",
+    "statistics": "analytics",
+    "stats": "analytics",
+    "contact support": "besmart team",
+    "support team": "besmart team",
+    "helpdesk": "besmart team",
+    "forgot": "sign in",
+    "forgotten": "sign in",
+    "reset": "sign in",
 }
 
 #: question words that say nothing about what is asked

@@ -31,6 +31,12 @@ def test_undoing_a_clicker_tap_answers_from_the_behaviour_clicker_page() -> None
         ("I forgot my password", "Signing in and unlocking"),
         ("I can't log in", "Signing in and unlocking"),
         ("I pressed the wrong button by mistake", "Behaviour Clicker"),
+        ("How do I print a report?", "Printing and downloading"),  # not "Recording an incident"
+        ("Can I get a PDF of an incident?", "Printing and downloading"),
+        ("How do I write a behaviour support plan?", "Smart Plans"),
+        ("How do I reset my passcode?", "Signing in and unlocking"),
+        ("How do I see the charts?", "Analytics"),
+        ("How do I contact support?", "Getting help from the besmart team"),  # not "AI Support"
     ],
 )
 def test_the_words_staff_use_reach_the_page_that_words_them_differently(question: str, title: str) -> None:
