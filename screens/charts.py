@@ -14,7 +14,7 @@ import flet as ft
 if TYPE_CHECKING:  # imported by the functions that draw: flet-charts costs ~0.2 s, and starting needs no chart
     import flet_charts as fch
 
-from app.analytics import Point, Series
+from app.analytics import Point, Series, period_label
 
 #: bars drawn at most (the rest are in the chart's table): more do not fit a phone's 360 px
 MAX_BARS = 12
@@ -60,11 +60,21 @@ def _picked(points: Sequence[Point], on_pick: Pick | None) -> Callable[[Any], No
     return handler
 
 
-def _value_axis(top: float) -> fch.ChartAxis:
-    """The value axis in whole steps, four or five labels: a fraction ("0.2") wraps in the axis' narrow column."""
+def value_axis(top: float) -> tuple[fch.ChartAxis, float]:
+    """The value axis in whole steps (four or five labels) and the chart's top, a whole step above the highest
+    value: a fraction ("203.5") or a number wider than the axis' column wraps into unreadable digits.
+    Tested in tests/screens/test_charts.py."""
     import flet_charts as fch
 
-    return fch.ChartAxis(label_size=28, label_spacing=max(1, math.ceil(top / 4)))
+    rough = max(1, math.ceil(top / 4))
+    magnitude = 10 ** (len(str(rough)) - 1)
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= rough)  # 1, 2, 5, 10, 20, 50…
+    highest = step * math.ceil((top * 1.05 or 1) / step)
+    labels = [
+        fch.ChartAxisLabel(value=v, label=ft.Text(str(v), size=10, no_wrap=True)) for v in range(0, highest + 1, step)
+    ]
+    width = 12 + 7 * len(str(highest))  # a 10-point digit is about 6 px wide, and the axis keeps a margin
+    return fch.ChartAxis(labels=labels, label_size=width, label_spacing=step), highest
 
 
 def axis_label(text: str, bars: int) -> str:
@@ -89,7 +99,7 @@ def _bars(points: Sequence[Point], on_pick: Pick | None) -> fch.BarChart:
     import flet_charts as fch
 
     shown = list(points[:MAX_BARS])
-    top = max((p.value for p in shown), default=0) or 1
+    values, highest = value_axis(max((p.value for p in shown), default=0))
     return fch.BarChart(
         groups=[
             fch.BarChartGroup(
@@ -110,8 +120,8 @@ def _bars(points: Sequence[Point], on_pick: Pick | None) -> fch.BarChart:
             ],
             label_size=28,  # two lines of 9-point text
         ),
-        left_axis=_value_axis(top),
-        max_y=top * 1.1,
+        left_axis=values,
+        max_y=highest,
         height=HEIGHT,
         on_event=_picked(shown, on_pick),
     )
@@ -121,6 +131,7 @@ def _line(points: Sequence[Point], on_pick: Pick | None) -> fch.LineChart:
     import flet_charts as fch
 
     step = max(1, len(points) // 4)  # four or five dates fit under a phone's chart
+    values, highest = value_axis(max((p.value for p in points), default=0))
     return fch.LineChart(
         data_series=[
             fch.LineChartData(
@@ -131,14 +142,15 @@ def _line(points: Sequence[Point], on_pick: Pick | None) -> fch.LineChart:
         ],
         bottom_axis=fch.ChartAxis(
             labels=[
-                fch.ChartAxisLabel(value=i, label=ft.Text(p.label[5:] or p.label, size=9))
+                fch.ChartAxisLabel(value=i, label=ft.Text(period_label(p.label), size=9))
                 for i, p in enumerate(points)
                 if i % step == 0
             ],
             label_size=18,
         ),
-        left_axis=_value_axis(max((p.value for p in points), default=0)),
+        left_axis=values,
         min_y=0,
+        max_y=highest,
         height=HEIGHT,
         on_event=_picked(points, on_pick),
     )

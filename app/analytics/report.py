@@ -85,6 +85,20 @@ def cell_text(column: str, value: object) -> str:
     return text
 
 
+def period_label(label: str) -> str:
+    """A point of a series over time as a chart's axis names it: a day or a week's Monday as "2 Nov", a month
+    as "Nov 2026" (its label is ISO: "2026-11-02", "2026-11"; "11-02" would read as 11 February here)."""
+    try:
+        if len(label) == 10:
+            day = dt.date.fromisoformat(label)
+            return f"{day.day} {day:%b}"
+        if len(label) == 7:
+            return f"{dt.date.fromisoformat(label + '-01'):%b %Y}"
+    except ValueError:
+        pass
+    return label
+
+
 @dataclass(frozen=True)
 class Report:
     key: str

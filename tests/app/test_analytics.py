@@ -29,6 +29,7 @@ from app.analytics import (
     Analytics,
     Filters,
     cell_text,
+    period_label,
     printing,
 )
 from app.context import ActionError, Context, PermissionDenied
@@ -246,6 +247,12 @@ def test_involvement_injuries_and_discrimination(analytics: Analytics, world: di
     assert discrimination.table.rows[0][3:] == ("SUSP", 4, "RA")  # census codes, as the CSV has them
     shown = [cell_text(c, v) for c, v in zip(discrimination.table.columns, discrimination.table.rows[0], strict=True)]
     assert shown[3:] == ["Suspension (SUSP)", "4", "Racist abuse (RA)"]  # a reader gets their meaning too
+
+
+def test_a_point_over_time_as_the_axis_names_it() -> None:
+    assert period_label("2026-11-02") == "2 Nov"  # a day, or a week by its Monday: never "11-02"
+    assert period_label("2026-11") == "Nov 2026"
+    assert period_label("Not recorded") == "Not recorded" and period_label("2026-13-40") == "2026-13-40"
 
 
 def test_a_table_cell_for_a_reader() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from screens.charts import CHAR_PX, LABELS_PX, axis_label
+from screens.charts import CHAR_PX, LABELS_PX, axis_label, value_axis
 
 
 def widest_line(bars: int) -> int:
@@ -39,3 +39,12 @@ def test_every_line_fits_its_bar(name: str, bars: int):
 
 def test_nothing_to_label():
     assert axis_label("", 5) == ""
+
+
+@pytest.mark.parametrize(
+    ("top", "step", "highest"), [(0, 1, 1), (4, 1, 5), (10, 5, 15), (46, 20, 60), (185, 50, 200), (1234, 500, 1500)]
+)
+def test_the_value_axis_counts_in_whole_round_steps_above_the_highest_bar(top: float, step: int, highest: int):
+    axis, top_of_chart = value_axis(top)
+    assert (axis.label_spacing, top_of_chart) == (step, highest)
+    assert axis.label_size >= 7 * len(str(highest))  # room for its widest label on one line
