@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from app.analytics import TIME_ZONE, Analytics, Filters
-from app.analytics.service import follow_up_open
+from app.analytics.service import NOT_RECORDED, follow_up_open
 from app.analytics.working_set import WEEKDAYS, IncidentRow
 from app.context import ActionError, Context, display_name, now_utc
 from app.plan_builder import PlanBuilder
@@ -597,7 +597,7 @@ class Suggestions:
                     who(cell.ids),
                 )
             )
-        place = next((p for p in report.chart("by_location").points if p.label != "unrecorded"), None)
+        place = next((p for p in report.chart("by_location").points if p.label != NOT_RECORDED), None)
         if place is not None and place.value >= MIN_HOT_SPOT and place.value >= MIN_PLACE_SHARE * total:
             share = round(100 * place.value / total, 1)
             found.append(

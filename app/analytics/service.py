@@ -28,7 +28,7 @@ from app.analytics.working_set import (
 from app.context import ActionError, Context, now_utc
 from documents import Document, Fact, to_csv
 from sync.permissions import Capability
-from sync.records import DiscriminationCategory, ExclusionReason
+from sync.records import BehaviourLevel, DiscriminationCategory, ExclusionReason, Valence
 from sync.records import label as label_of
 
 #: the vault entry holding this user's saved filter sets (encrypted like every other value)
@@ -82,6 +82,15 @@ def _heat_map(rows: Sequence[Any], at: Callable[[Any], dt.datetime]) -> Series:
         for hour in (f"{h:02d}" for h in range(24))
     )
     return Series("heat_map", "Day of week × hour of day", "grid", points)
+
+
+#: a chart's name for the records that leave a value out (a filter's value for them is UNRECORDED)
+NOT_RECORDED = "Not recorded"
+
+
+def _level(level: str) -> str:
+    """A behaviour level as a chart names it: "High", or "Not recorded"."""
+    return label_of(BehaviourLevel, level) if level in LEVELS else NOT_RECORDED
 
 
 def _ids(rows: Iterable[Any]) -> tuple[str, ...]:
@@ -232,11 +241,17 @@ class Analytics:
         ]
         series = [
             _timeline(rows, lambda r: r.occurred_at, bucket),
-            _series("by_level", "By behaviour level", rows, lambda r: [r.level], order=(*LEVELS, UNRECORDED)),
-            _series("by_location", "By location", rows, lambda r: [r.location or UNRECORDED]),
+            _series(
+                "by_level",
+                "By behaviour level",
+                rows,
+                lambda r: [_level(r.level)],
+                order=(*map(_level, LEVELS), NOT_RECORDED),
+            ),
+            _series("by_location", "By location", rows, lambda r: [r.location or NOT_RECORDED]),
             _heat_map(rows, lambda r: r.occurred_at),
             _series("by_individual", "By individual", rows, lambda r: [_name(people, r.profile_id)]),
-            _series("by_group", "By group", rows, lambda r: [_person(people, r.profile_id).group or UNRECORDED]),
+            _series("by_group", "By group", rows, lambda r: [_person(people, r.profile_id).group or NOT_RECORDED]),
             _series("by_status", "By status", rows, lambda r: [r.status], order=statuses),
         ]
         if len(filters.individuals) == 1:
@@ -426,7 +441,7 @@ class Analytics:
         )
         series = (
             _timeline(rows, lambda r: r.occurred_at, bucket),
-            _series("who", "Who was injured", rows, lambda r: [r.injury_who or UNRECORDED]),
+            _series("who", "Who was injured", rows, lambda r: [r.injury_who or NOT_RECORDED]),
             _series(
                 "treatment",
                 "Treatment given",
@@ -530,9 +545,13 @@ class Analytics:
             _timeline(rows, lambda r: r.occurred_at, bucket),
             _series("by_behaviour", "By behaviour", rows, lambda r: [of(r, "label")]),
             _series(
-                "by_valence", "By valence", rows, lambda r: [of(r, "valence")], order=("positive", "negative", "n/a")
+                "by_valence",
+                "By valence",
+                rows,
+                lambda r: [label_of(Valence, of(r, "valence"))],
+                order=tuple(label_of(Valence, v) for v in Valence),
             ),
-            _series("by_level", "By level", rows, lambda r: [of(r, "level")], order=LEVELS),
+            _series("by_level", "By level", rows, lambda r: [_level(of(r, "level"))], order=tuple(map(_level, LEVELS))),
             _series(
                 "by_hour",
                 "By hour of day",
@@ -584,7 +603,7 @@ class Analytics:
                 lambda r: sorted({label_of(DiscriminationCategory, c) for c in r.categories}) or ["Not said"],
             ),
             _series("by_individual", "By individual", rows, lambda r: [_name(people, r.profile_id)]),
-            _series("by_location", "By location", rows, lambda r: [r.location or UNRECORDED]),
+            _series("by_location", "By location", rows, lambda r: [r.location or NOT_RECORDED]),
             _series(
                 "exclusion_reasons",
                 "Suspension and exclusion reasons",

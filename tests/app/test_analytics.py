@@ -178,7 +178,7 @@ def test_global_report_counts_what_was_recorded(analytics: Analytics, world: dic
     locations = {p.label: p.value for p in report.chart("by_location").points}
     assert locations == {"Hall": 3, "Yard": 1}
     levels = {p.label: p.value for p in report.chart("by_level").points}
-    assert levels == {"low": 1, "medium": 0, "high": 1, "unrecorded": 2}
+    assert levels == {"Low": 1, "Medium": 0, "High": 1, "Not recorded": 2}  # in words
     cells = {(p.row, p.label): p.ids for p in report.chart("heat_map").points if p.value}
     # i1 two days before Friday = Wednesday 10:00, i2 Tuesday 10:00, i3 Monday 14:00, i4 20 days before = Saturday 09:00
     assert cells == {
@@ -276,6 +276,8 @@ def test_communication_and_clicker_reports(analytics: Analytics, world: dict[str
     assert clicks.figure("ratio").value == 3
     assert {p.label: p.value for p in clicks.chart("by_behaviour").points} == {"On task": 3, "Shouting": 1}
     assert {p.label: p.value for p in clicks.chart("by_hour").points if p.value} == {"11": 4}
+    assert {p.label: p.value for p in clicks.chart("by_valence").points} == {"Positive": 3, "Negative": 1, "Neither": 0}
+    assert {p.label: p.value for p in clicks.chart("by_level").points}["Low"] == 3  # "On task" is a low-level behaviour
     assert analytics.report("clicker", Filters(preset="all")).figure("taps").value == 5
 
 
