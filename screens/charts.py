@@ -14,7 +14,7 @@ import flet as ft
 if TYPE_CHECKING:  # imported by the functions that draw: flet-charts costs ~0.2 s, and starting needs no chart
     import flet_charts as fch
 
-from app.analytics import Point, Series, period_label
+from app.analytics import Point, Series, period_label, spans_years
 
 #: bars drawn at most (the rest are in the chart's table): more do not fit a phone's 360 px
 MAX_BARS = 12
@@ -34,8 +34,10 @@ def _number(value: float) -> str:
 
 def describe(series: Series) -> str:
     """The chart in words, for assistive technology: its title and every non-empty point."""
+    year = series.shape == "time" and spans_years(series.points)
+    named = (lambda p: period_label(p.label, year=year)) if series.shape == "time" else (lambda p: p.label)
     parts = [
-        f"{p.row + ' ' if p.row else ''}{p.label}: {_number(p.value)}" for p in series.points if p.value or not p.row
+        f"{p.row + ' ' if p.row else ''}{named(p)}: {_number(p.value)}" for p in series.points if p.value or not p.row
     ]
     return f"{series.title}. " + ("; ".join(parts) if parts else "nothing to show") + "."
 
@@ -131,6 +133,7 @@ def _line(points: Sequence[Point], on_pick: Pick | None) -> fch.LineChart:
     import flet_charts as fch
 
     step = max(1, len(points) // 4)  # four or five dates fit under a phone's chart
+    year = spans_years(points)
     values, highest = value_axis(max((p.value for p in points), default=0))
     return fch.LineChart(
         data_series=[
@@ -142,7 +145,7 @@ def _line(points: Sequence[Point], on_pick: Pick | None) -> fch.LineChart:
         ],
         bottom_axis=fch.ChartAxis(
             labels=[
-                fch.ChartAxisLabel(value=i, label=ft.Text(period_label(p.label), size=9))
+                fch.ChartAxisLabel(value=i, label=ft.Text(period_label(p.label, year=year), size=9))
                 for i, p in enumerate(points)
                 if i % step == 0
             ],

@@ -37,7 +37,6 @@ from screens.dashboard import WINDOWS, incident_tile
 from screens.history import history_button
 from screens.plan_builder import what_next
 from screens.ui import (
-    ask,
     back_title,
     card,
     conflicts_panel,
@@ -319,29 +318,29 @@ class IncidentDetail:
             options=[ft.DropdownOption(key=m.value, text=label(ContactMethod, m)) for m in ContactMethod],
         )
 
-        def confirm() -> None:
-            self.shell.act(
-                lambda: self.shell.services.incidents.parents_informed(self.record_id, method=method.value or "phone"),
-                done="Recorded: parents informed",
-            )
-            self._reload()
-
         content = named(method, "parents-informed-method", "How were they informed?")
-        ask(self.shell.page, "Parents informed", content, "Confirm", confirm)
+        self.shell.ask(
+            "Parents informed",
+            content,
+            "Confirm",
+            lambda: self.shell.services.incidents.parents_informed(self.record_id, method=method.value or "phone"),
+            done="Recorded: parents informed",
+            then=lambda _: self._reload(),
+        )
 
     def _flag(self, flagged: bool) -> None:
+        """Flag the incident for a lead, with a reason if the person gives one (app.incidents: it is optional, and
+        the report says "Flagged: Yes" without one), or clear the flag."""
         reason = ft.TextField(label="Why does it need attention?", multiline=True)
 
         def save() -> None:
-            self.shell.act(
-                lambda: self.shell.services.incidents.flag(self.record_id, reason.value or "", flagged=flagged)
-            )
-            self._reload()
+            self.shell.services.incidents.flag(self.record_id, reason.value or "", flagged=flagged)
 
         if not flagged:  # clearing the flag needs no reason, and no dialog to close
-            save()
+            self.shell.act(save)
+            self._reload()
             return
-        ask(self.shell.page, "Flag for attention", reason, "Flag", save)
+        self.shell.ask("Flag for attention", reason, "Flag", save, then=lambda _: self._reload())
 
     def _edit(self, _e: Any) -> None:
         draft = self.shell.act(lambda: self.shell.services.incidents.edit(self.record_id))
@@ -358,33 +357,32 @@ class IncidentDetail:
         spoken_row = labelled_toggle("The child has been spoken to about it", False, spoken_changed)
         notes = ft.TextField(label="Review notes", multiline=True)
 
-        def confirm() -> None:
-            self.shell.act(
-                lambda: self.shell.services.incidents.sign_off(
-                    self.record_id, child_spoken_to=spoken, notes=notes.value or ""
-                ),
-                done="Signed off",
-            )
-            self._reload()
-
         content = ft.Column([muted("You have spoken to the staff involved."), spoken_row, notes], tight=True)
-        ask(self.shell.page, "Sign off as accurate", content, "Sign off", confirm)
+        self.shell.ask(
+            "Sign off as accurate",
+            content,
+            "Sign off",
+            lambda: self.shell.services.incidents.sign_off(
+                self.record_id, child_spoken_to=spoken, notes=notes.value or ""
+            ),
+            done="Signed off",
+            then=lambda _: self._reload(),
+        )
 
     def _delete(self, _e: Any) -> None:
+        """Deleting a submitted incident needs a reason: the dialog stays open, saying so, until one is given."""
         reason = ft.TextField(label="Reason for deleting it", multiline=True)
-
-        def delete() -> bool:
-            self.shell.services.incidents.delete(self.record_id, reason.value or "")
-            return True
-
-        def confirm() -> None:
-            if self.shell.act(delete, done="Incident deleted"):
-                self.shell.show("incidents")
-
         content = ft.Column(
             [ft.Text("Staff will no longer see it; it is kept for leads and the audit log."), reason], tight=True
         )
-        ask(self.shell.page, "Delete this incident?", content, "Delete", confirm)
+        self.shell.ask(
+            "Delete this incident?",
+            content,
+            "Delete",
+            lambda: self.shell.services.incidents.delete(self.record_id, reason.value or ""),
+            done="Incident deleted",
+            then=lambda _: self.shell.show("incidents"),
+        )
 
     def _resolve(self, field: str, value: Any) -> None:
         self.shell.act(

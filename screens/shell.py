@@ -26,7 +26,7 @@ from app.sync_service import SyncStatus, describe
 from app.vocabulary import Capability
 from screens import registry
 from screens.contract import FollowsWidth, Screen
-from screens.ui import named
+from screens.ui import dialog, error_text, named, show_error
 
 if TYPE_CHECKING:
     from app.downloads import Download
@@ -399,6 +399,53 @@ class Shell:
         if done:
             self.toast(done)
         return result
+
+    def ask(
+        self,
+        title: str,
+        content: ft.Control,
+        action: str,
+        attempt: Callable[[], Any],
+        *,
+        done: str | None = None,
+        then: Callable[[Any], Any] | None = None,
+        cancel: str = "Cancel",
+    ) -> None:
+        """A dialog whose action can fail: `attempt()` runs like `act`, except that an ActionError (what the person
+        must put right, in the service's plain words) is shown in the dialog, under `content`, and the dialog stays
+        open with what they typed. Once `attempt` succeeds the dialog closes, `done` is shown, and `then(result)`
+        runs (showing another screen, say). `attempt` only does the work: it toasts and navigates nothing."""
+        problem = error_text()
+
+        def close() -> None:
+            # This dialog, not the topmost one: a toast shown while it was open would be closed instead.
+            box.open = False
+            box.update()
+
+        def confirmed(_e: Any) -> None:
+            try:
+                result = attempt()
+            except StoreLockedError:
+                close()  # nothing of the record stays on screen over the unlock screen
+                self.root.lock()
+                return
+            except ActionError as error:
+                show_error(problem, str(error))
+                box.update()
+                return
+            except StorageError as error:
+                close()
+                self.toast(str(error), error=True)
+                return
+            close()
+            if done:
+                self.toast(done)
+            if then is not None:
+                then(result)
+
+        body = ft.Column([content, problem], tight=True, scroll=ft.ScrollMode.AUTO)
+        box = dialog(title, body, action, confirmed, cancel=cancel, on_cancel=lambda _: close())
+        self.page.show_dialog(box)
 
     _snack: ft.SnackBar | None = None
     #: the sync status strip, once `build` has made it

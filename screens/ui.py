@@ -253,21 +253,31 @@ def ask(
     *,
     cancel: str = "Cancel",
 ) -> None:
-    """A dialog with a cancel button and one action; the action closes the dialog, then runs."""
+    """A dialog with a cancel button and one action; the action closes the dialog, then runs. For an action that
+    cannot fail: one that can (with an ActionError the person must put right) is `Shell.ask`'s, which keeps the
+    dialog open and says what is wrong in it."""
 
     def confirmed(_e: Any) -> None:
         page.pop_dialog()
         on_confirm()
 
-    page.show_dialog(
-        ft.AlertDialog(
-            title=ft.Text(title),
-            content=content,
-            actions=[
-                ft.TextButton(cancel, on_click=lambda _: page.pop_dialog()),
-                ft.TextButton(action, on_click=confirmed),
-            ],
-        )
+    page.show_dialog(dialog(title, content, action, confirmed, cancel=cancel, on_cancel=lambda _: page.pop_dialog()))
+
+
+def dialog(
+    title: str,
+    content: ft.Control,
+    action: str,
+    on_action: Callable[[Any], Any],
+    *,
+    cancel: str,
+    on_cancel: Callable[[Any], Any],
+) -> ft.AlertDialog:
+    """The dialog `ask` and `Shell.ask` show: a title, the content, a cancel button and one action."""
+    return ft.AlertDialog(
+        title=ft.Text(title),
+        content=content,
+        actions=[ft.TextButton(cancel, on_click=on_cancel), ft.TextButton(action, on_click=on_action)],
     )
 
 

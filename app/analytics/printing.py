@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.analytics.report import Report, Series, cell_text, period_label
+from app.analytics.report import Report, Series, cell_text, period_label, spans_years
 from documents import BarChart, Document, Fact, Figures, HeatMap, LineChart, PieChart, Section, Table
 from documents.charts import Chart, number
 
@@ -23,7 +23,8 @@ def _chart(series: Series) -> Chart:
     points = series.points
     drawing = series.drawing
     if drawing == "line":
-        return LineChart(series.title, [(period_label(p.label), p.value) for p in points])
+        year = spans_years(points)
+        return LineChart(series.title, [(period_label(p.label, year=year), p.value) for p in points])
     if drawing == "pie":
         return PieChart(series.title, [(p.label, p.value) for p in points])
     if drawing == "grid":

@@ -4,6 +4,7 @@ the documents layer and CSV read; each value carries the ids of the records behi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,13 +86,19 @@ def cell_text(column: str, value: object) -> str:
     return text
 
 
-def period_label(label: str) -> str:
-    """A point of a series over time as a chart's axis names it: a day or a week's Monday as "2 Nov", a month
-    as "Nov 2026" (its label is ISO: "2026-11-02", "2026-11"; "11-02" would read as 11 February here)."""
+def spans_years(points: Sequence[Point]) -> bool:
+    """Whether a series over time runs over more than one calendar year (its labels then name the year)."""
+    return len({p.label[:4] for p in points}) > 1
+
+
+def period_label(label: str, *, year: bool = False) -> str:
+    """A point of a series over time as a chart names it: a day or a week's Monday as "2 Nov" ("2 Nov 2025"
+    with `year`, for a series over more than one year), a month as "Nov 2026" (its label is ISO: "2026-11-02",
+    "2026-11"; "11-02" would read as 11 February here)."""
     try:
         if len(label) == 10:
             day = dt.date.fromisoformat(label)
-            return f"{day.day} {day:%b}"
+            return f"{day.day} {day:%b %Y}" if year else f"{day.day} {day:%b}"
         if len(label) == 7:
             return f"{dt.date.fromisoformat(label + '-01'):%b %Y}"
     except ValueError:

@@ -71,6 +71,47 @@ def _timeline(rows: Sequence[Any], at: Callable[[Any], dt.datetime], bucket: str
     return Series("over_time", f"By {bucket}", "time", _points(groups, by_count=False))
 
 
+#: the most periods a series over time is filled out to (a day at a time over years would be thousands)
+MAX_PERIODS = 400
+
+
+def _next_period(day: dt.date, size: str) -> dt.date:
+    if size == "day":
+        return day + dt.timedelta(days=1)
+    if size == "week":
+        return day + dt.timedelta(days=7)
+    return (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+
+
+def _filled(series: Series, period: tuple[dt.date | None, dt.date | None], today: dt.date, size: str) -> Series:
+    """A series over time with every period of the report in it, a quiet one as 0: left out, the weeks either
+    side of a quiet month would be drawn side by side and a falling trend would look like a steady one. It
+    runs from the report's first day (or its first record) to its last day (or today). Tested in
+    tests/app/test_analytics.py."""
+    if not series.points:
+        return series  # nothing recorded: the screen says so rather than drawing a flat line
+    start, end = period
+    first = min(dt.date.fromisoformat(_day_of(p.label)) for p in series.points)
+    first = min(first, start) if start else first
+    last = end - dt.timedelta(days=1) if end else today
+    last = max(last, max(dt.date.fromisoformat(_day_of(p.label)) for p in series.points))
+    known = {p.label: p for p in series.points}
+    points: list[Point] = []
+    day = dt.date.fromisoformat(_day_of(_bucket(dt.datetime.combine(first, dt.time()), size)))
+    while day <= last and len(points) <= MAX_PERIODS:
+        label = _bucket(dt.datetime.combine(day, dt.time()), size)
+        points.append(known.get(label, Point(label, 0)))
+        day = _next_period(day, size)
+    if len(points) > MAX_PERIODS:
+        return series
+    return replace(series, points=tuple(points))
+
+
+def _day_of(label: str) -> str:
+    """The first day of a period's label: a day or a week's Monday as it is, a month ("2026-11") its 1st."""
+    return label if len(label) == 10 else f"{label}-01"
+
+
 def _heat_map(rows: Sequence[Any], at: Callable[[Any], dt.datetime]) -> Series:
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in rows:
@@ -225,7 +266,9 @@ class Analytics:
         if key not in REPORTS or build is None:
             raise ValueError(f"unknown report {key!r}")
         kind, figures, series, table, ids = build(filters, bucket)
-        return Report(key, REPORTS[key], filters, filters.period(self._today()), kind, figures, series, table, ids)
+        today, period = self._today(), filters.period(self._today())
+        series = tuple(_filled(s, period, today, bucket) if s.shape == "time" else s for s in series)
+        return Report(key, REPORTS[key], filters, period, kind, figures, series, table, ids)
 
     def _global(self, filters: Filters, bucket: str) -> tuple[Any, ...]:
         rows = self.incidents(filters)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import statistics
 from collections import Counter
 from collections.abc import Iterator
@@ -190,8 +191,12 @@ def test_global_report_counts_what_was_recorded(analytics: Analytics, world: dic
     assert len(report.chart("heat_map").points) == 7 * 24
     groups = {p.label: p.value for p in report.chart("by_group").points}
     assert groups == {"Year 7": 2, "Year 8": 2}
-    days = {p.label: p.value for p in report.chart("over_time").points}
+    days = {p.label: p.value for p in report.chart("over_time").points if p.value}
     assert days == {"2026-11-18": 1, "2026-11-17": 1, "2026-11-16": 1, "2026-10-31": 1}
+    # every day of the 30 days is drawn, a quiet one as 0, in order: gaps are not closed up
+    every_day = [p.label for p in report.chart("over_time").points]
+    assert every_day == [(TODAY - dt.timedelta(days=29 - n)).isoformat() for n in range(30)]
+
     assert {row[0]: row[2:] for row in report.table.rows} == {
         "Ada Lovelace": (2, 1, 1),
         "Bob Brown": (1, 0, 0),
@@ -201,7 +206,20 @@ def test_global_report_counts_what_was_recorded(analytics: Analytics, world: dic
         p.label: p.value
         for p in analytics.report("global", Filters(preset="30_days"), bucket="week").chart("over_time").points
     }
-    assert weekly == {"2026-11-16": 3, "2026-10-26": 1}  # Mondays
+    assert weekly == {"2026-10-19": 0, "2026-10-26": 1, "2026-11-02": 0, "2026-11-09": 0, "2026-11-16": 3}  # Mondays
+
+
+def test_a_series_over_time_is_filled_out_to_its_period(analytics: Analytics) -> None:
+    weeks = analytics.report("global", Filters(preset="all"), bucket="week").chart("over_time").points
+    mondays = [dt.date.fromisoformat(p.label) for p in weeks]
+    assert all(b - a == dt.timedelta(days=7) for a, b in itertools.pairwise(mondays))  # no gaps
+    assert mondays[-1] == TODAY - dt.timedelta(days=TODAY.weekday())  # up to this week: quiet weeks show as 0
+    assert sum(p.value for p in weeks) == analytics.report("global", Filters(preset="all")).figure("incidents").value
+    months = analytics.report("global", Filters(preset="custom", start=dt.date(2026, 8, 1), end=dt.date(2026, 12, 1)),
+                              bucket="month").chart("over_time").points  # fmt: skip
+    assert [p.label for p in months] == ["2026-08", "2026-09", "2026-10", "2026-11"]
+    nothing = analytics.report("global", Filters(preset="custom", start=dt.date(2020, 1, 1), end=dt.date(2020, 2, 1)))
+    assert nothing.chart("over_time").points == ()  # nothing recorded: no line of zeros
 
 
 def test_the_individual_against_the_setting(analytics: Analytics, world: dict[str, str]) -> None:
@@ -251,7 +269,7 @@ def test_involvement_injuries_and_discrimination(analytics: Analytics, world: di
 
 def test_a_point_over_time_as_the_axis_names_it() -> None:
     assert period_label("2026-11-02") == "2 Nov"  # a day, or a week by its Monday: never "11-02"
-    assert period_label("2026-11") == "Nov 2026"
+    assert period_label("2026-11") == "Nov 2026" and period_label("2025-12-01", year=True) == "1 Dec 2025"
     assert period_label("Not recorded") == "Not recorded" and period_label("2026-13-40") == "2026-13-40"
 
 
