@@ -26,9 +26,11 @@ from app.analytics import (
     Report,
     Series,
     cell_text,
+    column_title,
 )
 from app.context import ActionError
 from app.downloads import Download
+from app.vocabulary import Capability
 from screens.charts import chart
 from screens.exports import exports_button
 from screens.ui import card, empty, heading, muted, named, page_body, parse_day, when
@@ -333,7 +335,7 @@ class AnalyticsScreen:
         if not table.rows:
             return empty("No rows for these filters.")
         related = report.record_kind == "incident"
-        columns = [ft.DataColumn(label=ft.Text(c.replace("_", " "))) for c in table.columns]
+        columns = [ft.DataColumn(label=ft.Text(column_title(c))) for c in table.columns]
         if related:
             columns.append(ft.DataColumn(label=ft.Text("related")))
         rows = []
@@ -399,6 +401,7 @@ class AnalyticsScreen:
     def build(self) -> ft.Control:
         if self.report_key not in REPORTS:
             raise ActionError("There is no such report.")
+        self.shell.services.context.require(Capability.ANALYTICS, "see analytics")  # before "Working out…"
         if not self.shell.analytics_ready:
             return page_body(heading("Analytics"), preparing())
         report = self.report = self.analytics.report(self.report_key, self.filters, bucket=self.bucket)

@@ -186,12 +186,24 @@ def _heat_map(points: Sequence[Point], on_pick: Pick | None) -> ft.Control:
     top = max((p.value for p in points), default=0) or 1
     columns = next(iter(rows.values()), [])
 
+    # A 24-hour grid has narrow cells and short headers ("09"); a grid of a few columns (a technique by its
+    # rated effectiveness) has room for words.
+    few = len(columns) <= 6
+    cell_width, label_width = (64, 110) if few else (24, 64)
+    busy = [i for i in range(len(columns)) if any(cells[i].value for cells in rows.values())]
+    if busy and not few:
+        # The hours nothing happened in before the first and after the last are left off: on a phone the
+        # grid would otherwise open on the small hours, its incidents out of sight to the right.
+        first, last = busy[0], busy[-1] + 1
+        rows = {row: cells[first:last] for row, cells in rows.items()}
+        columns = columns[first:last]
+
     def cell(p: Point) -> ft.Control:
         share = p.value / top
         colour = ft.Colors.with_opacity(0.08 + 0.92 * share, ft.Colors.RED_700) if p.value else ft.Colors.GREY_100
         return ft.Container(
             ft.Text(_number(p.value) if p.value else "", size=9, color=ft.Colors.WHITE if share > 0.5 else None),
-            width=24,
+            width=cell_width,
             height=22,
             bgcolor=colour,
             alignment=ft.Alignment.CENTER,
@@ -199,15 +211,25 @@ def _heat_map(points: Sequence[Point], on_pick: Pick | None) -> ft.Control:
             on_click=(lambda _e, point=p: on_pick(point)) if on_pick and p.value else None,
         )
 
-    label_width = 64
     header_cells: list[ft.Control] = [ft.Container(width=label_width)]
     header_cells += [
-        ft.Container(ft.Text(p.label[:4], size=9), width=24, alignment=ft.Alignment.CENTER) for p in columns
+        ft.Container(
+            ft.Text(p.label if few else p.label[:4], size=9, text_align=ft.TextAlign.CENTER, max_lines=2),
+            width=cell_width,
+            alignment=ft.Alignment.CENTER,
+        )
+        for p in columns
     ]
     header = ft.Row(header_cells, spacing=1)
     body = [
         ft.Row(
-            [ft.Container(ft.Text(row[:10], size=10), width=label_width), *(cell(p) for p in cells)],
+            [
+                ft.Container(
+                    ft.Text(row, size=10, max_lines=2, overflow=ft.TextOverflow.ELLIPSIS, tooltip=row),
+                    width=label_width,
+                ),
+                *(cell(p) for p in cells),
+            ],
             spacing=1,
         )
         for row, cells in rows.items()

@@ -231,13 +231,15 @@ class Shell:
         if self.root.config.sync_interval_seconds > 0:
             self.sync.start(self.root.config.sync_interval_seconds)
         self.route = route
+        # Settled before the first screen is built: a role without analytics has nothing to wait for (a staff
+        # member's /analytics would otherwise say "Working out the figures…" for good).
+        warm = self.services.context.can(Capability.ANALYTICS)
+        self.analytics_ready = not warm
         found = registry.screen_at(route)
         if found is None or not self._render(*found):
             self.show(registry.HOME)
-        if self.services.context.can(Capability.ANALYTICS):
+        if warm:
             self.root.spawn(self._warm_analytics)
-        else:
-            self.analytics_ready = True
 
     async def _warm_analytics(self) -> None:
         """Decrypt analytics' working set in a thread after unlock, so the event loop never waits for it; the

@@ -5,7 +5,18 @@ records behind it ("Show related incidents"). Draft incidents are their author's
 
 from app.analytics.export import CLICK_COLUMNS, COMMUNICATION_COLUMNS, INCIDENT_COLUMNS
 from app.analytics.filters import DIMENSIONS, PRESET_LABELS, PRESETS, Filters
-from app.analytics.report import REPORTS, Figure, Point, Report, Series, Table, cell_text, period_label, spans_years
+from app.analytics.report import (
+    REPORTS,
+    Figure,
+    Point,
+    Report,
+    Series,
+    Table,
+    cell_text,
+    column_title,
+    period_label,
+    spans_years,
+)
 from app.analytics.service import SAVED_FILTERS_SECRET, Analytics
 from app.analytics.working_set import TIME_ZONE, WORKING_KINDS, WorkingSet
 
@@ -29,6 +40,7 @@ __all__ = [
     "Table",
     "WorkingSet",
     "cell_text",
+    "column_title",
     "period_label",
     "spans_years",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.analytics.report import Report, Series, cell_text, period_label, spans_years
+from app.analytics.report import Report, Series, cell_text, column_title, period_label, spans_years
 from documents import BarChart, Document, Fact, Figures, HeatMap, LineChart, PieChart, Section, Table
 from documents.charts import Chart, number
 
@@ -47,7 +47,7 @@ def _table(report: Report) -> list[Fact | Table]:
     if not table.rows:
         return [Fact("", "No rows for these filters.")]
     rows = [[cell_text(c, v) for c, v in zip(table.columns, row, strict=True)] for row in table.rows[:PRINT_MAX_ROWS]]
-    columns = [c.replace("_", " ") for c in table.columns]
+    columns = [column_title(c) for c in table.columns]
     out: list[Fact | Table] = [Table(columns, rows, fit=True)]
     if len(table.rows) > PRINT_MAX_ROWS:
         out.append(Fact("", f"The first {PRINT_MAX_ROWS} of {len(table.rows)} rows: the CSV has all of them."))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.analytics.filters import Filters
-from app.vocabulary import ExclusionReason, ExclusionType, label, uk_when
+from app.vocabulary import Effectiveness, ExclusionReason, ExclusionType, label, uk_when
 from documents.charts import number
 
 
@@ -80,10 +80,17 @@ def cell_text(column: str, value: object) -> str:
     text = str(value)
     if column.endswith("_at"):
         return uk_when(text, weekday=False)
-    coded = {"exclusion_type": ExclusionType, "reason_codes": ExclusionReason}.get(column)
-    if coded is not None and text:
-        return "; ".join(f"{label(coded, code)} ({code})" for code in text.split())
+    census = {"exclusion_type": ExclusionType, "reason_codes": ExclusionReason}.get(column)
+    if census is not None and text:
+        return "; ".join(f"{label(census, code)} ({code})" for code in text.split())
+    if column == "effectiveness":
+        return label(Effectiveness, text)
     return text
+
+
+def column_title(column: str) -> str:
+    """A table column's heading for a reader ("Physical interventions"); the CSV header keeps the name."""
+    return column.replace("_", " ").capitalize()
 
 
 def spans_years(points: Sequence[Point]) -> bool:

@@ -28,7 +28,14 @@ from app.analytics.working_set import (
 from app.context import ActionError, Context, now_utc
 from documents import Document, Fact, to_csv
 from sync.permissions import Capability
-from sync.records import BehaviourLevel, DiscriminationCategory, ExclusionReason, Valence
+from sync.records import (
+    BehaviourLevel,
+    DiscriminationCategory,
+    Effectiveness,
+    ExclusionReason,
+    IncidentStatus,
+    Valence,
+)
 from sync.records import label as label_of
 
 #: the vault entry holding this user's saved filter sets (encrypted like every other value)
@@ -295,7 +302,13 @@ class Analytics:
             _heat_map(rows, lambda r: r.occurred_at),
             _series("by_individual", "By individual", rows, lambda r: [_name(people, r.profile_id)]),
             _series("by_group", "By group", rows, lambda r: [_person(people, r.profile_id).group or NOT_RECORDED]),
-            _series("by_status", "By status", rows, lambda r: [r.status], order=statuses),
+            _series(
+                "by_status",
+                "By status",
+                rows,
+                lambda r: [label_of(IncidentStatus, r.status)],
+                order=tuple(label_of(IncidentStatus, st) for st in statuses),
+            ),
         ]
         if len(filters.individuals) == 1:
             # The individual against the setting: their count, and the mean per individual of their setting.
@@ -368,7 +381,7 @@ class Analytics:
                 "grid",
                 tuple(
                     Point(
-                        rating,
+                        label_of(Effectiveness, rating),
                         len(technique_grid.get((t, rating), [])),
                         tuple(technique_grid.get((t, rating), [])),
                         row=t,
@@ -381,8 +394,8 @@ class Analytics:
                 "deescalation_tried",
                 "De-escalation tried first",
                 rows,
-                lambda r: ["yes" if r.deescalation else "no"],
-                order=("yes", "no"),
+                lambda r: ["Yes" if r.deescalation else "No"],
+                order=("Yes", "No"),
             ),
             _series("deescalation", "De-escalation techniques", rows, lambda r: sorted({d[0] for d in r.deescalation})),
             _series("staff", "Staff involved", rows, lambda r: sorted(staff.get(s, s) for s in r.staff)),

@@ -30,6 +30,7 @@ from app.analytics import (
     Analytics,
     Filters,
     cell_text,
+    column_title,
     period_label,
     printing,
 )
@@ -236,7 +237,7 @@ def test_intervention_report(analytics: Analytics, world: dict[str, str]) -> Non
     assert report.figure("plan_followed_pct").value == 100
     assert report.figure("deescalation_first_pct").value == 100
     grid = {(p.row, p.label): p.value for p in report.chart("technique_effectiveness").points}
-    assert grid == {("Guide", "effective"): 0, ("Guide", "partly_effective"): 0, ("Guide", "not_effective"): 1}
+    assert grid == {("Guide", "Effective"): 0, ("Guide", "Partly effective"): 0, ("Guide", "Not effective"): 1}
     assert {p.label: p.value for p in report.chart("staff").points} == {"Kim Key": 1, "Sam Staff": 1}
     (row,) = report.table.rows
     assert dict(zip(report.table.columns, row, strict=True))["technique"] == "Guide"
@@ -279,6 +280,8 @@ def test_a_table_cell_for_a_reader() -> None:
     assert cell_text("reason_codes", "") == "" and cell_text("exclusion_type", "XYZ") == "Xyz (XYZ)"
     assert cell_text("pi_minutes", 2.5) == "2.5" and cell_text("pi_minutes", 3.0) == "3"
     assert cell_text("reference", "besmart-10001") == "besmart-10001" and cell_text("sessions", None) == ""
+    assert cell_text("effectiveness", "partly_effective") == "Partly effective"
+    assert column_title("physical_interventions") == "Physical interventions"
 
 
 def test_communication_and_clicker_reports(analytics: Analytics, world: dict[str, str]) -> None:
@@ -417,7 +420,7 @@ def test_a_report_prints_as_shown_and_is_audited_as_an_export(
     # every chart, drawn from the same series, with its values: the pie's legend, the heat map's cells
     for series in report.series:
         assert series.title in text
-    assert "Hall: 3 (100%)" in text and "submitted: 3 (100%)" in text
+    assert "Hall: 3 (100%)" in text and "Submitted: 3 (100%)" in text
     assert "Ada Lovelace Year 7 2 1 1" in text and "Cy Cole Year 8 1 0 0" in text  # the table
     for number, page in enumerate(texts, start=1):
         assert page.count(CLASSIFICATION) >= 2 and f"Page {number} of {len(texts)}" in page

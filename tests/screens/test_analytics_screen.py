@@ -60,6 +60,15 @@ def test_a_lead_sees_analytics(lead: UiHarness):
     assert lead.has_text("Global Incident Report") and root(lead).shell.route == "/analytics"
 
 
+def test_staff_opening_analytics_by_its_address_are_told_not_kept_waiting(config: ClientConfig, device: dict):
+    """A staff member whose browser opens at /analytics (a bookmark, a reload): refused in words, on the dashboard
+    — not "Working out the figures…" for good (the figures of a role without analytics are never worked out)."""
+    with open_app(config, route="/analytics") as ui:
+        unlock(ui)
+        assert ui.has_text("Hello, Sam Staff") and not ui.has_text("Working out the figures…")
+        assert root(ui).shell.route == "/dashboard"
+
+
 def test_staff_have_no_analytics(ui: UiHarness):
     labels = [d.label for d in ui.find(ft.NavigationBar).destinations]
     assert "Analytics" not in labels and "Dashboard" in labels
