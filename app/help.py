@@ -82,8 +82,10 @@ PAGES: tuple[HelpPage, ...] = (
         "Incidents involving physical intervention",
         "Choose Record incident involving Physical Intervention. Record the low, medium and high level "
         "behaviours displayed, how staff responded, alternative responses to try next time, and the "
-        "effectiveness of de-escalation and physical techniques, with timings, reasons and injuries. This is "
-        "about accurate recording and reflection, not an instruction to use physical intervention.",
+        "effectiveness of de-escalation and physical techniques, with timings, reasons and injuries. The report "
+        "cannot be submitted without the physical technique used, when it started and ended and why it was "
+        "necessary, as the law asks; until then it stays a draft. This is about accurate recording and "
+        "reflection, not an instruction to use physical intervention.",
     ),
     HelpPage(
         "Managing incidents",

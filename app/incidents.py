@@ -60,6 +60,14 @@ MOMENTS = {
     "pi_ended_at": "When the physical intervention ended",
     "pi_report_route_decided_at": "When it was decided not to tell the parents",
 }
+#: what a new physical intervention report cannot be submitted without (the law asks every record of force for
+#: its type, how long it lasted and why it was necessary: docs/compliance.md)
+PI_REQUIRED = {
+    "pi_techniques": "the physical technique used",
+    "pi_started_at": "when it started",
+    "pi_ended_at": "when it ended",
+    "pi_reason": "why it was necessary",
+}
 #: what an edit of a submitted report is refused with when it has no reason
 AMENDMENT_REASON = "This report has been submitted: say why you are changing it (the reason is kept with the change)."
 #: the reason a settled conflict of a submitted report is recorded with
@@ -414,6 +422,13 @@ class Incidents:
                     raise ActionError(
                         f"Say how effective the {what} “{row['technique']}” was, on the physical intervention page."
                     )
+        if draft.record_id is None and draft.physical_intervention:
+            missing = [what for name, what in PI_REQUIRED.items() if not values.get(name)]
+            if missing:
+                raise ActionError(
+                    "A physical intervention report must say " + ", ".join(missing) + ": add it on the physical "
+                    "intervention page (the report is kept as a draft until then)."
+                )
         if values.get("discriminatory") and not values.get("discriminatory_categories"):
             raise ActionError(
                 "You selected Yes for discriminatory, prejudiced or other behaviour: choose which kind on the "

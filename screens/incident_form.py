@@ -29,6 +29,7 @@ from screens.ui import (
     date_time_field,
     entry_list,
     error_text,
+    fields_in_error,
     heading,
     labelled_toggle,
     muted,
@@ -55,6 +56,8 @@ class IncidentForm:
         #: typed but not saved yet (the disk was full): still on the screen, saved with the next save
         self.unsaved: dict[str, Any] = {}
         self.error = error_text()
+        #: the current page's controls, as built (what `_refused_fields` looks through)
+        self.body: list[ft.Control] = []
 
     # --- saving ---------------------------------------------------------------------------------
 
@@ -73,7 +76,17 @@ class IncidentForm:
         found = self.draft.values.get(name)
         return default if found is None else found
 
+    def _refused_fields(self) -> bool:
+        """Whether a field of this page shows a refused value; if so, say which (the page stays)."""
+        flagged = fields_in_error(*self.body)
+        if flagged:
+            show_error(self.error, f"Put right the field marked in red first: {', '.join(flagged)}.")
+            self.shell.page.update()
+        return bool(flagged)
+
     def _go_to(self, page: int) -> None:
+        if self._refused_fields():
+            return
         draft = self.shell.act(lambda: self.incidents.save_page(self.draft.id, dict(self.unsaved), page=page))
         if draft is not None:
             self.unsaved = {}
@@ -100,6 +113,8 @@ class IncidentForm:
         return problems
 
     def _submit(self, _e: Any) -> None:
+        if self._refused_fields():
+            return
         if not str(self.value("what_happened")).strip() and self.draft.page != 0:
             # The one field a report cannot go without is on the first page: take the writer there to say it.
             self._go_to(0)
@@ -487,7 +502,7 @@ class IncidentForm:
         pages = self.draft.pages
         index = min(self.draft.page, len(pages) - 1)
         title, _fields = pages[index]
-        body = {
+        body = self.body = {
             "Incident": self._incident_page,
             "Physical intervention": self._physical_page,
             "Post-incident learning": self._learning_page,

@@ -55,6 +55,23 @@ def show_error(target: ft.Text, message: str | None) -> None:
     target.visible = bool(message)
 
 
+def fields_in_error(*roots: ft.Control) -> list[str]:
+    """The labels of the text fields under `roots` that show an error: a value typed but refused (a date that
+    cannot be read, an end before its start) was not saved, and leaving the page would lose it unseen."""
+    found: list[str] = []
+    stack = list(roots)
+    while stack:
+        control = stack.pop()
+        if isinstance(control, ft.TextField) and control.error:
+            found.append(str(control.label or "a field"))
+        for child in (getattr(control, "controls", None), getattr(control, "content", None)):
+            if isinstance(child, list):
+                stack.extend(c for c in child if isinstance(c, ft.Control))
+            elif isinstance(child, ft.Control):
+                stack.append(child)
+    return found
+
+
 def local_input(value: str | None) -> str:
     """An ISO moment as editable local text, '1 Dec 2026, 09:15' (parse_local_input reads it back)."""
     return when(value, weekday=False)

@@ -12,7 +12,7 @@ from app.context import ActionError, Context, PermissionDenied
 from app.services import Services
 from documents import CLASSIFICATION
 from localdb.store import LocalStore
-from tests.support.device import user
+from tests.support.device import force_essentials, user
 
 
 def pages(data: bytes) -> list[str]:
@@ -39,6 +39,8 @@ def incident(services: Services, child: str) -> str:
                 }
             ],
             "pild_triggers": "Noise at lunchtime",
+            "pi_started_at": force_essentials()["pi_started_at"],
+            "pi_ended_at": force_essentials()["pi_ended_at"],
         },
     )
     return services.incidents.submit(draft.id)

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from app.context import ActionError, Context, PermissionDenied
 from app.services import Services
 from localdb.store import LocalStore
-from tests.support.device import user
+from tests.support.device import force_essentials, user
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -43,7 +43,7 @@ def incident(services: Services, child: str) -> str:
     draft = services.incidents.start(child, physical_intervention=True)
     day = dt.datetime.now(LONDON).date().isoformat()
     exclusions = [dict(type="SUSP", sessions=2, start_date=day, reasons=["VA"])]
-    services.incidents.save_page(draft.id, {**RESTRAINT, "exclusions": exclusions})
+    services.incidents.save_page(draft.id, {**force_essentials(), **RESTRAINT, "exclusions": exclusions})
     return services.incidents.submit(draft.id)
 
 

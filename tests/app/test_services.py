@@ -16,7 +16,7 @@ from localdb.store import LocalStore
 from sync.hlc import Stamp
 from sync.merge import apply_op
 from sync.ops import Op, validate_op
-from tests.support.device import PASSCODE, user
+from tests.support.device import PASSCODE, force_essentials, user
 from tests.support.screens import server_create, server_update
 
 
@@ -92,6 +92,7 @@ def test_incident_report_pages_are_drafts_that_survive_a_restart(tmp_path: Path,
     services.incidents.save_page(
         resumed.id,
         {
+            **force_essentials(),
             "pi_deescalation": [{"technique": "Calm voice", "effectiveness": "partly_effective"}],
             "pild_perspective": "Felt ignored",
             "exclusions": [{"type": "SUSP", "sessions": 2, "reasons": ["PA", "DM"]}],
@@ -180,6 +181,14 @@ def test_discriminatory_behaviour_needs_its_kind_before_submitting(services: Ser
 def test_each_technique_needs_its_name_and_how_effective_it_was_nothing_assumed(services: Services, child: str):
     draft = services.incidents.start(child, physical_intervention=True)
     services.incidents.save_page(draft.id, {"what_happened": "Ran towards the road"})
+    with pytest.raises(ActionError) as refused:
+        services.incidents.submit(draft.id)
+    assert str(refused.value).startswith(
+        "A physical intervention report must say the physical technique used, when it started, when it ended, why "
+        "it was necessary: add it on the physical intervention page"
+    )
+    assert services.incidents.drafts()  # kept as a draft, nothing recorded
+    services.incidents.save_page(draft.id, force_essentials())
     for rows, message in (
         ([{"technique": ""}], "Name the de-escalation technique in row 1 on the physical intervention page"),
         ([{"technique": "Calm voice"}], "Say how effective the de-escalation technique “Calm voice” was"),

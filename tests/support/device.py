@@ -73,3 +73,15 @@ def recorded_incident(services: Services, profile_id: str, when: dt.datetime, **
         numbered = FieldValue(value=reference, version=state.version, actor_id="server", device_id="server")
         store.apply_pulled([state.model_copy(update={"fields": {**state.fields, "reference": numbered}})], 1)
     return record_id
+
+
+def force_essentials(minutes_ago: int = 30, *, technique: str = "Single elbow") -> dict[str, object]:
+    """What a new physical intervention report cannot be submitted without (`app.incidents.PI_REQUIRED`): the
+    technique used, when it started and ended (`minutes_ago`, lasting 5 minutes) and why it was necessary."""
+    started = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes_ago)
+    return {
+        "pi_techniques": [{"technique": technique, "effectiveness": "effective", "used_by": ["u-staff"]}],
+        "pi_started_at": started.isoformat(),
+        "pi_ended_at": (started + dt.timedelta(minutes=5)).isoformat(),
+        "pi_reason": "To stop a chair hitting a pupil.",
+    }
