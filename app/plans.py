@@ -19,6 +19,7 @@ from typing import Any
 
 from app.context import ActionError, Context, PermissionDenied, now_utc
 from app.legal_hold import refuse_if_held
+from app.vocabulary import uk_day
 from localdb.queries import Stored
 from sync.permissions import Capability
 from sync.records import (
@@ -98,6 +99,22 @@ class SectionChange:
 def series_of(plan: Stored) -> str:
     """The id shared by every version of this plan (the first version's id)."""
     return plan.values.get("series_id") or plan.id
+
+
+def review_date_passed(values: dict[str, Any], today: dt.date | None = None) -> dt.date | None:
+    """A plan's next review date if it is set and has passed (before `today`), else None."""
+    stored = values.get("review_date")
+    if not stored:
+        return None
+    day = dt.date.fromisoformat(str(stored))
+    return day if day < (today or dt.date.today()) else None
+
+
+def _refuse_past_review(day: dt.date, today: dt.date | None = None) -> None:
+    """A next review date is a day to come: one already gone would be printed on the plan, carried into its next
+    version and never remind anyone."""
+    if day < (today or dt.date.today()):
+        raise ActionError(f"The next review date, {uk_day(day)}, has passed: choose today or a later date.")
 
 
 def review_state(values: dict[str, Any], today: dt.date) -> str:
@@ -232,6 +249,8 @@ class Plans:
         """A new plan for an individual who has none in progress: a draft, version 1. `incident_id`: the
         incident it was started from (kept among the plan's links)."""
         self.context.require(Capability.EDIT_PLANS, "start a Smart Plan")
+        if not profile_id:
+            raise ActionError("Choose the individual the plan is for.")
         for plan in self.context.store.records("smart_plan", profile_id):
             if plan.values.get("status") in (PlanStatus.DRAFT.value, PlanStatus.ACTIVE.value) and not plan.values.get(
                 "removed"
@@ -278,11 +297,19 @@ class Plans:
         if unknown:
             raise ActionError(f"Not a part of a Smart Plan: {', '.join(sorted(unknown))}.")
         self._require_edit(plan, set(values))
+        if values.get("review_date"):  # None or "" clears it
+            try:
+                day = dt.date.fromisoformat(str(values["review_date"]))
+            except ValueError:
+                raise ActionError("The next review date is not a date.") from None
+            _refuse_past_review(day)
         if values:
             self.context.write("smart_plan", "update", values, record_id=plan_id, what="your change to the plan")
 
-    def publish(self, plan_id: str) -> None:
-        """Make a draft the active version; the version active before is archived (read-only)."""
+    def publish(self, plan_id: str) -> str:
+        """Make a draft the active version; the version active before is archived (read-only). Returns what the
+        person should still do, in plain words ("" for nothing): a next review date that has passed since it was
+        chosen (or was carried from the version before) does not stop the plan being published, but it is said."""
         self.context.require(Capability.PUBLISH_PLANS, "publish Smart Plans")
         plan = self.get(plan_id)
         if plan.values.get("status") != PlanStatus.DRAFT.value:
@@ -297,6 +324,10 @@ class Plans:
         self.context.write(
             "smart_plan", "update", {"status": PlanStatus.ACTIVE.value, "published_at": now}, record_id=plan_id
         )
+        passed = review_date_passed(plan.values)
+        if passed is None:
+            return ""
+        return f"Its next review date, {uk_day(passed)}, has passed: set a new one with \u201cAdd a review\u201d."
 
     def delete(self, plan_id: str, reason: str) -> None:
         """Delete a plan, with a reason. A draft is erased; a published version is kept, for leads."""
@@ -345,6 +376,8 @@ class Plans:
         if next_review is not None:
             fields["review_date"] = next_review.isoformat()
         self._require_edit(plan, set(fields))
+        if next_review is not None:
+            _refuse_past_review(next_review)
         self.context.write("smart_plan", "update", fields, record_id=plan_id, what="the review")
 
     def compare(self, older_id: str, newer_id: str) -> list[SectionChange]:

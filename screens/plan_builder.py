@@ -16,11 +16,11 @@ import flet as ft
 
 from app.context import ActionError, PermissionDenied
 from app.plan_builder import Reflection, Suggestion
-from app.plans import WRITTEN_ITEMS, written_items
+from app.plans import WRITTEN_ITEMS, review_date_passed, written_items
 from app.vocabulary import PLAN_SECTIONS, Capability, ContributorRole, PlanStatus, PlanType, options, uk_day
 from screens.feedback import language_report
 from screens.language_check import check_before_submit, language_check
-from screens.ui import UK, ask, back_title, card, empty, entry_list, heading, muted, named, page_body, picked_date
+from screens.ui import UK, back_title, card, empty, entry_list, heading, muted, named, page_body, picked_date
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -152,9 +152,9 @@ class PlanBuilderScreen:
         if self._saved() and self._ran(action, done):
             self.shell.show(self.NAME, plan_id=self.plan_id, step=self.step, audited=True)
 
-    def _accept(self, suggestion: Suggestion, text: str | None = None) -> None:
+    def _accept(self, suggestion: Suggestion) -> None:
         self._then_show(
-            lambda: self.builder.accept(self.plan_id, suggestion, text=text),
+            lambda: self.builder.accept(self.plan_id, suggestion),
             f"Added to {ITEM_LABELS[suggestion.field]}",
         )
 
@@ -163,12 +163,18 @@ class PlanBuilderScreen:
         content = ft.Column(
             [muted(f"For {ITEM_LABELS[suggestion.field]} · from {suggestion.source}"), words], tight=True
         )
-        ask(
-            self.shell.page,
+
+        def accept() -> None:
+            self.builder.save_typing(self.plan_id)  # what was typed first, as `_then_show` does
+            self.builder.accept(self.plan_id, suggestion, text=words.value or "")
+
+        self.shell.ask(
             "Edit the suggestion",
             content,
             "Accept edited",
-            lambda: self._accept(suggestion, words.value or ""),
+            accept,
+            done=f"Added to {ITEM_LABELS[suggestion.field]}",
+            then=lambda _: self.shell.show(self.NAME, plan_id=self.plan_id, step=self.step, audited=True),
         )
 
     def _dismiss(self, suggestion: Suggestion) -> None:
@@ -184,9 +190,11 @@ class PlanBuilderScreen:
             self._publish_now()
 
     def _publish_now(self) -> None:
-        if self._ran(lambda: self.plans.publish(self.plan_id)):
+        note = self.shell.act(lambda: self.plans.publish(self.plan_id))
+        if note is not None:  # published; `note` is what is still to do, if anything
             self.shell.sync.request_sync()
-            self.shell.toast("Published: this is now the active Smart Plan. Everyone sees it when they sync.")
+            published = "Published: this is now the active Smart Plan. Everyone sees it when they sync."
+            self.shell.toast(" ".join((published, note)).strip())
             self.shell.show(self.NAME, plan_id=self.plan_id, step=len(STEPS) - 1, audited=True)
 
     def _save_draft(self, _e: Any) -> None:
@@ -283,9 +291,11 @@ class PlanBuilderScreen:
 
         def choose(_e: Any) -> None:
             today = dt.date.today()
+            # A date carried from the version before may have passed: the calendar cannot open before its first day.
+            start = day if day is not None and day >= today else today + dt.timedelta(weeks=12)
             self.shell.page.show_dialog(
                 ft.DatePicker(
-                    value=dt.datetime.combine(day or today + dt.timedelta(weeks=12), dt.time()),
+                    value=dt.datetime.combine(start, dt.time()),
                     first_date=dt.datetime.combine(today, dt.time()),
                     last_date=dt.datetime.combine(today + dt.timedelta(days=3 * 366), dt.time()),
                     help_text=ITEM_LABELS["review_date"],
@@ -295,6 +305,8 @@ class PlanBuilderScreen:
             )
 
         shown = uk_day(day) or "Not set"
+        if review_date_passed(self.plan.values) is not None:
+            shown += " (passed: choose a new one)"
         return ft.Row(
             [
                 ft.Text(f"{ITEM_LABELS['review_date']}: {shown}"),

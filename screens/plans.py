@@ -29,7 +29,6 @@ from app.vocabulary import (
 )
 from screens import registry
 from screens.ui import (
-    ask,
     back_title,
     card,
     conflicts_panel,
@@ -197,14 +196,15 @@ class SmartPlans:
             editable=True,
         )
 
-        def start() -> None:
-            if individual.value:
-                start_plan(self.shell, individual.value)
-            else:
-                self.shell.toast("Choose the individual the plan is for.", error=True)
-
         content = named(individual, "plan-individual", "Individual")
-        ask(self.shell.page, "Start a Smart Plan", content, "Start", start)
+        self.shell.ask(
+            "Start a Smart Plan",
+            content,
+            "Start",
+            lambda: self.shell.services.plans.start(individual.value or ""),
+            done="Smart Plan started",
+            then=lambda plan_id: open_draft(self.shell, plan_id),
+        )
 
     def build(self) -> ft.Control:
         found = self.shell.services.plans.find(status=self.params["status"], review=self.params["review"])
@@ -270,7 +270,10 @@ class SmartPlanView:
         return result
 
     def _publish(self, _e: Any) -> None:
-        self._done(lambda: self.shell.services.plans.publish(self.plan_id), "Published: this is the active version")
+        note = self.shell.act(lambda: self.shell.services.plans.publish(self.plan_id))
+        if note is not None:  # published; `note` is what is still to do, if anything
+            self.shell.toast(" ".join(("Published: this is the active version.", note)).strip())
+        self.shell.show_again()
 
     def _next_version(self, _e: Any) -> None:
         plan_id = self.shell.act(lambda: self.shell.services.plans.start_next_version(self.plan_id))
@@ -284,53 +287,20 @@ class SmartPlanView:
         if download is not None:
             await self.shell.save_file(download, "Save the Smart Plan")
 
-    def _form_dialog(
-        self, title: str, controls: list[ft.Control], action: str, attempt: Callable[[], bool], after: Callable[[], Any]
-    ) -> None:
-        """A dialog that stays open, its fields saying what is missing, until `attempt` succeeds (True); then
-        `after`. `attempt` shows a problem on a field and returns False: nothing was changed."""
-
-        def confirm(_e: Any) -> None:
-            result = self.shell.act(attempt)
-            if result is False:
-                dialog.update()
-                return
-            self.shell.page.pop_dialog()
-            if result:
-                after()
-
-        dialog = ft.AlertDialog(
-            title=ft.Text(title),
-            content=ft.Column(controls, tight=True, scroll=ft.ScrollMode.AUTO),
-            actions=[
-                ft.TextButton("Cancel", on_click=lambda _: self.shell.page.pop_dialog()),
-                ft.TextButton(action, on_click=confirm),
-            ],
-        )
-        self.shell.page.show_dialog(dialog)
-
     def _delete(self, _e: Any) -> None:
         """Deleting needs a reason: the dialog stays open, saying so, until one is given."""
         reason = ft.TextField(label="Why is it being deleted?", multiline=True, min_lines=2)
-
-        def attempt() -> bool:
-            try:
-                self.shell.services.plans.delete(self.plan_id, reason.value or "")
-            except ActionError as error:
-                reason.error = str(error)
-                return False
-            return True
-
-        def deleted() -> None:
-            self.shell.toast("Smart Plan deleted")
-            self.shell.show("smart_plans")
-
         intro = ft.Text(
             "A draft is removed for everyone. A published plan is kept for leads, with your reason. "
             "This is recorded in the audit log."
         )
-        self._form_dialog(
-            "Delete this Smart Plan?", [intro, named(reason, "plan-delete-reason")], "Delete", attempt, deleted
+        self.shell.ask(
+            "Delete this Smart Plan?",
+            ft.Column([intro, named(reason, "plan-delete-reason")], tight=True),
+            "Delete",
+            lambda: self.shell.services.plans.delete(self.plan_id, reason.value or ""),
+            done="Smart Plan deleted",
+            then=lambda _: self.shell.show("smart_plans"),
         )
 
     def _review(self, _e: Any) -> None:
@@ -343,29 +313,23 @@ class SmartPlanView:
         )
         next_review = ft.TextField(label="Next review date", hint_text="e.g. 8/1/2027")
 
-        def attempt() -> bool:
+        def attempt() -> None:
             typed = (next_review.value or "").strip()
             day = parse_day(typed) if typed else None
-            next_review.error = "Type the date like 8/1/2027, or leave it empty." if typed and day is None else None
-            changes.error = None
-            if next_review.error:
-                return False
-            try:
-                self.shell.services.plans.add_review(
-                    self.plan_id, changes=changes.value or "", kind=kind.value or "", next_review=day
-                )
-            except ActionError as error:
-                changes.error = str(error)
-                return False
-            return True
+            if typed and day is None:  # reading what was typed is the screen's; whether the day will do, the plan's
+                raise ActionError("Type the next review date like 8/1/2027, or leave it empty.")
+            self.shell.services.plans.add_review(
+                self.plan_id, changes=changes.value or "", kind=kind.value or "", next_review=day
+            )
 
-        controls: list[ft.Control] = [named(kind, "review-kind", "Review"), changes, next_review]
-
-        def added() -> None:
-            self.shell.toast("Review added")
-            self.shell.show_again()
-
-        self._form_dialog("Add a review", controls, "Save", attempt, added)
+        self.shell.ask(
+            "Add a review",
+            ft.Column([named(kind, "review-kind", "Review"), changes, next_review], tight=True),
+            "Save",
+            attempt,
+            done="Review added",
+            then=lambda _: self.shell.show_again(),
+        )
 
     def _resolve(self, field: str, value: Any) -> None:
         self._done(lambda: self.shell.services.plans.resolve_conflict(self.plan_id, field, value), "Conflict resolved")

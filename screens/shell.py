@@ -3,8 +3,9 @@ sentence, progress bar, "Sync now"), the content area, and the navigation: a bar
 the left when the window is 900 px wide or more. The rail shows every destination; a phone's bar at most
 five, the last of them "More" (a sheet listing the rest) when there are more.
 
-`Shell` is also the screens' way to move around (`show`), tell the user something (`toast`), and reach the
-session's services. It starts the background sync when the store is unlocked.
+`Shell` is also the screens' way to move around (`show`), tell the user something (`toast`), run an action
+(`act`, or `ask` for one in a dialog that stays open until it succeeds), and reach the session's services. It
+starts the background sync when the store is unlocked.
 
 Each screen has a URL (`screens/registry.py`): showing a screen pushes its URL onto the browser's history, and a
 URL the browser goes to (the back and forward buttons, the address bar) shows its screen (`follow`).

@@ -130,18 +130,62 @@ def test_deleting_needs_a_reason_erases_a_draft_and_keeps_a_published_plan_for_l
 def test_review_log_and_review_filters(lead: Services, child: str) -> None:
     plans = lead.plans
     plan = plans.start(child)
-    plans.edit(plan, {"review_date": "2026-12-04", "about_strengths": "Loves drawing"})
-    assert plans.find(review="due", today=dt.date(2026, 11, 30)) == []  # a draft has no review due
-    plans.publish(plan)
-    assert [p.review for p in plans.find(today=dt.date(2026, 11, 30))] == ["due"]
-    assert [p.id for p in plans.find(review="overdue", today=dt.date(2026, 12, 5))] == [plan]
-    assert plans.find(review="due", today=dt.date(2026, 11, 1)) == []
+    today = dt.date.today()  # a next review date is never in the past (below): the dates are today's
+    review = today + dt.timedelta(days=4)
+    plans.edit(plan, {"review_date": review.isoformat(), "about_strengths": "Loves drawing"})
+    assert plans.find(review="due", today=today) == []  # a draft has no review due
+    assert plans.publish(plan) == ""  # nothing left to do
+    assert [p.review for p in plans.find(today=today)] == ["due"]
+    assert [p.id for p in plans.find(review="overdue", today=review + dt.timedelta(days=1))] == [plan]
+    assert plans.find(review="due", today=review - dt.timedelta(days=30)) == []
     assert plans.find(status="draft") == [] and len(plans.find(status="active")) == 1
     plans.add_review(plan, changes="Added a movement break", kind="after_incident", next_review=dt.date(2027, 3, 1))
     values = plans.get(plan).values
     assert values["review_log"][0]["changes"] == "Added a movement break"
     assert values["review_log"][0]["reviewed_by"] == "Lee Lead" and values["review_log"][0]["kind"] == "after_incident"
     assert values["review_date"] == "2027-03-01"
+
+
+def test_a_next_review_date_before_today_is_refused(lead: Services, child: str) -> None:
+    """A past next review date would be printed on the plan and carried into its next version, and remind no one:
+    refused wherever one is chosen, with the day in the words; today will do."""
+    plans = lead.plans
+    today = dt.date.today()
+    plan = plans.start(child)
+    with pytest.raises(ActionError, match=r"^The next review date, 1 Jun 2025, has passed: choose today or a later"):
+        plans.edit(plan, {"review_date": "2025-06-01"})
+    with pytest.raises(ActionError, match="has passed"):
+        plans.edit(plan, {"review_date": (today - dt.timedelta(days=1)).isoformat(), "triggers": "- Noise"})
+    assert plans.get(plan).values.get("review_date") is None and not plans.get(plan).values.get("triggers")
+    with pytest.raises(ActionError, match="is not a date"):
+        plans.edit(plan, {"review_date": "1/6/2025"})
+    plans.edit(plan, {"review_date": today.isoformat(), "triggers": "- Noise"})
+    plans.publish(plan)
+
+    with pytest.raises(ActionError, match=r"^The next review date, 1 Jun 2025, has passed"):
+        plans.add_review(plan, changes="Nothing needed to change", next_review=dt.date(2025, 6, 1))
+    assert plans.get(plan).values["review_log"] == [] and plans.get(plan).values["review_date"] == today.isoformat()
+    plans.add_review(plan, changes="Nothing needed to change", next_review=today)
+    assert len(plans.get(plan).values["review_log"]) == 1
+
+
+def test_publishing_with_a_review_date_that_has_passed_says_to_set_a_new_one(lead: Services, child: str) -> None:
+    """A draft's review date may pass before it is published (or be carried from the version before): it is still
+    published, and the person is told to set a new date."""
+    plans = lead.plans
+    plan = plans.start(child)
+    plans.edit(plan, {"triggers": "- Noise"})
+    lead.context.write("smart_plan", "update", {"review_date": "2025-06-01"}, record_id=plan)  # chosen in 2025
+    note = plans.publish(plan)
+    assert plans.get(plan).values["status"] == "active"
+    assert note == "Its next review date, 1 Jun 2025, has passed: set a new one with \u201cAdd a review\u201d."
+    second = plans.start_next_version(plan)
+    assert plans.publish(second) == note  # carried into the next version, and said again
+
+
+def test_a_plan_is_started_for_an_individual(lead: Services) -> None:
+    with pytest.raises(ActionError, match=r"^Choose the individual the plan is for\.$"):
+        lead.plans.start("")
 
 
 def test_suggestions_are_traced_to_their_source_and_added_only_when_accepted(lead: Services, child: str) -> None:

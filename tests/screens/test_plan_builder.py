@@ -195,12 +195,30 @@ def test_accept_edit_and_dismiss_change_the_draft_as_shown(lead_ui: UiHarness, l
     assert not ui.find_all(ft.Card, where=lambda c: any(t.value == "Raised voice" for t in _texts(c)))
     suggestion(ui, "Offering a choice")  # still offered
 
-    # An empty edit is refused in plain words, and nothing changes.
+    # An empty edit is refused in plain words in the dialog, which stays open, and nothing changes…
     press(ui, suggestion(ui, "Offering a choice"), "Edit")
+    [dialog] = [d for d in ui.open_dialogs() if isinstance(d, ft.AlertDialog)]
     ui.type(ui.find(ft.TextField, label="Suggestion"), "  ")
     ui.click(ui.find(ft.TextButton, text="Accept edited"))
-    assert snack(ui).content.value == "The suggestion is empty: edit it or dismiss it."
+    assert dialog.open
+    assert ui.find_all(
+        ft.Text, text="The suggestion is empty: edit it or dismiss it.", where=lambda t: _inside(t, dialog)
+    )
     assert the_plan(ui, ada)["amber_helps"] == ""
+    # …until words are given there.
+    ui.type(ui.find(ft.TextField, label="Suggestion"), "Offer her a choice of two tasks")
+    ui.click(ui.find(ft.TextButton, text="Accept edited"))
+    assert not dialog.open and snack(ui).content.value == "Added to What helps"
+    assert the_plan(ui, ada)["amber_helps"] == "- Offer her a choice of two tasks"
+
+
+def _inside(control: ft.Control, ancestor: ft.Control) -> bool:
+    node = control
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.parent
+    return False
 
 
 def test_items_are_kept_as_typed_and_written_to_the_plan_when_left(lead_ui: UiHarness, lead_device: dict[str, str]):
@@ -290,6 +308,31 @@ def test_a_lead_publishes_then_downloads_the_plan(lead_ui: UiHarness, lead_devic
     assert "Ada Lovelace" in text and "Drawing" in text and "OFFICIAL-SENSITIVE" in text
     [audit] = [op for op in store_of(ui).pending_ops() if op.op_id not in before]
     assert (audit.fields["action"], audit.fields["record_id"]) == ("download", plan_id)
+
+
+def test_a_review_date_that_has_passed_is_said_and_publishing_says_to_set_a_new_one(
+    lead_ui: UiHarness, lead_device: dict[str, str]
+):
+    """A draft's review date chosen weeks ago (or carried from the version before) may have passed: the details say
+    so, the calendar opens on a day that can be chosen, and publishing says to set a new one."""
+    ui = lead_ui
+    ada = lead_device["ada"]
+    plan_id = plans(ui).start(ada)
+    fields = {"review_date": "2025-06-01", "about_strengths": "Drawing"}
+    Context(store_of(ui), LEAD).write("smart_plan", "update", fields, record_id=plan_id)
+    ui.go(f"/plans/{plan_id}/build")
+    assert ui.has_text("Next review date: 1 Jun 2025 (passed: choose a new one)")
+    ui.click(ui.find(ft.OutlinedButton, text="Choose"))
+    [picker] = [d for d in ui.open_dialogs() if isinstance(d, ft.DatePicker)]
+    # Flutter's calendar refuses to open on a day before its first one.
+    assert picker.first_date.date() == dt.date.today() <= picker.value.date()
+    ui.event(picker, "dismiss")  # closed without choosing
+    go_to_step(ui, "Publish")
+    ui.click(ui.find(ft.Button, text="Publish"))
+    assert the_plan(ui, ada)["status"] == "active"
+    assert snack(ui).content.value.endswith(
+        "Its next review date, 1 Jun 2025, has passed: set a new one with \u201cAdd a review\u201d."
+    )
 
 
 def test_a_plan_lead_who_may_not_publish_saves_the_draft(config: ClientConfig):

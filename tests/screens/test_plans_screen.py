@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import flet as ft
 import pytest
@@ -87,6 +88,26 @@ def lead_ids(config: ClientConfig) -> dict[str, str]:
 @pytest.fixture
 def lead(config: ClientConfig, lead_ids: dict[str, str]) -> Iterator[UiHarness]:
     yield from signed_in(config, LEAD)
+
+
+def the_dialog(ui: UiHarness) -> ft.AlertDialog:
+    """The one dialog open (snack bars aside)."""
+    [dialog] = [d for d in ui.open_dialogs() if isinstance(d, ft.AlertDialog)]
+    return dialog
+
+
+def says(ui: UiHarness, dialog: ft.AlertDialog, start: str) -> bool:
+    """Whether the open `dialog` shows a text beginning with `start`."""
+    return bool(ui.find_all(ft.Text, text=re.compile("^" + re.escape(start)), where=lambda t: _inside(t, dialog)))
+
+
+def _inside(control: Any, ancestor: Any) -> bool:
+    node = control
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.parent
+    return False
 
 
 def tiles(ui: UiHarness) -> list[str]:
@@ -223,13 +244,15 @@ def test_the_plan_lead_marks_a_contribution_used(lead: UiHarness, lead_ids: dict
 def test_deleting_needs_a_reason(lead: UiHarness, lead_ids: dict[str, str]):
     lead.go(f"/plans/{lead_ids['second']}")
     lead.click(lead.find(ft.OutlinedButton, text="Delete"))
+    dialog = the_dialog(lead)
     lead.click(lead.find(ft.TextButton, text="Delete"))  # no reason: the dialog stays, saying why
+    assert the_dialog(lead) is dialog and says(lead, dialog, "Say why the Smart Plan is being deleted.")
     field = lead.find(ft.TextField, label="Why is it being deleted?")
-    assert field.error == "Say why the Smart Plan is being deleted."
     plans = Services.of(Context(store_of(lead), LEAD)).plans
     assert not plans.get(lead_ids["second"]).values.get("removed")
     lead.type(field, "Recorded for the wrong pupil")
     lead.click(lead.find(ft.TextButton, text="Delete"))
+    assert not dialog.open and snack(lead).content.value == "Smart Plan deleted"
     assert root(lead).shell.route == "/plans"
     removed = plans.get(lead_ids["second"]).values  # kept for leads, with the reason
     assert removed["removed"] and removed["removed_reason"] == "Recorded for the wrong pupil"
@@ -290,21 +313,60 @@ def test_staff_see_the_profile_tab_without_start(staff: UiHarness, staff_ids: di
 def test_a_lead_adds_a_review_and_sets_the_next_date(lead: UiHarness, lead_ids: dict[str, str]):
     lead.go(f"/plans/{lead_ids['second']}")
     lead.click(lead.find(ft.OutlinedButton, text="Add a review"))
+    dialog = the_dialog(lead)
     lead.type("Next review date", "31/02/2027")
     lead.click(lead.find(ft.TextButton, text="Save"))  # a date that is not one, and nothing said: nothing saved
-    assert lead.find(ft.TextField, label="Next review date").error == "Type the date like 8/1/2027, or leave it empty."
+    assert says(lead, dialog, "Type the next review date like 8/1/2027, or leave it empty.")
     lead.type("Next review date", "8/3/2027")
     lead.click(lead.find(ft.TextButton, text="Save"))
-    changes = lead.find(ft.TextField, label="What the review changed")
-    assert changes.error == "Say what the review changed, or that nothing needed to change."
+    assert says(lead, dialog, "Say what the review changed, or that nothing needed to change.")
+    assert not says(lead, dialog, "Type the next review date")  # the one problem left, not the one put right
     plans = Services.of(Context(store_of(lead), LEAD)).plans
     assert plans.get(lead_ids["second"]).values["review_log"] == []
     lead.select("Review", "after_incident")
-    lead.type(changes, "Added a movement break before maths")
+    lead.type(lead.find(ft.TextField, label="What the review changed"), "Added a movement break before maths")
     lead.click(lead.find(ft.TextButton, text="Save"))
+    assert not dialog.open
     assert lead.has_text(re.compile(r"Review after an incident, Lee Lead: Added a movement break before maths$"))
     assert lead.has_text("8 Mar 2027")
     assert plans.get(lead_ids["second"]).values["review_date"] == "2027-03-08"
+
+
+def test_a_next_review_date_in_the_past_is_refused_in_the_dialog(lead: UiHarness, lead_ids: dict[str, str]):
+    """The walk found 01/06/2025 saved as the next review, printed on the PDF and carried into the next version."""
+    plans = Services.of(Context(store_of(lead), LEAD)).plans
+    before = plans.get(lead_ids["second"]).values["review_date"]
+    lead.go(f"/plans/{lead_ids['second']}")
+    lead.click(lead.find(ft.OutlinedButton, text="Add a review"))
+    dialog = the_dialog(lead)
+    lead.type("What the review changed", "Nothing needed to change")
+    lead.type("Next review date", "01/06/2025")
+    lead.click(lead.find(ft.TextButton, text="Save"))
+    assert the_dialog(lead) is dialog
+    assert says(lead, dialog, "The next review date, 1 Jun 2025, has passed: choose today or a later date.")
+    values = plans.get(lead_ids["second"]).values
+    assert values["review_log"] == [] and values["review_date"] == before  # nothing saved
+    later = dt.date.today() + dt.timedelta(weeks=8)
+    lead.type("Next review date", f"{later.day}/{later.month}/{later.year}")  # put right where it was typed
+    lead.click(lead.find(ft.TextButton, text="Save"))
+    assert not dialog.open and snack(lead).content.value == "Review added"
+    values = plans.get(lead_ids["second"]).values
+    assert values["review_date"] == later.isoformat() and len(values["review_log"]) == 1
+
+
+def test_publishing_a_plan_whose_review_date_has_passed_says_to_set_a_new_one(
+    lead: UiHarness, lead_ids: dict[str, str]
+):
+    ctx = Context(store_of(lead), LEAD)
+    ctx.write("smart_plan", "update", {"review_date": "2025-06-01"}, record_id=lead_ids["bo_plan"])  # chosen then
+    lead.go(f"/plans/{lead_ids['bo_plan']}")
+    lead.click(lead.find(ft.OutlinedButton, text="Publish"))
+    assert Services.of(ctx).plans.get(lead_ids["bo_plan"]).values["status"] == "active"  # not refused…
+    assert snack(lead).content.value == (  # …but said
+        "Published: this is the active version. "
+        "Its next review date, 1 Jun 2025, has passed: set a new one with \u201cAdd a review\u201d."
+    )
+    assert lead.find_all(ft.OutlinedButton, text="Add a review")  # where to do it
 
 
 def test_staff_may_not_add_a_review(staff: UiHarness, staff_ids: dict[str, str]):
@@ -340,11 +402,13 @@ def test_staff_see_a_conflict_but_may_not_choose(staff: UiHarness, staff_ids: di
 def test_a_lead_starts_a_plan_from_the_list(lead: UiHarness, lead_ids: dict[str, str]):
     lead.navigate_to("Smart Plans")
     lead.click(lead.find(ft.FilledButton, text="Start a plan"))
-    lead.click(lead.find(ft.TextButton, text="Start"))  # no one chosen: said, nothing started
-    assert lead.has_text("Choose the individual the plan is for.") and root(lead).shell.route == "/plans"
-    lead.click(lead.find(ft.FilledButton, text="Start a plan"))
-    lead.select("Individual", lead_ids["cy"])
+    dialog = the_dialog(lead)
+    lead.click(lead.find(ft.TextButton, text="Start"))  # no one chosen: said in the dialog, nothing started
+    assert the_dialog(lead) is dialog and says(lead, dialog, "Choose the individual the plan is for.")
+    assert root(lead).shell.route == "/plans" and not [d for d in lead.open_dialogs() if isinstance(d, ft.SnackBar)]
+    lead.select("Individual", lead_ids["cy"])  # in the same dialog
     lead.click(lead.find(ft.TextButton, text="Start"))
+    assert not dialog.open and snack(lead).content.value == "Smart Plan started"
     shell = root(lead).shell
     assert shell.current.NAME in ("plan_builder", "smart_plan")
     started = Services.of(Context(store_of(lead), LEAD)).plans.get(shell.current.params["plan_id"])

@@ -273,6 +273,20 @@ def _inside(control: Any, ancestor: Any) -> bool:
     return False
 
 
+def fill_in_the_force_used(ui: UiHarness, *, add: bool = True) -> None:
+    """On the physical intervention page: a physical technique (added, or the one added), when it started and
+    ended (yesterday) and why it was necessary — what a new report cannot be submitted without."""
+    if add:
+        ui.click(ui.find_all(ft.OutlinedButton, text="Add")[1])  # a physical technique
+    entry = ui.find(ft.Semantics, label="pi-techniques-1")
+    ui.type(ui.find(ft.TextField, label="Technique", where=lambda c: _inside(c, entry)), "Guiding hand")
+    ui.select(ui.find(ft.Dropdown, label="Effectiveness", where=lambda c: _inside(c, entry)), "effective")
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    ui.type("Physical intervention started", f"{yesterday:%d/%m/%Y} 10:15")
+    ui.type("Physical intervention ended", f"{yesterday:%d/%m/%Y} 10:20")
+    ui.type("Why was physical intervention necessary?", "To stop him running into the road")
+
+
 # --------------------------------------------------------------------------- record: clicker, communications
 
 
@@ -475,6 +489,28 @@ def test_submit_without_what_happened_keeps_the_draft(ui: UiHarness):
     assert ui.find(ft.TextField, label="Where did it happen?").value == "Corridor"
 
 
+def test_a_refused_time_keeps_the_writer_on_its_page(ui: UiHarness):
+    """An end before the start is refused by the field and not saved: leaving the page, or submitting, would
+    lose it unseen (the report went in with no end time) — the page stays and says which field to put right."""
+    start_report(ui, "Record incident involving Physical Intervention")
+    ui.type("What happened?", "Ran towards the road")
+    ui.click("Next Page")
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    ui.type("Physical intervention started", f"{yesterday:%d/%m/%Y} 11:20")
+    ui.type("Physical intervention ended", f"{yesterday:%d/%m/%Y} 11:05")
+    ended = ui.find(ft.TextField, label="Physical intervention ended")
+    assert ended.error == "The physical intervention ends before it starts: check when it started and ended."
+    for leaving in ("Next Page", "Previous Page"):
+        ui.click(leaving)
+        assert ui.has_text(re.compile(r"^Page 2 of 3: Physical intervention"))
+        assert ui.has_text("Put right the field marked in red first: Physical intervention ended.")
+    ui.type("Physical intervention ended", f"{yesterday:%d/%m/%Y} 11:35")
+    ui.click("Next Page")
+    assert ui.has_text(re.compile(r"^Page 3 of 3: Post-incident learning"))
+    [draft] = root(ui).shell.services.incidents.drafts()
+    assert draft.values["pi_ended_at"] > draft.values["pi_started_at"]
+
+
 def test_physical_intervention_report_has_three_pages(ui: UiHarness):
     start_report(ui, "Record incident involving Physical Intervention")
     assert ui.has_text("Incident involving Physical Intervention — Ada Lovelace")
@@ -488,6 +524,7 @@ def test_physical_intervention_report_has_three_pages(ui: UiHarness):
     entry = ui.find(ft.Semantics, label="pi-deescalation-1")
     ui.type(ui.find(ft.TextField, label="Technique", where=lambda c: _inside(c, entry)), "Offered a choice")
     ui.select(ui.find(ft.Dropdown, label="Effectiveness", where=lambda c: _inside(c, entry)), "effective")
+    fill_in_the_force_used(ui)
     ui.select("Reported to", "parents")
     ui.click("Next Page")
     assert ui.has_text(re.compile(r"^Page 3 of 3: Post-incident learning"))
@@ -669,6 +706,29 @@ def test_sign_out_waits_for_the_audit_of_what_was_opened(ui: UiHarness, config: 
     assert views(ui) == [("incident", device["besmart-10281"])]
 
 
+def the_dialog(ui: UiHarness) -> ft.AlertDialog:
+    """The one dialog open (snack bars aside)."""
+    [dialog] = [d for d in ui.open_dialogs() if isinstance(d, ft.AlertDialog)]
+    return dialog
+
+
+def says(ui: UiHarness, dialog: ft.AlertDialog, start: str) -> bool:
+    """Whether the open `dialog` shows a text beginning with `start`."""
+    return bool(ui.find_all(ft.Text, text=re.compile("^" + re.escape(start)), where=lambda t: _inside(t, dialog)))
+
+
+def test_flagging_needs_no_reason(ui: UiHarness, device: dict[str, str]):
+    """A reason for a flag is optional (app.incidents: the report says "Flagged: Yes" without one): an empty one
+    flags the incident and closes the dialog."""
+    open_incident(ui, "besmart-10281")
+    ui.click("Flag")
+    dialog = the_dialog(ui)
+    ui.click(ui.find(ft.TextButton, text="Flag"))
+    assert not dialog.open and ui.has_text("Remove flag")
+    values = store_of(ui).get(device["besmart-10281"]).values
+    assert values["flagged"] is True and values["flag_reason"] == ""
+
+
 def test_staff_cannot_delete_or_sign_off(ui: UiHarness):
     open_incident(ui, "besmart-10281")
     assert not ui.find_all(ft.OutlinedButton, text="Delete")
@@ -679,7 +739,7 @@ def test_staff_cannot_delete_or_sign_off(ui: UiHarness):
 
 def test_a_lead_can_sign_off_and_delete(config: ClientConfig):
     store = add_account(config, LEAD)
-    seed(store, LEAD)
+    ids = seed(store, LEAD)
     store.close()
     with open_app(config) as ui:
         unlock(ui, email=LEAD.email)
@@ -691,12 +751,16 @@ def test_a_lead_can_sign_off_and_delete(config: ClientConfig):
         ui.click(ui.find(ft.TextButton, text="Sign off"))
         assert ui.has_text("Signed off by") and not ui.find_all(ft.OutlinedButton, text="Sign off")
         ui.click("Delete")
+        dialog = the_dialog(ui)
+        ui.type("Reason for deleting it", "  ")
         ui.click(ui.find(ft.TextButton, text="Delete"))  # without a reason: refused, nothing deleted
-        assert snack(ui).content.value.startswith("Give the reason this incident is deleted")
-        ui.click("Delete")
+        # The dialog stays open, saying what is missing, with nothing typed lost: not a message behind it.
+        assert the_dialog(ui) is dialog and says(ui, dialog, "Give the reason this incident is deleted")
+        assert not [d for d in ui.open_dialogs() if isinstance(d, ft.SnackBar) and d.content.value != "Signed off"]
+        assert not store_of(ui).get(ids["besmart-10270"]).values.get("removed")
         ui.type("Reason for deleting it", "Recorded twice")
         ui.click(ui.find(ft.TextButton, text="Delete"))
-        assert snack(ui).content.value == "Incident deleted"
+        assert not dialog.open and snack(ui).content.value == "Incident deleted"
         # kept for leads (and the audit), marked deleted with its reason; never in a staff member's list
         [deleted] = ui.find_all(ft.ListTile, where=lambda t: t.title.value == "besmart-10270")
         [kept] = ui.find_all(ft.ListTile, where=lambda t: t.title.value == "besmart-10281")
@@ -897,12 +961,14 @@ def test_every_icon_button_and_dropdown_has_a_name(config: ClientConfig, device:
             " or remove it. Physical technique 1 on the Physical intervention page has no name: type it, or remove it."
         )
         ui.click("Previous Page")
-        for entry in ("pi-deescalation-1", "pi-techniques-1"):
-            ui.click(
-                ui.find(
-                    ft.TextButton, text="Remove", where=lambda c, e=entry: _inside(c, ui.find(ft.Semantics, label=e))
-                )
+        ui.click(
+            ui.find(
+                ft.TextButton,
+                text="Remove",
+                where=lambda c: _inside(c, ui.find(ft.Semantics, label="pi-deescalation-1")),
             )
+        )
+        fill_in_the_force_used(ui, add=False)  # in the physical technique's entry added above
         ui.click("Next Page")
         ui.click("Submit Report")
         assert ui.has_text("Waiting for sync")

@@ -443,3 +443,16 @@ def test_a_refused_sign_out_keeps_the_background_sync_running(config: ClientConf
         assert snack(ui).content.value.startswith("1 change(s) have not reached the server yet.")
         sync = root(ui).session.sync
         assert sync is not None and sync._loop_task is not None and not sync._loop_task.done()
+
+
+def test_a_dialog_whose_action_finds_the_store_locked_goes_to_the_unlock_screen(ui: UiHarness):
+    """`Shell.ask`: the store locked itself while a dialog was open (idle): its action goes to the unlock screen,
+    and the dialog, with the record's words in it, does not stay over it."""
+    ui.navigate_to("Incidents")
+    ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "besmart-10281"))
+    ui.click("Flag")
+    ui.type("Why does it need attention?", "Ada Lovelace again")
+    store_of(ui).lock()
+    ui.click(ui.find(ft.TextButton, text="Flag"))
+    assert ui.has_text("Unlock besmart") and not shows_a_name(ui)
+    assert not [d for d in ui.open_dialogs() if isinstance(d, ft.AlertDialog)]

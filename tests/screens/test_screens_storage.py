@@ -8,9 +8,12 @@ from __future__ import annotations
 import re
 
 import flet as ft
+import pytest
 
 from app.config import ClientConfig
+from app.incidents import Incidents
 from app.session import account_dir
+from localdb.store import StorageError
 from tests.support.disk import fill_disk, free_disk, read_only
 from tests.support.screens import (
     STAFF,
@@ -106,3 +109,24 @@ def test_unlocking_with_a_read_only_data_folder_says_so(config: ClientConfig, de
             assert ui_text
         unlock(ui)  # writable again: nothing was lost
         assert ui.has_text("Hello, Sam Staff")
+
+
+def test_a_dialog_whose_action_the_storage_refuses_closes_and_says_so(
+    ui: UiHarness, device: dict[str, str], monkeypatch: pytest.MonkeyPatch
+):
+    """`Shell.ask`: a storage failure the app did not word itself is the device's, not the person's to put right
+    in the dialog: it closes and the store's own words are shown, as `Shell.act` shows them."""
+
+    def refused(*_args: object, **_kw: object) -> None:
+        raise StorageError("besmart could not write to this device's storage: nothing was saved.")
+
+    monkeypatch.setattr(Incidents, "flag", refused)
+    ui.navigate_to("Incidents")
+    ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "besmart-10281"))
+    ui.click("Flag")
+    ui.click(ui.find(ft.TextButton, text="Flag"))
+    assert not [d for d in ui.open_dialogs() if isinstance(d, ft.AlertDialog)]
+    bar = snack(ui)
+    assert bar.content.value == "besmart could not write to this device's storage: nothing was saved."
+    assert bar.bgcolor == ft.Colors.ERROR
+    assert not store_of(ui).get(device["besmart-10281"]).values.get("flagged")
