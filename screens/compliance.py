@@ -12,7 +12,7 @@ import flet as ft
 from app.compliance import PARENTS_CLOCKS, Clock, ClockRule, ClockState, OpenClock, state_text
 from app.context import now_utc
 from app.vocabulary import Capability, ContactMethod, ReportRoute, label
-from screens.ui import ask, card, empty, heading, muted, named, page_body
+from screens.ui import card, empty, heading, muted, named, page_body
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -62,28 +62,24 @@ def clocks_panel(shell: Shell, record_id: str) -> list[ft.Control]:
             options=[ft.DropdownOption(key=m.value, text=label(ContactMethod, m)) for m in ContactMethod],
         )
 
-        def confirm() -> None:
-            shell.act(
-                lambda: services.compliance.report_sent(record_id, method=method.value or ""),
-                done="Recorded: written report sent",
-            )
-            reload()
-
         content = ft.Column(
             [muted("You sent the reviewed written report to the parents, now."), named(method, "report-method")],
             tight=True,
         )
-        ask(shell.page, "Written report sent", content, "Confirm", confirm)
+        shell.ask(
+            "Written report sent",
+            content,
+            "Confirm",
+            lambda: services.compliance.report_sent(record_id, method=method.value or ""),
+            done="Recorded: written report sent",
+            then=lambda _: reload(),
+        )
 
     def withhold(_e: Any) -> None:
         # The recorder may have given the route and its reason already: the lead confirms or corrects it.
         routed = incident.values.get("pi_report_route") == ReportRoute.LOCAL_AUTHORITY
         given = incident.values.get("pi_report_route_reason") if routed else ""
         reason = ft.TextField(label="Why are the parents not told?", value=given or "", multiline=True)
-
-        def confirm() -> None:
-            shell.act(lambda: services.compliance.withhold(record_id, reason.value or ""), done="Decision recorded")
-            reload()
 
         content = ft.Column(
             [
@@ -95,7 +91,14 @@ def clocks_panel(shell: Shell, record_id: str) -> list[ft.Control]:
             ],
             tight=True,
         )
-        ask(shell.page, "Withhold the report to the parents", content, "Record decision", confirm)
+        shell.ask(
+            "Withhold the report to the parents",
+            content,
+            "Record decision",
+            lambda: services.compliance.withhold(record_id, reason.value or ""),
+            done="Decision recorded",
+            then=lambda _: reload(),
+        )
 
     def authority_told(_e: Any) -> None:
         shell.act(lambda: services.compliance.authority_told(record_id), done="Recorded: authority told")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import flet as ft
 
-from screens.ui import ask, heading, muted
+from screens.ui import heading, muted
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -28,40 +28,31 @@ def legal_hold_panel(shell: Shell, profile_id: str) -> list[ft.Control]:
     if not hold.allowed():
         return controls
 
-    def done() -> None:
-        shell.show_again()
-
     if status.on:
-
-        def lifted() -> bool:
-            hold.lift(profile_id)
-            return True
-
-        def lift() -> None:
-            if shell.act(lifted, done="Legal hold lifted"):
-                done()
-
         button = ft.OutlinedButton(
             "Lift the legal hold",
             icon=ft.Icons.LOCK_OPEN_OUTLINED,
-            on_click=lambda _: ask(
-                shell.page, "Lift the legal hold?", ft.Text("Their records can then be deleted again."), "Lift", lift
+            on_click=lambda _: shell.ask(
+                "Lift the legal hold?",
+                ft.Text("Their records can then be deleted again."),
+                "Lift",
+                lambda: hold.lift(profile_id),
+                done="Legal hold lifted",
+                then=lambda _: shell.show_again(),
             ),
         )
     else:
         reason = ft.TextField(label="Reason for the hold", multiline=True)
-
-        def held() -> bool:
-            hold.set(profile_id, reason.value or "")
-            return True
-
-        def put() -> None:
-            if shell.act(held, done="Legal hold set"):
-                done()
-
         button = ft.OutlinedButton(
             "Put on legal hold",
             icon=ft.Icons.GAVEL,
-            on_click=lambda _: ask(shell.page, "Put their records on legal hold", reason, "Put on hold", put),
+            on_click=lambda _: shell.ask(
+                "Put their records on legal hold",
+                reason,
+                "Put on hold",
+                lambda: hold.set(profile_id, reason.value or ""),
+                done="Legal hold set",
+                then=lambda _: shell.show_again(),
+            ),
         )
     return [*controls, button]

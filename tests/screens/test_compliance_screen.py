@@ -84,11 +84,10 @@ def test_withholding_needs_a_reason_and_then_shows_withheld(config, memory_keyri
         ui.navigate_to("Compliance")
         ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "besmart-10302 · Ada Lovelace"))
         ui.click("Withhold (risk of harm)")
-        ui.click(in_dialog(ui, ft.TextButton, text="Record decision"))  # no reason given
-        assert ui.has_text(re.compile(r"Give the reason"))
-        assert store_of(ui).get(ids["besmart-10302"]).values.get("pi_report_route_decided_by") is None
-        ui.click("Withhold (risk of harm)")
         assert in_dialog(ui, ft.TextField).value == ""  # the recorder gave no route or reason
+        ui.click(in_dialog(ui, ft.TextButton, text="Record decision"))  # no reason given
+        assert in_dialog(ui, ft.Text, where=lambda t: str(t.value or "").startswith("Give the reason"))  # still open
+        assert store_of(ui).get(ids["besmart-10302"]).values.get("pi_report_route_decided_by") is None
         ui.type(in_dialog(ui, ft.TextField), "Telling Dad would put Ada at risk of significant harm")
         ui.click(in_dialog(ui, ft.TextButton, text="Record decision"))
         values = store_of(ui).get(ids["besmart-10302"]).values
@@ -107,3 +106,22 @@ def test_staff_see_the_clocks_but_neither_compliance_nor_withholding(config, mem
         assert ui.has_text("Statutory deadlines")
         assert ui.find_all(ft.OutlinedButton, text="Written report sent")
         assert not ui.find_all(ft.OutlinedButton, text="Withhold (risk of harm)")
+
+
+def test_a_legal_hold_needs_a_reason_said_in_its_dialog(config, memory_keyring) -> None:
+    ids = seed(add_account(config, LEAD), LEAD)
+    with open_app(config) as ui:
+        unlock(ui, email=LEAD.email)
+        ui.navigate_to("Directory")
+        ui.click(ui.find(ft.ListTile, where=lambda t: t.title.value == "Ada Lovelace"))
+        tabs = ui.find(ft.Tabs)
+        ui.select_index(tabs, [t.label for t in ui.find(ft.TabBar).tabs].index("Access"))
+        ui.click("Put on legal hold")
+        ui.click(in_dialog(ui, ft.TextButton, text="Put on hold"))  # no reason
+        problem = in_dialog(ui, ft.Text, where=lambda t: bool(t.visible and t.value and "reason" in str(t.value)))
+        assert problem.value  # said in the dialog, which stays open with the field
+        assert not store_of(ui).get(ids["ada"]).values.get("legal_hold")
+        ui.type(in_dialog(ui, ft.TextField), "Claim notified by the family's solicitor")
+        ui.click(in_dialog(ui, ft.TextButton, text="Put on hold"))
+        assert store_of(ui).get(ids["ada"]).values.get("legal_hold") is True
+        assert ui.has_text(re.compile(r"^On: nothing of theirs may be deleted"))
