@@ -57,7 +57,8 @@ class _Pdf(FPDF):
         self.set_font(_FONT, "", 8)
         self.set_text_color(*_GREY)
         width = (self.w - self.l_margin - self.r_margin) / 3
-        self.cell(width, 6, f"Generated {self.generated:%d %b %Y %H:%M} UTC", align="L")
+        generated = self.generated  # the UK way, as everywhere in besmart: "1 Dec 2026, 09:30"
+        self.cell(width, 6, f"Generated {generated.day} {generated:%b %Y, %H:%M} UTC", align="L")
         self.set_font(_FONT, "B", 8)
         self.set_text_color(160, 0, 0)
         self.cell(width, 6, self.document.classification, align="C")

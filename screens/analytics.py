@@ -31,6 +31,7 @@ from app.analytics import (
 from app.context import ActionError
 from app.downloads import Download
 from app.vocabulary import Capability
+from documents import csv_bytes
 from screens.charts import chart
 from screens.exports import exports_button
 from screens.ui import card, empty, heading, muted, named, page_body, parse_day, when
@@ -369,7 +370,7 @@ class AnalyticsScreen:
                 return downloads.export_document(analytics.document(report), kind)
             name = f"besmart-{report.key}-{which}-{dt.date.today().isoformat()}.csv"
             text = analytics.table_csv(report) if which == "table" else analytics.rows_csv(report)
-            return downloads.export(kind, name, text.encode("utf-8"), "text/csv")
+            return downloads.export(kind, name, csv_bytes(text), "text/csv")
 
         download = self.shell.act(export)
         if download is not None:

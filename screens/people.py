@@ -10,6 +10,7 @@ import flet as ft
 
 from app.context import Stored
 from app.directory import PersonSummary, Profile
+from app.vocabulary import uk_day
 from screens.dashboard import incident_tile
 from screens.language_check import check_before_submit
 from screens.legal_hold import legal_hold_panel
@@ -325,7 +326,7 @@ class ProfileScreen:
             labelled("First name", values.get("first_name")),
             labelled("Last name", values.get("last_name")),
             labelled("Preferred name", values.get("preferred_name")),
-            labelled("Date of birth", values.get("date_of_birth")),
+            labelled("Date of birth", uk_day(values.get("date_of_birth"))),
             labelled("Group", values.get("group")),
             labelled("SEND", values.get("send")),
             labelled("EHC plan", values.get("ehc_plan")),

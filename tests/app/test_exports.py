@@ -64,7 +64,7 @@ def test_a_lead_exports_the_register_and_the_census_list_audited(
     before = {op.op_id for op in store.pending_ops()}
     register = lead.exports.register(today, today, fmt="csv")
     assert register.media_type == "text/csv" and register.file_name.endswith(".csv")
-    [row] = list(csv.DictReader(io.StringIO(register.data.decode("utf-8"))))
+    [row] = list(csv.DictReader(io.StringIO(register.data.decode("utf-8-sig"))))
     assert (row["individual"], row["location"], row["measures"], row["used_by"]) == (
         "Ada Lovelace",
         "Dining hall",
@@ -72,7 +72,7 @@ def test_a_lead_exports_the_register_and_the_census_list_audited(
         "Sam Staff",
     )
     census = lead.exports.exclusions(today, today, fmt="csv")
-    [row] = list(csv.DictReader(io.StringIO(census.data.decode("utf-8"))))
+    [row] = list(csv.DictReader(io.StringIO(census.data.decode("utf-8-sig"))))
     assert (row["forename"], row["category"], row["sessions"], row["reason_1"]) == ("Ada", "SUSP", "2", "VA")
     pdf = lead.exports.register(today, today, fmt="pdf")
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
@@ -142,7 +142,7 @@ def test_subject_access_holds_what_the_device_holds_about_one_individual(
     assert {"history.csv", "audit.csv"} <= names
 
     def rows(name: str) -> list[dict[str, str]]:
-        return list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8"))))
+        return list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
 
     assert [r["location"] for r in rows("incident.csv")] == ["Dining hall"]
     assert len(rows("clicker_event.csv")) == 1 and rows("key_contact.csv")[0]["name"] == "Mum"

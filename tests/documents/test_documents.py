@@ -67,7 +67,7 @@ def test_a_pdf_has_its_title_facts_and_sections_with_a_unicode_font():
         "About me",
         "Football, my dog Bran and my nan's cooking.",
         "Shouting out",
-        "Generated 01 Dec 2026 09:30 UTC",
+        "Generated 1 Dec 2026, 09:30 UTC",
     ):
         assert expected in text
 

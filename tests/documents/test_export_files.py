@@ -56,11 +56,13 @@ def test_the_pdf_never_outgrows_a_page_and_says_where_the_rest_is():
 
 
 def test_the_csv_is_the_exports_table_and_the_zip_holds_every_sheet():
-    [row] = list(csv.DictReader(io.StringIO(export_file(EXPORT, "csv").decode("utf-8"))))
+    [row] = list(csv.DictReader(io.StringIO(export_file(EXPORT, "csv").decode("utf-8-sig"))))
     assert row["c0"] == "x" * 2_000 and row["c1"] == "short"
     archive = zipfile.ZipFile(io.BytesIO(export_file(EXPORT, "zip")))
     assert set(archive.namelist()) == {"bundle.pdf", "records.csv", "wide.csv", "taps.csv"}
-    assert archive.read("taps.csv").decode("utf-8").count("\r\n") == 501
+    assert archive.read("taps.csv").decode("utf-8-sig").count("\r\n") == 501
+    # Marked as UTF-8 for Excel, which otherwise reads "Wiśniewski" in the computer's own code page
+    assert export_file(EXPORT, "csv").startswith(b"\xef\xbb\xbf") and archive.read("taps.csv")[:3] == b"\xef\xbb\xbf"
 
 
 def test_an_unknown_format_is_refused():

@@ -134,11 +134,11 @@ def test_analytics_reports_filter_and_related_incidents(page: Page, world) -> No
         # The CSVs and the printed report, as the browser saves them.
         name, table = download(page, "Download CSV (table)")
         assert re.fullmatch(r"besmart-global-table-\d{4}-\d\d-\d\d\.csv", name)
-        header, *by_individual = list(csv.reader(io.StringIO(table.decode("utf-8"))))
+        header, *by_individual = list(csv.reader(io.StringIO(table.decode("utf-8-sig"))))
         assert header == ["individual", "group", "incidents", "physical_interventions", "injuries"]
         assert sum(int(row[2]) for row in by_individual) == incidents
         _name, rows = download(page, "Download CSV (all rows)")
-        counted = list(csv.DictReader(io.StringIO(rows.decode("utf-8"))))
+        counted = list(csv.DictReader(io.StringIO(rows.decode("utf-8-sig"))))
         assert len(counted) == incidents and {r["location"] for r in counted} == {busiest}
         name, pdf = download(page, "Print (PDF)")
         assert re.fullmatch(r"besmart-global-report-\d{4}-\d\d-\d\d\.pdf", name)

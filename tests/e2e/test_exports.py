@@ -72,7 +72,7 @@ def test_a_lead_saves_the_register_and_a_subject_access_zip_and_both_are_audited
     assert {"subject-access.pdf", "individual.csv", "incident.csv", "history.csv", "audit.csv"} <= set(
         archive.namelist()
     )
-    [incident] = list(csv.DictReader(io.StringIO(archive.read("incident.csv").decode("utf-8"))))
+    [incident] = list(csv.DictReader(io.StringIO(archive.read("incident.csv").decode("utf-8-sig"))))
     assert incident["what_happened"] == WHAT_HAPPENED and incident["reference"] == recorded["reference"]
     wanted = {("register", None), ("subject_access", org.children["kim"])}
     deadline = time.monotonic() + SYNC_TIMEOUT_MS / 1000

@@ -198,7 +198,7 @@ def test_download_csv_of_the_table_and_the_rows(lead: UiHarness):
     lead.click("Download CSV (all rows)")
     saved = [args for name, args in lead.invoked if name == "save_file"]
     assert [a["file_name"].rsplit("-", 3)[0] for a in saved] == ["besmart-global-table", "besmart-global-rows"]
-    table, rows = (bytes(a["src_bytes"]).decode("utf-8").splitlines() for a in saved)
+    table, rows = (bytes(a["src_bytes"]).decode("utf-8-sig").splitlines() for a in saved)
     assert table == ["individual,group,incidents,physical_interventions,injuries", "Ada Lovelace,Year 7,2,0,0"]
     assert rows[0].startswith("incident_id,reference,occurred_at,") and len(rows) == 3
     # each export is audited on the device before the file is handed over (and syncs to the server's log)

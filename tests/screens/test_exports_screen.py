@@ -47,14 +47,14 @@ def test_a_lead_saves_the_register_and_a_subject_access_zip(lead: UiHarness):
     lead.click("Register (CSV)")
     lead.click("Exclusions (PDF)")
     [register, census] = saved(lead)
-    assert bytes(register["src_bytes"]).decode("utf-8").startswith("reference,individual,date_of_birth,")
+    assert bytes(register["src_bytes"]).decode("utf-8-sig").startswith("reference,individual,date_of_birth,")
     assert census["file_name"].startswith("besmart-exclusions-2020-01-01-to-") and census["file_name"].endswith(".pdf")
     individual = lead.find(ft.Dropdown, label="Individual")
     [(ada_id, _name)] = [(o.key, o.text) for o in individual.options if o.text == "Ada Lovelace"]
     lead.select("Individual", ada_id)
     lead.click("Download everything held (ZIP)")
     archive = zipfile.ZipFile(io.BytesIO(bytes(saved(lead)[-1]["src_bytes"])))
-    assert "Ada helped a classmate" in archive.read("communication.csv").decode("utf-8")
+    assert "Ada helped a classmate" in archive.read("communication.csv").decode("utf-8-sig")
     assert audits(lead, before) == [("export", "register"), ("export", "exclusions"), ("export", "subject_access")]
 
 

@@ -40,5 +40,5 @@ def test_the_demo_audit_trail_tells_who_saw_the_serious_records(db: Database, se
         assert all(since <= r.at < dt.datetime.combine(ANCHOR, dt.time(), dt.UTC) for r in rows)
         child = downloaded[0].profile_id
         archive = zipfile.ZipFile(io.BytesIO(subject_access(s, demo.org_id, child)))
-    audit = list(csv.DictReader(io.StringIO(archive.read("audit.csv").decode("utf-8"))))
+    audit = list(csv.DictReader(io.StringIO(archive.read("audit.csv").decode("utf-8-sig"))))
     assert ("Marcus Reid", "download") in {(r["actor"], r["action"]) for r in audit}

@@ -192,7 +192,7 @@ def test_the_register_lists_the_recorded_interventions_of_the_period(world: Worl
     code, said, err = admin(capsys, world, "register", *PERIOD, "--org", org.id, "--format", "csv", "--out", str(out))
     assert code == 0, err
     assert "2 restrictive interventions" in said
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     # in the period and recorded: Kim's October intervention and Max's November one (not the draft, not September)
     assert [r["reference"] for r in rows] == [reference(world, world.in_period), reference(world, world.max_incident)]
     kim = rows[0]
@@ -208,7 +208,7 @@ def test_the_register_lists_the_recorded_interventions_of_the_period(world: Worl
         capsys, world, "register", *PERIOD, "--setting", world.oak, "--format", "csv", "--out", str(out)
     )
     assert code == 0, err
-    assert [r["individual"] for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8")))] == ["Kim Test"]
+    assert [r["individual"] for r in csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig")))] == ["Kim Test"]
 
     pdf = tmp_path / "register.pdf"
     code, _said, err = admin(capsys, world, "register", *PERIOD, "--org", org.id, "--format", "pdf", "--out", str(pdf))
@@ -233,7 +233,7 @@ def test_the_census_list_of_suspensions_and_exclusions(world: World, tmp_path: P
     code, said, err = admin(capsys, world, "exclusions", *PERIOD, "--org", org.id, "--format", "csv", "--out", str(out))
     assert code == 0, err
     assert "2 suspensions and exclusions" in said
-    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert [
         (r["forename"], r["category"], r["start_date"], r["sessions"], r["reason_1"], r["reason_2"]) for r in rows
     ] == [("Kim", "SUSP", "2026-10-06", "4", "PA", "DM"), ("Max", "PERM", "2026-11-02", "", "OW", "")]
@@ -273,7 +273,9 @@ def test_subject_access_holds_everything_about_one_individual(world: World, tmp_
     names = set(archive.namelist())
     kinds = (*SUBJECT_KINDS, "history", "audit")
     assert names == {"subject-access.pdf", *(f"{kind}.csv" for kind in kinds)}
-    tables = {kind: list(csv.DictReader(io.StringIO(archive.read(f"{kind}.csv").decode("utf-8")))) for kind in kinds}
+    tables = {
+        kind: list(csv.DictReader(io.StringIO(archive.read(f"{kind}.csv").decode("utf-8-sig")))) for kind in kinds
+    }
     assert all(tables[kind] for kind in kinds), [kind for kind in kinds if not tables[kind]]
     # every incident, the draft too, each with its history
     incidents = {r["id"] for r in tables["incident"]}
@@ -288,7 +290,7 @@ def test_subject_access_holds_everything_about_one_individual(world: World, tmp_
     audit = {(r["actor"], r["action"], r["record_kind"]) for r in tables["audit"]}
     assert {("Sam", "create", "incident"), ("Sam", "download", "incident"), ("Lena", "create", "smart_plan")} <= audit
     # nothing about anyone else: Max is counted in Kim's incident, never named, and his records are not there
-    whole = b"".join(archive.read(name) for name in names if name.endswith(".csv")).decode("utf-8")
+    whole = b"".join(archive.read(name) for name in names if name.endswith(".csv")).decode("utf-8-sig")
     assert "secret about Max" not in whole and "Max Test" not in whole and org.children["max"] not in whole
     assert "1 other individual (not named)" in whole
     text = pdf_text(archive.read("subject-access.pdf"))
