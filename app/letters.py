@@ -115,8 +115,13 @@ def _minutes(start: str | None, end: str | None) -> str:
     if not (start and end):
         return ""
     seconds = (dt.datetime.fromisoformat(end) - dt.datetime.fromisoformat(start)).total_seconds()
-    minutes = max(0, round(seconds / 60))
-    return f"{minutes} minute" + ("" if minutes == 1 else "s")
+    return _minutes_said(max(0, round(seconds / 60)))
+
+
+def _minutes_said(minutes: float) -> str:
+    """"1 minute", "3 minutes", "1.5 minutes"."""
+    shown = int(minutes) if float(minutes).is_integer() else minutes
+    return f"{shown} minute" + ("" if shown == 1 else "s")
 
 
 class Letters:
@@ -227,7 +232,7 @@ class Letters:
         for t in v.get("pi_techniques") or []:
             line = t.get("technique", "")
             if t.get("duration_minutes") is not None:
-                line += f", {t['duration_minutes']} minutes"
+                line += f", {_minutes_said(t['duration_minutes'])}"
             if t.get("used_by"):
                 line += ", by " + ", ".join(staff.get(s, "a member of staff") for s in t["used_by"])
             if t.get("effectiveness"):

@@ -97,6 +97,21 @@ def test_the_written_report_after_force_says_what_was_done_why_injuries_and_supp
         assert expected in text
 
 
+def test_a_minute_is_one_minute_in_the_written_report(services: Services, incident):
+    services.context.write(
+        "incident",
+        "update",
+        {
+            "pi_techniques": [
+                {"technique": "Seated supportive hold", "effectiveness": "effective", "duration_minutes": 1}
+            ]
+        },
+        record_id=incident,
+    )
+    text = services.letters.draft(incident, "restraint").text
+    assert "Seated supportive hold, 1 minute" in text and "1 minutes" not in text
+
+
 def test_the_exclusion_letter_has_every_element_the_law_requires(services: Services, incident: str):
     for register in Register:
         text = services.letters.draft(incident, LetterKind.EXCLUSION, register).text
