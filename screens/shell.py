@@ -64,10 +64,11 @@ PUSHES_REMEMBERED = 20
 #: how many screens shown the shell remembers for `came_from`
 TRAIL_REMEMBERED = 30
 
-#: the navigation destination a screen belongs to, for screens that are not destinations themselves
-SECTION_OF = {
-    "help": "dashboard",
-    "output_feedback": "dashboard",
+#: the navigation destination a screen belongs to, for screens that are not destinations themselves (None: none,
+#: for the Help Centre and what opens from it, reached from the top bar: the rail then marks no destination)
+SECTION_OF: dict[str, str | None] = {
+    "help": None,
+    "output_feedback": None,
     "profile": "directory",
     "clicker": "record",
     "communications": "record",
@@ -317,7 +318,9 @@ class Shell:
         """Mark the destination a section belongs to in the rail and the bar ("More" for one listed there)."""
         keys = [key for key, _, _ in self.destinations]
         bar_keys = [key for key, _, _ in self.bar_destinations]
-        if section in keys:
+        if section is None:
+            self.rail.selected_index = None  # a phone's bar always marks one: it keeps the last
+        elif section in keys:
             self.rail.selected_index = keys.index(section)
             self.nav.selected_index = bar_keys.index(section) if section in bar_keys else len(bar_keys) - 1
 

@@ -253,6 +253,9 @@ def test_navigation_rail_on_a_wide_window_bar_below(ui: UiHarness):
     assert ui.page.navigation_bar is None and ui.find(ft.NavigationRail) is shell.rail
     ui.navigate_to("Incidents")
     assert shell.rail.selected_index == shell.nav.selected_index == 3
+    ui.click(ui.find(ft.IconButton, where=lambda b: b.tooltip == "Help Centre"))  # the top bar: no destination
+    assert shell.rail.selected_index is None
+    ui.navigate_to("Incidents")
     ui.resize(899, 800)
     assert ui.page.navigation_bar is shell.nav and not ui.find_all(ft.NavigationRail)
     assert shell.nav.selected_index == 3
