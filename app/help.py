@@ -107,7 +107,10 @@ PAGES: tuple[HelpPage, ...] = (
     ),
     HelpPage(
         "Smart Plans",
-        "Smart Plans are the behaviour support plans of the individuals you support. Open Smart Plans (under "
+        "Smart Plans are the behaviour support plans of the individuals you support. A lead starts one with Start "
+        "a plan (in Smart Plans, or on the individual's profile) and builds it step by step in the Smart Plan "
+        "Builder, which offers what the records say for each section; staff add contributions. Review due or "
+        "overdue means the plan's next review date is within a week or has passed. Open Smart Plans (under "
         "More on a phone) to see every plan you can see; narrow them by status, or to "
         "those whose review is due or overdue. An individual's profile has a Smart Plans tab too. A plan shows "
         "every section, its versions (choose two and Compare to see what changed) and its contributions: add "
@@ -149,7 +152,9 @@ PAGES: tuple[HelpPage, ...] = (
     HelpPage(
         "Statutory deadlines and compliance",
         "An incident with a physical intervention (force, restraint, seclusion) shows its statutory deadlines: "
-        "recording it, the written report to parents, telling the authority where that applies, signing off. Mark "
+        "recording it, the written report to parents (or, where telling them would put the child at risk of "
+        "significant harm, the local authority), telling the authority where that applies, signing off. The key "
+        "staff and leads are notified when it is submitted, and again as a deadline nears or is missed. Mark "
         "each one done from the incident. Leads open Compliance to see every deadline still open, due soon or "
         "overdue, and the registers: the restrictive-intervention register, suspensions and exclusions for the "
         "School Census, and subject access.",
