@@ -25,8 +25,8 @@ from app.analytics import (
     Point,
     Report,
     Series,
-    cell_text,
     column_title,
+    table_cell,
 )
 from app.context import ActionError
 from app.downloads import Download
@@ -341,7 +341,7 @@ class AnalyticsScreen:
             columns.append(ft.DataColumn(label=ft.Text("related")))
         rows = []
         for values, ids in list(zip(table.rows, table.ids, strict=True))[:MAX_ROWS]:
-            cells = [ft.DataCell(ft.Text(cell_text(c, v))) for c, v in zip(table.columns, values, strict=True)]
+            cells = [ft.DataCell(ft.Text(table_cell(c, v))) for c, v in zip(table.columns, values, strict=True)]
             if related:
                 cells.append(
                     ft.DataCell(

@@ -12,10 +12,10 @@ from app.analytics.report import (
     Report,
     Series,
     Table,
-    cell_text,
     column_title,
     period_label,
     spans_years,
+    table_cell,
 )
 from app.analytics.service import SAVED_FILTERS_SECRET, Analytics
 from app.analytics.working_set import TIME_ZONE, WORKING_KINDS, WorkingSet
@@ -39,8 +39,8 @@ __all__ = [
     "Series",
     "Table",
     "WorkingSet",
-    "cell_text",
     "column_title",
     "period_label",
     "spans_years",
+    "table_cell",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app.analytics.report import Report, Series, cell_text, column_title, period_label, spans_years
+from app.analytics.report import Report, Series, column_title, period_label, spans_years, table_cell
 from documents import BarChart, Document, Fact, Figures, HeatMap, LineChart, PieChart, Section, Table
 from documents.charts import Chart, number
 
@@ -46,7 +46,7 @@ def _table(report: Report) -> list[Fact | Table]:
     table = report.table
     if not table.rows:
         return [Fact("", "No rows for these filters.")]
-    rows = [[cell_text(c, v) for c, v in zip(table.columns, row, strict=True)] for row in table.rows[:PRINT_MAX_ROWS]]
+    rows = [[table_cell(c, v) for c, v in zip(table.columns, row, strict=True)] for row in table.rows[:PRINT_MAX_ROWS]]
     columns = [column_title(c) for c in table.columns]
     out: list[Fact | Table] = [Table(columns, rows, fit=True)]
     if len(table.rows) > PRINT_MAX_ROWS:

@@ -69,8 +69,9 @@ class Table:
     ids: tuple[tuple[str, ...], ...]
 
 
-def cell_text(column: str, value: object) -> str:
-    """A table value for a reader, on the screen and on paper: numbers as the charts show them, a moment the
+def table_cell(column: str, value: object) -> str:
+    """A report table's value for a reader, by its column, on the screen and on paper (for one value alone, see
+    `documents.cell_text`): numbers as the charts show them, a moment the
     UK way, a suspension's census codes with what they mean ("Racist abuse (RA)"). The CSV keeps the values
     for machines: ISO 8601 moments and bare census codes. Tested in tests/app/test_analytics.py."""
     if value is None:

@@ -29,10 +29,10 @@ from app.analytics import (
     TIME_ZONE,
     Analytics,
     Filters,
-    cell_text,
     column_title,
     period_label,
     printing,
+    table_cell,
 )
 from app.context import ActionError, Context, PermissionDenied
 from app.services import Services
@@ -264,7 +264,7 @@ def test_involvement_injuries_and_discrimination(analytics: Analytics, world: di
     assert {p.label: p.value for p in discrimination.chart("exclusion_reasons").points} == {"Racist abuse": 1}
     assert {p.label: p.value for p in discrimination.chart("by_category").points} == {"Racist": 1}  # in words
     assert discrimination.table.rows[0][3:] == ("SUSP", 4, "RA")  # census codes, as the CSV has them
-    shown = [cell_text(c, v) for c, v in zip(discrimination.table.columns, discrimination.table.rows[0], strict=True)]
+    shown = [table_cell(c, v) for c, v in zip(discrimination.table.columns, discrimination.table.rows[0], strict=True)]
     assert shown[3:] == ["Suspension (SUSP)", "4", "Racist abuse (RA)"]  # a reader gets their meaning too
 
 
@@ -275,12 +275,12 @@ def test_a_point_over_time_as_the_axis_names_it() -> None:
 
 
 def test_a_table_cell_for_a_reader() -> None:
-    assert cell_text("occurred_at", "2026-11-04T14:50:00+00:00") == "4 Nov 2026, 14:50"  # London, in November
-    assert cell_text("reason_codes", "RA PA") == "Racist abuse (RA); Physical assault against an adult (PA)"
-    assert cell_text("reason_codes", "") == "" and cell_text("exclusion_type", "XYZ") == "Xyz (XYZ)"
-    assert cell_text("pi_minutes", 2.5) == "2.5" and cell_text("pi_minutes", 3.0) == "3"
-    assert cell_text("reference", "besmart-10001") == "besmart-10001" and cell_text("sessions", None) == ""
-    assert cell_text("effectiveness", "partly_effective") == "Partly effective"
+    assert table_cell("occurred_at", "2026-11-04T14:50:00+00:00") == "4 Nov 2026, 14:50"  # London, in November
+    assert table_cell("reason_codes", "RA PA") == "Racist abuse (RA); Physical assault against an adult (PA)"
+    assert table_cell("reason_codes", "") == "" and table_cell("exclusion_type", "XYZ") == "Xyz (XYZ)"
+    assert table_cell("pi_minutes", 2.5) == "2.5" and table_cell("pi_minutes", 3.0) == "3"
+    assert table_cell("reference", "besmart-10001") == "besmart-10001" and table_cell("sessions", None) == ""
+    assert table_cell("effectiveness", "partly_effective") == "Partly effective"
     assert column_title("physical_interventions") == "Physical interventions"
 
 

@@ -15,7 +15,7 @@ import flet as ft
 import pytest
 from pypdf import PdfReader
 
-from app.analytics import REPORTS, Filters, cell_text
+from app.analytics import REPORTS, Filters, table_cell
 from app.config import ClientConfig
 from app.downloads import Downloads
 from screens.dashboard import FIGURE_LABELS
@@ -93,10 +93,10 @@ def test_switching_every_report(lead: UiHarness):
 
 def test_a_table_shows_moments_the_uk_way_and_the_rest_as_it_is() -> None:
     moment = "2026-11-04T14:50:00+00:00"
-    assert cell_text("occurred_at", moment) == when(moment, weekday=False) and "T14" not in cell_text(
+    assert table_cell("occurred_at", moment) == when(moment, weekday=False) and "T14" not in table_cell(
         "occurred_at", moment
     )
-    assert cell_text("reference", "besmart-10001") == "besmart-10001" and cell_text("sessions", 4) == "4"
+    assert table_cell("reference", "besmart-10001") == "besmart-10001" and table_cell("sessions", 4) == "4"
 
 
 def test_a_filter_changes_the_figures_and_a_chart_says_its_values(lead: UiHarness):
