@@ -4,7 +4,9 @@ nothing behind), or the demo found already there (then nothing changes).
 Records are written through the `RecordWriter` like any other server op, in large batches, and incidents get
 their `besmart-NNNNN` references from the same allocation a push uses (`assign_references`). The history
 notifies nobody and never queues an email; only the last week's records make in-app notifications, so the
-demo inbox has something in it.
+demo inbox has something in it. The Smart Plan review and statutory clock reminders the history has earned by
+the time it is seeded are made in the app too, and noted as sent: without that, the server's first reminder
+check would email them all at once (a hundred or so on the full demo).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from server.services import organisations as orgs
 from server.services.audit import write_audit
 from server.services.clock import server_clock
 from server.services.notifications import deliver_notifications
+from server.services.plan_reminders import remind_all
 from server.services.records import HISTORY_KINDS, RecordWriter
 from server.services.references import assign_references
 
@@ -139,6 +142,9 @@ def seed_demo(
             _write(session, seeder.org_id, old[start : start + BATCH], None)
         for start in range(0, len(recent), BATCH):
             _write(session, seeder.org_id, recent[start : start + BATCH], quiet)
+        writer = RecordWriter(session, server_clock())
+        remind_all(writer, quiet, org_id=seeder.org_id)  # as the server would now, but in the app only
+        writer.flush()
         write_audit(session, audit_trail(seeder))
         counts = orgs.count_records(session, seeder.org_id)
     return DemoResult(seeder.org_id, DEMO_ORG_NAME, True, time.perf_counter() - started, counts, logins(), password)

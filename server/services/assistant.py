@@ -7,7 +7,10 @@ who asked and for which individual, and audited (`ai_request`); `purge_log` appl
 Pseudonymisation works from what the organisation holds (every individual's first, last and preferred
 names and date of birth, every staff member's and key contact's name, email and phone, every incident
 reference) and, for what it cannot know, from patterns: emails, UK phone numbers and postcodes, dates, and
-references of the organisation's form. Each distinct value becomes one placeholder ([PERSON_1], [REF_1]...).
+references of the organisation's form. Each distinct value becomes one placeholder ([PERSON_1], [REF_1]...),
+except that a person's first (or preferred) name alone, when nobody else in the organisation has it, is the
+same placeholder as their full name: "Zain Carter ... Zain" is one person to the reader, not two (restored,
+it reads as the person was first written).
 """
 
 from __future__ import annotations
@@ -77,12 +80,14 @@ class Pseudonymiser:
     #: known value (lower case) -> its category
     known: dict[str, str]
     prefix: str = ""
+    #: a name (lower case) -> the person it names, when it names one person only: their names share a placeholder
+    person_of: dict[str, str] = field(default_factory=dict)
     _placeholders: dict[tuple[str, str], str] = field(default_factory=dict)
     _originals: dict[str, str] = field(default_factory=dict)
     _counts: dict[str, int] = field(default_factory=dict)
 
     def _placeholder(self, category: str, original: str) -> str:
-        key = (category, original.lower())
+        key = (category, self.person_of.get(original.lower(), original.lower()))
         if key not in self._placeholders:
             self._counts[category] = self._counts.get(category, 0) + 1
             placeholder = f"[{category}_{self._counts[category]}]"
@@ -135,14 +140,28 @@ def _dates(value: object) -> Iterable[str]:
 def pseudonymiser_for(session: Session, org_id: str) -> Pseudonymiser:
     """The placeholders for everything identifying that an organisation holds."""
     known: dict[str, str] = {}
+    #: every name and word of a name (lower case) -> the ids of the people it may name
+    named: dict[str, set[str]] = {}
+    #: a full, first or preferred name (lower case) -> the person whose name it is
+    own: dict[str, str] = {}
 
     def add(values: Iterable[str], category: str) -> None:
         for value in values:
             known.setdefault(value.lower(), category)
 
+    def person(record_id: str, names: list[object], own_names: list[object]) -> None:
+        """One person's names (each word of them may name them) and the ones that are theirs alone if no one
+        else has them: full names, a first or preferred name."""
+        for name in _names(*names, *own_names):
+            named.setdefault(name.lower(), set()).add(record_id)
+        # Only names replaced anyway (whole, of _MIN_NAME letters or more): nothing new is matched.
+        for value in own_names:
+            if isinstance(value, str) and len(value.strip()) >= _MIN_NAME:
+                own[value.strip().lower()] = record_id
+
     prefix = ""
     rows = session.execute(
-        select(RECORD.c.kind, RECORD.c.state).where(
+        select(RECORD.c.id, RECORD.c.kind, RECORD.c.state).where(
             RECORD.c.org_id == org_id, RECORD.c.kind.in_(("organisation", "individual", "staff", "key_contact"))
         )
     )
@@ -154,10 +173,14 @@ def pseudonymiser_for(session: Session, org_id: str) -> Pseudonymiser:
         elif row.kind == "individual":
             add(_names(values.get("first_name"), values.get("last_name"), values.get("preferred_name")), "PERSON")
             first, last = values.get("first_name") or "", values.get("last_name") or ""
-            add([f"{first} {last}".strip(), f"{values.get('preferred_name') or first} {last}".strip()], "PERSON")
+            full = [f"{first} {last}".strip(), f"{values.get('preferred_name') or first} {last}".strip()]
+            add(full, "PERSON")
+            person(row.id, [last], [*full, first, values.get("preferred_name")])
             add(_dates(values.get("date_of_birth")), "DOB")
         else:
             add(_names(values.get("name")), "PERSON")
+            name = str(values.get("name") or "").strip()
+            person(row.id, [name], [name, *name.split()[:1]])
             add([str(values["email"])] if values.get("email") else [], "EMAIL")
             add([str(values["phone"])] if values.get("phone") else [], "PHONE")
     # Incident references from their own column: an organisation's incidents are many, their states large.
@@ -165,7 +188,10 @@ def pseudonymiser_for(session: Session, org_id: str) -> Pseudonymiser:
         select(RECORD.c.reference).where(RECORD.c.org_id == org_id, RECORD.c.reference.is_not(None))
     )
     add((row.reference for row in references), "REF")
-    return Pseudonymiser(known, prefix)
+    # A name two people share (a first name, or one's surname and another's first name) keeps a placeholder of
+    # its own: it cannot say which of them is meant.
+    person_of = {name: who for name, who in own.items() if named.get(name) == {who}}
+    return Pseudonymiser(known, prefix, person_of)
 
 
 # --- the request ---------------------------------------------------------------------------------------

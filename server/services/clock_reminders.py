@@ -3,7 +3,8 @@ whoever recorded it, the individual's key staff and the organisation's safeguard
 settings: only for theirs) — are told in the app and by email (no child data: see `notifications`).
 
 The clocks are `sync.compliance`'s, under the rules of the individual's setting, the same as on the devices.
-"Before" is when a quarter of the clock's time is left, and at most a day before its deadline. Each reminder
+"Before" is when a quarter of the clock's time is left, and at most a day before its deadline. A reminder says
+which duty and when its deadline is (UK time), so an incident's clocks are told apart. Each reminder
 goes once per clock, stage and deadline: the server notes what it sent in the incident's `reminders_sent` (a
 field only the server writes), so the hourly check (with the plan reminders, `plan_reminders.run_reminders`)
 sends nothing twice, and a deadline that moves (an admin's override, a corrected start) is reminded afresh.
@@ -17,11 +18,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from server.core.config import Settings
+from documents import cell_text
 from server.models import Record
-from server.services.notifications import Event, send
+from server.services.notifications import Event
 from server.services.records import SYSTEM_ACTOR, RecordWriter
-from sync.compliance import Clock, ClockState, RuleSet, clocks, rule_set_for, starts_clocks
+from sync.compliance import LONDON, Clock, ClockState, RuleSet, clocks, rule_set_for, starts_clocks
 from sync.merge import field_value
 from sync.records import IncidentStatus
 
@@ -53,11 +54,24 @@ def _rules(writer: RecordWriter, profile_id: str | None, cache: dict[str | None,
     return cache[profile_id]
 
 
-def remind_clocks(writer: RecordWriter, settings: Settings, now: dt.datetime) -> int:
-    """Send the clock reminders due at `now`, in the writer's transaction; returns the notifications made."""
+def detail(clock: Clock) -> str:
+    """Which deadline, e.g. "Staff spoken to and record signed, deadline Wed 2 Dec 2026, 13:22 (UK time)": the
+    duty's name and its moment, never child data."""
+    moment = clock.deadline.astimezone(LONDON)
+    if moment.time() == dt.time(0):
+        # A day's deadline is the next midnight: "00:00 on Wed" would read as a day later than it is.
+        day = moment.date() - dt.timedelta(days=1)
+        return f"{clock.rule.duty}, deadline the end of {day:%a} {cell_text(day)} (UK time)"
+    return f"{clock.rule.duty}, deadline {cell_text(moment)} (UK time)"
+
+
+def clock_events(writer: RecordWriter, now: dt.datetime, org_id: str | None = None) -> list[Event]:
+    """The clock reminders due at `now` (of one organisation, or all), noted in each incident's `reminders_sent`
+    in the writer's transaction (so they are sent once: pass them to `notifications.send` in the same one)."""
     events: list[Event] = []
     cache: dict[str | None, RuleSet | None] = {}
-    for row in writer.conn.execute(_INCIDENTS):
+    query = _INCIDENTS if org_id is None else _INCIDENTS.where(RECORD.c.org_id == org_id)
+    for row in writer.conn.execute(query):
         stored = writer.get(row.id)
         if stored is None or stored.state.deleted:
             continue
@@ -90,6 +104,7 @@ def remind_clocks(writer: RecordWriter, settings: Settings, now: dt.datetime) ->
                     key_staff=True,
                     leads=True,
                     named=[recorder] if recorder else [],
+                    detail=detail(clock),
                 )
             )
         if new:
@@ -101,7 +116,7 @@ def remind_clocks(writer: RecordWriter, settings: Settings, now: dt.datetime) ->
                 record_id=stored.state.id,
                 profile_id=stored.state.profile_id,
             )
-    return send(writer, settings, events)
+    return events
 
 
 def _happened(values: dict[str, Any]) -> dt.datetime:

@@ -17,10 +17,15 @@ Never the person who made the change. One notification per recipient per event. 
 addressed to their recipient, so they reach that person's devices with the next pull. Emails are queued in
 the same transaction (sent later by the email worker) and never carry a child's name or anything written
 about them: only that there is something to look at, the incident reference and a link.
+
+Reminders say what they are about without child data — which deadline (the duty's name and when), which review
+date — and one check's reminders reach each person in ONE email listing them (`send(combine=True)`), while the
+in-app notifications stay one per plan or clock.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +66,8 @@ class Event:
     key_staff: bool = False
     leads: bool = False
     named: list[str] = field(default_factory=list)  # staff present / a communication's author
+    #: what tells this event from others of its kind, never child data: a deadline's duty and time, a review date
+    detail: str = ""
 
 
 def _detect(writer: RecordWriter, numbered: set[str]) -> list[Event]:
@@ -204,16 +211,34 @@ SUBJECTS = {
     "incident_flagged": "Incident {ref} was flagged for attention",
     "communication": "A new behaviour communication for someone you are key staff for",
     "communication_response": "Someone responded to your behaviour communication",
-    "plan_review_due": "A Smart Plan you lead or support is due for review within a week",
-    "plan_review_overdue": "A Smart Plan you lead or support is overdue for review",
+    "plan_review_due": "A Smart Plan you lead or support is due for review within a week (review date {detail})",
+    "plan_review_overdue": "A Smart Plan you lead or support is overdue for review (review date {detail})",
     "plan_review_after_incident": "Incident {ref} asks for a review of the Smart Plan you lead",
-    "clock_due": "Incident {ref} has a statutory deadline coming up",
-    "clock_overdue": "Incident {ref} has missed a statutory deadline",
+    "clock_due": "Incident {ref} has a statutory deadline coming up: {detail}",
+    "clock_overdue": "Incident {ref} has missed a statutory deadline: {detail}",
 }
+#: a reminder kind counted in a combined email's subject, (one, many), in the order the email lists them
+COUNTED = {
+    "clock_overdue": ("statutory deadline missed", "statutory deadlines missed"),
+    "plan_review_overdue": ("Smart Plan review overdue", "Smart Plan reviews overdue"),
+    "clock_due": ("statutory deadline coming up", "statutory deadlines coming up"),
+    "plan_review_due": ("Smart Plan review due within a week", "Smart Plan reviews due within a week"),
+}
+#: a combined email's subject when all it lists are of one kind
+ALL_OF_KIND = {
+    "plan_review_due": "{n} Smart Plans you lead or support are due for review within a week",
+    "plan_review_overdue": "{n} Smart Plans you lead or support are overdue for review",
+    "clock_due": "{n} statutory deadlines of incidents are coming up",
+    "clock_overdue": "{n} statutory deadlines of incidents have been missed",
+}
+PRIVACY = (
+    "This message was sent by besmart. For the privacy of the children and young people we support, "
+    "it never includes their names or what was recorded.\n"
+)
 
 
-def subject_for(kind: str, reference: str | None) -> str:
-    return SUBJECTS[kind].format(ref=reference or "(not yet numbered)")
+def subject_for(kind: str, reference: str | None, detail: str = "") -> str:
+    return SUBJECTS[kind].format(ref=reference or "(not yet numbered)", detail=detail)
 
 
 def email_body(subject: str, link: str) -> str:
@@ -222,9 +247,45 @@ def email_body(subject: str, link: str) -> str:
         "Hello,\n\n"
         f"{subject}.\n\n"
         "There is something in besmart for you to look at. Open it here (you will be asked to sign in):\n"
-        f"{link}\n\n"
-        "This message was sent by besmart. For the privacy of the children and young people we support, "
-        "it never includes their names or what was recorded.\n"
+        f"{link}\n\n" + PRIVACY
+    )
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One notification as a line of an email: its kind, subject and link."""
+
+    kind: str
+    subject: str
+    link: str
+
+
+def _listed(item: Mail) -> int:
+    return list(COUNTED).index(item.kind) if item.kind in COUNTED else len(COUNTED)
+
+
+def combined_subject(items: list[Mail]) -> str:
+    """ "3 Smart Plans you lead or support are overdue for review", or with several kinds
+    "5 reminders: 3 Smart Plan reviews overdue, 2 statutory deadlines missed"."""
+    counts = Counter(i.kind for i in items)
+    if len(counts) == 1:
+        ((kind, n),) = counts.items()
+        if kind in ALL_OF_KIND:
+            return ALL_OF_KIND[kind].format(n=n)
+    parts = [f"{n} {COUNTED.get(kind, ('update', 'updates'))[n > 1]}" for kind, n in counts.items()]
+    return f"{len(items)} reminders: {', '.join(parts)}"
+
+
+def combined_body(subject: str, items: list[Mail]) -> str:
+    """One email listing several notifications, each with its own link: still no names, nothing written."""
+    lines = [f"- {item.subject}\n  {item.link}" for item in items]
+    return (
+        "Hello,\n\n"
+        f"{subject}.\n\n"
+        "There are things in besmart for you to look at. Open each here (you will be asked to sign in):\n\n"
+        + "\n\n".join(lines)
+        + "\n\n"
+        + PRIVACY
     )
 
 
@@ -271,16 +332,19 @@ def deliver_notifications(writer: RecordWriter, settings: Settings, numbered: li
     return send(writer, settings, _detect(writer, set(numbered)))
 
 
-def send(writer: RecordWriter, settings: Settings, events: list[Event]) -> int:
+def send(writer: RecordWriter, settings: Settings, events: list[Event], *, combine: bool = False) -> int:
     """Create the notifications of these events for their recipients, and queue their emails; returns how
-    many notifications were made."""
+    many notifications were made. With `combine` (a reminder check), each person gets one email for all of
+    theirs, and never the same line twice."""
     if not events:
         return 0
     accounts = _resolve(writer, events)
     made = 0
+    #: recipient -> (org, the first notification's id, what to email them)
+    mail: dict[str, tuple[str, str, list[Mail]]] = {}
     for e in events:
         for recipient, kind in sorted(e.recipients.items()):
-            subject = subject_for(kind, e.reference)
+            subject = subject_for(kind, e.reference, e.detail)
             merged = writer.server_write(
                 "notification",
                 "create",
@@ -297,16 +361,38 @@ def send(writer: RecordWriter, settings: Settings, events: list[Event]) -> int:
             )
             made += 1
             email = accounts[recipient][0]
-            if settings.smtp.enabled and email:
-                notification_id = merged.op.record_id
-                link = f"{settings.public_url}/open/{e.record_kind}/{e.record_id}"
+            if not (settings.smtp.enabled and email):
+                continue
+            item = Mail(kind, subject, f"{settings.public_url}/open/{e.record_kind}/{e.record_id}")
+            if combine:
+                items = mail.setdefault(recipient, (e.org_id, merged.op.record_id, []))[2]
+                if item not in items:
+                    items.append(item)
+            else:
                 queue_email(
                     writer,
                     settings,
                     org_id=e.org_id,
-                    job_id=notification_id,
+                    job_id=merged.op.record_id,
                     to_address=email,
                     subject=f"besmart: {subject}",
-                    body=email_body(subject, link),
+                    body=email_body(subject, item.link),
                 )
+    for recipient, (org_id, job_id, found) in mail.items():
+        items = sorted(found, key=_listed)  # stable: one kind in the order made
+        # The first notification's id makes the Message-ID: a copy re-sent after a crash can still be told.
+        if len(items) == 1:
+            subject, body = items[0].subject, email_body(items[0].subject, items[0].link)
+        else:
+            subject = combined_subject(items)
+            body = combined_body(subject, items)
+        queue_email(
+            writer,
+            settings,
+            org_id=org_id,
+            job_id=job_id,
+            to_address=accounts[recipient][0],
+            subject=f"besmart: {subject}",
+            body=body,
+        )
     return made

@@ -3,17 +3,19 @@ lead and the individual's key staff are told — in the app and by email (no chi
 
 Each reminder is sent once per plan version, review date and kind: the server notes what it sent in the plan's
 `reminders_sent` (a field only the server writes), so running the check again — daily, from `besmart-server
-remind-plans` or a scheduler — sends nothing twice, and a new review date is reminded afresh.
+remind-plans` or a scheduler — sends nothing twice, and a new review date is reminded afresh. A reminder names
+the review date; one check's reminders (plans and statutory clocks) reach each person in one email.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from documents import cell_text
 from server.core.config import Settings
 from server.db import Database
 from server.services.clock import server_clock
-from server.services.clock_reminders import remind_clocks
+from server.services.clock_reminders import clock_events
 from server.services.notifications import Event, active_plans, send
 from server.services.records import SYSTEM_ACTOR, RecordWriter
 from sync.merge import field_value
@@ -31,10 +33,11 @@ def reminder_kind(review_date: dt.date, today: dt.date) -> str | None:
     return None
 
 
-def remind_plans(writer: RecordWriter, settings: Settings, today: dt.date) -> int:
-    """Send the review reminders due today, in the writer's transaction; returns the notifications made."""
+def plan_events(writer: RecordWriter, today: dt.date, org_id: str | None = None) -> list[Event]:
+    """The review reminders due today (of one organisation, or all), noted in each plan's `reminders_sent` in the
+    writer's transaction (so they are sent once: pass them to `notifications.send` in the same transaction)."""
     events: list[Event] = []
-    for plan in active_plans(writer):
+    for plan in active_plans(writer, org_id=org_id):
         review = field_value(plan.state, "review_date")
         kind = reminder_kind(dt.date.fromisoformat(review), today) if review else None
         if kind is None:
@@ -54,6 +57,7 @@ def remind_plans(writer: RecordWriter, settings: Settings, today: dt.date) -> in
                 SYSTEM_ACTOR,
                 key_staff=True,
                 named=[lead] if lead else [],
+                detail=cell_text(dt.date.fromisoformat(review)),
             )
         )
         writer.server_write(
@@ -64,7 +68,22 @@ def remind_plans(writer: RecordWriter, settings: Settings, today: dt.date) -> in
             record_id=plan.state.id,
             profile_id=plan.state.profile_id,
         )
-    return send(writer, settings, events)
+    return events
+
+
+def remind_all(
+    writer: RecordWriter,
+    settings: Settings,
+    today: dt.date | None = None,
+    *,
+    now: dt.datetime | None = None,
+    org_id: str | None = None,
+) -> int:
+    """The plan and statutory clock reminders due (of one organisation, or all), in the writer's transaction:
+    each person gets one email listing theirs. Returns the notifications made."""
+    events = plan_events(writer, today or dt.date.today(), org_id)
+    events += clock_events(writer, now or dt.datetime.now(dt.UTC), org_id)
+    return send(writer, settings, events, combine=True)
 
 
 def run_reminders(
@@ -74,7 +93,6 @@ def run_reminders(
     (`clock_reminders`), in one transaction: the one reminder check the running server makes."""
     with db.session() as session:
         writer = RecordWriter(session, server_clock())
-        made = remind_plans(writer, settings, today or dt.date.today())
-        made += remind_clocks(writer, settings, now or dt.datetime.now(dt.UTC))
+        made = remind_all(writer, settings, today, now=now)
         writer.flush()
     return made

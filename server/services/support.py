@@ -10,8 +10,11 @@ Checked by tests/server/test_server_support.py."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import select
 
+from documents import cell_text
 from server.core.config import Settings
 from server.models import UserAccount
 from server.services.assistant import pseudonymiser_for
@@ -69,6 +72,15 @@ def _email(writer: RecordWriter, merged: Merged) -> tuple[str, str]:
         lines.append(f"Phone: {values['contact_phone']}")
     if values.get("preferred_times"):
         lines.append(f"When suits them: {hidden.hide(values['preferred_times'])}")
-    lines.append(f"Sent from the Help Centre at {values['created_at']} (request {merged.op.record_id}).")
+    lines.append(f"Sent from the Help Centre on {_when(values['created_at'])} (request {merged.op.record_id}).")
     lines += ["", f"Subject: {hidden.hide(values['subject'])}", "", hidden.hide(values["details"]), "", HIDDEN]
     return f"besmart support: {hidden.hide(values['subject'])} ({org_name})", "\n".join(lines) + "\n"
+
+
+def _when(created_at: str) -> str:
+    """A moment the UK way for the team, who may be anywhere: "Wed 2 Dec 2026, 13:22 UTC"."""
+    try:
+        moment = dt.datetime.fromisoformat(str(created_at).replace("Z", "+00:00"))
+    except ValueError:
+        return str(created_at)
+    return f"{cell_text(moment.astimezone(dt.UTC))} UTC"

@@ -1,8 +1,9 @@
 """`python -m server demo` on a fresh SQLite database (at a tenth of the full size, so it stays quick): the
 volumes are in range, incidents have unique server-assigned references, the printed logins sign in to a real
 server, a staff member's pull holds only the children they were granted, and running it again changes
-nothing. The seeder itself: deterministic for a seed and anchor, no email ever queued, every text template
-fills in for every child, one technique mostly rated not effective, and the patterns a lead finds in the
+nothing, and a server started on it emails none of the history's reminders. The seeder itself: deterministic
+for a seed and anchor, no email ever queued, every text template fills in for every child, one technique
+mostly rated not effective, and the patterns a lead finds in the
 Analytics reports on their synced device (the hot spots, an escalating pupil, fewer incidents after a plan); a
 few incidents amended with their reasons, one deleted with a reason, one young person on legal hold."""
 
@@ -16,6 +17,7 @@ import re
 import string
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -28,9 +30,11 @@ from server.demo import cast, seed_demo, words
 from server.demo.seeder import Seeder
 from server.models import EmailJob, ProfileStaff, Record
 from server.services.history import record_history
+from server.services.plan_reminders import run_reminders
 from sync.merge import RecordState
 from sync.records import validate_record
-from tests.support.server import ROOT, TEST_ENV, Device, ServerProcess, settings_for
+from tests.support.mail import mailing_env, smtp_server
+from tests.support.server import ROOT, TEST_ENV, Device, ServerProcess, free_port, settings_for
 
 RECORD = Record.__table__
 SCALE = "0.1"
@@ -240,6 +244,41 @@ def test_the_same_seed_and_anchor_give_the_same_organisation_and_no_email(tmp_pa
         prints.append(_fingerprint(db))
         db.dispose()
     assert prints[0] == prints[1]
+
+
+def test_a_server_started_on_the_demo_emails_nothing_it_has_not_done_since(tmp_path: Path) -> None:
+    """The reminders the seeded history has earned are in the app already (noted as sent), so the first check
+    of a server that sends email (`./dev.sh up`'s, into its mail catcher) finds nothing to email; what falls
+    due later is emailed as anywhere else."""
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    smtp_port = free_port()
+    settings = settings_for(url).with_overrides(smtp_host="127.0.0.1", smtp_port=smtp_port, smtp_tls="none")
+    db = Database(url, pool_size=1)
+    db.upgrade()
+    try:
+        seed_demo(db, settings, scale=0.1, days=60)  # up to today, as `./dev.sh up` seeds it
+        with db.read_session() as s:
+            kinds = Counter(
+                RecordState.model_validate_json(state).values()["kind"]
+                for state in s.execute(select(RECORD.c.state).where(RECORD.c.kind == "notification")).scalars()
+            )
+        assert kinds["plan_review_overdue"] and kinds["clock_overdue"]  # the reminders, in the app
+        env = mailing_env(smtp_port, BESMART_PLAN_REMINDER_INTERVAL_SECONDS="1")
+        with smtp_server(smtp_port) as inbox:
+            server = ServerProcess(url, tmp_path, env).start()
+            try:
+                time.sleep(4)  # the check at start and a few more
+            finally:
+                server.stop()
+            assert inbox.received() == []
+            # A week on, the reviews that fall due then are emailed, one email per person.
+            week = dt.date.today() + dt.timedelta(days=7)
+            assert run_reminders(db, settings, week, now=dt.datetime.now(dt.UTC)) > 0
+            with db.read_session() as s:
+                jobs = s.execute(select(EmailJob.__table__.c.to_address)).scalars().all()
+            assert jobs and len(jobs) == len(set(jobs))
+    finally:
+        db.dispose()
 
 
 def _templates() -> list[str]:

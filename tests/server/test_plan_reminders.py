@@ -1,13 +1,15 @@
 """Smart Plan review reminders on SQLite and PostgreSQL, delivered as in-app notifications and as emails at a
 real SMTP server (aiosmtpd): a week before the review and when overdue, to the plan lead and key staff, once
-per plan version, review date and kind, and never with the child's details; an incident with physical
-intervention (or the plan not followed) asks the plan lead to review."""
+per plan version, review date and kind, and never with the child's details (one email per person per check,
+listing each plan by its review date); an incident with physical intervention (or the plan not followed) asks
+the plan lead to review."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
 from collections.abc import Iterator
+from email.message import Message
 
 import pytest
 
@@ -134,3 +136,48 @@ def test_the_running_server_sends_reminders_by_itself(
         assert len(inbox_of(sam, "plan_review_overdue")) == 1
     finally:
         checking.stop()
+
+
+def subject(message: Message) -> str:
+    """A message's subject as read (a long one is folded over lines)."""
+    return " ".join(str(message["Subject"]).split())
+
+
+def test_one_email_per_person_per_check_lists_each_plan_with_its_review_date(
+    server: ServerProcess, db: Database, settings: Settings, org: Org, inbox: Inbox
+) -> None:
+    kim, max_ = org.children["kim"], org.children["max"]
+    lena, sam, tia = (Device(server.url, org.email(n)) for n in ("lena", "sam", "tia"))
+    late = [publish(lena, kim, TODAY - dt.timedelta(days=d), plan_lead=sam.user_id) for d in (2, 3)]  # tia: key staff
+    soon = publish(lena, max_, TODAY + dt.timedelta(days=4), plan_lead=sam.user_id)
+
+    assert run_reminders(db, mailing(settings), TODAY) == 5  # in the app: one per plan and person
+    assert run_reminders(db, mailing(settings), TODAY) == 0  # once
+    assert sorted(n["record_id"] for n in inbox_of(sam, "plan_review_overdue")) == sorted(late)
+    subjects = {n["subject"] for n in inbox_of(tia, "plan_review_overdue")}
+    assert subjects == {
+        "A Smart Plan you lead or support is overdue for review (review date 29 Nov 2026)",
+        "A Smart Plan you lead or support is overdue for review (review date 28 Nov 2026)",
+    }
+
+    def mine(got: list) -> dict[str, list]:
+        found: dict[str, list] = {}
+        for to, message in got:
+            for address in to:
+                if org.tag in address:
+                    found.setdefault(address, []).append(message)
+        return found
+
+    received = mine(inbox.wait_until(lambda got: len(mine(got)) >= 2))
+    assert sorted(received) == sorted([org.email("sam"), org.email("tia")])  # nothing for the lead
+    (to_sam,), (to_tia,) = received[org.email("sam")], received[org.email("tia")]
+    assert (
+        subject(to_sam) == "besmart: 3 reminders: 2 Smart Plan reviews overdue, 1 Smart Plan review due within a week"
+    )
+    assert subject(to_tia) == "besmart: 2 Smart Plans you lead or support are overdue for review"
+    text = text_of(to_sam)
+    for plan in [*late, soon]:
+        assert text.count(f"https://besmart.example/open/smart_plan/{plan}") == 1
+    assert "review date 28 Nov 2026" in text and "review date 5 Dec 2026" in text
+    assert "kim" not in text.casefold() and "max" not in text.casefold()
+    assert text.index("overdue for review") < text.index("due for review within a week")  # overdue first

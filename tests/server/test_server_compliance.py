@@ -2,7 +2,7 @@
 report marked sent by anyone who records, as themselves; withholding it a lead's decision), and the reminders
 before a deadline and when it is missed — in the app and by email at a real SMTP server (aiosmtpd), to the
 recorder, key staff and leads, once per clock and stage, with no child data, at chosen moments (the check
-takes its "now")."""
+takes its "now"); each names its duty and deadline, and one check sends each person one email listing theirs."""
 
 # ruff: noqa: F811  (the imported fixtures are parameters)
 
@@ -140,3 +140,67 @@ def test_no_reminders_without_a_setting_or_an_intervention(
     calm = lena.incident(max_, occurred_at=start.isoformat())
     assert {r.status for r in lena.push([unsorted, calm]).results} == {"applied"}
     assert run_reminders(db, settings, now=start + dt.timedelta(days=3)) == 0
+
+
+def test_each_missed_deadline_is_named_and_one_check_sends_one_email_a_person(
+    server: ServerProcess, db: Database, settings: Settings, org: Org, inbox: Inbox
+) -> None:
+    in_setting(org, "kim", "childrens_home")
+    kim, max_ = org.children["kim"], org.children["max"]
+    sam, tia, lena = (Device(server.url, org.email(n)) for n in ("sam", "tia", "lena"))
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(days=6)
+    incident = sam.incident(kim, occurred_at=start.isoformat(), physical_intervention=True)
+    plan = lena.op("smart_plan", fields={"status": "active", "plan_lead": lena.user_id, "created_by": lena.user_id,
+                                         "review_date": (start - dt.timedelta(days=1)).date().isoformat(),
+                                         "created_at": start.isoformat()}, profile_id=max_)  # fmt: skip
+    assert sam.push([incident]).results[0].status == "applied"
+    assert lena.push([plan]).results[0].status == "applied"
+    record = incident["record_id"]
+
+    # Reg 35: the 48-hour sign-off and the 5-day "child spoken to" are both missed; lena's plan is overdue too.
+    assert run_reminders(db, mailing(settings)) == 2 * 3 + 1
+    assert run_reminders(db, mailing(settings)) == 0  # once, a re-run included
+    for device in (sam, tia, lena):
+        subjects = sorted(n["subject"] for n in notices(device, "clock_overdue"))
+        assert len(subjects) == 2  # one per clock, each saying which
+        assert (
+            subjects[0].endswith("(UK time)")
+            and "has missed a statutory deadline: Child spoken to, deadline " in subjects[0]
+        )
+        assert "has missed a statutory deadline: Staff spoken to and record signed, deadline " in subjects[1]
+
+    def mine(got: list[Any]) -> dict[str, list[Any]]:
+        found: dict[str, list[Any]] = {}
+        for to, message in got:
+            for address in to:
+                if org.tag in address and "was submitted" not in message["Subject"]:  # not the push's own
+                    found.setdefault(address, []).append(message)
+        return found
+
+    received = mine(inbox.wait_until(lambda got: len(mine(got)) >= 3))
+    assert {a: len(m) for a, m in received.items()} == {org.email(n): 1 for n in ("sam", "tia", "lena")}
+    (to_sam,), (to_lena,) = received[org.email("sam")], received[org.email("lena")]
+    assert " ".join(to_sam["Subject"].split()) == "besmart: 2 statutory deadlines of incidents have been missed"
+    assert " ".join(to_lena["Subject"].split()) == (
+        "besmart: 3 reminders: 2 statutory deadlines missed, 1 Smart Plan review overdue"
+    )
+    text = text_of(to_lena)
+    assert text.count(f"https://besmart.example/open/incident/{record}") == 2
+    assert text.count(f"https://besmart.example/open/smart_plan/{plan['record_id']}") == 1
+    assert "Staff spoken to and record signed, deadline" in text and "Child spoken to, deadline" in text
+    assert "kim" not in text.casefold() and "max" not in text.casefold() and "test" not in text.casefold()
+
+
+def test_a_reminder_names_the_duty_and_its_deadline_in_uk_time() -> None:
+    from server.services.clock_reminders import detail
+    from sync.compliance import CHILDRENS_HOME_ENGLAND, SCHOOL_ENGLAND, clocks
+
+    incident = {"physical_intervention": True, "occurred_at": "2026-07-01T10:15:00+00:00", "status": "submitted"}
+    later = dt.datetime(2026, 7, 9, tzinfo=dt.UTC)
+    assert [detail(c) for c in clocks(incident, SCHOOL_ENGLAND, later)] == [
+        "Recorded in writing, deadline the end of Wed 1 Jul 2026 (UK time)",  # the same day: to midnight
+        "Written report to the parents, deadline the end of Wed 1 Jul 2026 (UK time)",
+    ]
+    assert detail(clocks(incident, CHILDRENS_HOME_ENGLAND, later)[1]) == (
+        "Staff spoken to and record signed, deadline Fri 3 Jul 2026, 11:15 (UK time)"  # 48 hours, in BST
+    )

@@ -1,8 +1,9 @@
 """Support requests to the besmart team (`support_request`) against a real server on SQLite and PostgreSQL and a
 real SMTP server on loopback: a ticket saved offline reaches the team's address once, when the device syncs,
 naming the person asking but no child (the organisation's names become placeholders); it comes back to its
-author alone. The server refuses a request in someone else's name, a call with no number to call, and any
-change to a request once made."""
+author alone: its time written the UK way, and a child named in full and by first name one placeholder. The
+server refuses a request in someone else's name, a call with no number to call, and any change to a request
+once made."""
 
 from __future__ import annotations
 
@@ -125,3 +126,23 @@ def test_the_server_refuses_a_request_in_another_name_a_call_with_no_number_and_
     assert sam.push([change]).results[0].status in ("rejected", "quarantined")
     sam.pull()
     assert sam.records[made["record_id"]].values()["subject"] == "The clicker"
+
+
+def test_the_email_says_when_the_way_people_read_it_and_one_child_is_one_placeholder(
+    server: ServerProcess, org: Org, inbox: Inbox
+) -> None:
+    org.add_user("kim")  # a colleague also called Kim: "Kim" alone could be either, so it names neither
+    org.add_child("zain")
+    sam = Device(server.url, org.email("sam"))
+    details = "Zain Test's plan will not open. Zain's key worker says Kimberley, Kim and Kim Test see it."
+    made = request(sam, subject="Zain Test", details=details, created_at="2026-12-02T13:22:59.006373Z")
+    assert sam.push([made]).results[0].status == "applied"
+
+    received = inbox.wait_until(lambda got: any(org.tag in text_of(m) for _to, m in got))
+    [text] = [text_of(m) for _to, m in received if org.tag in text_of(m)]
+    assert f"Sent from the Help Centre on Wed 2 Dec 2026, 13:22 UTC (request {made['record_id']})." in text
+    assert "2026-12-02T" not in text
+    assert "Subject: [PERSON_1]\r\n" in text
+    assert (
+        "[PERSON_1]'s plan will not open. [PERSON_1]'s key worker says Kimberley, [PERSON_2] and [PERSON_3] see" in text
+    )
