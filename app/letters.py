@@ -119,7 +119,7 @@ def _minutes(start: str | None, end: str | None) -> str:
 
 
 def _minutes_said(minutes: float) -> str:
-    """"1 minute", "3 minutes", "1.5 minutes"."""
+    """ "1 minute", "3 minutes", "1.5 minutes"."""
     shown = int(minutes) if float(minutes).is_integer() else minutes
     return f"{shown} minute" + ("" if shown == 1 else "s")
 
