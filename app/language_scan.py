@@ -473,12 +473,38 @@ def placeholders_left(text: str) -> list[str]:
     return sorted(p for p in _placeholders() if p in text)
 
 
+#: "was", "is really", "were being so"... just before a flagged word: an alternative that brings its own verb
+#: takes their place ("Sam was really naughty" becomes "Sam did not follow the instruction", not "Sam was
+#: really did not follow the instruction")
+_COPULA_BEFORE = re.compile(
+    r"\b(?:was|were|is|are|am|been|being)(?:\s+(?:really|very|so|quite|extremely|being|a\s+bit|rather))*\s+$",
+    re.IGNORECASE,
+)
+#: the first words of the alternatives that bring their own verb, besides a regular past tense ("shouted")
+_FINITE = frozenset((
+    "did", "didn't", "was", "were", "is", "are", "has", "had", "can", "seemed", "became", "said", "held", "found",
+    "left", "went", "hit", "swore", "threw", "gave", "ran", "spoke", "showed", "took", "got", "brought", "lost",
+    "needs", "likes", "finds", "wanted", "appeared",
+))  # fmt: skip
+
+
+def _brings_its_verb(choice: str) -> bool:
+    first = choice.split(maxsplit=1)[0].casefold() if choice.strip() else ""
+    return first in _FINITE or (first.endswith("ed") and len(first) > 4)
+
+
 def replace(text: str, flag: Flag, choice: str) -> str:
     """`text` with the flagged span replaced by `choice` (the writer's pick). The flag must come from this text:
-    if the span no longer holds the phrase (the text changed since the scan), nothing is replaced."""
+    if the span no longer holds the phrase (the text changed since the scan), nothing is replaced. A choice that
+    brings its own verb replaces the "was (really)" before the span too (`_COPULA_BEFORE`).
+    Tested in tests/app/test_language_scan.py."""
     if text[flag.start : flag.end] != flag.phrase:
         raise ValueError("the text has changed since it was checked; check it again")
-    return text[: flag.start] + choice + text[flag.end :]
+    start = flag.start
+    before = _COPULA_BEFORE.search(text, 0, start)
+    if before is not None and _brings_its_verb(choice):
+        start = before.start()
+    return text[:start] + choice + text[flag.end :]
 
 
 # --------------------------------------------------------------------------- measuring against a labelled set

@@ -227,6 +227,35 @@ def test_replace_puts_the_choice_in_that_span_only():
     assert scan(text) == [first, second]  # scanning suggests; it never changes the text
 
 
+@pytest.mark.parametrize(
+    ("text", "choice", "replaced"),
+    [
+        (
+            "Sam was really naughty in maths.",
+            "did not follow the instruction",
+            "Sam did not follow the instruction in maths.",
+        ),
+        ("He is very defiant today.", "said no", "He said no today."),
+        ("She was aggressive.", "raised their voice", "She raised their voice."),
+        (
+            "Sam was upset and naughty.",
+            "did not follow the instruction",
+            "Sam was upset and did not follow the instruction.",
+        ),
+        # a blank or an adjective keeps the "was" it needs
+        (
+            "Sam was really naughty in maths.",
+            "[describe what they did]",
+            "Sam was really [describe what they did] in maths.",
+        ),
+    ],
+)
+def test_a_choice_with_its_own_verb_takes_the_place_of_was(text: str, choice: str, replaced: str):
+    [flag] = scan(text)
+    assert choice in flag.alternatives
+    assert replace(text, flag, choice) == replaced
+
+
 def test_replace_refuses_a_flag_from_different_text():
     flag = Flag(start=0, end=4, phrase="rude", category="label", alternatives=("swore",), rationale="r")
     with pytest.raises(ValueError, match="changed"):
