@@ -144,6 +144,8 @@ class Shell:
         #: the screens shown, oldest first (name, parameters): where a back arrow returns (`came_from`)
         self._trail: list[tuple[str, dict[str, Any]]] = []
         self._shown_generation = self.sync.status.generation
+        #: the account menu's first line: who is signed in, and whom their role reaches (`_say_who`)
+        self.who = ft.Text()
         self.sync.subscribe(self._sync_changed)
 
     # --- frame ----------------------------------------------------------------------------------
@@ -151,6 +153,7 @@ class Shell:
     def build(self) -> ft.Control:
         user = self.session.user
         assert user is not None
+        self._say_who()
         self.page.appbar = ft.AppBar(
             title=ft.Text("besmart"),
             actions=[
@@ -167,7 +170,7 @@ class Shell:
                     ft.PopupMenuButton(
                         tooltip="Account",
                         items=[
-                            ft.PopupMenuItem(content=ft.Text(f"{user.name} ({self.services.context.role_label()})")),
+                            ft.PopupMenuItem(content=self.who),
                             ft.PopupMenuItem(content=ft.Text("Change password"), on_click=self._change_password),
                             ft.PopupMenuItem(content=ft.Text("Sign out"), on_click=self._sign_out),
                         ],
@@ -516,9 +519,16 @@ class Shell:
             self.page.on_resize = None  # else a resize would put this shell's navigation bar on the unlock screen
             self.page.padding = self._page_padding
 
+    def _say_who(self) -> None:
+        """The account menu's first line: "Daniel Mensah (Lead · Brightwater Academy)"."""
+        user = self.session.user
+        if user is not None:
+            self.who.value = f"{user.name} ({self.services.context.role_label()})"
+
     def _sync_changed(self, status: SyncStatus) -> None:
         if status.generation != self._shown_generation:
             self._shown_generation = status.generation
+            self._say_who()  # the first sync brings the user's own staff record: whom their role reaches
             self.refresh()  # a sync brought changes: show them (forms excepted)
         self.status_text.value = describe(status)
         self.progress.visible = status.syncing

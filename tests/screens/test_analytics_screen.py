@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 import flet as ft
 import pytest
@@ -22,7 +23,7 @@ from screens.dashboard import FIGURE_LABELS
 from screens.shell import Shell
 from screens.ui import when
 from tests.screens.test_screens import unnamed
-from tests.support.screens import LEAD, add_account, open_app, root, seed, store_of, unlock
+from tests.support.screens import LEAD, add_account, open_app, root, seed, server_update, store_of, unlock
 from tests.support.ui_harness import UiHarness
 
 
@@ -269,3 +270,15 @@ def test_figures_wait_for_the_working_set_after_unlock(
         shell.analytics_ready = True
         ui.navigate_to("Analytics")
         assert value_of(ui, "Incidents") == "2"
+
+
+def test_the_account_menu_says_whom_a_lead_reaches_once_a_sync_brings_it(lead: UiHarness):
+    """The first sync brings the lead's own staff record and its settings: the account menu says so then, not
+    "whole organisation" from before it came."""
+    shell = root(lead).shell
+    assert shell.who.value == "Lee Lead (Lead · whole organisation)"
+    setting = shell.services.context.write("setting", "create", {"name": "Harbour View", "setting_type": "school"})
+    server_update(store_of(lead), "u-lead", {"setting_ids": [setting]})
+    status = shell.sync.status
+    shell._sync_changed(replace(status, generation=status.generation + 1))  # what a sync that pulled reports
+    assert shell.who.value == "Lee Lead (Lead · Harbour View)"
