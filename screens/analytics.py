@@ -228,6 +228,9 @@ class AnalyticsScreen:
             if first and last and last < first:
                 self.shell.toast("The range ends before it starts.", error=True)
                 return
+            if first is None and last is None:  # nothing typed: say so rather than quietly showing all time
+                self.shell.toast("Type the first day, the last day or both, for example 01/09/2026.", error=True)
+                return
             self._filter(preset="custom", start=first, end=last + dt.timedelta(days=1) if last else None)
 
         return [start, end, ft.OutlinedButton("Apply dates", on_click=apply)]

@@ -118,6 +118,8 @@ def test_custom_range(lead: UiHarness):
     lead.navigate_to("Analytics")
     open_filters(lead)
     lead.select("Period", "custom")
+    lead.click("Apply dates")  # nothing typed: said, not quietly "all time"
+    assert lead.has_text("Type the first day, the last day or both, for example 01/09/2026.")
     lead.type("From (dd/mm/yyyy)", "not a day")
     lead.click("Apply dates")
     assert lead.has_text("Type the days as dd/mm/yyyy, for example 01/09/2026.")
