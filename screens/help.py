@@ -99,7 +99,11 @@ def support_entry(shell: Shell) -> list[ft.Control]:
 def _request(item: SupportItem, n: int) -> ft.Control:
     rows: list[ft.Control] = [
         ft.Text(f"{item.label}: {item.subject}", weight=ft.FontWeight.BOLD),
-        muted(when(item.created_at) + (f" · phone {item.contact_phone}" if item.contact_phone else "")),
+        muted(
+            f"Asked {when(item.created_at)}"
+            + (f" · phone {item.contact_phone}" if item.contact_phone else "")
+            + (f" · when suits you: {item.preferred_times}" if item.preferred_times else "")
+        ),
         muted(item.status),
     ]
     return named(ft.Column(rows, spacing=2), f"support-request-{n}")

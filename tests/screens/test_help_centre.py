@@ -80,7 +80,7 @@ def test_a_support_call_asks_for_a_number_and_when_suits(ui: UiHarness) -> None:
     assert op.fields["request"] == "call" and op.fields["contact_phone"] == "0113 496 0000"
     assert op.fields["preferred_times"] == "Tuesday after 3:30"
     assert ui.has_text("Support call: Training for new staff")
-    assert ui.has_text(re.compile(r" · phone 0113 496 0000$"))
+    assert ui.has_text(re.compile(r"^Asked .* · phone 0113 496 0000 · when suits you: Tuesday after 3:30$"))
 
 
 def test_the_help_files_are_all_there(ui: UiHarness) -> None:
