@@ -597,11 +597,17 @@ class Incidents:
             "incident", "update", {"flagged": flagged, "flag_reason": reason.strip()}, record_id=record_id
         )
 
-    def sign_off(self, record_id: str, *, child_spoken_to: bool, notes: str = "") -> None:
-        """A lead's review: signed as accurate, staff spoken to, and whether the child was spoken to."""
+    def sign_off(self, record_id: str, *, staff_spoken_to: bool, child_spoken_to: bool, notes: str = "") -> None:
+        """A lead's review: signed as accurate once they have spoken to the staff involved (the sign-off records
+        that they did, so it is refused until they say so), and whether the child was spoken to."""
         self.context.require(Capability.REVIEW_INCIDENTS, "sign off incidents")
         if not self.can_sign_off(self.get(record_id)):
             raise ActionError("Only a submitted report can be signed off: this one is a draft or already signed off.")
+        if not staff_spoken_to:
+            raise ActionError(
+                "Speak to the staff involved before signing off: the sign-off records that you have. Tick it once "
+                "you have."
+            )
         now = now_utc().isoformat()
         fields: dict[str, Any] = {
             "status": IncidentStatus.REVIEWED.value,

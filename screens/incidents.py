@@ -348,22 +348,32 @@ class IncidentDetail:
             self.shell.show("incident_form", draft_id=draft.id)
 
     def _sign_off(self, _e: Any) -> None:
-        spoken = False
+        spoken = {"staff": False, "child": False}
 
-        def spoken_changed(on: bool) -> None:
-            nonlocal spoken
-            spoken = on
+        def staff_said(on: bool) -> None:
+            spoken["staff"] = on
 
-        spoken_row = labelled_toggle("The child has been spoken to about it", False, spoken_changed)
+        def child_said(on: bool) -> None:
+            spoken["child"] = on
+
         notes = ft.TextField(label="Review notes", multiline=True)
-
-        content = ft.Column([muted("You have spoken to the staff involved."), spoken_row, notes], tight=True)
+        content = ft.Column(
+            [
+                labelled_toggle("I have spoken to the staff involved", False, staff_said),
+                labelled_toggle("The child has been spoken to about it", False, child_said),
+                notes,
+            ],
+            tight=True,
+        )
         self.shell.ask(
             "Sign off as accurate",
             content,
             "Sign off",
             lambda: self.shell.services.incidents.sign_off(
-                self.record_id, child_spoken_to=spoken, notes=notes.value or ""
+                self.record_id,
+                staff_spoken_to=spoken["staff"],
+                child_spoken_to=spoken["child"],
+                notes=notes.value or "",
             ),
             done="Signed off",
             then=lambda _: self._reload(),

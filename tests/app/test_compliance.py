@@ -123,7 +123,7 @@ def test_childrens_home_clocks_stop_at_sign_off(store: LocalStore, services: Ser
     lead = lead_services(store)
     states = [c.state for c in lead.compliance.clocks(lead.incidents.get(record))]
     assert states == [ClockState.DONE, ClockState.DUE, ClockState.DUE]
-    lead.incidents.sign_off(record, child_spoken_to=True)
+    lead.incidents.sign_off(record, staff_spoken_to=True, child_spoken_to=True)
     assert {c.state for c in lead.compliance.clocks(lead.incidents.get(record))} == {ClockState.DONE}
 
 

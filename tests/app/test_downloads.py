@@ -53,7 +53,7 @@ def as_lead(store: LocalStore) -> Services:
 def test_a_lead_downloads_an_incident_with_every_filled_in_section(store: LocalStore, services, incident: str):
     services.context.write("organisation", "create", {"name": "Brightwater Trust"}, record_id="org1")
     lead = as_lead(store)
-    lead.incidents.sign_off(incident, child_spoken_to=True, notes="Spoke to Sam and to Ada.")
+    lead.incidents.sign_off(incident, staff_spoken_to=True, child_spoken_to=True, notes="Spoke to Sam and to Ada.")
     download = lead.downloads.incident(incident)
     assert download.media_type == "application/pdf"
     assert download.file_name.endswith(".pdf") and "Ada" not in download.file_name

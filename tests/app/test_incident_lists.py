@@ -109,7 +109,7 @@ def test_another_staff_members_draft_is_not_listed_opened_or_signed_off(store: L
     lead = Services.of(Context(store, user("lead", "u-lead")))
     assert {i.id for i in lead.incidents.list()} == {submitted}
     with pytest.raises(ActionError, match="draft"):
-        lead.incidents.sign_off(theirs, child_spoken_to=False)
+        lead.incidents.sign_off(theirs, staff_spoken_to=True, child_spoken_to=False)
     with pytest.raises(ActionError, match="draft"):
         lead.incidents.edit(theirs)  # a lead may edit any incident, but a draft is not one yet
     assert lead.incidents.drafts() == []
@@ -118,7 +118,7 @@ def test_another_staff_members_draft_is_not_listed_opened_or_signed_off(store: L
     lead_invited = incident(ctx, child, recorded_by="u-other", status="draft", staff_present=["u-lead"])
     assert not lead.incidents.can_sign_off(lead.incidents.get(lead_invited))
     with pytest.raises(ActionError, match="Only a submitted report can be signed off"):
-        lead.incidents.sign_off(lead_invited, child_spoken_to=False)
+        lead.incidents.sign_off(lead_invited, staff_spoken_to=True, child_spoken_to=False)
     assert store.get(lead_invited).values["status"] == "draft"
     assert lead.incidents.can_sign_off(lead.incidents.get(submitted))
 

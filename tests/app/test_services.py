@@ -213,10 +213,10 @@ def test_thumbs_up_flag_and_permissions_by_role(store: LocalStore, services: Ser
     with pytest.raises(PermissionDenied):
         services.incidents.delete(record_id)
     with pytest.raises(PermissionDenied):
-        services.incidents.sign_off(record_id, child_spoken_to=True)
+        services.incidents.sign_off(record_id, staff_spoken_to=True, child_spoken_to=True)
 
     lead = Services.of(Context(store, user("lead", "u-lead")))
-    lead.incidents.sign_off(record_id, child_spoken_to=True)
+    lead.incidents.sign_off(record_id, staff_spoken_to=True, child_spoken_to=True)
     assert services.incidents.get(record_id).values["status"] == "reviewed"
     with pytest.raises(PermissionDenied, match="until they are reviewed"):
         services.incidents.edit(record_id)  # staff: own incident, but reviewed now

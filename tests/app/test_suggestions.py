@@ -202,7 +202,7 @@ def test_a_single_incident_what_helps_and_the_follow_ups_still_open(
     assert by_key(found, "follow_up:").figures == (("Days since the incident", 3),)
 
     lead.incidents.parents_informed(history["a"], method="phone")
-    lead.incidents.sign_off(history["a"], child_spoken_to=True)
+    lead.incidents.sign_off(history["a"], staff_spoken_to=True, child_spoken_to=True)
     found = lead.suggestions.for_incident(history["a"])
     assert {s.key.rsplit(":", 1)[1] for s in found if s.key.startswith("follow_up:")} == {"written_report"}
 

@@ -86,6 +86,7 @@ def test_a_lead_signs_off_an_overdue_incident_from_the_compliance_screen(page: P
         wait_for_text(page, re.compile(r"Staff spoken to and record signed\s+Overdue by 1 day"))
         click_button(page, "Sign off")
         wait_for_text(page, "Sign off as accurate")
+        page.get_by_role("checkbox", name="I have spoken to the staff involved").click()
         page.get_by_role("button", name="Sign off", exact=True).last.click()
         wait_for_text(page, re.compile(r"Staff spoken to and record signed\s+Done \(late\)"))
         screenshot(page, "e2e-compliance-signed-off")

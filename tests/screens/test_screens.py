@@ -751,6 +751,10 @@ def test_a_lead_can_sign_off_and_delete(config: ClientConfig):
         assert ui.find_all(ft.OutlinedButton, text="Download")  # tests/e2e/test_incident_download.py presses it
         ui.click("Sign off")
         ui.set_value(toggle(ui, "The child has been spoken to about it"), True)
+        ui.click(ui.find(ft.TextButton, text="Sign off"))  # not said the staff were spoken to: refused, in the dialog
+        assert ui.has_text(re.compile(r"^Speak to the staff involved before signing off"))
+        assert store_of(ui).get(ids["besmart-10270"]).values["status"] == "submitted"
+        ui.set_value(toggle(ui, "I have spoken to the staff involved"), True)
         ui.click(ui.find(ft.TextButton, text="Sign off"))
         assert ui.has_text("Signed off by") and not ui.find_all(ft.OutlinedButton, text="Sign off")
         ui.click("Delete")
