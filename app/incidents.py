@@ -431,8 +431,8 @@ class Incidents:
                 )
         if values.get("discriminatory") and not values.get("discriminatory_categories"):
             raise ActionError(
-                "You selected Yes for discriminatory, prejudiced or other behaviour: choose which kind on the "
-                "post-incident learning page, or select No."
+                "You said there was discriminatory, prejudiced or other behaviour: choose which kind on the "
+                "post-incident learning page, or switch it off."
             )
         if draft.record_id is not None:
             incident, changed = self._edited(draft)

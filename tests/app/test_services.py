@@ -170,7 +170,7 @@ def test_an_intervention_ending_before_it_starts_is_refused_as_it_is_typed(servi
 def test_discriminatory_behaviour_needs_its_kind_before_submitting(services: Services, child: str):
     draft = services.incidents.start(child)
     services.incidents.save_page(draft.id, {"what_happened": "Called names", "discriminatory": True})
-    with pytest.raises(ActionError, match="choose which kind on the post-incident learning page, or select No"):
+    with pytest.raises(ActionError, match="choose which kind on the post-incident learning page, or switch it off"):
         services.incidents.submit(draft.id)
     assert services.incidents.draft(draft.id).values["discriminatory"] is True  # the draft is kept
     services.incidents.save_page(draft.id, {"discriminatory_categories": ["racist"]})
