@@ -40,8 +40,9 @@ if TYPE_CHECKING:
     from screens.shell import Shell
 
 BUCKETS = {"day": "Day", "week": "Week", "month": "Month"}
-#: table rows shown on screen (the CSV has them all)
+#: table rows shown on screen at first, and after "Show all" (the CSV has every row)
 MAX_ROWS = 50
+ALL_ROWS = 500
 #: related incidents listed at once
 MAX_RELATED = 100
 
@@ -334,16 +335,19 @@ class AnalyticsScreen:
             ),
         )
 
-    def _table(self, report: Report) -> ft.Control:
+    def _table(self, report: Report, shown: int | None = None) -> ft.Control:
+        """The report's table, its first `shown` rows (MAX_ROWS); "Show all" brings the rest (up to ALL_ROWS:
+        the CSV has every row)."""
+        shown = MAX_ROWS if shown is None else shown
         table = report.table
         if not table.rows:
             return empty("No rows for these filters.")
         related = report.record_kind == "incident"
         columns = [ft.DataColumn(label=ft.Text(column_title(c))) for c in table.columns]
         if related:
-            columns.append(ft.DataColumn(label=ft.Text("related")))
+            columns.append(ft.DataColumn(label=ft.Text("Related")))
         rows = []
-        for values, ids in list(zip(table.rows, table.ids, strict=True))[:MAX_ROWS]:
+        for values, ids in list(zip(table.rows, table.ids, strict=True))[:shown]:
             cells = [ft.DataCell(ft.Text(table_cell(c, v))) for c, v in zip(table.columns, values, strict=True)]
             if related:
                 cells.append(
@@ -354,10 +358,19 @@ class AnalyticsScreen:
                     )
                 )
             rows.append(ft.DataRow(cells=cells))
-        out: list[ft.Control] = [ft.Row([ft.DataTable(columns=columns, rows=rows)], scroll=ft.ScrollMode.AUTO)]
-        if len(table.rows) > MAX_ROWS:
-            out.append(muted(f"The first {MAX_ROWS} of {len(table.rows)} rows: download the CSV for all of them."))
-        return ft.Column(out, spacing=4)
+        holder = ft.Column([ft.Row([ft.DataTable(columns=columns, rows=rows)], scroll=ft.ScrollMode.AUTO)], spacing=4)
+        if len(table.rows) > shown:
+            holder.controls.append(muted(f"The first {shown} of {len(table.rows)} rows."))
+            if shown < ALL_ROWS:
+
+                def show_all(_e: Any) -> None:
+                    holder.controls = [self._table(report, ALL_ROWS)]
+                    holder.update()
+
+                more = min(len(table.rows), ALL_ROWS)
+                holder.controls.append(ft.TextButton(f"Show {more} rows", on_click=show_all))
+            holder.controls.append(muted("Download the CSV for every row."))
+        return holder
 
     async def _download(self, which: str) -> None:
         """A CSV ("table" or "rows") or the printed report ("pdf"), audited as an export, then saved."""

@@ -7,6 +7,7 @@ days (Library) ago, and one positive communication today.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from pypdf import PdfReader
 from app.analytics import REPORTS, Filters, table_cell
 from app.config import ClientConfig
 from app.downloads import Downloads
+from app.sync_service import LAST_SYNCED_SECRET
 from screens.dashboard import FIGURE_LABELS
 from screens.shell import Shell
 from screens.ui import when
@@ -29,8 +31,10 @@ from tests.support.ui_harness import UiHarness
 
 @pytest.fixture
 def lead_device(config: ClientConfig) -> dict[str, str]:
+    """Lee's device, after a sync (before the first the dashboard shows no figures: tests/screens/test_dashboard.py)."""
     store = add_account(config, LEAD)
     ids = seed(store, LEAD)
+    store.put_secret(LAST_SYNCED_SECRET, dt.datetime.now(dt.UTC).isoformat())
     store.close()
     return ids
 
@@ -284,3 +288,19 @@ def test_the_account_menu_says_whom_a_lead_reaches_once_a_sync_brings_it(lead: U
     status = shell.sync.status
     shell._sync_changed(replace(status, generation=status.generation + 1))  # what a sync that pulled reports
     assert shell.who.value == "Lee Lead (Lead · Harbour View)"
+
+
+def test_a_long_table_shows_its_first_rows_and_the_rest_when_asked(lead: UiHarness, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("screens.analytics.MAX_ROWS", 1)
+    lead.navigate_to("Analytics")
+    open_filters(lead)
+    lead.select("Period", "all")
+    for key in REPORTS:  # one whose table has rows enough
+        lead.select("Report", key)
+        if len(root(lead).shell.current.report.table.rows) > 1:
+            break
+    [table] = lead.find_all(ft.DataTable)
+    assert len(table.rows) == 1 and lead.has_text(re.compile(r"^The first 1 of \d+ rows\.$"))
+    lead.click(lead.find(ft.TextButton, where=lambda b: re.fullmatch(r"Show \d+ rows", str(b.content)) is not None))
+    [table] = lead.find_all(ft.DataTable)
+    assert len(table.rows) > 1 and not lead.has_text(re.compile(r"^The first"))
