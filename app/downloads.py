@@ -34,7 +34,7 @@ from app.incidents import (
 )
 from app.plans import Plans
 from app.vocabulary import uk_day
-from documents import Document, Fact, Section, Table, render_pdf
+from documents import Document, Fact, Section, Table, csv_bytes, render_pdf
 from localdb.queries import Stored
 from sync.permissions import Capability
 from sync.records import (
@@ -119,6 +119,11 @@ class Downloads:
         self.context.require(Capability.DOWNLOAD_RECORDS, "download records")
         self._audit(kind, None, profile_id, action="export")
         return Download(file_name=file_name, data=data, media_type=media_type)
+
+    def export_csv(self, kind: str, file_name: str, text: str) -> Download:
+        """CSV text made from many records (an analytics report's table) as the file a spreadsheet opens
+        (`documents.csv_bytes`), audited as an export."""
+        return self.export(kind, file_name, csv_bytes(text), "text/csv")
 
     def export_document(self, document: Document, kind: str) -> Download:
         """A document made from many records (an analytics report printed) as a PDF, audited as an export like

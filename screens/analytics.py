@@ -31,7 +31,6 @@ from app.analytics import (
 from app.context import ActionError
 from app.downloads import Download
 from app.vocabulary import Capability
-from documents import csv_bytes
 from screens.charts import chart
 from screens.exports import exports_button
 from screens.ui import card, empty, heading, muted, named, page_body, parse_day, when
@@ -386,7 +385,7 @@ class AnalyticsScreen:
                 return downloads.export_document(analytics.document(report), kind)
             name = f"besmart-{report.key}-{which}-{dt.date.today().isoformat()}.csv"
             text = analytics.table_csv(report) if which == "table" else analytics.rows_csv(report)
-            return downloads.export(kind, name, csv_bytes(text), "text/csv")
+            return downloads.export_csv(kind, name, text)
 
         download = self.shell.act(export)
         if download is not None:
