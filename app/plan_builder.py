@@ -2,10 +2,16 @@
 
 Suggestions come from what was recorded — post-incident learning (triggers, adjustments, the individual's own
 words), de-escalation rated effective or not, the low-level behaviours seen before an incident escalated, and
-communications marked "add to Smart Plan" — each with its source (incident reference and date, or the
-communication) and the plan item it would go to. Nothing is added unasked: the person accepts one (as it is
-or edited), which appends it to that item, or dismisses it, which this device remembers (in its encrypted
-vault) so it is not offered again for that plan.
+communications marked "add to Smart Plan" — each with its sources (incident reference and date, or the
+communication) and the plan item it would go to. The same words recorded more than once are one suggestion
+with every source behind it. A plan is shared with parents and other professionals, so it names no other
+child: in words drawn from the record, the names of the other individuals this device holds become "another
+young person" (`other_names_hidden`, which AI Support uses too for what it adds to a plan). Nothing is added
+unasked: the person accepts one (as it is or edited), which appends it to that item, or dismisses it, which this
+device remembers (in its encrypted vault) so it is not offered again for that plan.
+
+The plan's details start from the individual's profile: a draft that has not recorded whether there is an EHC
+plan takes the profile's "EHC plan: yes" (`fill_from_profile`).
 
 While an item is being typed in the builder, the words are kept (encrypted) on the device and written to the
 plan when the person leaves the item or the section: nothing typed is lost, and the plan gets one change per item
@@ -13,15 +19,18 @@ edited rather than one per key pressed (each change is an op the server audits).
 opens on the individual's draft — or starts one, or the active plan's next version — with the incident linked.
 
 Reflection answers the four questions of the plan process with figures from the record: which behaviours
-(last 4 weeks against the 4 before), which triggers, times, days and places, which techniques worked, and the
-incidents where the physical-intervention page says the plan was not followed.
+(last 4 weeks against the 4 before), which triggers (no other individual named, as in the suggestions), times,
+days and places, which techniques worked, and the incidents where the physical-intervention page says the plan
+was not followed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,21 +51,131 @@ _INCIDENT_TEXT = {
 }
 #: a de-escalation technique's rating -> the amber item it is offered for
 _RATED = {Effectiveness.EFFECTIVE.value: "amber_helps", Effectiveness.NOT_EFFECTIVE.value: "amber_avoid"}
+#: a plan's detail -> the individual's field that answers it while the plan has not: their profile's "EHC plan"
+_FROM_PROFILE = {"link_ehcp": "ehc_plan"}
 _DISMISSED = "plan-builder-dismissed:"
 _TYPING = "plan-builder-typing:"
 WEEK = dt.timedelta(weeks=1)
 
 
+#: what another individual's name becomes in words drawn from the record into a plan
+ANOTHER_YOUNG_PERSON = "another young person"
+#: a name alone shorter than this is not looked for ("Al", "Jo", "Bo": too often a word or an initial); a full
+#: name is always looked for
+MIN_NAME = 3
+#: a name after one of these is an adult's ("Mr Hall", "Miss Grace"): staff may be named in a plan
+_TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "prof"})
+_PREVIOUS_WORD = re.compile(r"([^\W\d_][\w'’.-]*)[ \t]+\Z")
+_NEXT_WORD = re.compile(r"^[ \t]+([^\W\d_])")
+_SENTENCE_START = re.compile(r"(?:\A|[.!?][\"'”’)]*\s+|\n\s*)[\"'“‘(]*\Z")
+
+
+def _names_of(values: dict[str, Any]) -> tuple[set[str], set[str], set[str]]:
+    """An individual's full names ("Samuel Hill", "Sam Hill"), given names ("Samuel", "Sam") and family name
+    ("Hill"), each name of several words also word by word (as the server's pseudonymiser takes them)."""
+    first, last, preferred = (str(values.get(k) or "").strip() for k in ("first_name", "last_name", "preferred_name"))
+    full = {f"{given} {last}" for given in (first, preferred) if given and last}
+    given = {n for name in (first, preferred) if name for n in (name, *name.split())}
+    family = {n for n in (last, *last.split()) if n}
+    return full, given, family
+
+
+def other_names_hidden(context: Context, profile_id: str) -> Callable[[str], str]:
+    """A function that replaces, in words about `profile_id`'s individual, the names of the other individuals this
+    device holds with "another young person" — what is drawn from the record into their Smart Plan, which is
+    shared with parents and other professionals.
+
+    Whole words only (as `server.services.assistant`'s pseudonymiser matches names). A full name in any case. A
+    name alone of `MIN_NAME` letters or more, when written as a name, with a capital ("Will" is a name, "will" a
+    word; "Hall" a name, "dining hall" a place), and not after a title ("Mr Hall" is a member of staff). A family
+    name alone next to another capitalised word is part of some other name ("Sports Hall", "Green Room") and is
+    left. A name the individual shares is theirs too, and stays."""
+    own: set[str] = set()
+    full: set[str] = set()
+    given: set[str] = set()
+    family: set[str] = set()
+    for person in context.store.individuals():
+        names = _names_of(person.values)
+        if person.id == profile_id:
+            own |= {n.lower() for group in names for n in group}
+        else:
+            full |= names[0]
+            given |= {n for n in names[1] if len(n) >= MIN_NAME}
+            family |= {n for n in names[2] if len(n) >= MIN_NAME}
+    #: each name (lower case, as `re.IGNORECASE` compares) -> "full", "given" or "family"; a name that is more
+    #: than one of these is taken as the last
+    kinds: dict[str, str] = {}
+    for kind, group in (("family", family), ("given", given), ("full", full)):
+        kinds |= {n.lower(): kind for n in group if n.lower() not in own}
+    if not kinds:
+        return lambda text: text
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in sorted(kinds, key=len, reverse=True)) + r")(?!\w)",
+        re.IGNORECASE,
+    )
+
+    def replaced(match: re.Match[str]) -> str:
+        found, text = match.group(), match.string
+        before, after = text[: match.start()], text[match.end() :]
+        kind = kinds.get(found.lower(), "full")
+        if kind != "full":
+            previous = _PREVIOUS_WORD.search(before)
+            if not found[0].isupper() or (previous and previous.group(1).rstrip(".").lower() in _TITLES):
+                return found
+            if kind == "family":
+                following = _NEXT_WORD.match(after)
+                part_of_a_name = (following is not None and following.group(1).isupper()) or (
+                    previous is not None
+                    and previous.group(1)[0].isupper()
+                    and not _SENTENCE_START.search(before[: previous.start()])
+                )
+                if part_of_a_name:
+                    return found
+        # Words about the individual: the other child is "another young person", and "Another" to start a sentence.
+        if _SENTENCE_START.search(before):
+            return ANOTHER_YOUNG_PERSON[0].upper() + ANOTHER_YOUNG_PERSON[1:]
+        return ANOTHER_YOUNG_PERSON
+
+    return lambda text: pattern.sub(replaced, text)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A record a suggestion was found in."""
+
+    kind: str  # "incident" / "communication"
+    id: str
+    #: as shown: "besmart-00012, 3 Nov 2026" or "Communication, 3 Nov 2026"
+    label: str
+
+
 @dataclass(frozen=True)
 class Suggestion:
-    key: str  # stable: source record, source field, plan item
     field: str  # the plan item it is offered for
     section: str
     text: str
-    source_kind: str  # "incident" / "communication"
-    source_id: str
-    #: where it came from, as shown: "besmart-00012, 3 Nov 2026" or "Communication, 3 Nov 2026"
-    source: str
+    #: every record the words were found in, newest first: the same words recorded again are one suggestion
+    sources: tuple[Source, ...]
+    #: one for each time the words were found, stable (source record, source field, plan item, words): dismissing
+    #: the suggestion dismisses them all
+    keys: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return self.keys[0]
+
+    @property
+    def source_kind(self) -> str:
+        return self.sources[0].kind
+
+    @property
+    def source_id(self) -> str:
+        return self.sources[0].id
+
+    @property
+    def source(self) -> str:
+        """The newest source, as shown."""
+        return self.sources[0].label
 
 
 @dataclass(frozen=True)
@@ -92,6 +211,11 @@ def _lines(text: str) -> list[str]:
     return [line.strip().lstrip("-•* ").strip() for line in text.splitlines() if line.strip().lstrip("-•* ").strip()]
 
 
+def _same_words(text: str) -> str:
+    """What makes two suggestions' words the same: letters' case, spacing and a closing full stop aside."""
+    return " ".join(text.casefold().split()).rstrip(".")
+
+
 class PlanBuilder:
     def __init__(self, context: Context, plans: Plans) -> None:
         self.context = context
@@ -108,42 +232,56 @@ class PlanBuilder:
     # --- suggestions ----------------------------------------------------------------------------
 
     def suggestions(self, plan_id: str) -> list[Suggestion]:
-        """What the record offers for this plan, newest source first: not yet in the plan, not dismissed."""
+        """What the record offers for this plan, newest source first: not yet in the plan, not dismissed; the same
+        words for the same item once, with all their sources; no other individual named (`other_names_hidden`)."""
         plan = self.plans.get(plan_id)
         profile_id = plan.profile_id or ""
         dismissed = set(self._dismissed(plan_id))
-        found: list[Suggestion] = []
+        hide = other_names_hidden(self.context, profile_id)
+        #: (plan item, the words as compared) -> (the words as shown, their sources, their keys)
+        found: dict[tuple[str, str], tuple[str, list[Source], list[str]]] = {}
 
-        def offer(target: str, text: str, kind: str, source_id: str, source: str, origin: str) -> None:
-            # Stable across restarts (unlike hash()): a dismissed suggestion stays dismissed.
-            key = f"{source_id}:{origin}:{target}:{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+        def offer(target: str, recorded: str, source: Source, origin: str) -> None:
+            # Stable across restarts (unlike hash()), and from the words as recorded (not as shown, which depends
+            # on the individuals this device holds): a dismissed suggestion stays dismissed.
+            key = f"{source.id}:{origin}:{target}:{hashlib.sha256(recorded.encode()).hexdigest()[:16]}"
+            text = hide(recorded)
             if key in dismissed or text.casefold() in str(plan.values.get(target) or "").casefold():
                 return
-            found.append(Suggestion(key, target, PLAN_FIELD_SECTION[target], text, kind, source_id, source))
+            _words, sources, keys = found.setdefault((target, _same_words(text)), (text, [], []))
+            if source not in sources:
+                sources.append(source)
+            keys.append(key)
 
         for incident in self._incidents(profile_id):
             values = incident.values
-            source = f"{values.get('reference') or 'Incident'}, {uk_day(_day(values['occurred_at']))}"
+            shown = f"{values.get('reference') or 'Incident'}, {uk_day(_day(values['occurred_at']))}"
+            source = Source("incident", incident.id, shown)
             for origin, target in _INCIDENT_TEXT.items():
                 for line in _lines(str(values.get(origin) or "")):
-                    offer(target, line, "incident", incident.id, source, origin)
+                    offer(target, line, source, origin)
             for use in values.get("pi_deescalation") or []:
                 rated = use.get("effectiveness")
                 if rated in _RATED:
-                    offer(_RATED[rated], use["technique"], "incident", incident.id, source, "pi_deescalation")
+                    offer(_RATED[rated], use["technique"], source, "pi_deescalation")
         for thread in self.context.store.communications(profile_id):
             communication = thread.communication
             if not communication.values.get("added_to_plan"):
                 continue
             valence = communication.values.get("valence")
             target = "green_reinforce" if valence == Valence.POSITIVE.value else "behaviours_of_concern"
-            source = f"Communication, {uk_day(_day(communication.values['created_at']))}"
+            source = Source(
+                "communication", communication.id, f"Communication, {uk_day(_day(communication.values['created_at']))}"
+            )
             for line in _lines(communication.values.get("message", "")):
-                offer(target, line, "communication", communication.id, source, "message")
-        return found
+                offer(target, line, source, "message")
+        return [
+            Suggestion(target, PLAN_FIELD_SECTION[target], text, tuple(sources), tuple(keys))
+            for (target, _compared), (text, sources, keys) in found.items()
+        ]
 
     def accept(self, plan_id: str, suggestion: Suggestion, text: str | None = None) -> None:
-        """Add the suggestion (or the person's edited words for it) to its plan item, and link its source."""
+        """Add the suggestion (or the person's edited words for it) to its plan item, and link its sources."""
         plan = self.plans.get(plan_id)
         words = (suggestion.text if text is None else text).strip()
         if not words:
@@ -151,15 +289,22 @@ class PlanBuilder:
         current = str(plan.values.get(suggestion.field) or "").rstrip()
         values: dict[str, Any] = {suggestion.field: f"{current}\n- {words}" if current else f"- {words}"}
         self.plans.edit(plan_id, values)
-        links = "linked_incident_ids" if suggestion.source_kind == "incident" else "linked_communication_ids"
-        linked = list(plan.values.get(links) or [])
-        if suggestion.source_id not in linked:
+        links: dict[str, Any] = {}
+        for kind, name in (("incident", "linked_incident_ids"), ("communication", "linked_communication_ids")):
+            linked = list(plan.values.get(name) or [])
+            new = [s.id for s in suggestion.sources if s.kind == kind and s.id not in linked]
+            if new:
+                links[name] = [*linked, *dict.fromkeys(new)]
+        if links:
             # Where the plan's words came from: a separate write, so it never overwrites a colleague's text.
-            self.context.write("smart_plan", "update", {links: [*linked, suggestion.source_id]}, record_id=plan_id)
+            self.context.write("smart_plan", "update", links, record_id=plan_id)
 
     def dismiss(self, plan_id: str, suggestion: Suggestion) -> None:
         self.plans.get(plan_id)
-        self.context.store.put_secret(_DISMISSED + plan_id, [*self._dismissed(plan_id), suggestion.key])
+        dismissed = self._dismissed(plan_id)
+        self.context.store.put_secret(
+            _DISMISSED + plan_id, [*dismissed, *(k for k in suggestion.keys if k not in dismissed)]
+        )
 
     def _dismissed(self, plan_id: str) -> list[str]:
         return list(self.context.store.get_secret(_DISMISSED + plan_id) or [])
@@ -193,6 +338,28 @@ class PlanBuilder:
         if changed:
             self.plans.edit(plan_id, changed)
         self.context.store.delete_secret(_TYPING + plan_id)
+
+    # --- the plan's details -----------------------------------------------------------------------
+
+    def fill_from_profile(self, plan_id: str) -> bool:
+        """Start a draft's details from the individual's profile: an EHCP link the plan has not recorded is "yes"
+        when the profile says they have an EHC plan (written to the plan, so its view and PDF say the same). The
+        profile's "no" is only its default, so it is not carried; nor is anything into a plan that has its own
+        answer, is not a draft, or that this person may not edit. Whether anything was written."""
+        plan = self.plans.get(plan_id)
+        if plan.values.get("status") != PlanStatus.DRAFT.value or not self.plans.can_edit(plan):
+            return False
+        individual = self.context.store.get(plan.profile_id or "")
+        if individual is None or individual.kind != "individual":
+            return False
+        values = {
+            name: True
+            for name, field in _FROM_PROFILE.items()
+            if plan.values.get(name) is None and individual.values.get(field) is True
+        }
+        if values:
+            self.plans.edit(plan_id, values)
+        return bool(values)
 
     # --- after an incident ----------------------------------------------------------------------
 
@@ -235,6 +402,7 @@ class PlanBuilder:
     def reflection(self, profile_id: str, *, now: dt.datetime | None = None) -> Reflection:
         """Figures for the four questions, from the last 8 weeks of the individual's record."""
         self.context.require(Capability.VIEW_PLANS, "see Smart Plans")
+        hide = other_names_hidden(self.context, profile_id)  # the figures are for writing the plan with
         end = now or dt.datetime.now(dt.UTC)
         middle, start = end - 4 * WEEK, end - 8 * WEEK
         labels = {t.id: t.values.get("label", "") for t in self.context.store.behaviour_types(active_only=False)}
@@ -259,7 +427,7 @@ class PlanBuilder:
             if values.get("location"):
                 places[values["location"]] += 1
             for line in _lines(str(values.get("pild_triggers") or "")):
-                triggers[line] += 1
+                triggers[hide(line)] += 1
             for use in [*(values.get("pi_deescalation") or []), *(values.get("pi_techniques") or [])]:
                 techniques.setdefault(use["technique"], Counter())[use["effectiveness"]] += 1
             if values.get("pi_plan_followed") is False:

@@ -5,7 +5,9 @@ Three scopes, as the guide has them:
 
 - **a single incident**: what might help next time (the de-escalation that has worked for this individual, what
   their active Smart Plan says helps, whether the plan was followed) and the follow-ups still open on it
-  (parents informed, the written report after physical intervention, a lead's sign-off, the child spoken to);
+  (parents informed, the written report after physical intervention, a lead's sign-off, the child spoken to —
+  which the report's post-incident learning shows when it holds the child's own view, and a lead confirms at
+  sign-off);
 - **one individual**: patterns in their recent incidents (times, days, places, triggers, the behaviours seen
   before an incident escalated), what has worked and what has not, and the parts of their active plan that look
   out of date against incidents recorded since it was published (from `app.plan_builder`'s own suggestions);
@@ -16,8 +18,11 @@ Three scopes, as the guide has them:
 Individual and incident figures are counted over the analytics working set (the same decrypted rows the
 reports count: submitted and reviewed incidents, never drafts). A staff member's device holds only the
 individuals they were given access to, so their suggestions can only be about those; the service scope needs
-the analytics capability. Every suggestion carries its figures and the incidents behind them, and can be added
-to a Smart Plan as a contribution (`Plans.contribute`), evidence included; nothing is changed unasked.
+the analytics capability. Every suggestion carries its figures and the incidents behind them. One about an
+incident or an individual can be added to their Smart Plan as a contribution (`Plans.contribute`), evidence
+included, with other individuals' names replaced as in the Smart Plan Builder's suggestions
+(`app.plan_builder.other_names_hidden`: a plan is shared with parents and other professionals); one about the
+whole service is about no one child's plan, and is not offered for one. Nothing is changed unasked.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from app.analytics import TIME_ZONE, Analytics, Filters
 from app.analytics.service import NOT_RECORDED, follow_up_open
 from app.analytics.working_set import WEEKDAYS, IncidentRow
 from app.context import ActionError, Context, display_name, now_utc
-from app.plan_builder import PlanBuilder
+from app.plan_builder import PlanBuilder, other_names_hidden
 from app.plans import SECTION_TITLES, Plans, review_state
 from app.vocabulary import uk_day
 from localdb.queries import Stored
@@ -70,6 +75,8 @@ MIN_GROUP_INCIDENTS = 3
 OVER_REPRESENTED = 1.5
 #: a follow-up still open this long after the incident is overdue
 FOLLOW_UP_DAYS = 7
+#: the post-incident learning that records the child's own view: someone has spoken with them about it
+CHILD_VOICE = ("pild_perspective", "pild_feelings", "pild_next_time")
 #: the equality report's cohorts, each with the cohort it is compared with
 COHORTS = {
     "send": ("not_send", "Individuals with SEND"),
@@ -340,10 +347,9 @@ class Suggestions:
             )
         if v.get("status") != "reviewed":
             due.append(("sign_off", "A lead's sign-off", "A lead has not yet reviewed and signed off this report."))
-        if not v.get("review_child_spoken_at"):
-            due.append(
-                ("child_spoken_to", "Child spoken to?", "Nobody has recorded speaking with the child about it since.")
-            )
+        child_spoken_to = self._child_spoken_to(v)
+        if child_spoken_to is not None:
+            due.append(("child_spoken_to", *child_spoken_to))
         return [
             self._make(
                 f"follow_up:{incident.id}:{key}",
@@ -357,6 +363,34 @@ class Suggestions:
             )
             for key, title, text in due
         ]
+
+    @staticmethod
+    def _child_spoken_to(v: dict) -> tuple[str, str] | None:
+        """The follow-up about speaking with the child (title, text), from what the report holds; None when there is
+        nothing to do. Only a lead records that the child was spoken to (signing the report off,
+        `Incidents.sign_off`); whoever spoke with them records the child's own view in the post-incident learning."""
+        if v.get("review_child_spoken_at"):
+            return None
+        heard = any(str(v.get(name) or "").strip() for name in CHILD_VOICE)
+        if v.get("status") == "reviewed":
+            if heard:  # signed off: the child's view in the report is the record of it (the sign-off is done)
+                return None
+            return (
+                "Child spoken to?",
+                "It was signed off with no record of the child being spoken to about it, and no view of theirs in "
+                "the post-incident learning. Speak with them, and ask a lead to add their view to the report.",
+            )
+        if heard:
+            return (
+                "Child spoken to: a lead confirms it at sign-off",
+                "Their own view is recorded in the post-incident learning. A lead confirms that the child was spoken "
+                "to when signing off the report.",
+            )
+        return (
+            "Child spoken to?",
+            "No view of the child's is recorded yet. Once someone has spoken with them, add it to the report's "
+            "post-incident learning (their perspective); a lead confirms it when signing off the report.",
+        )
 
     def _worked(self, scope: str, profile_id: str, rated: TechniqueRatings, total: int) -> Suggestion:
         return self._make(
@@ -546,8 +580,9 @@ class Suggestions:
         since_ids = {r.id for r in since}
         missing: dict[str, list[str]] = defaultdict(list)
         for offered in self.plan_builder.suggestions(plan.id):
-            if offered.source_kind == "incident" and offered.source_id in since_ids:
-                missing[offered.field].append(offered.source_id)
+            for source in offered.sources:
+                if source.kind == "incident" and source.id in since_ids:
+                    missing[offered.field].append(source.id)
         labels = {name: label for _key, _title, items in PLAN_SECTIONS for name, label in items}
         for item, ids in sorted(missing.items()):
             count = len(set(ids))
@@ -732,8 +767,8 @@ class Suggestions:
 
     def plan_choices(self, suggestion: Suggestion) -> list[tuple[str, str]]:
         """The plans a suggestion may be added to, as (plan id, label): the current draft, else the active version,
-        of each individual it is about."""
-        if not self.context.can(Capability.CONTRIBUTE_PLANS):
+        of each individual it is about. None for the whole service: a hot spot or a trend is not one child's."""
+        if suggestion.scope == Scope.SERVICE or not self.context.can(Capability.CONTRIBUTE_PLANS):
             return []
         names = self.context.individual_names()
         choices = []
@@ -752,14 +787,18 @@ class Suggestions:
         return choices
 
     def add_to_plan(self, suggestion: Suggestion, plan_id: str) -> str:
-        """Add the suggestion, with its evidence, to a plan of one of the individuals it is about, as a
-        contribution to its section (the plan lead decides whether to fold it in); returns the contribution's id."""
+        """Add the suggestion, with its evidence and no other individual named, to a plan of one of the individuals
+        it is about, as a contribution to its section (the plan lead decides whether to fold it in); returns the
+        contribution's id. Not a suggestion for the whole service (`plan_choices` offers none)."""
+        if suggestion.scope == Scope.SERVICE:
+            raise ActionError("A suggestion for the whole service is not added to one individual's Smart Plan.")
         plan = self.plans.get(plan_id)
         if plan.profile_id not in suggestion.profile_ids:
             raise ActionError("That Smart Plan is not about an individual this suggestion is about.")
         section = suggestion.section if suggestion.section in SECTION_TITLES else "after"
         text = f"{suggestion.title}\n{suggestion.text}\nEvidence (AI Support, from the record): {suggestion.evidence()}"
-        return self.plans.contribute(plan_id, section, text)
+        # Its words may quote the record (a trigger, an early sign): the plan is shared, so no other child is named.
+        return self.plans.contribute(plan_id, section, other_names_hidden(self.context, plan.profile_id or "")(text))
 
 
 _DAY_NAMES = dict(

@@ -2,8 +2,8 @@
 reflection questions with the individual's figures, each section of text with that section's suggestions from
 the record beside it (each showing where it came from, to accept, edit then accept, or dismiss: nothing is added
 unasked), its targets, its contributors and agreement — every item kept as it is typed; then Publish (or, for a
-plan lead who may not publish, Save draft). Also the "What next?" panel an incident shows straight after it is
-submitted: Smart Plan / AI Support.
+plan lead who may not publish, Save draft). Its back arrow returns to the screen it was opened from. Also the
+"What next?" panel an incident shows straight after it is submitted: Smart Plan / AI Support.
 """
 
 from __future__ import annotations
@@ -41,6 +41,18 @@ STRUCTURED = ("header", "reflection", "targets", "agreement", "finish")
 ANSWERS = {"unknown": "Not recorded", "yes": "Yes", "no": "No"}
 LINKS = ("link_ehcp", "link_pep", "link_placement_plan", "link_risk_assessment")
 ITEM_LABELS = {name: text for _key, _title, items in PLAN_SECTIONS for name, text in items}
+#: how many of a suggestion's sources its card names before "and N more"
+SOURCES_SHOWN = 3
+#: the screens the builder is opened from, as its back arrow names them; from anywhere else it goes back to the
+#: individual's profile
+BACK_TO = {
+    "profile": "the profile",
+    "smart_plans": "Smart Plans",
+    "smart_plan": "the plan",
+    "incident": "the incident",
+    "notifications": "the inbox",
+    "dashboard": "the dashboard",
+}
 #: side by side from a tablet's width; one above the other on a phone
 MAIN_COLUMN: dict[str | ft.ResponsiveRowBreakpoint, int | float] = {"xs": 12, "md": 7}
 SIDE_COLUMN: dict[str | ft.ResponsiveRowBreakpoint, int | float] = {"xs": 12, "md": 5}
@@ -59,6 +71,21 @@ def _weeks(recent: int, before: int) -> str:
 
 def _counted(rows: list[tuple[str, int]]) -> str:
     return ", ".join(f"{name} ({count})" for name, count in rows) or "None recorded"
+
+
+def item_named(field: str) -> str:
+    """A plan item's name inside a sentence ("For “In my own words”"): its label is a heading's words."""
+    return f"“{ITEM_LABELS[field]}”"
+
+
+def where_from(suggestion: Suggestion) -> str:
+    """What a suggestion is for and where it came from: every record its words were found in, the newest first."""
+    labels = [source.label for source in suggestion.sources]
+    if len(labels) == 1:
+        return f"For {item_named(suggestion.field)} · from {labels[0]}"
+    more = len(labels) - SOURCES_SHOWN
+    shown = "; ".join(labels[:SOURCES_SHOWN]) + (f" and {more} more" if more > 0 else "")
+    return f"For {item_named(suggestion.field)} · recorded {len(labels)} times: {shown}"
 
 
 def reflection_cards(figures: Reflection) -> list[ft.Control]:
@@ -113,6 +140,8 @@ class PlanBuilderScreen:
         self.plans = shell.services.plans
         # Opening the builder is a view of the plan (audited once, `Plans.view`); its own steps are not new views.
         self.plan = self.plans.get(plan_id) if audited else self.plans.view(plan_id)
+        if not audited and self.shell.act(lambda: self.builder.fill_from_profile(plan_id)):
+            self.plan = self.plans.get(plan_id)  # with what the profile answers (an EHC plan)
         status = self.plan.values.get("status")
         if status == PlanStatus.ARCHIVED.value or self.plan.values.get("removed"):
             raise ActionError("This version of the Smart Plan is archived: it can be read but not changed.")
@@ -122,6 +151,8 @@ class PlanBuilderScreen:
         self.step = len(STEPS) - 1 if self.published else max(0, min(int(step), len(STEPS) - 1))
         self.params: dict[str, Any] = {"plan_id": plan_id, "step": self.step, "audited": True}
         self.plan_id = plan_id
+        #: where the back arrow goes: the screen the builder was opened from (`_back_to`)
+        self.back: tuple[str, dict[str, Any]] = ("profile", {"profile_id": self.plan.profile_id})
 
     # --- acting ---------------------------------------------------------------------------------
 
@@ -138,10 +169,22 @@ class PlanBuilderScreen:
         """Write what was typed to the plan; False (and the reason shown) if it could not be."""
         return self._ran(lambda: self.builder.save_typing(self.plan_id))
 
+    def _back_to(self) -> tuple[str, dict[str, Any]]:
+        """The screen the builder was opened from (passing over its own steps), as (name, parameters); the
+        individual's profile when it was none of `BACK_TO` (opened by its address, say)."""
+        came_from = self.shell.came_from((self.NAME,))
+        if came_from is None or came_from[0] not in BACK_TO:
+            return "profile", {"profile_id": self.plan.profile_id}
+        name, params = came_from
+        if name == "incident":  # "What next?" is for straight after submitting, not for coming back
+            params = {**params, "just_submitted": False}
+        return name, params
+
     def _leave(self) -> None:
-        """Back to the individual's profile, with what was typed written to the draft first."""
+        """Back where the builder was opened from, with what was typed written to the draft first."""
         if self.published or self._saved():
-            self.shell.show("profile", profile_id=self.plan.profile_id)
+            name, params = self.back
+            self.shell.show(name, **params)
 
     def _go(self, step: int) -> None:
         if self._saved():
@@ -154,15 +197,12 @@ class PlanBuilderScreen:
 
     def _accept(self, suggestion: Suggestion) -> None:
         self._then_show(
-            lambda: self.builder.accept(self.plan_id, suggestion),
-            f"Added to {ITEM_LABELS[suggestion.field]}",
+            lambda: self.builder.accept(self.plan_id, suggestion), f"Added to {item_named(suggestion.field)}"
         )
 
     def _edit(self, suggestion: Suggestion) -> None:
         words = ft.TextField(label="Suggestion", value=suggestion.text, multiline=True, min_lines=2)
-        content = ft.Column(
-            [muted(f"For {ITEM_LABELS[suggestion.field]} · from {suggestion.source}"), words], tight=True
-        )
+        content = ft.Column([muted(where_from(suggestion)), words], tight=True)
 
         def accept() -> None:
             self.builder.save_typing(self.plan_id)  # what was typed first, as `_then_show` does
@@ -173,7 +213,7 @@ class PlanBuilderScreen:
             content,
             "Accept edited",
             accept,
-            done=f"Added to {ITEM_LABELS[suggestion.field]}",
+            done=f"Added to {item_named(suggestion.field)}",
             then=lambda _: self.shell.show(self.NAME, plan_id=self.plan_id, step=self.step, audited=True),
         )
 
@@ -402,7 +442,7 @@ class PlanBuilderScreen:
         return named(
             card(
                 ft.Text(suggestion.text),
-                muted(f"For {ITEM_LABELS[suggestion.field]} · from {suggestion.source}"),
+                muted(where_from(suggestion)),
                 ft.Row(
                     [
                         ft.TextButton("Accept", icon=ft.Icons.CHECK, on_click=lambda _: self._accept(suggestion)),
@@ -504,10 +544,13 @@ class PlanBuilderScreen:
     def build(self) -> ft.Control:
         key, title, items = STEPS[self.step]
         name = self.services.context.individual_names().get(self.plan.profile_id or "", "Unknown")
+        self.back = self._back_to()
+        where = BACK_TO.get(self.back[0], "the profile")
         top = back_title(
             f"Smart Plan Builder — {name}",
-            tooltip="Back to the profile (what you typed is kept in the draft)",
-            identifier="back-to-profile",
+            # Once published there is no draft: what was typed is in the plan.
+            tooltip=f"Back to {where}" if self.published else f"Back to {where} (what you typed is kept in the draft)",
+            identifier="plan-builder-back",
             on_back=lambda _: self._leave(),
         )
         version = self.plan.values.get("version") or 1

@@ -321,7 +321,7 @@ ENUM_LABELS: dict[type[StrEnum], dict[str, str]] = {
     SupportRequestKind: {SupportRequestKind.TICKET: "Support ticket", SupportRequestKind.CALL: "Support call"},
     ReviewKind: {ReviewKind.SCHEDULED: "Scheduled review", ReviewKind.AFTER_INCIDENT: "Review after an incident"},
     OnBehalfOf: {
-        OnBehalfOf.SELF: "Their own",
+        OnBehalfOf.SELF: "My own words",
         OnBehalfOf.PARENT_CARER: "On behalf of a parent or carer",
         OnBehalfOf.INDIVIDUAL: "On behalf of the individual",
         OnBehalfOf.OTHER_PROFESSIONAL: "On behalf of another professional",

@@ -1,6 +1,8 @@
 """AI Support's suggestions (app/suggestions.py): each cites the figures a direct count over the same records
-gives, and the incidents behind them; who may see which scope; adding one to a Smart Plan makes a contribution
-carrying its evidence, and nothing else. And the language check once before submit (app/language_review.py)."""
+gives, and the incidents behind them; who may see which scope; the child-spoken-to follow-up from what the report
+holds; adding one to a Smart Plan makes a contribution carrying its evidence, naming no other individual, and
+nothing else (never one for the whole service). And the language check once before submit
+(app/language_review.py)."""
 
 from __future__ import annotations
 
@@ -323,3 +325,64 @@ def test_synced_from_the_server_staff_get_suggestions_for_their_individuals_only
     finally:
         sam.close()
         lead.close()
+
+
+def test_child_spoken_to_follows_what_the_report_holds_and_says_a_lead_records_it(
+    services: Services, lead: Services, child: str
+) -> None:
+    """Only a lead records that the child was spoken to (at sign-off); the child's own view in the post-incident
+    learning shows someone did. The follow-up says so rather than asking staff for what they cannot record."""
+
+    def spoken_to(found: list[Suggestion]) -> Suggestion | None:
+        return next((s for s in found if s.key.endswith(":child_spoken_to")), None)
+
+    unheard = recorded_incident(services, child, at(2, 10), reference="besmart-00021")
+    heard = recorded_incident(
+        services, child, at(2, 11), reference="besmart-00022", pild_perspective="They were laughing at me"
+    )
+    ask = spoken_to(services.suggestions.for_incident(unheard))
+    assert ask is not None and ask.title == "Child spoken to?"
+    assert ask.text.startswith("No view of the child's is recorded yet.") and "a lead confirms it" in ask.text
+    recorded = spoken_to(services.suggestions.for_incident(heard))
+    assert recorded is not None and recorded.title == "Child spoken to: a lead confirms it at sign-off"
+    assert recorded.text.startswith("Their own view is recorded in the post-incident learning.")
+    assert "Nobody has recorded" not in ask.text + recorded.text
+
+    # Signed off without the box ticked: the child's view in the report is the record of it…
+    lead.incidents.sign_off(heard, staff_spoken_to=True, child_spoken_to=False)
+    assert spoken_to(services.suggestions.for_incident(heard)) is None
+    # …and with no view recorded either, a lead can still add it (the report is signed off: staff cannot).
+    lead.incidents.sign_off(unheard, staff_spoken_to=True, child_spoken_to=False)
+    late = spoken_to(services.suggestions.for_incident(unheard))
+    assert late is not None and "ask a lead to add their view" in late.text
+
+
+def test_whole_service_suggestions_are_not_offered_for_one_childs_plan(
+    lead: Services, child: str, history: dict[str, str]
+) -> None:
+    plan = lead.plans.start(child)
+    found = lead.suggestions.for_service()
+    assert found and all(s.profile_ids == (child,) for s in found)  # each about Ada's incidents alone…
+    assert [lead.suggestions.plan_choices(s) for s in found] == [[] for _ in found]  # …yet not for her plan
+    before = len(lead.context.store.records("plan_contribution"))
+    with pytest.raises(ActionError, match="whole service"):
+        lead.suggestions.add_to_plan(by_key(found, "hot_place:"), plan)
+    assert len(lead.context.store.records("plan_contribution")) == before
+    # One about her is offered for it.
+    assert [c[0] for c in lead.suggestions.plan_choices(by_key(lead.suggestions.for_individual(child), "place:"))] == [
+        plan
+    ]
+
+
+def test_a_suggestion_added_to_a_plan_names_no_other_individual(services: Services, lead: Services, child: str) -> None:
+    """The contribution's words go through the Smart Plan Builder's own name check (one function for both)."""
+    lead.context.write("individual", "create", {"first_name": "Dylan", "last_name": "Hall"})
+    for days in (3, 10):
+        recorded_incident(services, child, at(days, 12), pild_triggers="Dylan Hall calling her names")
+    trigger = by_key(services.suggestions.for_individual(child), "trigger:")
+    assert trigger.title == "A trigger: Dylan Hall calling her names"  # on the screen, for staff: as recorded
+    plan = lead.plans.start(child)
+    contribution = lead.context.store.get(services.suggestions.add_to_plan(trigger, plan))
+    text = contribution.values["text"]
+    assert text.startswith("A trigger: another young person calling her names\n“Another young person calling")
+    assert "Dylan" not in text and "Hall" not in text

@@ -56,7 +56,7 @@ def test_a_lead_saves_the_register_and_a_subject_access_zip_and_both_are_audited
         with page.expect_download(timeout=SYNC_TIMEOUT_MS) as event:
             click_button(page, "Register (CSV)")
         register = event.value
-        header = Path(register.path()).read_text(encoding="utf-8").splitlines()[0]
+        header = Path(register.path()).read_text(encoding="utf-8-sig").splitlines()[0]
         select_option(page, "subject-access-individual", "Kim Test")
         with page.expect_download(timeout=SYNC_TIMEOUT_MS) as event:
             click_button(page, "Download everything held (ZIP)")

@@ -62,7 +62,7 @@ def accept(page: Page, text: str, item: str) -> None:
     card = group(page, text)
     expect(card).to_be_attached()
     card.get_by_role("button", name="Accept", exact=True).click()
-    wait_for_text(page, f"Added to {item}")
+    wait_for_text(page, f"Added to “{item}”")
     expect(card).to_have_count(0)  # taken up: no longer offered
 
 

@@ -1,7 +1,8 @@
 """AI Support on the screens (screens/ai_support.py), in process: opened from an incident and a profile with the
-guide's warning and suggestions with their evidence, a suggestion added to a Smart Plan, the whole service for
-leads (staff are offered their individuals); and the language check once before submit (an incident, a
-communication): unseen flags shown once, "Review" keeps the form, the next Submit goes through."""
+guide's warning and suggestions with their evidence, a suggestion added to a Smart Plan (not one for the whole
+service), the whole service for leads (staff are offered their individuals); and the language check once before
+submit (an incident, a communication): unseen flags shown once, "Review" keeps the form, the next Submit goes
+through."""
 
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ def test_staff_open_ai_support_from_an_incident_with_the_follow_ups_and_letters(
     assert ui.has_text("AI Support — besmart-10281 — Ada Lovelace") and ui.has_text(WARNING)
     assert ui.has_text("Parents or carers informed?") and ui.has_text("A lead's sign-off")
     assert ui.has_text("Days since the incident: 2")
+    # Staff cannot record that the child was spoken to: it says what they can do, and who records it.
+    assert ui.has_text(re.compile(r"^No view of the child's is recorded yet\. .*a lead confirms it when signing off"))
     assert ui.page.route == f"/ai-support/{device['besmart-10281']}"
     assert not ui.find_all(ft.OutlinedButton, text="Add to Smart Plan")  # Ada has no plan yet
     ui.type("Text to check (paste or type)", "She had a meltdown.")
@@ -61,6 +64,9 @@ def test_a_lead_sees_the_whole_service_and_adds_a_suggestion_to_a_plan(config: C
         assert ui.has_text("AI Support — The whole service") and ui.has_text("Suggestions for the whole service")
         assert ui.has_text("Overdue follow-ups") and ui.has_text("Incidents with a follow-up overdue: 2")
         assert ui.find_all(ft.TextButton, text=re.compile(r"^besmart-10270, \d+ \w+ \d{4}$"))
+        # About Ada's incidents alone, but about the whole service: not offered for her plan.
+        assert not ui.find_all(ft.Semantics, label=re.compile("^ai-add-to-plan-"))
+        assert not ui.has_text("Add to a Smart Plan…") and not ui.find_all(ft.OutlinedButton, text="Add to Smart Plan")
         open_incident(ui, "besmart-10281")
         ui.click(ui.find(ft.OutlinedButton, text="AI Support"))
         assert ui.has_text("Parents or carers informed?")

@@ -160,7 +160,7 @@ def test_after_submitting_an_incident_what_next_opens_the_builder_on_a_new_draft
     # The incident's learning is offered in its section, with where it came from; nothing is in the plan yet.
     go_to_step(ui, "Understanding my behaviour")
     card = suggestion(ui, "Noisy corridor at changeover")
-    assert any(re.fullmatch(r"For Triggers · from Incident, \d+ \w{3} \d{4}", t.value) for t in _texts(card))
+    assert any(re.fullmatch(r"For “Triggers” · from Incident, \d+ \w{3} \d{4}", t.value) for t in _texts(card))
     suggestion(ui, "Being told off in front of the class")  # and the earlier incident's
     assert values["triggers"] == ""
     # The panel is for right after submitting: the incident opened again has none.
@@ -208,7 +208,7 @@ def test_accept_edit_and_dismiss_change_the_draft_as_shown(lead_ui: UiHarness, l
     # …until words are given there.
     ui.type(ui.find(ft.TextField, label="Suggestion"), "Offer her a choice of two tasks")
     ui.click(ui.find(ft.TextButton, text="Accept edited"))
-    assert not dialog.open and snack(ui).content.value == "Added to What helps"
+    assert not dialog.open and snack(ui).content.value == "Added to “What helps”"
     assert the_plan(ui, ada)["amber_helps"] == "- Offer her a choice of two tasks"
 
 
@@ -250,17 +250,88 @@ def test_items_are_kept_as_typed_and_written_to_the_plan_when_left(lead_ui: UiHa
     assert ui.find(ft.TextField, label="What matters to me").value == "My dog, Biscuit"
 
 
+def back_arrow(ui: UiHarness) -> ft.IconButton:
+    return ui.find(ft.Semantics, label="plan-builder-back").content
+
+
 def test_the_back_arrow_writes_what_was_typed_and_returns_to_the_profile(
     lead_ui: UiHarness, lead_device: dict[str, str]
 ):
     ui = lead_ui
     ada = lead_device["ada"]
+    ui.go(f"/people/{ada}")
     open_builder(ui, ada)
     go_to_step(ui, "About me")
+    assert back_arrow(ui).tooltip == "Back to the profile (what you typed is kept in the draft)"
     ui.type(ui.find(ft.TextField, label="My strengths and interests"), "Drawing")
-    ui.click(ui.find(ft.Semantics, label="back-to-profile").content)
+    ui.click(back_arrow(ui))
     assert ui.page.route == f"/people/{ada}"
     assert the_plan(ui, ada)["about_strengths"] == "Drawing"
+
+
+def test_the_back_arrow_names_smart_plans_when_opened_from_there_and_no_draft_once_published(
+    lead_ui: UiHarness, lead_device: dict[str, str]
+):
+    ui = lead_ui
+    ada = lead_device["ada"]
+    ui.navigate_to("Smart Plans")
+    ui.click("Start a plan")
+    ui.select(ui.find(ft.Dropdown, label="Individual"), ada)
+    ui.click(ui.find(ft.TextButton, text="Start"))
+    assert ui.has_text("Smart Plan Builder — Ada Lovelace")
+    assert back_arrow(ui).tooltip == "Back to Smart Plans (what you typed is kept in the draft)"
+    go_to_step(ui, "About me")  # its own steps are passed over
+    ui.type(ui.find(ft.TextField, label="My strengths and interests"), "Drawing")
+    assert back_arrow(ui).tooltip == "Back to Smart Plans (what you typed is kept in the draft)"
+    go_to_step(ui, "Publish")
+    ui.click(ui.find(ft.Button, text="Publish"))
+    assert the_plan(ui, ada)["status"] == "active"
+    assert back_arrow(ui).tooltip == "Back to Smart Plans"  # published: there is no draft any more
+    ui.click(back_arrow(ui))
+    assert ui.page.route == "/plans"
+
+
+def test_the_same_words_are_one_suggestion_naming_no_other_individual(lead_ui: UiHarness, lead_device: dict[str, str]):
+    """Ada's view, recorded twice, names Bo Peep: one card, "another young person", with both incidents behind
+    it; accepted, that is what the plan says."""
+    ui = lead_ui
+    ada = lead_device["ada"]
+    ctx = Context(store_of(ui), LEAD)
+    for days in (3, 1):
+        ctx.write(
+            "incident",
+            "create",
+            {
+                "status": "submitted",
+                "recorded_by": "u-lead",
+                "recorded_at": NOW.isoformat(),
+                "occurred_at": (NOW - dt.timedelta(days=days)).isoformat(),
+                "pild_perspective": "Bo Peep was laughing at me.",
+            },
+            profile_id=ada,
+        )
+    open_builder(ui, ada)
+    go_to_step(ui, "About me")
+    assert not ui.has_text(re.compile("Bo Peep"))
+    card = suggestion(ui, "Another young person was laughing at me.")
+    [source] = [t.value for t in _texts(card) if t.value.startswith("For ")]
+    assert re.fullmatch(
+        r"For “In my own words” · recorded 2 times: Incident, \d+ \w{3} \d{4}; Incident, \d+ \w{3} \d{4}", source
+    )
+    press(ui, card, "Accept")
+    assert snack(ui).content.value == "Added to “In my own words”"
+    assert the_plan(ui, ada)["pupil_voice"] == "- Another young person was laughing at me."
+
+
+def test_the_ehcp_link_starts_from_the_profile(lead_ui: UiHarness, lead_device: dict[str, str]):
+    """Ada's profile says she has an EHC plan: her new plan's EHCP link says so, in the builder and in the plan."""
+    ui = lead_ui
+    ada = lead_device["ada"]
+    Context(store_of(ui), LEAD).write("individual", "update", {"ehc_plan": True}, record_id=ada)
+    open_builder(ui, ada)
+    assert ui.find(ft.Dropdown, label="EHCP").value == "yes"
+    assert ui.find(ft.Dropdown, label="PEP").value == "unknown"  # nothing on the profile answers it
+    assert the_plan(ui, ada)["link_ehcp"] is True
 
 
 def test_the_reflection_step_shows_the_figures_beside_the_four_questions(
