@@ -320,6 +320,21 @@ class Incidents:
     def drafts(self) -> list[IncidentDraft]:
         return [self._from_draft(d) for d in self.context.store.drafts("incident")]
 
+    def new_drafts(self, *, days: int | None = None) -> list[IncidentDraft]:
+        """The unfinished new reports on this device (this person's own; not edits of recorded incidents, which
+        are listed as themselves) that happened in the last `days` days (None: any time), newest first. A draft
+        is on the device alone until it is submitted, so `list` cannot know it: the dashboard shows both."""
+        since = now_utc() - dt.timedelta(days=days) if days is not None else None
+
+        def moment(draft: IncidentDraft) -> dt.datetime:
+            try:
+                return _at(draft.values["occurred_at"])
+            except (KeyError, TypeError, ValueError):  # no time given yet: it is being written now
+                return now_utc()
+
+        found = [d for d in self.drafts() if d.record_id is None and (since is None or moment(d) >= since)]
+        return sorted(found, key=moment, reverse=True)
+
     def draft(self, draft_id: str) -> IncidentDraft:
         found = self.context.store.draft(draft_id)
         if found is None:

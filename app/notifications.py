@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.context import ActionError, Context
+from app.incidents import Incidents
 from localdb.queries import Stored
 
 #: an email link's path: /open/<record kind>/<record id>
@@ -53,6 +54,19 @@ class InboxItem:
     read: bool
     record_kind: str | None
     record_id: str | None
+    #: the individual it is about, when this person may see them (the device holds them)
+    individual: str | None = None
+    #: who wrote the communication or response it tells of, when the device holds it
+    by: str | None = None
+    #: when the thing told of happened (the response written, the incident): the record's own moment when the
+    #: device holds it, else when the server made the notification (which may be a sync long after)
+    happened_at: str = ""
+
+
+#: the field holding when a record told of happened, by its kind
+_MOMENTS = {"communication": "created_at", "communication_response": "created_at", "incident": "occurred_at"}
+#: reminders: what they tell of is due now, so the notification's own time is theirs
+_REMINDERS = frozenset({"clock_due", "clock_overdue", "plan_review_due", "plan_review_overdue"})
 
 
 def _event_of(note: Stored) -> tuple[Any, ...]:
@@ -71,14 +85,24 @@ class Notifications:
         found = self.context.store.notifications(unread_only=unread_only)
         return sorted(found, key=lambda n: n.values.get("created_at", ""), reverse=True)
 
-    def items(self) -> list[InboxItem]:
-        """The inbox as the person sees it: one item per event, newest first."""
+    def _events(self) -> list[list[Stored]]:
+        """The notifications grouped by the event they tell of, newest first (each group's first is its newest)."""
         groups: dict[tuple[Any, ...], list[Stored]] = {}
-        for note in self.inbox():  # newest first, so each group's first is its newest
+        for note in self.inbox():
             groups.setdefault(_event_of(note), []).append(note)
+        return list(groups.values())
+
+    def items(self) -> list[InboxItem]:
+        """The inbox as the person sees it: one item per event, newest first; each says whom it is about and when
+        it happened, from the record itself when the device holds it (a sync can bring a week of responses at
+        once: their notifications all bear the sync's time and the same words). Events told at the same moment
+        are in the order they happened, newest first."""
+        names = self.context.individual_names()
+        staff = self.context.staff_names()
         items = []
-        for notes in groups.values():
+        for notes in self._events():
             newest = notes[0].values
+            individual, by, happened_at = self._about(newest, names, staff)
             items.append(
                 InboxItem(
                     id=notes[0].id,
@@ -88,12 +112,54 @@ class Notifications:
                     read=all(n.values.get("read") for n in notes),
                     record_kind=newest.get("record_kind"),
                     record_id=newest.get("record_id"),
+                    individual=individual,
+                    by=by,
+                    happened_at=happened_at,
                 )
             )
-        return items
+        return sorted(items, key=lambda i: (i.created_at, i.happened_at), reverse=True)
+
+    def _record(self, kind: str | None, record_id: str | None) -> Stored | None:
+        """The record a notification points at, if this device holds it and this person may see it (never another
+        person's draft, nor an incident deleted for those who may not see it)."""
+        if not kind or not record_id:
+            return None
+        record = self.context.store.get(record_id)
+        if record is None or record.deleted or record.kind != kind:
+            return None
+        if kind == "incident" and not Incidents(self.context).visible(record.values):
+            return None
+        return record
+
+    def _about(
+        self, note: dict[str, Any], names: dict[str, str], staff: dict[str, str]
+    ) -> tuple[str | None, str | None, str]:
+        """Whom a notification is about, who wrote what it tells of, and when that happened (see InboxItem)."""
+        told_at = str(note.get("created_at", ""))
+        kind, record_id = note.get("record_kind"), note.get("record_id")
+        record = self._record(kind, record_id)
+        if record is None:
+            if kind and record_id and self.context.store.get(record_id) is not None:
+                return None, None, told_at  # held, but not for this person's eyes: nothing of it is shown
+            profile_id = note.get("profile_id")  # not synced yet: the individual, if this person reaches them
+            return names.get(profile_id) if profile_id else None, None, told_at
+        profile_id = record.profile_id or note.get("profile_id")
+        if not profile_id and kind == "communication_response":
+            communication = self.context.store.get(str(record.values.get("communication_id", "")))
+            profile_id = communication.profile_id if communication else None
+        individual = names.get(profile_id) if profile_id else None
+        if kind == "individual":
+            individual = names.get(record.id)
+        author = record.values.get("author_id") if kind in ("communication", "communication_response") else None
+        by = staff.get(str(author)) if author else None
+        moment = _MOMENTS.get(str(kind))
+        happened_at = told_at
+        if moment and note.get("kind") not in _REMINDERS and record.values.get(moment):
+            happened_at = str(record.values[moment])
+        return individual, by, happened_at
 
     def unread_count(self) -> int:
-        return sum(1 for item in self.items() if not item.read)
+        return sum(1 for notes in self._events() if not all(n.values.get("read") for n in notes))
 
     def mark_read(self, notification_id: str) -> None:
         """Mark a notification read, with every repeat of the same event."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import flet as ft
 
-from app.incidents import IncidentSummary
+from app.incidents import IncidentDraft, IncidentSummary
 from app.notifications import InboxItem
 from app.vocabulary import Capability
 from screens.ui import card, empty, heading, muted, page_body, when
@@ -63,6 +63,24 @@ def incident_tile(shell: Shell, summary: IncidentSummary) -> ft.Control:
     )
 
 
+def draft_incident_tile(shell: Shell, draft: IncidentDraft, names: dict[str, str]) -> ft.Control:
+    """A report this person started and has not submitted, among the incidents: marked as a draft (it is on this
+    device alone until it is submitted), and opened where it was left."""
+    subtitle = f"{names.get(draft.profile_id, 'Unknown')} · {when(draft.values.get('occurred_at'))}"
+    if draft.values.get("location"):
+        subtitle += f" · {draft.values['location']}"
+    return ft.ListTile(
+        title=ft.Text("Draft (not submitted)", weight=ft.FontWeight.BOLD),
+        subtitle=ft.Text(subtitle),
+        trailing=ft.Icon(ft.Icons.EDIT_NOTE, tooltip="Your unfinished report: tap to carry on"),
+        on_click=lambda _: shell.show("incident_form", draft_id=draft.id),
+    )
+
+
+def unfinished(count: int) -> str:
+    return f"{count} unfinished incident report{'' if count == 1 else 's'}"
+
+
 class Dashboard:
     NAME = "dashboard"
     ROUTE = "/dashboard"
@@ -79,6 +97,16 @@ class Dashboard:
         incidents = services.incidents.list(days=days)
         unread = services.notifications.unread_count()
         drafts = services.incidents.drafts()
+        names = services.context.individual_names()
+        listed: list[ft.Control] = [
+            draft_incident_tile(self.shell, d, names) for d in services.incidents.new_drafts(days=days)
+        ] + [incident_tile(self.shell, i) for i in incidents]
+        if not listed:
+            listed = [
+                empty("Incidents appear here once this device's first sync has finished.")
+                if self.first_sync()
+                else empty("No incidents in this period.")
+            ]
         picker = ft.SegmentedButton(
             segments=[ft.Segment(value=k, label=label) for k, (label, _) in WINDOWS.items()],
             selected=[self.window],
@@ -103,8 +131,8 @@ class Dashboard:
             *(
                 [
                     card(
-                        ft.Text(f"{len(drafts)} unfinished incident report(s)"),
-                        ft.TextButton("Continue", on_click=lambda _: self.shell.show("record")),
+                        ft.Text(unfinished(len(drafts))),
+                        ft.TextButton("Continue", on_click=lambda _: self.carry_on(drafts, names)),
                     )
                 ]
                 if drafts
@@ -113,8 +141,36 @@ class Dashboard:
             picker,
             *self.at_a_glance(),
             heading("Incidents", size=18),
-            *([incident_tile(self.shell, i) for i in incidents] or [empty("No incidents in this period.")]),
+            *listed,
         )
+
+    def first_sync(self) -> bool:
+        """Whether this device has never finished a sync (its first may be under way): what it holds is not yet
+        the organisation's, so a count of nothing would say what is not so."""
+        return self.shell.sync.status.last_synced is None
+
+    def carry_on(self, drafts: list[IncidentDraft], names: dict[str, str]) -> None:
+        """Continue: the one unfinished report, where it was left; with several, a list of them to choose from."""
+        if len(drafts) == 1:
+            self.shell.show("incident_form", draft_id=drafts[0].id)
+            return
+        from screens.record import draft_tile  # here: screens.record reaches this module (through screens.people)
+
+        def close() -> None:
+            # This dialog, not the topmost one: a toast shown while it was open would be closed instead.
+            box.open = False
+            box.update()
+
+        box = ft.AlertDialog(
+            title=ft.Text(unfinished(len(drafts)).capitalize()),
+            content=ft.Column(
+                [draft_tile(self.shell, d, names, opening=close) for d in drafts],
+                tight=True,
+                scroll=ft.ScrollMode.AUTO,
+            ),
+            actions=[ft.TextButton("Close", on_click=lambda _: close())],
+        )
+        self.shell.page.show_dialog(box)
 
     def at_a_glance(self) -> list[ft.Control]:
         """The headline figures with their change against the previous period, and the incidents' trend: the
@@ -128,6 +184,8 @@ class Dashboard:
         from screens.analytics import figure_card, preparing, show_related
         from screens.charts import chart
 
+        if self.first_sync():
+            return [heading("At a glance", size=18), self.figures_on_their_way()]
         if not self.shell.analytics_ready:
             return [heading("At a glance", size=18), preparing()]
         preset, bucket = WINDOW_PRESETS[self.window]
@@ -154,6 +212,21 @@ class Dashboard:
             ),
             chart(trend) if trend.points else muted("No incidents in this period."),
         ]
+
+    def figures_on_their_way(self) -> ft.Control:
+        """Instead of the figures until the first sync has finished: noughts "the same as the previous period"
+        would read as real. (The screen is rendered again when that sync brings the records.)"""
+        text = ft.Text("The figures are on their way: they are worked out once this device's first sync has finished.")
+        text.expand = True
+        spinning = [ft.ProgressRing(width=18, height=18)] if self.shell.sync.status.syncing else []
+        return ft.Row([*spinning, text], vertical_alignment=ft.CrossAxisAlignment.CENTER)
+
+
+def told(item: InboxItem) -> str:
+    """An inbox item's line under its subject: whom it is about, who wrote it, when it happened ("Ada Lovelace ·
+    from Lee Lead · Thu 26 Nov 2026, 14:02"), so that a sync's worth of "Someone responded…" can be told apart."""
+    parts = [item.individual, f"from {item.by}" if item.by else None, when(item.happened_at or item.created_at)]
+    return " · ".join(p for p in parts if p)
 
 
 class Inbox:
@@ -185,7 +258,7 @@ class Inbox:
                 ft.ListTile(
                     leading=ft.Icon(ft.Icons.DRAFTS_OUTLINED if item.read else ft.Icons.MARK_EMAIL_UNREAD_OUTLINED),
                     title=ft.Text(item.subject, weight=None if item.read else ft.FontWeight.BOLD),
-                    subtitle=ft.Text(when(item.created_at)),
+                    subtitle=ft.Text(told(item)),
                     on_click=lambda _, i=item: self.open(i),
                 )
             )

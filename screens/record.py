@@ -4,6 +4,7 @@ Communications."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -11,7 +12,19 @@ import flet as ft
 from screens.feedback import language_report
 from screens.language_check import check_before_submit, language_check
 from screens.people import threads_view
-from screens.ui import VALENCE_LABELS, back_title, card, empty, error_text, heading, muted, named, page_body, show_error
+from screens.ui import (
+    VALENCE_LABELS,
+    back_title,
+    card,
+    empty,
+    error_text,
+    heading,
+    muted,
+    name_dropdown,
+    named,
+    page_body,
+    show_error,
+)
 
 if TYPE_CHECKING:
     from app.incidents import IncidentDraft
@@ -20,17 +33,29 @@ if TYPE_CHECKING:
 
 
 def individual_picker(shell: Shell, value: str | None, on_pick: Any) -> ft.Control:
+    """The individual to record for: typed to narrow the names (`screens.ui.name_dropdown`)."""
     people = shell.services.directory.people()
-    dropdown = ft.Dropdown(
-        label="Individual",
-        value=value,
-        options=[ft.DropdownOption(key=p.id, text=p.name) for p in people],
-        enable_filter=True,
-        editable=True,
-        on_select=lambda e: on_pick(e.control.value),
-        expand=True,
+    return name_dropdown("Individual", [(p.id, p.name) for p in people], value, on_pick, identifier="individual")
+
+
+def draft_tile(
+    shell: Shell, draft: IncidentDraft, names: dict[str, str], *, opening: Callable[[], Any] | None = None
+) -> ft.ListTile:
+    """An unfinished report (Record & Plan's list, the dashboard's): whose, the page it is at and how it begins;
+    a tap opens it where it was left (after `opening()`: a dialog listing it closes, say)."""
+    whose = names.get(draft.profile_id, "Unknown")
+
+    def opened(_e: Any) -> None:
+        if opening is not None:
+            opening()
+        shell.show("incident_form", draft_id=draft.id)
+
+    return ft.ListTile(
+        leading=ft.Icon(ft.Icons.EDIT_NOTE),
+        title=ft.Text(f"{'Editing' if draft.record_id else 'Incident report'} — {whose}"),
+        subtitle=ft.Text(f"{draft.pages[draft.page][0]} · {(draft.values.get('what_happened') or '')[:60]}"),
+        on_click=opened,
     )
-    return named(dropdown, "individual", "Individual")
 
 
 class Record:
@@ -119,18 +144,7 @@ class Record:
                 wrap=True,
             ),
             *(
-                [heading("Unfinished reports", size=16)]
-                + [
-                    ft.ListTile(
-                        leading=ft.Icon(ft.Icons.EDIT_NOTE),
-                        title=ft.Text(
-                            f"{'Editing' if d.record_id else 'Incident report'} — {names.get(d.profile_id, 'Unknown')}"
-                        ),
-                        subtitle=ft.Text(f"{d.pages[d.page][0]} · {(d.values.get('what_happened') or '')[:60]}"),
-                        on_click=lambda _, did=d.id: self.shell.show("incident_form", draft_id=did),
-                    )
-                    for d in drafts
-                ]
+                [heading("Unfinished reports", size=16)] + [draft_tile(self.shell, d, names) for d in drafts]
                 if drafts
                 else []
             ),

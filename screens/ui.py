@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import flet as ft
@@ -580,3 +580,39 @@ def entry_list(
 
     render()
     return column
+
+
+#: the height of a menu of names: five and a half rows (the half row shows there are more to scroll to), so on a
+#: phone the field it opens from stays in view above it and what is typed can be seen narrowing the list
+NAME_MENU_HEIGHT = 264
+
+
+def name_dropdown(
+    label: str,
+    names: Iterable[tuple[str, str]],
+    value: str | None,
+    on_pick: Callable[[str | None], Any] | None = None,
+    *,
+    identifier: str,
+) -> ft.Semantics:
+    """Choose one person of many (an individual for Record & Plan, for a new Smart Plan): a field to type a name
+    into, with a menu of the names that match below it. `names` are (id, name) pairs; `on_pick(id)` is called
+    when one is chosen. The Dropdown is the wrapper's `.content`, its value the id chosen.
+
+    In Flet 1.0 the filtering happens in the client as the person types (`editable` lets the field take the
+    keys, `enable_filter` narrows the menu to the names containing them, any case; `enable_search` highlights
+    the first, which Enter picks; Escape closes the menu). Without a `menu_height` Flutter makes the menu as
+    tall as the screen allows, and with 75 names it covered the page, the field included."""
+    dropdown = ft.Dropdown(
+        label=label,
+        value=value,
+        options=[ft.DropdownOption(key=key, text=text) for key, text in names],
+        editable=True,
+        enable_filter=True,
+        enable_search=True,
+        menu_height=NAME_MENU_HEIGHT,
+        hint_text="Type a name",
+        on_select=(lambda e: on_pick(e.control.value)) if on_pick else None,
+        expand=True,
+    )
+    return named(dropdown, identifier, label)

@@ -546,8 +546,10 @@ def test_leaving_the_form_and_coming_back_resumes_the_draft(ui: UiHarness):
     ui.click("Next Page")
     ui.type("How did this make them feel?", "Frustrated")
     ui.navigate_to("Dashboard")
-    assert ui.has_text("1 unfinished incident report(s)")
-    ui.click("Continue")
+    assert ui.has_text("1 unfinished incident report")
+    ui.click("Continue")  # the one draft: straight to where it was left
+    assert ui.has_text(re.compile(r"^Page 2 of 2"))
+    ui.navigate_to("Record & Plan")
     tile = ui.find(ft.ListTile, where=lambda t: t.title.value == "Incident report — Ada Lovelace")
     assert tile.subtitle.value == "Post-incident learning · Kicked the door"
     ui.click(tile)
