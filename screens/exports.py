@@ -13,7 +13,7 @@ import flet as ft
 
 from app.context import ActionError
 from app.downloads import Download
-from screens.ui import card, heading, muted, named, page_body, parse_day
+from screens.ui import card, heading, muted, name_dropdown, named, page_body, parse_day
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,7 +50,9 @@ class ExportsScreen:
         self.start = ft.TextField(label="From (dd/mm/yyyy)", value=_school_year_start(today).strftime("%d/%m/%Y"))
         self.end = ft.TextField(label="To (dd/mm/yyyy)", value=today.strftime("%d/%m/%Y"))
         self.setting = ft.Dropdown(label="Setting", value=ALL_SETTINGS)
-        self.individual = ft.Dropdown(label="Individual")
+        picker = name_dropdown("Individual", [], None, identifier="subject-access-individual")
+        assert isinstance(picker.content, ft.Dropdown)
+        self.picker, self.individual = picker, picker.content
 
     def _period(self) -> tuple[dt.date, dt.date, str | None]:
         first, last = parse_day(self.start.value or ""), parse_day(self.end.value or "")
@@ -132,7 +134,7 @@ class ExportsScreen:
                     "communications, clicker taps and this device's audit, as a ZIP of a PDF and CSV files. The "
                     "admin's subject-access command answers from the server's full records."
                 ),
-                named(self.individual, "subject-access-individual", "Individual"),
+                self.picker,
                 ft.OutlinedButton(
                     "Download everything held (ZIP)", icon=ft.Icons.FOLDER_ZIP_OUTLINED, on_click=self._subject_access
                 ),

@@ -36,6 +36,7 @@ from screens.ui import (
     heading,
     labelled,
     muted,
+    name_dropdown,
     named,
     page_body,
     parse_day,
@@ -189,14 +190,9 @@ class SmartPlans:
     def _start(self, _e: Any) -> None:
         """Start a plan for an individual chosen here (the profile's Smart Plans tab does it for its own)."""
         people = self.shell.services.directory.people()
-        individual = ft.Dropdown(
-            label="Individual",
-            options=[ft.DropdownOption(key=p.id, text=p.name) for p in people],
-            enable_filter=True,
-            editable=True,
-        )
-
-        content = named(individual, "plan-individual", "Individual")
+        content = name_dropdown("Individual", [(p.id, p.name) for p in people], None, identifier="plan-individual")
+        individual = content.content
+        assert isinstance(individual, ft.Dropdown)
         self.shell.ask(
             "Start a Smart Plan",
             content,
