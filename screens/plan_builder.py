@@ -389,13 +389,19 @@ class PlanBuilderScreen:
             add="Add a target" if name == "targets" else "Add a contributor",
         )
 
-    def _entry_text(self, entry: dict[str, Any], key: str, label: str, store: Callable[[], None]) -> ft.TextField:
+    def _entry_text(
+        self, entry: dict[str, Any], key: str, label: str, store: Callable[[], None], *, hint: str | None = None
+    ) -> ft.TextField:
         def changed(e: Any) -> None:
             entry[key] = e.control.value or ""
             store()
 
         return ft.TextField(
-            label=label, value=str(entry.get(key) or ""), on_change=changed, on_blur=lambda _e: self._saved()
+            label=label,
+            hint_text=hint,
+            value=str(entry.get(key) or ""),
+            on_change=changed,
+            on_blur=lambda _e: self._saved(),
         )
 
     def _targets(self) -> list[ft.Control]:
@@ -426,7 +432,10 @@ class PlanBuilderScreen:
                     "contributor-role",
                     "Contributes as",
                 ),
-                self._entry_text(entry, "title", "What they do (class teacher, mum, educational psychologist)", store),
+                # A label of one line: a long one wraps into the field above it on a phone; the examples are a hint.
+                self._entry_text(
+                    entry, "title", "What they do", store, hint="e.g. class teacher, mum, educational psychologist"
+                ),
             ]
 
         def make() -> dict[str, Any]:
