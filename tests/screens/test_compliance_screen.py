@@ -13,9 +13,8 @@ import flet as ft
 from app.context import Context
 from localdb.store import LocalStore
 from sync.protocol import UserInfo
-from tests.screens.test_screens import _inside
 from tests.support.screens import LEAD, STAFF, add_account, open_app, root, seed, server_update, store_of, unlock
-from tests.support.ui_harness import UiHarness
+from tests.support.ui_harness import UiHarness, inside
 
 
 def school_with_force(store: LocalStore, user: UserInfo) -> dict[str, str]:
@@ -48,7 +47,7 @@ def school_with_force(store: LocalStore, user: UserInfo) -> dict[str, str]:
 
 def in_dialog(ui: UiHarness, type_: type, **kw: Any) -> Any:
     dialog = ui.open_dialogs()[-1]
-    found = [c for c in ui.find_all(type_, **kw) if _inside(c, dialog)]
+    found = [c for c in ui.find_all(type_, **kw) if inside(c, dialog)]
     assert len(found) == 1, found
     return found[0]
 

@@ -30,7 +30,7 @@ from tests.support.screens import (
     store_of,
     unlock,
 )
-from tests.support.ui_harness import UiHarness
+from tests.support.ui_harness import UiHarness, inside
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -202,7 +202,7 @@ def test_accept_edit_and_dismiss_change_the_draft_as_shown(lead_ui: UiHarness, l
     ui.click(ui.find(ft.TextButton, text="Accept edited"))
     assert dialog.open
     assert ui.find_all(
-        ft.Text, text="The suggestion is empty: edit it or dismiss it.", where=lambda t: _inside(t, dialog)
+        ft.Text, text="The suggestion is empty: edit it or dismiss it.", where=lambda t: inside(t, dialog)
     )
     assert the_plan(ui, ada)["amber_helps"] == ""
     # …until words are given there.
@@ -210,15 +210,6 @@ def test_accept_edit_and_dismiss_change_the_draft_as_shown(lead_ui: UiHarness, l
     ui.click(ui.find(ft.TextButton, text="Accept edited"))
     assert not dialog.open and snack(ui).content.value == "Added to “What helps”"
     assert the_plan(ui, ada)["amber_helps"] == "- Offer her a choice of two tasks"
-
-
-def _inside(control: ft.Control, ancestor: ft.Control) -> bool:
-    node = control
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.parent
-    return False
 
 
 def test_items_are_kept_as_typed_and_written_to_the_plan_when_left(lead_ui: UiHarness, lead_device: dict[str, str]):

@@ -9,7 +9,6 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import flet as ft
 import pytest
@@ -33,7 +32,7 @@ from tests.support.screens import (
     store_of,
     unlock,
 )
-from tests.support.ui_harness import UiHarness
+from tests.support.ui_harness import UiHarness, inside
 
 
 def seed_plans(store: LocalStore, ids: dict[str, str]) -> dict[str, str]:
@@ -98,16 +97,7 @@ def the_dialog(ui: UiHarness) -> ft.AlertDialog:
 
 def says(ui: UiHarness, dialog: ft.AlertDialog, start: str) -> bool:
     """Whether the open `dialog` shows a text beginning with `start`."""
-    return bool(ui.find_all(ft.Text, text=re.compile("^" + re.escape(start)), where=lambda t: _inside(t, dialog)))
-
-
-def _inside(control: Any, ancestor: Any) -> bool:
-    node = control
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.parent
-    return False
+    return bool(ui.find_all(ft.Text, text=re.compile("^" + re.escape(start)), where=lambda t: inside(t, dialog)))
 
 
 def tiles(ui: UiHarness) -> list[str]:

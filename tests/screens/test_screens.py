@@ -41,7 +41,7 @@ from tests.support.screens import (
     toggle,
     unlock,
 )
-from tests.support.ui_harness import UiHarness, names
+from tests.support.ui_harness import UiHarness, inside, names
 
 # --------------------------------------------------------------------------- unlock, lock, sign-in
 
@@ -193,7 +193,7 @@ def test_directory_search_and_profile_tabs(ui: UiHarness):
         """Whether section `tab` shows `text` once opened (each section is built when it is first shown)."""
         if tabs.selected_index != tab_names.index(tab):
             ui.select_index(tabs, tab_names.index(tab))
-        return any(ui.find_all(ft.Text, text=text, where=lambda c: _inside(c, bodies[tab])))
+        return any(ui.find_all(ft.Text, text=text, where=lambda c: inside(c, bodies[tab])))
 
     # Opening the profile builds only the section shown.
     assert not any(ui.find_all(ft.Text, text="Mary Lovelace"))
@@ -267,23 +267,14 @@ def test_navigation_rail_on_a_wide_window_bar_below(ui: UiHarness):
     assert ui.has_text("Unlock besmart")
 
 
-def _inside(control: Any, ancestor: Any) -> bool:
-    node = control
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.parent
-    return False
-
-
 def fill_in_the_force_used(ui: UiHarness, *, add: bool = True) -> None:
     """On the physical intervention page: a physical technique (added, or the one added), when it started and
     ended (yesterday) and why it was necessary — what a new report cannot be submitted without."""
     if add:
         ui.click(ui.find_all(ft.OutlinedButton, text="Add")[1])  # a physical technique
     entry = ui.find(ft.Semantics, label="pi-techniques-1")
-    ui.type(ui.find(ft.TextField, label="Technique", where=lambda c: _inside(c, entry)), "Guiding hand")
-    ui.select(ui.find(ft.Dropdown, label="Effectiveness", where=lambda c: _inside(c, entry)), "effective")
+    ui.type(ui.find(ft.TextField, label="Technique", where=lambda c: inside(c, entry)), "Guiding hand")
+    ui.select(ui.find(ft.Dropdown, label="Effectiveness", where=lambda c: inside(c, entry)), "effective")
     yesterday = dt.date.today() - dt.timedelta(days=1)
     ui.type("Physical intervention started", f"{yesterday:%d/%m/%Y} 10:15")
     ui.type("Physical intervention ended", f"{yesterday:%d/%m/%Y} 10:20")
@@ -303,17 +294,17 @@ def test_clicker_counts_taps_and_undo_removes_one(ui: UiHarness, device: dict[st
     on_task = ui.find(ft.Semantics, label="clicker-On task")
     for _ in range(3):
         ui.click(on_task.content)
-    assert ui.find(ft.Text, text="Today: 3", where=lambda t: _inside(t, on_task))
+    assert ui.find(ft.Text, text="Today: 3", where=lambda t: inside(t, on_task))
     assert len(store_of(ui).records("clicker_event", device["ada"])) == 3
     # The line above the tiles says what was logged, with Undo beside it; no snack bar slides in on each tap.
     logged = ui.find(ft.Semantics, label="tap-logged")
-    assert ui.find(ft.Text, text=re.compile(r"^Logged On task at \d\d:\d\d$"), where=lambda t: _inside(t, logged))
+    assert ui.find(ft.Text, text=re.compile(r"^Logged On task at \d\d:\d\d$"), where=lambda t: inside(t, logged))
     assert not [d for d in ui.open_dialogs() if isinstance(d, ft.SnackBar)]
-    ui.click(ui.find(ft.TextButton, text="Undo", where=lambda b: _inside(b, logged)))
-    assert ui.find(ft.Text, text="Today: 2", where=lambda t: _inside(t, on_task))
+    ui.click(ui.find(ft.TextButton, text="Undo", where=lambda b: inside(b, logged)))
+    assert ui.find(ft.Text, text="Today: 2", where=lambda t: inside(t, on_task))
     assert on_task.label == "On task, today 2"  # the tile's name for assistive technology follows the count
     assert len(store_of(ui).records("clicker_event", device["ada"])) == 2
-    assert ui.find(ft.Text, text="Removed On task", where=lambda t: _inside(t, logged))
+    assert ui.find(ft.Text, text="Removed On task", where=lambda t: inside(t, logged))
     assert not ui.find_all(ft.TextButton, text="Undo")  # one undo per tap: the same tap cannot be taken back twice
 
 
@@ -458,7 +449,7 @@ def test_when_it_happened_is_shown_and_typed_the_uk_way(ui: UiHarness):
         ui.find(
             ft.IconButton,
             label="Choose the date",
-            where=lambda b: _inside(b, ui.find(ft.Semantics, label="occurred-at-date")),
+            where=lambda b: inside(b, ui.find(ft.Semantics, label="occurred-at-date")),
         )
     )
     [picker] = [d for d in ui.open_dialogs() if isinstance(d, ft.DatePicker)]
@@ -470,7 +461,7 @@ def test_when_it_happened_is_shown_and_typed_the_uk_way(ui: UiHarness):
         ui.find(
             ft.IconButton,
             label="Choose the time",
-            where=lambda b: _inside(b, ui.find(ft.Semantics, label="occurred-at-time")),
+            where=lambda b: inside(b, ui.find(ft.Semantics, label="occurred-at-time")),
         )
     )
     [clock] = [d for d in ui.open_dialogs() if isinstance(d, ft.TimePicker)]
@@ -525,8 +516,8 @@ def test_physical_intervention_report_has_three_pages(ui: UiHarness):
     ui.type("How did staff respond?", "Calm voice, space")
     ui.click(ui.find_all(ft.OutlinedButton, text="Add")[0])  # a de-escalation technique
     entry = ui.find(ft.Semantics, label="pi-deescalation-1")
-    ui.type(ui.find(ft.TextField, label="Technique", where=lambda c: _inside(c, entry)), "Offered a choice")
-    ui.select(ui.find(ft.Dropdown, label="Effectiveness", where=lambda c: _inside(c, entry)), "effective")
+    ui.type(ui.find(ft.TextField, label="Technique", where=lambda c: inside(c, entry)), "Offered a choice")
+    ui.select(ui.find(ft.Dropdown, label="Effectiveness", where=lambda c: inside(c, entry)), "effective")
     fill_in_the_force_used(ui)
     ui.select("Reported to", "parents")
     ui.click("Next Page")
@@ -583,7 +574,7 @@ def test_discarding_a_draft(ui: UiHarness):
     ui.click("Keep it")
     assert store_of(ui).drafts("incident")
     ui.click("Discard")
-    ui.click(ui.find(ft.TextButton, text="Discard", where=lambda c: _inside(c, ui.open_dialogs()[-1])))
+    ui.click(ui.find(ft.TextButton, text="Discard", where=lambda c: inside(c, ui.open_dialogs()[-1])))
     assert store_of(ui).drafts("incident") == [] and ui.has_text("Record & Plan")
 
 
@@ -719,7 +710,7 @@ def the_dialog(ui: UiHarness) -> ft.AlertDialog:
 
 def says(ui: UiHarness, dialog: ft.AlertDialog, start: str) -> bool:
     """Whether the open `dialog` shows a text beginning with `start`."""
-    return bool(ui.find_all(ft.Text, text=re.compile("^" + re.escape(start)), where=lambda t: _inside(t, dialog)))
+    return bool(ui.find_all(ft.Text, text=re.compile("^" + re.escape(start)), where=lambda t: inside(t, dialog)))
 
 
 def test_flagging_needs_no_reason(ui: UiHarness, device: dict[str, str]):
@@ -810,9 +801,9 @@ def test_discarding_an_edit_keeps_the_incident_and_says_so(ui: UiHarness):
     ui.type("What happened?", "Something else")
     ui.click("Discard")
     dialog = ui.open_dialogs()[-1]
-    assert ui.find(ft.Text, text="Discard these changes?", where=lambda c: _inside(c, dialog))
+    assert ui.find(ft.Text, text="Discard these changes?", where=lambda c: inside(c, dialog))
     assert ui.has_text("The incident stays as it was; only your edit is deleted.")
-    ui.click(ui.find(ft.TextButton, text="Discard", where=lambda c: _inside(c, dialog)))
+    ui.click(ui.find(ft.TextButton, text="Discard", where=lambda c: inside(c, dialog)))
     assert store_of(ui).drafts("incident") == []
     assert ui.has_text("Tore up a worksheet") and ui.find_all(ft.OutlinedButton, text="Edit")  # back on it
 
@@ -833,7 +824,7 @@ def test_a_conflict_is_shown_and_resolved_on_the_incident(ui: UiHarness, device:
     [keep_mine] = [
         b
         for b in ui.find_all(ft.TextButton, text="Keep this")
-        if _inside(b, ui.find(ft.Text, text="Sam Staff's: Field").parent)
+        if inside(b, ui.find(ft.Text, text="Sam Staff's: Field").parent)
     ]
     ui.click(keep_mine)
     assert snack(ui).content.value == "Conflict resolved"
@@ -974,7 +965,7 @@ def test_every_icon_button_and_dropdown_has_a_name(config: ClientConfig, device:
             ui.find(
                 ft.TextButton,
                 text="Remove",
-                where=lambda c: _inside(c, ui.find(ft.Semantics, label="pi-deescalation-1")),
+                where=lambda c: inside(c, ui.find(ft.Semantics, label="pi-deescalation-1")),
             )
         )
         fill_in_the_force_used(ui, add=False)  # in the physical technique's entry added above

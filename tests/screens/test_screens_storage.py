@@ -24,23 +24,14 @@ from tests.support.screens import (
     store_of,
     unlock,
 )
-from tests.support.ui_harness import UiHarness
+from tests.support.ui_harness import UiHarness, inside
 
 TAP_NOT_SAVED = "This device is out of storage: the tap was not saved. Free some space and try again."
 
 
 def _today(ui: UiHarness) -> str:
     on_task = ui.find(ft.Semantics, label="clicker-On task")
-    return next(t.value for t in ui.find_all(ft.Text) if (t.value or "").startswith("Today:") and _inside(t, on_task))
-
-
-def _inside(control: ft.Control, ancestor: ft.Control) -> bool:
-    node = control
-    while node is not None:
-        if node is ancestor:
-            return True
-        node = node.parent
-    return False
+    return next(t.value for t in ui.find_all(ft.Text) if (t.value or "").startswith("Today:") and inside(t, on_task))
 
 
 def test_a_tap_on_a_full_disk_says_so_and_the_count_stays(ui: UiHarness, device: dict[str, str]):

@@ -434,6 +434,16 @@ class UiHarness:
 # ---------------------------------------------------------------------- helpers
 
 
+def inside(control: Any, ancestor: Any) -> bool:
+    """Whether `control` is `ancestor` or one of its descendants (to find a field within one entry or dialog)."""
+    node = control
+    while node is not None:
+        if node is ancestor:
+            return True
+        node = node.parent
+    return False
+
+
 def _is_background(task: asyncio.Task, background: tuple[str, ...]) -> bool:
     """Flet's update scheduler, or a task the harness was told not to wait for."""
     name = getattr(task.get_coro(), "__qualname__", "")
