@@ -41,6 +41,17 @@ STRUCTURED = ("header", "reflection", "targets", "agreement", "finish")
 ANSWERS = {"unknown": "Not recorded", "yes": "Yes", "no": "No"}
 LINKS = ("link_ehcp", "link_pep", "link_placement_plan", "link_risk_assessment")
 ITEM_LABELS = {name: text for _key, _title, items in PLAN_SECTIONS for name, text in items}
+
+
+def language_checked(shell: Shell, plan_id: str, then: Callable[[], Any]) -> None:
+    """Run `then` (publishing) after the gentle language check of the plan's words, once: what it finds that
+    was not seen under the items is shown first, with "Submit anyway" going on to `then`."""
+    values = shell.services.plans.get(plan_id).values
+    texts = {name: value for name, value in values.items() if name in ITEM_LABELS and isinstance(value, str)}
+    if not check_before_submit(shell, plan_id, texts, ITEM_LABELS, then):
+        then()
+
+
 #: how many of a suggestion's sources its card names before "and N more"
 SOURCES_SHOWN = 3
 #: the screens the builder is opened from, as its back arrow names them; from anywhere else it goes back to the
@@ -224,10 +235,7 @@ class PlanBuilderScreen:
         """Publish, after the gentle language check once (what it finds that was not seen under the items)."""
         if not self._saved():
             return
-        values = self.plans.get(self.plan_id).values
-        texts = {name: value for name, value in values.items() if name in ITEM_LABELS and isinstance(value, str)}
-        if not check_before_submit(self.shell, self.plan_id, texts, ITEM_LABELS, self._publish_now):
-            self._publish_now()
+        language_checked(self.shell, self.plan_id, self._publish_now)
 
     def _publish_now(self) -> None:
         note = self.shell.act(lambda: self.plans.publish(self.plan_id))

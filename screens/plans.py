@@ -28,6 +28,7 @@ from app.vocabulary import (
     uk_day,
 )
 from screens import registry
+from screens.plan_builder import language_checked
 from screens.ui import (
     back_title,
     card,
@@ -266,10 +267,26 @@ class SmartPlanView:
         return result
 
     def _publish(self, _e: Any) -> None:
-        note = self.shell.act(lambda: self.shell.services.plans.publish(self.plan_id))
-        if note is not None:  # published; `note` is what is still to do, if anything
+        """Publish, after the language check (as the builder does) and a confirmation: the version becomes the
+        plan everyone works to, and is shared as it stands."""
+
+        def published(note: str) -> None:  # `note` is what is still to do, if anything
             self.shell.toast(" ".join(("Published: this is the active version.", note)).strip())
-        self.shell.show_again()
+            self.shell.show_again()
+
+        def confirm() -> None:
+            self.shell.ask(
+                "Publish this version?",
+                ft.Text(
+                    "It becomes the active Smart Plan: everyone who supports them works to it from their next sync, "
+                    "and it can be shared with parents and other professionals."
+                ),
+                "Publish",
+                lambda: self.shell.services.plans.publish(self.plan_id),
+                then=published,
+            )
+
+        language_checked(self.shell, self.plan_id, confirm)
 
     def _next_version(self, _e: Any) -> None:
         plan_id = self.shell.act(lambda: self.shell.services.plans.start_next_version(self.plan_id))

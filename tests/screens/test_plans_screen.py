@@ -251,10 +251,24 @@ def test_deleting_needs_a_reason(lead: UiHarness, lead_ids: dict[str, str]):
     assert not lead.find_all(ft.OutlinedButton, text="Delete")
 
 
+def test_publishing_from_the_plan_checks_its_language_first(lead: UiHarness, lead_ids: dict[str, str]):
+    ctx = Context(store_of(lead), LEAD)
+    ctx.write("smart_plan", "update", {"triggers": "- Attention seeking at lunch"}, record_id=lead_ids["bo_plan"])
+    lead.go(f"/plans/{lead_ids['bo_plan']}")
+    lead.click(lead.find(ft.OutlinedButton, text="Publish"))
+    assert lead.has_text(re.compile("^The language check found words you may want to change"))
+    assert Services.of(ctx).plans.get(lead_ids["bo_plan"]).values["status"] == "draft"  # nothing published yet
+
+
 def test_a_lead_publishes_a_draft_and_starts_the_next_version(lead: UiHarness, lead_ids: dict[str, str]):
     lead.go(f"/plans/{lead_ids['bo_plan']}")
     assert lead.has_text(re.compile("^" + re.escape("Bo Peep · Full plan · Version 1 · Draft")))
     lead.click(lead.find(ft.OutlinedButton, text="Publish"))
+    assert lead.has_text("Publish this version?")  # asked first: it becomes the plan everyone works to
+    lead.click(lead.find(ft.TextButton, text="Cancel"))
+    assert lead.has_text(re.compile("^" + re.escape("Bo Peep · Full plan · Version 1 · Draft")))
+    lead.click(lead.find(ft.OutlinedButton, text="Publish"))
+    lead.click(lead.find(ft.TextButton, text="Publish"))
     assert lead.has_text(re.compile("^" + re.escape("Bo Peep · Full plan · Version 1 · Active")))
     lead.click(lead.find(ft.OutlinedButton, text="Edit: start the next version"))
     plans = Services.of(Context(store_of(lead), LEAD)).plans
@@ -351,6 +365,7 @@ def test_publishing_a_plan_whose_review_date_has_passed_says_to_set_a_new_one(
     ctx.write("smart_plan", "update", {"review_date": "2025-06-01"}, record_id=lead_ids["bo_plan"])  # chosen then
     lead.go(f"/plans/{lead_ids['bo_plan']}")
     lead.click(lead.find(ft.OutlinedButton, text="Publish"))
+    lead.click(lead.find(ft.TextButton, text="Publish"))
     assert Services.of(ctx).plans.get(lead_ids["bo_plan"]).values["status"] == "active"  # not refused…
     assert snack(lead).content.value == (  # …but said
         "Published: this is the active version. "
