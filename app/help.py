@@ -147,7 +147,8 @@ PAGES: tuple[HelpPage, ...] = (
         "AI Support is after Submit, on an incident, on a profile and, for leads, in the navigation. It drafts "
         "letters, checks language and suggests what to try from the record (patterns, what has worked, follow-ups "
         "due, hot spots, training needs), each with the figures and incidents behind it and, for an individual, a "
-        "way to add it to their Smart Plan. It works offline. Everything it gives is information only: check it before using it.",
+        "way to add it to their Smart Plan. It works offline. Everything it gives is information only: check it "
+        "before using it.",
     ),
     HelpPage(
         "Statutory deadlines and compliance",
