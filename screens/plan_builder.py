@@ -482,7 +482,16 @@ class PlanBuilderScreen:
         ]
         count = f"{len(offered)} suggestion{'' if len(offered) == 1 else 's'} from the record" if offered else ""
         return [
-            *([muted(f"{count} for this section: accept, edit or dismiss each.")] if offered else []),
+            *(
+                [
+                    muted(
+                        f"{count} for this section: accept, edit or dismiss each. The names of the other young "
+                        "people this device knows are hidden; check each names no one else before you accept it."
+                    )
+                ]
+                if offered
+                else []
+            ),
             ft.ResponsiveRow(
                 [
                     ft.Column(
