@@ -11,6 +11,7 @@ from typing import Any
 from app.analytics.filters import Filters
 from app.vocabulary import Effectiveness, ExclusionReason, ExclusionType, label, uk_when
 from documents.charts import number
+from sync.records import BehaviourLevel, Valence
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,10 @@ class Table:
 
 def table_cell(column: str, value: object) -> str:
     """A report table's value for a reader, by its column, on the screen and on paper (for one value alone, see
-    `documents.cell_text`): numbers as the charts show them, a moment the
-    UK way, a suspension's census codes with what they mean ("Racist abuse (RA)"). The CSV keeps the values
-    for machines: ISO 8601 moments and bare census codes. Tested in tests/app/test_analytics.py."""
+    `documents.cell_text`): numbers as the charts show them, a moment the UK way, stored values in words
+    ("Partly effective", "Not SEND"), a suspension's census codes with what they mean ("Racist abuse (RA)"). The
+    CSV keeps the values for machines: ISO 8601 moments, stored values and bare census codes.
+    Tested in tests/app/test_analytics.py."""
     if value is None:
         return ""
     if isinstance(value, float):
@@ -86,12 +88,35 @@ def table_cell(column: str, value: object) -> str:
         return "; ".join(f"{label(census, code)} ({code})" for code in text.split())
     if column == "effectiveness":
         return label(Effectiveness, text)
+    if column == "valence":
+        return label(Valence, text)
+    if column == "level":
+        return label(BehaviourLevel, text)
+    if column == "cohort":
+        return COHORTS.get(text, text)
     return text
 
 
+#: the equality report's cohorts (the table's and the CSV's `cohort` values) in words
+COHORTS = {
+    "send": "SEND",
+    "not_send": "Not SEND",
+    "ehc_plan": "EHC plan",
+    "no_ehc_plan": "No EHC plan",
+    "looked_after": "Looked after",
+    "not_looked_after": "Not looked after",
+}
+#: column names a reader would not read as meant, word by word
+_TITLES = {"na": "Neither"}
+
+
 def column_title(column: str) -> str:
-    """A table column's heading for a reader ("Physical interventions"); the CSV header keeps the name."""
-    return column.replace("_", " ").capitalize()
+    """A table column's heading for a reader ("Physical interventions", "Share of roll (%)", "Incidents per
+    100"); the CSV header keeps the name."""
+    if column in _TITLES:
+        return _TITLES[column]
+    words = column.removesuffix("_pct").replace("deescalation", "de-escalation").replace("_", " ")
+    return words.capitalize() + (" (%)" if column.endswith("_pct") else "")
 
 
 def spans_years(points: Sequence[Point]) -> bool:

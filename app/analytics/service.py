@@ -13,7 +13,7 @@ from typing import Any
 from app.analytics.export import CLICK_COLUMNS, COMMUNICATION_COLUMNS, INCIDENT_COLUMNS, yes_no
 from app.analytics.filters import Filters, day_label, describe
 from app.analytics.printing import report_document
-from app.analytics.report import REPORTS, Figure, Point, Report, Series, Table
+from app.analytics.report import COHORTS, REPORTS, Figure, Point, Report, Series, Table
 from app.analytics.working_set import (
     LEVELS,
     TIME_ZONE,
@@ -502,11 +502,11 @@ class Analytics:
                 "treatment",
                 "Treatment given",
                 rows,
-                lambda r: ["yes" if r.injury_treatment else "no"],
-                order=("yes", "no"),
+                lambda r: ["Yes" if r.injury_treatment else "No"],
+                order=("Yes", "No"),
             ),
             _series(
-                "by_technique", "By technique used", rows, lambda r: sorted({t[0] for t in r.techniques}) or ["none"]
+                "by_technique", "By technique used", rows, lambda r: sorted({t[0] for t in r.techniques}) or ["None"]
             ),
         )
         table = _table(
@@ -557,7 +557,13 @@ class Analytics:
         )
         series = (
             _timeline(rows, lambda r: r.created_at, bucket),
-            _series("by_valence", "By valence", rows, lambda r: [r.valence], order=("positive", "negative", "n/a")),
+            _series(
+                "by_valence",
+                "By valence",
+                rows,
+                lambda r: [label_of(Valence, r.valence)],
+                order=tuple(label_of(Valence, v) for v in Valence),
+            ),
             _series("by_author", "By author", rows, lambda r: [staff.get(r.author_id, r.author_id)]),
         )
         by_author = _grouped(rows, lambda r: [r.author_id])
@@ -722,7 +728,7 @@ class Analytics:
                     _ids(mine),
                 )
             )
-            series_points.append(Point(name, _per100(len(mine), len(ids)), _ids(mine)))
+            series_points.append(Point(COHORTS[name], _per100(len(mine), len(ids)), _ids(mine)))
         figures = (
             Figure("roll", "Individuals", len(roll)),
             Figure("incidents_per_100", "Incidents per 100 individuals", _per100(len(rows), len(roll)), _ids(rows)),

@@ -282,6 +282,10 @@ def test_a_table_cell_for_a_reader() -> None:
     assert table_cell("reference", "besmart-10001") == "besmart-10001" and table_cell("sessions", None) == ""
     assert table_cell("effectiveness", "partly_effective") == "Partly effective"
     assert column_title("physical_interventions") == "Physical interventions"
+    assert column_title("share_of_roll_pct") == "Share of roll (%)" and column_title("na") == "Neither"
+    assert column_title("deescalation_tried") == "De-escalation tried"
+    assert table_cell("cohort", "not_send") == "Not SEND" and table_cell("valence", "n/a") == "Neither"
+    assert table_cell("level", "high") == "High"
 
 
 def test_communication_and_clicker_reports(analytics: Analytics, world: dict[str, str]) -> None:
@@ -304,6 +308,7 @@ def test_communication_and_clicker_reports(analytics: Analytics, world: dict[str
 
 def test_equality_rates_per_hundred(analytics: Analytics, world: dict[str, str]) -> None:
     report = analytics.report("equality", Filters(preset="30_days"))
+    assert [p.label for p in report.chart("incidents_per_100").points][:2] == ["SEND", "Not SEND"]  # in words
     table = {row[0]: dict(zip(report.table.columns, row, strict=True)) for row in report.table.rows}
     # roll: Ada (SEND), Bob (SEND, EHC), Cy (looked after); incidents: Ada 2, Bob 1, Cy 1
     assert table["send"]["individuals"] == 2
