@@ -166,6 +166,7 @@ class IncidentForm:
         )
 
     def _save(self, reason: str) -> None:
+        editing = self.draft.record_id is not None
         try:
             record_id = self.incidents.submit(self.draft.id, reason=reason)
         except ActionError as failure:  # shown next to the form; the draft is kept as it was
@@ -179,6 +180,10 @@ class IncidentForm:
         self.shell.sync.request_sync()
         if reason:  # an amendment: its history shows it; "What next?" is for a report just made
             self.shell.toast("Amendment saved with its reason. It will be in the report's history.")
+            self.shell.show("incident", record_id=record_id)
+            return
+        if editing:  # follow-up, or nothing changed: nobody is notified of it
+            self.shell.toast("Changes saved.")
             self.shell.show("incident", record_id=record_id)
             return
         self.shell.toast(

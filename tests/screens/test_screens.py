@@ -779,6 +779,14 @@ def submit_then_edit(ui: UiHarness, what_happened: str) -> None:
     ui.click("Edit")
 
 
+def test_saving_an_edit_that_changes_nothing_says_so_and_notifies_no_one(ui: UiHarness):
+    submit_then_edit(ui, "Knocked over a chair")
+    ui.click("Next Page")
+    ui.click("Save changes")  # nothing changed: no amendment, no reason asked, nobody told
+    assert not ui.has_text("Reason for the amendment")
+    assert snack(ui).content.value == "Changes saved."
+
+
 def test_editing_my_own_incident(ui: UiHarness):
     submit_then_edit(ui, "Tore up a worksheet")
     assert ui.has_text(re.compile(r"^Edit incident — Ada Lovelace"))
