@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import flet as ft
 import pytest
 
-from screens.charts import CHAR_PX, LABELS_PX, axis_label, value_axis
+from app.analytics import Point, Series
+from screens.charts import CHAR_PX, LABELS_PX, MAX_BARS, axis_label, chart, value_axis
 
 
 def widest_line(bars: int) -> int:
@@ -48,3 +50,30 @@ def test_the_value_axis_counts_in_whole_round_steps_above_the_highest_bar(top: f
     axis, top_of_chart = value_axis(top)
     assert (axis.label_spacing, top_of_chart) == (step, highest)
     assert axis.label_size >= 7 * len(str(highest))  # room for its widest label on one line
+
+
+def _texts(control: ft.Control) -> list[str]:
+    found, stack = [], [control]
+    while stack:
+        c = stack.pop()
+        if isinstance(c, ft.Text):
+            found.append(str(c.value))
+        for child in (getattr(c, "controls", None), getattr(c, "content", None)):
+            stack.extend(child if isinstance(child, list) else [child] if isinstance(child, ft.Control) else [])
+    return found
+
+
+def test_a_bar_chart_of_more_than_it_draws_says_so():
+    many = Series("by_staff", "Staff involved", "category", tuple(Point(f"Staff {n}", 20 - n) for n in range(15)))
+    assert f"The {MAX_BARS} largest of 15: the table below has them all." in _texts(chart(many))
+    few = Series("by_staff", "Staff involved", "category", tuple(Point(f"Staff {n}", 9 - n) for n in range(5)))
+    assert not any(t.startswith("The ") for t in _texts(chart(few)))
+
+
+def test_a_pie_names_its_slices_in_a_legend_not_on_them():
+    shares = Series(
+        "by_status", "By status", "category", (Point("Submitted", 68), Point("Reviewed and signed off", 119))
+    )
+    assert shares.drawing == "pie"
+    texts = _texts(chart(shares))
+    assert "Reviewed and signed off: 119" in texts and "Submitted: 68" in texts
