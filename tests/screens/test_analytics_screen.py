@@ -143,7 +143,13 @@ def test_related_incidents_open_an_incident(lead: UiHarness):
     assert root(lead).shell.route.startswith("/incidents/")
     # from a chart's table row too
     lead.navigate_to("Analytics")
-    [hall] = [r for r in lead.find_all(ft.Row) if any(getattr(c, "value", None) == "Hall: 1" for c in r.controls)]
+    [hall] = [  # the chart's table row (the pie's legend says "Hall: 1" too, without a button)
+        r
+        for r in lead.find_all(ft.Row)
+        if any(getattr(c, "value", None) == "Hall: 1" for c in r.controls)
+        and len(r.controls) > 1
+        and isinstance(r.controls[1], ft.TextButton)
+    ]
     lead.click(hall.controls[1])
     assert [t.title.value for t in lead.find_all(ft.ListTile) if t.title.value.startswith("besmart-")] == [
         "besmart-10281"
