@@ -33,7 +33,7 @@ from app.downloads import Download
 from app.vocabulary import Capability
 from screens.charts import chart
 from screens.exports import exports_button
-from screens.ui import card, empty, heading, muted, named, page_body, parse_day, when
+from screens.ui import NAME_MENU_HEIGHT, card, empty, heading, muted, named, page_body, parse_day, when
 
 if TYPE_CHECKING:
     from screens.shell import Shell
@@ -192,6 +192,7 @@ class AnalyticsScreen:
             options=[ft.DropdownOption(key=v, text=t) for v, t in options if v not in chosen],
             enable_filter=len(options) > 10,
             editable=len(options) > 10,
+            menu_height=NAME_MENU_HEIGHT,  # a long list leaves the field in view above it
             on_select=lambda e: self._filter(**{key: chosen | {e.control.value}}) if e.control.value else None,
         )
         out: list[ft.Control] = [named(dropdown, f"filter-{key}", DIMENSIONS[key])]
