@@ -60,8 +60,9 @@ PAGES: tuple[HelpPage, ...] = (
     HelpPage(
         "Behaviour Communications",
         "Open Record & Plan, choose the individual, then Behaviour Communications. Choose Positive, Negative or N/A "
-        "and type a clear, factual, child-centred message. It is always from you, the person signed in. Key staff are"
-        " notified and can respond. Under a communication of yours, Add to Smart Plan offers what it says to the "
+        "and type a clear, factual, child-centred message. It is always from you, the person signed in. What you "
+        "type is kept on this device until you save it, even if you leave the screen. Key staff are notified and "
+        "can respond. Under a communication of yours, Add to Smart Plan offers what it says to the "
         "individual's Smart Plan: the Smart Plan Builder suggests it for the plan (a lead can add anyone's).",
     ),
     HelpPage(

@@ -105,6 +105,10 @@ class Clicker:
         return list(reversed(self.context.store.clicker_events(profile_id, end - dt.timedelta(days=days), end)))
 
 
+#: the vault's key of a communication being typed, by individual
+_UNSENT = "communication-unsent:"
+
+
 class Communications:
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -116,8 +120,21 @@ class Communications:
         """Who a communication is from: always the signed-in person (shown on the form, never chosen)."""
         return self.context.staff_names().get(self.context.user.id) or self.context.user.name
 
+    def unsent(self, profile_id: str) -> dict[str, str]:
+        """What was typed into a communication about this individual and not saved yet ("valence", "message"):
+        kept encrypted on this device, as an incident's draft is, so leaving the screen loses nothing."""
+        return dict(self.context.store.get_secret(_UNSENT + profile_id) or {})
+
+    def keep_unsent(self, profile_id: str, *, valence: str, message: str) -> None:
+        """Keep what is being typed (nothing typed: nothing kept) until it is saved with `send`."""
+        if message.strip() or valence:
+            self.context.store.put_secret(_UNSENT + profile_id, {"valence": valence, "message": message})
+        else:
+            self.context.store.delete_secret(_UNSENT + profile_id)
+
     def send(self, profile_id: str, valence: str, message: str) -> str:
-        """Send a communication to the individual's key staff, from the signed-in person; returns its id.
+        """Send a communication to the individual's key staff, from the signed-in person; returns its id. What was
+        kept of it while it was typed goes.
 
         There is no author to choose: posting under a colleague's name would notify people as if they wrote it."""
         self.context.require(Capability.RECORD, "send communications")
@@ -125,7 +142,7 @@ class Communications:
             raise ActionError("Choose Positive, Negative or N/A.")
         if not message.strip():
             raise ActionError("Type your message first.")
-        return self.context.write(
+        record_id = self.context.write(
             "communication",
             "create",
             {
@@ -136,6 +153,8 @@ class Communications:
             },
             profile_id=profile_id,
         )
+        self.context.store.delete_secret(_UNSENT + profile_id)
+        return record_id
 
     def can_add_to_plan(self, communication: Stored) -> bool:
         """Whether this person may add the communication to the Smart Plan: its author, or a role that edits

@@ -303,7 +303,18 @@ class CommunicationsScreen:
         name = services.context.individual_names().get(self.profile_id, "")
         error = error_text()
 
+        unsent = self.shell.act(lambda: services.communications.unsent(self.profile_id)) or {}
+
+        def keep(_e: Any = None) -> None:
+            """What is typed is kept on the device as it is typed: leaving the screen loses nothing."""
+            self.shell.act(
+                lambda: services.communications.keep_unsent(
+                    self.profile_id, valence=valence.value or "", message=message.value or ""
+                )
+            )
+
         def chosen(_e: Any) -> None:
+            keep()
             if error.visible:  # "Choose Positive, Negative or N/A." is answered: take it away
                 show_error(error, None)
                 error.update()
@@ -311,10 +322,17 @@ class CommunicationsScreen:
         valence = ft.RadioGroup(
             # Not a wrapping Row: in one, every Radio takes a line of its own. The three fit in 360 px.
             content=ft.Row([ft.Radio(value=v, label=label) for v, label in VALENCE_LABELS.items()], spacing=0),
+            value=unsent.get("valence") or None,
             on_change=chosen,
         )
         author = muted(f"From: {services.communications.author_name()} (you)")
-        message = ft.TextField(label="Message — clear, factual and child-centred", multiline=True, min_lines=3)
+        message = ft.TextField(
+            label="Message — clear, factual and child-centred",
+            multiline=True,
+            min_lines=3,
+            value=unsent.get("message", ""),
+            on_change=keep,
+        )
         form = f"communication:{self.profile_id}"  # the gentle language check once before it is saved
 
         def save(_e: Any) -> None:
@@ -349,6 +367,7 @@ class CommunicationsScreen:
                 language_check(
                     message,
                     identifier="message",
+                    on_replaced=lambda _text: keep(),
                     report=language_report(self.shell, self.profile_id),
                     on_checked=lambda flags: services.language_review.saw(form, "message", flags),
                 ),

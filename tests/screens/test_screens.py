@@ -336,6 +336,22 @@ def test_communication_is_saved_into_the_thread_and_answered(ui: UiHarness, devi
     assert [r.values["message"] for r in mine.responses] == ["Thanks, I'll talk to her at lunch"]
 
 
+def test_a_communication_being_typed_survives_leaving_the_screen(ui: UiHarness, device: dict[str, str]):
+    ui.navigate_to("Record & Plan")
+    pick_individual(ui, "Ada Lovelace")
+    ui.click("Behaviour Communications")
+    ui.set_value(ui.find(ft.RadioGroup), "positive")
+    ui.type(re.compile("^Message"), "Ada read to the class")
+    ui.click(ui.find(ft.Semantics, label="back-to-record").content)  # away, without saving
+    ui.click("Behaviour Communications")
+    assert ui.find(ft.TextField, label=re.compile("^Message")).value == "Ada read to the class"  # kept, encrypted
+    assert ui.find(ft.RadioGroup).value == "positive"
+    ui.click("Save")
+    ui.click(ui.find(ft.Semantics, label="back-to-record").content)
+    ui.click("Behaviour Communications")
+    assert ui.find(ft.TextField, label=re.compile("^Message")).value == ""  # saved: nothing kept any more
+
+
 # --------------------------------------------------------------------------- incident report
 
 
