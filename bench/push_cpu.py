@@ -7,6 +7,7 @@ reading, the caller's token, the push, the answer) or, with `--service`, straigh
 threshold 50,000 / 20 / 100), so the figure is the server's work and not the collector's.
 
     python bench/push_cpu.py [--devices 50] [--ops 200] [--batch 100] [--service] [--repeat 1]
+                             [--only tap|communication|incident]
 
 Prints the CPU time (user + system of this process) per op of each repetition; the last line is
 `push_cpu_us_per_op <best>`. The CPU time still moves with a busy machine; for a figure that does not, run
@@ -54,6 +55,9 @@ def main() -> None:
     parser.add_argument("--service", action="store_true", help="call the push service, not the route")
     parser.add_argument("--repeat", type=int, default=1, help="fresh database and devices each time")
     parser.add_argument("--callgrind", action="store_true", help="zero and dump callgrind's counters around it")
+    parser.add_argument(
+        "--only", choices=("tap", "communication", "incident"), help="every op of one kind (incident: new ones)"
+    )
     args = parser.parse_args()
     figures = [run(args) for _ in range(args.repeat)]
     print(f"push_cpu_us_per_op {min(figures):.1f}")
@@ -78,7 +82,7 @@ def run(args: argparse.Namespace) -> float:
             answer.raise_for_status()
             device.user_id = answer.json()["user"]["id"]
             children = [seeded["children"][(i + k) % CHILDREN] for k in (0, 1, 7)]  # the ones granted by `seed`
-            ops = device.build_ops(args.ops, children, seeded["behaviours"], rng)
+            ops = device.build_ops(args.ops, children, seeded["behaviours"], rng, only=args.only)
             batches = [json.dumps({"ops": ops[k : k + args.batch]}).encode() for k in range(0, len(ops), args.batch)]
             devices.append((answer.json()["access_token"], batches))
         # Round by round, every device's next batch, as the devices of server_sync.py send them.

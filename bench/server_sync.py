@@ -132,14 +132,17 @@ class SimulatedDevice:
         self.next_op += 1
         return op
 
-    def build_ops(self, count: int, children: list[str], behaviours: list[str], rng: random.Random) -> list[dict]:
-        """A shift's worth of recording: mostly taps, some communications, incidents and edits of them."""
+    def build_ops(
+        self, count: int, children: list[str], behaviours: list[str], rng: random.Random, only: str | None = None
+    ) -> list[dict]:
+        """A shift's worth of recording: mostly taps, some communications, incidents and edits of them; `only`
+        ("tap", "communication", "incident": new ones) makes every op of that kind, to see what each costs."""
         ops: list[dict[str, Any]] = []
         incidents: list[dict[str, Any]] = []
         while len(ops) < count:
             child = rng.choice(children)
             now = dt.datetime.now(dt.UTC).isoformat()
-            roll = rng.random()
+            roll = {"tap": 0.1, "communication": 0.7, "incident": 0.8}[only] if only else rng.random()
             if roll < 0.60:
                 fields = {"behaviour_type_id": rng.choice(behaviours), "staff_id": self.user_id, "occurred_at": now,
                           "device_id": self.device_id}  # fmt: skip
