@@ -412,6 +412,15 @@ class Incidents:
         values = {k: v for k, v in draft.values.items() if v is not None}
         return incident, {k: v for k, v in values.items() if incident.values.get(k) != v}
 
+    def finishes(self, draft_id: str) -> bool:
+        """Whether submitting this draft records a report (a new one, or a draft begun on another device that
+        came here by sync) rather than saving changes to one already submitted."""
+        draft = self.draft(draft_id)
+        if draft.record_id is None:
+            return True
+        status = self.context.get(draft.record_id, "incident").values.get("status") or IncidentStatus.DRAFT.value
+        return status == IncidentStatus.DRAFT.value
+
     def amends(self, draft_id: str) -> bool:
         """Whether submitting this draft amends a submitted incident (and so needs a reason)."""
         draft = self.draft(draft_id)
@@ -437,7 +446,7 @@ class Incidents:
                     raise ActionError(
                         f"Say how effective the {what} “{row['technique']}” was, on the physical intervention page."
                     )
-        if draft.record_id is None and draft.physical_intervention:
+        if self.finishes(draft_id) and draft.physical_intervention:
             missing = [what for name, what in PI_REQUIRED.items() if not values.get(name)]
             if missing:
                 raise ActionError(
@@ -452,6 +461,9 @@ class Incidents:
         if draft.record_id is not None:
             incident, changed = self._edited(draft)
             self._require_edit(incident)
+            if (incident.values.get("status") or IncidentStatus.DRAFT.value) == IncidentStatus.DRAFT.value:
+                # A draft that reached this device by sync (begun on another device): submitted now.
+                changed |= {"status": IncidentStatus.SUBMITTED.value, "recorded_at": now_utc().isoformat()}
             amending = bool(amended_fields("incident", incident.values, changed))
             if amending and not reason.strip():
                 raise ActionError(AMENDMENT_REASON)

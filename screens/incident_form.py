@@ -166,8 +166,8 @@ class IncidentForm:
         )
 
     def _save(self, reason: str) -> None:
-        editing = self.draft.record_id is not None
         try:
+            editing = not self.incidents.finishes(self.draft.id)  # asked before: submitting deletes the draft
             record_id = self.incidents.submit(self.draft.id, reason=reason)
         except ActionError as failure:  # shown next to the form; the draft is kept as it was
             show_error(self.error, str(failure))
@@ -514,12 +514,13 @@ class IncidentForm:
         }[title]()
         name = self.shell.services.context.individual_names().get(self.draft.profile_id, "")
         last = index == len(pages) - 1
+        finishing = self.incidents.finishes(self.draft.id)  # a new report, or a draft begun on another device
         nav: list[ft.Control] = [
             *([ft.OutlinedButton("Previous Page", on_click=lambda _: self._go_to(index - 1))] if index else []),
-            # An edit saves the report's changes (status unchanged); only a new report is submitted.
+            # An edit of a submitted report saves its changes; a new report, or a synced draft, is submitted.
             ft.Button(
-                "Save changes" if self.draft.record_id else "Submit Report",
-                icon=ft.Icons.SAVE if self.draft.record_id else ft.Icons.SEND,
+                "Submit Report" if finishing else "Save changes",
+                icon=ft.Icons.SEND if finishing else ft.Icons.SAVE,
                 on_click=self._submit,
             )
             if last

@@ -423,7 +423,10 @@ class IncidentDetail:
             ),
         ]
         if services.incidents.can_edit(incident):
-            actions.append(ft.OutlinedButton("Edit", icon=ft.Icons.EDIT_OUTLINED, on_click=self._edit))
+            # A draft begun on another device is finished here: its form submits it.
+            unfinished = (v.get("status") or IncidentStatus.DRAFT) == IncidentStatus.DRAFT
+            edit = "Continue the report" if unfinished else "Edit"
+            actions.append(ft.OutlinedButton(edit, icon=ft.Icons.EDIT_OUTLINED, on_click=self._edit))
         if services.incidents.can_sign_off(incident):  # submitted reports only: never a draft
             actions.append(ft.OutlinedButton("Sign off", icon=ft.Icons.VERIFIED_OUTLINED, on_click=self._sign_off))
         if services.downloads.allowed():

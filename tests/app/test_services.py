@@ -228,6 +228,30 @@ def test_thumbs_up_flag_and_permissions_by_role(store: LocalStore, services: Ser
     assert lead.incidents.get(kept.id).values["removed_reason"] == "Recorded against the wrong child"
 
 
+def test_a_draft_begun_on_another_device_is_finished_and_submitted_here(services: Services, child: str):
+    """A draft incident record (status draft) that came by sync: opened for editing, it is submitted, not merely
+    saved, and what a new report needs is asked of it as of one begun here."""
+    now = dt.datetime.now(dt.UTC)
+    record_id = services.context.write(
+        "incident",
+        "create",
+        {"status": "draft", "recorded_by": "u-staff", "recorded_at": now.isoformat(), "occurred_at": now.isoformat(),
+         "what_happened": "Left the room",
+         "physical_intervention": True},
+        profile_id=child,
+    )  # fmt: skip
+    draft = services.incidents.edit(record_id)
+    assert services.incidents.finishes(draft.id) and not services.incidents.amends(draft.id)
+    with pytest.raises(ActionError, match=r"^A physical intervention report must say"):
+        services.incidents.submit(draft.id)
+    services.incidents.save_page(draft.id, force_essentials())
+    services.incidents.submit(draft.id)
+    values = services.incidents.get(record_id).values
+    assert values["status"] == "submitted" and values["recorded_at"] and values["pi_reason"]
+    edit = services.incidents.edit(record_id)  # submitted now: another edit only saves changes
+    assert not services.incidents.finishes(edit.id)
+
+
 def test_editing_a_recorded_incident_goes_through_a_draft(services: Services, child: str):
     record_id = _recorded_incident(services, child)
     draft = services.incidents.edit(record_id)
