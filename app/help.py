@@ -96,8 +96,8 @@ PAGES: tuple[HelpPage, ...] = (
         "Depending on your role you can confirm parents were informed (thumbs up), flag it for attention, and "
         'view, edit, sign off or delete it. An incident this device has not sent yet says "Waiting for sync" '
         "until it gets its reference. A draft stays with the person writing it (and the staff they named as "
-        "present) until it is submitted: nobody else sees it, and only a submitted report can be signed off. A draft you "
-        "began on another device shows as a draft here: Continue the report finishes and submits it.",
+        "present) until it is submitted: nobody else sees it, and only a submitted report can be signed off. A "
+        "draft you began on another device shows as a draft here: Continue the report finishes and submits it.",
     ),
     HelpPage(
         "Reporting a problem with an output",
