@@ -8,6 +8,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
+from enum import StrEnum
 from typing import Any
 
 from app.analytics.export import CLICK_COLUMNS, COMMUNICATION_COLUMNS, INCIDENT_COLUMNS, yes_no
@@ -71,6 +72,21 @@ def _points(
 
 def _series(key: str, title: str, rows: Sequence[Any], label: Callable[[Any], Iterable[str]], **kw: Any) -> Series:
     return Series(key, title, "category", _points(_grouped(rows, label), **kw))
+
+
+def _in_words(
+    key: str,
+    title: str,
+    rows: Sequence[Any],
+    enum: type[StrEnum],
+    value: Callable[[Any], str],
+    order: Sequence[str] | None = None,
+) -> Series:
+    """A category series of a stored value, named in words ("Submitted", "Neither"), every value of `order`
+    (the enum's own by default) shown in that order, an unused one as 0."""
+    return _series(
+        key, title, rows, lambda r: [label_of(enum, value(r))], order=tuple(label_of(enum, v) for v in order or enum)
+    )
 
 
 def _timeline(rows: Sequence[Any], at: Callable[[Any], dt.datetime], bucket: str) -> Series:
@@ -302,13 +318,7 @@ class Analytics:
             _heat_map(rows, lambda r: r.occurred_at),
             _series("by_individual", "By individual", rows, lambda r: [_name(people, r.profile_id)]),
             _series("by_group", "By group", rows, lambda r: [_person(people, r.profile_id).group or NOT_RECORDED]),
-            _series(
-                "by_status",
-                "By status",
-                rows,
-                lambda r: [label_of(IncidentStatus, r.status)],
-                order=tuple(label_of(IncidentStatus, st) for st in statuses),
-            ),
+            _in_words("by_status", "By status", rows, IncidentStatus, lambda r: r.status, statuses),
         ]
         if len(filters.individuals) == 1:
             # The individual against the setting: their count, and the mean per individual of their setting.
@@ -557,13 +567,7 @@ class Analytics:
         )
         series = (
             _timeline(rows, lambda r: r.created_at, bucket),
-            _series(
-                "by_valence",
-                "By valence",
-                rows,
-                lambda r: [label_of(Valence, r.valence)],
-                order=tuple(label_of(Valence, v) for v in Valence),
-            ),
+            _in_words("by_valence", "By valence", rows, Valence, lambda r: r.valence),
             _series("by_author", "By author", rows, lambda r: [staff.get(r.author_id, r.author_id)]),
         )
         by_author = _grouped(rows, lambda r: [r.author_id])
@@ -606,13 +610,7 @@ class Analytics:
         series = (
             _timeline(rows, lambda r: r.occurred_at, bucket),
             _series("by_behaviour", "By behaviour", rows, lambda r: [of(r, "label")]),
-            _series(
-                "by_valence",
-                "By valence",
-                rows,
-                lambda r: [label_of(Valence, of(r, "valence"))],
-                order=tuple(label_of(Valence, v) for v in Valence),
-            ),
+            _in_words("by_valence", "By valence", rows, Valence, lambda r: of(r, "valence")),
             _series("by_level", "By level", rows, lambda r: [_level(of(r, "level"))], order=tuple(map(_level, LEVELS))),
             _series(
                 "by_hour",
