@@ -30,6 +30,7 @@ from app.downloads import Download, Downloads, moment
 from app.incidents import Incidents, deescalation_line, reference_label
 from app.language_scan import Flag, scan
 from documents import Document, Fact, Section, render_pdf
+from documents.charts import number
 from localdb.queries import Stored
 from sync.records import Effectiveness, ExclusionReason, ExclusionType, IncidentStatus, Valence, label
 
@@ -120,8 +121,8 @@ def _minutes(start: str | None, end: str | None) -> str:
 
 def _minutes_said(minutes: float) -> str:
     """ "1 minute", "3 minutes", "1.5 minutes"."""
-    shown = int(minutes) if float(minutes).is_integer() else minutes
-    return f"{shown} minute" + ("" if shown == 1 else "s")
+    shown = number(minutes)
+    return f"{shown} minute" + ("" if shown == "1" else "s")
 
 
 class Letters:
